@@ -134,9 +134,6 @@ public final class RaftNode implements ConsensusCore {
 
     private void tickElection() {
         electionElapsed++;
-        if (electionElapsed >= cfg.electionTicks()) {
-            recentlyStarted = false;
-        }
         if (electionElapsed >= randomizedElectionTimeout && promotable()) {
             electionElapsed = 0;
             campaign(cfg.preVote() ? CampaignType.PRE_VOTE : CampaignType.ELECTION);
@@ -215,7 +212,8 @@ public final class RaftNode implements ConsensusCore {
             // likely from a node that was cut off than from a real need; ignoring it keeps a
             // returning node from deposing a healthy leader, and protects the leader's lease.
             boolean inLease = cfg.checkQuorum()
-                    && (recentlyStarted || (leader != null && electionElapsed < cfg.electionTicks()));
+                    && ((recentlyStarted && tickCount < cfg.electionTicks())
+                        || (leader != null && electionElapsed < cfg.electionTicks()));
             if (inLease && !v.transfer()) {
                 return false;
             }
@@ -360,8 +358,16 @@ public final class RaftNode implements ConsensusCore {
             sendEarly(new SnapshotChunkResponse(id, s.from(), term, index, receiver.size()));
             return;
         }
-        Snapshot snapshot = new Snapshot(s.meta(), receiver.data());
+        SnapshotReceiver complete = receiver;
         receiver = null;
+        if (log.matchTerm(index, s.meta().term())) {
+            // We hold the snapshot's last entry already; replacing the log would drop entries we
+            // may have acknowledged (a reordered, stale snapshot), so only move the commit index.
+            log.commitTo(index);
+            sendAfterPersist(new AppendResponse(id, s.from(), term, log.committed(), false, 0, 0));
+            return;
+        }
+        Snapshot snapshot = new Snapshot(s.meta(), complete.data());
         log.restore(snapshot);
         conf = snapshot.meta().conf();
         sendAfterPersist(new AppendResponse(id, s.from(), term, log.lastIndex(), false, 0, 0));
