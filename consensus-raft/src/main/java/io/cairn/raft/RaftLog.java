@@ -141,6 +141,20 @@ final class RaftLog {
             }
         }
         unstable.addAll(entries);
+        if (Invariants.EXPENSIVE) {
+            checkContinuity();
+        }
+    }
+
+    /** Unstable entries are contiguous and their terms never decrease, from the entry before them. */
+    private void checkContinuity() {
+        long prevTerm = term(unstableOffset - 1);
+        for (int i = 0; i < unstable.size(); i++) {
+            LogEntry e = unstable.get(i);
+            Invariants.check(e.index() == unstableOffset + i, "unstable entry %s out of place at %s", e, unstableOffset + i);
+            Invariants.check(prevTerm == UNKNOWN_TERM || e.term() >= prevTerm, "term goes back at %s", e);
+            prevTerm = e.term();
+        }
     }
 
     /**
