@@ -1,0 +1,308 @@
+package io.cairn.multiraft;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.GroupId;
+import io.cairn.common.Invariants;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.EntryType;
+import io.cairn.consensus.HardState;
+import io.cairn.consensus.LogEntry;
+import io.cairn.consensus.Ready;
+import io.cairn.consensus.Snapshot;
+import io.cairn.consensus.SnapshotMeta;
+import io.cairn.wal.Wal;
+import io.cairn.wal.WalOptions;
+import io.cairn.wal.WalRecord;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * The durable Raft logs of every group on a node, over one shared {@link Wal}: the Readies of
+ * all groups are persisted with one append and at most one fsync ({@link #persist}).
+ *
+ * <p>Records: an ENTRY per log entry (a later entry at the same index replaces it and all after
+ * it, as the Raft log does), a HARD_STATE, and a SNAPSHOT naming a snapshot file under
+ * {@code snapshots/} (the data is too large for a record, and is checksummed in the record).
+ * Compaction writes a fresh SNAPSHOT and HARD_STATE record and then releases the WAL behind the
+ * snapshot, so the newest copy of each always survives segment deletion.
+ */
+public final class WalLogStore implements Closeable {
+    private static final byte ENTRY = 1;
+    private static final byte HARD_STATE = 2;
+    private static final byte SNAPSHOT = 3;
+
+    /** A group's Ready paired with its id, for {@link #persist}. */
+    public record GroupReady(GroupId group, Ready ready) {}
+
+    private final Path snapshotDir;
+    private final Wal wal;
+    private final TreeMap<GroupId, GroupLog> groups = new TreeMap<>();
+
+    private WalLogStore(Path snapshotDir, Wal wal, TreeMap<GroupId, GroupLog> recovered) {
+        this.snapshotDir = snapshotDir;
+        this.wal = wal;
+        this.groups.putAll(recovered);
+    }
+
+    /** Opens (or creates) the store under {@code dir}, replaying the WAL into each group's log. */
+    public static WalLogStore open(Path dir, WalOptions options) throws IOException {
+        Path snapshots = dir.resolve("snapshots");
+        Files.createDirectories(snapshots);
+        Replay replay = new Replay(snapshots);
+        Wal wal = Wal.open(dir.resolve("wal"), options, new io.cairn.wal.NioFileIo(), replay::accept);
+        return new WalLogStore(snapshots, wal, replay.finish());
+    }
+
+    public io.cairn.wal.RecoveryReport recoveryReport() {
+        return wal.recoveryReport();
+    }
+
+    /** The group's log, or null if the store has never seen it. */
+    public GroupLog group(GroupId id) {
+        return groups.get(id);
+    }
+
+    /**
+     * Creates a group's empty log with its bootstrap configuration, durably: an empty snapshot
+     * at index 0 carries the configuration across restarts until the first compaction.
+     */
+    public GroupLog createGroup(GroupId id, ConfState initialConf) throws IOException {
+        Invariants.check(!groups.containsKey(id), "group %s exists", id);
+        Snapshot bootstrap = new Snapshot(new SnapshotMeta(0, 0, initialConf), Bytes.EMPTY);
+        wal.appendAndSync(List.of(snapshotRecord(id, bootstrap, false)));
+        GroupLog log = new GroupLog(initialConf);
+        groups.put(id, log);
+        return log;
+    }
+
+    /**
+     * Persists the Readies of many groups: snapshot files first, then one WAL append of every
+     * record, with one fsync if any Ready needs it. When this returns, the messages that
+     * waited for the persist may be sent.
+     */
+    public void persist(List<GroupReady> batch) throws IOException {
+        List<WalRecord> records = new ArrayList<>();
+        boolean sync = false;
+        for (GroupReady gr : batch) {
+            Ready rd = gr.ready();
+            if (rd.snapshot() != null) {
+                records.add(snapshotRecord(gr.group(), rd.snapshot(), true));
+            }
+            for (LogEntry e : rd.entries()) {
+                records.add(new WalRecord(gr.group(), ENTRY, e.index(), encodeEntry(e)));
+            }
+            if (rd.hardState() != null) {
+                records.add(new WalRecord(gr.group(), HARD_STATE, 0, encodeHardState(rd.hardState())));
+            }
+            sync |= rd.mustSync();
+        }
+        if (records.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            wal.appendAndSync(records);
+        } else {
+            wal.append(records); // a commit-index change alone may be lost on a crash
+        }
+        for (GroupReady gr : batch) {
+            applyToMemory(gr.group(), gr.ready());
+        }
+    }
+
+    private void applyToMemory(GroupId id, Ready rd) {
+        GroupLog log = groups.get(id);
+        Invariants.check(log != null, "persist for unknown group %s", id);
+        if (rd.snapshot() != null) {
+            log.installSnapshot(rd.snapshot());
+        }
+        for (LogEntry e : rd.entries()) {
+            log.append(e);
+        }
+        if (rd.hardState() != null) {
+            log.setHardState(rd.hardState());
+        }
+    }
+
+    /**
+     * Records a snapshot the host took of its own state machine at {@code index} (applied, and
+     * made durable in the state machine), drops the entries it covers, and frees WAL segments.
+     */
+    public void compact(GroupId id, long index, ConfState conf, Bytes data) throws IOException {
+        GroupLog log = groups.get(id);
+        Invariants.check(index > log.firstIndex() - 1 && index <= log.lastIndex(),
+                "compact(%s) outside the log of %s", index, id);
+        Snapshot s = new Snapshot(new SnapshotMeta(index, log.term(index), conf), data);
+        List<WalRecord> records = List.of(snapshotRecord(id, s, false),
+                new WalRecord(id, HARD_STATE, 0, encodeHardState(log.hardState())));
+        wal.appendAndSync(records);
+        long previous = log.snapshot().meta().index();
+        log.installSnapshot(s);
+        wal.release(id, index + 1);
+        if (previous > 0) {
+            Files.deleteIfExists(snapshotFile(snapshotDir, id, previous));
+        }
+    }
+
+    private WalRecord snapshotRecord(GroupId id, Snapshot s, boolean replacesLog) throws IOException {
+        Path file = snapshotFile(snapshotDir, id, s.meta().index());
+        writeDurably(file, s.data());
+        Bytes conf = s.meta().conf().encode();
+        ByteBuffer buf = ByteBuffer.allocate(8 + 1 + 4 + conf.size() + 4 + 4);
+        buf.putLong(s.meta().term()).put((byte) (replacesLog ? 1 : 0)).putInt(conf.size());
+        buf.put(conf.toArray()).putInt(s.data().size()).putInt(crc(s.data()));
+        return new WalRecord(id, SNAPSHOT, s.meta().index(), Bytes.wrap(buf.array()));
+    }
+
+    private static Path snapshotFile(Path dir, GroupId id, long index) {
+        return dir.resolve(String.format("%d-%020d.snap", id.value(), index));
+    }
+
+    private static void writeDurably(Path file, Bytes data) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(data.toArray());
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel dirCh = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dirCh.force(true);
+        }
+    }
+
+    private static int crc(Bytes data) {
+        CRC32C c = new CRC32C();
+        c.update(data.toArray());
+        return (int) c.getValue();
+    }
+
+    static Bytes encodeEntry(LogEntry e) {
+        ByteBuffer buf = ByteBuffer.allocate(8 + 1 + e.data().size());
+        buf.putLong(e.term()).put((byte) e.type().ordinal());
+        e.data().copyTo(buf.array(), 9);
+        return Bytes.wrap(buf.array());
+    }
+
+    static LogEntry decodeEntry(long index, Bytes payload) {
+        byte[] a = payload.toArray();
+        ByteBuffer buf = ByteBuffer.wrap(a);
+        long term = buf.getLong();
+        EntryType type = EntryType.values()[buf.get()];
+        return new LogEntry(index, term, type, Bytes.copyOf(a, 9, a.length - 9));
+    }
+
+    static Bytes encodeHardState(HardState hs) {
+        ByteBuffer buf = ByteBuffer.allocate(24);
+        buf.putLong(hs.term()).putLong(hs.votedFor() == null ? 0 : hs.votedFor().value()).putLong(hs.commit());
+        return Bytes.wrap(buf.array());
+    }
+
+    static HardState decodeHardState(Bytes payload) {
+        ByteBuffer buf = ByteBuffer.wrap(payload.toArray());
+        long term = buf.getLong();
+        long vote = buf.getLong();
+        return new HardState(term, vote == 0 ? null : NodeId.of(vote), buf.getLong());
+    }
+
+    @Override
+    public void close() throws IOException {
+        wal.close();
+    }
+
+    /**
+     * Rebuilds each group from the records in write order. Segments at the front may be gone
+     * (released), so entries are gathered in a map and checked for gaps only at the end.
+     */
+    private static final class Replay {
+        private final Path snapshotDir;
+        private final TreeMap<GroupId, TreeMap<Long, LogEntry>> entries = new TreeMap<>();
+        private final TreeMap<GroupId, HardState> hardStates = new TreeMap<>();
+        private final TreeMap<GroupId, Snapshot> snapshots = new TreeMap<>();
+
+        Replay(Path snapshotDir) {
+            this.snapshotDir = snapshotDir;
+        }
+
+        void accept(WalRecord r) {
+            GroupId g = r.groupId();
+            TreeMap<Long, LogEntry> log = entries.computeIfAbsent(g, k -> new TreeMap<>());
+            switch (r.kind()) {
+                case ENTRY -> {
+                    log.tailMap(r.index(), true).clear(); // a rewrite replaces the suffix
+                    log.put(r.index(), decodeEntry(r.index(), r.payload()));
+                }
+                case HARD_STATE -> hardStates.put(g, decodeHardState(r.payload()));
+                case SNAPSHOT -> acceptSnapshot(g, r, log);
+                default -> throw new IllegalStateException("unknown WAL record kind " + r.kind() + " for " + g);
+            }
+        }
+
+        private void acceptSnapshot(GroupId g, WalRecord r, TreeMap<Long, LogEntry> log) {
+            ByteBuffer buf = ByteBuffer.wrap(r.payload().toArray());
+            long term = buf.getLong();
+            boolean replacesLog = buf.get() == 1;
+            byte[] conf = new byte[buf.getInt()];
+            buf.get(conf);
+            int size = buf.getInt();
+            int crc = buf.getInt();
+            Path file = snapshotFile(snapshotDir, g, r.index());
+            Bytes data;
+            try {
+                data = Bytes.wrap(Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new IllegalStateException("snapshot file " + file + " named in the WAL is unreadable: " + e, e);
+            }
+            if (data.size() != size || crc(data) != crc) {
+                throw new IllegalStateException("snapshot file " + file + " is damaged (size or CRC32C mismatch)");
+            }
+            if (replacesLog) {
+                log.clear(); // a snapshot from the leader: our own entries after it are stale
+            } else {
+                log.headMap(r.index(), true).clear();
+            }
+            snapshots.put(g, new Snapshot(new SnapshotMeta(r.index(), term, ConfState.decode(Bytes.wrap(conf))), data));
+        }
+
+        TreeMap<GroupId, GroupLog> finish() {
+            TreeMap<GroupId, GroupLog> out = new TreeMap<>();
+            for (Map.Entry<GroupId, TreeMap<Long, LogEntry>> e : entries.entrySet()) {
+                GroupId g = e.getKey();
+                Snapshot s = snapshots.get(g);
+                GroupLog log = new GroupLog(ConfState.EMPTY);
+                if (s != null) {
+                    log.installSnapshot(s);
+                }
+                long expected = log.lastIndex() + 1;
+                for (LogEntry entry : e.getValue().values()) {
+                    if (entry.index() < expected) {
+                        continue; // covered by the snapshot
+                    }
+                    if (entry.index() != expected) {
+                        throw new IllegalStateException("log of " + g + " has a gap: entry " + expected
+                                + " is missing before " + entry.index());
+                    }
+                    log.append(entry);
+                    expected++;
+                }
+                log.setHardState(hardStates.getOrDefault(g, HardState.EMPTY));
+                out.put(g, log);
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.cairn.multiraft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.HardState;
+import io.cairn.consensus.LogEntry;
+import io.cairn.consensus.Ready;
+import io.cairn.consensus.Snapshot;
+import io.cairn.consensus.SnapshotMeta;
+import io.cairn.wal.WalOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WalLogStoreTest {
+    private static final GroupId G1 = new GroupId(1);
+    private static final GroupId G2 = new GroupId(2);
+    private static final ConfState CONF = ConfState.ofVoters(NodeId.of(1), NodeId.of(2), NodeId.of(3));
+    private static final WalOptions SMALL_SEGMENTS = WalOptions.DEFAULTS.withSegmentBytesTarget(4096);
+
+    @TempDir
+    Path dir;
+
+    private static Ready ready(HardState hs, List<LogEntry> entries, Snapshot snapshot) {
+        return new Ready(hs, snapshot, entries, true, List.of(), List.of(), List.of(), List.of());
+    }
+
+    private static List<LogEntry> entries(long from, long to, long term) {
+        List<LogEntry> out = new ArrayList<>();
+        for (long i = from; i <= to; i++) {
+            out.add(LogEntry.normal(i, term, Bytes.utf8("v" + i + "-" + term)));
+        }
+        return out;
+    }
+
+    @Test
+    void groupsSurviveReopenWithOverwritesAndHardState() throws Exception {
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            store.createGroup(G1, CONF);
+            store.createGroup(G2, CONF);
+            store.persist(List.of(
+                    new WalLogStore.GroupReady(G1, ready(new HardState(1, NodeId.of(1), 0), entries(1, 10, 1), null)),
+                    new WalLogStore.GroupReady(G2, ready(new HardState(2, null, 0), entries(1, 3, 2), null))));
+            // A new leader in term 3 overwrites g1's entries from 6 on.
+            store.persist(List.of(new WalLogStore.GroupReady(G1,
+                    ready(new HardState(3, NodeId.of(2), 5), entries(6, 8, 3), null))));
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            GroupLog g1 = store.group(G1);
+            assertThat(g1.lastIndex()).isEqualTo(8);
+            assertThat(g1.term(5)).isEqualTo(1);
+            assertThat(g1.term(6)).isEqualTo(3);
+            assertThat(g1.hardState()).isEqualTo(new HardState(3, NodeId.of(2), 5));
+            assertThat(g1.snapshotConf()).isEqualTo(CONF);
+            assertThat(store.group(G2).lastIndex()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void compactionKeepsTheTailAndReleasesSegments() throws Exception {
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            store.createGroup(G1, CONF);
+            for (long i = 1; i <= 200; i += 10) {
+                store.persist(List.of(new WalLogStore.GroupReady(G1,
+                        ready(new HardState(1, NodeId.of(1), i), entries(i, i + 9, 1), null))));
+            }
+            store.compact(G1, 150, CONF, Bytes.utf8("state@150"));
+            assertThat(store.group(G1).firstIndex()).isEqualTo(151);
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            GroupLog g1 = store.group(G1);
+            assertThat(g1.firstIndex()).isEqualTo(151);
+            assertThat(g1.lastIndex()).isEqualTo(200);
+            assertThat(g1.snapshot().data()).isEqualTo(Bytes.utf8("state@150"));
+            assertThat(g1.hardState().commit()).isEqualTo(191);
+        }
+    }
+
+    @Test
+    void snapshotFromLeaderReplacesTheLog() throws Exception {
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            store.createGroup(G1, CONF);
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(new HardState(1, null, 0), entries(1, 5, 1), null))));
+            Snapshot fromLeader = new Snapshot(new SnapshotMeta(50, 4, CONF), Bytes.utf8("leader state"));
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(new HardState(4, null, 50), List.of(), fromLeader))));
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(null, entries(51, 52, 4), null))));
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            GroupLog g1 = store.group(G1);
+            assertThat(g1.firstIndex()).isEqualTo(51);
+            assertThat(g1.lastIndex()).isEqualTo(52);
+            assertThat(g1.term(50)).isEqualTo(4);
+        }
+    }
+}
