@@ -1,0 +1,89 @@
+package io.cairn.kv.state;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.Invariants;
+import io.cairn.kv.engine.KvEngine;
+import io.cairn.kv.engine.KvPair;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The O(n) check behind {@link KvStateMachine#checkConsistency()}: every index entry points at
+ * a record that agrees with it, every record that should be indexed is, and no key lies outside
+ * the known families.
+ */
+final class ConsistencyCheck {
+    private static final int PAGE_PAIRS = 1_024;
+
+    private ConsistencyCheck() {}
+
+    static void run(KvEngine engine) {
+        long indexedKeys = 0;
+        for (KvPair pair : all(engine, Keyspace.DATA)) {
+            StoredValue stored = StoredValue.decode(pair.value(), pair.key());
+            Invariants.check(stored.createRevision() >= 1 && stored.createRevision() <= stored.modRevision(),
+                    "key %s has revisions create=%s mod=%s", Keyspace.userKeyOfData(pair.key()),
+                    stored.createRevision(), stored.modRevision());
+            Invariants.check(stored.version() >= 1, "key %s has version %s",
+                    Keyspace.userKeyOfData(pair.key()), stored.version());
+            if (stored.hasTtl()) {
+                indexedKeys++;
+            }
+        }
+        long expiryEntries = 0;
+        for (KvPair pair : all(engine, Keyspace.EXPIRY)) {
+            Bytes key = Keyspace.userKeyOfExpiry(pair.key());
+            byte[] raw = engine.get(Keyspace.dataKey(key));
+            Invariants.check(raw != null, "TTL index names key %s, which is absent", key);
+            long expiresAtMillis = StoredValue.decode(raw, Keyspace.dataKey(key)).expiresAtMillis();
+            Invariants.check(expiresAtMillis == Keyspace.expiryTimeOf(pair.key()),
+                    "TTL index says key %s expires at %s, the key says %s",
+                    key, Keyspace.expiryTimeOf(pair.key()), expiresAtMillis);
+            expiryEntries++;
+        }
+        Invariants.check(indexedKeys == expiryEntries, "%s keys have a TTL but the TTL index has %s entries",
+                indexedKeys, expiryEntries);
+        checkSessions(engine);
+        checkNoStrayKeys(engine);
+    }
+
+    private static void checkSessions(KvEngine engine) {
+        long sessions = 0;
+        for (KvPair pair : all(engine, Keyspace.SESSION)) {
+            long clientId = Keyspace.clientIdOfSession(pair.key());
+            Session session = Session.decode(pair.value(), clientId);
+            session.result(clientId);
+            byte[] idleKey = Keyspace.idleKey(session.lastActivityMillis(), clientId);
+            Invariants.check(engine.get(idleKey) != null, "session of client %s has no idle index entry", clientId);
+            sessions++;
+        }
+        long idleEntries = all(engine, Keyspace.SESSION_IDLE).size();
+        Invariants.check(sessions == idleEntries, "%s sessions but %s idle index entries", sessions, idleEntries);
+    }
+
+    private static void checkNoStrayKeys(KvEngine engine) {
+        List<KvPair> meta = all(engine, Keyspace.META);
+        for (KvPair pair : meta) {
+            Invariants.check(Arrays.equals(pair.key(), Keyspace.APPLIED_KEY),
+                    "unknown meta key 0x%s", Bytes.copyOf(pair.key()).toHex());
+        }
+        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.SESSION_IDLE), null, 1);
+        Invariants.check(beyond.isEmpty(), "unknown key family in key 0x%s",
+                beyond.isEmpty() ? "" : Bytes.copyOf(beyond.get(0).key()).toHex());
+    }
+
+    private static List<KvPair> all(KvEngine engine, byte family) {
+        List<KvPair> out = new ArrayList<>();
+        byte[] cursor = Keyspace.familyStart(family);
+        byte[] end = Keyspace.familyEnd(family);
+        while (true) {
+            List<KvPair> page = engine.scan(cursor, end, PAGE_PAIRS);
+            out.addAll(page);
+            if (page.size() < PAGE_PAIRS) {
+                return out;
+            }
+            cursor = Keyspace.successor(page.get(page.size() - 1).key());
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.cairn.kv.state;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.Invariants;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Where the state machine puts things in the engine's single ordered keyspace. The first byte
+ * names the family, so each family is one contiguous range and a scan of one never meets
+ * another. Numbers inside keys are 8 bytes big-endian; timestamps there are never negative, so
+ * byte order is numeric order.
+ *
+ * <pre>
+ * 0x00 "applied"                               applied index, term and clock
+ * 0x01 userKey                                 a key's value and metadata ({@link StoredValue})
+ * 0x02 expiresAtMillis(8) userKey              TTL index, empty value
+ * 0x03 clientId(8)                             a client's session ({@link Session})
+ * 0x04 lastActivityMillis(8) clientId(8)       session idle index, empty value
+ * </pre>
+ */
+final class Keyspace {
+    static final byte META = 0x00;
+    static final byte DATA = 0x01;
+    static final byte EXPIRY = 0x02;
+    static final byte SESSION = 0x03;
+    static final byte SESSION_IDLE = 0x04;
+
+    static final byte[] APPLIED_KEY = withFamily(META, "applied".getBytes(StandardCharsets.US_ASCII));
+    static final byte[] EMPTY_VALUE = new byte[0];
+
+    private Keyspace() {}
+
+    static byte[] familyStart(byte family) {
+        return new byte[] {family};
+    }
+
+    /** The first key after every key of the family. */
+    static byte[] familyEnd(byte family) {
+        return new byte[] {(byte) (family + 1)};
+    }
+
+    static byte[] dataKey(Bytes userKey) {
+        byte[] k = new byte[1 + userKey.size()];
+        k[0] = DATA;
+        userKey.copyTo(k, 1);
+        return k;
+    }
+
+    static Bytes userKeyOfData(byte[] dataKey) {
+        checkFamily(dataKey, DATA, 1);
+        return Bytes.copyOf(dataKey, 1, dataKey.length - 1);
+    }
+
+    static byte[] expiryKey(long expiresAtMillis, Bytes userKey) {
+        byte[] k = new byte[9 + userKey.size()];
+        k[0] = EXPIRY;
+        putLong(k, 1, expiresAtMillis);
+        userKey.copyTo(k, 9);
+        return k;
+    }
+
+    /** The first TTL index key of an expiry after {@code cutoffMillis}: the end of "due by cutoff". */
+    static byte[] expiryEndAfter(long cutoffMillis) {
+        if (cutoffMillis == Long.MAX_VALUE) {
+            return familyEnd(EXPIRY);
+        }
+        byte[] k = new byte[9];
+        k[0] = EXPIRY;
+        putLong(k, 1, cutoffMillis + 1);
+        return k;
+    }
+
+    static long expiryTimeOf(byte[] expiryKey) {
+        checkFamily(expiryKey, EXPIRY, 9);
+        return getLong(expiryKey, 1);
+    }
+
+    static Bytes userKeyOfExpiry(byte[] expiryKey) {
+        checkFamily(expiryKey, EXPIRY, 9);
+        return Bytes.copyOf(expiryKey, 9, expiryKey.length - 9);
+    }
+
+    static byte[] sessionKey(long clientId) {
+        byte[] k = new byte[9];
+        k[0] = SESSION;
+        putLong(k, 1, clientId);
+        return k;
+    }
+
+    static long clientIdOfSession(byte[] sessionKey) {
+        checkFamily(sessionKey, SESSION, 9);
+        return getLong(sessionKey, 1);
+    }
+
+    static byte[] idleKey(long lastActivityMillis, long clientId) {
+        byte[] k = new byte[17];
+        k[0] = SESSION_IDLE;
+        putLong(k, 1, lastActivityMillis);
+        putLong(k, 9, clientId);
+        return k;
+    }
+
+    /** The first idle index key with activity at or after {@code millis}. */
+    static byte[] idleKeyStart(long millis) {
+        byte[] k = new byte[9];
+        k[0] = SESSION_IDLE;
+        putLong(k, 1, millis);
+        return k;
+    }
+
+    static long lastActivityOfIdle(byte[] idleKey) {
+        checkFamily(idleKey, SESSION_IDLE, 17);
+        return getLong(idleKey, 1);
+    }
+
+    static long clientIdOfIdle(byte[] idleKey) {
+        checkFamily(idleKey, SESSION_IDLE, 17);
+        return getLong(idleKey, 9);
+    }
+
+    /** The smallest key greater than {@code key}: key followed by a zero byte. */
+    static byte[] successor(byte[] key) {
+        return Arrays.copyOf(key, key.length + 1);
+    }
+
+    private static byte[] withFamily(byte family, byte[] rest) {
+        byte[] k = new byte[1 + rest.length];
+        k[0] = family;
+        System.arraycopy(rest, 0, k, 1, rest.length);
+        return k;
+    }
+
+    private static void checkFamily(byte[] key, byte family, int lengthMin) {
+        Invariants.check(key.length >= lengthMin && key[0] == family,
+                "engine key 0x%s is not of family %s", Bytes.copyOf(key).toHex(), family);
+    }
+
+    private static void putLong(byte[] target, int offset, long v) {
+        for (int i = 0; i < 8; i++) {
+            target[offset + i] = (byte) (v >>> (56 - 8 * i));
+        }
+    }
+
+    private static long getLong(byte[] source, int offset) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (source[offset + i] & 0xFF);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,409 @@
+package io.cairn.kv.state;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.InvariantViolation;
+import io.cairn.common.Invariants;
+import io.cairn.consensus.EntryType;
+import io.cairn.consensus.LogEntry;
+import io.cairn.kv.engine.KvEngine;
+import io.cairn.kv.engine.KvPair;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A shard's replicated state: keys with etcd-style metadata, TTLs and exactly-once client
+ * sessions, kept in a {@link KvEngine} together with the log index it has applied. See the
+ * package documentation for the key layout and the rules.
+ *
+ * <p>Not thread-safe: the host applies and reads from one thread (or serialises them itself).
+ * Every replica must construct it with equal {@link Options}, which are part of the replicated
+ * state's definition.
+ */
+public final class KvStateMachine {
+    /**
+     * Settings that decide what apply does, so they must be equal on every replica.
+     *
+     * @param limits          sizes beyond which a command is rejected
+     * @param sessionTtlMillis how long a client may be idle before {@link Command.Expire}
+     *                        forgets its session (and with it the exactly-once guarantee)
+     * @param expireBatchMax  the most keys, and separately the most sessions, one Expire removes
+     */
+    public record Options(Limits limits, long sessionTtlMillis, int expireBatchMax) {
+        public static final long SESSION_TTL_MILLIS_DEFAULT = 10 * 60 * 1000L;
+        public static final int EXPIRE_BATCH_MAX_DEFAULT = 1_000;
+        public static final Options DEFAULT =
+                new Options(Limits.DEFAULT, SESSION_TTL_MILLIS_DEFAULT, EXPIRE_BATCH_MAX_DEFAULT);
+
+        public Options {
+            if (limits == null) {
+                throw new IllegalArgumentException("limits are required");
+            }
+            if (sessionTtlMillis < 1) {
+                throw new IllegalArgumentException("sessionTtlMillis must be positive: " + sessionTtlMillis);
+            }
+            if (expireBatchMax < 1) {
+                throw new IllegalArgumentException("expireBatchMax must be positive: " + expireBatchMax);
+            }
+        }
+    }
+
+    /** A snapshot written by {@link #snapshot}: the engine image and the position it covers. */
+    public record SnapshotFiles(long appliedIndex, long appliedTerm, Path dir, List<Path> files) {
+        public SnapshotFiles {
+            files = List.copyOf(files);
+        }
+    }
+
+    /** Expired keys a scan page may step over before it returns short, with a next key. */
+    static final int SCAN_EXPIRED_SKIP_MAX = 1_024;
+    /** Extra pairs a scan fetches per engine call once it has met expired keys. */
+    private static final int SCAN_CHUNK_EXTRA_MAX = 128;
+    private static final int APPLIED_FORMAT_VERSION = 1;
+    private static final Result SKIPPED = new Result.Skipped();
+
+    private final KvEngine engine;
+    private final Options options;
+    private long appliedIndex;
+    private long appliedTerm;
+    /** The largest leader timestamp applied so far: the state machine's clock never goes back. */
+    private long clockMillis;
+
+    public KvStateMachine(KvEngine engine) {
+        this(engine, Options.DEFAULT);
+    }
+
+    /** Reads the applied position back from the engine, which may be empty or from a restart. */
+    public KvStateMachine(KvEngine engine, Options options) {
+        if (engine == null || options == null) {
+            throw new IllegalArgumentException("engine and options are required");
+        }
+        this.engine = engine;
+        this.options = options;
+        loadAppliedPosition();
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The index of the last entry applied; 0 for an empty engine. */
+    public long appliedIndex() {
+        return appliedIndex;
+    }
+
+    /** The term of the last entry applied; 0 for an empty engine. */
+    public long appliedTerm() {
+        return appliedTerm;
+    }
+
+    /** The state machine's clock: the largest leader timestamp applied, 0 before any. */
+    public long clockMillis() {
+        return clockMillis;
+    }
+
+    /**
+     * Applies committed entries, which must start at {@link #appliedIndex()} + 1 and follow each
+     * other without gaps, in one engine write that also records the new applied index and term.
+     * Returns one result per entry, in entry order: {@link Result.Skipped} for a leader's no-op
+     * (empty data) and for a configuration entry. A gap is a host bug and throws
+     * {@link InvariantViolation} with the engine untouched.
+     */
+    public List<Result> apply(List<LogEntry> committed) {
+        if (committed.isEmpty()) {
+            return List.of();
+        }
+        Batch batch = new Batch(new PendingWrites(engine), clockMillis);
+        List<Result> results = new ArrayList<>(committed.size());
+        long index = appliedIndex;
+        long term = appliedTerm;
+        for (LogEntry entry : committed) {
+            Invariants.check(entry.index() == index + 1,
+                    "entry %s applied after index %s: entries must follow the applied index without gaps",
+                    entry.index(), index);
+            Invariants.check(entry.term() >= term, "entry %s has term %s, below the applied term %s",
+                    entry.index(), entry.term(), term);
+            results.add(applyEntry(batch, entry));
+            index = entry.index();
+            term = entry.term();
+        }
+        batch.writes.put(Keyspace.APPLIED_KEY, encodeAppliedPosition(index, term, batch.clockMillis));
+        engine.write(batch.writes.toWriteBatch());
+        appliedIndex = index;
+        appliedTerm = term;
+        clockMillis = batch.clockMillis;
+        return results;
+    }
+
+    /** The live key as a read at {@code nowMillis} sees it; empty if absent or expired. */
+    public Optional<KeyValue> get(Bytes key, long nowMillis) {
+        byte[] dataKey = Keyspace.dataKey(key);
+        byte[] raw = engine.get(dataKey);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        StoredValue stored = StoredValue.decode(raw, dataKey);
+        return stored.isLiveAt(nowMillis) ? Optional.of(stored.toKeyValue(key)) : Optional.empty();
+    }
+
+    /**
+     * Up to {@code limit} live keys of {@code range} at {@code nowMillis}, ascending, and the key
+     * to resume at. {@code limit} must be in [1, {@link Limits#scanLimitMax()}].
+     */
+    public ScanPage scan(KeyRange range, int limit, long nowMillis) {
+        options.limits().checkScanLimit(limit);
+        byte[] cursor = Keyspace.dataKey(range.fromInclusive());
+        byte[] end = range.toExclusive() == null
+                ? Keyspace.familyEnd(Keyspace.DATA) : Keyspace.dataKey(range.toExclusive());
+        List<KeyValue> entries = new ArrayList<>();
+        int examinedMax = limit + SCAN_EXPIRED_SKIP_MAX;
+        int examined = 0;
+        // Each round examines at least one pair or ends the scan, and examined is bounded.
+        while (true) {
+            // One more than still needed, to learn the next key; more after expired keys showed up.
+            int skipped = examined - entries.size();
+            int want = limit - entries.size() + 1 + Math.min(skipped, SCAN_CHUNK_EXTRA_MAX);
+            List<KvPair> chunk = engine.scan(cursor, end, want);
+            for (KvPair pair : chunk) {
+                if (entries.size() == limit) {
+                    return new ScanPage(entries, Optional.of(Keyspace.userKeyOfData(pair.key())));
+                }
+                if (examined == examinedMax) {
+                    return new ScanPage(entries, Optional.of(Keyspace.userKeyOfData(pair.key())));
+                }
+                examined++;
+                StoredValue stored = StoredValue.decode(pair.value(), pair.key());
+                if (stored.isLiveAt(nowMillis)) {
+                    entries.add(stored.toKeyValue(Keyspace.userKeyOfData(pair.key())));
+                }
+            }
+            if (chunk.size() < want) {
+                return new ScanPage(entries, Optional.empty());
+            }
+            cursor = Keyspace.successor(chunk.get(chunk.size() - 1).key());
+        }
+    }
+
+    /** {@link #scan} of every key that starts with {@code prefix}. */
+    public ScanPage scanPrefix(Bytes prefix, int limit, long nowMillis) {
+        return scan(KeyRange.prefix(prefix), limit, nowMillis);
+    }
+
+    /**
+     * Writes a consistent image of the whole state, applied position included, into {@code dir},
+     * which must not exist yet.
+     */
+    public SnapshotFiles snapshot(Path dir) throws IOException {
+        long index = appliedIndex;
+        long term = appliedTerm;
+        List<Path> files = engine.checkpoint(dir);
+        return new SnapshotFiles(index, term, dir, files);
+    }
+
+    /**
+     * Replaces the whole state with a {@link #snapshot} image and reads the applied position back
+     * from it. On failure the previous state is intact.
+     */
+    public void restore(Path dir) throws IOException {
+        engine.restore(dir);
+        loadAppliedPosition();
+    }
+
+    /**
+     * Checks that the TTL and session idle indexes match the records they index, both ways.
+     * Costs a scan of everything: for tests and the simulator. Throws {@link InvariantViolation}.
+     */
+    public void checkConsistency() {
+        ConsistencyCheck.run(engine);
+    }
+
+    private Result applyEntry(Batch batch, LogEntry entry) {
+        // A leader's no-op and a configuration change only advance the applied index.
+        if (entry.type() == EntryType.CONFIG || entry.data().isEmpty()) {
+            return SKIPPED;
+        }
+        CommandEnvelope envelope;
+        try {
+            envelope = CommandEnvelope.decode(entry.data());
+        } catch (CodecException e) {
+            return new Result.Rejected(RejectReason.MALFORMED, e.getMessage());
+        }
+        batch.advanceClock(envelope.leaderTimestampMillis());
+        if (envelope.command() instanceof Command.Expire expire) {
+            batch.advanceClock(expire.nowMillis());
+        }
+        long revision = entry.index();
+        if (!envelope.hasSession()) {
+            return execute(batch, envelope.command(), revision);
+        }
+        return applyWithSession(batch, envelope, revision);
+    }
+
+    /** Raft dissertation §6.3: a retried sequence gets its stored result, an older one Stale. */
+    private Result applyWithSession(Batch batch, CommandEnvelope envelope, long revision) {
+        long clientId = envelope.clientId();
+        byte[] sessionKey = Keyspace.sessionKey(clientId);
+        byte[] raw = batch.writes.get(sessionKey);
+        Session session = raw == null ? null : Session.decode(raw, clientId);
+        if (session != null && envelope.sequence() < session.lastSequence()) {
+            return new Result.Stale(session.lastSequence());
+        }
+        if (session != null && envelope.sequence() == session.lastSequence()) {
+            return session.result(clientId);
+        }
+        Result result = execute(batch, envelope.command(), revision);
+        // The command may have been an Expire that forgot this very session; re-read before
+        // replacing the idle index entry.
+        byte[] current = batch.writes.get(sessionKey);
+        if (current != null) {
+            Session old = Session.decode(current, clientId);
+            batch.writes.delete(Keyspace.idleKey(old.lastActivityMillis(), clientId));
+        }
+        Session updated = new Session(envelope.sequence(), batch.clockMillis, result.encode());
+        batch.writes.put(sessionKey, updated.encode());
+        batch.writes.put(Keyspace.idleKey(updated.lastActivityMillis(), clientId), Keyspace.EMPTY_VALUE);
+        return result;
+    }
+
+    private Result execute(Batch batch, Command command, long revision) {
+        Optional<Result.Rejected> violation = options.limits().violation(command);
+        if (violation.isPresent()) {
+            return violation.get();
+        }
+        if (command instanceof Command.Put put) {
+            return write(batch, put.key(), put.value(), put.ttlMillis(), revision);
+        } else if (command instanceof Command.Delete delete) {
+            return delete(batch, delete.key(), revision);
+        } else if (command instanceof Command.CompareAndSet cas) {
+            StoredValue current = batch.load(cas.key());
+            long actualVersion = current != null && current.isLiveAt(batch.clockMillis) ? current.version() : 0;
+            if (actualVersion != cas.expectedVersion()) {
+                return new Result.CasFailed(actualVersion);
+            }
+            return write(batch, cas.key(), cas.value(), cas.ttlMillis(), revision);
+        } else if (command instanceof Command.Expire) {
+            return expire(batch);
+        }
+        throw new AssertionError("unknown command " + command);
+    }
+
+    /** Sets the key; an expired key not yet removed counts as absent, so this re-creates it. */
+    private Result write(Batch batch, Bytes key, Bytes value, long ttlMillis, long revision) {
+        StoredValue old = batch.load(key);
+        if (old != null && old.hasTtl()) {
+            batch.writes.delete(Keyspace.expiryKey(old.expiresAtMillis(), key));
+        }
+        boolean live = old != null && old.isLiveAt(batch.clockMillis);
+        long createRevision = live ? old.createRevision() : revision;
+        long version = live ? old.version() + 1 : 1;
+        long expiresAtMillis = ttlMillis == 0 ? 0 : saturatedAdd(batch.clockMillis, ttlMillis);
+        StoredValue stored = new StoredValue(createRevision, revision, version, expiresAtMillis, value);
+        batch.writes.put(Keyspace.dataKey(key), stored.encode());
+        if (stored.hasTtl()) {
+            batch.writes.put(Keyspace.expiryKey(expiresAtMillis, key), Keyspace.EMPTY_VALUE);
+        }
+        return new Result.Written(revision, version);
+    }
+
+    private Result delete(Batch batch, Bytes key, long revision) {
+        StoredValue old = batch.load(key);
+        if (old == null) {
+            return new Result.Deleted(revision, false);
+        }
+        batch.removeKey(key, old);
+        return new Result.Deleted(revision, old.isLiveAt(batch.clockMillis));
+    }
+
+    /** Removes keys due at the clock and sessions idle too long, each at most expireBatchMax. */
+    private Result expire(Batch batch) {
+        long cutoffMillis = batch.clockMillis;
+        int bound = options.expireBatchMax();
+        List<KvPair> due = batch.writes.scan(
+                Keyspace.familyStart(Keyspace.EXPIRY), Keyspace.expiryEndAfter(cutoffMillis), bound + 1);
+        int keysRemoved = Math.min(bound, due.size());
+        for (int i = 0; i < keysRemoved; i++) {
+            byte[] indexKey = due.get(i).key();
+            Bytes key = Keyspace.userKeyOfExpiry(indexKey);
+            StoredValue stored = batch.load(key);
+            Invariants.check(stored != null && stored.expiresAtMillis() == Keyspace.expiryTimeOf(indexKey),
+                    "TTL index entry for key %s at %s has no matching value", key, Keyspace.expiryTimeOf(indexKey));
+            batch.removeKey(key, stored);
+        }
+        int sessionsForgotten = 0;
+        List<KvPair> idle = List.of();
+        long idleBeforeMillis = cutoffMillis - options.sessionTtlMillis();
+        if (idleBeforeMillis > 0) {
+            idle = batch.writes.scan(Keyspace.familyStart(Keyspace.SESSION_IDLE),
+                    Keyspace.idleKeyStart(idleBeforeMillis), bound + 1);
+            sessionsForgotten = Math.min(bound, idle.size());
+            for (int i = 0; i < sessionsForgotten; i++) {
+                byte[] idleKey = idle.get(i).key();
+                batch.writes.delete(Keyspace.sessionKey(Keyspace.clientIdOfIdle(idleKey)));
+                batch.writes.delete(idleKey);
+            }
+        }
+        boolean more = due.size() > bound || idle.size() > bound;
+        return new Result.Expired(keysRemoved, sessionsForgotten, more);
+    }
+
+    private void loadAppliedPosition() {
+        byte[] raw = engine.get(Keyspace.APPLIED_KEY);
+        if (raw == null) {
+            appliedIndex = 0;
+            appliedTerm = 0;
+            clockMillis = 0;
+            return;
+        }
+        try {
+            Decoder in = new Decoder(raw, "applied position");
+            in.readVersion(APPLIED_FORMAT_VERSION);
+            appliedIndex = in.readVarLong("appliedIndex");
+            appliedTerm = in.readVarLong("appliedTerm");
+            clockMillis = in.readVarLong("clockMillis");
+            in.finish();
+        } catch (CodecException e) {
+            throw new InvariantViolation("engine holds a corrupt applied position: " + e.getMessage());
+        }
+    }
+
+    private static byte[] encodeAppliedPosition(long index, long term, long clockMillis) {
+        return new Encoder(32).writeByte(APPLIED_FORMAT_VERSION)
+                .writeVarLong(index).writeVarLong(term).writeVarLong(clockMillis).toArray();
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        return b > Long.MAX_VALUE - a ? Long.MAX_VALUE : a + b;
+    }
+
+    /** The state of one apply call: its pending writes and its clock. */
+    private static final class Batch {
+        final PendingWrites writes;
+        long clockMillis;
+
+        Batch(PendingWrites writes, long clockMillis) {
+            this.writes = writes;
+            this.clockMillis = clockMillis;
+        }
+
+        /** Leaders' clocks may disagree; the state machine's time only moves forward. */
+        void advanceClock(long leaderMillis) {
+            clockMillis = Math.max(clockMillis, leaderMillis);
+        }
+
+        /** The stored record of a user key, expired or not, as the batch so far leaves it. */
+        StoredValue load(Bytes key) {
+            byte[] dataKey = Keyspace.dataKey(key);
+            byte[] raw = writes.get(dataKey);
+            return raw == null ? null : StoredValue.decode(raw, dataKey);
+        }
+
+        void removeKey(Bytes key, StoredValue stored) {
+            writes.delete(Keyspace.dataKey(key));
+            if (stored.hasTtl()) {
+                writes.delete(Keyspace.expiryKey(stored.expiresAtMillis(), key));
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.cairn.kv.state;
+
+import io.cairn.common.Bytes;
+import java.util.Optional;
+
+/**
+ * Size bounds on what a client may write or ask for (design decision 10). The node calls the
+ * {@code check*} methods before proposing, so a client learns of a bad request with a clear
+ * {@link IllegalArgumentException} and nothing oversized reaches the log. The state machine
+ * checks again with {@link #violation}, answering {@link Result.Rejected}: a bad entry that got
+ * into the log anyway can never corrupt state.
+ *
+ * <p>The limits the state machine applies are part of the replicated state's definition: every
+ * replica must use the same ones, or a replica that replays a log entry under other limits
+ * diverges. Raise them only through a coordinated rollout, and never lower them while entries
+ * above the new limits may still be unapplied.
+ */
+public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
+    public static final int KEY_BYTES_MAX_DEFAULT = 4 * 1024;
+    public static final int VALUE_BYTES_MAX_DEFAULT = 1024 * 1024;
+    public static final int SCAN_LIMIT_MAX_DEFAULT = 10_000;
+    /** A TTL bound so that timestamp plus TTL never overflows: 100 years. */
+    public static final long TTL_MILLIS_MAX = 100L * 365 * 24 * 3600 * 1000;
+
+    public static final Limits DEFAULT =
+            new Limits(KEY_BYTES_MAX_DEFAULT, VALUE_BYTES_MAX_DEFAULT, SCAN_LIMIT_MAX_DEFAULT);
+
+    public Limits {
+        if (keyBytesMax < 1 || valueBytesMax < 0 || scanLimitMax < 1) {
+            throw new IllegalArgumentException(String.format(
+                    "limits must be positive: keyBytesMax=%d valueBytesMax=%d scanLimitMax=%d",
+                    keyBytesMax, valueBytesMax, scanLimitMax));
+        }
+    }
+
+    /** Throws if the key is empty or longer than {@link #keyBytesMax}. */
+    public void checkKey(Bytes key) {
+        keyViolation(key).ifPresent(Limits::fail);
+    }
+
+    /** Throws if the value is longer than {@link #valueBytesMax}. */
+    public void checkValue(Bytes value) {
+        valueViolation(value).ifPresent(Limits::fail);
+    }
+
+    /** Throws unless {@code 0 <= ttlMillis <= TTL_MILLIS_MAX}. */
+    public void checkTtl(long ttlMillis) {
+        if (ttlMillis < 0) {
+            throw new IllegalArgumentException("ttlMillis must not be negative (0 = no TTL): " + ttlMillis);
+        }
+        ttlViolation(ttlMillis).ifPresent(Limits::fail);
+    }
+
+    /** Throws unless {@code 1 <= limit <= scanLimitMax}. */
+    public void checkScanLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("scan limit must be at least 1: " + limit);
+        }
+        if (limit > scanLimitMax) {
+            throw new IllegalArgumentException(
+                    "scan limit " + limit + " is over the limit scanLimitMax=" + scanLimitMax);
+        }
+    }
+
+    /** Throws if any part of the command breaks a limit: the edge check before proposing. */
+    public void check(Command command) {
+        violation(command).ifPresent(Limits::fail);
+    }
+
+    /** The first limit the command breaks, as the result the state machine answers with. */
+    public Optional<Result.Rejected> violation(Command command) {
+        if (command instanceof Command.Put put) {
+            return first(keyViolation(put.key()), valueViolation(put.value()), ttlViolation(put.ttlMillis()));
+        } else if (command instanceof Command.CompareAndSet cas) {
+            return first(keyViolation(cas.key()), valueViolation(cas.value()), ttlViolation(cas.ttlMillis()));
+        } else if (command instanceof Command.Delete delete) {
+            return keyViolation(delete.key());
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Result.Rejected> keyViolation(Bytes key) {
+        if (key.isEmpty()) {
+            return Optional.of(new Result.Rejected(RejectReason.KEY_EMPTY, "key must not be empty"));
+        }
+        if (key.size() > keyBytesMax) {
+            return Optional.of(new Result.Rejected(RejectReason.KEY_TOO_LARGE,
+                    "key is " + key.size() + " bytes, over the limit keyBytesMax=" + keyBytesMax));
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Result.Rejected> valueViolation(Bytes value) {
+        if (value.size() > valueBytesMax) {
+            return Optional.of(new Result.Rejected(RejectReason.VALUE_TOO_LARGE,
+                    "value is " + value.size() + " bytes, over the limit valueBytesMax=" + valueBytesMax));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Result.Rejected> ttlViolation(long ttlMillis) {
+        // Negative TTLs cannot be constructed; the bound keeps now + ttl from overflowing.
+        if (ttlMillis > TTL_MILLIS_MAX) {
+            return Optional.of(new Result.Rejected(RejectReason.TTL_TOO_LARGE,
+                    "ttlMillis is " + ttlMillis + ", over the limit TTL_MILLIS_MAX=" + TTL_MILLIS_MAX));
+        }
+        return Optional.empty();
+    }
+
+    @SafeVarargs
+    private static Optional<Result.Rejected> first(Optional<Result.Rejected>... checks) {
+        for (Optional<Result.Rejected> check : checks) {
+            if (check.isPresent()) {
+                return check;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void fail(Result.Rejected rejected) {
+        throw new IllegalArgumentException(rejected.message());
+    }
+}

@@ -1,0 +1,99 @@
+package io.cairn.kv.state;
+
+import io.cairn.kv.engine.KvEngine;
+import io.cairn.kv.engine.KvPair;
+import io.cairn.kv.engine.WriteBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * The writes of one apply batch, readable before they reach the engine. A {@link WriteBatch}
+ * cannot be read back, yet a later entry of the batch must see what an earlier one wrote, so
+ * reads go through this overlay: pending puts and deletes first, then the engine. Keys are kept
+ * in unsigned byte order, so the batch it produces is the same on every replica.
+ */
+final class PendingWrites {
+    private final KvEngine engine;
+    /** Pending operations; a null value is a delete. */
+    private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Arrays::compareUnsigned);
+
+    PendingWrites(KvEngine engine) {
+        this.engine = engine;
+    }
+
+    /** The value as the batch so far would leave it, or null. Do not modify the array. */
+    byte[] get(byte[] key) {
+        if (pending.containsKey(key)) {
+            return pending.get(key);
+        }
+        return engine.get(key);
+    }
+
+    void put(byte[] key, byte[] value) {
+        pending.put(key.clone(), value.clone());
+    }
+
+    void delete(byte[] key) {
+        pending.put(key.clone(), null);
+    }
+
+    /**
+     * Pairs with {@code fromInclusive <= key < toExclusive} as the batch so far would leave
+     * them, ascending, at most {@code limit}.
+     */
+    List<KvPair> scan(byte[] fromInclusive, byte[] toExclusive, int limit) {
+        NavigableMap<byte[], byte[]> overlay = pending.subMap(fromInclusive, true, toExclusive, false);
+        // Each pending entry can delete at most one engine pair, so limit + overlay.size() engine
+        // pairs are enough to fill the page from keys up to the last one fetched.
+        int fetch = limit + overlay.size();
+        List<KvPair> base = engine.scan(fromInclusive, toExclusive, fetch);
+        boolean engineExhausted = base.size() < fetch;
+        byte[] horizon = engineExhausted ? null : base.get(base.size() - 1).key();
+
+        TreeMap<byte[], byte[]> merged = new TreeMap<>(Arrays::compareUnsigned);
+        for (KvPair pair : base) {
+            merged.put(pair.key(), pair.value());
+        }
+        for (Map.Entry<byte[], byte[]> op : overlay.entrySet()) {
+            if (horizon != null && Arrays.compareUnsigned(op.getKey(), horizon) > 0) {
+                // At least limit merged keys lie at or below the horizon and sort first; keys
+                // beyond it could also miss engine keys between, so they are not needed or exact.
+                break;
+            }
+            if (op.getValue() == null) {
+                merged.remove(op.getKey());
+            } else {
+                merged.put(op.getKey(), op.getValue());
+            }
+        }
+        List<KvPair> out = new ArrayList<>(Math.min(limit, merged.size()));
+        for (Map.Entry<byte[], byte[]> e : merged.entrySet()) {
+            if (out.size() == limit) {
+                break;
+            }
+            out.add(new KvPair(e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    boolean isEmpty() {
+        return pending.isEmpty();
+    }
+
+    /** The operations in key order: the last write of each key wins. */
+    WriteBatch toWriteBatch() {
+        WriteBatch batch = new WriteBatch();
+        for (Map.Entry<byte[], byte[]> op : pending.entrySet()) {
+            if (op.getValue() == null) {
+                batch.delete(op.getKey());
+            } else {
+                batch.put(op.getKey(), op.getValue());
+            }
+        }
+        return batch;
+    }
+}

@@ -1,0 +1,90 @@
+package io.cairn.kv.state;
+
+import io.cairn.common.Bytes;
+
+/**
+ * The outcome of applying one log entry, which the node sends back to the client that proposed
+ * it and the session table stores for retries. {@link KvStateMachine#apply} returns one result
+ * per entry, in entry order.
+ */
+public sealed interface Result
+        permits Result.Written, Result.Deleted, Result.CasFailed, Result.Expired,
+                Result.Stale, Result.Rejected, Result.Skipped {
+
+    /**
+     * A put, or a compare-and-set whose comparison held, stored the value: the key's
+     * modRevision is now {@code revision} (the entry's log index) and its version {@code version}.
+     */
+    record Written(long revision, long version) implements Result {
+        public Written {
+            requireNonNegative(revision, "revision");
+            if (version < 1) {
+                throw new IllegalArgumentException("a written key has version at least 1: " + version);
+            }
+        }
+    }
+
+    /** A delete at {@code revision}; {@code existed} is false if the key was absent or expired. */
+    record Deleted(long revision, boolean existed) implements Result {
+        public Deleted {
+            requireNonNegative(revision, "revision");
+        }
+    }
+
+    /** A compare-and-set whose comparison failed: the key's version is {@code actualVersion} (0 = absent). */
+    record CasFailed(long actualVersion) implements Result {
+        public CasFailed {
+            requireNonNegative(actualVersion, "actualVersion");
+        }
+    }
+
+    /**
+     * An expire pass removed {@code keysRemoved} keys and forgot {@code sessionsForgotten} idle
+     * sessions. {@code more} says it stopped at its per-command bound with work left, so the
+     * leader should propose another soon.
+     */
+    record Expired(int keysRemoved, int sessionsForgotten, boolean more) implements Result {
+        public Expired {
+            requireNonNegative(keysRemoved, "keysRemoved");
+            requireNonNegative(sessionsForgotten, "sessionsForgotten");
+        }
+    }
+
+    /**
+     * The command's sequence is below the client's last one, {@code lastSequence}: it is a late
+     * duplicate whose result is gone, and it changed nothing.
+     */
+    record Stale(long lastSequence) implements Result {
+        public Stale {
+            requireNonNegative(lastSequence, "lastSequence");
+        }
+    }
+
+    /** The command was refused and changed nothing but the session's sequence. */
+    record Rejected(RejectReason reason, String message) implements Result {
+        public Rejected {
+            if (reason == null || message == null) {
+                throw new IllegalArgumentException("reason and message are required");
+            }
+        }
+    }
+
+    /** The entry carried no command: a leader's no-op or a configuration change. */
+    record Skipped() implements Result {}
+
+    /** The bytes the session table stores and the node answers with; see {@link ResultCodec}. */
+    default Bytes encode() {
+        return ResultCodec.encode(this);
+    }
+
+    /** Decodes what {@link #encode} produced; throws {@link CodecException} on anything else. */
+    static Result decode(Bytes data) {
+        return ResultCodec.decode(data);
+    }
+
+    private static void requireNonNegative(long value, String name) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must not be negative: " + value);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.cairn.kv.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.common.Bytes;
+import io.cairn.consensus.LogEntry;
+import io.cairn.kv.engine.KvPair;
+import io.cairn.kv.engine.MemoryKvEngine;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/**
+ * Replicas that apply the same log must end byte-for-byte equal, however the host cut the log
+ * into apply batches; and what they compute must agree with the plain {@link ReferenceModel}.
+ */
+class DeterminismPropertiesTest {
+    /** Small limits and bounds so that random workloads hit them. */
+    private static final KvStateMachine.Options OPTIONS =
+            new KvStateMachine.Options(new Limits(6, 12, 100), 1_000, 3);
+
+    /** One random step, turned into a log entry by {@link #build}; fields are interpreted per kind. */
+    record Action(int kind, int key, int client, int sequenceMode, int deltaMillis, int ttlMillis, int version) {}
+
+    @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
+    void replicasThatCutTheLogDifferentlyEndIdentical(@ForAll("workloads") List<Action> actions,
+                                                     @ForAll @Size(max = 40) List<@IntRange(min = 1, max = 12) Integer> cuts) {
+        List<LogEntry> log = build(actions);
+        MemoryKvEngine oneByOne = new MemoryKvEngine();
+        MemoryKvEngine batched = new MemoryKvEngine();
+
+        List<Result> resultsOneByOne = applyInBatches(new KvStateMachine(oneByOne, OPTIONS), log, List.of());
+        List<Result> resultsBatched = applyInBatches(new KvStateMachine(batched, OPTIONS), log, cuts);
+
+        assertThat(resultsBatched).isEqualTo(resultsOneByOne);
+        assertThat(dump(batched)).isEqualTo(dump(oneByOne));
+        new KvStateMachine(batched, OPTIONS).checkConsistency();
+    }
+
+    @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
+    void theStateMachineAgreesWithTheReferenceModel(@ForAll("workloads") List<Action> actions,
+                                                    @ForAll @Size(max = 40) List<@IntRange(min = 1, max = 12) Integer> cuts,
+                                                    @ForAll @IntRange(min = 0, max = 4_000) int readDelayMillis) {
+        List<LogEntry> log = build(actions);
+        KvStateMachine sm = new KvStateMachine(new MemoryKvEngine(), OPTIONS);
+        ReferenceModel model = new ReferenceModel(OPTIONS);
+
+        List<Result> actual = applyInBatches(sm, log, cuts);
+        List<Result> expected = log.stream().map(model::apply).toList();
+
+        assertThat(actual).isEqualTo(expected);
+        assertThat(sm.clockMillis()).isEqualTo(model.clockMillis());
+        long readAt = model.clockMillis() + readDelayMillis;
+        assertThat(scanAll(sm, readAt)).isEqualTo(model.liveAt(readAt));
+        for (int k = 0; k < KEYS.size(); k++) {
+            assertThat(sm.get(KEYS.get(k), readAt)).isEqualTo(model.get(KEYS.get(k), readAt));
+        }
+        sm.checkConsistency();
+    }
+
+    @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
+    void aRestartBetweenBatchesChangesNothing(@ForAll("workloads") List<Action> actions,
+                                              @ForAll @IntRange(min = 0, max = 200) int restartAfter) {
+        List<LogEntry> log = build(actions);
+        int split = Math.min(restartAfter, log.size());
+        MemoryKvEngine straight = new MemoryKvEngine();
+        applyInBatches(new KvStateMachine(straight, OPTIONS), log, List.of());
+
+        MemoryKvEngine restarted = new MemoryKvEngine();
+        applyInBatches(new KvStateMachine(restarted, OPTIONS), log.subList(0, split), List.of(5));
+        KvStateMachine second = new KvStateMachine(restarted, OPTIONS);
+        assertThat(second.appliedIndex()).isEqualTo(split);
+        applyInBatches(second, log.subList(split, log.size()), List.of(7));
+
+        assertThat(dump(restarted)).isEqualTo(dump(straight));
+    }
+
+    // ---- workload ----
+
+    private static final List<Bytes> KEYS = List.of(
+            Bytes.utf8("a"), Bytes.utf8("ab"), Bytes.utf8("b"), Bytes.utf8("ba"), Bytes.utf8("c"),
+            Bytes.wrap(new byte[] {(byte) 0xFF}), Bytes.utf8("too-long-key"));
+
+    @Provide
+    Arbitrary<List<Action>> workloads() {
+        Arbitrary<Action> action = Combinators.combine(
+                Arbitraries.integers().between(0, 99),        // kind
+                Arbitraries.integers().between(0, KEYS.size() - 1),
+                Arbitraries.integers().between(0, 6),         // client; 0 = no session
+                Arbitraries.integers().between(0, 9),         // sequence: 0-6 next, 7-8 retry, 9 older
+                Arbitraries.integers().between(-400, 900),    // leader clock step
+                Arbitraries.integers().between(0, 2_000),     // ttl
+                Arbitraries.integers().between(0, 4)).as(Action::new);
+        return action.list().ofMinSize(5).ofMaxSize(150);
+    }
+
+    /** Interprets actions deterministically into a log, tracking each client's sequence. */
+    static List<LogEntry> build(List<Action> actions) {
+        TestLog log = new TestLog();
+        long[] sequences = new long[7];
+        long nowMillis = 1_000;
+        List<LogEntry> entries = new ArrayList<>();
+        for (Action a : actions) {
+            nowMillis = Math.max(0, nowMillis + a.deltaMillis());
+            if (a.kind() < 5) {
+                entries.add(log.noop());
+                continue;
+            }
+            if (a.kind() < 7) {
+                entries.add(log.raw(Bytes.wrap(new byte[] {1, (byte) a.key(), 2})));
+                continue;
+            }
+            Command command = command(a, nowMillis);
+            if (a.client() == 0) {
+                entries.add(log.entry(nowMillis, command));
+                continue;
+            }
+            long clientId = a.client() == 6 ? -42L : a.client();  // a negative id orders after positive ones
+            int c = a.client();
+            long sequence;
+            if (a.sequenceMode() < 7 || sequences[c] == 0) {
+                sequence = ++sequences[c];
+            } else if (a.sequenceMode() < 9) {
+                sequence = sequences[c];
+            } else {
+                sequence = Math.max(1, sequences[c] - 1);
+            }
+            entries.add(log.entry(clientId, sequence, nowMillis, command));
+        }
+        return entries;
+    }
+
+    private static Command command(Action a, long nowMillis) {
+        Bytes key = KEYS.get(a.key());
+        Bytes value = Bytes.utf8("v".repeat(1 + a.ttlMillis() % 14));  // sometimes over the value limit
+        long ttl = a.ttlMillis() % 3 == 0 ? 0 : a.ttlMillis();
+        if (a.kind() < 45) {
+            return new Command.Put(key, value, ttl);
+        }
+        if (a.kind() < 65) {
+            return new Command.Delete(key);
+        }
+        if (a.kind() < 88) {
+            return new Command.CompareAndSet(key, a.version(), value, ttl);
+        }
+        return new Command.Expire(nowMillis);
+    }
+
+    private static List<Result> applyInBatches(KvStateMachine sm, List<LogEntry> log, List<Integer> cuts) {
+        List<Result> results = new ArrayList<>();
+        int from = 0;
+        int cut = 0;
+        while (from < log.size()) {
+            int size = cuts.isEmpty() ? 1 : cuts.get(cut++ % cuts.size());
+            int to = Math.min(log.size(), from + size);
+            results.addAll(sm.apply(log.subList(from, to)));
+            from = to;
+        }
+        return results;
+    }
+
+    private static List<KeyValue> scanAll(KvStateMachine sm, long nowMillis) {
+        List<KeyValue> out = new ArrayList<>();
+        KeyRange range = KeyRange.all();
+        for (int page = 0; page < 100; page++) {
+            ScanPage p = sm.scan(range, 2, nowMillis);
+            out.addAll(p.entries());
+            if (p.isLast()) {
+                return out;
+            }
+            range = range.resumeAt(p.nextKey().orElseThrow());
+        }
+        throw new AssertionError("scan did not end");
+    }
+
+    static TreeMap<String, String> dump(MemoryKvEngine engine) {
+        TreeMap<String, String> out = new TreeMap<>();
+        HexFormat hex = HexFormat.of();
+        for (KvPair pair : engine.scan(new byte[0], null, Integer.MAX_VALUE)) {
+            out.put(hex.formatHex(pair.key()), hex.formatHex(pair.value()));
+        }
+        return out;
+    }
+}
