@@ -1,0 +1,84 @@
+package io.cairn.transport.grpc;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.cairn.api.proto.ErrorDetail;
+import io.cairn.api.proto.InvalidArgument;
+import io.cairn.api.proto.NotLeader;
+import io.cairn.api.proto.PreconditionFailed;
+import io.cairn.api.proto.Unavailable;
+import io.cairn.common.NodeId;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.Optional;
+
+/**
+ * Builds and reads the errors of the client API: a gRPC status whose {@code google.rpc.Status}
+ * details carry one {@link ErrorDetail}. The status code for each kind is fixed here, as
+ * {@code kv.proto} documents, so servers cannot disagree about it.
+ */
+public final class GrpcErrors {
+    private GrpcErrors() {}
+
+    /** UNAVAILABLE: this node does not lead the shard. {@code leader} may be null (unknown). */
+    public static StatusRuntimeException notLeader(NodeId leader, String leaderAddress) {
+        NotLeader.Builder hint = NotLeader.newBuilder();
+        if (leader != null) {
+            hint.setLeaderId(leader.value());
+        }
+        if (leaderAddress != null) {
+            hint.setLeaderAddress(leaderAddress);
+        }
+        String where = leader == null ? "no leader known" : "leader is " + leader;
+        return error(Status.Code.UNAVAILABLE, "not the leader; " + where,
+                ErrorDetail.newBuilder().setNotLeader(hint).build());
+    }
+
+    /** UNAVAILABLE: retry later (no quorum, shutting down, overloaded). */
+    public static StatusRuntimeException unavailable(String reason) {
+        return error(Status.Code.UNAVAILABLE, reason,
+                ErrorDetail.newBuilder().setUnavailable(Unavailable.newBuilder().setReason(reason)).build());
+    }
+
+    /** INVALID_ARGUMENT: {@code field} was {@code value}, above {@code limit}. */
+    public static StatusRuntimeException invalidArgument(String field, long limit, long value) {
+        return error(Status.Code.INVALID_ARGUMENT, field + " is " + value + ", above the limit " + limit,
+                ErrorDetail.newBuilder().setInvalidArgument(
+                        InvalidArgument.newBuilder().setField(field).setLimit(limit).setValue(value)).build());
+    }
+
+    /** FAILED_PRECONDITION: a compare-and-set found version {@code currentVersion} (0: absent). */
+    public static StatusRuntimeException preconditionFailed(long currentVersion) {
+        return error(Status.Code.FAILED_PRECONDITION, "version is " + currentVersion,
+                ErrorDetail.newBuilder().setPreconditionFailed(
+                        PreconditionFailed.newBuilder().setCurrentVersion(currentVersion)).build());
+    }
+
+    /** The ErrorDetail a failed call carries, if any. */
+    public static Optional<ErrorDetail> detailOf(Throwable failure) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(failure);
+        if (status == null) {
+            return Optional.empty();
+        }
+        for (Any any : status.getDetailsList()) {
+            if (any.is(ErrorDetail.class)) {
+                try {
+                    return Optional.of(any.unpack(ErrorDetail.class));
+                } catch (InvalidProtocolBufferException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static StatusRuntimeException error(Status.Code code, String message, ErrorDetail detail) {
+        com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+                .setCode(code.value())
+                .setMessage(message)
+                .addDetails(Any.pack(detail))
+                .build();
+        return StatusProto.toStatusRuntimeException(status);
+    }
+}
