@@ -232,7 +232,9 @@ public final class WalLogStore implements Closeable {
         private final Path snapshotDir;
         private final TreeMap<GroupId, TreeMap<Long, LogEntry>> entries = new TreeMap<>();
         private final TreeMap<GroupId, HardState> hardStates = new TreeMap<>();
-        private final TreeMap<GroupId, Snapshot> snapshots = new TreeMap<>();
+        private final TreeMap<GroupId, PendingSnapshot> snapshots = new TreeMap<>();
+
+        private record PendingSnapshot(SnapshotMeta meta, int size, int crc) {}
 
         Replay(Path snapshotDir) {
             this.snapshotDir = snapshotDir;
@@ -260,32 +262,40 @@ public final class WalLogStore implements Closeable {
             buf.get(conf);
             int size = buf.getInt();
             int crc = buf.getInt();
-            Path file = snapshotFile(snapshotDir, g, r.index());
+            if (replacesLog) {
+                log.clear(); // a snapshot from the leader: our own entries after it are stale
+            } else {
+                log.headMap(r.index(), true).clear();
+            }
+            // Only the newest snapshot's file still exists; older ones are read from no more.
+            snapshots.put(g, new PendingSnapshot(new SnapshotMeta(r.index(), term, ConfState.decode(Bytes.wrap(conf))), size, crc));
+        }
+
+        private Snapshot load(GroupId g, PendingSnapshot p) {
+            if (p.meta().index() == 0) {
+                return new Snapshot(p.meta(), Bytes.EMPTY);
+            }
+            Path file = snapshotFile(snapshotDir, g, p.meta().index());
             Bytes data;
             try {
                 data = Bytes.wrap(Files.readAllBytes(file));
             } catch (IOException e) {
                 throw new IllegalStateException("snapshot file " + file + " named in the WAL is unreadable: " + e, e);
             }
-            if (data.size() != size || crc(data) != crc) {
+            if (data.size() != p.size() || crc(data) != p.crc()) {
                 throw new IllegalStateException("snapshot file " + file + " is damaged (size or CRC32C mismatch)");
             }
-            if (replacesLog) {
-                log.clear(); // a snapshot from the leader: our own entries after it are stale
-            } else {
-                log.headMap(r.index(), true).clear();
-            }
-            snapshots.put(g, new Snapshot(new SnapshotMeta(r.index(), term, ConfState.decode(Bytes.wrap(conf))), data));
+            return new Snapshot(p.meta(), data);
         }
 
         TreeMap<GroupId, GroupLog> finish() {
             TreeMap<GroupId, GroupLog> out = new TreeMap<>();
             for (Map.Entry<GroupId, TreeMap<Long, LogEntry>> e : entries.entrySet()) {
                 GroupId g = e.getKey();
-                Snapshot s = snapshots.get(g);
+                PendingSnapshot s = snapshots.get(g);
                 GroupLog log = new GroupLog(ConfState.EMPTY);
                 if (s != null) {
-                    log.installSnapshot(s);
+                    log.installSnapshot(load(g, s));
                 }
                 long expected = log.lastIndex() + 1;
                 for (LogEntry entry : e.getValue().values()) {

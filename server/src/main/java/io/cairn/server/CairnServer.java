@@ -1,0 +1,178 @@
+package io.cairn.server;
+
+import io.cairn.common.Clock;
+import io.cairn.common.NodeId;
+import io.cairn.common.SeededRandom;
+import io.cairn.consensus.ConfState;
+import io.cairn.kv.rocks.RocksKvEngine;
+import io.cairn.kv.state.KvStateMachine;
+import io.cairn.multiraft.GroupLog;
+import io.cairn.multiraft.WalLogStore;
+import io.cairn.raft.RaftConfig;
+import io.cairn.raft.RaftNode;
+import io.cairn.transport.grpc.PeerTransport;
+import io.cairn.transport.grpc.RaftTransportService;
+import io.cairn.wal.WalCorruptionException;
+import io.cairn.wal.WalOptions;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * A running Cairn node: data dir, WAL-backed Raft log, RocksDB state machine, the Raft loop, and
+ * one gRPC port for both clients and peers. {@link #start} checks its inputs and refuses with a
+ * one-line reason (wrong data dir, corrupt WAL, port in use) before serving anything.
+ */
+public final class CairnServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CairnServer.class.getName());
+
+    private final List<AutoCloseable> resources;
+    private final Server grpc;
+    private final RaftLoop loop;
+    private volatile boolean closed;
+
+    private CairnServer(List<AutoCloseable> resources, Server grpc, RaftLoop loop) {
+        this.resources = resources;
+        this.grpc = grpc;
+        this.loop = loop;
+    }
+
+    public static CairnServer start(ServerConfig config) throws IOException {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            return startOrFail(config, opened);
+        } catch (IOException | RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private static CairnServer startOrFail(ServerConfig config, List<AutoCloseable> opened) throws IOException {
+        DataDir dataDir = DataDir.open(config.dataDir(), clusterId(config), config.nodeId());
+        opened.add(dataDir);
+        WalLogStore store = openStore(dataDir);
+        opened.add(store);
+        GroupLog log = store.group(ServerIds.DATA_GROUP);
+        if (log == null) {
+            ConfState founders = ConfState.ofVoters(config.initialCluster().addresses().keySet());
+            log = store.createGroup(ServerIds.DATA_GROUP, founders);
+        }
+        RocksKvEngine engine = RocksKvEngine.open(dataDir.kvDir());
+        opened.add(engine);
+        KvStateMachine stateMachine = new KvStateMachine(engine,
+                new KvStateMachine.Options(config.limits(), KvStateMachine.Options.SESSION_TTL_MILLIS_DEFAULT,
+                        KvStateMachine.Options.EXPIRE_BATCH_MAX_DEFAULT));
+        catchUpWithSnapshot(dataDir, log, stateMachine);
+
+        RaftConfig raftConfig = RaftConfig.defaults(config.nodeId())
+                .withElection(config.electionTicks(), 1)
+                .withAppliedIndex(stateMachine.appliedIndex());
+        RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));
+
+        TreeMap<NodeId, String> peers = new TreeMap<>(config.initialCluster().addresses());
+        peers.remove(config.nodeId());
+        PeerTransport transport = new PeerTransport(config.nodeId(), peers, PeerTransport.Config.defaults());
+        opened.add(transport);
+        Files.createDirectories(dataDir.scratchDir());
+        RaftLoop loop = new RaftLoop(ServerIds.DATA_GROUP, node, store, stateMachine, engine, transport::send,
+                Clock.SYSTEM, config, dataDir.scratchDir());
+
+        Server grpc = bind(config, loop);
+        opened.add(0, () -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
+        loop.start();
+        opened.add(0, loop);
+        LOG.log(System.Logger.Level.INFO, "{0} serving on {1} (term {2}, applied {3}, log {4}..{5})",
+                config.nodeId(), config.listenAddress(), node.status().term(), stateMachine.appliedIndex(),
+                log.firstIndex(), log.lastIndex());
+        return new CairnServer(opened, grpc, loop);
+    }
+
+    /** Identifies the cluster by its founding members, so a data dir of another cluster is refused. */
+    static String clusterId(ServerConfig config) {
+        CRC32C crc = new CRC32C();
+        crc.update(config.initialCluster().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return HexFormat.of().toHexDigits((int) crc.getValue());
+    }
+
+    private static WalLogStore openStore(DataDir dataDir) throws IOException {
+        try {
+            return WalLogStore.open(dataDir.logDir(), WalOptions.DEFAULTS);
+        } catch (WalCorruptionException e) {
+            throw new IllegalStateException("data dir " + dataDir.root() + " is corrupt: " + e.getMessage()
+                    + "; refusing to start rather than lose committed data", e);
+        }
+    }
+
+    /** The state machine must be at least at the log's snapshot; it may be behind it after a crash. */
+    private static void catchUpWithSnapshot(DataDir dataDir, GroupLog log, KvStateMachine stateMachine)
+            throws IOException {
+        long snapshotIndex = log.firstIndex() - 1;
+        if (stateMachine.appliedIndex() < snapshotIndex) {
+            java.nio.file.Path dir = dataDir.scratchDir().resolve("restore-" + snapshotIndex);
+            RaftLoop.deleteTree(dir);
+            SnapshotPacker.unpack(log.snapshot().data(), dir);
+            stateMachine.restore(dir);
+            RaftLoop.deleteTree(dir);
+        }
+        if (stateMachine.appliedIndex() > log.lastIndex()) {
+            throw new IllegalStateException("data dir " + dataDir.root() + " is inconsistent: the state machine"
+                    + " has applied index " + stateMachine.appliedIndex() + " but the log ends at " + log.lastIndex());
+        }
+    }
+
+    private static Server bind(ServerConfig config, RaftLoop loop) throws IOException {
+        String[] hostPort = config.listenAddress().split(":");
+        InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
+                .addService(new RaftTransportService(config.nodeId(), (group, message) -> loop.deliver(message)))
+                .addService(new KvService(loop, config, Clock.SYSTEM))
+                .addService(new ClusterService(loop, config));
+        RaftTransportService.configure(builder);
+        try {
+            return builder.build().start();
+        } catch (IOException e) {
+            if (e instanceof BindException || e.getCause() instanceof BindException) {
+                throw new IllegalStateException("cannot listen on " + config.listenAddress()
+                        + ": the port is in use or the address is not local", e);
+            }
+            throw e;
+        }
+    }
+
+    /** The port clients and peers reach this node on (useful when started on port 0). */
+    public int port() {
+        return grpc.getPort();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        grpc.awaitTermination();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeAll(resources);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "error while stopping: " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.cairn.server;
+
+import io.cairn.common.NodeId;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Properties;
+
+/**
+ * A node's data directory: {@code cairn.properties} names the cluster and node it belongs to,
+ * {@code LOCK} keeps a second process out, {@code log/} holds the WAL and Raft snapshots, and
+ * {@code kv/} the RocksDB state. A directory of another cluster or node is refused.
+ */
+public final class DataDir implements AutoCloseable {
+    private static final String IDENTITY = "cairn.properties";
+
+    private final Path root;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final boolean fresh;
+
+    private DataDir(Path root, FileChannel lockChannel, FileLock lock, boolean fresh) {
+        this.root = root;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.fresh = fresh;
+    }
+
+    /** Opens or initialises the directory for this node of this cluster. */
+    public static DataDir open(Path root, String clusterId, NodeId node) throws IOException {
+        Files.createDirectories(root);
+        FileChannel ch = FileChannel.open(root.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IllegalStateException("data dir " + root + " is in use by another Cairn process");
+        }
+        try {
+            boolean fresh = checkIdentity(root, clusterId, node);
+            return new DataDir(root, ch, lock, fresh);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static boolean checkIdentity(Path root, String clusterId, NodeId node) throws IOException {
+        Path file = root.resolve(IDENTITY);
+        if (!Files.exists(file)) {
+            try (var entries = Files.list(root)) {
+                if (entries.anyMatch(p -> !p.getFileName().toString().equals("LOCK"))) {
+                    throw new IllegalStateException("data dir " + root + " is not empty and has no " + IDENTITY
+                            + ": it does not belong to Cairn; use an empty directory");
+                }
+            }
+            Properties p = new Properties();
+            p.setProperty("cluster", clusterId);
+            p.setProperty("node", node.toString());
+            Path tmp = root.resolve(IDENTITY + ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                p.store(w, "Cairn node identity; do not edit");
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        String cluster = p.getProperty("cluster");
+        String name = p.getProperty("node");
+        if (cluster == null || name == null) {
+            throw new IllegalStateException(file + " is damaged: it lacks the cluster or node name");
+        }
+        if (!cluster.equals(clusterId)) {
+            throw new IllegalStateException("data dir " + root + " belongs to another cluster (" + cluster
+                    + "), not the one given by --initial-cluster (" + clusterId + ")");
+        }
+        if (!name.equals(node.toString())) {
+            throw new IllegalStateException("data dir " + root + " belongs to node " + name + ", not " + node);
+        }
+        return false;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path logDir() {
+        return root.resolve("log");
+    }
+
+    public Path kvDir() {
+        return root.resolve("kv");
+    }
+
+    public Path scratchDir() {
+        return root.resolve("scratch");
+    }
+
+    /** Whether the directory was initialised just now. */
+    public boolean fresh() {
+        return fresh;
+    }
+
+    @Override
+    public void close() throws IOException {
+        lock.release();
+        lockChannel.close();
+    }
+}

@@ -1,0 +1,68 @@
+package io.cairn.server;
+
+import io.cairn.common.NodeId;
+import io.cairn.kv.state.Limits;
+import java.nio.file.Path;
+
+/**
+ * Everything a node needs to start. Defaults match etcd's: 100 ms heartbeats, elections after
+ * 1-2 s of silence.
+ *
+ * @param nodeId this node; must be a member of {@code initialCluster}
+ * @param listenAddress host:port for clients and peers (one port serves both)
+ * @param dataDir where the WAL, snapshots and RocksDB live
+ * @param initialCluster the founding members and their addresses; identical on every node
+ * @param tickMillis length of one Raft tick
+ * @param electionTicks minimum election timeout in ticks (heartbeats are every tick)
+ * @param compactEntries compact the log once this many entries follow the last snapshot
+ * @param compactBytes ...or once they hold this many bytes
+ * @param limits key, value and scan limits, checked before anything is proposed
+ * @param requestTimeoutMillis how long a request waits for commit or read confirmation
+ */
+public record ServerConfig(
+        NodeId nodeId,
+        String listenAddress,
+        Path dataDir,
+        ClusterSpec initialCluster,
+        int tickMillis,
+        int electionTicks,
+        long compactEntries,
+        long compactBytes,
+        Limits limits,
+        long requestTimeoutMillis) {
+
+    public static final int TICK_MILLIS_DEFAULT = 100;
+    public static final int ELECTION_TICKS_DEFAULT = 10;
+    public static final long COMPACT_ENTRIES_DEFAULT = 10_000;
+    public static final long COMPACT_BYTES_DEFAULT = 64L << 20;
+    public static final long REQUEST_TIMEOUT_MILLIS_DEFAULT = 5_000;
+
+    public ServerConfig {
+        if (!initialCluster.contains(nodeId)) {
+            throw new IllegalArgumentException("node " + nodeId + " is not in --initial-cluster " + initialCluster);
+        }
+        ClusterSpec.parseAddress(listenAddress);
+        if (tickMillis < 1 || electionTicks < 3) {
+            throw new IllegalArgumentException("need tickMillis >= 1 and electionTicks >= 3");
+        }
+        if (compactEntries < 1 || compactBytes < 1 || requestTimeoutMillis < 1) {
+            throw new IllegalArgumentException("compaction thresholds and request timeout must be positive");
+        }
+    }
+
+    public static ServerConfig of(NodeId nodeId, String listenAddress, Path dataDir, ClusterSpec initialCluster) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
+                ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
+                REQUEST_TIMEOUT_MILLIS_DEFAULT);
+    }
+
+    public ServerConfig withCompaction(long entries, long bytes) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                entries, bytes, limits, requestTimeoutMillis);
+    }
+
+    public ServerConfig withTicks(int tickMillis, int electionTicks) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                compactEntries, compactBytes, limits, requestTimeoutMillis);
+    }
+}
