@@ -1,0 +1,11 @@
+package io.cairn.sim;
+
+import io.cairn.sim.kv.KvOp;
+
+/** A client's request to a node; retries of one operation keep (client, seq) and bump attempt. */
+public record ClientRequest(int client, long seq, int attempt, KvOp op) {
+    @Override
+    public String toString() {
+        return "c" + client + "#" + seq + "." + attempt + " " + op;
+    }
+}

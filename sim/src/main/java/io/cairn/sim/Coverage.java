@@ -1,0 +1,58 @@
+package io.cairn.sim;
+
+import java.util.Arrays;
+
+/**
+ * Counts of the interesting things a run did, so a passing batch can show it exercised what it
+ * claims (elections, snapshots, membership changes...) rather than idling.
+ */
+public final class Coverage {
+    public enum Item {
+        ELECTIONS, CRASHES, CRASHES_BEFORE_PERSIST, RESTARTS, PARTITIONS, CONF_CHANGES_PROPOSED,
+        CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK
+    }
+
+    private final long[] counts = new long[Item.values().length];
+
+    public void add(Item item) {
+        counts[item.ordinal()]++;
+    }
+
+    public long get(Item item) {
+        return counts[item.ordinal()];
+    }
+
+    /** Adds another run's counts into this one. */
+    public synchronized void addAll(Coverage other) {
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] += other.counts[i];
+        }
+    }
+
+    /** How many runs had at least one of each item, accumulated by {@link #addPresence}. */
+    public synchronized void addPresence(Coverage run) {
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] += run.counts[i] > 0 ? 1 : 0;
+        }
+    }
+
+    @Override
+    public synchronized String toString() {
+        StringBuilder sb = new StringBuilder();
+        for (Item item : Item.values()) {
+            sb.append(sb.length() == 0 ? "" : " ").append(item.name().toLowerCase(java.util.Locale.ROOT))
+                    .append('=').append(counts[item.ordinal()]);
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Coverage c && Arrays.equals(counts, c.counts);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(counts);
+    }
+}

@@ -1,0 +1,64 @@
+package io.cairn.sim;
+
+import java.util.EnumSet;
+import java.util.Locale;
+
+/** The faults the simulator can inject, chosen with {@code --faults}. */
+public enum Fault {
+    /** Messages are lost. */
+    DROP,
+    /** Messages take a random time (so they reorder) and sometimes much longer. */
+    DELAY,
+    /** Messages arrive twice. */
+    DUP,
+    /** The nodes split into two sides that cannot talk. */
+    PARTITION,
+    /** Some links work in one direction only. */
+    ONEWAY,
+    /** Nodes crash at random moments and restart from their disk. */
+    CRASH,
+    /** Nodes crash between sending a Ready's messages and persisting it. */
+    CRASHREADY,
+    /** Learners are added and promoted, voters and learners removed. */
+    MEMBERSHIP,
+    /** Leadership is handed to another voter. */
+    TRANSFER,
+    /** Nodes compact their logs into snapshots, so laggards need InstallSnapshot. */
+    COMPACT;
+
+    /** Parses "all", "none" or a comma list such as "drop,crash". */
+    public static EnumSet<Fault> parse(String text) {
+        String trimmed = text.trim().toLowerCase(Locale.ROOT);
+        if (trimmed.equals("all")) {
+            return EnumSet.allOf(Fault.class);
+        }
+        EnumSet<Fault> faults = EnumSet.noneOf(Fault.class);
+        if (trimmed.equals("none") || trimmed.isEmpty()) {
+            return faults;
+        }
+        for (String part : trimmed.split(",")) {
+            try {
+                faults.add(Fault.valueOf(part.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown fault '" + part + "'; use all, none or a list of "
+                        + EnumSet.allOf(Fault.class).toString().toLowerCase(Locale.ROOT));
+            }
+        }
+        return faults;
+    }
+
+    /** The inverse of {@link #parse}, for replay lines. */
+    public static String format(EnumSet<Fault> faults) {
+        if (faults.equals(EnumSet.allOf(Fault.class))) {
+            return "all";
+        }
+        if (faults.isEmpty()) {
+            return "none";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Fault f : faults) {
+            sb.append(sb.length() == 0 ? "" : ",").append(f.name().toLowerCase(Locale.ROOT));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,30 @@
+package io.cairn.sim;
+
+import io.cairn.consensus.ConsensusMessage;
+
+/** What a simulated node may do to the world around it; the simulation implements it. */
+interface NodeEnv {
+    long nowMicros();
+
+    /** Sends a Raft message through the faulty network. */
+    void send(ConsensusMessage message);
+
+    /** Answers a client through the faulty network. */
+    void reply(int fromNode, int clientAddress, ClientReply reply);
+
+    /** The CRASHREADY fault's coin: crash after sending a Ready's messages, before persisting it? */
+    boolean crashBeforePersist();
+
+    InvariantChecker checker();
+
+    /** A context for readIndex, unique across nodes and incarnations. */
+    long nextReadContext();
+
+    /** The node crashed on its own (CRASHREADY); the simulation schedules its restart. */
+    void crashed(SimNode node);
+
+    Coverage coverage();
+
+    /** Folds something that happened inside an event into the digest (and the trace). */
+    void note(String text);
+}

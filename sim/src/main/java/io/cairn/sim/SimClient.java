@@ -1,0 +1,270 @@
+package io.cairn.sim;
+
+import io.cairn.common.RandomSource;
+import io.cairn.sim.kv.KvOp;
+import io.cairn.sim.kv.KvResult;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * A client issuing one operation at a time through the faulty network. Each operation has a
+ * (client, seq); retries reuse it, so the state machine's dedup table applies a write once. An
+ * attempt times out (after 20 to 300 ms, per seed) and goes to the hinted
+ * leader or another node; during the fault phase the client abandons an operation after
+ * {@link SimParams#CLIENT_ABANDON_MICROS}, recording it as pending (it may yet take effect).
+ */
+final class SimClient {
+    /** The operation in flight. */
+    private static final class Current {
+        final long seq;
+        final KvOp op;
+        final long invokeMicros;
+        int attempt;
+        int target;
+        /** Bit n set: node n timed out or knew no leader for this operation; cleared once all have. */
+        long tried;
+
+        Current(long seq, KvOp op, long invokeMicros) {
+            this.seq = seq;
+            this.op = op;
+            this.invokeMicros = invokeMicros;
+        }
+    }
+
+    private static final long MAX_BACKOFF_MICROS = 5_000;
+
+    private final int id;
+    private final int address;
+    private final Scheduler scheduler;
+    private final Network network;
+    private final RandomSource random;
+    private final List<HistoryOp> history;
+    private final List<String> keys;
+    private final int maxNodeId;
+    private final long thinkMaxMicros;
+    private final long attemptTimeoutMicros;
+    private final double wanderProbability;
+    /** A fixed list of operations (the final reads), or null for the random workload. */
+    private final ArrayDeque<KvOp> script;
+    /** Last value this client saw per key; a null value means it saw the key absent. */
+    private final TreeMap<String, Long> lastSeen = new TreeMap<>();
+    private long valueCounter;
+    private long seq;
+    private Current current;
+    private boolean stopping;
+    private boolean mayAbandon = true;
+    private int preferredTarget;
+    private long completed;
+
+    SimClient(int id, int address, Scheduler scheduler, Network network, RandomSource random,
+              List<HistoryOp> history, List<String> keys, int maxNodeId, long thinkMaxMicros,
+              long attemptTimeoutMicros, double wanderProbability, List<KvOp> script) {
+        this.id = id;
+        this.address = address;
+        this.scheduler = scheduler;
+        this.network = network;
+        this.random = random;
+        this.history = history;
+        this.keys = keys;
+        this.maxNodeId = maxNodeId;
+        this.thinkMaxMicros = thinkMaxMicros;
+        this.attemptTimeoutMicros = attemptTimeoutMicros;
+        this.wanderProbability = wanderProbability;
+        this.script = script == null ? null : new ArrayDeque<>(script);
+    }
+
+    int id() {
+        return id;
+    }
+
+    /** No operation in flight. */
+    boolean isIdle() {
+        return current == null;
+    }
+
+    /** All scripted operations are done (always false for the random workload). */
+    boolean isScriptDone() {
+        return script != null && script.isEmpty() && current == null;
+    }
+
+    long completed() {
+        return completed;
+    }
+
+    String describeCurrent() {
+        return current == null ? "idle" : "c" + id + "#" + current.seq + " " + current.op + " since "
+                + InvariantFailure.formatTime(current.invokeMicros) + " attempt " + current.attempt;
+    }
+
+    void start(int firstTarget, long delayMicros) {
+        preferredTarget = firstTarget;
+        scheduler.after(delayMicros, EventKind.CLIENT_NEXT, address, 0, null, this::issue);
+    }
+
+    /** Healing has begun: finish the operation in flight, never abandon it, issue no more. */
+    void stopAfterCurrent() {
+        stopping = true;
+        mayAbandon = false;
+    }
+
+    private void issue() {
+        if (current != null || (stopping && script == null)) {
+            return;
+        }
+        KvOp op = script != null ? script.poll() : nextOp();
+        if (op == null) {
+            return;
+        }
+        current = new Current(++seq, op, scheduler.nowMicros());
+        // Now and then start at a random node, whose hint may name a newer leader.
+        boolean wander = wanderProbability > 0 && random.chance(wanderProbability);
+        sendAttempt(wander ? 1 + random.nextInt(maxNodeId) : preferredTarget);
+    }
+
+    private KvOp nextOp() {
+        String key = keys.get(random.nextInt(keys.size()));
+        int dice = random.nextInt(100);
+        if (dice < 30) {
+            return KvOp.get(key);
+        }
+        if (dice < 60) {
+            return KvOp.put(key, newValue());
+        }
+        if (dice < 88) {
+            return KvOp.cas(key, expectedFor(key), newValue());
+        }
+        return KvOp.delete(key);
+    }
+
+    /** Every written value is unique in the run, so a read names the write it saw. */
+    private long newValue() {
+        return id * 1_000_000_000L + ++valueCounter;
+    }
+
+    /** Usually the last value seen (a CAS that may succeed), sometimes "absent". */
+    private Long expectedFor(String key) {
+        if (lastSeen.containsKey(key) && random.chance(0.8)) {
+            return lastSeen.get(key);
+        }
+        return null;
+    }
+
+    private void sendAttempt(int target) {
+        current.attempt++;
+        current.target = target;
+        ClientRequest request = new ClientRequest(id, current.seq, current.attempt, current.op);
+        network.send(address, target, request);
+        scheduler.after(attemptTimeoutMicros, EventKind.CLIENT_TIMEOUT, address, target, request,
+                () -> onTimeout(request));
+    }
+
+    void onReply(int fromNode, ClientReply reply) {
+        if (current == null || reply.seq() != current.seq) {
+            return;
+        }
+        if (reply.outcome() == ClientReply.Outcome.OK) {
+            // Any attempt's OK answers the operation: all attempts carry the same (client, seq).
+            preferredTarget = fromNode;
+            complete(reply.result());
+            return;
+        }
+        if (reply.attempt() != current.attempt) {
+            return;
+        }
+        int next = nextTarget(fromNode, reply);
+        long attempt = current.attempt;
+        long seqNow = current.seq;
+        scheduler.after(1 + random.nextLong(MAX_BACKOFF_MICROS), EventKind.CLIENT_RETRY, address, next, null, () -> {
+            if (current != null && current.seq == seqNow && current.attempt == attempt) {
+                sendAttempt(next);
+            }
+        });
+    }
+
+    /**
+     * RETRY comes from a leader that lost the slot: try it again. NOT_LEADER names the leader,
+     * or, from a node that knows none (a removed node, a lost learner), counts as tried.
+     */
+    private int nextTarget(int fromNode, ClientReply reply) {
+        if (reply.outcome() == ClientReply.Outcome.RETRY) {
+            return fromNode;
+        }
+        if (reply.leaderHint() != null) {
+            return (int) reply.leaderHint().value();
+        }
+        current.tried |= 1L << fromNode;
+        return otherNode(fromNode);
+    }
+
+    private void onTimeout(ClientRequest request) {
+        if (current == null || request.seq() != current.seq || request.attempt() != current.attempt) {
+            return;
+        }
+        long age = scheduler.nowMicros() - current.invokeMicros;
+        if (mayAbandon && script == null && age >= SimParams.CLIENT_ABANDON_MICROS) {
+            history.add(new HistoryOp(id, current.seq, current.op, current.invokeMicros, HistoryOp.PENDING, null));
+            current = null;
+            scheduleNext();
+            return;
+        }
+        current.tried |= 1L << current.target;
+        sendAttempt(otherNode(current.target));
+    }
+
+    /**
+     * A random node other than {@code notThis} that has not timed out on this operation, so a
+     * client walks through the ids instead of retrying dead or removed nodes by bad luck.
+     */
+    private int otherNode(int notThis) {
+        long excluded = (current.tried | 1L << notThis) & allNodesMask();
+        if (excluded == allNodesMask()) {
+            current.tried = 0;
+            excluded = 1L << notThis;
+        }
+        int choices = maxNodeId - Long.bitCount(excluded & allNodesMask());
+        int pick = random.nextInt(choices);
+        for (int n = 1; n <= maxNodeId; n++) {
+            if ((excluded & 1L << n) == 0 && pick-- == 0) {
+                return n;
+            }
+        }
+        throw new IllegalStateException("no node to pick among " + maxNodeId);
+    }
+
+    private long allNodesMask() {
+        return ((1L << (maxNodeId + 1)) - 1) & ~1L;
+    }
+
+    private void complete(KvResult result) {
+        history.add(new HistoryOp(id, current.seq, current.op, current.invokeMicros, scheduler.nowMicros(), result));
+        remember(current.op, result);
+        current = null;
+        completed++;
+        scheduleNext();
+    }
+
+    private void remember(KvOp op, KvResult result) {
+        switch (op.kind()) {
+            case GET -> lastSeen.put(op.key(), result.value());
+            case PUT -> lastSeen.put(op.key(), op.value());
+            case CAS -> {
+                if (result.ok()) {
+                    lastSeen.put(op.key(), op.value());
+                }
+            }
+            case DELETE -> lastSeen.put(op.key(), null);
+        }
+    }
+
+    private void scheduleNext() {
+        long think = script != null ? 0 : random.nextLong(thinkMaxMicros + 1);
+        scheduler.after(think, EventKind.CLIENT_NEXT, address, 0, null, this::issue);
+    }
+
+    /** The operation still in flight at the end of a run, as pending, for the history. */
+    HistoryOp inFlightAsPending() {
+        return current == null ? null
+                : new HistoryOp(id, current.seq, current.op, current.invokeMicros, HistoryOp.PENDING, null);
+    }
+}

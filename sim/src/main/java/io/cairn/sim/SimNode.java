@@ -1,0 +1,417 @@
+package io.cairn.sim;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.NodeId;
+import io.cairn.common.RandomSource;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.ConsensusCore;
+import io.cairn.consensus.ConsensusMessage;
+import io.cairn.consensus.EntryType;
+import io.cairn.consensus.HardState;
+import io.cairn.consensus.LogEntry;
+import io.cairn.consensus.MemoryLogStorage;
+import io.cairn.consensus.ProposeResult;
+import io.cairn.consensus.ReadMode;
+import io.cairn.consensus.ReadState;
+import io.cairn.consensus.Ready;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Snapshot;
+import io.cairn.consensus.Status;
+import io.cairn.raft.RaftConfig;
+import io.cairn.sim.kv.KvCommand;
+import io.cairn.sim.kv.KvResult;
+import io.cairn.sim.kv.KvStateMachine;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One simulated server: a consensus engine, its disk and a KV state machine, driven exactly as
+ * {@link io.cairn.consensus.Ready} prescribes. The disk is the {@link MemoryLogStorage}; it
+ * survives crashes. A hard state written without an fsync is volatile: a crash rolls the disk
+ * back to the last synced one. Everything else (engine, state machine, pending requests) dies
+ * with the process and is rebuilt from the disk on restart.
+ */
+final class SimNode {
+    enum State { NOT_STARTED, UP, DOWN, DECOMMISSIONED }
+
+    /** A proposed write waiting for its log slot to be applied. */
+    private record PendingWrite(ClientRequest request, int clientAddress, long term) {}
+
+    /** A read waiting for its ReadState (readIndex == -1) or for the state machine to reach it. */
+    private record PendingRead(ClientRequest request, int clientAddress, long sinceMicros, long readIndex) {}
+
+    /** A state machine image the node took and may later compact its log to. */
+    private record Checkpoint(long index, ConfState conf, Bytes image) {}
+
+    private static final int MAX_READY_ROUNDS = 10_000;
+    private static final long READ_EXPIRY_MICROS = 1_000_000;
+    private static final int MAX_CHECKPOINTS = 4;
+
+    private final NodeId id;
+    private final RaftConfig config;
+    private final MemoryLogStorage disk;
+    private final NodeEnv env;
+    private final CoreFactory factory;
+    private final ReadMode readMode;
+    private final boolean followerReads;
+    private final SimOptions.Sabotage sabotage;
+    private HardState durableHardState;
+    private State state = State.NOT_STARTED;
+    private ConsensusCore core;
+    private KvStateMachine kv;
+    private final TreeMap<Long, PendingWrite> pendingWrites = new TreeMap<>();
+    private final TreeMap<Long, PendingRead> unconfirmedReads = new TreeMap<>();
+    private final ArrayList<PendingRead> confirmedReads = new ArrayList<>();
+    private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
+    private int incarnation;
+
+    SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk, NodeEnv env, CoreFactory factory,
+            ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage) {
+        this.id = id;
+        this.config = config;
+        this.disk = disk;
+        this.env = env;
+        this.factory = factory;
+        this.readMode = readMode;
+        this.followerReads = followerReads;
+        this.sabotage = sabotage;
+        this.durableHardState = disk.hardState();
+    }
+
+    NodeId id() {
+        return id;
+    }
+
+    int address() {
+        return (int) id.value();
+    }
+
+    State state() {
+        return state;
+    }
+
+    boolean isUp() {
+        return state == State.UP;
+    }
+
+    Status status() {
+        return core.status();
+    }
+
+    long appliedIndex() {
+        return kv.appliedIndex();
+    }
+
+    long kvDigest() {
+        return kv.digest();
+    }
+
+    String describeKv() {
+        return kv.describe();
+    }
+
+    int incarnation() {
+        return incarnation;
+    }
+
+    MemoryLogStorage disk() {
+        return disk;
+    }
+
+    /** Starts (or restarts) the process from what is on disk. */
+    void start(RandomSource random) {
+        Snapshot snapshot = disk.snapshot();
+        kv = KvStateMachine.decode(snapshot.data(), snapshot.meta().index(), sabotage != SimOptions.Sabotage.SKIP_DEDUP);
+        core = factory.create(config.withAppliedIndex(0), disk, random);
+        state = State.UP;
+        incarnation++;
+    }
+
+    /** Kills the process: only the disk and its last synced hard state remain. */
+    void crash() {
+        core = null;
+        kv = null;
+        pendingWrites.clear();
+        unconfirmedReads.clear();
+        confirmedReads.clear();
+        checkpoints.clear();
+        disk.setHardState(sabotage == SimOptions.Sabotage.FORGET_VOTE_ON_CRASH
+                ? new HardState(durableHardState.term(), null, durableHardState.commit()) : durableHardState);
+        state = State.DOWN;
+    }
+
+    /** Stops a node whose removal from the group is applied; it never comes back. */
+    void decommission() {
+        if (state == State.UP) {
+            crash();
+        }
+        state = State.DECOMMISSIONED;
+    }
+
+    void tick() {
+        core.tick();
+        expireReads();
+    }
+
+    void step(ConsensusMessage message) {
+        core.step(message);
+    }
+
+    // ---- The host loop -----------------------------------------------------------------------
+
+    /** Does every Ready the engine has, in the order Ready's javadoc prescribes. */
+    void drain() {
+        int rounds = 0;
+        while (state == State.UP && core.hasReady()) {
+            if (++rounds > MAX_READY_ROUNDS) {
+                throw new InvariantFailure("Ready loop terminates", env.nowMicros(), id
+                        + " still has a Ready after " + MAX_READY_ROUNDS + " rounds");
+            }
+            Ready ready = core.ready();
+            sendAll(ready.messages());
+            if (env.crashBeforePersist()) {
+                env.note(id + " crashes before persisting a Ready");
+                env.coverage().add(Coverage.Item.CRASHES_BEFORE_PERSIST);
+                crash();
+                env.crashed(this);
+                return;
+            }
+            persist(ready);
+            sendAll(ready.messagesAfterPersist());
+            installAndApply(ready);
+            serveReads(ready.readStates());
+            core.advance(ready);
+        }
+    }
+
+    private void sendAll(List<ConsensusMessage> messages) {
+        for (ConsensusMessage m : messages) {
+            env.send(m);
+        }
+    }
+
+    /** One atomic write: snapshot, then entries, then hard state; fsync when mustSync. */
+    private void persist(Ready ready) {
+        InvariantChecker checker = env.checker();
+        checker.beforePersist(env.nowMicros(), id, core.status(), ready, disk.hardState());
+        if (ready.snapshot() != null) {
+            disk.applySnapshot(ready.snapshot());
+            long chain = KvStateMachine.chainHashOf(ready.snapshot().data());
+            checker.onSnapshotPersisted(env.nowMicros(), id, ready.snapshot().meta(), chain);
+            env.coverage().add(Coverage.Item.SNAPSHOTS_INSTALLED);
+        }
+        if (!ready.entries().isEmpty()) {
+            disk.append(ready.entries());
+            checker.onEntriesPersisted(env.nowMicros(), id, ready.entries());
+        }
+        if (ready.hardState() != null) {
+            disk.setHardState(ready.hardState());
+        }
+        if (ready.mustSync()) {
+            durableHardState = disk.hardState();
+        }
+    }
+
+    private void installAndApply(Ready ready) {
+        if (ready.snapshot() != null) {
+            installSnapshot(ready.snapshot());
+        }
+        for (LogEntry entry : ready.committedEntries()) {
+            apply(entry);
+        }
+    }
+
+    private void installSnapshot(Snapshot snapshot) {
+        long index = snapshot.meta().index();
+        env.checker().onInstall(env.nowMicros(), id, index, kv.appliedIndex());
+        kv = KvStateMachine.decode(snapshot.data(), index, sabotage != SimOptions.Sabotage.SKIP_DEDUP);
+        env.checker().onImage(env.nowMicros(), id, index, Hashing.ofBytes(snapshot.data()));
+        // Writes whose slots the snapshot covers may or may not be in it: let their clients retry.
+        failPendingWritesUpTo(index);
+    }
+
+    private void apply(LogEntry entry) {
+        env.checker().onApply(env.nowMicros(), id, entry, kv.appliedIndex());
+        KvCommand command = null;
+        KvResult result = null;
+        if (entry.type() == EntryType.NORMAL && !entry.data().isEmpty()) {
+            command = KvCommand.decode(entry.data());
+            result = kv.apply(command);
+        } else if (entry.type() == EntryType.CONFIG) {
+            env.coverage().add(Coverage.Item.CONF_ENTRIES_APPLIED);
+        }
+        kv.setAppliedIndex(entry.index());
+        failPendingWritesUpTo(entry.index() - 1);
+        PendingWrite pending = pendingWrites.remove(entry.index());
+        if (pending != null) {
+            answerWrite(pending, entry, command, result);
+        }
+    }
+
+    /** Answers a write whose slot was applied: OK if the slot holds that very proposal. */
+    private void answerWrite(PendingWrite pending, LogEntry entry, KvCommand command, KvResult result) {
+        ClientRequest req = pending.request();
+        boolean same = command != null && entry.term() == pending.term()
+                && command.clientId() == req.client() && command.seq() == req.seq();
+        if (same && result != null) {
+            env.coverage().add(Coverage.Item.WRITES_OK);
+            reply(pending.clientAddress(), req, ClientReply.Outcome.OK, result);
+        } else {
+            reply(pending.clientAddress(), req, ClientReply.Outcome.RETRY, null);
+        }
+    }
+
+    private void failPendingWritesUpTo(long index) {
+        while (!pendingWrites.isEmpty() && pendingWrites.firstKey() <= index) {
+            PendingWrite lost = pendingWrites.pollFirstEntry().getValue();
+            reply(lost.clientAddress(), lost.request(), ClientReply.Outcome.RETRY, null);
+        }
+    }
+
+    // ---- Reads ---------------------------------------------------------------------------------
+
+    private void serveReads(List<ReadState> readStates) {
+        for (ReadState rs : readStates) {
+            PendingRead read = unconfirmedReads.remove(rs.context());
+            if (read != null) {
+                confirmedReads.add(new PendingRead(read.request(), read.clientAddress(), read.sinceMicros(), rs.index()));
+            }
+        }
+        serveConfirmedReads();
+    }
+
+    /** Serves every confirmed read whose index the state machine has reached. */
+    private void serveConfirmedReads() {
+        Iterator<PendingRead> it = confirmedReads.iterator();
+        while (it.hasNext()) {
+            PendingRead read = it.next();
+            if (read.readIndex() <= kv.appliedIndex()) {
+                it.remove();
+                env.coverage().add(Coverage.Item.READS_OK);
+                reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, kv.read(read.request().op().key()));
+            }
+        }
+    }
+
+    /** Reads can be lost with a leader change; forget them after a while (the client has retried). */
+    private void expireReads() {
+        long cutoff = env.nowMicros() - READ_EXPIRY_MICROS;
+        Iterator<Map.Entry<Long, PendingRead>> it = unconfirmedReads.entrySet().iterator();
+        while (it.hasNext()) {
+            if (it.next().getValue().sinceMicros() < cutoff) {
+                it.remove();
+            }
+        }
+        confirmedReads.removeIf(r -> r.sinceMicros() < cutoff);
+    }
+
+    // ---- Client requests -------------------------------------------------------------------------
+
+    void onClientRequest(int clientAddress, ClientRequest request) {
+        Status status = core.status();
+        if (request.op().isRead()) {
+            startRead(clientAddress, request, status);
+        } else {
+            startWrite(clientAddress, request, status);
+        }
+    }
+
+    private void startWrite(int clientAddress, ClientRequest request, Status status) {
+        if (status.role() != Role.LEADER) {
+            replyNotLeader(clientAddress, request, status);
+            return;
+        }
+        KvCommand command = new KvCommand(request.client(), request.seq(), request.op());
+        ProposeResult result = core.propose(command.encode());
+        if (result instanceof ProposeResult.Accepted accepted) {
+            PendingWrite displaced = pendingWrites.put(accepted.index(),
+                    new PendingWrite(request, clientAddress, accepted.term()));
+            if (displaced != null) {
+                reply(displaced.clientAddress(), displaced.request(), ClientReply.Outcome.RETRY, null);
+            }
+        } else {
+            replyNotLeader(clientAddress, request, core.status());
+        }
+    }
+
+    /** A leader, or a follower that knows its leader when the seed allows follower reads. */
+    private void startRead(int clientAddress, ClientRequest request, Status status) {
+        boolean canRead = status.role() == Role.LEADER || (followerReads && status.leader() != null);
+        if (!canRead) {
+            replyNotLeader(clientAddress, request, status);
+            return;
+        }
+        long context = env.nextReadContext();
+        ProposeResult result = core.readIndex(context, readMode);
+        if (result.accepted()) {
+            unconfirmedReads.put(context, new PendingRead(request, clientAddress, env.nowMicros(), -1));
+        } else {
+            replyNotLeader(clientAddress, request, core.status());
+        }
+    }
+
+    private void replyNotLeader(int clientAddress, ClientRequest request, Status status) {
+        NodeId hint = status.leader() != null && !status.leader().equals(id) ? status.leader() : null;
+        env.reply(address(), clientAddress, new ClientReply(request.client(), request.seq(), request.attempt(),
+                ClientReply.Outcome.NOT_LEADER, null, hint));
+    }
+
+    private void reply(int clientAddress, ClientRequest request, ClientReply.Outcome outcome, KvResult result) {
+        env.reply(address(), clientAddress, new ClientReply(request.client(), request.seq(), request.attempt(),
+                outcome, result, null));
+    }
+
+    // ---- Membership and leadership -------------------------------------------------------------
+
+    /** Proposes a membership change; the engine throws IllegalArgumentException for an invalid one. */
+    ProposeResult proposeConfChange(io.cairn.consensus.ConfChange change) {
+        return core.proposeConfChange(change);
+    }
+
+    void transferLeadership(NodeId target) {
+        core.transferLeadership(target);
+    }
+
+    // ---- Compaction ----------------------------------------------------------------------------
+
+    /** Keeps an image of the state machine at the applied index, to compact to now or later. */
+    void takeCheckpoint() {
+        long applied = kv.appliedIndex();
+        if (applied <= disk.snapshot().meta().index()) {
+            return;
+        }
+        Status status = core.status();
+        Bytes image = kv.encode(env.checker().chainAt(id, applied));
+        env.checker().onImage(env.nowMicros(), id, applied, Hashing.ofBytes(image));
+        checkpoints.addLast(new Checkpoint(applied, status.conf(), image));
+        while (checkpoints.size() > MAX_CHECKPOINTS) {
+            checkpoints.removeFirst();
+        }
+    }
+
+    /**
+     * Compacts the log to a checkpoint: the newest leaves no entries before the applied index
+     * (laggards need a snapshot); an older one keeps a tail of entries after it. Returns the index.
+     */
+    long compact(boolean newest) {
+        long offset = disk.snapshot().meta().index();
+        checkpoints.removeIf(c -> c.index() <= offset || c.index() > disk.lastIndex());
+        if (checkpoints.isEmpty()) {
+            return 0;
+        }
+        Checkpoint cp = newest ? checkpoints.peekLast() : checkpoints.peekFirst();
+        disk.compact(cp.index(), cp.conf(), cp.image());
+        env.checker().onCompacted(env.nowMicros(), id, cp.index());
+        checkpoints.removeIf(c -> c.index() <= cp.index());
+        return cp.index();
+    }
+
+    /** Requests the node has not answered yet, for liveness reports. */
+    int pendingRequests() {
+        return pendingWrites.size() + unconfirmedReads.size() + confirmedReads.size();
+    }
+}

@@ -1,0 +1,509 @@
+package io.cairn.sim;
+
+import io.cairn.common.NodeId;
+import io.cairn.common.SeededRandom;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.ConsensusMessage;
+import io.cairn.consensus.MemoryLogStorage;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import io.cairn.sim.kv.KvOp;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One deterministic run: a Raft group of 3 or 5 voters (plus 2 spare ids), clients, a faulty
+ * network and a nemesis, all on one scheduler and one seeded PRNG. The run has a fault phase,
+ * then heals everything and must quiesce (a leader, every client operation answered, every
+ * member caught up and equal) within a bound; then final reads go through the leader and the
+ * whole client history is checked for linearizability. Invariants are checked after every event.
+ *
+ * <p>Nothing here reads a clock, starts a thread or iterates a hash map, so a seed and the options
+ * fix the run; {@link TraceDigest} proves it.
+ */
+public final class Simulation {
+    /** Addresses at and above this are clients; nodes use their id. */
+    static final int CLIENT_BASE = 16;
+    private static final long MAX_EVENTS = 20_000_000;
+    private static final long QUIESCENCE_POLL_MICROS = 10_000;
+    private static final long FINAL_READS_BOUND_MICROS = 3_000_000;
+
+    enum Phase { FAULTS, HEALING, FINAL_READS, DONE }
+
+    private final long seed;
+    private final SimOptions options;
+    private final CoreFactory factory;
+    private final PrintStream trace;
+    private final SeededRandom random;
+    private final SimParams params;
+    private final Scheduler scheduler = new Scheduler();
+    private final TraceDigest digest = new TraceDigest();
+    private final InvariantChecker checker = new InvariantChecker();
+    private final Coverage coverage = new Coverage();
+    private final Network network;
+    private final SimNode[] nodes;
+    private final List<SimClient> clients = new ArrayList<>();
+    private final List<HistoryOp> history = new ArrayList<>();
+    private final List<String> keys = new ArrayList<>();
+    private final Nemesis nemesis;
+    private SimClient auditor;
+    private Phase phase = Phase.FAULTS;
+    private long healMicros;
+    private long finalReadsMicros;
+    private long healToQuiescenceMicros = -1;
+    private long nextReadContext;
+
+    public Simulation(long seed, SimOptions options) {
+        this(seed, options, CoreFactory.RAFT, null);
+    }
+
+    /** @param trace where to print every event, or null */
+    public Simulation(long seed, SimOptions options, CoreFactory factory, PrintStream trace) {
+        this.seed = seed;
+        this.options = options;
+        this.factory = factory;
+        this.trace = trace;
+        this.random = new SeededRandom(seed);
+        this.params = SimParams.derive(options, random);
+        this.network = new Network(CLIENT_BASE + params.clients() + 2, scheduler, random, this::receive);
+        this.nodes = new SimNode[params.maxNodeId() + 1];
+        this.nemesis = new Nemesis(this);
+    }
+
+    public SimParams params() {
+        return params;
+    }
+
+    public SimResult run() {
+        String failure = null;
+        try {
+            setUp();
+            loop();
+            checkHistory();
+        } catch (InvariantFailure f) {
+            failure = f.getMessage();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            failure = "exception at " + InvariantFailure.formatTime(scheduler.nowMicros()) + ": " + describe(t);
+        }
+        if (trace != null && failure != null) {
+            trace.println("FAIL: " + failure);
+        }
+        return new SimResult(seed, failure, digest.hex(), digest.events(), healToQuiescenceMicros,
+                params.voters(), completedOps(), history.stream().filter(HistoryOp::isPending).count(), coverage);
+    }
+
+    private static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder(t.toString());
+        StackTraceElement[] frames = t.getStackTrace();
+        for (int i = 0; i < Math.min(6, frames.length); i++) {
+            sb.append("\n    at ").append(frames[i]);
+        }
+        return sb.toString();
+    }
+
+    // ---- Set-up ----------------------------------------------------------------------------------
+
+    private void setUp() {
+        if (trace != null) {
+            trace.println("seed " + seed + " " + params);
+        }
+        configureNetwork(true);
+        createNodes();
+        for (int id = 1; id <= params.voters(); id++) {
+            startNode(nodes[id]);
+        }
+        for (int k = 1; k <= params.keys(); k++) {
+            keys.add("k" + k);
+        }
+        for (int c = 1; c <= params.clients(); c++) {
+            SimClient client = new SimClient(c, CLIENT_BASE + c, scheduler, network, random, history, keys,
+                    params.maxNodeId(), params.thinkMaxMicros(), params.clientAttemptTimeoutMicros(),
+                    params.clientWanderProbability(), null);
+            clients.add(client);
+            client.start(1 + random.nextInt(params.voters()), random.nextLong(50_000));
+        }
+        nemesis.start();
+        scheduler.at(options.faultPhaseMicros(), EventKind.HEAL, 0, 0, null, this::heal);
+    }
+
+    private void configureNetwork(boolean faulty) {
+        network.setDropProbability(faulty ? params.dropProbability() : 0);
+        network.setDuplicateProbability(params.duplicateProbability());
+        network.setDelays(params.minDelayMicros(), params.maxDelayMicros(),
+                faulty ? params.spikeProbability() : 0, faulty ? params.spikeMaxMicros() : 0);
+    }
+
+    private void createNodes() {
+        List<NodeId> voters = new ArrayList<>();
+        for (int id = 1; id <= params.voters(); id++) {
+            voters.add(NodeId.of(id));
+        }
+        NodeEnv env = new Env();
+        for (int id = 1; id <= params.maxNodeId(); id++) {
+            // A spare starts with an empty configuration and learns its membership from the leader.
+            ConfState conf = id <= params.voters() ? ConfState.ofVoters(voters) : ConfState.EMPTY;
+            NodeId nodeId = NodeId.of(id);
+            nodes[id] = new SimNode(nodeId, params.raftConfig(nodeId), new MemoryLogStorage(conf), env, factory,
+                    params.readMode(), params.followerReads(), options.sabotage());
+        }
+    }
+
+    /** Starts or restarts a node from its disk, with a random source forked off the one PRNG. */
+    void startNode(SimNode node) {
+        boolean first = node.state() == SimNode.State.NOT_STARTED;
+        node.start(random.fork());
+        if (!first) {
+            coverage.add(Coverage.Item.RESTARTS);
+        }
+        note(node.id() + (first ? " starts" : " restarts") + " (incarnation " + node.incarnation() + ")");
+        if (first) {
+            scheduleTick(node, scheduler.nowMicros() + random.nextLong(SimParams.TICK_MICROS));
+        }
+        nodeEvent(node, n -> { });
+    }
+
+    private void scheduleTick(SimNode node, long atMicros) {
+        scheduler.at(atMicros, EventKind.TICK, node.address(), 0, null, () -> {
+            if (node.state() == SimNode.State.DECOMMISSIONED) {
+                return;
+            }
+            nodeEvent(node, SimNode::tick);
+            scheduleTick(node, atMicros + SimParams.TICK_MICROS);
+        });
+    }
+
+    // ---- The event loop --------------------------------------------------------------------------
+
+    private void loop() {
+        while (phase != Phase.DONE) {
+            Scheduler.Event event = scheduler.next();
+            if (event == null) {
+                throw new InvariantFailure("Simulation progress", scheduler.nowMicros(), "no event left to run");
+            }
+            digest.fold(event);
+            if (trace != null) {
+                trace.println(event);
+            }
+            if (digest.events() > MAX_EVENTS) {
+                throw new InvariantFailure("Event budget", scheduler.nowMicros(), "more than " + MAX_EVENTS + " events");
+            }
+            event.action().run();
+        }
+    }
+
+    /**
+     * Runs an input on a live node, then its host loop, then the invariants: everything that
+     * touches a node goes through here. A message or tick for a node that is down is lost.
+     */
+    void nodeEvent(SimNode node, Consumer<SimNode> input) {
+        if (!node.isUp()) {
+            return;
+        }
+        input.accept(node);
+        if (node.isUp()) {
+            node.drain();
+        }
+        if (node.isUp()) {
+            Status status = node.status();
+            if (checker.observe(scheduler.nowMicros(), node.id(), status, node.appliedIndex())) {
+                coverage.add(Coverage.Item.ELECTIONS);
+                note(node.id() + " leads term " + status.term());
+            }
+        }
+    }
+
+    private void receive(int from, int to, Object message) {
+        if (to >= CLIENT_BASE) {
+            clientAt(to).onReply(from, (ClientReply) message);
+            return;
+        }
+        if (to >= nodes.length) {
+            return;
+        }
+        if (message instanceof ClientRequest request) {
+            nodeEvent(nodes[to], n -> n.onClientRequest(from, request));
+        } else {
+            nodeEvent(nodes[to], n -> n.step((ConsensusMessage) message));
+        }
+    }
+
+    private SimClient clientAt(int address) {
+        int id = address - CLIENT_BASE;
+        return id <= clients.size() ? clients.get(id - 1) : auditor;
+    }
+
+    /** What nodes see of the world. */
+    private final class Env implements NodeEnv {
+        @Override
+        public long nowMicros() {
+            return scheduler.nowMicros();
+        }
+
+        @Override
+        public void send(ConsensusMessage message) {
+            checker.onSend(scheduler.nowMicros(), message);
+            network.send((int) message.from().value(), (int) message.to().value(), message);
+        }
+
+        @Override
+        public void reply(int fromNode, int clientAddress, ClientReply reply) {
+            network.send(fromNode, clientAddress, reply);
+        }
+
+        @Override
+        public boolean crashBeforePersist() {
+            return phase == Phase.FAULTS && params.crashReadyProbability() > 0
+                    && random.chance(params.crashReadyProbability());
+        }
+
+        @Override
+        public InvariantChecker checker() {
+            return checker;
+        }
+
+        @Override
+        public long nextReadContext() {
+            return ++nextReadContext;
+        }
+
+        @Override
+        public void note(String text) {
+            Simulation.this.note(text);
+        }
+
+        @Override
+        public void crashed(SimNode node) {
+            scheduleRestart(node);
+        }
+
+        @Override
+        public Coverage coverage() {
+            return coverage;
+        }
+    }
+
+    /** A crashed node comes back after a random downtime, unless healing restarts it first. */
+    void scheduleRestart(SimNode node) {
+        coverage.add(Coverage.Item.CRASHES);
+        long downtime = 1_000 + random.nextLong(params.maxDowntimeMicros());
+        scheduler.after(downtime, EventKind.RESTART, node.address(), 0, null, () -> {
+            if (node.state() == SimNode.State.DOWN && inFaultPhase()) {
+                startNode(node);
+            }
+        });
+    }
+
+    Coverage coverage() {
+        return coverage;
+    }
+
+    void note(String text) {
+        digest.note(text);
+        if (trace != null) {
+            trace.println("    . " + text);
+        }
+    }
+
+    // ---- Accessors for the nemesis -----------------------------------------------------------------
+
+    boolean inFaultPhase() {
+        return phase == Phase.FAULTS;
+    }
+
+    SeededRandom random() {
+        return random;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    Network network() {
+        return network;
+    }
+
+    SimParams paramsInternal() {
+        return params;
+    }
+
+    SimNode node(int id) {
+        return nodes[id];
+    }
+
+    int maxNodeId() {
+        return params.maxNodeId();
+    }
+
+    /** The live leader with the highest term, or null. */
+    SimNode leader() {
+        SimNode best = null;
+        long bestTerm = -1;
+        for (int id = 1; id < nodes.length; id++) {
+            SimNode n = nodes[id];
+            if (n.isUp()) {
+                Status s = n.status();
+                if (s.role() == Role.LEADER && s.term() > bestTerm) {
+                    best = n;
+                    bestTerm = s.term();
+                }
+            }
+        }
+        return best;
+    }
+
+    // ---- Healing and liveness ----------------------------------------------------------------------
+
+    private void heal() {
+        phase = Phase.HEALING;
+        healMicros = scheduler.nowMicros();
+        network.healAll();
+        configureNetwork(false);
+        for (int id = 1; id < nodes.length; id++) {
+            if (nodes[id].state() == SimNode.State.DOWN) {
+                startNode(nodes[id]);
+            }
+        }
+        for (SimClient client : clients) {
+            client.stopAfterCurrent();
+        }
+        scheduler.after(QUIESCENCE_POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkQuiescence);
+    }
+
+    private void checkQuiescence() {
+        long sinceHeal = scheduler.nowMicros() - healMicros;
+        String waitingFor = quiescenceBlocker();
+        if (waitingFor == null) {
+            checkConvergence();
+            healToQuiescenceMicros = sinceHeal;
+            note("quiescent " + sinceHeal + "us after healing");
+            startFinalReads();
+            return;
+        }
+        if (sinceHeal > options.livenessBoundMicros()) {
+            throw new InvariantFailure("Liveness", scheduler.nowMicros(), "not quiescent "
+                    + options.livenessBoundMicros() / 1000 + " ms after healing: " + waitingFor);
+        }
+        scheduler.after(QUIESCENCE_POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkQuiescence);
+    }
+
+    /** What keeps the cluster from being quiet, or null when it is. */
+    private String quiescenceBlocker() {
+        SimNode leader = leader();
+        if (leader == null) {
+            return "no leader (terms/roles: " + describeNodes() + ")";
+        }
+        for (SimClient client : clients) {
+            if (!client.isIdle()) {
+                return "client op in flight: " + client.describeCurrent() + "; leader " + leader.id();
+            }
+        }
+        Status ls = leader.status();
+        if (ls.conf().isJoint() || ls.commitIndex() < ls.lastIndex()) {
+            return "leader " + leader.id() + " has uncommitted entries or a joint configuration: " + ls;
+        }
+        for (NodeId member : ls.conf().members()) {
+            SimNode n = nodes[(int) member.value()];
+            if (!n.isUp() || n.appliedIndex() != ls.commitIndex()) {
+                return "member " + member + " not caught up to " + ls.commitIndex() + " (" + describeNode(n) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** Every member has applied the same index; their state machines must be equal. */
+    private void checkConvergence() {
+        SimNode leader = leader();
+        Status ls = leader.status();
+        for (NodeId member : ls.conf().members()) {
+            SimNode n = nodes[(int) member.value()];
+            if (n.kvDigest() != leader.kvDigest()) {
+                throw new InvariantFailure("Replica convergence", scheduler.nowMicros(), member + " state "
+                        + n.describeKv() + " differs from leader " + leader.id() + " state " + leader.describeKv()
+                        + " at applied index " + n.appliedIndex());
+            }
+        }
+    }
+
+    private String describeNodes() {
+        StringBuilder sb = new StringBuilder();
+        for (int id = 1; id < nodes.length; id++) {
+            sb.append(id == 1 ? "" : ", ").append(describeNode(nodes[id]));
+        }
+        return sb.toString();
+    }
+
+    private String describeNode(SimNode n) {
+        if (!n.isUp()) {
+            return n.id() + " " + n.state();
+        }
+        Status s = n.status();
+        return n.id() + " " + s.role() + " term=" + s.term() + " commit=" + s.commitIndex() + " applied="
+                + n.appliedIndex() + " last=" + s.lastIndex() + " leader=" + s.leader() + " conf=" + s.conf();
+    }
+
+    /** Reads every key through the leader, so the history ends with what the store holds. */
+    private void startFinalReads() {
+        phase = Phase.FINAL_READS;
+        finalReadsMicros = scheduler.nowMicros();
+        List<KvOp> reads = new ArrayList<>();
+        for (String key : keys) {
+            reads.add(KvOp.get(key));
+        }
+        int id = clients.size() + 1;
+        auditor = new SimClient(id, CLIENT_BASE + id, scheduler, network, random, history, keys,
+                params.maxNodeId(), 0, params.clientAttemptTimeoutMicros(), 0, reads);
+        auditor.stopAfterCurrent();
+        auditor.start((int) leader().id().value(), 0);
+        scheduler.after(QUIESCENCE_POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkFinalReads);
+    }
+
+    private void checkFinalReads() {
+        if (auditor.isScriptDone()) {
+            phase = Phase.DONE;
+            return;
+        }
+        if (scheduler.nowMicros() - finalReadsMicros > FINAL_READS_BOUND_MICROS) {
+            throw new InvariantFailure("Liveness", scheduler.nowMicros(), "final reads not done after "
+                    + FINAL_READS_BOUND_MICROS / 1000 + " ms: " + auditor.describeCurrent());
+        }
+        scheduler.after(QUIESCENCE_POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkFinalReads);
+    }
+
+    // ---- The end -----------------------------------------------------------------------------------
+
+    private void checkHistory() {
+        for (SimClient client : clients) {
+            HistoryOp inFlight = client.inFlightAsPending();
+            if (inFlight != null) {
+                history.add(inFlight);
+            }
+        }
+        String violation = LinearizabilityCheck.violation(history);
+        if (violation != null) {
+            throw new InvariantFailure("Linearizability", scheduler.nowMicros(), violation);
+        }
+    }
+
+    private long completedOps() {
+        long done = 0;
+        for (SimClient client : clients) {
+            done += client.completed();
+        }
+        return done;
+    }
+
+    /** The client history, for tests and tools. */
+    public List<HistoryOp> history() {
+        return List.copyOf(history);
+    }
+
+    /** Runs and returns the client history (whatever the outcome), for tests. */
+    public List<HistoryOp> runAndKeepHistory() {
+        run();
+        return history();
+    }
+}
