@@ -15,6 +15,13 @@ interface NodeEnv {
     /** The CRASHREADY fault's coin: crash after sending a Ready's messages, before persisting it? */
     boolean crashBeforePersist();
 
+    /**
+     * The CRASHREADY fault's second coin: crash a leader right after a Ready that advanced its
+     * commit index? That is the moment a wrongly committed entry (Raft's figure 8) is exposed:
+     * the leader is gone before its own term's entries reach a quorum.
+     */
+    boolean crashAfterCommit();
+
     InvariantChecker checker();
 
     /** A context for readIndex, unique across nodes and incarnations. */

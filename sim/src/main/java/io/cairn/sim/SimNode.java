@@ -185,6 +185,14 @@ final class SimNode {
             installAndApply(ready);
             serveReads(ready.readStates());
             core.advance(ready);
+            boolean committed = ready.hardState() != null && !ready.committedEntries().isEmpty();
+            if (committed && core.status().role() == Role.LEADER && env.crashAfterCommit()) {
+                env.note(id + " crashes right after committing");
+                env.coverage().add(Coverage.Item.CRASHES_BEFORE_PERSIST);
+                crash();
+                env.crashed(this);
+                return;
+            }
         }
     }
 

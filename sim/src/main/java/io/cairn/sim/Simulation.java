@@ -261,6 +261,11 @@ public final class Simulation {
         }
 
         @Override
+        public boolean crashAfterCommit() {
+            return phase == Phase.FAULTS && params.crashReadyProbability() > 0 && random.chance(0.02);
+        }
+
+        @Override
         public InvariantChecker checker() {
             return checker;
         }
