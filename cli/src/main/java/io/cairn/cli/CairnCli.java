@@ -1,0 +1,144 @@
+package io.cairn.cli;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.CairnException;
+import io.cairn.client.CairnUnavailableException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code cairn} command. Exit codes:
+ * <ul>
+ *   <li>0: done;</li>
+ *   <li>1: a negative answer ({@code get} of an absent key, {@code cas} version mismatch), or a
+ *       server error the client cannot act on;</li>
+ *   <li>2: bad input, found before anything was sent (usage, empty or over-limit key or value,
+ *       bad node id, a node that cannot start: port in use, data dir of another node);</li>
+ *   <li>3: no endpoint could serve the request before the deadline; the message names every
+ *       endpoint tried.</li>
+ * </ul>
+ * Errors are one line on stderr ({@code --verbose} adds stack traces); stdout carries command
+ * output only.
+ */
+@Command(name = "cairn",
+        mixinStandardHelpOptions = true,
+        version = "cairn 0.1.0-SNAPSHOT",
+        description = "Cairn: a sharded, Raft-replicated key-value store.",
+        subcommands = {
+                ServerCommand.class, DevCommand.class, PutCommand.class, GetCommand.class, DelCommand.class,
+                CasCommand.class, ScanCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:done",
+                "1:not found, version mismatch, or a server error",
+                "2:bad input, or a node that cannot start (nothing was sent)",
+                "3:no endpoint answered before the deadline"})
+public final class CairnCli implements Runnable {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_NEGATIVE = 1;
+    public static final int EXIT_BAD_INPUT = 2;
+    public static final int EXIT_UNAVAILABLE = 3;
+    public static final String ENDPOINTS_DEFAULT = "127.0.0.1:7401,127.0.0.1:7402,127.0.0.1:7403";
+
+    @Option(names = "--endpoints", scope = ScopeType.INHERIT, split = ",", paramLabel = "HOST:PORT",
+            defaultValue = ENDPOINTS_DEFAULT, description = "Nodes to contact (any member will do). Default: ${DEFAULT-VALUE}")
+    List<String> endpoints;
+
+    @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "How long a request may take, retries included, e.g. 500ms, 5s, 1m. Default: ${DEFAULT-VALUE}")
+    Duration timeout;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with Cairn's error handling: one line per error, the exit codes above. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new CairnCli());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler(CairnCli::onBadUsage);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> onFailure(e, cmd));
+        return cli;
+    }
+
+    /** A client for the global options; the caller closes it. */
+    CairnClient client() {
+        return CairnClient.builder()
+                .endpoints(endpoints)
+                .requestTimeout(timeout)
+                .attemptTimeout(timeout.compareTo(CairnClient.ATTEMPT_TIMEOUT_DEFAULT) < 0
+                        ? timeout : CairnClient.ATTEMPT_TIMEOUT_DEFAULT)
+                .build();
+    }
+
+    /** The root command's options, from any subcommand. */
+    static CairnCli root(CommandSpec spec) {
+        return (CairnCli) spec.root().userObject();
+    }
+
+    private static int onBadUsage(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        cmd.getErr().println("cairn: " + oneLine(e.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName()
+                + " --help')");
+        return EXIT_BAD_INPUT;
+    }
+
+    private static int onFailure(Exception e, CommandLine cmd) {
+        Throwable t = unwrap(e);
+        PrintWriter err = cmd.getErr();
+        int exit;
+        String message;
+        if (t instanceof IllegalArgumentException) {
+            exit = EXIT_BAD_INPUT;
+            message = t.getMessage();
+        } else if (t instanceof CairnUnavailableException) {
+            exit = EXIT_UNAVAILABLE;
+            message = t.getMessage();
+        } else if (t instanceof CairnException || t instanceof IllegalStateException) {
+            exit = EXIT_NEGATIVE;
+            message = t.getMessage();
+        } else {
+            exit = EXIT_NEGATIVE;
+            message = "unexpected error: " + t;
+        }
+        err.println("cairn: " + oneLine(message));
+        if (root(cmd.getCommandSpec()).verbose) {
+            t.printStackTrace(err);
+        }
+        err.flush();
+        return exit;
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static String oneLine(String message) {
+        return message == null ? "(no message)" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+}

@@ -1,0 +1,103 @@
+package io.cairn.cli;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.ClusterStatus;
+import java.io.PrintWriter;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "cluster", mixinStandardHelpOptions = true, description = "Cluster-wide commands.",
+        subcommands = ClusterCommand.StatusCommand.class)
+final class ClusterCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required, e.g. status");
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = {"Asks every member for its own status and prints a table, or with --json one object:",
+                    "{\"leader\":\"n1\",\"term\":5,\"nodes\":[{\"id\":\"n1\",\"address\":\"127.0.0.1:7401\","
+                            + "\"role\":\"leader\",\"term\":5,\"commit_index\":120,\"applied_index\":120}]}",
+                    "Roles: leader, follower, candidate, pre_candidate, unknown, unreachable (numbers then 0).",
+                    "Exits 3 only when no member answers."})
+    static final class StatusCommand extends ClientCommand {
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) {
+            ClusterStatus status = client.clusterStatus();
+            out.println(json ? toJson(status) : toTable(status));
+            return CairnCli.EXIT_OK;
+        }
+    }
+
+    static String toJson(ClusterStatus status) {
+        StringBuilder sb = new StringBuilder("{\"leader\":").append(nodeName(status.leaderId()))
+                .append(",\"term\":").append(status.term()).append(",\"nodes\":[");
+        for (int i = 0; i < status.members().size(); i++) {
+            ClusterStatus.Member m = status.members().get(i);
+            sb.append(i == 0 ? "" : ",")
+                    .append("{\"id\":").append(nodeName(m.id()))
+                    .append(",\"address\":").append(jsonString(m.address()))
+                    .append(",\"role\":").append(jsonString(roleName(m.role())))
+                    .append(",\"term\":").append(m.term())
+                    .append(",\"commit_index\":").append(m.commitIndex())
+                    .append(",\"applied_index\":").append(m.appliedIndex())
+                    .append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String toTable(ClusterStatus status) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(status.leaderId() == 0 ? "no leader" : "leader n" + status.leaderId())
+                .append(", term ").append(status.term()).append('\n');
+        String row = "%-4s %-22s %-13s %6s %10s %10s%s%n";
+        sb.append(String.format(Locale.ROOT, row, "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", ""));
+        for (ClusterStatus.Member m : status.members()) {
+            boolean reached = m.role() != ClusterStatus.Role.UNREACHABLE;
+            sb.append(String.format(Locale.ROOT, row, m.id() == 0 ? "?" : "n" + m.id(), m.address(),
+                    roleName(m.role()), reached ? m.term() : "-", reached ? m.commitIndex() : "-",
+                    reached ? m.appliedIndex() : "-", m.error().map(e -> "  " + e).orElse("")));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    static String roleName(ClusterStatus.Role role) {
+        return role.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String nodeName(long id) {
+        return id == 0 ? "null" : "\"n" + id + "\"";
+    }
+
+    static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

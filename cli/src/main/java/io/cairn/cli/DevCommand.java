@@ -1,0 +1,212 @@
+package io.cairn.cli;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.CairnException;
+import io.cairn.client.ClusterStatus;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * A local cluster for development: N node processes on consecutive ports of 127.0.0.1, each
+ * with its data in DATA/nX and its output in DATA/nX.log, stopped together on Ctrl-C.
+ */
+@Command(name = "dev", mixinStandardHelpOptions = true,
+        description = {"Starts a local cluster of --nodes processes and waits for a leader.",
+                "Ctrl-C stops every node. Data and logs (nX.log) go to --data-dir."})
+final class DevCommand implements Callable<Integer> {
+    static final String HOST = "127.0.0.1";
+    static final int NODES_MAX = 9;
+    private static final Duration LEADER_WAIT = Duration.ofSeconds(60);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    private static final int LOG_TAIL_LINES = 5;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--nodes", paramLabel = "N", description = "Cluster size, 1-" + NODES_MAX + ". Default: ${DEFAULT-VALUE}")
+    int nodes = 3;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Default: ${DEFAULT-VALUE}")
+    Path dataDir = Path.of("cairn-data");
+
+    @Option(names = "--base-port", paramLabel = "PORT", description = "n1 listens here, n2 on the next port... Default: ${DEFAULT-VALUE}")
+    int basePort = 7401;
+
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
+    /** Set once stopping began: nodes exiting then are expected, not reported. */
+    private volatile boolean stopping;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        checkArguments();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        for (int i = 1; i <= nodes; i++) {
+            if (!portFree(port(i))) {
+                err.println("cairn: port " + port(i) + " (for n" + i + ") is in use; stop what uses it or pick another --base-port");
+                return CairnCli.EXIT_BAD_INPUT;
+            }
+        }
+        Path data = dataDir.toAbsolutePath().normalize();
+        Files.createDirectories(data);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "cairn-dev-stop"));
+        for (int i = 1; i <= nodes; i++) {
+            processes.add(startNode(i, data));
+        }
+        ClusterStatus status = awaitLeader(err, data);
+        if (status == null) {
+            stopAll();
+            return CairnCli.EXIT_NEGATIVE;
+        }
+        printWelcome(out, status, data);
+        return waitForNodes(err, data);
+    }
+
+    private void checkArguments() {
+        if (nodes < 1 || nodes > NODES_MAX) {
+            throw new IllegalArgumentException("--nodes must be 1-" + NODES_MAX + ": " + nodes);
+        }
+        if (basePort < 1 || basePort + nodes - 1 > 65535) {
+            throw new IllegalArgumentException("--base-port " + basePort + " leaves no room for " + nodes + " ports");
+        }
+    }
+
+    private int port(int node) {
+        return basePort + node - 1;
+    }
+
+    private String endpoints() {
+        List<String> all = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            all.add(HOST + ":" + port(i));
+        }
+        return String.join(",", all);
+    }
+
+    private String initialCluster() {
+        List<String> all = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            all.add("n" + i + "=" + HOST + ":" + port(i));
+        }
+        return String.join(",", all);
+    }
+
+    static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(HOST), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Process startNode(int i, Path data) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"), CairnCli.class.getName(),
+                "server", "--node-id", "n" + i, "--listen", HOST + ":" + port(i),
+                "--data-dir", data.resolve("n" + i).toString(), "--initial-cluster", initialCluster());
+        File log = data.resolve("n" + i + ".log").toFile();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                .start();
+    }
+
+    /** Polls cluster status until a member reports being leader; null if a node died or time ran out. */
+    private ClusterStatus awaitLeader(PrintWriter err, Path data) throws InterruptedException {
+        long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
+        try (CairnClient client = CairnClient.builder().endpoints(endpoints().split(","))
+                .requestTimeout(Duration.ofSeconds(1)).build()) {
+            while (System.nanoTime() < deadline) {
+                for (int i = 0; i < processes.size(); i++) {
+                    if (!processes.get(i).isAlive()) {
+                        reportExit(err, data, i + 1);
+                        return null;
+                    }
+                }
+                try {
+                    ClusterStatus status = client.clusterStatus();
+                    if (status.leaderId() != 0) {
+                        return status;
+                    }
+                } catch (CairnException e) {
+                    // Not up yet: poll again.
+                }
+                Thread.sleep(POLL_INTERVAL.toMillis());
+            }
+        }
+        err.println("cairn: no leader was elected within " + LEADER_WAIT.toSeconds() + " s; see the logs in " + data);
+        return null;
+    }
+
+    private void printWelcome(PrintWriter out, ClusterStatus status, Path data) {
+        boolean defaults = endpoints().equals(CairnCli.ENDPOINTS_DEFAULT);
+        out.println(nodes + " node" + (nodes == 1 ? "" : "s") + " up; leader n" + status.leaderId()
+                + " (term " + status.term() + ")");
+        out.println("endpoints: " + endpoints());
+        out.println("data and logs: " + data);
+        out.println("try: bin/cairn " + (defaults ? "" : "--endpoints " + endpoints() + " ") + "put hello world");
+        out.println("Ctrl-C stops the cluster.");
+        out.flush();
+    }
+
+    /** Waits while the nodes run; reports each one that exits on its own. */
+    private int waitForNodes(PrintWriter err, Path data) throws InterruptedException {
+        for (int i = 0; i < processes.size(); i++) {
+            processes.get(i).waitFor();
+            if (!stopping) {
+                reportExit(err, data, i + 1);
+            }
+        }
+        return CairnCli.EXIT_NEGATIVE;
+    }
+
+    private void reportExit(PrintWriter err, Path data, int node) {
+        Process p = processes.get(node - 1);
+        Path log = data.resolve("n" + node + ".log");
+        err.println("cairn: n" + node + " exited with code " + p.exitValue() + "; last lines of " + log + ":");
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).forEach(l -> err.println("  " + l));
+        } catch (IOException e) {
+            err.println("  (cannot read it: " + e.getMessage() + ")");
+        }
+        err.flush();
+    }
+
+    /** Asks every node to stop, then kills those still running after the grace period. */
+    private synchronized void stopAll() {
+        stopping = true;
+        processes.forEach(Process::destroy);
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        for (Process p : processes) {
+            try {
+                long leftNanos = Math.max(0, deadline - System.nanoTime());
+                if (!p.waitFor(leftNanos, TimeUnit.NANOSECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.cairn.cli;
+
+import io.cairn.common.NodeId;
+import io.cairn.server.CairnServer;
+import io.cairn.server.ClusterSpec;
+import io.cairn.server.ServerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Runs one Cairn node until it is stopped (SIGTERM or Ctrl-C).",
+                "Prints '<node> serving on <address> (data <dir>)' once it serves."})
+final class ServerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--node-id", required = true, paramLabel = "NAME", description = "This node, e.g. n1.")
+    String nodeId;
+
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT",
+            description = "Address for clients and peers, e.g. 127.0.0.1:7401.")
+    String listen;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR", description = "Where the node keeps its data.")
+    Path dataDir;
+
+    @Option(names = "--initial-cluster", paramLabel = "n1=HOST:PORT,...",
+            description = "The founding members, identical on every node. Default: this node alone.")
+    String initialCluster;
+
+    @Option(names = "--tick-ms", paramLabel = "MS", description = "Raft tick length. Default: ${DEFAULT-VALUE}")
+    int tickMillis = ServerConfig.TICK_MILLIS_DEFAULT;
+
+    @Option(names = "--election-ticks", paramLabel = "N",
+            description = "Minimum election timeout in ticks. Default: ${DEFAULT-VALUE}")
+    int electionTicks = ServerConfig.ELECTION_TICKS_DEFAULT;
+
+    @Option(names = "--compact-entries", paramLabel = "N",
+            description = "Compact the log after this many entries. Default: ${DEFAULT-VALUE}")
+    long compactEntries = ServerConfig.COMPACT_ENTRIES_DEFAULT;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        // Bad names, addresses and numbers throw IllegalArgumentException: exit 2 with its message.
+        ServerConfig config = config();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        CairnServer server;
+        try {
+            server = CairnServer.start(config);
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            err.println("cairn: " + config.nodeId() + " cannot start: " + CairnCli.oneLine(e.getMessage()));
+            if (CairnCli.root(spec).verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return CairnCli.EXIT_BAD_INPUT;
+        }
+        Thread stopper = new Thread(server::close, "cairn-server-stop");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        String host = config.listenAddress().substring(0, config.listenAddress().lastIndexOf(':'));
+        out.println(config.nodeId() + " serving on " + host + ":" + server.port() + " (data " + config.dataDir() + ")");
+        out.flush();
+        server.awaitTermination();
+        return CairnCli.EXIT_OK;
+    }
+
+    ServerConfig config() {
+        NodeId id = ClusterSpec.parseName(nodeId);
+        String address = ClusterSpec.parseAddress(listen);
+        ClusterSpec cluster = initialCluster == null
+                ? ClusterSpec.parse(id + "=" + address)
+                : ClusterSpec.parse(initialCluster);
+        ServerConfig base = ServerConfig.of(id, address, dataDir, cluster);
+        return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes());
+    }
+}

@@ -1,0 +1,102 @@
+package io.cairn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.cairn.common.NodeId;
+import io.cairn.server.CairnServer;
+import io.cairn.server.ClusterSpec;
+import io.cairn.server.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI's commands against a real single-node server in this JVM. */
+class CliAgainstServerTest {
+    @TempDir
+    Path dir;
+
+    private CairnServer server;
+    private String endpoint;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        ServerConfig config = ServerConfig.of(NodeId.of(1), "127.0.0.1:0", dir.resolve("n1"),
+                ClusterSpec.parse("n1=127.0.0.1:0")).withTicks(10, 5);
+        server = CairnServer.start(config);
+        endpoint = "127.0.0.1:" + server.port();
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    private CliRun cli(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--endpoints";
+        all[1] = endpoint;
+        System.arraycopy(args, 0, all, 2, args.length);
+        return CliRun.of(all);
+    }
+
+    private CliRun ok(String... args) {
+        CliRun run = cli(args);
+        assertThat(run.exitCode()).as("%s: %s", String.join(" ", args), run.err()).isZero();
+        return run;
+    }
+
+    @Test
+    void putGetCasDelAndScan() {
+        // The first request may wait for the node to elect itself; the client retries until then.
+        assertThat(ok("put", "hello", "world").out()).startsWith("OK version=1 ");
+        assertThat(ok("get", "hello").out()).isEqualTo("world\n");
+        assertThat(ok("get", "hello", "--consistency", "eventual").out()).isEqualTo("world\n");
+
+        assertThat(ok("cas", "hello", "1", "there").out()).isEqualTo("2\n");
+        CliRun mismatch = cli("cas", "hello", "1", "again");
+        assertThat(mismatch.exitCode()).isEqualTo(CairnCli.EXIT_NEGATIVE);
+        assertThat(mismatch.out()).isEmpty();
+        assertThat(mismatch.err()).contains("expected 1, current 2");
+        assertThat(ok("cas", "fresh", "0", "new").out()).isEqualTo("1\n");
+
+        for (String k : new String[] {"a/1", "a/2", "a/3", "b/1"}) {
+            ok("put", k, "v-" + k);
+        }
+        assertThat(ok("scan", "--prefix", "a/").out()).isEqualTo("a/1\tv-a/1\na/2\tv-a/2\na/3\tv-a/3\n");
+        assertThat(ok("scan", "--prefix", "a/", "--limit", "2").out()).isEqualTo("a/1\tv-a/1\na/2\tv-a/2\n");
+        assertThat(ok("scan", "--from", "a/2", "--to", "b/1").out()).isEqualTo("a/2\tv-a/2\na/3\tv-a/3\n");
+        assertThat(ok("scan").out().lines()).hasSize(6);
+
+        assertThat(ok("del", "hello").out()).isEqualTo("1\n");
+        assertThat(ok("del", "hello").out()).isEqualTo("0\n");
+        CliRun missing = cli("get", "hello");
+        assertThat(missing.exitCode()).isEqualTo(CairnCli.EXIT_NEGATIVE);
+        assertThat(missing.out()).isEmpty();
+        assertThat(missing.err()).isEqualTo("key not found: hello\n");
+    }
+
+    @Test
+    void aDataDirOfAnotherNodeIsRefusedWithExitTwo() {
+        server.close();
+        CliRun run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRun.of("server",
+                "--node-id", "n2", "--listen", "127.0.0.1:0", "--data-dir", dir.resolve("n1").toString(),
+                "--initial-cluster", "n1=127.0.0.1:0,n2=127.0.0.1:0"));
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
+        assertThat(run.err().split("\\R")).hasSize(1);
+        assertThat(run.err()).startsWith("cairn: n2 cannot start: ").contains(dir.resolve("n1").toString());
+    }
+
+    @Test
+    void clusterStatusReportsTheSingleLeader() {
+        ok("put", "k", "v");
+        String json = ok("cluster", "status", "--json").out().trim();
+        assertThat(json).startsWith("{\"leader\":\"n1\",\"term\":")
+                .contains("\"id\":\"n1\"", "\"role\":\"leader\"", "\"address\":\"" + endpoint + "\"");
+        assertThat(json.lines()).hasSize(1);
+        assertThat(ok("cluster", "status").out()).startsWith("leader n1, term ").contains("leader");
+    }
+}

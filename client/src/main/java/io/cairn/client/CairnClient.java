@@ -1,0 +1,527 @@
+package io.cairn.client;
+
+import com.google.protobuf.ByteString;
+import io.cairn.api.proto.ClusterGrpc;
+import io.cairn.api.proto.CompareAndSetRequest;
+import io.cairn.api.proto.CompareAndSetResponse;
+import io.cairn.api.proto.DeleteRequest;
+import io.cairn.api.proto.DeleteResponse;
+import io.cairn.api.proto.GetRequest;
+import io.cairn.api.proto.GetResponse;
+import io.cairn.api.proto.KeyRange;
+import io.cairn.api.proto.KvGrpc;
+import io.cairn.api.proto.PutRequest;
+import io.cairn.api.proto.PutResponse;
+import io.cairn.api.proto.ResponseHeader;
+import io.cairn.api.proto.ScanRequest;
+import io.cairn.api.proto.ScanResponse;
+import io.grpc.MethodDescriptor;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A client of a Cairn cluster. Create one per application and share it: it is thread-safe,
+ * keeps one channel per node address, and must be {@linkplain #close closed}.
+ *
+ * <pre>{@code
+ * try (CairnClient client = CairnClient.builder()
+ *         .endpoints("127.0.0.1:7401", "127.0.0.1:7402", "127.0.0.1:7403")
+ *         .requestTimeout(Duration.ofSeconds(5))
+ *         .build()) {
+ *     client.put("greeting", "hello");
+ *     client.get("greeting").map(KeyValue::valueUtf8).orElse("absent");
+ * }
+ * }</pre>
+ *
+ * <h2>Finding the leader</h2>
+ * Every request starts at the address that last answered as leader, or at one of the configured
+ * endpoints. A node that does not lead the key's shard answers NOT_LEADER, usually with the
+ * leader's address, which the client follows even when it is not a configured endpoint. On
+ * UNAVAILABLE, a connection failure or a NOT_LEADER without a hint the client moves to the next
+ * endpoint after a back-off (20 ms doubling to 500 ms by default, jittered). It keeps trying
+ * until the request's deadline ({@link Builder#requestTimeout}), then fails with
+ * {@link CairnUnavailableException}, whose message names every endpoint tried and the last
+ * error. See {@link Retrier} for the exact order.
+ *
+ * <h2>Exactly-once writes</h2>
+ * Every write (put, delete, compare-and-set) carries a (client id, sequence) pair, and every
+ * retry of it the same pair, so a write retried after a lost reply or a leader change is
+ * applied once: the server keeps, per client id, the last sequence it applied and its result,
+ * and answers a repeat of that sequence with the stored result.
+ *
+ * <p>Because the server keeps only the last sequence per client id, a client id must never
+ * have two writes in flight: if write n+1 were applied first, a retry of write n would be
+ * refused as stale. So "client id" on the wire is a <em>write session</em>: this client owns a
+ * small pool of them (random non-zero 64-bit ids, at most {@link Builder#writeSessionsMax},
+ * created on demand), and each write holds one session from its first attempt until it is
+ * finished, numbering itself with that session's next sequence. Concurrent writes thus use
+ * distinct sessions, and a session's writes are strictly sequential. A client used from one
+ * thread uses one session, with sequences 1, 2, 3. When every session is busy, further writes
+ * wait for one (until their own deadline). Reads carry no session.
+ *
+ * <p>A write that fails with {@link CairnUnavailableException} may or may not have been
+ * applied; retrying it is a new write. Its session moves on to the next sequence, so any late
+ * copy of the abandoned attempt is refused by the server as stale rather than applied later.
+ *
+ * <h2>Errors</h2>
+ * Bad arguments, found here (empty or over-long key, over-long value, negative TTL) or by the
+ * server (INVALID_ARGUMENT, naming field, limit and value), throw
+ * {@link IllegalArgumentException} and are never retried; when found here, nothing is sent.
+ * A compare-and-set that finds another version throws {@link CasFailedException}. Async methods
+ * complete their future exceptionally with these; the blocking twins throw them.
+ */
+public final class CairnClient implements AutoCloseable {
+    public static final Duration REQUEST_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    public static final Duration ATTEMPT_TIMEOUT_DEFAULT = Duration.ofSeconds(2);
+    public static final Duration BACKOFF_INITIAL_DEFAULT = Duration.ofMillis(20);
+    public static final Duration BACKOFF_MAX_DEFAULT = Duration.ofMillis(500);
+    public static final int WRITE_SESSIONS_MAX_DEFAULT = 64;
+    public static final int WRITES_WAITING_MAX_DEFAULT = 10_000;
+    /** The server's default key limit (kv-state {@code Limits}): 4 KiB. */
+    public static final int KEY_BYTES_MAX_DEFAULT = 4 * 1024;
+    /** The server's default value limit (kv-state {@code Limits}): 1 MiB. */
+    public static final int VALUE_BYTES_MAX_DEFAULT = 1024 * 1024;
+    /** The server's TTL bound: 100 years. */
+    public static final long TTL_MILLIS_MAX = 100L * 365 * 24 * 3600 * 1000;
+
+    private final Endpoints endpoints;
+    private final Retrier retrier;
+    private final SessionPool sessions;
+    private final StatusCollector statusCollector;
+    private final long requestTimeoutMillis;
+    private final int keyBytesMax;
+    private final int valueBytesMax;
+
+    private CairnClient(Builder b) {
+        this.requestTimeoutMillis = b.requestTimeout.toMillis();
+        this.keyBytesMax = b.keyBytesMax;
+        this.valueBytesMax = b.valueBytesMax;
+        int connectTimeoutMillis = (int) Math.min(b.attemptTimeout.toMillis(), Integer.MAX_VALUE);
+        this.endpoints = new Endpoints(b.endpoints, connectTimeoutMillis);
+        this.retrier = new Retrier(endpoints, b.attemptTimeout.toMillis(), b.backoffInitial.toMillis(),
+                b.backoffMax.toMillis());
+        SecureRandom random = new SecureRandom();
+        this.sessions = new SessionPool(b.writeSessionsMax, b.writesWaitingMax, random::nextLong);
+        this.statusCollector = new StatusCollector(endpoints, retrier);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The configured endpoints, trimmed and without duplicates. */
+    public List<String> endpoints() {
+        return endpoints.configured();
+    }
+
+    // ---- put ----------------------------------------------------------------------------
+
+    public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value) {
+        return putAsync(key, value, Duration.ZERO);
+    }
+
+    /** Sets {@code key} to {@code value}; a non-zero {@code ttl} makes it expire (ms precision). */
+    public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value, Duration ttl) {
+        checkKey(key);
+        checkValue(value);
+        long ttlMillis = ttlMillis(ttl);
+        ByteString k = ByteString.copyFrom(key);
+        ByteString v = ByteString.copyFrom(value);
+        return write("put", KvGrpc.getPutMethod(),
+                (clientId, sequence) -> PutRequest.newBuilder().setKey(k).setValue(v).setTtlMs(ttlMillis)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                PutResponse::getHeader)
+                .thenApply(r -> new WriteResult(r.getModRevision(), r.getVersion(), r.getHeader().getNodeId()));
+    }
+
+    public WriteResult put(byte[] key, byte[] value) {
+        return join(putAsync(key, value));
+    }
+
+    public WriteResult put(byte[] key, byte[] value, Duration ttl) {
+        return join(putAsync(key, value, ttl));
+    }
+
+    public WriteResult put(String key, String value) {
+        return put(utf8(key), utf8(value));
+    }
+
+    public WriteResult put(String key, String value, Duration ttl) {
+        return put(utf8(key), utf8(value), ttl);
+    }
+
+    // ---- get ----------------------------------------------------------------------------
+
+    public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key) {
+        return getAsync(key, Consistency.LINEARIZABLE);
+    }
+
+    /** The key's current value, or empty when it is absent (or expired). */
+    public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key, Consistency consistency) {
+        checkKey(key);
+        GetRequest request = GetRequest.newBuilder().setKey(ByteString.copyFrom(key))
+                .setConsistency(toProto(consistency)).build();
+        return read("get", KvGrpc.getGetMethod(), request, GetResponse::getHeader)
+                .thenApply(r -> r.hasKv() ? Optional.of(toKeyValue(r.getKv(), r.getHeader())) : Optional.empty());
+    }
+
+    public Optional<KeyValue> get(byte[] key) {
+        return join(getAsync(key));
+    }
+
+    public Optional<KeyValue> get(byte[] key, Consistency consistency) {
+        return join(getAsync(key, consistency));
+    }
+
+    public Optional<KeyValue> get(String key) {
+        return get(utf8(key));
+    }
+
+    public Optional<KeyValue> get(String key, Consistency consistency) {
+        return get(utf8(key), consistency);
+    }
+
+    // ---- delete -------------------------------------------------------------------------
+
+    /** Removes the key; true when it existed. */
+    public CompletableFuture<Boolean> deleteAsync(byte[] key) {
+        checkKey(key);
+        ByteString k = ByteString.copyFrom(key);
+        return write("delete", KvGrpc.getDeleteMethod(),
+                (clientId, sequence) -> DeleteRequest.newBuilder().setKey(k)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                DeleteResponse::getHeader)
+                .thenApply(DeleteResponse::getDeleted);
+    }
+
+    public boolean delete(byte[] key) {
+        return join(deleteAsync(key));
+    }
+
+    public boolean delete(String key) {
+        return delete(utf8(key));
+    }
+
+    // ---- compare-and-set ----------------------------------------------------------------
+
+    public CompletableFuture<Long> compareAndSetAsync(byte[] key, long expectedVersion, byte[] value) {
+        return compareAndSetAsync(key, expectedVersion, value, Duration.ZERO);
+    }
+
+    /**
+     * Writes {@code value} only if the key's version is {@code expectedVersion} (0: the key must
+     * be absent). Completes with the key's new version, or fails with {@link CasFailedException}
+     * carrying the version found.
+     */
+    public CompletableFuture<Long> compareAndSetAsync(byte[] key, long expectedVersion, byte[] value, Duration ttl) {
+        checkKey(key);
+        checkValue(value);
+        if (expectedVersion < 0) {
+            throw new IllegalArgumentException("expected version must not be negative: " + expectedVersion);
+        }
+        long ttlMillis = ttlMillis(ttl);
+        ByteString k = ByteString.copyFrom(key);
+        ByteString v = ByteString.copyFrom(value);
+        return write("compare-and-set", KvGrpc.getCompareAndSetMethod(),
+                (clientId, sequence) -> CompareAndSetRequest.newBuilder().setKey(k)
+                        .setExpectedVersion(expectedVersion).setValue(v).setTtlMs(ttlMillis)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                CompareAndSetResponse::getHeader)
+                .thenApply(CompareAndSetResponse::getVersion);
+    }
+
+    public long compareAndSet(byte[] key, long expectedVersion, byte[] value) {
+        return join(compareAndSetAsync(key, expectedVersion, value));
+    }
+
+    public long compareAndSet(String key, long expectedVersion, String value) {
+        return compareAndSet(utf8(key), expectedVersion, utf8(value));
+    }
+
+    // ---- scan ---------------------------------------------------------------------------
+
+    /** One page of keys; follow {@link ScanPage#hasMore()} with {@link ScanQuery#after}. */
+    public CompletableFuture<ScanPage> scanAsync(ScanQuery query) {
+        ScanRequest.Builder request = ScanRequest.newBuilder()
+                .setLimit(query.limit())
+                .setPageToken(ByteString.copyFrom(query.pageToken()))
+                .setConsistency(toProto(query.consistency()));
+        if (query.kind() == ScanQuery.Kind.PREFIX && query.from().length > 0) {
+            request.setPrefix(ByteString.copyFrom(query.from()));
+        } else if (query.kind() == ScanQuery.Kind.RANGE && (query.from().length > 0 || query.toExclusive().length > 0)) {
+            request.setKeyRange(KeyRange.newBuilder().setStart(ByteString.copyFrom(query.from()))
+                    .setEnd(ByteString.copyFrom(query.toExclusive())));
+        }
+        return read("scan", KvGrpc.getScanMethod(), request.build(), ScanResponse::getHeader)
+                .thenApply(r -> {
+                    List<KeyValue> kvs = new ArrayList<>(r.getKvsCount());
+                    r.getKvsList().forEach(kv -> kvs.add(toKeyValue(kv, r.getHeader())));
+                    return new ScanPage(kvs, r.getNextPageToken().toByteArray());
+                });
+    }
+
+    public ScanPage scan(ScanQuery query) {
+        return join(scanAsync(query));
+    }
+
+    // ---- cluster status -----------------------------------------------------------------
+
+    /**
+     * Asks every member for its own status: first the configured endpoints, then any member
+     * their answers list that was not among them. Fails with {@link CairnUnavailableException}
+     * only when no endpoint answers at all; members that do not answer are
+     * {@link ClusterStatus.Role#UNREACHABLE}.
+     */
+    public CompletableFuture<ClusterStatus> clusterStatusAsync() {
+        return statusCollector.collect(StatusCollector.GROUP_DEFAULT, deadlineNanos(), requestTimeoutMillis);
+    }
+
+    public ClusterStatus clusterStatus() {
+        return join(clusterStatusAsync());
+    }
+
+    /** Stops every request in flight (they fail with {@link IllegalStateException}) and closes the channels. */
+    @Override
+    public void close() {
+        endpoints.close();
+        retrier.close();
+        sessions.failWaiters(Retrier.closed());
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------
+
+    /** Builds a write's request from its session id and sequence. */
+    @FunctionalInterface
+    private interface WriteRequest<Req> {
+        Req build(long clientId, long sequence);
+    }
+
+    private <Req, Resp> CompletableFuture<Resp> write(String operation, MethodDescriptor<Req, Resp> method,
+                                                      WriteRequest<Req> build,
+                                                      Function<Resp, ResponseHeader> headerOf) {
+        long deadlineNanos = deadlineNanos();
+        CompletableFuture<SessionPool.Session> session;
+        try {
+            session = sessions.acquire();
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (!session.isDone()) {
+            waitForSessionUntil(session, deadlineNanos, operation);
+        }
+        return session.thenCompose(s -> {
+            Req request = build.build(s.id(), s.nextSequence());
+            CompletableFuture<Resp> result =
+                    retrier.call(operation, method, request, headerOf, deadlineNanos, requestTimeoutMillis);
+            // The session is free again only when every attempt of this write is over.
+            result.whenComplete((r, e) -> sessions.release(s));
+            return result;
+        });
+    }
+
+    private void waitForSessionUntil(CompletableFuture<SessionPool.Session> waiter, long deadlineNanos,
+                                     String operation) {
+        long waitMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()) + 1;
+        Runnable timeout = () -> {
+            if (sessions.cancel(waiter)) {
+                waiter.completeExceptionally(new CairnUnavailableException(operation
+                        + " failed: all " + sessions.sessionsCreated() + " write sessions stayed busy for "
+                        + requestTimeoutMillis + " ms; nothing was sent", List.of(), null));
+            }
+        };
+        try {
+            ScheduledFuture<?> timer = retrier.schedule(timeout, waitMillis);
+            waiter.whenComplete((s, e) -> timer.cancel(false));
+        } catch (RejectedExecutionException e) {
+            if (sessions.cancel(waiter)) {
+                waiter.completeExceptionally(Retrier.closed());
+            }
+        }
+    }
+
+    private <Req, Resp> CompletableFuture<Resp> read(String operation, MethodDescriptor<Req, Resp> method,
+                                                     Req request, Function<Resp, ResponseHeader> headerOf) {
+        return retrier.call(operation, method, request, headerOf, deadlineNanos(), requestTimeoutMillis);
+    }
+
+    private long deadlineNanos() {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
+    }
+
+    private void checkKey(byte[] key) {
+        if (key == null || key.length == 0) {
+            throw new IllegalArgumentException("key must not be empty");
+        }
+        if (key.length > keyBytesMax) {
+            throw new IllegalArgumentException(
+                    "key is " + key.length + " bytes, over the limit keyBytesMax=" + keyBytesMax);
+        }
+    }
+
+    private void checkValue(byte[] value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value is required (it may be empty)");
+        }
+        if (value.length > valueBytesMax) {
+            throw new IllegalArgumentException(
+                    "value is " + value.length + " bytes, over the limit valueBytesMax=" + valueBytesMax);
+        }
+    }
+
+    private static long ttlMillis(Duration ttl) {
+        if (ttl == null || ttl.isNegative()) {
+            throw new IllegalArgumentException("ttl must not be negative (zero: never expires): " + ttl);
+        }
+        if (ttl.compareTo(Duration.ofMillis(TTL_MILLIS_MAX)) > 0) {
+            throw new IllegalArgumentException("ttl is " + ttl + ", over the limit of " + TTL_MILLIS_MAX + " ms");
+        }
+        long millis = ttl.toMillis();
+        // A positive TTL below one millisecond still expires: round it up.
+        return millis == 0 && !ttl.isZero() ? 1 : millis;
+    }
+
+    private static io.cairn.api.proto.Consistency toProto(Consistency consistency) {
+        if (consistency == null) {
+            throw new IllegalArgumentException("consistency is required");
+        }
+        return switch (consistency) {
+            case LINEARIZABLE -> io.cairn.api.proto.Consistency.CONSISTENCY_LINEARIZABLE;
+            case EVENTUAL -> io.cairn.api.proto.Consistency.CONSISTENCY_EVENTUAL;
+        };
+    }
+
+    private static KeyValue toKeyValue(io.cairn.api.proto.KeyValue kv, ResponseHeader header) {
+        return new KeyValue(kv.getKey().toByteArray(), kv.getValue().toByteArray(), kv.getCreateRevision(),
+                kv.getModRevision(), kv.getVersion(), header.getNodeId(), header.getAppliedIndex());
+    }
+
+    private static byte[] utf8(String s) {
+        if (s == null) {
+            throw new IllegalArgumentException("key and value are required");
+        }
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Waits for an async result and throws what it failed with, unwrapped. */
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new CairnException(String.valueOf(cause.getMessage()), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CairnException("interrupted while waiting for the cluster", e);
+        }
+    }
+
+    /** Settings of a {@link CairnClient}; only the endpoints are required. */
+    public static final class Builder {
+        private List<String> endpoints = List.of();
+        private Duration requestTimeout = REQUEST_TIMEOUT_DEFAULT;
+        private Duration attemptTimeout = ATTEMPT_TIMEOUT_DEFAULT;
+        private Duration backoffInitial = BACKOFF_INITIAL_DEFAULT;
+        private Duration backoffMax = BACKOFF_MAX_DEFAULT;
+        private int writeSessionsMax = WRITE_SESSIONS_MAX_DEFAULT;
+        private int writesWaitingMax = WRITES_WAITING_MAX_DEFAULT;
+        private int keyBytesMax = KEY_BYTES_MAX_DEFAULT;
+        private int valueBytesMax = VALUE_BYTES_MAX_DEFAULT;
+
+        private Builder() {}
+
+        /** Node addresses, {@code host:port}; any member will do, the client finds the leader. */
+        public Builder endpoints(String... endpoints) {
+            return endpoints(Arrays.asList(endpoints));
+        }
+
+        public Builder endpoints(List<String> endpoints) {
+            this.endpoints = List.copyOf(endpoints);
+            return this;
+        }
+
+        /** How long a request may take, retries and back-offs included. Default 5 s. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * How long one attempt at one node may take before the client tries another (capped by
+         * what is left of the request timeout); also the TCP connect timeout. Default 2 s.
+         * Retrying a slow write is safe: it keeps its sequence.
+         */
+        public Builder attemptTimeout(Duration timeout) {
+            this.attemptTimeout = positive(timeout, "attemptTimeout");
+            return this;
+        }
+
+        /** The back-off between retries doubles from {@code initial} up to {@code max}. */
+        public Builder backoff(Duration initial, Duration max) {
+            this.backoffInitial = positive(initial, "backoff initial");
+            this.backoffMax = positive(max, "backoff max");
+            if (max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("backoff max " + max + " is below initial " + initial);
+            }
+            return this;
+        }
+
+        /** Writes in flight at once (each holds one write session); more wait. Default 64. */
+        public Builder writeSessionsMax(int sessions) {
+            if (sessions < 1) {
+                throw new IllegalArgumentException("writeSessionsMax must be positive: " + sessions);
+            }
+            this.writeSessionsMax = sessions;
+            return this;
+        }
+
+        /** Writes that may wait for a session before further ones are rejected. Default 10,000. */
+        public Builder writesWaitingMax(int writes) {
+            if (writes < 0) {
+                throw new IllegalArgumentException("writesWaitingMax must not be negative: " + writes);
+            }
+            this.writesWaitingMax = writes;
+            return this;
+        }
+
+        /**
+         * Limits checked before sending; set them to the server's if it runs with other limits
+         * (the server checks again). Defaults are the server's: 4 KiB keys, 1 MiB values.
+         */
+        public Builder limits(int keyBytesMax, int valueBytesMax) {
+            if (keyBytesMax < 1 || valueBytesMax < 0) {
+                throw new IllegalArgumentException("limits must be positive: " + keyBytesMax + ", " + valueBytesMax);
+            }
+            this.keyBytesMax = keyBytesMax;
+            this.valueBytesMax = valueBytesMax;
+            return this;
+        }
+
+        public CairnClient build() {
+            return new CairnClient(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero() || d.toMillis() < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1 ms: " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.cairn.client;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+
+/**
+ * The addresses a client talks to: the configured endpoints, one plaintext channel per address
+ * (configured or learned from a leader hint), and the client's guess of the leader's address.
+ * Thread-safe.
+ */
+final class Endpoints implements AutoCloseable {
+    /** Largest response a client accepts: a scan page of big values can exceed gRPC's 4 MiB default. */
+    static final int INBOUND_MESSAGE_BYTES_MAX = 64 << 20;
+    private static final Pattern ADDRESS = Pattern.compile("[^:\\s,]+:[0-9]{1,5}");
+    private static final long CLOSE_GRACE_MILLIS = 1_000;
+
+    private final List<String> configured;
+    private final int connectTimeoutMillis;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final AtomicReference<String> leaderGuess = new AtomicReference<>();
+    private final AtomicInteger rotation = new AtomicInteger();
+    private volatile boolean closed;
+
+    Endpoints(List<String> endpoints, int connectTimeoutMillis) {
+        LinkedHashSet<String> unique = new LinkedHashSet<>();
+        for (String e : endpoints) {
+            unique.add(checkAddress(e));
+        }
+        if (unique.isEmpty()) {
+            throw new IllegalArgumentException("at least one endpoint (host:port) is required");
+        }
+        this.configured = List.copyOf(unique);
+        this.connectTimeoutMillis = connectTimeoutMillis;
+    }
+
+    /** Trims and checks {@code host:port}. */
+    static String checkAddress(String address) {
+        String a = address == null ? "" : address.trim();
+        if (!ADDRESS.matcher(a).matches() || Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)) > 65535) {
+            throw new IllegalArgumentException("endpoint '" + address + "' must be host:port with port 0-65535");
+        }
+        return a;
+    }
+
+    List<String> configured() {
+        return configured;
+    }
+
+    /** Where a request starts its walk over the configured endpoints: spreads clients' load. */
+    int nextRotationStart() {
+        return Math.floorMod(rotation.getAndIncrement(), configured.size());
+    }
+
+    /** The address that last served as leader, or null. */
+    String leaderGuess() {
+        return leaderGuess.get();
+    }
+
+    void leaderIs(String address) {
+        leaderGuess.set(address);
+    }
+
+    /** {@code address} is not (or no longer) the leader: forget it unless a newer guess replaced it. */
+    void notLeader(String address) {
+        leaderGuess.compareAndSet(address, null);
+    }
+
+    /**
+     * The channel to {@code address}, connecting on first use. A channel that failed to connect
+     * waits out gRPC's reconnect back-off (1 s growing to 2 min); the client has its own
+     * back-off, so it asks for a reconnect at once.
+     *
+     * @throws IllegalStateException once the client is closed
+     */
+    ManagedChannel channel(String address) {
+        if (closed) {
+            throw new IllegalStateException("CairnClient is closed");
+        }
+        ManagedChannel channel = channels.computeIfAbsent(address, this::connect);
+        if (closed) {
+            // close() may have missed a channel created concurrently with it.
+            channel.shutdownNow();
+            throw new IllegalStateException("CairnClient is closed");
+        }
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            channel.resetConnectBackoff();
+        }
+        return channel;
+    }
+
+    private ManagedChannel connect(String address) {
+        return NettyChannelBuilder.forTarget(address)
+                .usePlaintext()
+                .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
+                // Cairn retries itself, with the exactly-once sequence the server dedups on.
+                .disableRetry()
+                .build();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Shuts every channel down: calls in flight fail; waits briefly for them to finish. */
+    @Override
+    public void close() {
+        closed = true;
+        List<ManagedChannel> all = new ArrayList<>(channels.values());
+        all.forEach(ManagedChannel::shutdownNow);
+        long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_GRACE_MILLIS);
+        for (ManagedChannel channel : all) {
+            long leftNanos = deadlineNanos - System.nanoTime();
+            try {
+                if (leftNanos <= 0 || !channel.awaitTermination(leftNanos, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,371 @@
+package io.cairn.client;
+
+import io.cairn.api.proto.ErrorDetail;
+import io.cairn.api.proto.InvalidArgument;
+import io.cairn.api.proto.ResponseHeader;
+import io.cairn.api.proto.Role;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Runs a request until it succeeds, fails for a reason no retry can fix, or its deadline
+ * passes. Each attempt goes to one address:
+ * <ol>
+ *   <li>the leader hint of the previous attempt's NOT_LEADER, if it had one (the address may
+ *       be outside the configured endpoints; a channel to it is opened);</li>
+ *   <li>otherwise the client's leader guess: the last address that answered as leader;</li>
+ *   <li>otherwise the next configured endpoint that has not failed in this round.</li>
+ * </ol>
+ * A hint is followed at once the first {@value #REDIRECTS_WITHOUT_PAUSE} times in a row, then
+ * after a back-off, so stale hints cannot make two nodes bounce a request at full speed. Every
+ * other retryable failure (UNAVAILABLE, a NOT_LEADER without a hint, a connection failure, an
+ * attempt's own timeout, RESOURCE_EXHAUSTED, ABORTED) is followed by a back-off that doubles
+ * from {@code backoffInitialMillis} to {@code backoffMaxMillis}, with "equal jitter" (a random
+ * wait in [cap/2, cap]). A request resends exactly the same message on every attempt, so a
+ * write keeps its (client id, sequence) and the server applies it once.
+ *
+ * <p>When the deadline passes, the request fails with {@link CairnUnavailableException} naming
+ * every address tried and the last error. INVALID_ARGUMENT becomes an
+ * {@link IllegalArgumentException}, FAILED_PRECONDITION with its detail a
+ * {@link CasFailedException}, anything else a {@link CairnException}; none is retried.
+ */
+final class Retrier implements AutoCloseable {
+    static final int REDIRECTS_WITHOUT_PAUSE = 2;
+
+    private final Endpoints endpoints;
+    private final long attemptTimeoutNanos;
+    private final long backoffInitialMillis;
+    private final long backoffMaxMillis;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final Set<Request<?, ?>> active = ConcurrentHashMap.newKeySet();
+
+    Retrier(Endpoints endpoints, long attemptTimeoutMillis, long backoffInitialMillis, long backoffMaxMillis) {
+        if (attemptTimeoutMillis < 1 || backoffInitialMillis < 1 || backoffMaxMillis < backoffInitialMillis) {
+            throw new IllegalArgumentException("need attemptTimeout >= 1 ms and 1 ms <= backoff initial <= max");
+        }
+        this.endpoints = endpoints;
+        this.attemptTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis);
+        this.backoffInitialMillis = backoffInitialMillis;
+        this.backoffMaxMillis = backoffMaxMillis;
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "cairn-client-retry");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * Runs {@code request} with retries until {@code deadlineNanos} ({@link System#nanoTime}).
+     *
+     * @param operation a name for error messages, e.g. "put"
+     * @param headerOf the response's header, whose {@code served_by} updates the leader guess
+     * @param timeoutMillis the request's whole timeout, for error messages
+     */
+    <Req, Resp> CompletableFuture<Resp> call(String operation, MethodDescriptor<Req, Resp> method, Req request,
+                                             Function<Resp, ResponseHeader> headerOf, long deadlineNanos,
+                                             long timeoutMillis) {
+        Request<Req, Resp> r = new Request<>(operation, method, request, headerOf, deadlineNanos, timeoutMillis);
+        active.add(r);
+        r.result.whenComplete((resp, e) -> active.remove(r));
+        if (endpoints.isClosed()) {
+            r.fail(closed());
+        } else {
+            r.attempt();
+        }
+        return r.result;
+    }
+
+    /** One attempt at one address, without retries; fails with the call's own exception. */
+    <Req, Resp> CompletableFuture<Resp> once(String address, MethodDescriptor<Req, Resp> method, Req request,
+                                             long deadlineNanos) {
+        CompletableFuture<Resp> result = new CompletableFuture<>();
+        long remainingNanos = deadlineNanos - System.nanoTime();
+        if (remainingNanos <= 0) {
+            result.completeExceptionally(Status.DEADLINE_EXCEEDED.withDescription("no time left").asRuntimeException());
+            return result;
+        }
+        ManagedChannel channel;
+        try {
+            channel = endpoints.channel(address);
+        } catch (IllegalStateException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        ClientCall<Req, Resp> call = channel.newCall(method,
+                CallOptions.DEFAULT.withDeadlineAfter(remainingNanos, TimeUnit.NANOSECONDS));
+        ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
+            private Resp response;
+
+            @Override
+            public void onNext(Resp value) {
+                response = value;
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                result.complete(response);
+            }
+        });
+        return result;
+    }
+
+    /** Runs {@code task} after {@code delayMillis} on the retry thread. */
+    ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+        return scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops retrying: requests still running fail with {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        for (Request<?, ?> r : new ArrayList<>(active)) {
+            r.fail(closed());
+        }
+    }
+
+    static IllegalStateException closed() {
+        return new IllegalStateException("CairnClient is closed");
+    }
+
+    /** A wait in [cap/2, cap] where cap doubles per failure from the initial back-off up to the max. */
+    long backoffMillis(int failuresInRow) {
+        int shift = Math.min(failuresInRow, 30);
+        long cap = Math.min(backoffMaxMillis, backoffInitialMillis << shift);
+        long half = cap / 2;
+        return half + ThreadLocalRandom.current().nextLong(cap - half + 1);
+    }
+
+    /** One request's attempts. Attempts run one after another; the monitor guards the state. */
+    private final class Request<Req, Resp> {
+        final CompletableFuture<Resp> result = new CompletableFuture<>();
+        private final String operation;
+        private final MethodDescriptor<Req, Resp> method;
+        private final Req request;
+        private final Function<Resp, ResponseHeader> headerOf;
+        private final long deadlineNanos;
+        private final long timeoutMillis;
+        /** Every address tried, in first-try order, for the final error message. */
+        private final LinkedHashSet<String> tried = new LinkedHashSet<>();
+        /** Addresses that failed since the walk over the endpoints last started again. */
+        private final Set<String> failedThisRound = new HashSet<>();
+        private int rotation;
+        private String hint;
+        private int failuresInRow;
+        private int redirectsInRow;
+        private int attempts;
+        private String lastError = "none";
+        private Throwable lastFailure;
+
+        Request(String operation, MethodDescriptor<Req, Resp> method, Req request,
+                Function<Resp, ResponseHeader> headerOf, long deadlineNanos, long timeoutMillis) {
+            this.operation = operation;
+            this.method = method;
+            this.request = request;
+            this.headerOf = headerOf;
+            this.deadlineNanos = deadlineNanos;
+            this.timeoutMillis = timeoutMillis;
+            this.rotation = endpoints.nextRotationStart();
+        }
+
+        synchronized void attempt() {
+            if (result.isDone()) {
+                return;
+            }
+            long remainingNanos = deadlineNanos - System.nanoTime();
+            if (remainingNanos <= 0) {
+                failUnavailable();
+                return;
+            }
+            String address = pick();
+            tried.add(address);
+            attempts++;
+            ManagedChannel channel;
+            try {
+                channel = endpoints.channel(address);
+            } catch (IllegalStateException e) {
+                fail(e);
+                return;
+            }
+            long attemptNanos = Math.min(remainingNanos, attemptTimeoutNanos);
+            ClientCall<Req, Resp> call = channel.newCall(method,
+                    CallOptions.DEFAULT.withDeadlineAfter(attemptNanos, TimeUnit.NANOSECONDS));
+            ClientCalls.asyncUnaryCall(call, request, new StreamObserver<>() {
+                private Resp response;
+
+                @Override
+                public void onNext(Resp value) {
+                    response = value;
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    onFailure(address, t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    onSuccess(address, response);
+                }
+            });
+        }
+
+        private String pick() {
+            if (hint != null) {
+                String h = hint;
+                hint = null;
+                return h;
+            }
+            String guess = endpoints.leaderGuess();
+            if (guess != null && !failedThisRound.contains(guess)) {
+                return guess;
+            }
+            List<String> configured = endpoints.configured();
+            for (int i = 0; i < configured.size(); i++) {
+                String e = configured.get(Math.floorMod(rotation++, configured.size()));
+                if (!failedThisRound.contains(e)) {
+                    return e;
+                }
+            }
+            // Every endpoint failed this round: start the walk again.
+            failedThisRound.clear();
+            return configured.get(Math.floorMod(rotation++, configured.size()));
+        }
+
+        private void onSuccess(String address, Resp response) {
+            if (headerOf != null && headerOf.apply(response).getServedBy() == Role.ROLE_LEADER) {
+                endpoints.leaderIs(address);
+            }
+            result.complete(response);
+        }
+
+        private synchronized void onFailure(String address, Throwable t) {
+            if (result.isDone()) {
+                return;
+            }
+            if (endpoints.isClosed()) {
+                fail(closed());
+                return;
+            }
+            Status status = Status.fromThrowable(t);
+            ErrorDetail detail = ErrorDetails.of(t);
+            lastFailure = t;
+            lastError = address + ": " + ErrorDetails.describe(status);
+            switch (status.getCode()) {
+                case UNAVAILABLE -> {
+                    if (detail != null && detail.hasNotLeader()) {
+                        redirect(address, detail.getNotLeader().getLeaderAddress());
+                    } else {
+                        retryElsewhere(address);
+                    }
+                }
+                case DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED -> retryElsewhere(address);
+                case INVALID_ARGUMENT -> fail(invalidArgument(status, detail));
+                case FAILED_PRECONDITION -> {
+                    if (detail != null && detail.hasPreconditionFailed()) {
+                        fail(new CasFailedException(detail.getPreconditionFailed().getCurrentVersion()));
+                    } else {
+                        fail(new CairnException(operation + " refused by " + lastError, t));
+                    }
+                }
+                default -> fail(new CairnException(operation + " failed at " + lastError, t));
+            }
+        }
+
+        /** NOT_LEADER: follow the hint if it names another address, else try elsewhere after a pause. */
+        private void redirect(String address, String leaderAddress) {
+            String target = validOrNull(leaderAddress);
+            if (target == null || target.equals(address)) {
+                retryElsewhere(address);
+                return;
+            }
+            failedThisRound.add(address);
+            endpoints.notLeader(address);
+            endpoints.leaderIs(target);
+            hint = target;
+            redirectsInRow++;
+            retryAfter(redirectsInRow <= REDIRECTS_WITHOUT_PAUSE ? 0 : backoffMillis(failuresInRow++));
+        }
+
+        private void retryElsewhere(String address) {
+            failedThisRound.add(address);
+            endpoints.notLeader(address);
+            retryAfter(backoffMillis(failuresInRow++));
+        }
+
+        private void retryAfter(long delayMillis) {
+            long remainingNanos = deadlineNanos - System.nanoTime();
+            if (remainingNanos <= 0) {
+                failUnavailable();
+                return;
+            }
+            if (delayMillis == 0) {
+                attempt();
+                return;
+            }
+            long waitMillis = Math.min(delayMillis, TimeUnit.NANOSECONDS.toMillis(remainingNanos) + 1);
+            try {
+                schedule(this::attempt, waitMillis);
+            } catch (RejectedExecutionException e) {
+                fail(closed());
+            }
+        }
+
+        private void failUnavailable() {
+            fail(new CairnUnavailableException(operation + " failed: no endpoint could serve it within "
+                    + timeoutMillis + " ms (" + attempts + " attempts); tried " + String.join(", ", tried)
+                    + "; last error: " + lastError, new ArrayList<>(tried), lastFailure));
+        }
+
+        void fail(Throwable cause) {
+            result.completeExceptionally(cause);
+        }
+    }
+
+    private static String validOrNull(String address) {
+        if (address == null || address.isEmpty()) {
+            return null;
+        }
+        try {
+            return Endpoints.checkAddress(address);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static IllegalArgumentException invalidArgument(Status status, ErrorDetail detail) {
+        if (detail != null && detail.hasInvalidArgument()) {
+            InvalidArgument ia = detail.getInvalidArgument();
+            if (ia.getLimit() == 0 && ia.getValue() == 0) {
+                // A refusal without numbers, e.g. a malformed field.
+                return new IllegalArgumentException("invalid argument: " + ia.getField());
+            }
+            return new IllegalArgumentException(ia.getField() + " is " + Long.toUnsignedString(ia.getValue())
+                    + ", above the server's limit " + Long.toUnsignedString(ia.getLimit()));
+        }
+        return new IllegalArgumentException("invalid argument: " + ErrorDetails.describe(status));
+    }
+}
