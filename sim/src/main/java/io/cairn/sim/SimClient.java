@@ -191,7 +191,12 @@ final class SimClient {
             return fromNode;
         }
         if (reply.leaderHint() != null) {
-            return (int) reply.leaderHint().value();
+            int hinted = (int) reply.leaderHint().value();
+            // A stale hint may name a node that already timed out on this operation (a removed
+            // or crashed leader): following it again would bounce between the two for ever.
+            if ((current.tried & 1L << hinted) == 0) {
+                return hinted;
+            }
         }
         current.tried |= 1L << fromNode;
         return otherNode(fromNode);
