@@ -108,13 +108,13 @@ public final class WalLogStore implements Closeable {
             }
             sync |= rd.mustSync();
         }
-        if (records.isEmpty()) {
-            return;
-        }
+        // A Ready that needs no sync only moves the commit index. Writing it would cost an fsync
+        // of its own (the WAL's group commit runs on the caller), so it stays in memory until a
+        // synced hard state carries it. Losing it in a crash is safe: the node restarts from the
+        // last written commit index and its state machine's applied index, and the leader
+        // tells it the rest.
         if (sync) {
             wal.appendAndSync(records);
-        } else {
-            wal.append(records); // a commit-index change alone may be lost on a crash
         }
         for (GroupReady gr : batch) {
             applyToMemory(gr.group(), gr.ready());

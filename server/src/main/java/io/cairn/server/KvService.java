@@ -176,12 +176,10 @@ final class KvService extends KvGrpc.KvImplBase {
             return s;
         }
         if (cause instanceof RaftLoop.NotServedException n) {
-            NodeId leader = n.leader;
-            if (!n.timeout && leader != null && !leader.equals(config.nodeId())) {
-                return GrpcErrors.notLeader(leader, config.initialCluster().addresses().getOrDefault(leader, ""));
-            }
-            if (!n.timeout && leader == null && n.getMessage().equals("not the leader")) {
-                return GrpcErrors.notLeader(null, "");
+            if (n.kind == RaftLoop.NotServedException.Kind.NOT_LEADER) {
+                NodeId leader = n.leader == null || n.leader.equals(config.nodeId()) ? null : n.leader;
+                String address = leader == null ? "" : config.initialCluster().addresses().getOrDefault(leader, "");
+                return GrpcErrors.notLeader(leader, address);
             }
             return GrpcErrors.unavailable(n.getMessage());
         }

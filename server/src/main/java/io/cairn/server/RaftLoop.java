@@ -54,13 +54,17 @@ final class RaftLoop implements AutoCloseable {
     /** Why a request could not be served here. */
     static final class NotServedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final NodeId leader;
-        final boolean timeout;
 
-        NotServedException(String message, NodeId leader, boolean timeout) {
+        enum Kind { NOT_LEADER, TIMEOUT, UNAVAILABLE }
+
+        final Kind kind;
+        /** The leader as this node knows it, or null. */
+        final NodeId leader;
+
+        NotServedException(Kind kind, String message, NodeId leader) {
             super(message, null, false, false);
+            this.kind = kind;
             this.leader = leader;
-            this.timeout = timeout;
         }
     }
 
@@ -152,12 +156,12 @@ final class RaftLoop implements AutoCloseable {
                 long deadline = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
                 pendingWrites.put(a.index(), new PendingWrite(a.term(), deadline, future));
             } else {
-                future.completeExceptionally(new NotServedException(
-                        "proposal dropped: " + ((ProposeResult.Dropped) r).reason(), s.leader(), false));
+                future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                        "proposal dropped: " + ((ProposeResult.Dropped) r).reason(), s.leader()));
             }
         });
         if (!queued) {
-            future.completeExceptionally(new NotServedException("node is overloaded or stopping", null, false));
+            future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE, "node is overloaded or stopping", null));
         }
         return future;
     }
@@ -174,14 +178,15 @@ final class RaftLoop implements AutoCloseable {
             if (r instanceof ProposeResult.Dropped d) {
                 future.completeExceptionally(d.reason() == io.cairn.consensus.DropReason.NOT_LEADER
                         ? notLeader(node.status())
-                        : new NotServedException("read dropped: " + d.reason(), node.status().leader(), false));
+                        : new NotServedException(NotServedException.Kind.UNAVAILABLE, "read dropped: " + d.reason(),
+                                node.status().leader()));
                 return;
             }
             long deadline = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
             pendingReads.put(ctx, new PendingRead<>(deadline, read, future));
         });
         if (!queued) {
-            future.completeExceptionally(new NotServedException("node is overloaded or stopping", null, false));
+            future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE, "node is overloaded or stopping", null));
         }
         return future;
     }
@@ -190,13 +195,13 @@ final class RaftLoop implements AutoCloseable {
     <T> CompletableFuture<T> readLocal(Function<KvStateMachine, T> read) {
         CompletableFuture<T> future = new CompletableFuture<>();
         if (!submit(() -> new PendingRead<>(0, read, future).serve(stateMachine))) {
-            future.completeExceptionally(new NotServedException("node is overloaded or stopping", null, false));
+            future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE, "node is overloaded or stopping", null));
         }
         return future;
     }
 
     private static NotServedException notLeader(Status s) {
-        return new NotServedException("not the leader", s.leader(), false);
+        return new NotServedException(NotServedException.Kind.NOT_LEADER, "not the leader", s.leader());
     }
 
     private void run() {
@@ -252,14 +257,14 @@ final class RaftLoop implements AutoCloseable {
             if (nowNanos - p.deadlineNanos() < 0) {
                 return false;
             }
-            p.future().completeExceptionally(new NotServedException("timed out waiting for commit", leader, true));
+            p.future().completeExceptionally(new NotServedException(NotServedException.Kind.TIMEOUT, "timed out waiting for commit", leader));
             return true;
         });
         pendingReads.values().removeIf(p -> {
             if (nowNanos - p.deadlineNanos() < 0) {
                 return false;
             }
-            p.future().completeExceptionally(new NotServedException("timed out confirming the read", leader, true));
+            p.future().completeExceptionally(new NotServedException(NotServedException.Kind.TIMEOUT, "timed out confirming the read", leader));
             return true;
         });
     }
@@ -306,8 +311,8 @@ final class RaftLoop implements AutoCloseable {
                 p.future().complete(results.get(i));
             } else {
                 // Another leader's entry took this index: ours was lost and the client retries.
-                p.future().completeExceptionally(new NotServedException("proposal lost to a leader change",
-                        node.status().leader(), false));
+                p.future().completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                        "proposal lost to a leader change", node.status().leader()));
             }
         }
     }
@@ -370,7 +375,7 @@ final class RaftLoop implements AutoCloseable {
         running = false;
         inbox.offer(() -> { }); // wakes the loop; an interrupt could break a WAL write mid-way
         thread.join(10_000);
-        NotServedException stopping = new NotServedException("node is stopping", null, false);
+        NotServedException stopping = new NotServedException(NotServedException.Kind.UNAVAILABLE, "node is stopping", null);
         for (PendingWrite p : pendingWrites.values()) {
             p.future().completeExceptionally(stopping);
         }
