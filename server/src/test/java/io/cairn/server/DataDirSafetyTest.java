@@ -1,0 +1,104 @@
+package io.cairn.server;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.cairn.api.proto.KvGrpc;
+import io.cairn.api.proto.PutRequest;
+import io.cairn.api.proto.StatusRequest;
+import io.cairn.api.proto.ClusterGrpc;
+import io.cairn.common.NodeId;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node refuses data it cannot trust, and says exactly why, before serving anything. */
+class DataDirSafetyTest {
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private ServerConfig config(NodeId id, ClusterSpec spec) {
+        return ServerConfig.of(id, spec.address(id), dir.resolve("data"), spec).withTicks(10, 5);
+    }
+
+    private static ClusterSpec single() throws IOException {
+        TreeMap<NodeId, String> m = new TreeMap<>();
+        m.put(NodeId.of(1), "127.0.0.1:" + freePort());
+        return new ClusterSpec(m);
+    }
+
+    private void writeSomeData(ClusterSpec spec) throws Exception {
+        try (CairnServer server = CairnServer.start(config(NodeId.of(1), spec))) {
+            ManagedChannel ch = NettyChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
+            try {
+                for (int i = 0; i < 200 && ClusterGrpc.newBlockingStub(ch).status(StatusRequest.getDefaultInstance()).getLeader() == 0; i++) {
+                    Thread.sleep(20);
+                }
+                KvGrpc.KvBlockingStub kv = KvGrpc.newBlockingStub(ch);
+                for (int i = 0; i < 300; i++) {
+                    kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k" + i))
+                            .setValue(ByteString.copyFromUtf8("value-" + i)).build());
+                }
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aFlippedBitInTheMiddleOfTheLogStopsTheNodeNamingFileAndOffset() throws Exception {
+        ClusterSpec spec = single();
+        writeSomeData(spec);
+        Path segment;
+        try (var files = Files.list(dir.resolve("data/log/wal"))) {
+            segment = files.filter(p -> p.toString().endsWith(".wal")).sorted().findFirst().orElseThrow();
+        }
+        long middle = Files.size(segment) / 2;
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+            f.seek(middle);
+            int b = f.read();
+            f.seek(middle);
+            f.write(b ^ 0x10);
+        }
+        assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(1), spec)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is corrupt")
+                .hasMessageContaining(segment.getFileName().toString())
+                .hasMessageContaining("at byte");
+    }
+
+    @Test
+    void aDataDirOfAnotherNodeOrClusterIsRefused() throws Exception {
+        ClusterSpec spec = single();
+        writeSomeData(spec);
+        TreeMap<NodeId, String> other = new TreeMap<>(spec.addresses());
+        other.put(NodeId.of(2), "127.0.0.1:" + freePort());
+        ClusterSpec otherCluster = new ClusterSpec(other);
+        assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(1), otherCluster)))
+                .hasMessageContaining("belongs to another cluster");
+        assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(2), otherCluster)))
+                .hasMessageContaining("belongs to");
+    }
+
+    @Test
+    void aSecondProcessOnTheSameDataDirIsRefused() throws Exception {
+        ClusterSpec spec = single();
+        try (CairnServer first = CairnServer.start(config(NodeId.of(1), spec))) {
+            assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(1), spec)))
+                    .hasMessageContaining("in use");
+        }
+    }
+}
