@@ -9,7 +9,5 @@ public enum DropReason {
     /** A membership change is not yet applied; only one may be in flight. */
     CONF_CHANGE_PENDING,
     /** Too many reads are waiting for confirmation. */
-    TOO_MANY_PENDING_READS,
-    /** This node has been removed from the group. */
-    REMOVED
+    TOO_MANY_PENDING_READS
 }
