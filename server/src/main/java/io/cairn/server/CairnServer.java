@@ -87,9 +87,9 @@ public final class CairnServer implements AutoCloseable {
                 Clock.SYSTEM, config, dataDir.scratchDir());
 
         Server grpc = bind(config, loop);
-        opened.add(0, () -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
+        opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
-        opened.add(0, loop);
+        opened.add(loop);
         LOG.log(System.Logger.Level.INFO, "{0} serving on {1} (term {2}, applied {3}, log {4}..{5})",
                 config.nodeId(), config.listenAddress(), node.status().term(), stateMachine.appliedIndex(),
                 log.firstIndex(), log.lastIndex());
@@ -166,8 +166,10 @@ public final class CairnServer implements AutoCloseable {
         closeAll(resources);
     }
 
+    /** Closes in reverse order of opening: the loop first, the data dir lock last. */
     private static void closeAll(List<AutoCloseable> resources) {
-        for (AutoCloseable r : resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            AutoCloseable r = resources.get(i);
             try {
                 r.close();
             } catch (Exception e) {
