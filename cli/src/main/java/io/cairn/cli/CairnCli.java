@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
  * <ul>
  *   <li>0: done;</li>
  *   <li>1: a negative answer ({@code get} of an absent key, {@code cas} version mismatch), or a
- *       server error the client cannot act on;</li>
+ *       server error the client cannot act on, or a {@code bench} run where no request
+ *       succeeded;</li>
  *   <li>2: bad input, found before anything was sent (usage, empty or over-limit key or value,
  *       bad node id, a node that cannot start: port in use, data dir of another node);</li>
  *   <li>3: no endpoint could serve the request before the deadline; the message names every
@@ -35,11 +36,12 @@ import picocli.CommandLine.Spec;
         description = "Cairn: a sharded, Raft-replicated key-value store.",
         subcommands = {
                 ServerCommand.class, DevCommand.class, PutCommand.class, GetCommand.class, DelCommand.class,
-                CasCommand.class, ScanCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class},
+                CasCommand.class, ScanCommand.class, ClusterCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:done",
-                "1:not found, version mismatch, or a server error",
+                "1:not found, version mismatch, a server error, or a bench where nothing succeeded",
                 "2:bad input, or a node that cannot start (nothing was sent)",
                 "3:no endpoint answered before the deadline"})
 public final class CairnCli implements Runnable {
@@ -84,12 +86,16 @@ public final class CairnCli implements Runnable {
 
     /** A client for the global options; the caller closes it. */
     CairnClient client() {
+        return clientBuilder().build();
+    }
+
+    /** The client settings of the global options, for a command that adds its own. */
+    CairnClient.Builder clientBuilder() {
         return CairnClient.builder()
                 .endpoints(endpoints)
                 .requestTimeout(timeout)
                 .attemptTimeout(timeout.compareTo(CairnClient.ATTEMPT_TIMEOUT_DEFAULT) < 0
-                        ? timeout : CairnClient.ATTEMPT_TIMEOUT_DEFAULT)
-                .build();
+                        ? timeout : CairnClient.ATTEMPT_TIMEOUT_DEFAULT);
     }
 
     /** The root command's options, from any subcommand. */

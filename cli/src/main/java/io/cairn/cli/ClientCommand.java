@@ -16,9 +16,14 @@ abstract class ClientCommand implements Callable<Integer> {
     public final Integer call() throws Exception {
         // Arguments are checked before a client (and any connection) exists.
         validate();
-        try (CairnClient client = CairnCli.root(spec).client()) {
+        try (CairnClient client = newClient(CairnCli.root(spec))) {
             return run(client, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
+    }
+
+    /** The client of this command, from the global options; a command with needs of its own overrides it. */
+    CairnClient newClient(CairnCli root) {
+        return root.client();
     }
 
     /** Throws IllegalArgumentException for input the server would refuse; nothing is sent then. */

@@ -6,7 +6,8 @@
  *   <li>{@code dev}: a local cluster of node processes, stopped together on Ctrl-C;</li>
  *   <li>{@code put}, {@code get}, {@code del}, {@code cas}, {@code scan},
  *       {@code cluster status}: requests through {@link io.cairn.client.CairnClient}, built from
- *       the global {@code --endpoints} and {@code --timeout}.</li>
+ *       the global {@code --endpoints} and {@code --timeout};</li>
+ *   <li>{@code bench}: a load generator ({@link io.cairn.cli.bench}).</li>
  * </ul>
  * Command output goes to stdout, everything else to stderr, one line per error; exit codes are
  * listed on {@link io.cairn.cli.CairnCli}.

@@ -1,0 +1,57 @@
+package io.cairn.cli.bench;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.Consistency;
+import io.cairn.client.KeyValue;
+import io.cairn.client.ScanQuery;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a run sends its requests to: a cluster through {@link CairnClient} ({@link #of}), or a
+ * fake in tests. Every method returns at once; its future completes when the request is over,
+ * exceptionally if it failed. A method may also throw for a bad argument.
+ */
+public interface BenchTarget {
+    CompletableFuture<?> put(byte[] key, byte[] value);
+
+    CompletableFuture<?> get(byte[] key);
+
+    /** The key's version; 0 when it is absent. */
+    CompletableFuture<Long> version(byte[] key);
+
+    CompletableFuture<?> compareAndSet(byte[] key, long expectedVersion, byte[] value);
+
+    /** Up to {@code limit} keys of the bench's key space, from {@code fromKey} on. */
+    CompletableFuture<?> scan(byte[] fromKey, int limit);
+
+    /** The cluster behind {@code client}, read at {@code consistency}. */
+    static BenchTarget of(CairnClient client, Consistency consistency) {
+        return new BenchTarget() {
+            @Override
+            public CompletableFuture<?> put(byte[] key, byte[] value) {
+                return client.putAsync(key, value);
+            }
+
+            @Override
+            public CompletableFuture<?> get(byte[] key) {
+                return client.getAsync(key, consistency);
+            }
+
+            @Override
+            public CompletableFuture<Long> version(byte[] key) {
+                return client.getAsync(key, consistency).thenApply(kv -> kv.map(KeyValue::version).orElse(0L));
+            }
+
+            @Override
+            public CompletableFuture<?> compareAndSet(byte[] key, long expectedVersion, byte[] value) {
+                return client.compareAndSetAsync(key, expectedVersion, value);
+            }
+
+            @Override
+            public CompletableFuture<?> scan(byte[] fromKey, int limit) {
+                return client.scanAsync(ScanQuery.range(fromKey, BenchKeys.END_EXCLUSIVE)
+                        .withLimit(limit).withConsistency(consistency));
+            }
+        };
+    }
+}
