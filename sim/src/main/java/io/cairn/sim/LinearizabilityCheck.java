@@ -3,65 +3,70 @@ package io.cairn.sim;
 import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.KvResult;
 import io.cairn.sim.lin.CheckResult;
-import io.cairn.sim.lin.KvInput;
-import io.cairn.sim.lin.KvModel;
-import io.cairn.sim.lin.KvOutput;
 import io.cairn.sim.lin.KvValue;
 import io.cairn.sim.lin.LinearizabilityChecker;
 import io.cairn.sim.lin.Operation;
+import io.cairn.sim.lin.VersionedKvInput;
+import io.cairn.sim.lin.VersionedKvModel;
+import io.cairn.sim.lin.VersionedKvOutput;
+import io.cairn.sim.lin.VersionedValue;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Hands a run's client history to the linearizability checker with the KV model. The budget is
- * the checker's deterministic step budget, so the verdict is part of the seed's replay.
+ * Hands a run's client history to the linearizability checker with {@link VersionedKvModel},
+ * kv-state's semantics: CAS compares versions, and every answer's version is checked. The budget
+ * is the checker's deterministic step budget, so the verdict is part of the seed's replay.
  */
 final class LinearizabilityCheck {
     private LinearizabilityCheck() {}
 
     /** Returns null when the history is linearizable, else why not. */
     static String violation(List<HistoryOp> history) {
-        List<Operation<KvInput, KvOutput>> ops = new ArrayList<>(history.size());
+        List<Operation<VersionedKvInput, VersionedKvOutput>> ops = new ArrayList<>(history.size());
         for (HistoryOp op : history) {
             ops.add(toOperation(op));
         }
-        CheckResult<KvInput, KvOutput> result = LinearizabilityChecker.check(new KvModel(), ops);
-        if (result instanceof CheckResult.Illegal<KvInput, KvOutput> illegal) {
+        CheckResult<VersionedKvInput, VersionedKvOutput> result =
+                LinearizabilityChecker.check(new VersionedKvModel(), ops);
+        if (result instanceof CheckResult.Illegal<VersionedKvInput, VersionedKvOutput> illegal) {
             return "history of " + ops.size() + " operations is not linearizable: " + illegal.explanation();
         }
-        if (result instanceof CheckResult.Unknown<KvInput, KvOutput> unknown) {
+        if (result instanceof CheckResult.Unknown<VersionedKvInput, VersionedKvOutput> unknown) {
             return "checker gave up on partition " + unknown.partition() + ": " + unknown.reason();
         }
         return null;
     }
 
-    static Operation<KvInput, KvOutput> toOperation(HistoryOp op) {
-        KvInput input = toInput(op.op());
+    static Operation<VersionedKvInput, VersionedKvOutput> toOperation(HistoryOp op) {
+        VersionedKvInput input = toInput(op.op());
         if (op.isPending()) {
             return Operation.pending(op.client(), input, op.invokeMicros());
         }
-        return Operation.completed(op.client(), input, toOutput(op.op(), op.result()), op.invokeMicros(),
-                op.returnMicros());
+        return Operation.completed(op.client(), input, toOutput(op.result()), op.invokeMicros(), op.returnMicros());
     }
 
-    private static KvInput toInput(KvOp op) {
+    private static VersionedKvInput toInput(KvOp op) {
         return switch (op.kind()) {
-            case PUT -> new KvInput.Put(op.key(), op.value());
-            case GET -> new KvInput.Get(op.key());
-            case CAS -> new KvInput.Cas(op.key(), value(op.expected()), op.value());
-            case DELETE -> new KvInput.Delete(op.key());
+            case PUT -> new VersionedKvInput.Put(op.key(), op.value());
+            case GET -> new VersionedKvInput.Get(op.key());
+            case CAS -> new VersionedKvInput.Cas(op.key(), op.expectedVersion(), op.value());
+            case DELETE -> new VersionedKvInput.Delete(op.key());
         };
     }
 
-    private static KvOutput toOutput(KvOp op, KvResult result) {
-        return switch (op.kind()) {
-            case PUT, DELETE -> KvOutput.OK;
-            case GET -> new KvOutput.Read(value(result.value()));
-            case CAS -> new KvOutput.Swapped(result.ok());
-        };
-    }
-
-    private static KvValue value(Long v) {
-        return v == null ? KvValue.ABSENT : KvValue.of(v);
+    private static VersionedKvOutput toOutput(KvResult result) {
+        if (result instanceof KvResult.Written written) {
+            return new VersionedKvOutput.Written(written.version());
+        }
+        if (result instanceof KvResult.CasFailed failed) {
+            return new VersionedKvOutput.CasFailed(failed.actualVersion());
+        }
+        if (result instanceof KvResult.Deleted deleted) {
+            return new VersionedKvOutput.Deleted(deleted.existed());
+        }
+        KvResult.Read read = (KvResult.Read) result;
+        return new VersionedKvOutput.Read(read.value() == null ? VersionedValue.ABSENT
+                : new VersionedValue(KvValue.of(read.value()), read.version()));
     }
 }

@@ -9,8 +9,9 @@ import java.util.TreeMap;
 
 /**
  * A client issuing one operation at a time through the faulty network. Each operation has a
- * (client, seq); retries reuse it, so the state machine's dedup table applies a write once. An
- * attempt times out (after 20 to 300 ms, per seed) and goes to the hinted
+ * (client, seq); retries reuse it, so kv-state's session table applies a write once. A CAS
+ * expects the version of the key this client last learned of (or absence). An attempt times
+ * out (after 20 to 300 ms, per seed) and goes to the hinted
  * leader or another node; during the fault phase the client abandons an operation after
  * {@link SimParams#CLIENT_ABANDON_MICROS}, recording it as pending (it may yet take effect).
  */
@@ -47,8 +48,8 @@ final class SimClient {
     private final double wanderProbability;
     /** A fixed list of operations (the final reads), or null for the random workload. */
     private final ArrayDeque<KvOp> script;
-    /** Last value this client saw per key; a null value means it saw the key absent. */
-    private final TreeMap<String, Long> lastSeen = new TreeMap<>();
+    /** The version of each key this client last learned of; 0 means it saw the key absent. */
+    private final TreeMap<String, Long> lastSeenVersion = new TreeMap<>();
     private long valueCounter;
     private long seq;
     private Current current;
@@ -142,12 +143,12 @@ final class SimClient {
         return id * 1_000_000_000L + ++valueCounter;
     }
 
-    /** Usually the last value seen (a CAS that may succeed), sometimes "absent". */
-    private Long expectedFor(String key) {
-        if (lastSeen.containsKey(key) && random.chance(0.8)) {
-            return lastSeen.get(key);
+    /** Usually the last version seen (a CAS that may succeed), sometimes 0, "absent". */
+    private long expectedFor(String key) {
+        if (lastSeenVersion.containsKey(key) && random.chance(0.8)) {
+            return lastSeenVersion.get(key);
         }
-        return null;
+        return 0;
     }
 
     private void sendAttempt(int target) {
@@ -249,17 +250,19 @@ final class SimClient {
         scheduleNext();
     }
 
+    /** Every answer tells the key's version at the moment the operation took effect. */
     private void remember(KvOp op, KvResult result) {
-        switch (op.kind()) {
-            case GET -> lastSeen.put(op.key(), result.value());
-            case PUT -> lastSeen.put(op.key(), op.value());
-            case CAS -> {
-                if (result.ok()) {
-                    lastSeen.put(op.key(), op.value());
-                }
-            }
-            case DELETE -> lastSeen.put(op.key(), null);
+        long version;
+        if (result instanceof KvResult.Read read) {
+            version = read.version();
+        } else if (result instanceof KvResult.Written written) {
+            version = written.version();
+        } else if (result instanceof KvResult.CasFailed failed) {
+            version = failed.actualVersion();
+        } else {
+            version = 0;
         }
+        lastSeenVersion.put(op.key(), version);
     }
 
     private void scheduleNext() {

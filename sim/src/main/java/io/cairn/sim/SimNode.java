@@ -1,6 +1,7 @@
 package io.cairn.sim;
 
 import io.cairn.common.Bytes;
+import io.cairn.common.InvariantViolation;
 import io.cairn.common.NodeId;
 import io.cairn.common.RandomSource;
 import io.cairn.consensus.ConfState;
@@ -16,11 +17,13 @@ import io.cairn.consensus.ReadState;
 import io.cairn.consensus.Ready;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Snapshot;
+import io.cairn.consensus.SnapshotMeta;
 import io.cairn.consensus.Status;
+import io.cairn.kv.state.CommandEnvelope;
+import io.cairn.kv.state.Result;
 import io.cairn.raft.RaftConfig;
-import io.cairn.sim.kv.KvCommand;
+import io.cairn.sim.kv.KvReplica;
 import io.cairn.sim.kv.KvResult;
-import io.cairn.sim.kv.KvStateMachine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,23 +32,27 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One simulated server: a consensus engine, its disk and a KV state machine, driven exactly as
- * {@link io.cairn.consensus.Ready} prescribes. The disk is the {@link MemoryLogStorage}; it
- * survives crashes. A hard state written without an fsync is volatile: a crash rolls the disk
- * back to the last synced one. Everything else (engine, state machine, pending requests) dies
- * with the process and is rebuilt from the disk on restart.
+ * One simulated server: a consensus engine, its disk and the real kv-state state machine
+ * ({@link KvReplica}), driven exactly as {@link io.cairn.consensus.Ready} prescribes. The disk is
+ * the {@link MemoryLogStorage}; it survives crashes. A hard state written without an fsync is
+ * volatile: a crash rolls the disk back to the last synced one. Everything else (engine, state
+ * machine, pending requests) dies with the process and is rebuilt from the disk on restart.
+ *
+ * <p>Writes are proposed as kv-state {@link CommandEnvelope}s carrying the client's (id, seq), so
+ * kv-state's session table makes them exactly-once, and the virtual time in milliseconds as the
+ * leader's timestamp, the only clock the state machine sees.
  */
 final class SimNode {
     enum State { NOT_STARTED, UP, DOWN, DECOMMISSIONED }
 
-    /** A proposed write waiting for its log slot to be applied. */
-    private record PendingWrite(ClientRequest request, int clientAddress, long term) {}
+    /** A proposed write waiting for its log slot, where it was proposed as {@code data}, to be applied. */
+    private record PendingWrite(ClientRequest request, int clientAddress, long term, Bytes data) {}
 
     /** A read waiting for its ReadState (readIndex == -1) or for the state machine to reach it. */
     private record PendingRead(ClientRequest request, int clientAddress, long sinceMicros, long readIndex) {}
 
-    /** A state machine image the node took and may later compact its log to. */
-    private record Checkpoint(long index, ConfState conf, Bytes image) {}
+    /** A state machine image the node took, as snapshot data, and may later compact its log to. */
+    private record Checkpoint(long index, ConfState conf, Bytes data) {}
 
     private static final int MAX_READY_ROUNDS = 10_000;
     private static final long READ_EXPIRY_MICROS = 1_000_000;
@@ -62,7 +69,7 @@ final class SimNode {
     private HardState durableHardState;
     private State state = State.NOT_STARTED;
     private ConsensusCore core;
-    private KvStateMachine kv;
+    private KvReplica kv;
     private final TreeMap<Long, PendingWrite> pendingWrites = new TreeMap<>();
     private final TreeMap<Long, PendingRead> unconfirmedReads = new TreeMap<>();
     private final ArrayList<PendingRead> confirmedReads = new ArrayList<>();
@@ -106,12 +113,22 @@ final class SimNode {
         return kv.appliedIndex();
     }
 
+    /** A hash of the state machine's whole image: data, sessions and applied position. */
     long kvDigest() {
-        return kv.digest();
+        return Hashing.ofBytes(kv.image());
     }
 
     String describeKv() {
-        return kv.describe();
+        return kv.describe(nowMillis());
+    }
+
+    /** Checks the state machine's own indexes against its records. */
+    void checkKvConsistency() {
+        try {
+            kv.checkConsistency();
+        } catch (InvariantViolation e) {
+            throw new InvariantFailure("State machine consistency", env.nowMicros(), id + ": " + e.getMessage());
+        }
     }
 
     int incarnation() {
@@ -125,7 +142,7 @@ final class SimNode {
     /** Starts (or restarts) the process from what is on disk. */
     void start(RandomSource random) {
         Snapshot snapshot = disk.snapshot();
-        kv = KvStateMachine.decode(snapshot.data(), snapshot.meta().index(), sabotage != SimOptions.Sabotage.SKIP_DEDUP);
+        kv = replicaOf(snapshot);
         core = factory.create(config.withAppliedIndex(0), disk, random);
         state = State.UP;
         incarnation++;
@@ -208,7 +225,7 @@ final class SimNode {
         checker.beforePersist(env.nowMicros(), id, core.status(), ready, disk.hardState());
         if (ready.snapshot() != null) {
             disk.applySnapshot(ready.snapshot());
-            long chain = KvStateMachine.chainHashOf(ready.snapshot().data());
+            long chain = KvReplica.chainHashOf(ready.snapshot().data());
             checker.onSnapshotPersisted(env.nowMicros(), id, ready.snapshot().meta(), chain);
             env.coverage().add(Coverage.Item.SNAPSHOTS_INSTALLED);
         }
@@ -228,49 +245,71 @@ final class SimNode {
         if (ready.snapshot() != null) {
             installSnapshot(ready.snapshot());
         }
-        for (LogEntry entry : ready.committedEntries()) {
-            apply(entry);
+        if (!ready.committedEntries().isEmpty()) {
+            apply(ready.committedEntries());
         }
     }
 
     private void installSnapshot(Snapshot snapshot) {
         long index = snapshot.meta().index();
         env.checker().onInstall(env.nowMicros(), id, index, kv.appliedIndex());
-        kv = KvStateMachine.decode(snapshot.data(), index, sabotage != SimOptions.Sabotage.SKIP_DEDUP);
-        env.checker().onImage(env.nowMicros(), id, index, Hashing.ofBytes(snapshot.data()));
+        kv = replicaOf(snapshot);
+        env.checker().onImage(env.nowMicros(), id, index, kvDigest());
         // Writes whose slots the snapshot covers may or may not be in it: let their clients retry.
         failPendingWritesUpTo(index);
     }
 
-    private void apply(LogEntry entry) {
-        env.checker().onApply(env.nowMicros(), id, entry, kv.appliedIndex());
-        KvCommand command = null;
-        KvResult result = null;
-        if (entry.type() == EntryType.NORMAL && !entry.data().isEmpty()) {
-            command = KvCommand.decode(entry.data());
-            result = kv.apply(command);
-        } else if (entry.type() == EntryType.CONFIG) {
-            env.coverage().add(Coverage.Item.CONF_ENTRIES_APPLIED);
+    /** The state machine in a snapshot, which must stand at the snapshot's index and term. */
+    private KvReplica replicaOf(Snapshot snapshot) {
+        KvReplica replica = KvReplica.fromSnapshotData(snapshot.data());
+        SnapshotMeta meta = snapshot.meta();
+        if (replica.appliedIndex() != meta.index() || replica.appliedTerm() != meta.term()) {
+            throw new InvariantFailure("Snapshot image position", env.nowMicros(), id + " has snapshot " + meta
+                    + " whose state machine image stands at index " + replica.appliedIndex() + ", term "
+                    + replica.appliedTerm());
         }
-        kv.setAppliedIndex(entry.index());
-        failPendingWritesUpTo(entry.index() - 1);
-        PendingWrite pending = pendingWrites.remove(entry.index());
-        if (pending != null) {
-            answerWrite(pending, entry, command, result);
+        return replica;
+    }
+
+    /** Applies committed entries in one kv-state call (one engine write), then answers their clients. */
+    private void apply(List<LogEntry> committed) {
+        long appliedBefore = kv.appliedIndex();
+        for (LogEntry entry : committed) {
+            env.checker().onApply(env.nowMicros(), id, entry, appliedBefore);
+            appliedBefore = entry.index();
+        }
+        List<Result> results = kv.apply(committed);
+        for (int i = 0; i < committed.size(); i++) {
+            LogEntry entry = committed.get(i);
+            if (entry.type() == EntryType.CONFIG) {
+                env.coverage().add(Coverage.Item.CONF_ENTRIES_APPLIED);
+            }
+            failPendingWritesUpTo(entry.index() - 1);
+            PendingWrite pending = pendingWrites.remove(entry.index());
+            if (pending != null) {
+                answerWrite(pending, entry, results.get(i));
+            }
         }
     }
 
-    /** Answers a write whose slot was applied: OK if the slot holds that very proposal. */
-    private void answerWrite(PendingWrite pending, LogEntry entry, KvCommand command, KvResult result) {
+    /**
+     * Answers a write whose slot was applied: OK with kv-state's result if the slot holds that
+     * very proposal (a leader's term puts one entry per index), RETRY if another entry took it. A
+     * stale result means the client has moved on to a later sequence; nobody waits for it.
+     */
+    private void answerWrite(PendingWrite pending, LogEntry entry, Result result) {
         ClientRequest req = pending.request();
-        boolean same = command != null && entry.term() == pending.term()
-                && command.clientId() == req.client() && command.seq() == req.seq();
-        if (same && result != null) {
-            env.coverage().add(Coverage.Item.WRITES_OK);
-            reply(pending.clientAddress(), req, ClientReply.Outcome.OK, result);
-        } else {
+        boolean same = entry.term() == pending.term() && entry.data().equals(pending.data());
+        if (!same || result instanceof Result.Stale) {
             reply(pending.clientAddress(), req, ClientReply.Outcome.RETRY, null);
+            return;
         }
+        if (result instanceof Result.Rejected rejected) {
+            throw new InvariantFailure("Commands within limits", env.nowMicros(), id + " applied " + req
+                    + " at index " + entry.index() + " and kv-state rejected it: " + rejected);
+        }
+        env.coverage().add(Coverage.Item.WRITES_OK);
+        reply(pending.clientAddress(), req, ClientReply.Outcome.OK, KvResult.ofWrite(req.op(), result));
     }
 
     private void failPendingWritesUpTo(long index) {
@@ -300,7 +339,8 @@ final class SimNode {
             if (read.readIndex() <= kv.appliedIndex()) {
                 it.remove();
                 env.coverage().add(Coverage.Item.READS_OK);
-                reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, kv.read(read.request().op().key()));
+                KvResult result = kv.read(read.request().op().key(), nowMillis());
+                reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, result);
             }
         }
     }
@@ -333,17 +373,34 @@ final class SimNode {
             replyNotLeader(clientAddress, request, status);
             return;
         }
-        KvCommand command = new KvCommand(request.client(), request.seq(), request.op());
-        ProposeResult result = core.propose(command.encode());
+        Bytes data = envelope(request).encode();
+        ProposeResult result = core.propose(data);
         if (result instanceof ProposeResult.Accepted accepted) {
             PendingWrite displaced = pendingWrites.put(accepted.index(),
-                    new PendingWrite(request, clientAddress, accepted.term()));
+                    new PendingWrite(request, clientAddress, accepted.term(), data));
             if (displaced != null) {
                 reply(displaced.clientAddress(), displaced.request(), ClientReply.Outcome.RETRY, null);
             }
         } else {
             replyNotLeader(clientAddress, request, core.status());
         }
+    }
+
+    /**
+     * The write as kv-state's log entry, stamped with the leader's (virtual) time. It carries the
+     * client's session, so kv-state applies a retried (client, seq) once; the SKIP_DEDUP sabotage
+     * sends it without one, so every retry that commits is applied again.
+     */
+    private CommandEnvelope envelope(ClientRequest request) {
+        if (sabotage == SimOptions.Sabotage.SKIP_DEDUP) {
+            return CommandEnvelope.withoutSession(nowMillis(), request.op().toCommand());
+        }
+        return new CommandEnvelope(request.client(), request.seq(), nowMillis(), request.op().toCommand());
+    }
+
+    /** The virtual time in milliseconds: the leader's timestamp in proposals and the time of reads. */
+    private long nowMillis() {
+        return env.nowMicros() / 1_000;
     }
 
     /** A leader, or a follower that knows its leader when the seed allows follower reads. */
@@ -393,9 +450,10 @@ final class SimNode {
             return;
         }
         Status status = core.status();
-        Bytes image = kv.encode(env.checker().chainAt(id, applied));
+        Bytes image = kv.image();
         env.checker().onImage(env.nowMicros(), id, applied, Hashing.ofBytes(image));
-        checkpoints.addLast(new Checkpoint(applied, status.conf(), image));
+        Bytes data = KvReplica.snapshotData(env.checker().chainAt(id, applied), image);
+        checkpoints.addLast(new Checkpoint(applied, status.conf(), data));
         while (checkpoints.size() > MAX_CHECKPOINTS) {
             checkpoints.removeFirst();
         }
@@ -412,7 +470,7 @@ final class SimNode {
             return 0;
         }
         Checkpoint cp = newest ? checkpoints.peekLast() : checkpoints.peekFirst();
-        disk.compact(cp.index(), cp.conf(), cp.image());
+        disk.compact(cp.index(), cp.conf(), cp.data());
         env.checker().onCompacted(env.nowMicros(), id, cp.index());
         checkpoints.removeIf(c -> c.index() <= cp.index());
         return cp.index();

@@ -22,7 +22,10 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
         NONE,
         /** A restarted node forgets whom it voted for (keeping its term): it can vote twice in a term. */
         FORGET_VOTE_ON_CRASH,
-        /** The state machine applies every retry of a write again. */
+        /**
+         * Writes go without a client session ({@code CommandEnvelope.NO_SESSION}), so kv-state
+         * applies every retry of a write that commits again.
+         */
         SKIP_DEDUP
     }
 

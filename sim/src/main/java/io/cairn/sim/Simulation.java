@@ -419,12 +419,16 @@ public final class Simulation {
         return null;
     }
 
-    /** Every member has applied the same index; their state machines must be equal. */
+    /**
+     * Every member has applied the same index; their state machines must be equal, byte for byte
+     * (data, sessions, applied position), and each consistent with its own indexes.
+     */
     private void checkConvergence() {
         SimNode leader = leader();
         Status ls = leader.status();
         for (NodeId member : ls.conf().members()) {
             SimNode n = nodes[(int) member.value()];
+            n.checkKvConsistency();
             if (n.kvDigest() != leader.kvDigest()) {
                 throw new InvariantFailure("Replica convergence", scheduler.nowMicros(), member + " state "
                         + n.describeKv() + " differs from leader " + leader.id() + " state " + leader.describeKv()

@@ -11,12 +11,15 @@
  *       messages; the {@link io.cairn.sim.Nemesis} partitions, crashes and restarts nodes, changes
  *       membership, transfers leadership and compacts logs.</li>
  *   <li>Every node is hosted exactly as {@link io.cairn.consensus.Ready} prescribes
- *       ({@link io.cairn.sim.SimNode}); after every event the {@link io.cairn.sim.InvariantChecker}
- *       checks Raft's safety properties.</li>
+ *       ({@link io.cairn.sim.SimNode}), applying committed entries to the real replicated state
+ *       machine, kv-state's {@code KvStateMachine} on a {@code MemoryKvEngine}
+ *       ({@link io.cairn.sim.kv.KvReplica}); after every event the
+ *       {@link io.cairn.sim.InvariantChecker} checks Raft's safety properties.</li>
  *   <li>Healing: the network is repaired and crashed members restart; within a bound the cluster
  *       must elect a leader, answer every client and converge.</li>
  *   <li>Final reads of every key, then the whole client history goes to the linearizability checker
- *       ({@link io.cairn.sim.lin}).</li>
+ *       ({@link io.cairn.sim.lin}) with {@link io.cairn.sim.lin.VersionedKvModel}, kv-state's
+ *       semantics.</li>
  * </ol>
  * A run's {@link io.cairn.sim.TraceDigest} is a hash over every event: the same seed and options
  * always give the same digest. {@link io.cairn.sim.SimulateMain} is the command line.

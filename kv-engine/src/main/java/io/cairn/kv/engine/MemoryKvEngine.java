@@ -1,11 +1,10 @@
 package io.cairn.kv.engine;
 
-import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
+import io.cairn.common.Bytes;
+import io.cairn.common.Invariants;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,7 +18,6 @@ import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * A {@link KvEngine} in a {@link TreeMap}, for the simulator and for tests. It is deterministic:
@@ -30,7 +28,10 @@ import java.util.zip.CheckedOutputStream;
  * that the host never compacts its log past what a flush made durable. The writes since the last
  * flush are remembered as an undo list, so memory grows with them until the next flush.
  *
- * <p>A checkpoint is one file, {@value #CHECKPOINT_FILE}, all big-endian:
+ * <p>An image of the whole content is one byte string: {@link #image()} returns it in memory and
+ * {@link #fromImage} builds an engine from it, so the simulator takes and installs snapshots
+ * without touching the disk. A checkpoint is the same image in one file, {@value #CHECKPOINT_FILE}.
+ * All big-endian:
  * <pre>
  * magic      int   0x434B5631 ("CKV1")
  * version    int   1
@@ -39,8 +40,10 @@ import java.util.zip.CheckedOutputStream;
  *   keyLength int, key bytes, valueLength int, value bytes
  * crc32c     int   CRC32C of every byte before it
  * </pre>
- * {@link #restore} checks the checksum, the structure and the key order before it touches the
- * content, and rejects a damaged file with an {@link IOException} naming the file and the fault.
+ * {@link #restore} and {@link #fromImage} check the checksum, the structure and the key order
+ * before they touch any content; {@code restore} rejects a damaged file with an
+ * {@link IOException} naming the file and the fault, {@code fromImage} a damaged image with a
+ * {@link KvEngineException} naming the fault.
  */
 public final class MemoryKvEngine implements KvEngine {
     /** The name of the one file in a checkpoint directory. */
@@ -52,9 +55,8 @@ public final class MemoryKvEngine implements KvEngine {
     private static final int TRAILER_BYTES = Integer.BYTES;
     /** The least bytes one pair takes: two lengths. */
     private static final int PAIR_BYTES_MIN = 2 * Integer.BYTES;
-    /** Files above this cannot be read into one array; no simulated store comes close. */
-    private static final long CHECKPOINT_BYTES_MAX = Integer.MAX_VALUE - 64;
-    private static final int WRITE_BUFFER_BYTES = 64 * 1024;
+    /** Images above this cannot be held in one array; no simulated store comes close. */
+    private static final long IMAGE_BYTES_MAX = Integer.MAX_VALUE - 64;
 
     /** What a write replaced, so that a simulated crash can undo it; null: the key was absent. */
     private record Undo(byte[] key, byte[] previousValue) {}
@@ -131,6 +133,7 @@ public final class MemoryKvEngine implements KvEngine {
     public List<Path> checkpoint(Path dir) throws IOException {
         Objects.requireNonNull(dir, "dir");
         checkOpen();
+        ByteBuffer image = ByteBuffer.wrap(encodeImage());
         Path parent = dir.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -138,22 +141,9 @@ public final class MemoryKvEngine implements KvEngine {
         Files.createDirectory(dir);
         Path file = dir.resolve(CHECKPOINT_FILE);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            CRC32C crc = new CRC32C();
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-                    new CheckedOutputStream(Channels.newOutputStream(channel), crc), WRITE_BUFFER_BYTES));
-            out.writeInt(MAGIC);
-            out.writeInt(FORMAT_VERSION);
-            out.writeLong(pairs.size());
-            for (Map.Entry<byte[], byte[]> e : pairs.entrySet()) {
-                out.writeInt(e.getKey().length);
-                out.write(e.getKey());
-                out.writeInt(e.getValue().length);
-                out.write(e.getValue());
+            while (image.hasRemaining()) {
+                channel.write(image);
             }
-            out.flush();
-            // The trailer covers every byte before it, so take the checksum before writing it.
-            out.writeInt((int) crc.getValue());
-            out.flush();
             channel.force(true);
         }
         forceDirectory(dir);
@@ -169,17 +159,40 @@ public final class MemoryKvEngine implements KvEngine {
             throw new NoSuchFileException(file.toString(), null, "no MemoryKvEngine checkpoint in " + dir);
         }
         long fileBytes = Files.size(file);
-        if (fileBytes > CHECKPOINT_BYTES_MAX) {
-            throw damaged(file, fileBytes + " bytes, more than a MemoryKvEngine checkpoint can hold");
+        if (fileBytes > IMAGE_BYTES_MAX) {
+            throw damaged("checkpoint " + file, fileBytes + " bytes, more than a MemoryKvEngine checkpoint can hold");
         }
         // Decode everything first: a damaged file must leave the content as it was.
-        NavigableMap<byte[], byte[]> restored = decode(Files.readAllBytes(file), file);
-        pairs = restored;
-        sizeBytes = 0;
-        for (Map.Entry<byte[], byte[]> e : restored.entrySet()) {
-            sizeBytes += e.getKey().length + e.getValue().length;
+        replaceContent(decode(Files.readAllBytes(file), "checkpoint " + file));
+    }
+
+    /**
+     * The whole content, writes not yet flushed included, as one image in the checkpoint format
+     * (see the class documentation). Equal content gives equal bytes, so replicas can be compared
+     * by their images.
+     *
+     * @throws KvEngineException if the content is too large for one array
+     */
+    public Bytes image() {
+        checkOpen();
+        return Bytes.wrap(encodeImage());
+    }
+
+    /**
+     * A new engine holding the content of an {@link #image()}. Its content counts as flushed, as
+     * after {@link #restore}: a later {@link #loseUnflushedWrites()} keeps it.
+     *
+     * @throws KvEngineException if the image is damaged or not an image at all
+     */
+    public static MemoryKvEngine fromImage(Bytes image) {
+        Objects.requireNonNull(image, "image");
+        MemoryKvEngine engine = new MemoryKvEngine();
+        try {
+            engine.replaceContent(decode(image.toArray(), "image"));
+        } catch (IOException e) {
+            throw new KvEngineException(e.getMessage(), e);
         }
-        undoSinceFlush.clear();
+        return engine;
     }
 
     /** The exact sum of key and value lengths. */
@@ -211,6 +224,15 @@ public final class MemoryKvEngine implements KvEngine {
         return previous;
     }
 
+    private void replaceContent(NavigableMap<byte[], byte[]> content) {
+        pairs = content;
+        sizeBytes = 0;
+        for (Map.Entry<byte[], byte[]> e : content.entrySet()) {
+            sizeBytes += e.getKey().length + e.getValue().length;
+        }
+        undoSinceFlush.clear();
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("MemoryKvEngine is closed");
@@ -221,9 +243,32 @@ public final class MemoryKvEngine implements KvEngine {
         return new TreeMap<>(Arrays::compareUnsigned);
     }
 
-    private static NavigableMap<byte[], byte[]> decode(byte[] image, Path file) throws IOException {
+    /** The image of the current content; sizeBytes is exact, so the array is sized exactly. */
+    private byte[] encodeImage() {
+        long imageBytes = HEADER_BYTES + (long) pairs.size() * PAIR_BYTES_MIN + sizeBytes + TRAILER_BYTES;
+        if (imageBytes > IMAGE_BYTES_MAX) {
+            throw new KvEngineException("MemoryKvEngine content of " + imageBytes
+                    + " bytes does not fit in one image", null);
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) imageBytes);
+        out.putInt(MAGIC).putInt(FORMAT_VERSION).putLong(pairs.size());
+        for (Map.Entry<byte[], byte[]> e : pairs.entrySet()) {
+            out.putInt(e.getKey().length).put(e.getKey());
+            out.putInt(e.getValue().length).put(e.getValue());
+        }
+        // The trailer covers every byte before it.
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
+        Invariants.check(!out.hasRemaining(), "MemoryKvEngine image of %s bytes has %s bytes left unwritten",
+                imageBytes, out.remaining());
+        return out.array();
+    }
+
+    /** Decodes an image; {@code source} names it ("checkpoint /path", "image") in the error. */
+    private static NavigableMap<byte[], byte[]> decode(byte[] image, String source) throws IOException {
         if (image.length < HEADER_BYTES + TRAILER_BYTES) {
-            throw damaged(file, "only " + image.length + " bytes, shorter than header and trailer");
+            throw damaged(source, "only " + image.length + " bytes, shorter than header and trailer");
         }
         int bodyBytes = image.length - TRAILER_BYTES;
         CRC32C crc = new CRC32C();
@@ -231,55 +276,56 @@ public final class MemoryKvEngine implements KvEngine {
         int crcStored = ByteBuffer.wrap(image, bodyBytes, TRAILER_BYTES).getInt();
         int crcComputed = (int) crc.getValue();
         if (crcStored != crcComputed) {
-            throw damaged(file, String.format("CRC32C mismatch (stored %08x, computed %08x)", crcStored, crcComputed));
+            throw damaged(source,
+                    String.format("CRC32C mismatch (stored %08x, computed %08x)", crcStored, crcComputed));
         }
         ByteBuffer in = ByteBuffer.wrap(image, 0, bodyBytes);
         int magic = in.getInt();
         if (magic != MAGIC) {
-            throw damaged(file, String.format("bad magic %08x", magic));
+            throw damaged(source, String.format("bad magic %08x", magic));
         }
         int version = in.getInt();
         if (version != FORMAT_VERSION) {
-            throw damaged(file, "unknown format version " + version);
+            throw damaged(source, "unknown format version " + version);
         }
         long pairCount = in.getLong();
         if (pairCount < 0 || pairCount > in.remaining() / PAIR_BYTES_MIN) {
-            throw damaged(file, "pair count " + pairCount + " does not fit in " + in.remaining() + " bytes");
+            throw damaged(source, "pair count " + pairCount + " does not fit in " + in.remaining() + " bytes");
         }
         NavigableMap<byte[], byte[]> restored = newPairMap();
         byte[] previousKey = null;
         for (long i = 0; i < pairCount; i++) {
-            byte[] key = readChunk(in, file, "key", i);
-            byte[] value = readChunk(in, file, "value", i);
+            byte[] key = readChunk(in, source, "key", i);
+            byte[] value = readChunk(in, source, "value", i);
             if (previousKey != null && Arrays.compareUnsigned(previousKey, key) >= 0) {
-                throw damaged(file, "key of pair " + i + " is not above the key before it");
+                throw damaged(source, "key of pair " + i + " is not above the key before it");
             }
             restored.put(key, value);
             previousKey = key;
         }
         if (in.hasRemaining()) {
-            throw damaged(file, in.remaining() + " stray bytes after the last pair");
+            throw damaged(source, in.remaining() + " stray bytes after the last pair");
         }
         return restored;
     }
 
-    private static byte[] readChunk(ByteBuffer in, Path file, String what, long pairIndex) throws IOException {
+    private static byte[] readChunk(ByteBuffer in, String source, String what, long pairIndex) throws IOException {
         try {
             int length = in.getInt();
             if (length < 0 || length > in.remaining()) {
-                throw damaged(file, what + " length " + length + " of pair " + pairIndex
+                throw damaged(source, what + " length " + length + " of pair " + pairIndex
                         + " exceeds the " + in.remaining() + " bytes left");
             }
             byte[] chunk = new byte[length];
             in.get(chunk);
             return chunk;
         } catch (BufferUnderflowException e) {
-            throw damaged(file, "truncated in the " + what + " of pair " + pairIndex);
+            throw damaged(source, "truncated in the " + what + " of pair " + pairIndex);
         }
     }
 
-    private static IOException damaged(Path file, String fault) {
-        return new IOException("damaged MemoryKvEngine checkpoint " + file + ": " + fault);
+    private static IOException damaged(String source, String fault) {
+        return new IOException("damaged MemoryKvEngine " + source + ": " + fault);
     }
 
     private static void forceDirectory(Path dir) throws IOException {

@@ -3,6 +3,7 @@ package io.cairn.kv.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cairn.common.Bytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,6 +128,88 @@ class MemoryKvEngineTest extends KvEngineContract {
         engine.write(new WriteBatch().put(utf8("ab"), utf8("x")).delete(utf8("c")).delete(utf8("absent")));
 
         assertThat(engine.approximateSizeBytes()).isEqualTo(3);
+    }
+
+    @Test
+    void fromImageGivesIdenticalContent() throws IOException {
+        MemoryKvEngine source = (MemoryKvEngine) newEngine();
+        writeRandomPairs(source, 50, 3);
+        source.write(new WriteBatch().put(new byte[0], utf8("empty key")).put(utf8("empty value"), new byte[0]));
+
+        MemoryKvEngine copy = MemoryKvEngine.fromImage(source.image());
+
+        assertThat(contentOf(copy)).isEqualTo(contentOf(source));
+        assertThat(copy.approximateSizeBytes()).isEqualTo(source.approximateSizeBytes());
+        assertThat(copy.image()).isEqualTo(source.image());
+    }
+
+    @Test
+    void imageOfAnEmptyEngineGivesAnEmptyEngine() {
+        MemoryKvEngine empty = MemoryKvEngine.fromImage(new MemoryKvEngine().image());
+
+        assertThat(contentOf(empty)).isEmpty();
+        assertThat(empty.approximateSizeBytes()).isZero();
+    }
+
+    @Test
+    void equalContentGivesEqualImagesWhateverTheWritesThatMadeIt() {
+        MemoryKvEngine direct = new MemoryKvEngine();
+        direct.write(new WriteBatch().put(utf8("a"), utf8("1")).put(utf8("b"), utf8("2")));
+        MemoryKvEngine roundabout = new MemoryKvEngine();
+        roundabout.write(new WriteBatch().put(utf8("b"), utf8("old")).put(utf8("c"), utf8("3")));
+        roundabout.write(new WriteBatch().delete(utf8("c")).put(utf8("b"), utf8("2")).put(utf8("a"), utf8("1")));
+
+        assertThat(roundabout.image()).isEqualTo(direct.image());
+
+        roundabout.write(new WriteBatch().put(utf8("a"), utf8("x")));
+        assertThat(roundabout.image()).isNotEqualTo(direct.image());
+    }
+
+    @Test
+    void theImageIsTheCheckpointFileAndHoldsUnflushedWrites() throws IOException {
+        MemoryKvEngine engine = (MemoryKvEngine) newEngine();
+        writeRandomPairs(engine, 10, 4);
+        engine.flush();
+        engine.write(new WriteBatch().put(utf8("unflushed"), utf8("1")));
+        Path image = tmp.resolve("image");
+
+        engine.checkpoint(image);
+
+        Bytes inMemory = engine.image();
+        assertThat(Files.readAllBytes(image.resolve(MemoryKvEngine.CHECKPOINT_FILE))).isEqualTo(inMemory.toArray());
+        assertThat(MemoryKvEngine.fromImage(inMemory).get(utf8("unflushed"))).isEqualTo(utf8("1"));
+    }
+
+    @Test
+    void contentFromAnImageSurvivesACrash() {
+        MemoryKvEngine source = new MemoryKvEngine();
+        source.write(new WriteBatch().put(utf8("imaged"), utf8("1")));
+        MemoryKvEngine engine = MemoryKvEngine.fromImage(source.image());
+        engine.write(new WriteBatch().put(utf8("later"), utf8("2")));
+
+        engine.loseUnflushedWrites();
+
+        assertThat(contentOf(engine)).containsExactly(hex(utf8("imaged")) + "=" + hex(utf8("1")));
+    }
+
+    @Test
+    void fromImageRejectsEveryFlippedByteAndATruncatedImage() {
+        MemoryKvEngine source = new MemoryKvEngine();
+        writeRandomPairs(source, 3, 5);
+        byte[] good = source.image().toArray();
+
+        for (int i = 0; i < good.length; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x10;
+            assertThatThrownBy(() -> MemoryKvEngine.fromImage(Bytes.wrap(bad)))
+                    .isInstanceOf(KvEngineException.class)
+                    .hasMessageStartingWith("damaged MemoryKvEngine image: ");
+        }
+        for (int length : new int[] {0, 5, good.length / 2, good.length - 1}) {
+            assertThatThrownBy(() -> MemoryKvEngine.fromImage(Bytes.wrap(Arrays.copyOf(good, length))))
+                    .isInstanceOf(KvEngineException.class)
+                    .hasMessageContaining("damaged");
+        }
     }
 
     private Path imageWithPairs(int count) throws IOException {

@@ -1,38 +1,74 @@
 package io.cairn.sim.kv;
 
+import io.cairn.common.Bytes;
+import io.cairn.kv.state.Command;
+import java.nio.ByteBuffer;
+
 /**
- * A client operation on the simulated key-value store: keys are short strings, values longs.
+ * A client operation on the simulated key-value store: keys are short strings, values longs
+ * (8 bytes big-endian in kv-state). Writes become kv-state {@link Command}s; a GET is served by
+ * {@code KvStateMachine.get}.
  *
  * @param value the value PUT or CAS writes (unused by GET and DELETE)
- * @param expected the value CAS requires, or null for "the key is absent"
+ * @param expectedVersion the version CAS requires, 0 for "the key is absent" (unused otherwise)
  */
-public record KvOp(Kind kind, String key, long value, Long expected) {
+public record KvOp(Kind kind, String key, long value, long expectedVersion) {
     public enum Kind { PUT, GET, CAS, DELETE }
 
     public KvOp {
         if (kind == null || key == null) {
             throw new IllegalArgumentException("kind and key are required");
         }
+        if (expectedVersion < 0) {
+            throw new IllegalArgumentException("expectedVersion must not be negative: " + expectedVersion);
+        }
     }
 
     public static KvOp put(String key, long value) {
-        return new KvOp(Kind.PUT, key, value, null);
+        return new KvOp(Kind.PUT, key, value, 0);
     }
 
     public static KvOp get(String key) {
-        return new KvOp(Kind.GET, key, 0, null);
+        return new KvOp(Kind.GET, key, 0, 0);
     }
 
-    public static KvOp cas(String key, Long expected, long value) {
-        return new KvOp(Kind.CAS, key, value, expected);
+    /** Sets {@code key} to {@code value} if its version is {@code expectedVersion} (0: absent). */
+    public static KvOp cas(String key, long expectedVersion, long value) {
+        return new KvOp(Kind.CAS, key, value, expectedVersion);
     }
 
     public static KvOp delete(String key) {
-        return new KvOp(Kind.DELETE, key, 0, null);
+        return new KvOp(Kind.DELETE, key, 0, 0);
     }
 
     public boolean isRead() {
         return kind == Kind.GET;
+    }
+
+    public Bytes keyBytes() {
+        return Bytes.utf8(key);
+    }
+
+    /** The kv-state command of a write, without TTL. Reads do not go through the log. */
+    public Command toCommand() {
+        return switch (kind) {
+            case PUT -> new Command.Put(keyBytes(), encodeValue(value), 0);
+            case CAS -> new Command.CompareAndSet(keyBytes(), expectedVersion, encodeValue(value), 0);
+            case DELETE -> new Command.Delete(keyBytes());
+            case GET -> throw new IllegalStateException("reads do not go through the log: " + this);
+        };
+    }
+
+    public static Bytes encodeValue(long value) {
+        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(value).array());
+    }
+
+    /** The inverse of {@link #encodeValue}; anything but 8 bytes is not a value the workload wrote. */
+    public static long decodeValue(Bytes bytes) {
+        if (bytes.size() != Long.BYTES) {
+            throw new IllegalStateException("a stored value has " + bytes.size() + " bytes, not " + Long.BYTES);
+        }
+        return ByteBuffer.wrap(bytes.toArray()).getLong();
     }
 
     @Override
@@ -40,7 +76,8 @@ public record KvOp(Kind kind, String key, long value, Long expected) {
         return switch (kind) {
             case PUT -> "put(" + key + "," + value + ")";
             case GET -> "get(" + key + ")";
-            case CAS -> "cas(" + key + "," + (expected == null ? "absent" : expected) + "->" + value + ")";
+            case CAS -> "cas(" + key + "," + (expectedVersion == 0 ? "absent" : "v" + expectedVersion)
+                    + "->" + value + ")";
             case DELETE -> "delete(" + key + ")";
         };
     }

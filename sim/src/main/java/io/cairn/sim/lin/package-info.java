@@ -1,6 +1,9 @@
 /**
  * A linearizability checker for histories recorded by the simulator (or by any test that
- * drives concurrent clients), and a model of Cairn's key-value API.
+ * drives concurrent clients), and two models of a key-value store: {@link
+ * io.cairn.sim.lin.VersionedKvModel}, Cairn's API with versions as kv-state implements it, which
+ * the simulator checks against, and the simpler {@link io.cairn.sim.lin.KvModel}, whose
+ * compare-and-set compares values.
  *
  * <p>How to use it:
  *
@@ -14,7 +17,7 @@
  *       guess its output either: the checker considers both that it took effect, at any instant
  *       after its call, and that it never did.
  *   <li>Call {@link io.cairn.sim.lin.LinearizabilityChecker#check} with a
- *       {@link io.cairn.sim.lin.Model}, such as {@link io.cairn.sim.lin.KvModel}, and act on the
+ *       {@link io.cairn.sim.lin.Model}, such as {@link io.cairn.sim.lin.VersionedKvModel}, and act on the
  *       {@link io.cairn.sim.lin.CheckResult}: {@code Ok} passes; {@code Illegal} fails the run
  *       and its {@code explanation()} goes into the report next to the simulator's seed;
  *       {@code Unknown} means the {@link io.cairn.sim.lin.Budget} ran out, which a run should

@@ -1,0 +1,105 @@
+package io.cairn.sim.kv;
+
+import io.cairn.common.Bytes;
+import io.cairn.consensus.LogEntry;
+import io.cairn.kv.engine.MemoryKvEngine;
+import io.cairn.kv.state.KeyRange;
+import io.cairn.kv.state.KeyValue;
+import io.cairn.kv.state.KvStateMachine;
+import io.cairn.kv.state.Result;
+import io.cairn.kv.state.ScanPage;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * One node's replica of the state: the real {@link KvStateMachine} of module kv-state over a
+ * {@link MemoryKvEngine}, as the simulator hosts it. Snapshots stay in memory: a snapshot's data
+ * is the simulator's chain hash of the log at the snapshot index (8 bytes, big-endian), then the
+ * engine's {@link MemoryKvEngine#image() image}, which holds the applied index and term. The
+ * empty data of a fresh log's snapshot is an empty replica.
+ *
+ * <p>The engine lives and dies with the node's process: a restarted node starts from its disk's
+ * snapshot and replays the log, as {@code KvStateMachine} allows after any restart.
+ */
+public final class KvReplica {
+    private static final int CHAIN_HASH_BYTES = Long.BYTES;
+    private static final int DESCRIBE_KEYS_MAX = 100;
+
+    private final MemoryKvEngine engine;
+    private final KvStateMachine stateMachine;
+
+    private KvReplica(MemoryKvEngine engine) {
+        this.engine = engine;
+        this.stateMachine = new KvStateMachine(engine, KvStateMachine.Options.DEFAULT);
+    }
+
+    /** The replica a snapshot's data holds; an empty one for empty data. */
+    public static KvReplica fromSnapshotData(Bytes data) {
+        if (data.isEmpty()) {
+            return new KvReplica(new MemoryKvEngine());
+        }
+        if (data.size() <= CHAIN_HASH_BYTES) {
+            throw new IllegalArgumentException("snapshot data of " + data.size() + " bytes holds no engine image");
+        }
+        return new KvReplica(MemoryKvEngine.fromImage(data.slice(CHAIN_HASH_BYTES, data.size())));
+    }
+
+    /** A snapshot's data: the chain hash of the log at the image's applied index, then the image. */
+    public static Bytes snapshotData(long chainHash, Bytes image) {
+        byte[] data = new byte[CHAIN_HASH_BYTES + image.size()];
+        ByteBuffer.wrap(data).putLong(chainHash);
+        image.copyTo(data, CHAIN_HASH_BYTES);
+        return Bytes.wrap(data);
+    }
+
+    /** The chain hash in a snapshot's data; 0 for the empty data of a fresh log. */
+    public static long chainHashOf(Bytes data) {
+        if (data.isEmpty()) {
+            return 0;
+        }
+        return ByteBuffer.wrap(data.slice(0, CHAIN_HASH_BYTES).toArray()).getLong();
+    }
+
+    public long appliedIndex() {
+        return stateMachine.appliedIndex();
+    }
+
+    public long appliedTerm() {
+        return stateMachine.appliedTerm();
+    }
+
+    /** Applies committed entries in one engine write; one result per entry (see KvStateMachine#apply). */
+    public List<Result> apply(List<LogEntry> committed) {
+        List<Result> results = stateMachine.apply(committed);
+        // The engine dies with the process and nothing here simulates losing unflushed writes, so
+        // flushing costs nothing but keeps the engine from holding an undo record of every write.
+        engine.flush();
+        return results;
+    }
+
+    /** What a GET of {@code key} sees at {@code nowMillis}. */
+    public KvResult.Read read(String key, long nowMillis) {
+        return KvResult.read(stateMachine.get(Bytes.utf8(key), nowMillis));
+    }
+
+    /** The engine's image: equal on every replica that applied the same entries. */
+    public Bytes image() {
+        return engine.image();
+    }
+
+    /** Checks kv-state's TTL and session indexes against their records; throws InvariantViolation. */
+    public void checkConsistency() {
+        stateMachine.checkConsistency();
+    }
+
+    /** The live keys, values and versions, for failure messages. */
+    public String describe(long nowMillis) {
+        ScanPage page = stateMachine.scan(KeyRange.all(), DESCRIBE_KEYS_MAX, nowMillis);
+        StringJoiner joiner = new StringJoiner(", ", "{", page.isLast() ? "}" : ", ...}");
+        for (KeyValue kv : page.entries()) {
+            joiner.add(kv.key().toUtf8() + "=" + KvOp.decodeValue(kv.value()) + " v" + kv.version());
+        }
+        return "applied " + appliedIndex() + " " + joiner;
+    }
+}
