@@ -244,9 +244,11 @@ final class RaftLoop implements AutoCloseable {
         expireTimedOut(nowNanos);
         Status s = node.status();
         long nowMillis = clock.epochMillis();
-        if (s.role() == Role.LEADER && nowMillis - lastExpireMillis >= EXPIRE_INTERVAL_MILLIS) {
+        boolean due = nowMillis - lastExpireMillis >= EXPIRE_INTERVAL_MILLIS;
+        // Expiry is decided by the leader and replicated, so every replica deletes the same keys;
+        // it is proposed only when something can expire, so an idle group writes nothing.
+        if (s.role() == Role.LEADER && due && nowMillis >= stateMachine.nextExpiryMillis()) {
             lastExpireMillis = nowMillis;
-            // Expiry is decided by the leader and replicated, so every replica deletes the same keys.
             node.propose(CommandEnvelope.withoutSession(nowMillis, new Command.Expire(nowMillis)).encode());
         }
     }

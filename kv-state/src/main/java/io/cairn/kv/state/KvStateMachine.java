@@ -105,6 +105,28 @@ public final class KvStateMachine {
     }
 
     /**
+     * The earliest time at which a {@link Command.Expire} would find work: the first key's
+     * expiry, or the moment the longest-idle session outlives the session TTL. Long.MAX_VALUE
+     * when nothing can expire. Lets the leader propose Expire only when it will do something, so
+     * an idle group writes nothing. Two index seeks; reads applied state only.
+     */
+    public long nextExpiryMillis() {
+        long next = Long.MAX_VALUE;
+        List<KvPair> key = engine.scan(Keyspace.familyStart(Keyspace.EXPIRY), Keyspace.familyEnd(Keyspace.EXPIRY), 1);
+        if (!key.isEmpty()) {
+            next = Keyspace.expiryTimeOf(key.get(0).key());
+        }
+        List<KvPair> idle = engine.scan(Keyspace.familyStart(Keyspace.SESSION_IDLE),
+                Keyspace.familyEnd(Keyspace.SESSION_IDLE), 1);
+        if (!idle.isEmpty()) {
+            // Expire forgets sessions whose last activity is before now - TTL.
+            long lastActivity = Keyspace.lastActivityOfIdle(idle.get(0).key());
+            next = Math.min(next, lastActivity + options.sessionTtlMillis() + 1);
+        }
+        return next;
+    }
+
+    /**
      * Applies committed entries, which must start at {@link #appliedIndex()} + 1 and follow each
      * other without gaps, in one engine write that also records the new applied index and term.
      * Returns one result per entry, in entry order: {@link Result.Skipped} for a leader's no-op

@@ -36,6 +36,18 @@ class TtlTest {
     }
 
     @Test
+    void nextExpiryIsTheEarliestKeyExpiryAndNothingWhenNoKeyHasATtl() {
+        assertThat(sm.nextExpiryMillis()).isEqualTo(Long.MAX_VALUE);
+        sm.apply(List.of(
+                log.entry(1_000, put("forever", "1")),
+                log.entry(1_000, put("long", "1", 10_000)),
+                log.entry(1_000, put("short", "1", 100))));
+        assertThat(sm.nextExpiryMillis()).isEqualTo(1_100);
+        apply(log.entry(1_100, new Command.Expire(1_100)));
+        assertThat(sm.nextExpiryMillis()).isEqualTo(11_000);
+    }
+
+    @Test
     void expireRemovesOnlyKeysThatAreDue() {
         sm.apply(List.of(
                 log.entry(1_000, put("short", "1", 100)),
