@@ -10,7 +10,9 @@ import io.cairn.sim.lin.LinearizabilityChecker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * At the end every client history must be linearizable: no acknowledged write lost, no stale
  * read, no write applied twice.
  */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
 class KillNineTest {
     @TempDir
     Path dir;
@@ -54,7 +57,9 @@ class KillNineTest {
             Thread.sleep(2_000);
             cluster.kill(follower);
             long before = load.acknowledgedWrites.get();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (load.acknowledgedWrites.get() < before + 1_000) {
+                assertThat(System.nanoTime()).as("1,000 writes with one node down within 60 s").isLessThan(deadline);
                 Thread.sleep(100); // enough writes that the others compact past the dead node's log
             }
             cluster.start(follower);
