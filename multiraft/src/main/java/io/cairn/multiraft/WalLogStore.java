@@ -125,7 +125,7 @@ public final class WalLogStore implements Closeable {
         GroupLog log = groups.get(id);
         Invariants.check(log != null, "persist for unknown group %s", id);
         if (rd.snapshot() != null) {
-            log.installSnapshot(rd.snapshot());
+            log.replaceWithLeaderSnapshot(rd.snapshot());
         }
         for (LogEntry e : rd.entries()) {
             log.append(e);
@@ -148,7 +148,7 @@ public final class WalLogStore implements Closeable {
                 new WalRecord(id, HARD_STATE, 0, encodeHardState(log.hardState())));
         wal.appendAndSync(records);
         long previous = log.snapshot().meta().index();
-        log.installSnapshot(s);
+        log.compactTo(s);
         wal.release(id, index + 1);
         if (previous > 0) {
             Files.deleteIfExists(snapshotFile(snapshotDir, id, previous));
@@ -295,7 +295,7 @@ public final class WalLogStore implements Closeable {
                 PendingSnapshot s = snapshots.get(g);
                 GroupLog log = new GroupLog(ConfState.EMPTY);
                 if (s != null) {
-                    log.installSnapshot(load(g, s));
+                    log.replaceWithLeaderSnapshot(load(g, s));
                 }
                 long expected = log.lastIndex() + 1;
                 for (LogEntry entry : e.getValue().values()) {
