@@ -64,19 +64,6 @@ public record RaftConfig(
                 maxPendingReads, appliedIndex);
     }
 
-    public RaftConfig withPreVote(boolean preVote, boolean checkQuorum) {
-        return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflightMsgs,
-                maxEntriesPerMsg, maxBytesPerMsg, maxSnapshotChunkBytes, maxApplyBytesPerReady,
-                maxPendingReads, appliedIndex);
-    }
-
-    public RaftConfig withLimits(int maxInflightMsgs, int maxEntriesPerMsg, long maxBytesPerMsg,
-                                 int maxSnapshotChunkBytes) {
-        return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflightMsgs,
-                maxEntriesPerMsg, maxBytesPerMsg, maxSnapshotChunkBytes, maxApplyBytesPerReady,
-                maxPendingReads, appliedIndex);
-    }
-
     public RaftConfig withAppliedIndex(long appliedIndex) {
         return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflightMsgs,
                 maxEntriesPerMsg, maxBytesPerMsg, maxSnapshotChunkBytes, maxApplyBytesPerReady,

@@ -117,11 +117,7 @@ public final class CairnServer implements AutoCloseable {
             throws IOException {
         long snapshotIndex = log.firstIndex() - 1;
         if (stateMachine.appliedIndex() < snapshotIndex) {
-            java.nio.file.Path dir = dataDir.scratchDir().resolve("restore-" + snapshotIndex);
-            RaftLoop.deleteTree(dir);
-            SnapshotPacker.unpack(log.snapshot().data(), dir);
-            stateMachine.restore(dir);
-            RaftLoop.deleteTree(dir);
+            SnapshotPacker.restore(log.snapshot().data(), stateMachine, dataDir.scratchDir());
         }
         if (stateMachine.appliedIndex() > log.lastIndex()) {
             throw new IllegalStateException("data dir " + dataDir.root() + " is inconsistent: the state machine"

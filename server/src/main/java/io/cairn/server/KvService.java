@@ -215,7 +215,7 @@ final class KvService extends KvGrpc.KvImplBase {
     }
 
     private ResponseHeader header() {
-        Status s = loop.view().status();
+        Status s = loop.status();
         return ResponseHeader.newBuilder().setNodeId(s.id().value()).setGroupId(ServerIds.DATA_GROUP.value())
                 .setTerm(s.term()).setAppliedIndex(s.appliedIndex())
                 .setServedBy(ClusterService.roleOf(s.role())).build();

@@ -21,7 +21,6 @@ import io.cairn.multiraft.WalLogStore;
 import io.cairn.raft.RaftMessage;
 import io.cairn.raft.RaftNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,9 +67,6 @@ final class RaftLoop implements AutoCloseable {
         }
     }
 
-    /** A published view of the node for status calls, replaced after every loop iteration. */
-    record View(Status status, long snapshotIndex, int logEntries) {}
-
     private record PendingWrite(long term, long deadlineNanos, CompletableFuture<Result> future) {}
 
     private record PendingRead<T>(long deadlineNanos, Function<KvStateMachine, T> read, CompletableFuture<T> future) {
@@ -103,7 +99,8 @@ final class RaftLoop implements AutoCloseable {
             new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::index));
     private long nextReadContext = 1;
     private long lastExpireMillis;
-    private volatile View view;
+    /** The core's status for other threads, republished after every loop iteration. */
+    private volatile Status status;
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -119,7 +116,7 @@ final class RaftLoop implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.scratch = scratch;
-        publishView();
+        status = node.status();
         this.thread = new Thread(this::run, "raft-loop-" + group);
     }
 
@@ -127,8 +124,8 @@ final class RaftLoop implements AutoCloseable {
         thread.start();
     }
 
-    View view() {
-        return view;
+    Status status() {
+        return status;
     }
 
     /** Runs {@code task} on the loop thread; false if the loop is saturated or stopped. */
@@ -230,7 +227,7 @@ final class RaftLoop implements AutoCloseable {
                     onTick(now);
                 }
                 handleReady();
-                publishView();
+                status = node.status();
             }
         } catch (Throwable t) {
             // Stopping beats going on in a wrong state: the node exits and restarts from disk.
@@ -327,13 +324,7 @@ final class RaftLoop implements AutoCloseable {
     }
 
     private void installSnapshot(Bytes data) throws IOException {
-        Path dir = scratch.resolve("incoming-" + System.nanoTime());
-        SnapshotPacker.unpack(data, dir);
-        try {
-            stateMachine.restore(dir);
-        } finally {
-            deleteTree(dir);
-        }
+        SnapshotPacker.restore(data, stateMachine, scratch);
         LOG.log(System.Logger.Level.INFO, "installed snapshot at index {0}", stateMachine.appliedIndex());
     }
 
@@ -346,30 +337,15 @@ final class RaftLoop implements AutoCloseable {
         // The log may be cut only behind state the engine has made durable (its WAL is off).
         engine.flush();
         Path dir = scratch.resolve("snapshot-" + applied);
-        deleteTree(dir);
+        SnapshotPacker.deleteTree(dir);
         KvStateMachine.SnapshotFiles files = stateMachine.snapshot(dir);
         try {
             Bytes packed = SnapshotPacker.pack(dir, files.files());
             store.compact(group, files.appliedIndex(), node.status().conf(), packed);
         } finally {
-            deleteTree(dir);
+            SnapshotPacker.deleteTree(dir);
         }
         LOG.log(System.Logger.Level.INFO, "compacted the log of {0} through index {1}", group, files.appliedIndex());
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    private void publishView() {
-        view = new View(node.status(), log.firstIndex() - 1, log.entryCount());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.cairn.server;
 
 import io.cairn.common.Bytes;
+import io.cairn.kv.state.KvStateMachine;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -42,6 +44,32 @@ public final class SnapshotPacker {
         out.writeInt((int) crc.getValue());
         out.flush();
         return Bytes.wrap(bytes.toByteArray());
+    }
+
+    /**
+     * Replaces the state machine's content with a packed image: unpacked into a fresh directory
+     * under {@code scratchDir}, restored, and the directory removed whatever happens.
+     */
+    public static void restore(Bytes packed, KvStateMachine stateMachine, Path scratchDir) throws IOException {
+        Path dir = scratchDir.resolve("restore-" + System.nanoTime());
+        try {
+            unpack(packed, dir);
+            stateMachine.restore(dir);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** Deletes a directory and everything under it; nothing if it does not exist. */
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Writes the packed files into {@code dir} (created; must not exist). */
