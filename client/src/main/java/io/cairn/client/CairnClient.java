@@ -80,6 +80,12 @@ import java.util.function.Function;
  * {@link IllegalArgumentException} and are never retried; when found here, nothing is sent.
  * A compare-and-set that finds another version throws {@link CasFailedException}. Async methods
  * complete their future exceptionally with these; the blocking twins throw them.
+ *
+ * <h2>Threads</h2>
+ * The futures of the async methods complete on the client's network threads, so that a
+ * response costs no hand-over to another thread. Callbacks attached with {@code thenApply} and
+ * the like run there too and must not block; hand blocking work to an executor of your own
+ * ({@code thenApplyAsync(f, executor)}).
  */
 public final class CairnClient implements AutoCloseable {
     public static final Duration REQUEST_TIMEOUT_DEFAULT = Duration.ofSeconds(5);

@@ -106,6 +106,9 @@ final class Endpoints implements AutoCloseable {
                 .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
                 // Cairn retries itself, with the exactly-once sequence the server dedups on.
                 .disableRetry()
+                // Responses complete the caller's futures on the Netty thread that read them, with
+                // no hop to a pool thread (see CairnClient: callbacks must not block).
+                .directExecutor()
                 .build();
     }
 

@@ -188,12 +188,19 @@ final class RaftLoop implements AutoCloseable {
         return future;
     }
 
-    /** A read of whatever this replica has applied, without confirming anything. */
+    /**
+     * A read of whatever this replica has applied, without confirming anything. It runs on the
+     * caller's thread, not the loop's: the engine takes concurrent reads and applies each batch
+     * atomically, so the read sees the state after some applied entry, and a hop to the loop
+     * thread would cost more than the read.
+     */
     <T> CompletableFuture<T> readLocal(Function<KvStateMachine, T> read) {
         CompletableFuture<T> future = new CompletableFuture<>();
-        if (!submit(() -> new PendingRead<>(0, read, future).serve(stateMachine))) {
-            future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE, "node is overloaded or stopping", null));
+        if (!running) {
+            future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE, "node is stopping", null));
+            return future;
         }
+        new PendingRead<>(0, read, future).serve(stateMachine);
         return future;
     }
 
