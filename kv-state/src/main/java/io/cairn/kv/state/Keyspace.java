@@ -88,6 +88,10 @@ final class Keyspace {
         return k;
     }
 
+    static boolean isSessionKey(byte[] key) {
+        return key.length == 9 && key[0] == SESSION;
+    }
+
     static long clientIdOfSession(byte[] sessionKey) {
         checkFamily(sessionKey, SESSION, 9);
         return getLong(sessionKey, 1);

@@ -66,6 +66,7 @@ public final class KvStateMachine {
 
     private final KvEngine engine;
     private final Options options;
+    private final SessionCache sessions;
     private long appliedIndex;
     private long appliedTerm;
     /** The largest leader timestamp applied so far: the state machine's clock never goes back. */
@@ -82,6 +83,7 @@ public final class KvStateMachine {
         }
         this.engine = engine;
         this.options = options;
+        this.sessions = new SessionCache(engine);
         loadAppliedPosition();
     }
 
@@ -137,7 +139,7 @@ public final class KvStateMachine {
         if (committed.isEmpty()) {
             return List.of();
         }
-        Batch batch = new Batch(new PendingWrites(engine), clockMillis);
+        Batch batch = new Batch(new PendingWrites(engine, sessions), clockMillis);
         List<Result> results = new ArrayList<>(committed.size());
         long index = appliedIndex;
         long term = appliedTerm;
@@ -153,13 +155,18 @@ public final class KvStateMachine {
         }
         batch.writes.put(Keyspace.APPLIED_KEY, encodeAppliedPosition(index, term, batch.clockMillis));
         engine.write(batch.writes.toWriteBatch());
+        batch.writes.publishSessions();
         appliedIndex = index;
         appliedTerm = term;
         clockMillis = batch.clockMillis;
         return results;
     }
 
-    /** The live key as a read at {@code nowMillis} sees it; empty if absent or expired. */
+    /**
+     * The live key as a read at {@code nowMillis} sees it; empty if absent or expired. This and
+     * {@link #scan} read only the engine, so they may run on other threads than {@link #apply}
+     * when the engine takes concurrent reads.
+     */
     public Optional<KeyValue> get(Bytes key, long nowMillis) {
         byte[] dataKey = Keyspace.dataKey(key);
         byte[] raw = engine.get(dataKey);
@@ -229,6 +236,7 @@ public final class KvStateMachine {
      * from it. On failure the previous state is intact.
      */
     public void restore(Path dir) throws IOException {
+        sessions.clear();
         engine.restore(dir);
         loadAppliedPosition();
     }

@@ -18,11 +18,14 @@ import java.util.TreeMap;
  */
 final class PendingWrites {
     private final KvEngine engine;
+    private final SessionCache sessions;
     /** Pending operations; a null value is a delete. */
     private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Arrays::compareUnsigned);
 
-    PendingWrites(KvEngine engine) {
+    /** Session records are read through {@code sessions}, every other key from the engine. */
+    PendingWrites(KvEngine engine, SessionCache sessions) {
         this.engine = engine;
+        this.sessions = sessions;
     }
 
     /** The value as the batch so far would leave it, or null. Do not modify the array. */
@@ -30,7 +33,16 @@ final class PendingWrites {
         if (pending.containsKey(key)) {
             return pending.get(key);
         }
-        return engine.get(key);
+        return Keyspace.isSessionKey(key) ? sessions.get(key) : engine.get(key);
+    }
+
+    /** Tells the session cache what this batch wrote, once the engine holds it. */
+    void publishSessions() {
+        for (Map.Entry<byte[], byte[]> op : pending.entrySet()) {
+            if (Keyspace.isSessionKey(op.getKey())) {
+                sessions.publish(op.getKey(), op.getValue());
+            }
+        }
     }
 
     void put(byte[] key, byte[] value) {
