@@ -47,7 +47,10 @@ class LinearizabilityPropertyTest {
 
         CheckResult<KvInput, KvOutput> result = LinearizabilityChecker.check(MODEL, mutated);
 
-        assertThat(result.verdict()).isEqualTo(Verdict.ILLEGAL);
+        // Proving a history illegal means exhausting its orders; with many pending writes that
+        // can exceed the step budget, and the checker then says UNKNOWN, never OK.
+        assertThat(result.verdict()).isNotEqualTo(Verdict.OK);
+        Assume.that(result.verdict() == Verdict.ILLEGAL);
         CheckResult.Illegal<KvInput, KvOutput> illegal = (CheckResult.Illegal<KvInput, KvOutput>) result;
         Operation<KvInput, KvOutput> impossibleRead = mutated.get(mutatedIndex[0]);
         assertThat(illegal.partition()).isEqualTo(impossibleRead.input().key());
