@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Reads {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 1d}, a bare number of seconds, or ISO-8601 ({@code PT10S}). */
-final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern SIMPLE = Pattern.compile("([0-9]{1,12})(ms|s|m|h|d)?");
 
     @Override

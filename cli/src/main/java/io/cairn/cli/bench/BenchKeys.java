@@ -12,7 +12,7 @@ public final class BenchKeys {
     public static final long INDEX_LIMIT = 10_000_000_000L;
     private static final byte[] PREFIX = "bench/".getBytes(StandardCharsets.US_ASCII);
     /** The end of the bench's key space, exclusive: '0' follows '/'. */
-    static final byte[] END_EXCLUSIVE = "bench0".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] END_EXCLUSIVE = "bench0".getBytes(StandardCharsets.US_ASCII);
 
     private BenchKeys() {}
 

@@ -1,0 +1,260 @@
+package io.cairn.compare;
+
+import io.cairn.cli.CairnCli;
+import io.cairn.cli.DurationConverter;
+import io.cairn.cli.bench.BenchConfig;
+import io.cairn.cli.bench.BenchResult;
+import io.cairn.cli.bench.BenchRunner;
+import io.cairn.cli.bench.BenchTarget;
+import io.cairn.cli.bench.KeyDistribution;
+import io.cairn.cli.bench.Workload;
+import io.cairn.client.CairnClient;
+import io.cairn.client.CairnException;
+import io.cairn.client.CairnUnavailableException;
+import io.cairn.client.Consistency;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cairn bench} against Cairn, etcd or ZooKeeper: the same options, the same runner
+ * ({@link BenchRunner}), the same output ({@link BenchResult}), only the {@link BenchTarget}
+ * differs ({@link EtcdTarget}, {@link ZooKeeperTarget}). Every option of {@code cairn bench}
+ * exists here with the same default; {@code CompareBenchTest} holds that. Exit codes as
+ * {@code cairn}'s: 0 when requests succeeded, 1 when none did (or another failure), 2 for bad
+ * input (nothing sent), 3 when the target could not be reached at the start.
+ */
+@Command(name = "compare-bench", mixinStandardHelpOptions = true, version = "compare-bench 0.1.0-SNAPSHOT", sortOptions = false,
+        description = {"Runs 'cairn bench' against Cairn, etcd or ZooKeeper with the same settings, and prints "
+                + "the same table, or with --json the same line.",
+                "Keys are bench/0000000000 on (ZooKeeper: znodes /cairn-bench/bench%%2F0000000000 on). "
+                        + "How each request maps onto each system: bench/compare/README.md.",
+                "Workloads: " + Workload.NAMES + " (no scan on ZooKeeper)."})
+public final class CompareBench implements Callable<Integer> {
+    /** The systems compared, each with the endpoints of the local clusters of bench/compare. */
+    public enum Target {
+        CAIRN(CairnCli.ENDPOINTS_DEFAULT),
+        ETCD("127.0.0.1:2379,127.0.0.1:22379,127.0.0.1:32379"),
+        ZOOKEEPER("127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183");
+
+        final String endpointsDefault;
+
+        Target(String endpointsDefault) {
+            this.endpointsDefault = endpointsDefault;
+        }
+    }
+
+    @Option(names = "--target", paramLabel = "SYSTEM", required = true,
+            description = "cairn, etcd or zookeeper.")
+    Target target;
+
+    @Option(names = "--endpoints", split = ",", paramLabel = "HOST:PORT",
+            description = {"The target's client endpoints. Default: cairn " + CairnCli.ENDPOINTS_DEFAULT
+                    + "; etcd 127.0.0.1:2379,127.0.0.1:22379,127.0.0.1:32379; "
+                    + "zookeeper 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183."})
+    List<String> endpoints;
+
+    @Option(names = "--conns", paramLabel = "N",
+            description = {"etcd: gRPC connections; zookeeper: sessions. The i-th goes to endpoint i mod the "
+                    + "endpoints, requests take them round-robin. Default: one per endpoint. "
+                    + "Not for cairn, whose client manages its own."})
+    Integer conns;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How long a request may take (cairn: retries included; etcd, zookeeper: one attempt). "
+                    + "Default: ${DEFAULT-VALUE}")
+    Duration timeout;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD", description = Workload.NAMES + ".")
+    String workloadArgument;
+
+    @Option(names = "--workload", paramLabel = "WORKLOAD", description = "The workload, instead of the argument.")
+    String workloadOption;
+
+    @Option(names = "--read-ratio", paramLabel = "R", description = "mixed only: the share of reads, 0-1. Default: 0.5")
+    Double readRatio;
+
+    @Option(names = "--clients", paramLabel = "N",
+            description = "Requests in flight at most (closed loop: always). Default: ${DEFAULT-VALUE}")
+    int clients = 32;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Measured time. Default: ${DEFAULT-VALUE}")
+    int seconds = 10;
+
+    @Option(names = "--warmup", paramLabel = "S", description = "Unrecorded time first. Default: ${DEFAULT-VALUE}")
+    int warmupSeconds = 2;
+
+    @Option(names = "--value-size", paramLabel = "BYTES", description = "Default: ${DEFAULT-VALUE}")
+    int valueBytes = 256;
+
+    @Option(names = "--keys", paramLabel = "N", description = "Keys to write and read. Default: ${DEFAULT-VALUE}")
+    long keys = 10_000;
+
+    @Option(names = "--key-dist", paramLabel = "DIST",
+            description = "uniform, or zipfian (theta 0.99, bench/0000000000 hottest). Default: uniform")
+    KeyDistribution.Kind keyDist = KeyDistribution.Kind.UNIFORM;
+
+    @Option(names = "--rate", paramLabel = "OPS",
+            description = "Open loop: start requests on a fixed schedule of OPS per second, latency from when "
+                    + "each was due. Default: closed loop.")
+    long ratePerSecond;
+
+    @Option(names = "--consistency", paramLabel = "LEVEL",
+            description = "Of the reads: linearizable (default) or eventual.")
+    Consistency consistency = Consistency.LINEARIZABLE;
+
+    @Option(names = "--cas-keys", paramLabel = "N", description = "cas only: keys contended on. Default: ${DEFAULT-VALUE}")
+    int casKeys = 4;
+
+    @Option(names = "--scan-length", paramLabel = "N", description = "scan only: keys per scan. Default: ${DEFAULT-VALUE}")
+    int scanKeys = 10;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of every random choice. Default: ${DEFAULT-VALUE}")
+    long seed = 1;
+
+    @Option(names = "--json", description = "Print one JSON line instead of the table.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with {@code cairn}'s error handling: one line per error, its exit codes. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new CompareBench());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("compare-bench: " + oneLine(e.getMessage()) + " (see 'compare-bench --help')");
+            return CairnCli.EXIT_BAD_INPUT;
+        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> onFailure(e, cmd));
+        return cli;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        // Everything is checked before a connection exists.
+        BenchConfig config = new BenchConfig(workload(), clients, seconds, warmupSeconds, valueBytes, keys, keyDist,
+                ratePerSecond, consistency, casKeys, scanKeys, seed, timeout);
+        if (target == Target.ZOOKEEPER && config.workload().kind() == Workload.Kind.SCAN) {
+            throw new IllegalArgumentException(ZooKeeperTarget.NO_SCAN);
+        }
+        if (target == Target.CAIRN && conns != null) {
+            throw new IllegalArgumentException("--conns is for etcd and zookeeper; Cairn's client manages its connections");
+        }
+        List<String> to = endpoints();
+        int connections = conns == null ? to.size() : conns;
+        if (connections < 1 || connections > BenchConfig.CLIENTS_MAX) {
+            throw new IllegalArgumentException("--conns must be in [1, " + BenchConfig.CLIENTS_MAX + "]: " + connections);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        BenchResult result = run(config, to, connections, err);
+        out.println(json ? result.toJsonLine() : result.toTable());
+        out.flush();
+        // A run where nothing succeeded measured nothing: say so to scripts too.
+        return result.ops() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
+    }
+
+    private BenchResult run(BenchConfig config, List<String> to, int connections, PrintWriter err) throws Exception {
+        switch (target) {
+            case CAIRN -> {
+                // As cairn bench builds its client: every request in flight may be a write with a session of its own.
+                try (CairnClient client = CairnClient.builder()
+                        .endpoints(to)
+                        .requestTimeout(timeout)
+                        .attemptTimeout(timeout.compareTo(CairnClient.ATTEMPT_TIMEOUT_DEFAULT) < 0
+                                ? timeout : CairnClient.ATTEMPT_TIMEOUT_DEFAULT)
+                        .writeSessionsMax(Math.max(clients, CairnClient.WRITE_SESSIONS_MAX_DEFAULT))
+                        .build()) {
+                    return runner(config, BenchTarget.of(client, consistency), err).run();
+                }
+            }
+            case ETCD -> {
+                try (EtcdTarget etcd = EtcdTarget.connect(to, connections, consistency, timeout)) {
+                    return runner(config, etcd, err).run();
+                }
+            }
+            case ZOOKEEPER -> {
+                try (ZooKeeperTarget zk = ZooKeeperTarget.connect(to, connections, consistency, timeout)) {
+                    return runner(config, zk, err).run();
+                }
+            }
+            default -> throw new IllegalStateException("no target " + target);
+        }
+    }
+
+    private static BenchRunner runner(BenchConfig config, BenchTarget target, PrintWriter err) {
+        return new BenchRunner(config, target, System::nanoTime, err);
+    }
+
+    private List<String> endpoints() {
+        List<String> list = endpoints != null ? endpoints : List.of(target.endpointsDefault.split(","));
+        for (String endpoint : list) {
+            if (!endpoint.matches("[^:\\s]+:[0-9]{1,5}")) {
+                throw new IllegalArgumentException("endpoint '" + endpoint + "' is not HOST:PORT");
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    private Workload workload() {
+        if (workloadArgument != null && workloadOption != null && !workloadArgument.equals(workloadOption)) {
+            throw new IllegalArgumentException("two workloads given: " + workloadArgument + " and " + workloadOption);
+        }
+        String name = workloadArgument != null ? workloadArgument : workloadOption;
+        if (name == null) {
+            throw new IllegalArgumentException("a workload is required: " + Workload.NAMES);
+        }
+        return Workload.parse(name, readRatio);
+    }
+
+    private static int onFailure(Exception e, CommandLine cmd) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        int exit;
+        String message;
+        if (t instanceof IllegalArgumentException) {
+            exit = CairnCli.EXIT_BAD_INPUT;
+            message = t.getMessage();
+        } else if (t instanceof CairnUnavailableException) {
+            exit = CairnCli.EXIT_UNAVAILABLE;
+            message = t.getMessage();
+        } else if (t instanceof CairnException || t instanceof IllegalStateException) {
+            exit = CairnCli.EXIT_NEGATIVE;
+            message = t.getMessage();
+        } else {
+            exit = CairnCli.EXIT_NEGATIVE;
+            message = "unexpected error: " + t;
+        }
+        PrintWriter err = cmd.getErr();
+        err.println("compare-bench: " + oneLine(message));
+        if (((CompareBench) cmd.getCommand()).verbose) {
+            t.printStackTrace(err);
+        }
+        err.flush();
+        return exit;
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "(no message)" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+}

@@ -1,0 +1,268 @@
+package io.cairn.compare;
+
+import io.cairn.cli.bench.BenchTarget;
+import io.cairn.client.CairnUnavailableException;
+import io.cairn.client.Consistency;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+
+/**
+ * A ZooKeeper ensemble as a bench target, through ZooKeeper's asynchronous client API. Each key
+ * is a znode ({@link ZnodePaths}); a ZooKeeper version counts changes since creation from 0, so
+ * the bench's version is ZooKeeper's plus one, and an absent znode is version 0, as in Cairn:
+ * <ul>
+ *   <li>put: {@code setData} with any version; a missing znode is created (and if another
+ *       request created it meanwhile, set again);</li>
+ *   <li>get: {@code getData}, the contacted server's local state, for eventual reads;
+ *       {@code sync} then {@code getData} for linearizable ones (ZooKeeper's way to read what
+ *       the leader has committed; strictly, sync-then-read is not linearizable, but it is
+ *       the strongest read ZooKeeper offers);</li>
+ *   <li>version: {@code exists}, with {@code sync} first for linearizable reads;</li>
+ *   <li>compare-and-set: {@code setData} with version {@code expected - 1}, or {@code create}
+ *       when expecting 0 (absent). A bad version or an existing node is a version mismatch,
+ *       counted as Cairn's are; ZooKeeper does not say which version it found;</li>
+ *   <li>scan: ZooKeeper has no ordered range read, so no scan is compared; the command refuses
+ *       the scan workload before connecting, and {@link #scan} fails.</li>
+ * </ul>
+ *
+ * <p>Sessions: {@code sessions} of them, the i-th with endpoint {@code i mod endpoints} alone
+ * (so the load is spread as for etcd, not left to ZooKeeper's random pick); each request goes
+ * to the next session round-robin. A session serves its requests in order (ZooKeeper's FIFO
+ * client order). Each request fails after the run's request timeout and is not retried.
+ */
+final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
+    static final String NO_SCAN = "zookeeper has no ordered range read; scan is not compared";
+    /** ZooKeeper bounds it to [2, 20] server ticks: with the default 2 s tick, [4 s, 40 s]. */
+    static final int SESSION_TIMEOUT_MILLIS = 10_000;
+    private static final long CONNECT_WAIT_SECONDS = 15;
+    /** setData, create (the node was missing), setData (another request created it first). */
+    private static final int PUT_ATTEMPTS_MAX = 3;
+
+    private record Session(ZooKeeper zk, String endpoint) {}
+
+    private final List<Session> sessions;
+    private final boolean sync;
+    private final long timeoutNanos;
+    private final AtomicLong nextSession = new AtomicLong();
+
+    private ZooKeeperTarget(List<Session> sessions, Consistency consistency, Duration timeout) {
+        this.sessions = sessions;
+        this.sync = consistency == Consistency.LINEARIZABLE;
+        this.timeoutNanos = timeout.toNanos();
+    }
+
+    /**
+     * Opens {@code sessionCount} sessions over {@code endpoints} ({@code host:port}), waits until
+     * each is connected and makes sure {@link ZnodePaths#ROOT} exists.
+     *
+     * @throws CairnUnavailableException when a session does not connect in time
+     */
+    static ZooKeeperTarget connect(List<String> endpoints, int sessionCount, Consistency consistency, Duration timeout)
+            throws IOException, InterruptedException {
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("zookeeper: at least one endpoint is required");
+        }
+        if (sessionCount < 1) {
+            throw new IllegalArgumentException("zookeeper: at least one session is required: " + sessionCount);
+        }
+        List<Session> sessions = new ArrayList<>(sessionCount);
+        ZooKeeperTarget target = new ZooKeeperTarget(sessions, consistency, timeout);
+        try {
+            List<CountDownLatch> connected = new ArrayList<>(sessionCount);
+            for (int i = 0; i < sessionCount; i++) {
+                String endpoint = endpoints.get(i % endpoints.size());
+                CountDownLatch latch = new CountDownLatch(1);
+                Watcher watcher = event -> {
+                    if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                        latch.countDown();
+                    }
+                };
+                sessions.add(new Session(new ZooKeeper(endpoint, SESSION_TIMEOUT_MILLIS, watcher), endpoint));
+                connected.add(latch);
+            }
+            long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECT_WAIT_SECONDS);
+            for (int i = 0; i < sessionCount; i++) {
+                if (!connected.get(i).await(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                    String endpoint = sessions.get(i).endpoint();
+                    throw new CairnUnavailableException("zookeeper: no session with " + endpoint + " within "
+                            + CONNECT_WAIT_SECONDS + " s", List.of(endpoint), null);
+                }
+            }
+            target.createRoot();
+            return target;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            target.close();
+            throw e;
+        }
+    }
+
+    private void createRoot() throws InterruptedException {
+        try {
+            sessions.get(0).zk().create(ZnodePaths.ROOT, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+        } catch (KeeperException.NodeExistsException e) {
+            // Made by an earlier run: fine.
+        } catch (KeeperException e) {
+            throw new IllegalStateException("zookeeper: cannot create " + ZnodePaths.ROOT + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<?> put(byte[] key, byte[] value) {
+        String path = ZnodePaths.path(key);
+        return this.<Void>request((s, f) -> setAnyVersion(s, path, value, f, PUT_ATTEMPTS_MAX));
+    }
+
+    private static void setAnyVersion(Session s, String path, byte[] value, CompletableFuture<Void> f, int attempts) {
+        s.zk().setData(path, value, -1, (rc, p, ctx, stat) -> {
+            Code code = Code.get(rc);
+            if (code == Code.OK) {
+                f.complete(null);
+            } else if (code == Code.NONODE && attempts > 1) {
+                createOrSet(s, path, value, f, attempts - 1);
+            } else {
+                f.completeExceptionally(KeeperException.create(code, path));
+            }
+        }, null);
+    }
+
+    private static void createOrSet(Session s, String path, byte[] value, CompletableFuture<Void> f, int attempts) {
+        s.zk().create(path, value, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT, (rc, p, ctx, name) -> {
+            Code code = Code.get(rc);
+            if (code == Code.OK) {
+                f.complete(null);
+            } else if (code == Code.NODEEXISTS && attempts > 1) {
+                setAnyVersion(s, path, value, f, attempts - 1);
+            } else {
+                f.completeExceptionally(KeeperException.create(code, path));
+            }
+        }, null);
+    }
+
+    @Override
+    public CompletableFuture<?> get(byte[] key) {
+        String path = ZnodePaths.path(key);
+        return request((s, f) -> afterSync(s, path, f, () -> s.zk().getData(path, false, (rc, p, ctx, data, stat) -> {
+            Code code = Code.get(rc);
+            if (code == Code.OK || code == Code.NONODE) {
+                // An absent key is an answer, as a Cairn get of an absent key is.
+                f.complete(data);
+            } else {
+                f.completeExceptionally(KeeperException.create(code, path));
+            }
+        }, null)));
+    }
+
+    @Override
+    public CompletableFuture<Long> version(byte[] key) {
+        String path = ZnodePaths.path(key);
+        return request((s, f) -> afterSync(s, path, f, () -> s.zk().exists(path, false, (rc, p, ctx, stat) -> {
+            Code code = Code.get(rc);
+            if (code == Code.OK) {
+                f.complete(stat.getVersion() + 1L);
+            } else if (code == Code.NONODE) {
+                f.complete(0L);
+            } else {
+                f.completeExceptionally(KeeperException.create(code, path));
+            }
+        }, null)));
+    }
+
+    @Override
+    public CompletableFuture<?> compareAndSet(byte[] key, long expectedVersion, byte[] value) {
+        String path = ZnodePaths.path(key);
+        if (expectedVersion < 0 || expectedVersion - 1 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("expected version outside ZooKeeper's range: " + expectedVersion);
+        }
+        if (expectedVersion == 0) {
+            return request((s, f) -> s.zk().create(path, value, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT,
+                    (rc, p, ctx, name) -> {
+                        Code code = Code.get(rc);
+                        if (code == Code.OK) {
+                            f.complete(null);
+                        } else if (code == Code.NODEEXISTS) {
+                            f.completeExceptionally(Failures.casConflict(Failures.VERSION_UNKNOWN));
+                        } else {
+                            f.completeExceptionally(KeeperException.create(code, path));
+                        }
+                    }, null));
+        }
+        int zkVersion = (int) (expectedVersion - 1);
+        return request((s, f) -> s.zk().setData(path, value, zkVersion, (rc, p, ctx, stat) -> {
+            Code code = Code.get(rc);
+            if (code == Code.OK) {
+                f.complete(null);
+            } else if (code == Code.BADVERSION) {
+                f.completeExceptionally(Failures.casConflict(Failures.VERSION_UNKNOWN));
+            } else if (code == Code.NONODE) {
+                f.completeExceptionally(Failures.casConflict(0));
+            } else {
+                f.completeExceptionally(KeeperException.create(code, path));
+            }
+        }, null));
+    }
+
+    @Override
+    public CompletableFuture<?> scan(byte[] fromKey, int limit) {
+        return CompletableFuture.failedFuture(new IllegalStateException(NO_SCAN));
+    }
+
+    /** Runs {@code read} at once for eventual reads; after a {@code sync} of {@code path} for linearizable ones. */
+    private <T> void afterSync(Session s, String path, CompletableFuture<T> f, Runnable read) {
+        if (!sync) {
+            read.run();
+            return;
+        }
+        s.zk().sync(path, (rc, p, ctx) -> {
+            Code code = Code.get(rc);
+            if (code == Code.OK) {
+                read.run();
+            } else {
+                f.completeExceptionally(KeeperException.create(code, path));
+            }
+        }, null);
+    }
+
+    /**
+     * Starts a request on the next session; its future fails after the request timeout, and its
+     * failures are put in {@link Failures}' kinds. The callbacks run on the session's event thread.
+     */
+    private <T> CompletableFuture<T> request(BiConsumer<Session, CompletableFuture<T>> start) {
+        Session s = sessions.get((int) Math.floorMod(nextSession.getAndIncrement(), (long) sessions.size()));
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        start.accept(s, answer);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        answer.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
+            if (failure == null) {
+                result.complete(value);
+            } else {
+                result.completeExceptionally(Failures.ofZooKeeper(failure, s.endpoint()));
+            }
+        });
+        return result;
+    }
+
+    /** Closes every session; an interrupt stops the closing and stays set. */
+    @Override
+    public void close() {
+        try {
+            for (Session s : sessions) {
+                s.zk().close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
