@@ -1,5 +1,8 @@
 /**
- * Durable Raft logs for many groups on one node, over one shared write-ahead log.
+ * Durable Raft logs for many groups on one node, over one shared write-ahead log, and
+ * {@link io.cairn.multiraft.MultiRaftHost}, which drives all of a node's groups from one thread
+ * and performs the duties below for all of them at once: one persist (one fsync) per round,
+ * one message batch per destination node.
  *
  * <p>Host duties with {@link io.cairn.multiraft.WalLogStore}:
  * <ol>
