@@ -83,8 +83,9 @@ public final class CairnServer implements AutoCloseable {
         PeerTransport transport = new PeerTransport(config.nodeId(), peers, PeerTransport.Config.defaults());
         opened.add(transport);
         Files.createDirectories(dataDir.scratchDir());
-        RaftLoop loop = new RaftLoop(ServerIds.DATA_GROUP, node, store, stateMachine, engine, transport::send,
-                Clock.SYSTEM, config, dataDir.scratchDir());
+        RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config);
+        loop.addGroup(new GroupReplica(ServerIds.DATA_GROUP, node, store, stateMachine, engine, Clock.SYSTEM, config,
+                dataDir.scratchDir()));
 
         Server grpc = bind(config, loop);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
@@ -133,7 +134,7 @@ public final class CairnServer implements AutoCloseable {
         // more CPU (a wake-up and a context switch) than the handler itself.
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
-                .addService(new RaftTransportService(config.nodeId(), (group, message) -> loop.deliver(message)))
+                .addService(new RaftTransportService(config.nodeId(), loop::deliver))
                 .addService(new KvService(loop, config, Clock.SYSTEM))
                 .addService(new ClusterService(loop, config));
         RaftTransportService.configure(builder);

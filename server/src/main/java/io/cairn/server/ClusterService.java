@@ -25,7 +25,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
-        Status s = loop.status();
+        Status s = loop.status(ServerIds.DATA_GROUP);
         StatusResponse.Builder b = StatusResponse.newBuilder()
                 .setGroupId(ServerIds.DATA_GROUP.value())
                 .setLeader(s.leader() == null ? 0 : s.leader().value())

@@ -138,7 +138,7 @@ final class KvService extends KvGrpc.KvImplBase {
 
     private <R> void write(long clientId, long sequence, Command command, StreamObserver<R> out,
                            Function<Result, R> toResponse) {
-        respond(loop.propose(clientId, sequence, command).thenApply(r -> {
+        respond(loop.propose(ServerIds.DATA_GROUP, clientId, sequence, command).thenApply(r -> {
             if (r instanceof Result.Rejected rej) {
                 throw GrpcErrors.invalidArgument(rej.reason().name().toLowerCase(), 0, 0);
             }
@@ -154,8 +154,8 @@ final class KvService extends KvGrpc.KvImplBase {
     private <T, R> void read(Consistency consistency, Function<io.cairn.kv.state.KvStateMachine, T> query,
                              StreamObserver<R> out, Function<T, R> toResponse) {
         CompletableFuture<T> result = consistency == Consistency.CONSISTENCY_EVENTUAL
-                ? loop.readLocal(query)
-                : loop.readLinearizable(query);
+                ? loop.readLocal(ServerIds.DATA_GROUP, query)
+                : loop.readLinearizable(ServerIds.DATA_GROUP, query);
         respond(result.thenApply(toResponse), out);
     }
 
@@ -215,7 +215,7 @@ final class KvService extends KvGrpc.KvImplBase {
     }
 
     private ResponseHeader header() {
-        Status s = loop.status();
+        Status s = loop.status(ServerIds.DATA_GROUP);
         return ResponseHeader.newBuilder().setNodeId(s.id().value()).setGroupId(ServerIds.DATA_GROUP.value())
                 .setTerm(s.term()).setAppliedIndex(s.appliedIndex())
                 .setServedBy(ClusterService.roleOf(s.role())).build();

@@ -12,7 +12,9 @@
  *   <li>build the Raft node at the state machine's applied index, the peer transport and the
  *       Raft loop, then bind the one gRPC port for clients and peers.</li>
  * </ol>
- * The {@code RaftLoop} thread owns the core and the state machine; gRPC threads hand it work
- * through a bounded queue and get futures back.
+ * The {@code RaftLoop} thread owns every hosted group's core and state machine (a
+ * {@code GroupReplica} each) and persists the Readies of all of them with one fsync per round
+ * ({@link io.cairn.multiraft.MultiRaftHost}); gRPC threads hand it work through a bounded
+ * queue and get futures back. Today a node hosts one data group.
  */
 package io.cairn.server;

@@ -1,0 +1,250 @@
+package io.cairn.server;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.Clock;
+import io.cairn.common.GroupId;
+import io.cairn.consensus.DropReason;
+import io.cairn.consensus.LogEntry;
+import io.cairn.consensus.ProposeResult;
+import io.cairn.consensus.ReadMode;
+import io.cairn.consensus.ReadState;
+import io.cairn.consensus.Ready;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import io.cairn.kv.engine.KvEngine;
+import io.cairn.kv.state.Command;
+import io.cairn.kv.state.CommandEnvelope;
+import io.cairn.kv.state.KvStateMachine;
+import io.cairn.kv.state.Result;
+import io.cairn.multiraft.GroupLog;
+import io.cairn.multiraft.WalLogStore;
+import io.cairn.raft.RaftNode;
+import io.cairn.server.RaftLoop.NotServedException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * This node's replica of one group: its consensus core, state machine and the requests waiting
+ * on them. Everything but {@link #status} and {@link #readLocal} runs on the {@link RaftLoop}
+ * thread, so nothing here needs a lock.
+ */
+final class GroupReplica {
+    private static final System.Logger LOG = System.getLogger(GroupReplica.class.getName());
+    private static final long EXPIRE_INTERVAL_MILLIS = 1_000;
+
+    private record PendingWrite(long term, long deadlineNanos, CompletableFuture<Result> future) {}
+
+    private record PendingRead<T>(long deadlineNanos, Function<KvStateMachine, T> read, CompletableFuture<T> future) {
+        void serve(KvStateMachine sm) {
+            try {
+                future.complete(read.apply(sm));
+            } catch (RuntimeException e) {
+                future.completeExceptionally(e);
+            }
+        }
+    }
+
+    private record ConfirmedRead(long index, PendingRead<?> read) {}
+
+    final GroupId id;
+    final RaftNode node;
+    private final GroupLog log;
+    private final WalLogStore store;
+    private final KvStateMachine stateMachine;
+    private final KvEngine engine;
+    private final Clock clock;
+    private final ServerConfig config;
+    private final Path scratch;
+
+    private final TreeMap<Long, PendingWrite> pendingWrites = new TreeMap<>();
+    private final TreeMap<Long, PendingRead<?>> pendingReads = new TreeMap<>();
+    private final PriorityQueue<ConfirmedRead> confirmedReads =
+            new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::index));
+    private long nextReadContext = 1;
+    private long lastExpireMillis;
+    /** The core's status for other threads, republished after every loop turn. */
+    private volatile Status status;
+
+    GroupReplica(GroupId id, RaftNode node, WalLogStore store, KvStateMachine stateMachine, KvEngine engine,
+                 Clock clock, ServerConfig config, Path scratch) {
+        this.id = id;
+        this.node = node;
+        this.store = store;
+        this.log = store.group(id);
+        this.stateMachine = stateMachine;
+        this.engine = engine;
+        this.clock = clock;
+        this.config = config;
+        this.scratch = scratch;
+        this.status = node.status();
+    }
+
+    Status status() {
+        return status;
+    }
+
+    void publishStatus() {
+        status = node.status();
+    }
+
+    /** Loop thread: proposes a client command; {@code future} completes once it is applied. */
+    void propose(long clientId, long sequence, Command command, CompletableFuture<Result> future) {
+        Status s = node.status();
+        if (s.role() != Role.LEADER) {
+            future.completeExceptionally(notLeader(s));
+            return;
+        }
+        Bytes data = new CommandEnvelope(clientId, sequence, clock.epochMillis(), command).encode();
+        ProposeResult r = node.propose(data);
+        if (r instanceof ProposeResult.Accepted a) {
+            pendingWrites.put(a.index(), new PendingWrite(a.term(), deadline(), future));
+        } else {
+            future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                    "proposal dropped: " + ((ProposeResult.Dropped) r).reason(), s.leader()));
+        }
+    }
+
+    /** Loop thread: confirms a read through ReadIndex, then runs it once the index is applied. */
+    <T> void readLinearizable(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
+        long ctx = nextReadContext++;
+        ProposeResult r = node.readIndex(ctx, ReadMode.READ_INDEX);
+        if (r instanceof ProposeResult.Dropped d) {
+            future.completeExceptionally(d.reason() == DropReason.NOT_LEADER
+                    ? notLeader(node.status())
+                    : new NotServedException(NotServedException.Kind.UNAVAILABLE, "read dropped: " + d.reason(),
+                            node.status().leader()));
+            return;
+        }
+        pendingReads.put(ctx, new PendingRead<>(deadline(), read, future));
+    }
+
+    /**
+     * Any thread: a read of whatever this replica has applied, without confirming anything. The
+     * engine takes concurrent reads and applies each batch atomically, so the read sees the state
+     * after some applied entry; a hop to the loop thread would cost more than the read.
+     */
+    <T> void readLocal(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
+        new PendingRead<>(0, read, future).serve(stateMachine);
+    }
+
+    /** Loop thread, on every tick: times requests out and proposes expiry when something is due. */
+    void onTick(long nowNanos) {
+        expireTimedOut(nowNanos);
+        Status s = node.status();
+        long nowMillis = clock.epochMillis();
+        boolean due = nowMillis - lastExpireMillis >= EXPIRE_INTERVAL_MILLIS;
+        // Expiry is decided by the leader and replicated, so every replica deletes the same keys;
+        // it is proposed only when something can expire, so an idle group writes nothing.
+        if (s.role() == Role.LEADER && due && nowMillis >= stateMachine.nextExpiryMillis()) {
+            lastExpireMillis = nowMillis;
+            node.propose(CommandEnvelope.withoutSession(nowMillis, new Command.Expire(nowMillis)).encode());
+        }
+    }
+
+    /** Loop thread: what a persisted Ready hands to the state machine, before the core advances. */
+    void apply(Ready rd) throws IOException {
+        if (rd.snapshot() != null) {
+            SnapshotPacker.restore(rd.snapshot().data(), stateMachine, scratch);
+            LOG.log(System.Logger.Level.INFO, "{0}: installed snapshot at index {1}", id, stateMachine.appliedIndex());
+        }
+        if (!rd.committedEntries().isEmpty()) {
+            applyEntries(rd);
+        }
+        for (ReadState rs : rd.readStates()) {
+            PendingRead<?> read = pendingReads.remove(rs.context());
+            if (read != null) {
+                confirmedReads.add(new ConfirmedRead(rs.index(), read));
+            }
+        }
+    }
+
+    /** Loop thread, after the core advanced: serves reads now applied and compacts when due. */
+    void afterAdvance() throws IOException {
+        long applied = stateMachine.appliedIndex();
+        while (!confirmedReads.isEmpty() && confirmedReads.peek().index() <= applied) {
+            confirmedReads.poll().read().serve(stateMachine);
+        }
+        maybeCompact();
+    }
+
+    /** Loop thread, when the node stops: every waiting request fails with {@code reason}. */
+    void failAll(NotServedException reason) {
+        pendingWrites.values().forEach(p -> p.future().completeExceptionally(reason));
+        pendingReads.values().forEach(p -> p.future().completeExceptionally(reason));
+        confirmedReads.forEach(c -> c.read().future().completeExceptionally(reason));
+        pendingWrites.clear();
+        pendingReads.clear();
+        confirmedReads.clear();
+    }
+
+    private void applyEntries(Ready rd) {
+        var entries = rd.committedEntries();
+        var results = stateMachine.apply(entries);
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            PendingWrite p = pendingWrites.remove(e.index());
+            if (p == null) {
+                continue;
+            }
+            if (p.term() == e.term()) {
+                p.future().complete(results.get(i));
+            } else {
+                // Another leader's entry took this index: ours was lost and the client retries.
+                p.future().completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                        "proposal lost to a leader change", node.status().leader()));
+            }
+        }
+    }
+
+    private void expireTimedOut(long nowNanos) {
+        var leader = node.status().leader();
+        pendingWrites.values().removeIf(p -> {
+            if (nowNanos - p.deadlineNanos() < 0) {
+                return false;
+            }
+            p.future().completeExceptionally(new NotServedException(NotServedException.Kind.TIMEOUT, "timed out waiting for commit", leader));
+            return true;
+        });
+        pendingReads.values().removeIf(p -> {
+            if (nowNanos - p.deadlineNanos() < 0) {
+                return false;
+            }
+            p.future().completeExceptionally(new NotServedException(NotServedException.Kind.TIMEOUT, "timed out confirming the read", leader));
+            return true;
+        });
+    }
+
+    private void maybeCompact() throws IOException {
+        long applied = stateMachine.appliedIndex();
+        long behind = applied - (log.firstIndex() - 1);
+        if (behind <= 0 || (behind < config.compactEntries() && log.entryBytes() < config.compactBytes())) {
+            return;
+        }
+        // The log may be cut only behind state the engine has made durable (its WAL is off).
+        engine.flush();
+        Path dir = scratch.resolve("snapshot-" + id.value() + "-" + applied);
+        SnapshotPacker.deleteTree(dir);
+        KvStateMachine.SnapshotFiles files = stateMachine.snapshot(dir);
+        try {
+            Bytes packed = SnapshotPacker.pack(dir, files.files());
+            store.compact(id, files.appliedIndex(), node.status().conf(), packed);
+        } finally {
+            SnapshotPacker.deleteTree(dir);
+        }
+        LOG.log(System.Logger.Level.INFO, "compacted the log of {0} through index {1}", id, files.appliedIndex());
+    }
+
+    private long deadline() {
+        return clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
+    }
+
+    static NotServedException notLeader(Status s) {
+        return new NotServedException(NotServedException.Kind.NOT_LEADER, "not the leader", s.leader());
+    }
+}
