@@ -50,6 +50,9 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--base-port", paramLabel = "PORT", description = "n1 listens here, n2 on the next port... Default: ${DEFAULT-VALUE}")
     int basePort = 7401;
 
+    @Option(names = "--shards", paramLabel = "N", description = "Shards of the keyspace (see `server --shards`). Default: ${DEFAULT-VALUE}")
+    int shards = 1;
+
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     /** Set once stopping began: nodes exiting then are expected, not reported. */
     private volatile boolean stopping;
@@ -123,7 +126,8 @@ final class DevCommand implements Callable<Integer> {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"), CairnCli.class.getName(),
                 "server", "--node-id", "n" + i, "--listen", HOST + ":" + port(i),
-                "--data-dir", data.resolve("n" + i).toString(), "--initial-cluster", initialCluster());
+                "--data-dir", data.resolve("n" + i).toString(), "--initial-cluster", initialCluster(),
+                "--shards", Integer.toString(shards));
         File log = data.resolve("n" + i + ".log").toFile();
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)

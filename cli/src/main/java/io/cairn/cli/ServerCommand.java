@@ -45,6 +45,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Compact the log after this many entries. Default: ${DEFAULT-VALUE}")
     long compactEntries = ServerConfig.COMPACT_ENTRIES_DEFAULT;
 
+    @Option(names = "--shards", paramLabel = "N",
+            description = "Shards of the keyspace, each a Raft group of up to 3 replicas; fixed when the cluster is"
+                    + " created and identical on every node. Default: ${DEFAULT-VALUE}")
+    int shards = ServerConfig.SHARDS_DEFAULT;
+
     @Override
     public Integer call() throws InterruptedException {
         // Bad names, addresses and numbers throw IllegalArgumentException: exit 2 with its message.
@@ -78,6 +83,7 @@ final class ServerCommand implements Callable<Integer> {
                 ? ClusterSpec.parse(id + "=" + address)
                 : ClusterSpec.parse(initialCluster);
         ServerConfig base = ServerConfig.of(id, address, dataDir, cluster);
-        return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes());
+        return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
+                .withShards(shards);
     }
 }

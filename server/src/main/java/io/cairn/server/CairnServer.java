@@ -1,6 +1,7 @@
 package io.cairn.server;
 
 import io.cairn.common.Clock;
+import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.common.SeededRandom;
 import io.cairn.consensus.ConfState;
@@ -61,46 +62,56 @@ public final class CairnServer implements AutoCloseable {
         opened.add(dataDir);
         WalLogStore store = openStore(dataDir);
         opened.add(store);
-        GroupLog log = store.group(ServerIds.DATA_GROUP);
-        if (log == null) {
-            ConfState founders = ConfState.ofVoters(config.initialCluster().addresses().keySet());
-            log = store.createGroup(ServerIds.DATA_GROUP, founders);
-        }
-        RocksKvEngine engine = RocksKvEngine.open(dataDir.kvDir());
-        opened.add(engine);
-        KvStateMachine stateMachine = new KvStateMachine(engine,
-                new KvStateMachine.Options(config.limits(), KvStateMachine.Options.SESSION_TTL_MILLIS_DEFAULT,
-                        KvStateMachine.Options.EXPIRE_BATCH_MAX_DEFAULT));
-        catchUpWithSnapshot(dataDir, log, stateMachine);
-
-        RaftConfig raftConfig = RaftConfig.defaults(config.nodeId())
-                .withElection(config.electionTicks(), 1)
-                .withAppliedIndex(stateMachine.appliedIndex());
-        RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));
-
+        Topology topology = Topology.of(config);
         TreeMap<NodeId, String> peers = new TreeMap<>(config.initialCluster().addresses());
         peers.remove(config.nodeId());
         PeerTransport transport = new PeerTransport(config.nodeId(), peers, PeerTransport.Config.defaults());
         opened.add(transport);
         Files.createDirectories(dataDir.scratchDir());
         RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config);
-        loop.addGroup(new GroupReplica(ServerIds.DATA_GROUP, node, store, stateMachine, engine, Clock.SYSTEM, config,
-                dataDir.scratchDir()));
-
-        Server grpc = bind(config, loop);
+        for (GroupId group : topology.groupsOf(config.nodeId())) {
+            loop.addGroup(openReplica(config, dataDir, store, topology, group, opened));
+        }
+        Server grpc = bind(config, loop, topology);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
-        LOG.log(System.Logger.Level.INFO, "{0} serving on {1} (term {2}, applied {3}, log {4}..{5})",
-                config.nodeId(), config.listenAddress(), node.status().term(), stateMachine.appliedIndex(),
-                log.firstIndex(), log.lastIndex());
+        LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here",
+                config.nodeId(), config.listenAddress(), topology.groupsOf(config.nodeId()).size(), topology.shardCount());
         return new CairnServer(opened, grpc, loop);
+    }
+
+    /** This node's replica of {@code group}: its log (created with the shard's founders if new), RocksDB and core. */
+    private static GroupReplica openReplica(ServerConfig config, DataDir dataDir, WalLogStore store, Topology topology,
+                                            GroupId group, List<AutoCloseable> opened) throws IOException {
+        GroupLog log = store.group(group);
+        if (log == null) {
+            log = store.createGroup(group, ConfState.ofVoters(topology.replicasOf(group)));
+        }
+        RocksKvEngine engine = RocksKvEngine.open(dataDir.kvDir(ServerIds.shardOfGroup(group)));
+        opened.add(engine);
+        KvStateMachine stateMachine = new KvStateMachine(engine,
+                new KvStateMachine.Options(config.limits(), KvStateMachine.Options.SESSION_TTL_MILLIS_DEFAULT,
+                        KvStateMachine.Options.EXPIRE_BATCH_MAX_DEFAULT));
+        catchUpWithSnapshot(dataDir, log, stateMachine);
+        RaftConfig raftConfig = RaftConfig.defaults(config.nodeId())
+                .withElection(config.electionTicks(), 1)
+                .withAppliedIndex(stateMachine.appliedIndex());
+        RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));
+        LOG.log(System.Logger.Level.INFO, "{0}: shard {1} (term {2}, applied {3}, log {4}..{5})", config.nodeId(),
+                ServerIds.shardOfGroup(group), node.status().term(), stateMachine.appliedIndex(), log.firstIndex(),
+                log.lastIndex());
+        return new GroupReplica(group, node, store, stateMachine, engine, Clock.SYSTEM, config, dataDir.scratchDir());
     }
 
     /** Identifies the cluster by its founding members, so a data dir of another cluster is refused. */
     static String clusterId(ServerConfig config) {
         CRC32C crc = new CRC32C();
         crc.update(config.initialCluster().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        // One shard keeps the identity data dirs had before sharding; more shards are another cluster.
+        if (config.shards() != 1) {
+            crc.update((";shards=" + config.shards()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         return HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
@@ -126,7 +137,7 @@ public final class CairnServer implements AutoCloseable {
         }
     }
 
-    private static Server bind(ServerConfig config, RaftLoop loop) throws IOException {
+    private static Server bind(ServerConfig config, RaftLoop loop, Topology topology) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
@@ -135,7 +146,7 @@ public final class CairnServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(new RaftTransportService(config.nodeId(), loop::deliver))
-                .addService(new KvService(loop, config, Clock.SYSTEM))
+                .addService(new KvService(loop, topology, config, Clock.SYSTEM))
                 .addService(new ClusterService(loop, config));
         RaftTransportService.configure(builder);
         try {

@@ -108,6 +108,11 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("kv");
     }
 
+    /** Shard 0's state lives in {@link #kvDir()} (as before sharding), shard s's in kv-s. */
+    public Path kvDir(int shard) {
+        return shard == 0 ? kvDir() : root.resolve("kv-" + shard);
+    }
+
     public Path scratchDir() {
         return root.resolve("scratch");
     }

@@ -16,6 +16,7 @@ import io.cairn.api.proto.ScanRequest;
 import io.cairn.api.proto.ScanResponse;
 import io.cairn.common.Bytes;
 import io.cairn.common.Clock;
+import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
@@ -27,6 +28,10 @@ import io.cairn.kv.state.ScanPage;
 import io.cairn.transport.grpc.GrpcErrors;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -38,11 +43,13 @@ import java.util.function.Function;
  */
 final class KvService extends KvGrpc.KvImplBase {
     private final RaftLoop loop;
+    private final Topology topology;
     private final ServerConfig config;
     private final Clock clock;
 
-    KvService(RaftLoop loop, ServerConfig config, Clock clock) {
+    KvService(RaftLoop loop, Topology topology, ServerConfig config, Clock clock) {
         this.loop = loop;
+        this.topology = topology;
         this.config = config;
         this.clock = clock;
     }
@@ -54,9 +61,10 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out) || !checkValue(value, out) || !checkTtl(req.getTtlMs(), out)) {
             return;
         }
-        write(req.getClientId(), req.getSequence(), new Command.Put(key, value, req.getTtlMs()), out, r -> {
+        GroupId group = topology.groupOfKey(key.toArray());
+        write(group, req.getClientId(), req.getSequence(), new Command.Put(key, value, req.getTtlMs()), out, r -> {
             if (r instanceof Result.Written w) {
-                return PutResponse.newBuilder().setHeader(header()).setModRevision(w.revision()).setVersion(w.version()).build();
+                return PutResponse.newBuilder().setHeader(header(group)).setModRevision(w.revision()).setVersion(w.version()).build();
             }
             throw unexpected(r);
         });
@@ -68,9 +76,10 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out)) {
             return;
         }
-        write(req.getClientId(), req.getSequence(), new Command.Delete(key), out, r -> {
+        GroupId group = topology.groupOfKey(key.toArray());
+        write(group, req.getClientId(), req.getSequence(), new Command.Delete(key), out, r -> {
             if (r instanceof Result.Deleted d) {
-                return DeleteResponse.newBuilder().setHeader(header()).setDeleted(d.existed()).build();
+                return DeleteResponse.newBuilder().setHeader(header(group)).setDeleted(d.existed()).build();
             }
             throw unexpected(r);
         });
@@ -84,9 +93,10 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         Command cas = new Command.CompareAndSet(key, req.getExpectedVersion(), value, req.getTtlMs());
-        write(req.getClientId(), req.getSequence(), cas, out, r -> {
+        GroupId group = topology.groupOfKey(key.toArray());
+        write(group, req.getClientId(), req.getSequence(), cas, out, r -> {
             if (r instanceof Result.Written w) {
-                return CompareAndSetResponse.newBuilder().setHeader(header())
+                return CompareAndSetResponse.newBuilder().setHeader(header(group))
                         .setModRevision(w.revision()).setVersion(w.version()).build();
             }
             if (r instanceof Result.CasFailed f) {
@@ -102,8 +112,9 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out)) {
             return;
         }
-        read(req.getConsistency(), sm -> sm.get(key, clock.epochMillis()), out, found -> {
-            GetResponse.Builder b = GetResponse.newBuilder().setHeader(header());
+        GroupId group = topology.groupOfKey(key.toArray());
+        read(group, req.getConsistency(), sm -> sm.get(key, clock.epochMillis()), out, found -> {
+            GetResponse.Builder b = GetResponse.newBuilder().setHeader(header(group));
             found.ifPresent(kv -> b.setKv(toProto(kv)));
             return b.build();
         });
@@ -126,19 +137,79 @@ final class KvService extends KvGrpc.KvImplBase {
             range = range.resumeAt(Bytes.wrap(req.getPageToken().toByteArray()));
         }
         KeyRange finalRange = range;
-        read(req.getConsistency(), sm -> sm.scan(finalRange, limit, clock.epochMillis()), out, (ScanPage page) -> {
-            ScanResponse.Builder b = ScanResponse.newBuilder().setHeader(header());
-            for (KeyValue kv : page.entries()) {
-                b.addKvs(toProto(kv));
-            }
-            page.nextKey().ifPresent(k -> b.setNextPageToken(ByteString.copyFrom(k.toArray())));
-            return b.build();
-        });
+        if (topology.shardCount() == 1) {
+            read(ServerIds.DATA_GROUP, req.getConsistency(), sm -> sm.scan(finalRange, limit, clock.epochMillis()), out,
+                    page -> toScanResponse(ServerIds.DATA_GROUP, page));
+            return;
+        }
+        scanAcrossShards(finalRange, limit, req.getConsistency(), out);
     }
 
-    private <R> void write(long clientId, long sequence, Command command, StreamObserver<R> out,
+    /**
+     * A scan of every shard at once, merged in key order. Each shard's part is read at the
+     * requested consistency on its own (a LINEARIZABLE scan is linearizable per shard, not a
+     * snapshot across shards). Needs a replica of every shard on this node.
+     */
+    private void scanAcrossShards(KeyRange range, int limit, Consistency consistency, StreamObserver<ScanResponse> out) {
+        List<GroupId> groups = topology.allGroups();
+        List<CompletableFuture<ScanPage>> parts = new ArrayList<>(groups.size());
+        for (GroupId group : groups) {
+            if (loop.status(group) == null) {
+                out.onError(GrpcErrors.unavailable("a scan across shards needs a node that hosts every shard; "
+                        + config.nodeId() + " does not host shard " + ServerIds.shardOfGroup(group)));
+                return;
+            }
+            parts.add(consistency == Consistency.CONSISTENCY_EVENTUAL
+                    ? loop.readLocal(group, sm -> sm.scan(range, limit, clock.epochMillis()))
+                    : loop.readLinearizable(group, sm -> sm.scan(range, limit, clock.epochMillis())));
+        }
+        respond(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(done -> toScanResponse(ServerIds.DATA_GROUP,
+                        mergePages(parts.stream().map(CompletableFuture::join).toList(), limit))), out);
+    }
+
+    /**
+     * One page from per-shard pages of the same range: keys below every unfinished shard's
+     * resume key are complete, so the page holds the first {@code limit} of those and resumes at
+     * the next of them, or at the smallest resume key.
+     */
+    static ScanPage mergePages(List<ScanPage> pages, int limit) {
+        Bytes bound = null;
+        for (ScanPage p : pages) {
+            if (p.nextKey().isPresent() && (bound == null || p.nextKey().get().compareTo(bound) < 0)) {
+                bound = p.nextKey().get();
+            }
+        }
+        List<KeyValue> complete = new ArrayList<>();
+        for (ScanPage p : pages) {
+            for (KeyValue kv : p.entries()) {
+                if (bound == null || kv.key().compareTo(bound) < 0) {
+                    complete.add(kv);
+                }
+            }
+        }
+        complete.sort(Comparator.comparing(KeyValue::key));
+        if (complete.size() > limit) {
+            return new ScanPage(complete.subList(0, limit), Optional.of(complete.get(limit).key()));
+        }
+        return new ScanPage(complete, Optional.ofNullable(bound));
+    }
+
+    private ScanResponse toScanResponse(GroupId group, ScanPage page) {
+        ScanResponse.Builder b = ScanResponse.newBuilder().setHeader(header(group));
+        for (KeyValue kv : page.entries()) {
+            b.addKvs(toProto(kv));
+        }
+        page.nextKey().ifPresent(k -> b.setNextPageToken(ByteString.copyFrom(k.toArray())));
+        return b.build();
+    }
+
+    private <R> void write(GroupId group, long clientId, long sequence, Command command, StreamObserver<R> out,
                            Function<Result, R> toResponse) {
-        respond(loop.propose(ServerIds.DATA_GROUP, clientId, sequence, command).thenApply(r -> {
+        if (!hosted(group, out)) {
+            return;
+        }
+        respond(loop.propose(group, clientId, sequence, command).thenApply(r -> {
             if (r instanceof Result.Rejected rej) {
                 throw GrpcErrors.invalidArgument(rej.reason().name().toLowerCase(), 0, 0);
             }
@@ -151,12 +222,28 @@ final class KvService extends KvGrpc.KvImplBase {
         }), out);
     }
 
-    private <T, R> void read(Consistency consistency, Function<io.cairn.kv.state.KvStateMachine, T> query,
+    private <T, R> void read(GroupId group, Consistency consistency, Function<io.cairn.kv.state.KvStateMachine, T> query,
                              StreamObserver<R> out, Function<T, R> toResponse) {
+        if (!hosted(group, out)) {
+            return;
+        }
         CompletableFuture<T> result = consistency == Consistency.CONSISTENCY_EVENTUAL
-                ? loop.readLocal(ServerIds.DATA_GROUP, query)
-                : loop.readLinearizable(ServerIds.DATA_GROUP, query);
+                ? loop.readLocal(group, query)
+                : loop.readLinearizable(group, query);
         respond(result.thenApply(toResponse), out);
+    }
+
+    /**
+     * Whether this node replicates {@code group}; if not, answers NOT_LEADER pointing at one of
+     * the shard's replicas, which knows its leader, so a client following hints gets there.
+     */
+    private boolean hosted(GroupId group, StreamObserver<?> out) {
+        if (loop.status(group) != null) {
+            return true;
+        }
+        NodeId replica = topology.replicasOf(group).get(0);
+        out.onError(GrpcErrors.notLeader(replica, config.initialCluster().addresses().getOrDefault(replica, "")));
+        return false;
     }
 
     private <R> void respond(CompletableFuture<R> future, StreamObserver<R> out) {
@@ -214,9 +301,9 @@ final class KvService extends KvGrpc.KvImplBase {
         return new IllegalStateException("unexpected result " + r);
     }
 
-    private ResponseHeader header() {
-        Status s = loop.status(ServerIds.DATA_GROUP);
-        return ResponseHeader.newBuilder().setNodeId(s.id().value()).setGroupId(ServerIds.DATA_GROUP.value())
+    private ResponseHeader header(GroupId group) {
+        Status s = loop.status(group);
+        return ResponseHeader.newBuilder().setNodeId(s.id().value()).setGroupId(group.value())
                 .setTerm(s.term()).setAppliedIndex(s.appliedIndex())
                 .setServedBy(ClusterService.roleOf(s.role())).build();
     }

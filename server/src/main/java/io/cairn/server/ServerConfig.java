@@ -2,6 +2,7 @@ package io.cairn.server;
 
 import io.cairn.common.NodeId;
 import io.cairn.kv.state.Limits;
+import io.cairn.placement.HashSlots;
 import java.nio.file.Path;
 
 /**
@@ -18,6 +19,8 @@ import java.nio.file.Path;
  * @param compactBytes ...or once they hold this many bytes
  * @param limits key, value and scan limits, checked before anything is proposed
  * @param requestTimeoutMillis how long a request waits for commit or read confirmation
+ * @param shards how many shards the keyspace is cut into, each a Raft group of up to three
+ *               replicas; fixed when the cluster is created and identical on every node
  */
 public record ServerConfig(
         NodeId nodeId,
@@ -29,13 +32,15 @@ public record ServerConfig(
         long compactEntries,
         long compactBytes,
         Limits limits,
-        long requestTimeoutMillis) {
+        long requestTimeoutMillis,
+        int shards) {
 
     public static final int TICK_MILLIS_DEFAULT = 100;
     public static final int ELECTION_TICKS_DEFAULT = 10;
     public static final long COMPACT_ENTRIES_DEFAULT = 10_000;
     public static final long COMPACT_BYTES_DEFAULT = 64L << 20;
     public static final long REQUEST_TIMEOUT_MILLIS_DEFAULT = 5_000;
+    public static final int SHARDS_DEFAULT = 1;
 
     public ServerConfig {
         if (!initialCluster.contains(nodeId)) {
@@ -48,21 +53,29 @@ public record ServerConfig(
         if (compactEntries < 1 || compactBytes < 1 || requestTimeoutMillis < 1) {
             throw new IllegalArgumentException("compaction thresholds and request timeout must be positive");
         }
+        if (shards < 1 || shards > HashSlots.SLOT_COUNT) {
+            throw new IllegalArgumentException("--shards must be in [1, " + HashSlots.SLOT_COUNT + "]: " + shards);
+        }
     }
 
     public static ServerConfig of(NodeId nodeId, String listenAddress, Path dataDir, ClusterSpec initialCluster) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
-                REQUEST_TIMEOUT_MILLIS_DEFAULT);
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT);
     }
 
     public ServerConfig withCompaction(long entries, long bytes) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                entries, bytes, limits, requestTimeoutMillis);
+                entries, bytes, limits, requestTimeoutMillis, shards);
     }
 
     public ServerConfig withTicks(int tickMillis, int electionTicks) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards);
+    }
+
+    public ServerConfig withShards(int shardCount) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount);
     }
 }

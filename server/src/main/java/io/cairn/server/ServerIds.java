@@ -4,8 +4,17 @@ import io.cairn.common.GroupId;
 
 /** Fixed identities inside a node. */
 final class ServerIds {
-    /** The one data group until sharding arrives. */
-    static final GroupId DATA_GROUP = new GroupId(1);
+    /** The group of shard 0; with one shard, the only data group. */
+    static final GroupId DATA_GROUP = groupOfShard(0);
+
+    /** Shard {@code s} is Raft group {@code s + 1}. */
+    static GroupId groupOfShard(int shard) {
+        return new GroupId(shard + 1L);
+    }
+
+    static int shardOfGroup(GroupId group) {
+        return (int) (group.value() - 1);
+    }
 
     private ServerIds() {}
 }

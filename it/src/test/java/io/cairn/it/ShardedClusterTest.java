@@ -1,0 +1,141 @@
+package io.cairn.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.Consistency;
+import io.cairn.client.ScanPage;
+import io.cairn.client.ScanQuery;
+import io.cairn.common.NodeId;
+import io.cairn.server.CairnServer;
+import io.cairn.server.ClusterSpec;
+import io.cairn.server.ServerConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nodes in one JVM on 127.0.0.1 with the keyspace cut into shards, each its own Raft group:
+ * writes reach the shard that owns the key wherever the client sends them, and a scan merges
+ * every shard in key order.
+ */
+class ShardedClusterTest {
+    @TempDir
+    Path dir;
+
+    private final List<CairnServer> servers = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        servers.forEach(CairnServer::close);
+    }
+
+    @Test
+    void threeNodesWithFourShardsServeWritesReadsAndOrderedScans() throws IOException {
+        ClusterSpec spec = start(3, 4);
+        try (CairnClient client = client(spec)) {
+            for (int i = 0; i < 200; i++) {
+                client.put(key(i), ("v" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            for (int i = 0; i < 200; i += 7) {
+                assertThat(client.get(key(i)).map(kv -> new String(kv.value(), StandardCharsets.UTF_8)))
+                        .hasValue("v" + i);
+            }
+            for (Consistency c : Consistency.values()) {
+                assertThat(scanAll(client, c, 30)).as("scan at %s", c).isEqualTo(expectedKeys(200));
+            }
+        }
+        // Every shard got data of its own: each node keeps one RocksDB per shard.
+        for (int n = 1; n <= 3; n++) {
+            for (int s = 1; s < 4; s++) {
+                assertThat(dir.resolve("n" + n).resolve("kv-" + s)).isDirectory();
+            }
+        }
+    }
+
+    @Test
+    void fiveNodesPlaceThreeReplicasPerShardAndClientsFollowHintsToThem() throws IOException {
+        ClusterSpec spec = start(5, 8);
+        try (CairnClient client = client(spec)) {
+            for (int i = 0; i < 100; i++) {
+                client.put(key(i), ("v" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            for (int i = 0; i < 100; i++) {
+                assertThat(client.get(key(i))).as("key %s", i).isPresent();
+            }
+        }
+        // Three replicas per shard: 24 shard replicas over 5 nodes, none holding all 8 shards.
+        int replicas = 0;
+        for (int n = 1; n <= 5; n++) {
+            int hosted = 0;
+            for (int s = 0; s < 8; s++) {
+                if (Files.isDirectory(dir.resolve("n" + n).resolve(s == 0 ? "kv" : "kv-" + s))) {
+                    hosted++;
+                }
+            }
+            assertThat(hosted).as("shards on n%s", n).isBetween(1, 7);
+            replicas += hosted;
+        }
+        assertThat(replicas).isEqualTo(24);
+    }
+
+    private List<String> scanAll(CairnClient client, Consistency consistency, int pageSize) {
+        List<String> keys = new ArrayList<>();
+        ScanQuery q = ScanQuery.prefix("key/").withLimit(pageSize).withConsistency(consistency);
+        for (int pages = 0; pages < 100; pages++) {
+            ScanPage page = client.scan(q);
+            page.kvs().forEach(kv -> keys.add(new String(kv.key(), StandardCharsets.UTF_8)));
+            if (!page.hasMore()) {
+                return keys;
+            }
+            q = q.after(page);
+        }
+        throw new AssertionError("scan did not end");
+    }
+
+    private static List<String> expectedKeys(int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new String(key(i), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static byte[] key(int i) {
+        return String.format("key/%04d", i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private ClusterSpec start(int nodes, int shards) throws IOException {
+        TreeMap<NodeId, String> m = new TreeMap<>();
+        for (int i = 1; i <= nodes; i++) {
+            m.put(NodeId.of(i), "127.0.0.1:" + freePort());
+        }
+        ClusterSpec spec = new ClusterSpec(m);
+        for (int i = 1; i <= nodes; i++) {
+            ServerConfig c = ServerConfig.of(NodeId.of(i), spec.address(NodeId.of(i)), dir.resolve("n" + i), spec)
+                    .withTicks(20, 10).withShards(shards);
+            servers.add(CairnServer.start(c));
+        }
+        return spec;
+    }
+
+    private static CairnClient client(ClusterSpec spec) {
+        return CairnClient.builder().endpoints(List.copyOf(spec.addresses().values()))
+                .requestTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
