@@ -144,7 +144,7 @@ public final class CairnClient implements AutoCloseable {
         long ttlMillis = ttlMillis(ttl);
         ByteString k = ByteString.copyFrom(key);
         ByteString v = ByteString.copyFrom(value);
-        return write("put", KvGrpc.getPutMethod(),
+        return write("put", key, KvGrpc.getPutMethod(),
                 (clientId, sequence) -> PutRequest.newBuilder().setKey(k).setValue(v).setTtlMs(ttlMillis)
                         .setClientId(clientId).setSequence(sequence).build(),
                 PutResponse::getHeader)
@@ -178,7 +178,7 @@ public final class CairnClient implements AutoCloseable {
         checkKey(key);
         GetRequest request = GetRequest.newBuilder().setKey(ByteString.copyFrom(key))
                 .setConsistency(toProto(consistency)).build();
-        return read("get", KvGrpc.getGetMethod(), request, GetResponse::getHeader)
+        return read("get", endpoints.groupOf(key), KvGrpc.getGetMethod(), request, GetResponse::getHeader)
                 .thenApply(r -> r.hasKv() ? Optional.of(toKeyValue(r.getKv(), r.getHeader())) : Optional.empty());
     }
 
@@ -204,7 +204,7 @@ public final class CairnClient implements AutoCloseable {
     public CompletableFuture<Boolean> deleteAsync(byte[] key) {
         checkKey(key);
         ByteString k = ByteString.copyFrom(key);
-        return write("delete", KvGrpc.getDeleteMethod(),
+        return write("delete", key, KvGrpc.getDeleteMethod(),
                 (clientId, sequence) -> DeleteRequest.newBuilder().setKey(k)
                         .setClientId(clientId).setSequence(sequence).build(),
                 DeleteResponse::getHeader)
@@ -239,7 +239,7 @@ public final class CairnClient implements AutoCloseable {
         long ttlMillis = ttlMillis(ttl);
         ByteString k = ByteString.copyFrom(key);
         ByteString v = ByteString.copyFrom(value);
-        return write("compare-and-set", KvGrpc.getCompareAndSetMethod(),
+        return write("compare-and-set", key, KvGrpc.getCompareAndSetMethod(),
                 (clientId, sequence) -> CompareAndSetRequest.newBuilder().setKey(k)
                         .setExpectedVersion(expectedVersion).setValue(v).setTtlMs(ttlMillis)
                         .setClientId(clientId).setSequence(sequence).build(),
@@ -269,7 +269,7 @@ public final class CairnClient implements AutoCloseable {
             request.setKeyRange(KeyRange.newBuilder().setStart(ByteString.copyFrom(query.from()))
                     .setEnd(ByteString.copyFrom(query.toExclusive())));
         }
-        return read("scan", KvGrpc.getScanMethod(), request.build(), ScanResponse::getHeader)
+        return read("scan", Endpoints.FIRST_GROUP, KvGrpc.getScanMethod(), request.build(), ScanResponse::getHeader)
                 .thenApply(r -> {
                     List<KeyValue> kvs = new ArrayList<>(r.getKvsCount());
                     r.getKvsList().forEach(kv -> kvs.add(toKeyValue(kv, r.getHeader())));
@@ -313,7 +313,7 @@ public final class CairnClient implements AutoCloseable {
         Req build(long clientId, long sequence);
     }
 
-    private <Req, Resp> CompletableFuture<Resp> write(String operation, MethodDescriptor<Req, Resp> method,
+    private <Req, Resp> CompletableFuture<Resp> write(String operation, byte[] key, MethodDescriptor<Req, Resp> method,
                                                       WriteRequest<Req> build,
                                                       Function<Resp, ResponseHeader> headerOf) {
         long deadlineNanos = deadlineNanos();
@@ -329,7 +329,8 @@ public final class CairnClient implements AutoCloseable {
         return session.thenCompose(s -> {
             Req request = build.build(s.id(), s.nextSequence());
             CompletableFuture<Resp> result =
-                    retrier.call(operation, method, request, headerOf, deadlineNanos, requestTimeoutMillis);
+                    retrier.call(operation, endpoints.groupOf(key), method, request, headerOf, deadlineNanos,
+                            requestTimeoutMillis);
             // The session is free again only when every attempt of this write is over.
             result.whenComplete((r, e) -> sessions.release(s));
             return result;
@@ -356,9 +357,9 @@ public final class CairnClient implements AutoCloseable {
         }
     }
 
-    private <Req, Resp> CompletableFuture<Resp> read(String operation, MethodDescriptor<Req, Resp> method,
+    private <Req, Resp> CompletableFuture<Resp> read(String operation, long group, MethodDescriptor<Req, Resp> method,
                                                      Req request, Function<Resp, ResponseHeader> headerOf) {
-        return retrier.call(operation, method, request, headerOf, deadlineNanos(), requestTimeoutMillis);
+        return retrier.call(operation, group, method, request, headerOf, deadlineNanos(), requestTimeoutMillis);
     }
 
     private long deadlineNanos() {

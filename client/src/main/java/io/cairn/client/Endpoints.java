@@ -1,5 +1,6 @@
 package io.cairn.client;
 
+import io.cairn.placement.ShardMap;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -27,8 +27,14 @@ final class Endpoints implements AutoCloseable {
 
     private final List<String> configured;
     private final int connectTimeoutMillis;
+    /** Shard 0's group, which also serves requests without a key (scans). */
+    static final long FIRST_GROUP = 1;
+
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    private final AtomicReference<String> leaderGuess = new AtomicReference<>();
+    /** Shard group -> the address that last served as its leader. */
+    private final Map<Long, String> leaderGuesses = new ConcurrentHashMap<>();
+    /** The cluster's shards as its servers report them; null until the first response says. */
+    private volatile ShardMap shardMap;
     private final AtomicInteger rotation = new AtomicInteger();
     private volatile boolean closed;
 
@@ -62,18 +68,35 @@ final class Endpoints implements AutoCloseable {
         return Math.floorMod(rotation.getAndIncrement(), configured.size());
     }
 
-    /** The address that last served as leader, or null. */
-    String leaderGuess() {
-        return leaderGuess.get();
+    /**
+     * The group of the shard {@code key} belongs to, as far as this client knows the cluster's
+     * shards; {@link #FIRST_GROUP} before it knows (the server routes or redirects anyway).
+     */
+    long groupOf(byte[] key) {
+        ShardMap map = shardMap;
+        return map == null ? FIRST_GROUP : FIRST_GROUP + map.shardOfKey(key);
     }
 
-    void leaderIs(String address) {
-        leaderGuess.set(address);
+    /** A server said the cluster has {@code shardCount} shards (0: a server that does not say). */
+    void shardCountIs(int shardCount) {
+        ShardMap map = shardMap;
+        if (shardCount > 0 && (map == null || map.shardCount() != shardCount)) {
+            shardMap = ShardMap.of(shardCount);
+        }
     }
 
-    /** {@code address} is not (or no longer) the leader: forget it unless a newer guess replaced it. */
-    void notLeader(String address) {
-        leaderGuess.compareAndSet(address, null);
+    /** The address that last served as {@code group}'s leader, or null. */
+    String leaderGuess(long group) {
+        return leaderGuesses.get(group);
+    }
+
+    void leaderIs(long group, String address) {
+        leaderGuesses.put(group, address);
+    }
+
+    /** {@code address} is not (or no longer) {@code group}'s leader: forget it unless a newer guess replaced it. */
+    void notLeader(long group, String address) {
+        leaderGuesses.remove(group, address);
     }
 
     /**

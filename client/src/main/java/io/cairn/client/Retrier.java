@@ -80,10 +80,10 @@ final class Retrier implements AutoCloseable {
      * @param headerOf the response's header, whose {@code served_by} updates the leader guess
      * @param timeoutMillis the request's whole timeout, for error messages
      */
-    <Req, Resp> CompletableFuture<Resp> call(String operation, MethodDescriptor<Req, Resp> method, Req request,
-                                             Function<Resp, ResponseHeader> headerOf, long deadlineNanos,
+    <Req, Resp> CompletableFuture<Resp> call(String operation, long group, MethodDescriptor<Req, Resp> method,
+                                             Req request, Function<Resp, ResponseHeader> headerOf, long deadlineNanos,
                                              long timeoutMillis) {
-        Request<Req, Resp> r = new Request<>(operation, method, request, headerOf, deadlineNanos, timeoutMillis);
+        Request<Req, Resp> r = new Request<>(operation, group, method, request, headerOf, deadlineNanos, timeoutMillis);
         active.add(r);
         r.result.whenComplete((resp, e) -> active.remove(r));
         if (endpoints.isClosed()) {
@@ -163,6 +163,8 @@ final class Retrier implements AutoCloseable {
     private final class Request<Req, Resp> {
         final CompletableFuture<Resp> result = new CompletableFuture<>();
         private final String operation;
+        /** The shard group the request is for: whose leader to try first. */
+        private final long group;
         private final MethodDescriptor<Req, Resp> method;
         private final Req request;
         private final Function<Resp, ResponseHeader> headerOf;
@@ -180,9 +182,10 @@ final class Retrier implements AutoCloseable {
         private String lastError = "none";
         private Throwable lastFailure;
 
-        Request(String operation, MethodDescriptor<Req, Resp> method, Req request,
+        Request(String operation, long group, MethodDescriptor<Req, Resp> method, Req request,
                 Function<Resp, ResponseHeader> headerOf, long deadlineNanos, long timeoutMillis) {
             this.operation = operation;
+            this.group = group;
             this.method = method;
             this.request = request;
             this.headerOf = headerOf;
@@ -239,7 +242,7 @@ final class Retrier implements AutoCloseable {
                 hint = null;
                 return h;
             }
-            String guess = endpoints.leaderGuess();
+            String guess = endpoints.leaderGuess(group);
             if (guess != null && !failedThisRound.contains(guess)) {
                 return guess;
             }
@@ -256,8 +259,12 @@ final class Retrier implements AutoCloseable {
         }
 
         private void onSuccess(String address, Resp response) {
-            if (headerOf != null && headerOf.apply(response).getServedBy() == Role.ROLE_LEADER) {
-                endpoints.leaderIs(address);
+            if (headerOf != null) {
+                ResponseHeader header = headerOf.apply(response);
+                endpoints.shardCountIs(header.getShardCount());
+                if (header.getServedBy() == Role.ROLE_LEADER) {
+                    endpoints.leaderIs(header.getGroupId() == 0 ? group : header.getGroupId(), address);
+                }
             }
             result.complete(response);
         }
@@ -303,8 +310,8 @@ final class Retrier implements AutoCloseable {
                 return;
             }
             failedThisRound.add(address);
-            endpoints.notLeader(address);
-            endpoints.leaderIs(target);
+            endpoints.notLeader(group, address);
+            endpoints.leaderIs(group, target);
             hint = target;
             redirectsInRow++;
             retryAfter(redirectsInRow <= REDIRECTS_WITHOUT_PAUSE ? 0 : backoffMillis(failuresInRow++));
@@ -312,7 +319,7 @@ final class Retrier implements AutoCloseable {
 
         private void retryElsewhere(String address) {
             failedThisRound.add(address);
-            endpoints.notLeader(address);
+            endpoints.notLeader(group, address);
             retryAfter(backoffMillis(failuresInRow++));
         }
 

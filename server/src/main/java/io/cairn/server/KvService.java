@@ -305,7 +305,7 @@ final class KvService extends KvGrpc.KvImplBase {
         Status s = loop.status(group);
         return ResponseHeader.newBuilder().setNodeId(s.id().value()).setGroupId(group.value())
                 .setTerm(s.term()).setAppliedIndex(s.appliedIndex())
-                .setServedBy(ClusterService.roleOf(s.role())).build();
+                .setServedBy(ClusterService.roleOf(s.role())).setShardCount(topology.shardCount()).build();
     }
 
     static io.cairn.api.proto.KeyValue toProto(KeyValue kv) {
