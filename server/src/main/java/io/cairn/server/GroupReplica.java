@@ -67,7 +67,7 @@ final class GroupReplica {
     private final PriorityQueue<ConfirmedRead> confirmedReads =
             new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::index));
     private long nextReadContext = 1;
-    private long lastExpireMillis;
+    private long lastExpiryCheckMillis;
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
 
@@ -136,13 +136,19 @@ final class GroupReplica {
     /** Loop thread, on every tick: times requests out and proposes expiry when something is due. */
     void onTick(long nowNanos) {
         expireTimedOut(nowNanos);
-        Status s = node.status();
+        if (node.status().role() != Role.LEADER) {
+            return;
+        }
         long nowMillis = clock.epochMillis();
-        boolean due = nowMillis - lastExpireMillis >= EXPIRE_INTERVAL_MILLIS;
+        if (nowMillis - lastExpiryCheckMillis < EXPIRE_INTERVAL_MILLIS) {
+            return;
+        }
+        // Looking for the next expiry seeks RocksDB past the tombstones of the TTL and session
+        // indexes: once a second per group, not every tick.
+        lastExpiryCheckMillis = nowMillis;
         // Expiry is decided by the leader and replicated, so every replica deletes the same keys;
         // it is proposed only when something can expire, so an idle group writes nothing.
-        if (s.role() == Role.LEADER && due && nowMillis >= stateMachine.nextExpiryMillis()) {
-            lastExpireMillis = nowMillis;
+        if (nowMillis >= stateMachine.nextExpiryMillis()) {
             node.propose(CommandEnvelope.withoutSession(nowMillis, new Command.Expire(nowMillis)).encode());
         }
     }
