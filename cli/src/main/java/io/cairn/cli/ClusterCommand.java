@@ -2,6 +2,7 @@ package io.cairn.cli;
 
 import io.cairn.client.CairnClient;
 import io.cairn.client.ClusterStatus;
+import io.cairn.client.ShardsReport;
 import java.io.PrintWriter;
 import java.util.Locale;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Cluster-wide commands.",
-        subcommands = ClusterCommand.StatusCommand.class)
+        subcommands = {ClusterCommand.StatusCommand.class, ClusterCommand.ShardsCommand.class})
 final class ClusterCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -37,6 +38,63 @@ final class ClusterCommand implements Runnable {
             out.println(json ? toJson(status) : toTable(status));
             return CairnCli.EXIT_OK;
         }
+    }
+
+    @Command(name = "shards", mixinStandardHelpOptions = true,
+            description = {"Asks every endpoint for its view of the shards and prints each shard's hash slots,",
+                    "replicas, leader and applied index; with --json one object:",
+                    "{\"epoch\":1,\"shard_count\":4,\"shards\":[{\"id\":0,\"slots\":\"0-1023\","
+                            + "\"replicas\":[\"n1\",\"n2\",\"n3\"],\"leader\":\"n2\",\"term\":1,\"applied_index\":812}]}",
+                    "The shard map is fixed when the cluster is created (epoch 1) until the placement driver lands.",
+                    "Give every node as an endpoint to see every shard's leader. Exits 3 when none answers."})
+    static final class ShardsCommand extends ClientCommand {
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) {
+            ShardsReport report = client.shards();
+            out.println(json ? shardsJson(report) : shardsTable(report));
+            return CairnCli.EXIT_OK;
+        }
+    }
+
+    /** The static shard map is the cluster's first and only epoch. */
+    static final int SHARD_MAP_EPOCH = 1;
+
+    static String shardsJson(ShardsReport report) {
+        StringBuilder sb = new StringBuilder("{\"epoch\":").append(SHARD_MAP_EPOCH)
+                .append(",\"shard_count\":").append(report.shardCount()).append(",\"shards\":[");
+        for (int i = 0; i < report.shards().size(); i++) {
+            ShardsReport.Shard s = report.shards().get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"id\":").append(s.id())
+                    .append(",\"slots\":").append(jsonString(slots(s)))
+                    .append(",\"replicas\":[");
+            for (int r = 0; r < s.replicas().size(); r++) {
+                sb.append(r == 0 ? "" : ",").append(nodeName(s.replicas().get(r)));
+            }
+            sb.append("],\"leader\":").append(nodeName(s.leader()))
+                    .append(",\"term\":").append(s.term())
+                    .append(",\"applied_index\":").append(s.appliedIndex()).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String shardsTable(ShardsReport report) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(report.shardCount()).append(" shards, epoch ").append(SHARD_MAP_EPOCH).append('\n');
+        String row = "%-6s %-11s %-16s %-7s %6s %10s%n";
+        sb.append(String.format(Locale.ROOT, row, "SHARD", "SLOTS", "REPLICAS", "LEADER", "TERM", "APPLIED"));
+        for (ShardsReport.Shard s : report.shards()) {
+            String replicas = String.join(",", s.replicas().stream().map(id -> "n" + id).toList());
+            sb.append(String.format(Locale.ROOT, row, s.id(), slots(s), replicas,
+                    s.leader() == 0 ? "-" : "n" + s.leader(), s.term(), s.appliedIndex()));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private static String slots(ShardsReport.Shard s) {
+        return s.firstSlot() + "-" + (s.endSlotExclusive() - 1);
     }
 
     static String toJson(ClusterStatus status) {

@@ -3,6 +3,10 @@ package io.cairn.client;
 import com.google.protobuf.ByteString;
 import io.cairn.api.proto.ClusterGrpc;
 import io.cairn.api.proto.CompareAndSetRequest;
+import io.cairn.api.proto.Role;
+import io.cairn.api.proto.ShardsResponse;
+import io.cairn.api.proto.ShardsRequest;
+import io.cairn.api.proto.ShardView;
 import io.cairn.api.proto.CompareAndSetResponse;
 import io.cairn.api.proto.DeleteRequest;
 import io.cairn.api.proto.DeleteResponse;
@@ -291,6 +295,64 @@ public final class CairnClient implements AutoCloseable {
      */
     public CompletableFuture<ClusterStatus> clusterStatusAsync() {
         return statusCollector.collect(StatusCollector.GROUP_DEFAULT, deadlineNanos(), requestTimeoutMillis);
+    }
+
+    /**
+     * Asks every configured endpoint for its view of the shards and merges them (see
+     * {@link ShardsReport}). Fails with {@link CairnUnavailableException} when none answers.
+     */
+    public CompletableFuture<ShardsReport> shardsAsync() {
+        long deadline = deadlineNanos();
+        List<CompletableFuture<ShardsResponse>> asked = new ArrayList<>();
+        for (String address : endpoints.configured()) {
+            asked.add(retrier.once(address, ClusterGrpc.getShardsMethod(), ShardsRequest.getDefaultInstance(), deadline)
+                    .exceptionally(e -> null));
+        }
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ShardsResponse> answers = asked.stream().map(CompletableFuture::join).filter(r -> r != null).toList();
+            if (answers.isEmpty()) {
+                throw new CairnUnavailableException("no endpoint answered " + endpoints.configured()
+                        + " within " + requestTimeoutMillis + " ms", endpoints.configured(), null);
+            }
+            return mergeShardViews(answers);
+        });
+    }
+
+    public ShardsReport shards() {
+        return join(shardsAsync());
+    }
+
+    static ShardsReport mergeShardViews(List<ShardsResponse> answers) {
+        int shardCount = answers.get(0).getShardCount();
+        List<ShardsReport.Shard> shards = new ArrayList<>();
+        for (int i = 0; i < shardCount; i++) {
+            ShardView best = null;
+            for (ShardsResponse a : answers) {
+                if (i >= a.getShardsCount()) {
+                    continue;
+                }
+                ShardView v = a.getShards(i);
+                if (best == null || betterView(v, best)) {
+                    best = v;
+                }
+            }
+            shards.add(new ShardsReport.Shard(best.getShard(), best.getFirstSlot(), best.getEndSlotExclusive(),
+                    best.getReplicasList(), best.getLeader(), best.getTerm(), best.getAppliedIndex()));
+        }
+        return new ShardsReport(shardCount, shards, answers.stream().map(ShardsResponse::getNodeId).toList());
+    }
+
+    /** A leader's own view beats a follower's; then the higher term; then the more applied. */
+    private static boolean betterView(ShardView v, ShardView best) {
+        boolean vLeads = v.getRole() == Role.ROLE_LEADER;
+        boolean bestLeads = best.getRole() == Role.ROLE_LEADER;
+        if (vLeads != bestLeads) {
+            return vLeads;
+        }
+        if (v.getTerm() != best.getTerm()) {
+            return v.getTerm() > best.getTerm();
+        }
+        return v.getAppliedIndex() > best.getAppliedIndex();
     }
 
     public ClusterStatus clusterStatus() {

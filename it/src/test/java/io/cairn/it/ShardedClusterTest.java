@@ -6,6 +6,7 @@ import io.cairn.client.CairnClient;
 import io.cairn.client.Consistency;
 import io.cairn.client.ScanPage;
 import io.cairn.client.ScanQuery;
+import io.cairn.client.ShardsReport;
 import io.cairn.common.NodeId;
 import io.cairn.server.CairnServer;
 import io.cairn.server.ClusterSpec;
@@ -53,6 +54,21 @@ class ShardedClusterTest {
             for (Consistency c : Consistency.values()) {
                 assertThat(scanAll(client, c, 30)).as("scan at %s", c).isEqualTo(expectedKeys(200));
             }
+            ShardsReport report = client.shards();
+            assertThat(report.shardCount()).isEqualTo(4);
+            assertThat(report.answered()).containsExactlyInAnyOrder(1L, 2L, 3L);
+            int slots = 0;
+            long applied = 0;
+            for (ShardsReport.Shard shard : report.shards()) {
+                assertThat(shard.firstSlot()).isEqualTo(slots);
+                slots = shard.endSlotExclusive();
+                assertThat(shard.replicas()).containsExactlyInAnyOrder(1L, 2L, 3L);
+                assertThat(shard.leader()).isIn(1L, 2L, 3L);
+                applied += shard.appliedIndex();
+            }
+            assertThat(slots).isEqualTo(4096);
+            // 200 writes and a leader's no-op per shard, spread over the shards.
+            assertThat(applied).isGreaterThanOrEqualTo(204);
         }
         // Every shard got data of its own: each node keeps one RocksDB per shard.
         for (int n = 1; n <= 3; n++) {

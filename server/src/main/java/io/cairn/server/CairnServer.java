@@ -147,7 +147,7 @@ public final class CairnServer implements AutoCloseable {
                 .directExecutor()
                 .addService(new RaftTransportService(config.nodeId(), loop::deliver))
                 .addService(new KvService(loop, topology, config, Clock.SYSTEM))
-                .addService(new ClusterService(loop, config));
+                .addService(new ClusterService(loop, topology, config));
         RaftTransportService.configure(builder);
         try {
             return builder.build().start();

@@ -3,8 +3,12 @@ package io.cairn.server;
 import io.cairn.api.proto.ClusterGrpc;
 import io.cairn.api.proto.NodeStatus;
 import io.cairn.api.proto.Role;
+import io.cairn.api.proto.ShardView;
+import io.cairn.api.proto.ShardsRequest;
+import io.cairn.api.proto.ShardsResponse;
 import io.cairn.api.proto.StatusRequest;
 import io.cairn.api.proto.StatusResponse;
+import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Status;
 import io.grpc.stub.StreamObserver;
@@ -16,11 +20,33 @@ import java.util.Map;
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final RaftLoop loop;
+    private final Topology topology;
     private final ServerConfig config;
 
-    ClusterService(RaftLoop loop, ServerConfig config) {
+    ClusterService(RaftLoop loop, Topology topology, ServerConfig config) {
         this.loop = loop;
+        this.topology = topology;
         this.config = config;
+    }
+
+    @Override
+    public void shards(ShardsRequest req, StreamObserver<ShardsResponse> out) {
+        ShardsResponse.Builder b = ShardsResponse.newBuilder()
+                .setNodeId(config.nodeId().value()).setShardCount(topology.shardCount());
+        for (GroupId group : topology.allGroups()) {
+            int shard = ServerIds.shardOfGroup(group);
+            ShardView.Builder v = ShardView.newBuilder().setShard(shard)
+                    .setFirstSlot(topology.firstSlot(shard)).setEndSlotExclusive(topology.endSlotExclusive(shard));
+            topology.replicasOf(group).forEach(id -> v.addReplicas(id.value()));
+            Status s = loop.status(group);
+            if (s != null) {
+                v.setHosted(true).setRole(roleOf(s.role())).setLeader(s.leader() == null ? 0 : s.leader().value())
+                        .setTerm(s.term()).setCommitIndex(s.commitIndex()).setAppliedIndex(s.appliedIndex());
+            }
+            b.addShards(v);
+        }
+        out.onNext(b.build());
+        out.onCompleted();
     }
 
     @Override

@@ -47,6 +47,14 @@ final class Topology {
         return shardMap.shardCount();
     }
 
+    int firstSlot(int shard) {
+        return shardMap.firstSlot(shard);
+    }
+
+    int endSlotExclusive(int shard) {
+        return shardMap.endSlotExclusive(shard);
+    }
+
     /** The group of the shard that owns {@code key}. */
     GroupId groupOfKey(byte[] key) {
         return ServerIds.groupOfShard(shardMap.shardOfKey(key));

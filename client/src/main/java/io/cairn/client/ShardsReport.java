@@ -1,0 +1,29 @@
+package io.cairn.client;
+
+import java.util.List;
+
+/**
+ * The cluster's shards as its members report them: each shard's hash slots, replicas, and the
+ * leader with its applied index, taken from the replica that reports itself leader at the
+ * highest term (or, with no leader, the most advanced replica that answered).
+ *
+ * @param shardCount how many shards the keyspace is cut into (fixed when the cluster is created)
+ * @param answered   node ids that answered
+ */
+public record ShardsReport(int shardCount, List<Shard> shards, List<Long> answered) {
+    public ShardsReport {
+        shards = List.copyOf(shards);
+        answered = List.copyOf(answered);
+    }
+
+    /**
+     * @param leader       node id of the leader; 0 when no answering replica knows one
+     * @param appliedIndex the leader's applied index (or the highest any answering replica reported)
+     */
+    public record Shard(int id, int firstSlot, int endSlotExclusive, List<Long> replicas, long leader, long term,
+                        long appliedIndex) {
+        public Shard {
+            replicas = List.copyOf(replicas);
+        }
+    }
+}
