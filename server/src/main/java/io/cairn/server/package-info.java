@@ -15,6 +15,6 @@
  * The {@code RaftLoop} thread owns every hosted group's core and state machine (a
  * {@code GroupReplica} each) and persists the Readies of all of them with one fsync per round
  * ({@link io.cairn.multiraft.MultiRaftHost}); gRPC threads hand it work through a bounded
- * queue and get futures back. Today a node hosts one data group.
+ * queue and get futures back. A node hosts one group per shard it replicates ({@code Topology}).
  */
 package io.cairn.server;
