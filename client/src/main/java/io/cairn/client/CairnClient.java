@@ -273,12 +273,45 @@ public final class CairnClient implements AutoCloseable {
             request.setKeyRange(KeyRange.newBuilder().setStart(ByteString.copyFrom(query.from()))
                     .setEnd(ByteString.copyFrom(query.toExclusive())));
         }
-        return read("scan", Endpoints.FIRST_GROUP, KvGrpc.getScanMethod(), request.build(), ScanResponse::getHeader)
-                .thenApply(r -> {
-                    List<KeyValue> kvs = new ArrayList<>(r.getKvsCount());
-                    r.getKvsList().forEach(kv -> kvs.add(toKeyValue(kv, r.getHeader())));
-                    return new ScanPage(kvs, r.getNextPageToken().toByteArray());
-                });
+        int shards = endpoints.shardCount();
+        if (shards > 1) {
+            return scanShards(request, 0, shards, null);
+        }
+        // The first scan of a client that has not learnt the shard count reads shard 0; its
+        // header says whether there are more to read.
+        return scanGroup(request, Endpoints.FIRST_GROUP).thenCompose(first -> {
+            int count = first.getHeader().getShardCount();
+            return count <= 1
+                    ? CompletableFuture.completedFuture(toPage(first))
+                    : scanShards(request, 1, count, first);
+        });
+    }
+
+    /** Scans shards [from, count) in parallel and merges them with {@code shard0} if given. */
+    private CompletableFuture<ScanPage> scanShards(ScanRequest.Builder request, int from, int count,
+                                                   ScanResponse shard0) {
+        List<CompletableFuture<ScanResponse>> parts = new ArrayList<>();
+        if (shard0 != null) {
+            parts.add(CompletableFuture.completedFuture(shard0));
+        }
+        for (int shard = from; shard < count; shard++) {
+            parts.add(scanGroup(request, Endpoints.FIRST_GROUP + shard));
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ScanPage> pages = parts.stream().map(f -> toPage(f.join())).toList();
+            return ScanPage.merge(pages, request.getLimit());
+        });
+    }
+
+    private CompletableFuture<ScanResponse> scanGroup(ScanRequest.Builder request, long group) {
+        return read("scan", group, KvGrpc.getScanMethod(), request.clone().setGroupId(group).build(),
+                ScanResponse::getHeader);
+    }
+
+    private static ScanPage toPage(ScanResponse r) {
+        List<KeyValue> kvs = new ArrayList<>(r.getKvsCount());
+        r.getKvsList().forEach(kv -> kvs.add(toKeyValue(kv, r.getHeader())));
+        return new ScanPage(kvs, r.getNextPageToken().toByteArray());
     }
 
     public ScanPage scan(ScanQuery query) {

@@ -77,6 +77,12 @@ final class Endpoints implements AutoCloseable {
         return map == null ? FIRST_GROUP : FIRST_GROUP + map.shardOfKey(key);
     }
 
+    /** The cluster's shard count as servers reported it; 0 before any said. */
+    int shardCount() {
+        ShardMap map = shardMap;
+        return map == null ? 0 : map.shardCount();
+    }
+
     /** A server said the cluster has {@code shardCount} shards (0: a server that does not say). */
     void shardCountIs(int shardCount) {
         ShardMap map = shardMap;

@@ -88,6 +88,12 @@ class ShardedClusterTest {
             for (int i = 0; i < 100; i++) {
                 assertThat(client.get(key(i))).as("key %s", i).isPresent();
             }
+            // No node has every shard: the client scatters the scan over the shards' leaders.
+            assertThat(scanAll(client, Consistency.LINEARIZABLE, 17)).isEqualTo(expectedKeys(100));
+        }
+        try (CairnClient fresh = client(spec)) {
+            // A client that has not learnt the shard count yet starts from shard 0.
+            assertThat(scanAll(fresh, Consistency.EVENTUAL, 40)).isEqualTo(expectedKeys(100));
         }
         // Three replicas per shard: 24 shard replicas over 5 nodes, none holding all 8 shards.
         int replicas = 0;

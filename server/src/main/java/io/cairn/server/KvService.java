@@ -137,9 +137,14 @@ final class KvService extends KvGrpc.KvImplBase {
             range = range.resumeAt(Bytes.wrap(req.getPageToken().toByteArray()));
         }
         KeyRange finalRange = range;
-        if (topology.shardCount() == 1) {
-            read(ServerIds.DATA_GROUP, req.getConsistency(), sm -> sm.scan(finalRange, limit, clock.epochMillis()), out,
-                    page -> toScanResponse(ServerIds.DATA_GROUP, page));
+        if (topology.shardCount() == 1 || req.getGroupId() != 0) {
+            GroupId group = req.getGroupId() == 0 ? ServerIds.DATA_GROUP : new GroupId(req.getGroupId());
+            if (ServerIds.shardOfGroup(group) >= topology.shardCount()) {
+                out.onError(GrpcErrors.invalidArgument("group_id", topology.shardCount(), req.getGroupId()));
+                return;
+            }
+            read(group, req.getConsistency(), sm -> sm.scan(finalRange, limit, clock.epochMillis()), out,
+                    page -> toScanResponse(group, page));
             return;
         }
         scanAcrossShards(finalRange, limit, req.getConsistency(), out);
