@@ -30,6 +30,8 @@ final class RaftLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RaftLoop.class.getName());
     /** Bound on queued work from other threads; beyond it requests fail fast as UNAVAILABLE. */
     private static final int INBOX_CAPACITY = 100_000;
+    /** Time between two leadership transfers this node may start to balance leaders. */
+    private static final long BALANCE_INTERVAL_MILLIS = 2_000;
     /** Tasks taken from the inbox per turn, so Readies are handled between long bursts. */
     private static final int TASKS_PER_TURN_MAX = 4_096;
 
@@ -182,6 +184,7 @@ final class RaftLoop implements AutoCloseable {
                     for (GroupReplica r : replicas.values()) {
                         r.onTick(now);
                     }
+                    maybeBalanceLeaders(now);
                 }
                 host.handleReadies();
                 for (GroupReplica r : replicas.values()) {
@@ -195,6 +198,28 @@ final class RaftLoop implements AutoCloseable {
             running = false;
             Runtime.getRuntime().halt(70);
         }
+    }
+
+    private long lastBalanceNanos;
+
+    /** At most once per interval, hands one group's leadership to a voter that leads fewer. */
+    private void maybeBalanceLeaders(long nowNanos) {
+        if (replicas.size() < 2 || nowNanos - lastBalanceNanos < TimeUnit.MILLISECONDS.toNanos(BALANCE_INTERVAL_MILLIS)) {
+            return;
+        }
+        lastBalanceNanos = nowNanos;
+        TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
+        NodeId self = null;
+        for (GroupReplica r : replicas.values()) {
+            Status s = r.node.status();
+            self = s.id();
+            views.put(r.id, new LeaderBalancer.GroupView(s.leader(), s.conf().voters()));
+        }
+        LeaderBalancer.next(self, views).ifPresent(t -> {
+            LOG.log(System.Logger.Level.INFO, "balancing leaders: handing shard {0} to {1}",
+                    ServerIds.shardOfGroup(t.group()), t.target());
+            replicas.get(t.group()).node.transferLeadership(t.target());
+        });
     }
 
     @Override
