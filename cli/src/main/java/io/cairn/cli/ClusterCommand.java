@@ -82,7 +82,8 @@ final class ClusterCommand implements Runnable {
 
     static String shardsTable(ShardsReport report) {
         StringBuilder sb = new StringBuilder();
-        sb.append(report.shardCount()).append(" shards, epoch ").append(SHARD_MAP_EPOCH).append('\n');
+        sb.append(report.shardCount()).append(report.shardCount() == 1 ? " shard" : " shards")
+                .append(", epoch ").append(SHARD_MAP_EPOCH).append('\n');
         String row = "%-6s %-11s %-16s %-7s %6s %10s%n";
         sb.append(String.format(Locale.ROOT, row, "SHARD", "SLOTS", "REPLICAS", "LEADER", "TERM", "APPLIED"));
         for (ShardsReport.Shard s : report.shards()) {
