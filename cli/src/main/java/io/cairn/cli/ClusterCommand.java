@@ -44,7 +44,7 @@ final class ClusterCommand implements Runnable {
             description = {"Asks every endpoint for its view of the shards and prints each shard's hash slots,",
                     "replicas, leader and applied index; with --json one object:",
                     "{\"epoch\":1,\"shard_count\":4,\"shards\":[{\"id\":0,\"slots\":\"0-1023\","
-                            + "\"replicas\":[\"n1\",\"n2\",\"n3\"],\"leader\":\"n2\",\"term\":1,\"applied_index\":812}]}",
+                            + "\"replicas\":[\"n1\",\"n2\",\"n3\"],\"leader\":\"n2\",\"term\":1,\"applied_index\":812,\"size_bytes\":40960}]}",
                     "The shard map is fixed when the cluster is created (epoch 1) until the placement driver lands.",
                     "Give every node as an endpoint to see every shard's leader. Exits 3 when none answers."})
     static final class ShardsCommand extends ClientCommand {
@@ -75,7 +75,8 @@ final class ClusterCommand implements Runnable {
             }
             sb.append("],\"leader\":").append(nodeName(s.leader()))
                     .append(",\"term\":").append(s.term())
-                    .append(",\"applied_index\":").append(s.appliedIndex()).append('}');
+                    .append(",\"applied_index\":").append(s.appliedIndex())
+                    .append(",\"size_bytes\":").append(s.sizeBytes()).append('}');
         }
         return sb.append("]}").toString();
     }
@@ -84,12 +85,12 @@ final class ClusterCommand implements Runnable {
         StringBuilder sb = new StringBuilder();
         sb.append(report.shardCount()).append(report.shardCount() == 1 ? " shard" : " shards")
                 .append(", epoch ").append(SHARD_MAP_EPOCH).append('\n');
-        String row = "%-6s %-11s %-16s %-7s %6s %10s%n";
-        sb.append(String.format(Locale.ROOT, row, "SHARD", "SLOTS", "REPLICAS", "LEADER", "TERM", "APPLIED"));
+        String row = "%-6s %-11s %-16s %-7s %6s %10s %12s%n";
+        sb.append(String.format(Locale.ROOT, row, "SHARD", "SLOTS", "REPLICAS", "LEADER", "TERM", "APPLIED", "SIZE_BYTES"));
         for (ShardsReport.Shard s : report.shards()) {
             String replicas = String.join(",", s.replicas().stream().map(id -> "n" + id).toList());
             sb.append(String.format(Locale.ROOT, row, s.id(), slots(s), replicas,
-                    s.leader() == 0 ? "-" : "n" + s.leader(), s.term(), s.appliedIndex()));
+                    s.leader() == 0 ? "-" : "n" + s.leader(), s.term(), s.appliedIndex(), s.sizeBytes()));
         }
         return sb.toString().stripTrailing();
     }

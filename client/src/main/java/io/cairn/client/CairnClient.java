@@ -370,7 +370,8 @@ public final class CairnClient implements AutoCloseable {
                 }
             }
             shards.add(new ShardsReport.Shard(best.getShard(), best.getFirstSlot(), best.getEndSlotExclusive(),
-                    best.getReplicasList(), best.getLeader(), best.getTerm(), best.getAppliedIndex()));
+                    best.getReplicasList(), best.getLeader(), best.getTerm(), best.getAppliedIndex(),
+                    best.getSizeBytes()));
         }
         return new ShardsReport(shardCount, shards, answers.stream().map(ShardsResponse::getNodeId).toList());
     }

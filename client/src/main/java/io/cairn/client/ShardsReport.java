@@ -19,9 +19,10 @@ public record ShardsReport(int shardCount, List<Shard> shards, List<Long> answer
     /**
      * @param leader       node id of the leader; 0 when no answering replica knows one
      * @param appliedIndex the leader's applied index (or the highest any answering replica reported)
+     * @param sizeBytes    approximate bytes of that replica's state
      */
     public record Shard(int id, int firstSlot, int endSlotExclusive, List<Long> replicas, long leader, long term,
-                        long appliedIndex) {
+                        long appliedIndex, long sizeBytes) {
         public Shard {
             replicas = List.copyOf(replicas);
         }

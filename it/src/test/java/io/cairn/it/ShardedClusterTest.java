@@ -62,6 +62,7 @@ class ShardedClusterTest {
                 assertThat(shard.firstSlot()).isEqualTo(slots);
                 slots = shard.endSlotExclusive();
                 assertThat(shard.replicas()).containsExactlyInAnyOrder(1L, 2L, 3L);
+                assertThat(shard.sizeBytes()).as("shard %s reports its size", shard.id()).isPositive();
             }
             assertThat(slots).isEqualTo(4096);
             // 200 writes and a leader's no-op per shard, spread over the shards; leaders may be

@@ -41,7 +41,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             Status s = loop.status(group);
             if (s != null) {
                 v.setHosted(true).setRole(roleOf(s.role())).setLeader(s.leader() == null ? 0 : s.leader().value())
-                        .setTerm(s.term()).setCommitIndex(s.commitIndex()).setAppliedIndex(s.appliedIndex());
+                        .setTerm(s.term()).setCommitIndex(s.commitIndex()).setAppliedIndex(s.appliedIndex())
+                        .setSizeBytes(loop.sizeBytes(group));
             }
             b.addShards(v);
         }

@@ -89,6 +89,11 @@ final class GroupReplica {
         return status;
     }
 
+    /** Any thread: approximate bytes of this replica's state. */
+    long sizeBytes() {
+        return engine.approximateSizeBytes();
+    }
+
     void publishStatus() {
         status = node.status();
     }

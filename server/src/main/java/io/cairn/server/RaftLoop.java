@@ -97,6 +97,12 @@ final class RaftLoop implements AutoCloseable {
         return r == null ? null : r.status();
     }
 
+    /** Approximate bytes of this node's replica of {@code group}; 0 if it has none. */
+    long sizeBytes(GroupId group) {
+        GroupReplica r = replicas.get(group);
+        return r == null ? 0 : r.sizeBytes();
+    }
+
     /** Runs {@code task} on the loop thread; false if the loop is saturated or stopped. */
     boolean submit(Runnable task) {
         return running && inbox.offer(task);
