@@ -424,12 +424,10 @@ public final class CairnClient implements AutoCloseable {
         }
         return session.thenCompose(s -> {
             Req request = build.build(s.id(), s.nextSequence());
-            CompletableFuture<Resp> result =
-                    retrier.call(operation, endpoints.groupOf(key), method, request, headerOf, deadlineNanos,
-                            requestTimeoutMillis);
-            // The session is free again only when every attempt of this write is over.
-            result.whenComplete((r, e) -> sessions.release(s));
-            return result;
+            // The session is free again only when every attempt of this write is over, and it is
+            // free before the caller learns the outcome: a caller's next write reuses it.
+            return retrier.call(operation, endpoints.groupOf(key), method, request, headerOf, deadlineNanos,
+                    requestTimeoutMillis).whenComplete((r, e) -> sessions.release(s));
         });
     }
 
