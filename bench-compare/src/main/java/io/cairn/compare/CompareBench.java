@@ -3,15 +3,14 @@ package io.cairn.compare;
 import io.cairn.cli.CairnCli;
 import io.cairn.cli.DurationConverter;
 import io.cairn.cli.bench.BenchConfig;
+import io.cairn.cli.bench.BenchOptions;
 import io.cairn.cli.bench.BenchResult;
 import io.cairn.cli.bench.BenchRunner;
 import io.cairn.cli.bench.BenchTarget;
-import io.cairn.cli.bench.KeyDistribution;
 import io.cairn.cli.bench.Workload;
 import io.cairn.client.CairnClient;
 import io.cairn.client.CairnException;
 import io.cairn.client.CairnUnavailableException;
-import io.cairn.client.Consistency;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -20,9 +19,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -77,55 +76,8 @@ public final class CompareBench implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD", description = Workload.NAMES + ".")
-    String workloadArgument;
-
-    @Option(names = "--workload", paramLabel = "WORKLOAD", description = "The workload, instead of the argument.")
-    String workloadOption;
-
-    @Option(names = "--read-ratio", paramLabel = "R", description = "mixed only: the share of reads, 0-1. Default: 0.5")
-    Double readRatio;
-
-    @Option(names = "--clients", paramLabel = "N",
-            description = "Requests in flight at most (closed loop: always). Default: ${DEFAULT-VALUE}")
-    int clients = 32;
-
-    @Option(names = "--seconds", paramLabel = "S", description = "Measured time. Default: ${DEFAULT-VALUE}")
-    int seconds = 10;
-
-    @Option(names = "--warmup", paramLabel = "S", description = "Unrecorded time first. Default: ${DEFAULT-VALUE}")
-    int warmupSeconds = 2;
-
-    @Option(names = "--value-size", paramLabel = "BYTES", description = "Default: ${DEFAULT-VALUE}")
-    int valueBytes = 256;
-
-    @Option(names = "--keys", paramLabel = "N", description = "Keys to write and read. Default: ${DEFAULT-VALUE}")
-    long keys = 10_000;
-
-    @Option(names = "--key-dist", paramLabel = "DIST",
-            description = "uniform, or zipfian (theta 0.99, bench/0000000000 hottest). Default: uniform")
-    KeyDistribution.Kind keyDist = KeyDistribution.Kind.UNIFORM;
-
-    @Option(names = "--rate", paramLabel = "OPS",
-            description = "Open loop: start requests on a fixed schedule of OPS per second, latency from when "
-                    + "each was due. Default: closed loop.")
-    long ratePerSecond;
-
-    @Option(names = "--consistency", paramLabel = "LEVEL",
-            description = "Of the reads: linearizable (default) or eventual.")
-    Consistency consistency = Consistency.LINEARIZABLE;
-
-    @Option(names = "--cas-keys", paramLabel = "N", description = "cas only: keys contended on. Default: ${DEFAULT-VALUE}")
-    int casKeys = 4;
-
-    @Option(names = "--scan-length", paramLabel = "N", description = "scan only: keys per scan. Default: ${DEFAULT-VALUE}")
-    int scanKeys = 10;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of every random choice. Default: ${DEFAULT-VALUE}")
-    long seed = 1;
-
-    @Option(names = "--json", description = "Print one JSON line instead of the table.")
-    boolean json;
+    @Mixin
+    BenchOptions options;
 
     @Spec
     CommandSpec spec;
@@ -150,8 +102,7 @@ public final class CompareBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // Everything is checked before a connection exists.
-        BenchConfig config = new BenchConfig(workload(), clients, seconds, warmupSeconds, valueBytes, keys, keyDist,
-                ratePerSecond, consistency, casKeys, scanKeys, seed, timeout);
+        BenchConfig config = options.toConfig(timeout);
         if (target == Target.ZOOKEEPER && config.workload().kind() == Workload.Kind.SCAN) {
             throw new IllegalArgumentException(ZooKeeperTarget.NO_SCAN);
         }
@@ -166,7 +117,7 @@ public final class CompareBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         BenchResult result = run(config, to, connections, err);
-        out.println(json ? result.toJsonLine() : result.toTable());
+        out.println(options.json() ? result.toJsonLine() : result.toTable());
         out.flush();
         // A run where nothing succeeded measured nothing: say so to scripts too.
         return result.ops() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
@@ -181,18 +132,18 @@ public final class CompareBench implements Callable<Integer> {
                         .requestTimeout(timeout)
                         .attemptTimeout(timeout.compareTo(CairnClient.ATTEMPT_TIMEOUT_DEFAULT) < 0
                                 ? timeout : CairnClient.ATTEMPT_TIMEOUT_DEFAULT)
-                        .writeSessionsMax(Math.max(clients, CairnClient.WRITE_SESSIONS_MAX_DEFAULT))
+                        .writeSessionsMax(Math.max(options.clients(), CairnClient.WRITE_SESSIONS_MAX_DEFAULT))
                         .build()) {
-                    return runner(config, BenchTarget.of(client, consistency), err).run();
+                    return runner(config, BenchTarget.of(client, options.consistency()), err).run();
                 }
             }
             case ETCD -> {
-                try (EtcdTarget etcd = EtcdTarget.connect(to, connections, consistency, timeout)) {
+                try (EtcdTarget etcd = EtcdTarget.connect(to, connections, options.consistency(), timeout)) {
                     return runner(config, etcd, err).run();
                 }
             }
             case ZOOKEEPER -> {
-                try (ZooKeeperTarget zk = ZooKeeperTarget.connect(to, connections, consistency, timeout)) {
+                try (ZooKeeperTarget zk = ZooKeeperTarget.connect(to, connections, options.consistency(), timeout)) {
                     return runner(config, zk, err).run();
                 }
             }
@@ -212,17 +163,6 @@ public final class CompareBench implements Callable<Integer> {
             }
         }
         return List.copyOf(list);
-    }
-
-    private Workload workload() {
-        if (workloadArgument != null && workloadOption != null && !workloadArgument.equals(workloadOption)) {
-            throw new IllegalArgumentException("two workloads given: " + workloadArgument + " and " + workloadOption);
-        }
-        String name = workloadArgument != null ? workloadArgument : workloadOption;
-        if (name == null) {
-            throw new IllegalArgumentException("a workload is required: " + Workload.NAMES);
-        }
-        return Workload.parse(name, readRatio);
     }
 
     private static int onFailure(Exception e, CommandLine cmd) {

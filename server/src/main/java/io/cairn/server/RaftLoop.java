@@ -57,6 +57,7 @@ final class RaftLoop implements AutoCloseable {
         }
     }
 
+    private final NodeId self;
     private final Clock clock;
     private final ServerConfig config;
     private final MultiRaftHost host;
@@ -68,6 +69,7 @@ final class RaftLoop implements AutoCloseable {
     private final Thread thread;
 
     RaftLoop(NodeId self, WalLogStore store, Outbox outbox, Clock clock, ServerConfig config) {
+        this.self = self;
         this.clock = clock;
         this.config = config;
         this.host = new MultiRaftHost(self, store, (to, batch) -> {
@@ -215,10 +217,8 @@ final class RaftLoop implements AutoCloseable {
         }
         lastBalanceNanos = nowNanos;
         TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
-        NodeId self = null;
         for (GroupReplica r : replicas.values()) {
             Status s = r.node.status();
-            self = s.id();
             views.put(r.id, new LeaderBalancer.GroupView(s.leader(), s.conf().voters()));
         }
         LeaderBalancer.next(self, views).ifPresent(t -> {

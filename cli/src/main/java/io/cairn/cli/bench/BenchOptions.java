@@ -1,0 +1,90 @@
+package io.cairn.cli.bench;
+
+import io.cairn.client.Consistency;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The options of a benchmark run, as a picocli mixin: `cairn bench` and the comparison tool
+ * against other systems take exactly the same ones, with the same defaults.
+ */
+public final class BenchOptions {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD", description = Workload.NAMES + ".")
+    String workloadArgument;
+
+    @Option(names = "--workload", paramLabel = "WORKLOAD", description = "The workload, instead of the argument.")
+    String workloadOption;
+
+    @Option(names = "--read-ratio", paramLabel = "R", description = "mixed only: the share of reads, 0-1. Default: 0.5")
+    Double readRatio;
+
+    @Option(names = "--clients", paramLabel = "N",
+            description = "Requests in flight at most (closed loop: always). Default: ${DEFAULT-VALUE}")
+    int clients = 32;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Measured time. Default: ${DEFAULT-VALUE}")
+    int seconds = 10;
+
+    @Option(names = "--warmup", paramLabel = "S", description = "Unrecorded time first. Default: ${DEFAULT-VALUE}")
+    int warmupSeconds = 2;
+
+    @Option(names = "--value-size", paramLabel = "BYTES", description = "Default: ${DEFAULT-VALUE}")
+    int valueBytes = 256;
+
+    @Option(names = "--keys", paramLabel = "N", description = "Keys to write and read. Default: ${DEFAULT-VALUE}")
+    long keys = 10_000;
+
+    @Option(names = "--key-dist", paramLabel = "DIST",
+            description = "uniform, or zipfian (theta 0.99, bench/0000000000 hottest). Default: uniform")
+    KeyDistribution.Kind keyDist = KeyDistribution.Kind.UNIFORM;
+
+    @Option(names = "--rate", paramLabel = "OPS",
+            description = {"Open loop: start requests on a fixed schedule of OPS per second and measure latency "
+                    + "from when each was due (free of coordinated omission). Default: closed loop."})
+    long ratePerSecond;
+
+    @Option(names = "--consistency", paramLabel = "LEVEL", description = "Of the reads: linearizable (default) or eventual.")
+    Consistency consistency = Consistency.LINEARIZABLE;
+
+    @Option(names = "--cas-keys", paramLabel = "N", description = "cas only: keys contended on. Default: ${DEFAULT-VALUE}")
+    int casKeys = 4;
+
+    @Option(names = "--scan-length", paramLabel = "N", description = "scan only: keys per scan. Default: ${DEFAULT-VALUE}")
+    int scanKeys = 10;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of every random choice. Default: ${DEFAULT-VALUE}")
+    long seed = 1;
+
+    @Option(names = "--json", description = "Print one JSON line instead of the table.")
+    boolean json;
+
+    /** Throws IllegalArgumentException for a bad or missing workload or an out-of-range number. */
+    public BenchConfig toConfig(Duration requestTimeout) {
+        return new BenchConfig(workload(), clients, seconds, warmupSeconds, valueBytes, keys, keyDist,
+                ratePerSecond, consistency, casKeys, scanKeys, seed, requestTimeout);
+    }
+
+    public int clients() {
+        return clients;
+    }
+
+    public Consistency consistency() {
+        return consistency;
+    }
+
+    public boolean json() {
+        return json;
+    }
+
+    private Workload workload() {
+        if (workloadArgument != null && workloadOption != null && !workloadArgument.equals(workloadOption)) {
+            throw new IllegalArgumentException("two workloads given: " + workloadArgument + " and " + workloadOption);
+        }
+        String name = workloadArgument != null ? workloadArgument : workloadOption;
+        if (name == null) {
+            throw new IllegalArgumentException("a workload is required: " + Workload.NAMES);
+        }
+        return Workload.parse(name, readRatio);
+    }
+}
