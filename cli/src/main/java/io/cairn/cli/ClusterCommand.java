@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Cluster-wide commands.",
-        subcommands = {ClusterCommand.StatusCommand.class, ClusterCommand.ShardsCommand.class})
+        subcommands = {ClusterCommand.StatusCommand.class, ClusterCommand.ShardsCommand.class,
+                ClusterCommand.AddNodeCommand.class, ClusterCommand.RemoveNodeCommand.class})
 final class ClusterCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -45,7 +46,8 @@ final class ClusterCommand implements Runnable {
                     "replicas, leader and applied index; with --json one object:",
                     "{\"epoch\":1,\"shard_count\":4,\"shards\":[{\"id\":0,\"slots\":\"0-1023\","
                             + "\"replicas\":[\"n1\",\"n2\",\"n3\"],\"leader\":\"n2\",\"term\":1,\"applied_index\":812,\"size_bytes\":40960}]}",
-                    "The shard map is fixed when the cluster is created (epoch 1) until the placement driver lands.",
+                    "epoch is the membership version the placement was computed from; replicas are the leader's",
+                    "configuration (voters and learners being built).",
                     "Give every node as an endpoint to see every shard's leader. Exits 3 when none answers."})
     static final class ShardsCommand extends ClientCommand {
         @Option(names = "--json", description = "Print one JSON object.")
@@ -59,11 +61,46 @@ final class ClusterCommand implements Runnable {
         }
     }
 
-    /** The static shard map is the cluster's first and only epoch. */
-    static final int SHARD_MAP_EPOCH = 1;
+    @Command(name = "add-node", mixinStandardHelpOptions = true,
+            description = {"Registers a node with the metadata group: it becomes a member and receives its share of",
+                    "replicas (then start it with 'cairn server --join'). Idempotent. Prints the new epoch.",
+                    "Needs a sharded cluster (--shards > 1)."})
+    static final class AddNodeCommand extends ClientCommand {
+        @CommandLine.Parameters(index = "0", paramLabel = "nID=HOST:PORT", description = "The node and its address, e.g. n6=10.0.0.6:7401.")
+        String member;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) {
+            int eq = member.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalArgumentException("'" + member + "' must look like n6=127.0.0.1:7406");
+            }
+            long id = io.cairn.server.ClusterSpec.parseName(member.substring(0, eq)).value();
+            String address = io.cairn.server.ClusterSpec.parseAddress(member.substring(eq + 1));
+            long epoch = client.addNode(id, address);
+            out.println("n" + id + " is a member (epoch " + epoch + ")");
+            return CairnCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "remove-node", mixinStandardHelpOptions = true,
+            description = {"Decommissions a node: it becomes leaving, its replicas move to the other nodes, then it",
+                    "is removed and may be stopped (watch 'cluster shards'). Prints the epoch that marks it leaving."})
+    static final class RemoveNodeCommand extends ClientCommand {
+        @CommandLine.Parameters(index = "0", paramLabel = "nID", description = "The node, e.g. n4.")
+        String node;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) {
+            long id = io.cairn.server.ClusterSpec.parseName(node).value();
+            long epoch = client.removeNode(id);
+            out.println("n" + id + " is leaving (epoch " + epoch + "); its replicas move off");
+            return CairnCli.EXIT_OK;
+        }
+    }
 
     static String shardsJson(ShardsReport report) {
-        StringBuilder sb = new StringBuilder("{\"epoch\":").append(SHARD_MAP_EPOCH)
+        StringBuilder sb = new StringBuilder("{\"epoch\":").append(report.epoch())
                 .append(",\"shard_count\":").append(report.shardCount()).append(",\"shards\":[");
         for (int i = 0; i < report.shards().size(); i++) {
             ShardsReport.Shard s = report.shards().get(i);
@@ -84,7 +121,7 @@ final class ClusterCommand implements Runnable {
     static String shardsTable(ShardsReport report) {
         StringBuilder sb = new StringBuilder();
         sb.append(report.shardCount()).append(report.shardCount() == 1 ? " shard" : " shards")
-                .append(", epoch ").append(SHARD_MAP_EPOCH).append('\n');
+                .append(", epoch ").append(report.epoch()).append('\n');
         String row = "%-6s %-11s %-16s %-7s %6s %10s %12s%n";
         sb.append(String.format(Locale.ROOT, row, "SHARD", "SLOTS", "REPLICAS", "LEADER", "TERM", "APPLIED", "SIZE_BYTES"));
         for (ShardsReport.Shard s : report.shards()) {

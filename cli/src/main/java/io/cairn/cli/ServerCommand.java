@@ -50,6 +50,15 @@ final class ServerCommand implements Callable<Integer> {
                     + " created and identical on every node. Default: ${DEFAULT-VALUE}")
     int shards = ServerConfig.SHARDS_DEFAULT;
 
+    @Option(names = "--join", description = "This node is new: it is not in --initial-cluster (the founders, as given"
+            + " to them) and joins the running cluster, which gives it its share of replicas. Needs --shards > 1.")
+    boolean join;
+
+    @Option(names = "--dead-node-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "A member silent this long is declared dead and its replicas are rebuilt on the others"
+                    + " (e.g. 30s, 5m). Default: 5m")
+    java.time.Duration deadNodeTimeout = java.time.Duration.ofMillis(ServerConfig.DEAD_NODE_TIMEOUT_MILLIS_DEFAULT);
+
     @Override
     public Integer call() throws InterruptedException {
         // Bad names, addresses and numbers throw IllegalArgumentException: exit 2 with its message.
@@ -82,8 +91,13 @@ final class ServerCommand implements Callable<Integer> {
         ClusterSpec cluster = initialCluster == null
                 ? ClusterSpec.parse(id + "=" + address)
                 : ClusterSpec.parse(initialCluster);
-        ServerConfig base = ServerConfig.of(id, address, dataDir, cluster);
+        if (join && initialCluster == null) {
+            throw new IllegalArgumentException("--join needs --initial-cluster: the founders, as given to them");
+        }
+        ServerConfig base = join
+                ? ServerConfig.ofJoiner(id, address, dataDir, cluster, shards)
+                : ServerConfig.of(id, address, dataDir, cluster).withShards(shards);
         return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
-                .withShards(shards);
+                .withDeadNodeTimeout(deadNodeTimeout.toMillis());
     }
 }

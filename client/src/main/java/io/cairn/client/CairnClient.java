@@ -1,7 +1,10 @@
 package io.cairn.client;
 
 import com.google.protobuf.ByteString;
+import io.cairn.api.proto.AddNodeRequest;
 import io.cairn.api.proto.ClusterGrpc;
+import io.cairn.api.proto.MembershipResponse;
+import io.cairn.api.proto.RemoveNodeRequest;
 import io.cairn.api.proto.CompareAndSetRequest;
 import io.cairn.api.proto.Role;
 import io.cairn.api.proto.ShardsResponse;
@@ -373,7 +376,8 @@ public final class CairnClient implements AutoCloseable {
                     best.getReplicasList(), best.getLeader(), best.getTerm(), best.getAppliedIndex(),
                     best.getSizeBytes()));
         }
-        return new ShardsReport(shardCount, shards, answers.stream().map(ShardsResponse::getNodeId).toList());
+        long epoch = answers.stream().mapToLong(ShardsResponse::getEpoch).max().orElse(0);
+        return new ShardsReport(epoch, shardCount, shards, answers.stream().map(ShardsResponse::getNodeId).toList());
     }
 
     /** A leader's own view beats a follower's; then the higher term; then the more applied. */
@@ -391,6 +395,49 @@ public final class CairnClient implements AutoCloseable {
 
     public ClusterStatus clusterStatus() {
         return join(clusterStatusAsync());
+    }
+
+    /**
+     * Registers node {@code n<id>} at {@code address}; the placement driver then gives it its
+     * share of replicas. Idempotent. Returns the membership epoch that has it.
+     */
+    public long addNode(long id, String address) {
+        AddNodeRequest req = AddNodeRequest.newBuilder().setId(id).setAddress(Endpoints.checkAddress(address)).build();
+        return membershipCall(stub -> stub.addNode(req)).getEpoch();
+    }
+
+    /**
+     * Decommissions node {@code n<id>}: it becomes LEAVING, its replicas move to other nodes, then
+     * it is REMOVED and may be stopped. Returns once it is LEAVING, with that epoch.
+     */
+    public long removeNode(long id) {
+        RemoveNodeRequest req = RemoveNodeRequest.newBuilder().setId(id).build();
+        return membershipCall(stub -> stub.removeNode(req)).getEpoch();
+    }
+
+    /** Asks each endpoint in turn, following a NOT_LEADER hint to the metadata leader once. */
+    private MembershipResponse membershipCall(Function<ClusterGrpc.ClusterBlockingStub, MembershipResponse> call) {
+        io.grpc.StatusRuntimeException last = null;
+        List<String> targets = new ArrayList<>(endpoints.configured());
+        for (int i = 0; i < targets.size() && i < 16; i++) {
+            ClusterGrpc.ClusterBlockingStub stub = ClusterGrpc.newBlockingStub(endpoints.channel(targets.get(i)))
+                    .withDeadlineAfter(Math.max(requestTimeoutMillis, 20_000), TimeUnit.MILLISECONDS);
+            try {
+                return call.apply(stub);
+            } catch (io.grpc.StatusRuntimeException e) {
+                last = e;
+                io.cairn.api.proto.ErrorDetail d = ErrorDetails.of(e);
+                if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
+                        || e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION) {
+                    throw new IllegalArgumentException(e.getStatus().getDescription());
+                }
+                if (d != null && d.hasNotLeader() && !d.getNotLeader().getLeaderAddress().isEmpty()) {
+                    targets.add(i + 1, d.getNotLeader().getLeaderAddress());
+                }
+            }
+        }
+        throw new CairnUnavailableException("no metadata leader answered among " + targets + ": "
+                + (last == null ? "" : last.getStatus()), endpoints.configured(), last);
     }
 
     /** Stops every request in flight (they fail with {@link IllegalStateException}) and closes the channels. */

@@ -7,10 +7,12 @@ import java.util.List;
  * leader with its applied index, taken from the replica that reports itself leader at the
  * highest term (or, with no leader, the most advanced replica that answered).
  *
+ * @param epoch      the newest membership epoch any endpoint's placement was computed from (0:
+ *                   the founders' placement)
  * @param shardCount how many shards the keyspace is cut into (fixed when the cluster is created)
  * @param answered   node ids that answered
  */
-public record ShardsReport(int shardCount, List<Shard> shards, List<Long> answered) {
+public record ShardsReport(long epoch, int shardCount, List<Shard> shards, List<Long> answered) {
     public ShardsReport {
         shards = List.copyOf(shards);
         answered = List.copyOf(answered);

@@ -977,6 +977,19 @@ public final class RaftNode implements ConsensusCore {
         }
     }
 
+    /**
+     * On a leader, the highest index known to be replicated on {@code node} (0 if none yet);
+     * -1 when this node does not lead or {@code node} is not a member. Hosts use it to promote a
+     * learner only once it has caught up.
+     */
+    public long matchIndex(NodeId node) {
+        if (role != Role.LEADER) {
+            return -1;
+        }
+        Progress pr = lead.progress(node);
+        return pr == null ? -1 : pr.match;
+    }
+
     @Override
     public Status status() {
         return new Status(id, role, term, leader, votedFor, log.committed(), log.applied(),

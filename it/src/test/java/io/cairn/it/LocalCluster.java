@@ -20,10 +20,12 @@ final class LocalCluster implements AutoCloseable {
     private final TreeMap<Integer, String> addresses = new TreeMap<>();
     private final TreeMap<Integer, Process> processes = new TreeMap<>();
     private final List<String> extraArgs;
+    private final int founders;
 
     LocalCluster(Path dir, int nodes, List<String> extraArgs) throws IOException {
         this.dir = dir;
         this.extraArgs = extraArgs;
+        this.founders = nodes;
         for (int i = 1; i <= nodes; i++) {
             addresses.put(i, "127.0.0.1:" + freePort());
         }
@@ -35,9 +37,11 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** The founders: the nodes the cluster was created with (joiners are not in it). */
     String initialCluster() {
         StringBuilder sb = new StringBuilder();
-        addresses.forEach((id, a) -> sb.append(sb.length() == 0 ? "" : ",").append("n").append(id).append('=').append(a));
+        addresses.headMap(founders, true).forEach((id, a) ->
+                sb.append(sb.length() == 0 ? "" : ",").append("n").append(id).append('=').append(a));
         return sb.toString();
     }
 
@@ -67,6 +71,14 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** Starts a new node that joins the running cluster with {@code --join}. */
+    void startJoiner(int id) throws IOException {
+        if (!addresses.containsKey(id)) {
+            addresses.put(id, "127.0.0.1:" + freePort());
+        }
+        start(id);
+    }
+
     void start(int id) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -78,6 +90,9 @@ final class LocalCluster implements AutoCloseable {
                 "--data-dir", dir.resolve("n" + id).toString(),
                 "--initial-cluster", initialCluster()));
         cmd.addAll(extraArgs);
+        if (id > founders) {
+            cmd.add("--join");
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()));
         processes.put(id, pb.start());

@@ -36,12 +36,15 @@ import java.util.zip.CRC32C;
  * it, as the Raft log does), a HARD_STATE, and a SNAPSHOT naming a snapshot file under
  * {@code snapshots/} (the data is too large for a record, and is checksummed in the record).
  * Compaction writes a fresh SNAPSHOT and HARD_STATE record and then releases the WAL behind the
- * snapshot, so the newest copy of each always survives segment deletion.
+ * snapshot, so the newest copy of each always survives segment deletion. A DROP record ends a
+ * group on this node (its replica was removed): replay forgets everything of the group before
+ * it, so a later replica of the same group starts from an empty log.
  */
 public final class WalLogStore implements Closeable {
     private static final byte ENTRY = 1;
     private static final byte HARD_STATE = 2;
     private static final byte SNAPSHOT = 3;
+    private static final byte DROP = 4;
 
     /** A group's Ready paired with its id, for {@link #persist}. */
     public record GroupReady(GroupId group, Ready ready) {}
@@ -62,7 +65,14 @@ public final class WalLogStore implements Closeable {
         Files.createDirectories(snapshots);
         Replay replay = new Replay(snapshots);
         Wal wal = Wal.open(dir.resolve("wal"), options, new io.cairn.wal.NioFileIo(), replay::accept);
-        return new WalLogStore(snapshots, wal, replay.finish());
+        TreeMap<GroupId, GroupLog> recovered = replay.finish();
+        // A group dropped for good must not hold back the segments behind its DROP record.
+        for (GroupId dropped : replay.dropped) {
+            if (!recovered.containsKey(dropped)) {
+                wal.release(dropped, Long.MAX_VALUE);
+            }
+        }
+        return new WalLogStore(snapshots, wal, recovered);
     }
 
     public io.cairn.wal.RecoveryReport recoveryReport() {
@@ -80,11 +90,32 @@ public final class WalLogStore implements Closeable {
      */
     public GroupLog createGroup(GroupId id, ConfState initialConf) throws IOException {
         Invariants.check(!groups.containsKey(id), "group %s exists", id);
+        wal.resetRelease(id);
         Snapshot bootstrap = new Snapshot(new SnapshotMeta(0, 0, initialConf), Bytes.EMPTY);
         wal.appendAndSync(List.of(snapshotRecord(id, bootstrap, false)));
         GroupLog log = new GroupLog(initialConf);
         groups.put(id, log);
         return log;
+    }
+
+    /**
+     * Ends {@code id} on this node, durably: its log and hard state are forgotten now and on every
+     * later replay, its snapshot file is deleted, and the WAL no longer keeps segments for it.
+     */
+    public void dropGroup(GroupId id) throws IOException {
+        GroupLog log = groups.remove(id);
+        Invariants.check(log != null, "drop of unknown group %s", id);
+        wal.appendAndSync(List.of(new WalRecord(id, DROP, 0, Bytes.EMPTY)));
+        wal.release(id, Long.MAX_VALUE);
+        long snapshotIndex = log.snapshot().meta().index();
+        if (snapshotIndex > 0) {
+            Files.deleteIfExists(snapshotFile(snapshotDir, id, snapshotIndex));
+        }
+    }
+
+    /** The groups this store holds a log for, in id order. */
+    public List<GroupId> groupIds() {
+        return List.copyOf(groups.keySet());
     }
 
     /**
@@ -233,6 +264,8 @@ public final class WalLogStore implements Closeable {
         private final TreeMap<GroupId, TreeMap<Long, LogEntry>> entries = new TreeMap<>();
         private final TreeMap<GroupId, HardState> hardStates = new TreeMap<>();
         private final TreeMap<GroupId, PendingSnapshot> snapshots = new TreeMap<>();
+        /** Groups that saw a DROP record; one recreated after it is in {@link #entries} again. */
+        final java.util.TreeSet<GroupId> dropped = new java.util.TreeSet<>();
 
         private record PendingSnapshot(SnapshotMeta meta, int size, int crc) {}
 
@@ -250,6 +283,12 @@ public final class WalLogStore implements Closeable {
                 }
                 case HARD_STATE -> hardStates.put(g, decodeHardState(r.payload()));
                 case SNAPSHOT -> acceptSnapshot(g, r, log);
+                case DROP -> {
+                    entries.remove(g);
+                    hardStates.remove(g);
+                    snapshots.remove(g);
+                    dropped.add(g);
+                }
                 default -> throw new IllegalStateException("unknown WAL record kind " + r.kind() + " for " + g);
             }
         }

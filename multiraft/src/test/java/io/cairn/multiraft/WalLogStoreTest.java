@@ -98,4 +98,50 @@ class WalLogStoreTest {
             assertThat(g1.term(50)).isEqualTo(4);
         }
     }
+
+    @Test
+    void aDroppedGroupIsGoneAfterReopenAndStartsEmptyWhenRecreated() throws Exception {
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            store.createGroup(G1, CONF);
+            store.createGroup(G2, CONF);
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(new HardState(3, NodeId.of(1), 5), entries(1, 5, 3), null))));
+            store.dropGroup(G1);
+            assertThat(store.group(G1)).isNull();
+            assertThat(store.groupIds()).containsExactly(G2);
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            assertThat(store.group(G1)).isNull();
+            assertThat(store.groupIds()).containsExactly(G2);
+            // The replica comes back: a learner with no configuration of its own, as a joining one.
+            store.createGroup(G1, ConfState.EMPTY);
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(new HardState(7, null, 2), entries(1, 2, 6), null))));
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            GroupLog g1 = store.group(G1);
+            assertThat(g1.lastIndex()).isEqualTo(2);
+            assertThat(g1.term(1)).isEqualTo(6);
+            assertThat(g1.hardState()).isEqualTo(new HardState(7, null, 2));
+            assertThat(g1.snapshotConf()).isEqualTo(ConfState.EMPTY);
+        }
+    }
+
+    @Test
+    void aDroppedGroupDoesNotHoldBackSegmentsAfterReopen() throws Exception {
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            store.createGroup(G1, CONF);
+            store.createGroup(G2, CONF);
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(new HardState(1, null, 0), entries(1, 50, 1), null))));
+            store.dropGroup(G1);
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            for (long i = 1; i <= 200; i += 10) {
+                store.persist(List.of(new WalLogStore.GroupReady(G2,
+                        ready(new HardState(1, NodeId.of(1), i), entries(i, i + 9, 1), null))));
+            }
+            store.compact(G2, 200, CONF, Bytes.utf8("state@200"));
+        }
+        try (var files = java.nio.file.Files.list(dir.resolve("wal"))) {
+            assertThat(files.count()).as("segments left once both groups released everything").isLessThanOrEqualTo(2);
+        }
+    }
 }

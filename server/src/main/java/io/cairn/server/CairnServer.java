@@ -62,46 +62,114 @@ public final class CairnServer implements AutoCloseable {
         opened.add(dataDir);
         WalLogStore store = openStore(dataDir);
         opened.add(store);
-        Topology topology = Topology.of(config);
-        TreeMap<NodeId, String> peers = new TreeMap<>(config.initialCluster().addresses());
-        peers.remove(config.nodeId());
-        PeerTransport transport = new PeerTransport(config.nodeId(), peers, PeerTransport.Config.defaults());
+        ClusterMap map = new ClusterMap(Topology.initial(config));
+        PeerTransport transport = new PeerTransport(config.nodeId(), peersOf(map.current(), config.nodeId()),
+                PeerTransport.Config.defaults());
         opened.add(transport);
+        map.onChange(t -> transport.updatePeers(peersOf(t, config.nodeId())));
         Files.createDirectories(dataDir.scratchDir());
-        RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config);
-        for (GroupId group : topology.groupsOf(config.nodeId())) {
-            loop.addGroup(openReplica(config, dataDir, store, topology, group, opened));
+        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store);
+        RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config, map, factory);
+        for (java.util.Map.Entry<GroupId, ConfState> g : groupsToOpen(config, store, map.current()).entrySet()) {
+            loop.addGroup(factory.open(g.getKey(), g.getValue()));
         }
-        Server grpc = bind(config, loop, topology);
+        boolean sharded = config.shards() > 1;
+        PlacementDriver driver = sharded && loop.hostedGroups().contains(ServerIds.META_GROUP)
+                ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
+        Server grpc = bind(config, loop, map, driver);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
-        LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here",
-                config.nodeId(), config.listenAddress(), topology.groupsOf(config.nodeId()).size(), topology.shardCount());
+        if (driver != null) {
+            driver.start();
+            opened.add(driver);
+        }
+        if (sharded) {
+            MetaHeartbeat heartbeat = new MetaHeartbeat(config, loop, map);
+            heartbeat.start();
+            opened.add(heartbeat);
+        }
+        LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here{4}",
+                config.nodeId(), config.listenAddress(), loop.hostedGroups().stream().filter(g -> g.value() > 0).count(),
+                map.current().shardCount(), driver != null ? ", with a metadata replica" : "");
         return new CairnServer(opened, grpc, loop);
     }
 
-    /** This node's replica of {@code group}: its log (created with the shard's founders if new), RocksDB and core. */
-    private static GroupReplica openReplica(ServerConfig config, DataDir dataDir, WalLogStore store, Topology topology,
-                                            GroupId group, List<AutoCloseable> opened) throws IOException {
-        GroupLog log = store.group(group);
-        if (log == null) {
-            log = store.createGroup(group, ConfState.ofVoters(topology.replicasOf(group)));
+    private static TreeMap<NodeId, String> peersOf(Topology t, NodeId self) {
+        TreeMap<NodeId, String> peers = new TreeMap<>();
+        t.members().forEach((id, m) -> peers.put(id, m.address()));
+        peers.remove(self);
+        return peers;
+    }
+
+    /**
+     * The replicas to open at start, each with the configuration to create it with if it is new:
+     * every group the WAL holds (what the node had when it stopped), and on a founder the
+     * groups of the founders' placement and the metadata group it replicates. A joining node
+     * starts with none; its replicas arrive from their leaders.
+     */
+    private static TreeMap<GroupId, ConfState> groupsToOpen(ServerConfig config, WalLogStore store, Topology initial) {
+        TreeMap<GroupId, ConfState> groups = new TreeMap<>();
+        for (GroupId g : store.groupIds()) {
+            groups.put(g, ConfState.EMPTY); // exists: the configuration is not used
         }
-        RocksKvEngine engine = RocksKvEngine.open(dataDir.kvDir(ServerIds.shardOfGroup(group)));
-        opened.add(engine);
-        KvStateMachine stateMachine = new KvStateMachine(engine,
-                new KvStateMachine.Options(config.limits(), KvStateMachine.Options.SESSION_TTL_MILLIS_DEFAULT,
-                        KvStateMachine.Options.EXPIRE_BATCH_MAX_DEFAULT));
-        catchUpWithSnapshot(dataDir, log, stateMachine);
-        RaftConfig raftConfig = RaftConfig.defaults(config.nodeId())
-                .withElection(config.electionTicks(), 1)
-                .withAppliedIndex(stateMachine.appliedIndex());
-        RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));
-        LOG.log(System.Logger.Level.INFO, "{0}: shard {1} (term {2}, applied {3}, log {4}..{5})", config.nodeId(),
-                ServerIds.shardOfGroup(group), node.status().term(), stateMachine.appliedIndex(), log.firstIndex(),
-                log.lastIndex());
-        return new GroupReplica(group, node, store, stateMachine, engine, Clock.SYSTEM, config, dataDir.scratchDir());
+        if (config.join() || !store.groupIds().isEmpty() && config.shards() == 1) {
+            return groups;
+        }
+        if (store.groupIds().isEmpty()) {
+            for (GroupId g : initial.groupsOf(config.nodeId())) {
+                groups.put(g, ConfState.ofVoters(initial.replicasOf(g)));
+            }
+        }
+        List<NodeId> metaVoters = Topology.metaVoters(config);
+        if (config.shards() > 1 && metaVoters.contains(config.nodeId())) {
+            groups.putIfAbsent(ServerIds.META_GROUP, ConfState.ofVoters(metaVoters));
+        }
+        return groups;
+    }
+
+    /** Opens replicas at start and whenever the placement gives this node a new one. */
+    private record Replicas(ServerConfig config, DataDir dataDir, WalLogStore store) implements RaftLoop.ReplicaFactory {
+        @Override
+        public GroupReplica open(GroupId group, ConfState confIfNew) throws IOException {
+            GroupLog log = store.group(group);
+            if (log == null) {
+                // Left behind by a replica dropped just before a crash: not this replica's state.
+                SnapshotPacker.deleteTree(stateDir(group));
+                log = store.createGroup(group, confIfNew);
+            }
+            RocksKvEngine engine = RocksKvEngine.open(stateDir(group));
+            try {
+                return openOn(group, log, engine);
+            } catch (IOException | RuntimeException e) {
+                engine.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void deleteState(GroupId group) throws IOException {
+            SnapshotPacker.deleteTree(stateDir(group));
+        }
+
+        private java.nio.file.Path stateDir(GroupId group) {
+            return group.equals(ServerIds.META_GROUP) ? dataDir.metaDir() : dataDir.kvDir(ServerIds.shardOfGroup(group));
+        }
+
+        private GroupReplica openOn(GroupId group, GroupLog log, RocksKvEngine engine) throws IOException {
+            KvStateMachine stateMachine = new KvStateMachine(engine,
+                    new KvStateMachine.Options(config.limits(), KvStateMachine.Options.SESSION_TTL_MILLIS_DEFAULT,
+                            KvStateMachine.Options.EXPIRE_BATCH_MAX_DEFAULT));
+            catchUpWithSnapshot(dataDir, log, stateMachine);
+            RaftConfig raftConfig = RaftConfig.defaults(config.nodeId())
+                    .withElection(config.electionTicks(), 1)
+                    .withAppliedIndex(stateMachine.appliedIndex());
+            RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));
+            LOG.log(System.Logger.Level.INFO, "{0}: {1} (term {2}, applied {3}, log {4}..{5}, {6})", config.nodeId(),
+                    group.equals(ServerIds.META_GROUP) ? "metadata group" : "shard " + ServerIds.shardOfGroup(group),
+                    node.status().term(), stateMachine.appliedIndex(), log.firstIndex(), log.lastIndex(), node.status().conf());
+            return new GroupReplica(group, node, store, stateMachine, engine, Clock.SYSTEM, config, dataDir.scratchDir());
+        }
     }
 
     /** Identifies the cluster by its founding members, so a data dir of another cluster is refused. */
@@ -137,7 +205,7 @@ public final class CairnServer implements AutoCloseable {
         }
     }
 
-    private static Server bind(ServerConfig config, RaftLoop loop, Topology topology) throws IOException {
+    private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
@@ -146,8 +214,8 @@ public final class CairnServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(new RaftTransportService(config.nodeId(), loop::deliver))
-                .addService(new KvService(loop, topology, config, Clock.SYSTEM))
-                .addService(new ClusterService(loop, topology, config));
+                .addService(new KvService(loop, map, config, Clock.SYSTEM))
+                .addService(new ClusterService(loop, map, config, driver));
         RaftTransportService.configure(builder);
         try {
             return builder.build().start();

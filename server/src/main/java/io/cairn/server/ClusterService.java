@@ -1,8 +1,14 @@
 package io.cairn.server;
 
+import io.cairn.api.proto.AddNodeRequest;
 import io.cairn.api.proto.ClusterGrpc;
+import io.cairn.api.proto.NodeHeartbeatRequest;
+import io.cairn.api.proto.NodeHeartbeatResponse;
+import io.cairn.api.proto.MembershipResponse;
 import io.cairn.api.proto.NodeStatus;
+import io.cairn.api.proto.RemoveNodeRequest;
 import io.cairn.api.proto.Role;
+import io.cairn.api.proto.ShardReport;
 import io.cairn.api.proto.ShardView;
 import io.cairn.api.proto.ShardsRequest;
 import io.cairn.api.proto.ShardsResponse;
@@ -11,33 +17,40 @@ import io.cairn.api.proto.StatusResponse;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Status;
+import io.cairn.transport.grpc.GrpcErrors;
 import io.grpc.stub.StreamObserver;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * This node's view of the cluster: its own role and indexes in full, and every other member it
- * knows with its address only, so a tool can ask each of them in turn.
+ * knows with its address only, so a tool can ask each of them in turn; and, on the metadata
+ * group's replicas, the control plane's RPCs (heartbeats, adding and removing nodes).
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
     private final RaftLoop loop;
-    private final Topology topology;
+    private final ClusterMap map;
     private final ServerConfig config;
+    /** Null on nodes without a metadata replica, and in a single-shard cluster. */
+    private final PlacementDriver driver;
 
-    ClusterService(RaftLoop loop, Topology topology, ServerConfig config) {
+    ClusterService(RaftLoop loop, ClusterMap map, ServerConfig config, PlacementDriver driver) {
         this.loop = loop;
-        this.topology = topology;
+        this.map = map;
         this.config = config;
+        this.driver = driver;
     }
 
     @Override
     public void shards(ShardsRequest req, StreamObserver<ShardsResponse> out) {
-        ShardsResponse.Builder b = ShardsResponse.newBuilder()
-                .setNodeId(config.nodeId().value()).setShardCount(topology.shardCount());
+        Topology topology = map.current();
+        ShardsResponse.Builder b = ShardsResponse.newBuilder().setNodeId(config.nodeId().value())
+                .setShardCount(topology.shardCount()).setEpoch(topology.epoch);
         for (GroupId group : topology.allGroups()) {
             int shard = ServerIds.shardOfGroup(group);
             ShardView.Builder v = ShardView.newBuilder().setShard(shard)
                     .setFirstSlot(topology.firstSlot(shard)).setEndSlotExclusive(topology.endSlotExclusive(shard));
-            topology.replicasOf(group).forEach(id -> v.addReplicas(id.value()));
+            replicasOf(topology, group).forEach(v::addReplicas);
             Status s = loop.status(group);
             if (s != null) {
                 v.setHosted(true).setRole(roleOf(s.role())).setLeader(s.leader() == null ? 0 : s.leader().value())
@@ -50,16 +63,41 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         out.onCompleted();
     }
 
+    /**
+     * The shard's replicas as its leader last reported them (voters, then learners being built),
+     * or the placement's target when no report has arrived yet.
+     */
+    private java.util.List<Long> replicasOf(Topology topology, GroupId group) {
+        int shard = ServerIds.shardOfGroup(group);
+        Status s = loop.status(group);
+        if (s != null && s.role() == io.cairn.consensus.Role.LEADER) {
+            java.util.TreeSet<Long> ids = new java.util.TreeSet<>();
+            s.conf().members().forEach(n -> ids.add(n.value()));
+            return java.util.List.copyOf(ids);
+        }
+        for (ShardReport r : map.reports()) {
+            if (r.getShard() == shard) {
+                java.util.TreeSet<Long> ids = new java.util.TreeSet<>(r.getVotersList());
+                ids.addAll(r.getVotersOutgoingList());
+                ids.addAll(r.getLearnersList());
+                return java.util.List.copyOf(ids);
+            }
+        }
+        return topology.replicasOf(group).stream().map(NodeId::value).toList();
+    }
+
     @Override
     public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
-        Status s = loop.status(ServerIds.DATA_GROUP);
-        StatusResponse.Builder b = StatusResponse.newBuilder()
-                .setGroupId(ServerIds.DATA_GROUP.value())
-                .setLeader(s.leader() == null ? 0 : s.leader().value())
-                .setTerm(s.term());
-        for (Map.Entry<NodeId, String> m : config.initialCluster().addresses().entrySet()) {
-            NodeStatus.Builder n = NodeStatus.newBuilder().setId(m.getKey().value()).setAddress(m.getValue());
-            if (m.getKey().equals(s.id())) {
+        // A sharded cluster's status is its metadata group's; a single shard's is that group's.
+        GroupId group = config.shards() == 1 ? ServerIds.DATA_GROUP : ServerIds.META_GROUP;
+        Status s = loop.status(group);
+        StatusResponse.Builder b = StatusResponse.newBuilder().setGroupId(group.value());
+        if (s != null) {
+            b.setLeader(s.leader() == null ? 0 : s.leader().value()).setTerm(s.term());
+        }
+        for (MemberInfo m : map.current().members().values()) {
+            NodeStatus.Builder n = NodeStatus.newBuilder().setId(m.id().value()).setAddress(m.address());
+            if (s != null && m.id().equals(s.id())) {
                 n.setRole(roleOf(s.role())).setTerm(s.term())
                         .setCommitIndex(s.commitIndex()).setAppliedIndex(s.appliedIndex());
             }
@@ -67,6 +105,79 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         }
         out.onNext(b.build());
         out.onCompleted();
+    }
+
+    @Override
+    public void heartbeat(NodeHeartbeatRequest req, StreamObserver<NodeHeartbeatResponse> out) {
+        if (driver != null && driver.serving()) {
+            out.onNext(driver.heartbeat(req));
+        } else {
+            out.onNext(NodeHeartbeatResponse.newBuilder().setServed(false).setMetaLeaderAddress(metaLeaderAddress()).build());
+        }
+        out.onCompleted();
+    }
+
+    @Override
+    public void addNode(AddNodeRequest req, StreamObserver<MembershipResponse> out) {
+        NodeId id;
+        String address;
+        try {
+            id = ClusterSpec.parseName("n" + req.getId());
+            address = ClusterSpec.parseAddress(req.getAddress());
+        } catch (IllegalArgumentException e) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        if (notMetaLeader(out)) {
+            return;
+        }
+        answer(driver.addNode(new MemberInfo(id, address, req.getZone(), MemberInfo.State.UP)), out);
+    }
+
+    @Override
+    public void removeNode(RemoveNodeRequest req, StreamObserver<MembershipResponse> out) {
+        if (notMetaLeader(out)) {
+            return;
+        }
+        answer(driver.removeNode(NodeId.of(req.getId())), out);
+    }
+
+    private boolean notMetaLeader(StreamObserver<?> out) {
+        if (config.shards() == 1) {
+            out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription("membership changes need a sharded cluster"
+                    + " (--shards > 1); this one is a single Raft group of its founders").asRuntimeException());
+            return true;
+        }
+        if (driver != null && driver.serving()) {
+            return false;
+        }
+        Status s = loop.status(ServerIds.META_GROUP);
+        NodeId leader = s == null ? null : s.leader();
+        out.onError(GrpcErrors.notLeader(leader, leader == null ? "" : map.current().address(leader)));
+        return true;
+    }
+
+    private static void answer(CompletableFuture<PlacementDriver.Snapshot> f, StreamObserver<MembershipResponse> out) {
+        f.whenComplete((snap, err) -> {
+            if (err == null) {
+                out.onNext(MembershipResponse.newBuilder().setEpoch(snap.epoch()).setMembership(snap.toProto()).build());
+                out.onCompleted();
+                return;
+            }
+            Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            out.onError((cause instanceof IllegalArgumentException ? io.grpc.Status.INVALID_ARGUMENT
+                    : io.grpc.Status.UNAVAILABLE).withDescription(String.valueOf(cause.getMessage())).asRuntimeException());
+        });
+    }
+
+    /** The metadata leader's address as this node knows it, or "". */
+    private String metaLeaderAddress() {
+        Status s = loop.status(ServerIds.META_GROUP);
+        if (s == null || s.leader() == null) {
+            return "";
+        }
+        String fromMap = map.current().address(s.leader());
+        return fromMap.isEmpty() ? config.initialCluster().addresses().getOrDefault(s.leader(), "") : fromMap;
     }
 
     static Role roleOf(io.cairn.consensus.Role role) {

@@ -113,6 +113,11 @@ public final class DataDir implements AutoCloseable {
         return shard == 0 ? kvDir() : root.resolve("kv-" + shard);
     }
 
+    /** The metadata group's state (on the founders that replicate it). */
+    public Path metaDir() {
+        return root.resolve("meta");
+    }
+
     public Path scratchDir() {
         return root.resolve("scratch");
     }

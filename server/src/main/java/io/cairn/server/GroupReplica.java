@@ -34,7 +34,7 @@ import java.util.function.Function;
  * on them. Everything but {@link #status} and {@link #readLocal} runs on the {@link RaftLoop}
  * thread, so nothing here needs a lock.
  */
-final class GroupReplica {
+final class GroupReplica implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GroupReplica.class.getName());
     private static final long EXPIRE_INTERVAL_MILLIS = 1_000;
 
@@ -249,6 +249,12 @@ final class GroupReplica {
             SnapshotPacker.deleteTree(dir);
         }
         LOG.log(System.Logger.Level.INFO, "compacted the log of {0} through index {1}", id, files.appliedIndex());
+    }
+
+    /** Closes the state machine's engine; the loop no longer drives this replica. */
+    @Override
+    public void close() {
+        engine.close();
     }
 
     private long deadline() {

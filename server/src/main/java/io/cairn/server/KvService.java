@@ -43,13 +43,13 @@ import java.util.function.Function;
  */
 final class KvService extends KvGrpc.KvImplBase {
     private final RaftLoop loop;
-    private final Topology topology;
+    private final ClusterMap map;
     private final ServerConfig config;
     private final Clock clock;
 
-    KvService(RaftLoop loop, Topology topology, ServerConfig config, Clock clock) {
+    KvService(RaftLoop loop, ClusterMap map, ServerConfig config, Clock clock) {
         this.loop = loop;
-        this.topology = topology;
+        this.map = map;
         this.config = config;
         this.clock = clock;
     }
@@ -61,7 +61,7 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out) || !checkValue(value, out) || !checkTtl(req.getTtlMs(), out)) {
             return;
         }
-        GroupId group = topology.groupOfKey(key.toArray());
+        GroupId group = map.current().groupOfKey(key.toArray());
         write(group, req.getClientId(), req.getSequence(), new Command.Put(key, value, req.getTtlMs()), out, r -> {
             if (r instanceof Result.Written w) {
                 return PutResponse.newBuilder().setHeader(header(group)).setModRevision(w.revision()).setVersion(w.version()).build();
@@ -76,7 +76,7 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out)) {
             return;
         }
-        GroupId group = topology.groupOfKey(key.toArray());
+        GroupId group = map.current().groupOfKey(key.toArray());
         write(group, req.getClientId(), req.getSequence(), new Command.Delete(key), out, r -> {
             if (r instanceof Result.Deleted d) {
                 return DeleteResponse.newBuilder().setHeader(header(group)).setDeleted(d.existed()).build();
@@ -93,7 +93,7 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         Command cas = new Command.CompareAndSet(key, req.getExpectedVersion(), value, req.getTtlMs());
-        GroupId group = topology.groupOfKey(key.toArray());
+        GroupId group = map.current().groupOfKey(key.toArray());
         write(group, req.getClientId(), req.getSequence(), cas, out, r -> {
             if (r instanceof Result.Written w) {
                 return CompareAndSetResponse.newBuilder().setHeader(header(group))
@@ -112,7 +112,7 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out)) {
             return;
         }
-        GroupId group = topology.groupOfKey(key.toArray());
+        GroupId group = map.current().groupOfKey(key.toArray());
         read(group, req.getConsistency(), sm -> sm.get(key, clock.epochMillis()), out, found -> {
             GetResponse.Builder b = GetResponse.newBuilder().setHeader(header(group));
             found.ifPresent(kv -> b.setKv(toProto(kv)));
@@ -137,10 +137,10 @@ final class KvService extends KvGrpc.KvImplBase {
             range = range.resumeAt(Bytes.wrap(req.getPageToken().toByteArray()));
         }
         KeyRange finalRange = range;
-        if (topology.shardCount() == 1 || req.getGroupId() != 0) {
+        if (map.current().shardCount() == 1 || req.getGroupId() != 0) {
             GroupId group = req.getGroupId() == 0 ? ServerIds.DATA_GROUP : new GroupId(req.getGroupId());
-            if (ServerIds.shardOfGroup(group) >= topology.shardCount()) {
-                out.onError(GrpcErrors.invalidArgument("group_id", topology.shardCount(), req.getGroupId()));
+            if (ServerIds.shardOfGroup(group) >= map.current().shardCount()) {
+                out.onError(GrpcErrors.invalidArgument("group_id", map.current().shardCount(), req.getGroupId()));
                 return;
             }
             read(group, req.getConsistency(), sm -> sm.scan(finalRange, limit, clock.epochMillis()), out,
@@ -156,7 +156,7 @@ final class KvService extends KvGrpc.KvImplBase {
      * snapshot across shards). Needs a replica of every shard on this node.
      */
     private void scanAcrossShards(KeyRange range, int limit, Consistency consistency, StreamObserver<ScanResponse> out) {
-        List<GroupId> groups = topology.allGroups();
+        List<GroupId> groups = map.current().allGroups();
         List<CompletableFuture<ScanPage>> parts = new ArrayList<>(groups.size());
         for (GroupId group : groups) {
             if (loop.status(group) == null) {
@@ -246,8 +246,9 @@ final class KvService extends KvGrpc.KvImplBase {
         if (loop.status(group) != null) {
             return true;
         }
-        NodeId replica = topology.replicasOf(group).get(0);
-        out.onError(GrpcErrors.notLeader(replica, config.initialCluster().addresses().getOrDefault(replica, "")));
+        Topology t = map.current();
+        NodeId replica = t.replicasOf(group).isEmpty() ? null : t.replicasOf(group).get(0);
+        out.onError(GrpcErrors.notLeader(replica, replica == null ? "" : t.address(replica)));
         return false;
     }
 
@@ -270,7 +271,7 @@ final class KvService extends KvGrpc.KvImplBase {
         if (cause instanceof RaftLoop.NotServedException n) {
             if (n.kind == RaftLoop.NotServedException.Kind.NOT_LEADER) {
                 NodeId leader = n.leader == null || n.leader.equals(config.nodeId()) ? null : n.leader;
-                String address = leader == null ? "" : config.initialCluster().addresses().getOrDefault(leader, "");
+                String address = leader == null ? "" : map.current().address(leader);
                 return GrpcErrors.notLeader(leader, address);
             }
             return GrpcErrors.unavailable(n.getMessage());
@@ -308,9 +309,12 @@ final class KvService extends KvGrpc.KvImplBase {
 
     private ResponseHeader header(GroupId group) {
         Status s = loop.status(group);
-        return ResponseHeader.newBuilder().setNodeId(s.id().value()).setGroupId(group.value())
-                .setTerm(s.term()).setAppliedIndex(s.appliedIndex())
-                .setServedBy(ClusterService.roleOf(s.role())).setShardCount(topology.shardCount()).build();
+        ResponseHeader.Builder b = ResponseHeader.newBuilder().setNodeId(config.nodeId().value()).setGroupId(group.value())
+                .setShardCount(map.current().shardCount());
+        if (s != null) { // null when the replica moved away after serving
+            b.setTerm(s.term()).setAppliedIndex(s.appliedIndex()).setServedBy(ClusterService.roleOf(s.role()));
+        }
+        return b.build();
     }
 
     static io.cairn.api.proto.KeyValue toProto(KeyValue kv) {

@@ -10,10 +10,15 @@ import io.cairn.kv.state.Result;
 import io.cairn.multiraft.MultiRaftHost;
 import io.cairn.multiraft.WalLogStore;
 import io.cairn.raft.RaftMessage;
+import io.cairn.api.proto.ShardReport;
+import io.cairn.consensus.ConfState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -34,6 +39,18 @@ final class RaftLoop implements AutoCloseable {
     private static final long BALANCE_INTERVAL_MILLIS = 2_000;
     /** Tasks taken from the inbox per turn, so Readies are handled between long bursts. */
     private static final int TASKS_PER_TURN_MAX = 4_096;
+
+    /** Opens replicas the placement gives this node while it runs, and deletes what it takes away. */
+    interface ReplicaFactory {
+        /** Opens this node's replica of {@code group}, creating an empty one with {@code confIfNew} if it has none. */
+        GroupReplica open(GroupId group, ConfState confIfNew) throws IOException;
+
+        /** Deletes the state a dropped replica left behind (its RocksDB directory). */
+        void deleteState(GroupId group) throws IOException;
+    }
+
+    /** Time between two passes that move this node's led groups towards their target replicas. */
+    private static final long RECONCILE_INTERVAL_MILLIS = 500;
 
     /** Where outbound messages go. */
     interface Outbox {
@@ -61,17 +78,24 @@ final class RaftLoop implements AutoCloseable {
     private final Clock clock;
     private final ServerConfig config;
     private final MultiRaftHost host;
-    /** Written before {@link #start}, read by every thread after: never changed while running. */
-    private final TreeMap<GroupId, GroupReplica> replicas = new TreeMap<>();
+    private final WalLogStore store;
+    private final ClusterMap map;
+    private final ReplicaFactory factory;
+    /** Changed only by the loop thread (and before {@link #start}); read by every thread. */
+    private final ConcurrentSkipListMap<GroupId, GroupReplica> replicas = new ConcurrentSkipListMap<>();
 
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(INBOX_CAPACITY);
     private volatile boolean running = true;
     private final Thread thread;
 
-    RaftLoop(NodeId self, WalLogStore store, Outbox outbox, Clock clock, ServerConfig config) {
+    RaftLoop(NodeId self, WalLogStore store, Outbox outbox, Clock clock, ServerConfig config, ClusterMap map,
+             ReplicaFactory factory) {
         this.self = self;
         this.clock = clock;
         this.config = config;
+        this.store = store;
+        this.map = map;
+        this.factory = factory;
         this.host = new MultiRaftHost(self, store, (to, batch) -> {
             for (MultiRaftHost.Envelope e : batch) {
                 outbox.send(to, e.group(), (RaftMessage) e.message());
@@ -110,9 +134,53 @@ final class RaftLoop implements AutoCloseable {
         return running && inbox.offer(task);
     }
 
-    /** A message from a peer; dropped when the loop is saturated (Raft tolerates loss). */
+    /**
+     * A message from a peer; dropped when the loop is saturated (Raft tolerates loss). A message
+     * for a shard this node does not host yet but should (by the current placement) opens an
+     * empty replica: the shard's leader is adding it as a learner and will send it the log.
+     */
     void deliver(GroupId group, RaftMessage message) {
-        submit(() -> host.step(group, message));
+        submit(() -> {
+            if (!replicas.containsKey(group)) {
+                openPlacedReplica(group);
+            }
+            host.step(group, message);
+        });
+    }
+
+    /** The groups hosted here, in id order. */
+    List<GroupId> hostedGroups() {
+        return List.copyOf(replicas.keySet());
+    }
+
+    /** Loop thread. */
+    private void openPlacedReplica(GroupId group) {
+        Topology t = map.current();
+        if (group.equals(ServerIds.META_GROUP) || t.epoch == 0 || ServerIds.shardOfGroup(group) >= t.shardCount()
+                || !t.replicasOf(group).contains(self)) {
+            return;
+        }
+        try {
+            GroupReplica replica = factory.open(group, ConfState.EMPTY);
+            host.addGroup(replica.id, replica.node);
+            replicas.put(replica.id, replica);
+            LOG.log(System.Logger.Level.INFO, "{0}: opened a replica of shard {1} (epoch {2}), waiting for its leader",
+                    self, ServerIds.shardOfGroup(group), t.epoch);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a replica of " + group, e);
+        }
+    }
+
+    /** Loop thread: stops hosting {@code group} and deletes its log and state from this node. */
+    private void dropReplica(GroupId group, String why) throws IOException {
+        GroupReplica replica = replicas.remove(group);
+        host.removeGroup(group);
+        replica.failAll(new NotServedException(NotServedException.Kind.NOT_LEADER, "the replica moved away", null));
+        replica.close();
+        store.dropGroup(group);
+        factory.deleteState(group);
+        LOG.log(System.Logger.Level.INFO, "{0}: removed its replica of shard {1}: {2}", self,
+                ServerIds.shardOfGroup(group), why);
     }
 
     /** Proposes a client command to {@code group}; completes with its result once applied. */
@@ -193,6 +261,7 @@ final class RaftLoop implements AutoCloseable {
                         r.onTick(now);
                     }
                     maybeBalanceLeaders(now);
+                    maybeReconcile(now);
                 }
                 host.handleReadies();
                 for (GroupReplica r : replicas.values()) {
@@ -228,6 +297,62 @@ final class RaftLoop implements AutoCloseable {
         });
     }
 
+    private long lastReconcileNanos;
+
+    /**
+     * Loop thread, twice a second: every group this node leads takes one step towards the
+     * current placement, and replicas the placement and their leader both left behind are dropped.
+     */
+    private void maybeReconcile(long nowNanos) throws IOException {
+        Topology t = map.current();
+        if (t.epoch == 0 || nowNanos - lastReconcileNanos < TimeUnit.MILLISECONDS.toNanos(RECONCILE_INTERVAL_MILLIS)) {
+            return;
+        }
+        lastReconcileNanos = nowNanos;
+        for (GroupReplica r : List.copyOf(replicas.values())) {
+            if (r.id.equals(ServerIds.META_GROUP)) {
+                continue;
+            }
+            Status s = r.node.status();
+            List<NodeId> target = t.replicasOf(r.id);
+            if (s.role() == io.cairn.consensus.Role.LEADER) {
+                ReplicaReconciler.next(self, s.conf(), target, s.commitIndex(), r.node::matchIndex)
+                        .ifPresent(step -> take(r, step, t.epoch));
+            } else if (!target.contains(self) && leaderDroppedUs(r.id, s)) {
+                dropReplica(r.id, "not in the placement of epoch " + t.epoch + " nor in its leader's configuration");
+            }
+        }
+    }
+
+    private void take(GroupReplica r, ReplicaReconciler.Step step, long epoch) {
+        int shard = ServerIds.shardOfGroup(r.id);
+        if (step instanceof ReplicaReconciler.TransferLeadership t) {
+            LOG.log(System.Logger.Level.INFO, "shard {0}: handing leadership to {1} before leaving (epoch {2})",
+                    shard, t.target(), epoch);
+            r.node.transferLeadership(t.target());
+        } else if (step instanceof ReplicaReconciler.Change c) {
+            var result = r.node.proposeConfChange(c.change());
+            LOG.log(System.Logger.Level.INFO, "shard {0}: {1} towards epoch {2}: {3}", shard, c.change().changes(),
+                    epoch, result);
+        }
+    }
+
+    /** Whether the shard's leader reported a configuration, at least as new as ours, without this node. */
+    private boolean leaderDroppedUs(GroupId group, Status local) {
+        int shard = ServerIds.shardOfGroup(group);
+        for (ShardReport report : map.reports()) {
+            if (report.getShard() != shard) {
+                continue;
+            }
+            long me = self.value();
+            return report.getTerm() >= local.term()
+                    && !report.getVotersList().contains(me)
+                    && !report.getVotersOutgoingList().contains(me)
+                    && !report.getLearnersList().contains(me);
+        }
+        return false;
+    }
+
     @Override
     public void close() throws InterruptedException {
         running = false;
@@ -235,6 +360,7 @@ final class RaftLoop implements AutoCloseable {
         thread.join(10_000);
         for (GroupReplica r : replicas.values()) {
             r.failAll(stopping());
+            r.close();
         }
     }
 }

@@ -21,6 +21,10 @@ import java.nio.file.Path;
  * @param requestTimeoutMillis how long a request waits for commit or read confirmation
  * @param shards how many shards the keyspace is cut into, each a Raft group of up to three
  *               replicas; fixed when the cluster is created and identical on every node
+ * @param join this node is not a founder: it registers with the metadata group (on the first
+ *             founders of {@code initialCluster}) and receives its share of replicas
+ * @param deadNodeTimeoutMillis a member silent this long is declared dead and its replicas are
+ *                              rebuilt on the others (acted on by the metadata group's leader)
  */
 public record ServerConfig(
         NodeId nodeId,
@@ -33,7 +37,9 @@ public record ServerConfig(
         long compactBytes,
         Limits limits,
         long requestTimeoutMillis,
-        int shards) {
+        int shards,
+        boolean join,
+        long deadNodeTimeoutMillis) {
 
     public static final int TICK_MILLIS_DEFAULT = 100;
     public static final int ELECTION_TICKS_DEFAULT = 10;
@@ -41,10 +47,22 @@ public record ServerConfig(
     public static final long COMPACT_BYTES_DEFAULT = 64L << 20;
     public static final long REQUEST_TIMEOUT_MILLIS_DEFAULT = 5_000;
     public static final int SHARDS_DEFAULT = 1;
+    public static final long DEAD_NODE_TIMEOUT_MILLIS_DEFAULT = 5 * 60 * 1000L;
 
     public ServerConfig {
-        if (!initialCluster.contains(nodeId)) {
-            throw new IllegalArgumentException("node " + nodeId + " is not in --initial-cluster " + initialCluster);
+        if (!join && !initialCluster.contains(nodeId)) {
+            throw new IllegalArgumentException("node " + nodeId + " is not in --initial-cluster " + initialCluster
+                    + "; a node joining a running cluster needs --join");
+        }
+        if (join && initialCluster.contains(nodeId)) {
+            throw new IllegalArgumentException("node " + nodeId + " is a founder in --initial-cluster; --join is for new nodes");
+        }
+        if (join && shards == 1) {
+            throw new IllegalArgumentException("--join needs a sharded cluster (--shards > 1): a single-shard"
+                    + " cluster is one Raft group of its founders");
+        }
+        if (deadNodeTimeoutMillis < 1) {
+            throw new IllegalArgumentException("--dead-node-timeout must be positive");
         }
         ClusterSpec.parseAddress(listenAddress);
         if (tickMillis < 1 || electionTicks < 3) {
@@ -61,21 +79,34 @@ public record ServerConfig(
     public static ServerConfig of(NodeId nodeId, String listenAddress, Path dataDir, ClusterSpec initialCluster) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
-                REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT);
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT, false, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT);
     }
 
     public ServerConfig withCompaction(long entries, long bytes) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                entries, bytes, limits, requestTimeoutMillis, shards);
+                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis);
     }
 
     public ServerConfig withTicks(int tickMillis, int electionTicks) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis);
     }
 
     public ServerConfig withShards(int shardCount) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount, join, deadNodeTimeoutMillis);
+    }
+
+    /** A node that joins the running cluster founded by {@code initialCluster}, with its defaults. */
+    public static ServerConfig ofJoiner(NodeId nodeId, String listenAddress, Path dataDir, ClusterSpec initialCluster,
+                                        int shards) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
+                ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT);
+    }
+
+    public ServerConfig withDeadNodeTimeout(long millis) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis);
     }
 }

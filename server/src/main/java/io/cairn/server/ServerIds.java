@@ -4,6 +4,9 @@ import io.cairn.common.GroupId;
 
 /** Fixed identities inside a node. */
 final class ServerIds {
+    /** The metadata group: membership and, derived from it, the placement of every shard. */
+    static final GroupId META_GROUP = new GroupId(0);
+
     /** The group of shard 0; with one shard, the only data group. */
     static final GroupId DATA_GROUP = groupOfShard(0);
 

@@ -7,40 +7,73 @@ import io.cairn.placement.Placement;
 import io.cairn.placement.Ring;
 import io.cairn.placement.ShardMap;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
- * Which shard a key belongs to and which nodes replicate each shard, fixed when the cluster is
- * created: a pure function of the founding members and the shard count, so every node computes
- * the same without talking. One shard is replicated on every founder (a plain Raft cluster);
- * more shards get three replicas each, placed by consistent hashing with bounded loads.
- * Moving replicas afterwards is the placement driver's job (not yet built).
+ * One version of the cluster's layout: the members, which shard a key belongs to, and which
+ * nodes should replicate each shard. It is a pure function of the membership and the shard
+ * count, so every node that knows the same membership computes the same placement. Epoch 0 is
+ * the founders' layout, known before anyone talked; later epochs are the versions of the
+ * membership the metadata group stores. One shard is replicated on every founder (a plain Raft
+ * cluster); more shards get three replicas each, placed by consistent hashing with bounded loads
+ * over the members that are up.
  */
 final class Topology {
     static final int REPLICATION_FACTOR = 3;
+    /** The metadata group lives on this many founders (the lowest ids). */
+    static final int META_REPLICAS = 3;
 
+    final long epoch;
+    private final SortedMap<NodeId, MemberInfo> members;
     private final ShardMap shardMap;
     private final List<List<NodeId>> replicas;
 
-    private Topology(ShardMap shardMap, List<List<NodeId>> replicas) {
+    private Topology(long epoch, SortedMap<NodeId, MemberInfo> members, ShardMap shardMap, List<List<NodeId>> replicas) {
+        this.epoch = epoch;
+        this.members = members;
         this.shardMap = shardMap;
         this.replicas = replicas;
     }
 
-    static Topology of(ServerConfig config) {
-        List<NodeId> founders = List.copyOf(config.initialCluster().addresses().keySet());
-        int shards = config.shards();
+    /** The founders' layout, epoch 0. */
+    static Topology initial(ServerConfig config) {
+        List<MemberInfo> founders = new ArrayList<>();
+        config.initialCluster().addresses().forEach((id, address) ->
+                founders.add(new MemberInfo(id, address, "", MemberInfo.State.UP)));
+        return derive(0, founders, config.shards());
+    }
+
+    /** The layout of membership version {@code epoch}. */
+    static Topology derive(long epoch, Collection<MemberInfo> memberList, int shards) {
+        TreeMap<NodeId, MemberInfo> members = new TreeMap<>();
+        for (MemberInfo m : memberList) {
+            members.put(m.id(), m);
+        }
+        List<Member> up = new ArrayList<>();
+        for (MemberInfo m : members.values()) {
+            if (m.state() == MemberInfo.State.UP) {
+                up.add(new Member(m.id(), m.zone()));
+            }
+        }
         List<List<NodeId>> replicas = new ArrayList<>(shards);
         if (shards == 1) {
-            replicas.add(founders);
+            replicas.add(up.stream().map(Member::id).toList());
         } else {
-            List<Member> members = founders.stream().map(id -> new Member(id, "")).toList();
-            Placement placement = Placement.compute(members, shards, REPLICATION_FACTOR, Ring.DEFAULT_VNODES);
+            Placement placement = Placement.compute(up, shards, REPLICATION_FACTOR, Ring.DEFAULT_VNODES);
             for (int s = 0; s < shards; s++) {
                 replicas.add(List.copyOf(placement.replicasOf(s)));
             }
         }
-        return new Topology(ShardMap.of(shards), List.copyOf(replicas));
+        return new Topology(epoch, Collections.unmodifiableSortedMap(members), ShardMap.of(shards), List.copyOf(replicas));
+    }
+
+    /** The founders that replicate the metadata group: the lowest ids, at most {@link #META_REPLICAS}. */
+    static List<NodeId> metaVoters(ServerConfig config) {
+        return config.initialCluster().addresses().keySet().stream().limit(META_REPLICAS).toList();
     }
 
     int shardCount() {
@@ -60,11 +93,22 @@ final class Topology {
         return ServerIds.groupOfShard(shardMap.shardOfKey(key));
     }
 
+    /** The nodes that should replicate {@code group}, preferred leader first. */
     List<NodeId> replicasOf(GroupId group) {
         return replicas.get(ServerIds.shardOfGroup(group));
     }
 
-    /** The groups {@code node} replicates, in id order. */
+    SortedMap<NodeId, MemberInfo> members() {
+        return members;
+    }
+
+    /** The member's address, or "" if it is not a member. */
+    String address(NodeId id) {
+        MemberInfo m = members.get(id);
+        return m == null ? "" : m.address();
+    }
+
+    /** The groups {@code node} should replicate, in id order. */
     List<GroupId> groupsOf(NodeId node) {
         List<GroupId> out = new ArrayList<>();
         for (int s = 0; s < replicas.size(); s++) {
@@ -75,7 +119,7 @@ final class Topology {
         return out;
     }
 
-    /** Every group, in id order. */
+    /** Every shard group, in id order. */
     List<GroupId> allGroups() {
         List<GroupId> out = new ArrayList<>();
         for (int s = 0; s < replicas.size(); s++) {

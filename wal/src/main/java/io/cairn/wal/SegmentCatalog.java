@@ -60,6 +60,11 @@ final class SegmentCatalog {
         return deleted;
     }
 
+    /** Drops the group's release point: its records in every segment are needed again. */
+    synchronized void resetRelease(long groupId) {
+        firstNeededIndexByGroup.remove(groupId);
+    }
+
     synchronized int sealedCount() {
         return sealed.size();
     }

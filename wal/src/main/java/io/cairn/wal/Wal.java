@@ -131,6 +131,15 @@ public final class Wal implements Closeable {
         return catalog.release(group.value(), firstNeededIndex);
     }
 
+    /**
+     * Forgets {@code group}'s release point, for a group that left the node (released up to
+     * {@link Long#MAX_VALUE}) and now comes back: its new records must be kept again until it
+     * releases them.
+     */
+    public void resetRelease(GroupId group) {
+        catalog.resetRelease(group.value());
+    }
+
     public RecoveryReport recoveryReport() {
         return recoveryReport;
     }

@@ -1,0 +1,121 @@
+package io.cairn.server;
+
+import io.cairn.api.proto.ClusterGrpc;
+import io.cairn.api.proto.NodeHeartbeatRequest;
+import io.cairn.api.proto.NodeHeartbeatResponse;
+import io.cairn.api.proto.ShardReport;
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import io.cairn.transport.grpc.PeerTransport;
+import io.grpc.ManagedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every node, once a second: tells the metadata leader it is alive and what the shards it leads
+ * look like, and installs the membership (and so the placement) it gets back into the
+ * {@link ClusterMap}. It starts with the metadata replicas named by the founders' list and
+ * follows the leader's address when a replica that does not lead answers.
+ */
+final class MetaHeartbeat implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(MetaHeartbeat.class.getName());
+    static final long INTERVAL_MILLIS = 1_000;
+    private static final long DEADLINE_MILLIS = 2_000;
+
+    private final ServerConfig config;
+    private final RaftLoop loop;
+    private final ClusterMap map;
+    private final List<String> metaAddresses;
+    private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService executor;
+    private String target;
+    private int nextCandidate;
+
+    MetaHeartbeat(ServerConfig config, RaftLoop loop, ClusterMap map) {
+        this.config = config;
+        this.loop = loop;
+        this.map = map;
+        List<String> addresses = new ArrayList<>();
+        for (NodeId id : Topology.metaVoters(config)) {
+            addresses.add(config.initialCluster().address(id));
+        }
+        this.metaAddresses = List.copyOf(addresses);
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "meta-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void start() {
+        executor.scheduleWithFixedDelay(this::beatSafely, 0, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void beatSafely() {
+        try {
+            beat();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "heartbeat to " + target + " failed: " + e);
+            target = null;
+        }
+    }
+
+    private void beat() {
+        if (target == null) {
+            target = metaAddresses.get(nextCandidate++ % metaAddresses.size());
+        }
+        NodeHeartbeatResponse resp = ClusterGrpc.newBlockingStub(channel(target))
+                .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+                .heartbeat(request());
+        if (!resp.getServed()) {
+            target = resp.getMetaLeaderAddress().isEmpty() ? null : resp.getMetaLeaderAddress();
+            return;
+        }
+        List<MemberInfo> members = new ArrayList<>();
+        resp.getMembership().getMembersList().forEach(m -> members.add(MemberInfo.fromProto(m)));
+        if (resp.getEpoch() > map.current().epoch && !members.isEmpty()) {
+            Topology next = Topology.derive(resp.getEpoch(), members, config.shards());
+            if (map.update(next, resp.getShardsList())) {
+                LOG.log(System.Logger.Level.INFO, "{0}: placement of epoch {1}: {2} of {3} shards here",
+                        config.nodeId(), next.epoch, next.groupsOf(config.nodeId()).size(), next.shardCount());
+            }
+        } else {
+            map.update(map.current(), resp.getShardsList());
+        }
+    }
+
+    private NodeHeartbeatRequest request() {
+        NodeHeartbeatRequest.Builder b = NodeHeartbeatRequest.newBuilder().setNodeId(config.nodeId().value())
+                .setAddress(config.listenAddress()).setJoin(config.join());
+        for (GroupId g : loop.hostedGroups()) {
+            Status s = loop.status(g);
+            if (g.equals(ServerIds.META_GROUP) || s == null || s.role() != Role.LEADER) {
+                continue;
+            }
+            ShardReport.Builder r = ShardReport.newBuilder().setShard(ServerIds.shardOfGroup(g))
+                    .setLeader(config.nodeId().value()).setTerm(s.term()).setAppliedIndex(s.appliedIndex())
+                    .setSizeBytes(loop.sizeBytes(g));
+            s.conf().voters().forEach(n -> r.addVoters(n.value()));
+            s.conf().votersOutgoing().forEach(n -> r.addVotersOutgoing(n.value()));
+            s.conf().learners().forEach(n -> r.addLearners(n.value()));
+            b.addLed(r);
+        }
+        return b.build();
+    }
+
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, PeerTransport::plaintextChannel);
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+}

@@ -1,0 +1,98 @@
+package io.cairn.server;
+
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfChange;
+import io.cairn.consensus.ConfState;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.ToLongFunction;
+
+/**
+ * What a shard's leader does next to turn its group's configuration into the placement's target
+ * replica set, one step at a time: add a missing replica as a learner, promote it once it has
+ * caught up (removing a replica that is no longer wanted in the same joint change), remove what
+ * is left over, and hand leadership away before its own replica goes. A pure function, so the
+ * order of steps is tested without a cluster.
+ *
+ * <p>No step takes a group below a quorum of the replicas that stay: a voter is removed only in
+ * the same change that promotes its caught-up replacement, or when the target's replicas are all
+ * voters already; joint consensus needs a majority of both the old and the new voter sets.
+ */
+final class ReplicaReconciler {
+    /** A learner this close to the leader's commit index is promoted. */
+    static final long CAUGHT_UP_LAG_ENTRIES = 100;
+
+    sealed interface Step {}
+
+    record Change(ConfChange change) implements Step {}
+
+    record TransferLeadership(NodeId target) implements Step {}
+
+    private ReplicaReconciler() {}
+
+    /**
+     * The next step for the leader {@code self} of a group with configuration {@code conf} and
+     * commit index {@code commitIndex}, towards {@code target}; empty when there is nothing to do
+     * now. {@code matchIndex} gives how far the leader knows each member's log to match its own.
+     */
+    static Optional<Step> next(NodeId self, ConfState conf, List<NodeId> target, long commitIndex,
+                               ToLongFunction<NodeId> matchIndex) {
+        if (conf.isJoint() || target.isEmpty()) {
+            return Optional.empty(); // the core leaves the joint configuration by itself
+        }
+        TreeSet<NodeId> wanted = new TreeSet<>(target);
+        for (NodeId learner : conf.learners()) {
+            if (!wanted.contains(learner)) {
+                return change(ConfChange.Change.remove(learner));
+            }
+        }
+        SortedSet<NodeId> voters = conf.voters();
+        TreeSet<NodeId> unwanted = new TreeSet<>(voters);
+        unwanted.removeAll(wanted);
+        for (NodeId learner : conf.learners()) {
+            if (matchIndex.applyAsLong(learner) < commitIndex - CAUGHT_UP_LAG_ENTRIES) {
+                continue;
+            }
+            NodeId outgoing = firstOtherThan(unwanted, self);
+            return outgoing == null
+                    ? change(ConfChange.Change.addVoter(learner))
+                    : change(ConfChange.Change.addVoter(learner), ConfChange.Change.remove(outgoing));
+        }
+        if (!conf.learners().isEmpty()) {
+            return Optional.empty(); // one replica is built at a time; wait for it to catch up
+        }
+        for (NodeId node : wanted) {
+            if (!voters.contains(node)) {
+                return change(ConfChange.Change.addLearner(node));
+            }
+        }
+        // Every wanted replica is a voter now: the rest can go, ourselves last.
+        NodeId outgoing = firstOtherThan(unwanted, self);
+        if (outgoing != null) {
+            return change(ConfChange.Change.remove(outgoing));
+        }
+        if (unwanted.contains(self)) {
+            for (NodeId node : wanted) {
+                if (matchIndex.applyAsLong(node) >= commitIndex - CAUGHT_UP_LAG_ENTRIES) {
+                    return Optional.of(new TransferLeadership(node));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static NodeId firstOtherThan(SortedSet<NodeId> nodes, NodeId self) {
+        for (NodeId n : nodes) {
+            if (!n.equals(self)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    private static Optional<Step> change(ConfChange.Change... changes) {
+        return Optional.of(new Change(ConfChange.of(changes)));
+    }
+}
