@@ -1,0 +1,109 @@
+package io.cairn.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.ShardsReport;
+import io.cairn.sim.lin.CheckResult;
+import io.cairn.sim.lin.KvModel;
+import io.cairn.sim.lin.LinearizabilityChecker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Five real processes, eight shards of three replicas, clients running throughout: one node is
+ * killed with SIGKILL for good, and every shard must be back to three replicas on the survivors;
+ * then a sixth node joins and must receive replicas and lead some shards; then a fourth is
+ * decommissioned and must end up holding nothing. The clients' history
+ * must stay linearizable, and no request may fail after the client's own retries.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class SelfHealingTest {
+    /** Generous for a 2-core machine running 6 JVMs; the measured time is printed. */
+    private static final long HEAL_BOUND_MILLIS = 90_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aKilledNodesReplicasAreRebuiltANewNodeTakesItsShareAndARemovedOneIsDrained() throws Exception {
+        List<String> args = List.of("--tick-ms", "50", "--shards", "8", "--dead-node-timeout", "3s");
+        try (LocalCluster cluster = new LocalCluster(dir, 5, args);
+             CairnClient admin = CairnClient.builder().endpoints(cluster.endpoints())
+                     .requestTimeout(Duration.ofSeconds(3)).build()) {
+            cluster.startAll();
+            ShardsReport start = await(admin, "every shard led, placement published",
+                    r -> r.epoch() >= 1 && r.shards().stream().allMatch(s -> s.leader() != 0 && s.replicas().size() == 3),
+                    60_000);
+            Workload load = new Workload(cluster.endpoints(), 16);
+            load.start(6, 7);
+            Thread.sleep(2_000);
+
+            int victim = 5;
+            assertThat(start.shards().stream().filter(s -> s.replicas().contains((long) victim)).count())
+                    .as("the victim holds replicas").isPositive();
+            long killedAt = System.nanoTime();
+            cluster.kill(victim);
+            ShardsReport healed = await(admin, "every shard back to 3 replicas without n" + victim,
+                    r -> r.shards().stream().allMatch(s -> s.leader() != 0 && s.replicas().size() == 3
+                            && !s.replicas().contains((long) victim)),
+                    HEAL_BOUND_MILLIS);
+            long healMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+            System.out.printf("healed in %d ms after kill -9 of n%d (dead-node timeout 3 s), epoch %d%n",
+                    healMillis, victim, healed.epoch());
+
+            long joinAt = System.nanoTime();
+            cluster.startJoiner(6);
+            ShardsReport joined = await(admin, "n6 holds replicas and leads a shard",
+                    r -> r.shards().stream().anyMatch(s -> s.replicas().contains(6L))
+                            && r.shards().stream().anyMatch(s -> s.leader() == 6L)
+                            && r.shards().stream().allMatch(s -> s.leader() != 0 && s.replicas().size() == 3),
+                    HEAL_BOUND_MILLIS);
+            System.out.printf("n6 took %d replicas and leads %d shards %d ms after it started, epoch %d%n",
+                    joined.shards().stream().filter(s -> s.replicas().contains(6L)).count(),
+                    joined.shards().stream().filter(s -> s.leader() == 6L).count(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joinAt), joined.epoch());
+
+            long leavingEpoch = admin.removeNode(4);
+            long removeAt = System.nanoTime();
+            ShardsReport drained = await(admin, "n4 decommissioned: no replica left on it",
+                    r -> r.epoch() > leavingEpoch && r.shards().stream().allMatch(s -> s.leader() != 0
+                            && s.replicas().size() == 3 && !s.replicas().contains(4L)),
+                    HEAL_BOUND_MILLIS);
+            System.out.printf("n4 drained %d ms after remove-node (epoch %d -> %d)%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - removeAt), leavingEpoch, drained.epoch());
+            Thread.sleep(2_000);
+            load.stop();
+
+            System.out.printf("history: %d ops, %d acknowledged writes, %d failed ops%n",
+                    load.history.size(), load.acknowledgedWrites.get(), load.failedOps.get());
+            assertThat(load.failedOps.get()).as("requests that failed after the client's retries").isZero();
+            CheckResult<?, ?> result = LinearizabilityChecker.check(new KvModel(), List.copyOf(load.history));
+            assertThat(result.verdict()).as(result.toString()).isEqualTo(CheckResult.Verdict.OK);
+        }
+    }
+
+    private static ShardsReport await(CairnClient admin, String what, Predicate<ShardsReport> done, long timeoutMillis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        ShardsReport last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = admin.shards();
+                if (done.test(last)) {
+                    return last;
+                }
+            } catch (RuntimeException e) {
+                // nodes starting or just killed
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("not within " + timeoutMillis + " ms: " + what + "; last report " + last);
+    }
+}
