@@ -53,6 +53,11 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--shards", paramLabel = "N", description = "Shards of the keyspace (see `server --shards`). Default: ${DEFAULT-VALUE}")
     int shards = 1;
 
+    @Option(names = "--dead-node-timeout", paramLabel = "DURATION",
+            description = "With --shards > 1: a node silent this long has its replicas rebuilt on the others"
+                    + " (see `server --dead-node-timeout`). Default: ${DEFAULT-VALUE}")
+    String deadNodeTimeout = "5m";
+
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     /** Set once stopping began: nodes exiting then are expected, not reported. */
     private volatile boolean stopping;
@@ -127,7 +132,7 @@ final class DevCommand implements Callable<Integer> {
         List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"), CairnCli.class.getName(),
                 "server", "--node-id", "n" + i, "--listen", HOST + ":" + port(i),
                 "--data-dir", data.resolve("n" + i).toString(), "--initial-cluster", initialCluster(),
-                "--shards", Integer.toString(shards));
+                "--shards", Integer.toString(shards), "--dead-node-timeout", deadNodeTimeout);
         File log = data.resolve("n" + i + ".log").toFile();
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
