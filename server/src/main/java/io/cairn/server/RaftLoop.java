@@ -286,9 +286,15 @@ final class RaftLoop implements AutoCloseable {
         }
         lastBalanceNanos = nowNanos;
         TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
+        Topology placed = map.current();
         for (GroupReplica r : replicas.values()) {
             Status s = r.node.status();
-            views.put(r.id, new LeaderBalancer.GroupView(s.leader(), s.conf().voters()));
+            java.util.SortedSet<NodeId> candidates = new java.util.TreeSet<>(s.conf().voters());
+            if (placed.epoch > 0 && !r.id.equals(ServerIds.META_GROUP)) {
+                // A voter the placement moves away would hand leadership straight back.
+                candidates.retainAll(placed.replicasOf(r.id));
+            }
+            views.put(r.id, new LeaderBalancer.GroupView(s.leader(), candidates));
         }
         LeaderBalancer.next(self, views).ifPresent(t -> {
             LOG.log(System.Logger.Level.INFO, "balancing leaders: handing shard {0} to {1}",
