@@ -32,9 +32,12 @@ final class ClusterMap {
         listeners.add(listener);
     }
 
-    /** Installs {@code next} if it is newer; returns whether it was. */
-    synchronized boolean update(Topology next, List<ShardReport> shardReports) {
+    void updateReports(List<ShardReport> shardReports) {
         reports = List.copyOf(shardReports);
+    }
+
+    /** Installs {@code next} if it is newer; returns whether it was. */
+    synchronized boolean update(Topology next) {
         if (next.epoch <= topology.epoch) {
             return false;
         }

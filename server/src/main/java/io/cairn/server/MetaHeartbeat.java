@@ -77,16 +77,16 @@ final class MetaHeartbeat implements AutoCloseable {
             target = resp.getMetaLeaderAddress().isEmpty() ? null : resp.getMetaLeaderAddress();
             return;
         }
+        map.updateReports(resp.getShardsList());
+        if (resp.getEpoch() <= map.current().epoch || resp.getMembership().getMembersCount() == 0) {
+            return;
+        }
         List<MemberInfo> members = new ArrayList<>();
         resp.getMembership().getMembersList().forEach(m -> members.add(MemberInfo.fromProto(m)));
-        if (resp.getEpoch() > map.current().epoch && !members.isEmpty()) {
-            Topology next = Topology.derive(resp.getEpoch(), members, config.shards());
-            if (map.update(next, resp.getShardsList())) {
-                LOG.log(System.Logger.Level.INFO, "{0}: placement of epoch {1}: {2} of {3} shards here",
-                        config.nodeId(), next.epoch, next.groupsOf(config.nodeId()).size(), next.shardCount());
-            }
-        } else {
-            map.update(map.current(), resp.getShardsList());
+        Topology next = Topology.derive(resp.getEpoch(), members, config.shards());
+        if (map.update(next)) {
+            LOG.log(System.Logger.Level.INFO, "{0}: placement of epoch {1}: {2} of {3} shards here",
+                    config.nodeId(), next.epoch, next.groupsOf(config.nodeId()).size(), next.shardCount());
         }
     }
 
