@@ -1,5 +1,7 @@
 package io.cairn.server;
 
+import io.cairn.placement.Topology;
+import io.cairn.placement.ShardGroups;
 import io.cairn.common.Clock;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
@@ -62,7 +64,7 @@ public final class CairnServer implements AutoCloseable {
         opened.add(dataDir);
         WalLogStore store = openStore(dataDir);
         opened.add(store);
-        ClusterMap map = new ClusterMap(Topology.initial(config));
+        ClusterMap map = new ClusterMap(Topology.initial(config.initialCluster().addresses(), config.shards()));
         PeerTransport transport = new PeerTransport(config.nodeId(), peersOf(map.current(), config.nodeId()),
                 PeerTransport.Config.defaults());
         opened.add(transport);
@@ -74,7 +76,7 @@ public final class CairnServer implements AutoCloseable {
             loop.addGroup(factory.open(g.getKey(), g.getValue()));
         }
         boolean sharded = config.shards() > 1;
-        PlacementDriver driver = sharded && loop.hostedGroups().contains(ServerIds.META_GROUP)
+        PlacementDriver driver = sharded && loop.hostedGroups().contains(ShardGroups.META_GROUP)
                 ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
         Server grpc = bind(config, loop, map, driver);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
@@ -121,9 +123,9 @@ public final class CairnServer implements AutoCloseable {
                 groups.put(g, ConfState.ofVoters(initial.replicasOf(g)));
             }
         }
-        List<NodeId> metaVoters = Topology.metaVoters(config);
+        List<NodeId> metaVoters = Topology.metaVoters(config.initialCluster().addresses());
         if (config.shards() > 1 && metaVoters.contains(config.nodeId())) {
-            groups.putIfAbsent(ServerIds.META_GROUP, ConfState.ofVoters(metaVoters));
+            groups.putIfAbsent(ShardGroups.META_GROUP, ConfState.ofVoters(metaVoters));
         }
         return groups;
     }
@@ -153,7 +155,7 @@ public final class CairnServer implements AutoCloseable {
         }
 
         private java.nio.file.Path stateDir(GroupId group) {
-            return group.equals(ServerIds.META_GROUP) ? dataDir.metaDir() : dataDir.kvDir(ServerIds.shardOfGroup(group));
+            return group.equals(ShardGroups.META_GROUP) ? dataDir.metaDir() : dataDir.kvDir(ShardGroups.shardOfGroup(group));
         }
 
         private GroupReplica openOn(GroupId group, GroupLog log, RocksKvEngine engine) throws IOException {
@@ -166,7 +168,7 @@ public final class CairnServer implements AutoCloseable {
                     .withAppliedIndex(stateMachine.appliedIndex());
             RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));
             LOG.log(System.Logger.Level.INFO, "{0}: {1} (term {2}, applied {3}, log {4}..{5}, {6})", config.nodeId(),
-                    group.equals(ServerIds.META_GROUP) ? "metadata group" : "shard " + ServerIds.shardOfGroup(group),
+                    group.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(group),
                     node.status().term(), stateMachine.appliedIndex(), log.firstIndex(), log.lastIndex(), node.status().conf());
             return new GroupReplica(group, node, store, stateMachine, engine, Clock.SYSTEM, config, dataDir.scratchDir());
         }

@@ -1,5 +1,6 @@
 package io.cairn.server;
 
+import io.cairn.placement.Topology;
 import io.cairn.api.proto.ShardReport;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -1,5 +1,8 @@
 package io.cairn.server;
 
+import io.cairn.placement.Topology;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.ShardGroups;
 import io.cairn.api.proto.AddNodeRequest;
 import io.cairn.api.proto.ClusterGrpc;
 import io.cairn.api.proto.NodeHeartbeatRequest;
@@ -47,7 +50,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         ShardsResponse.Builder b = ShardsResponse.newBuilder().setNodeId(config.nodeId().value())
                 .setShardCount(topology.shardCount()).setEpoch(topology.epoch);
         for (GroupId group : topology.allGroups()) {
-            int shard = ServerIds.shardOfGroup(group);
+            int shard = ShardGroups.shardOfGroup(group);
             ShardView.Builder v = ShardView.newBuilder().setShard(shard)
                     .setFirstSlot(topology.firstSlot(shard)).setEndSlotExclusive(topology.endSlotExclusive(shard));
             replicasOf(topology, group).forEach(v::addReplicas);
@@ -68,7 +71,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
      * or the placement's target when no report has arrived yet.
      */
     private java.util.List<Long> replicasOf(Topology topology, GroupId group) {
-        int shard = ServerIds.shardOfGroup(group);
+        int shard = ShardGroups.shardOfGroup(group);
         Status s = loop.status(group);
         if (s != null && s.role() == io.cairn.consensus.Role.LEADER) {
             java.util.TreeSet<Long> ids = new java.util.TreeSet<>();
@@ -89,7 +92,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     @Override
     public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
         // A sharded cluster's status is its metadata group's; a single shard's is that group's.
-        GroupId group = config.shards() == 1 ? ServerIds.DATA_GROUP : ServerIds.META_GROUP;
+        GroupId group = config.shards() == 1 ? ShardGroups.DATA_GROUP : ShardGroups.META_GROUP;
         Status s = loop.status(group);
         StatusResponse.Builder b = StatusResponse.newBuilder().setGroupId(group.value());
         if (s != null) {
@@ -151,7 +154,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         if (driver != null && driver.serving()) {
             return false;
         }
-        Status s = loop.status(ServerIds.META_GROUP);
+        Status s = loop.status(ShardGroups.META_GROUP);
         NodeId leader = s == null ? null : s.leader();
         out.onError(GrpcErrors.notLeader(leader, leader == null ? "" : map.current().address(leader)));
         return true;
@@ -172,7 +175,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     /** The metadata leader's address as this node knows it, or "". */
     private String metaLeaderAddress() {
-        Status s = loop.status(ServerIds.META_GROUP);
+        Status s = loop.status(ShardGroups.META_GROUP);
         if (s == null || s.leader() == null) {
             return "";
         }

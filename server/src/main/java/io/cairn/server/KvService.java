@@ -1,5 +1,7 @@
 package io.cairn.server;
 
+import io.cairn.placement.Topology;
+import io.cairn.placement.ShardGroups;
 import com.google.protobuf.ByteString;
 import io.cairn.api.proto.CompareAndSetRequest;
 import io.cairn.api.proto.CompareAndSetResponse;
@@ -138,8 +140,8 @@ final class KvService extends KvGrpc.KvImplBase {
         }
         KeyRange finalRange = range;
         if (map.current().shardCount() == 1 || req.getGroupId() != 0) {
-            GroupId group = req.getGroupId() == 0 ? ServerIds.DATA_GROUP : new GroupId(req.getGroupId());
-            if (ServerIds.shardOfGroup(group) >= map.current().shardCount()) {
+            GroupId group = req.getGroupId() == 0 ? ShardGroups.DATA_GROUP : new GroupId(req.getGroupId());
+            if (ShardGroups.shardOfGroup(group) >= map.current().shardCount()) {
                 out.onError(GrpcErrors.invalidArgument("group_id", map.current().shardCount(), req.getGroupId()));
                 return;
             }
@@ -161,7 +163,7 @@ final class KvService extends KvGrpc.KvImplBase {
         for (GroupId group : groups) {
             if (loop.status(group) == null) {
                 out.onError(GrpcErrors.unavailable("a scan across shards needs a node that hosts every shard; "
-                        + config.nodeId() + " does not host shard " + ServerIds.shardOfGroup(group)));
+                        + config.nodeId() + " does not host shard " + ShardGroups.shardOfGroup(group)));
                 return;
             }
             parts.add(consistency == Consistency.CONSISTENCY_EVENTUAL
@@ -169,7 +171,7 @@ final class KvService extends KvGrpc.KvImplBase {
                     : loop.readLinearizable(group, sm -> sm.scan(range, limit, clock.epochMillis())));
         }
         respond(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(done -> toScanResponse(ServerIds.DATA_GROUP,
+                .thenApply(done -> toScanResponse(ShardGroups.DATA_GROUP,
                         mergePages(parts.stream().map(CompletableFuture::join).toList(), limit))), out);
     }
 

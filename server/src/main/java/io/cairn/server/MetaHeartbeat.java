@@ -1,5 +1,8 @@
 package io.cairn.server;
 
+import io.cairn.placement.Topology;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.ShardGroups;
 import io.cairn.api.proto.ClusterGrpc;
 import io.cairn.api.proto.NodeHeartbeatRequest;
 import io.cairn.api.proto.NodeHeartbeatResponse;
@@ -42,7 +45,7 @@ final class MetaHeartbeat implements AutoCloseable {
         this.loop = loop;
         this.map = map;
         List<String> addresses = new ArrayList<>();
-        for (NodeId id : Topology.metaVoters(config)) {
+        for (NodeId id : Topology.metaVoters(config.initialCluster().addresses())) {
             addresses.add(config.initialCluster().address(id));
         }
         this.metaAddresses = List.copyOf(addresses);
@@ -82,7 +85,7 @@ final class MetaHeartbeat implements AutoCloseable {
             return;
         }
         List<MemberInfo> members = new ArrayList<>();
-        resp.getMembership().getMembersList().forEach(m -> members.add(MemberInfo.fromProto(m)));
+        resp.getMembership().getMembersList().forEach(m -> members.add(MemberCodec.fromProto(m)));
         Topology next = Topology.derive(resp.getEpoch(), members, config.shards());
         if (map.update(next)) {
             LOG.log(System.Logger.Level.INFO, "{0}: placement of epoch {1}: {2} of {3} shards here",
@@ -95,10 +98,10 @@ final class MetaHeartbeat implements AutoCloseable {
                 .setAddress(config.listenAddress()).setJoin(config.join());
         for (GroupId g : loop.hostedGroups()) {
             Status s = loop.status(g);
-            if (g.equals(ServerIds.META_GROUP) || s == null || s.role() != Role.LEADER) {
+            if (g.equals(ShardGroups.META_GROUP) || s == null || s.role() != Role.LEADER) {
                 continue;
             }
-            ShardReport.Builder r = ShardReport.newBuilder().setShard(ServerIds.shardOfGroup(g))
+            ShardReport.Builder r = ShardReport.newBuilder().setShard(ShardGroups.shardOfGroup(g))
                     .setLeader(config.nodeId().value()).setTerm(s.term()).setAppliedIndex(s.appliedIndex())
                     .setSizeBytes(loop.sizeBytes(g));
             s.conf().voters().forEach(n -> r.addVoters(n.value()));

@@ -1,5 +1,7 @@
 package io.cairn.server;
 
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.ReplicaReconciler;
 import io.cairn.api.proto.NodeHeartbeatRequest;
 import io.cairn.api.proto.NodeHeartbeatResponse;
 import io.cairn.api.proto.Membership;
@@ -12,9 +14,11 @@ import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.KeyValue;
 import io.cairn.kv.state.Result;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.MembershipPolicy;
+import io.cairn.placement.Topology;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -60,7 +64,7 @@ final class PlacementDriver implements AutoCloseable {
 
         Membership toProto() {
             Membership.Builder b = Membership.newBuilder();
-            members.forEach(m -> b.addMembers(m.toProto()));
+            members.forEach(m -> b.addMembers(MemberCodec.toProto(m)));
             return b.build();
         }
     }
@@ -158,7 +162,7 @@ final class PlacementDriver implements AutoCloseable {
     }
 
     private void pass() throws Exception {
-        Status s = loop.status(ServerIds.META_GROUP);
+        Status s = loop.status(ShardGroups.META_GROUP);
         long now = clock.nanoTime();
         if (s == null || s.role() != Role.LEADER) {
             leading = false;
@@ -181,7 +185,7 @@ final class PlacementDriver implements AutoCloseable {
             return;
         }
         Membership value = new Snapshot(0, next).toProto();
-        Result r = loop.propose(ServerIds.META_GROUP, 0, 0, new Command.CompareAndSet(MEMBERSHIP_KEY, snap.epoch,
+        Result r = loop.propose(ShardGroups.META_GROUP, 0, 0, new Command.CompareAndSet(MEMBERSHIP_KEY, snap.epoch,
                 Bytes.wrap(value.toByteArray()), 0)).get(READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         if (r instanceof Result.Written w) {
             LOG.log(System.Logger.Level.INFO, "membership epoch {0}: {1}", w.version(), describe(next));
@@ -189,59 +193,42 @@ final class PlacementDriver implements AutoCloseable {
     }
 
     private Snapshot read() throws Exception {
-        Optional<KeyValue> kv = loop.readLinearizable(ServerIds.META_GROUP,
+        Optional<KeyValue> kv = loop.readLinearizable(ShardGroups.META_GROUP,
                 sm -> sm.get(MEMBERSHIP_KEY, clock.epochMillis())).get(READ_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         if (kv.isEmpty()) {
             return new Snapshot(0, List.of());
         }
         List<MemberInfo> members = new ArrayList<>();
-        Membership.parseFrom(kv.get().value().toArray()).getMembersList().forEach(m -> members.add(MemberInfo.fromProto(m)));
+        Membership.parseFrom(kv.get().value().toArray()).getMembersList().forEach(m -> members.add(MemberCodec.fromProto(m)));
         return new Snapshot(kv.get().version(), List.copyOf(members));
     }
 
-    /** The next membership, or null when nothing changes; one change at a time. */
+    /** The next membership, or null when nothing changes; see {@link MembershipPolicy}. */
     private List<MemberInfo> decide(Snapshot snap, long now) {
-        TreeMap<NodeId, MemberInfo> members = new TreeMap<>();
-        snap.members().forEach(m -> members.put(m.id(), m));
-        if (members.isEmpty()) {
-            config.initialCluster().addresses().forEach((id, a) -> members.put(id, new MemberInfo(id, a, "", MemberInfo.State.UP)));
-            return List.copyOf(members.values());
-        }
-        for (Map.Entry<NodeId, MemberInfo> j : new TreeMap<>(joins).entrySet()) {
-            joins.remove(j.getKey());
-            MemberInfo had = members.get(j.getKey());
-            if (had == null || had.state() != MemberInfo.State.UP || !had.address().equals(j.getValue().address())) {
-                members.put(j.getKey(), j.getValue());
-                return List.copyOf(members.values());
+        // Requests the stored membership already shows are done.
+        joins.values().removeIf(j -> MembershipPolicy.isUpAt(snap.member(j.id()).orElse(null), j.address()));
+        leaves.keySet().removeIf(id -> snap.member(id).map(m -> m.state() == MemberInfo.State.LEAVING
+                || m.state() == MemberInfo.State.REMOVED).orElse(snap.epoch() > 0));
+        MembershipPolicy.Liveness liveness = new MembershipPolicy.Liveness() {
+            @Override
+            public long silentMillis(NodeId node) {
+                long seen = Math.max(lastSeenNanos.getOrDefault(node, leaderSinceNanos), leaderSinceNanos);
+                return TimeUnit.NANOSECONDS.toMillis(now - seen);
             }
-        }
-        for (NodeId id : new TreeMap<>(leaves).keySet()) {
-            leaves.remove(id);
-            MemberInfo had = members.get(id);
-            if (had != null && (had.state() == MemberInfo.State.UP || had.state() == MemberInfo.State.DEAD)) {
-                members.put(id, had.withState(MemberInfo.State.LEAVING));
-                return List.copyOf(members.values());
+
+            @Override
+            public boolean heardRecently(NodeId node) {
+                return lastSeenNanos.containsKey(node) && silentMillis(node) < ALIVE_AGAIN_MILLIS;
             }
-        }
-        long up = members.values().stream().filter(m -> m.state() == MemberInfo.State.UP).count();
-        for (MemberInfo m : members.values()) {
-            long seen = Math.max(lastSeenNanos.getOrDefault(m.id(), leaderSinceNanos), leaderSinceNanos);
-            long silentMillis = TimeUnit.NANOSECONDS.toMillis(now - seen);
-            if (m.state() == MemberInfo.State.UP && silentMillis > config.deadNodeTimeoutMillis()
-                    && up - 1 >= Topology.REPLICATION_FACTOR) {
-                members.put(m.id(), m.withState(MemberInfo.State.DEAD));
-                return List.copyOf(members.values());
+
+            @Override
+            public boolean holdsNothing(NodeId node) {
+                return PlacementDriver.this.holdsNothing(node, now);
             }
-            if (m.state() == MemberInfo.State.DEAD && lastSeenNanos.containsKey(m.id()) && silentMillis < ALIVE_AGAIN_MILLIS) {
-                members.put(m.id(), m.withState(MemberInfo.State.UP));
-                return List.copyOf(members.values());
-            }
-            if (m.state() == MemberInfo.State.LEAVING && holdsNothing(m.id(), now)) {
-                members.put(m.id(), m.withState(MemberInfo.State.REMOVED));
-                return List.copyOf(members.values());
-            }
-        }
-        return null;
+        };
+        return MembershipPolicy.next(snap.members(), Topology.foundingMembers(config.initialCluster().addresses()),
+                List.copyOf(joins.values()), List.copyOf(leaves.keySet()), liveness, config.deadNodeTimeoutMillis())
+                .orElse(null);
     }
 
     /** Whether a fresh report of every shard's leader leaves {@code id} out of its group. */

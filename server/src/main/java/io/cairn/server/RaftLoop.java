@@ -1,5 +1,9 @@
 package io.cairn.server;
 
+import io.cairn.placement.Topology;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.ReplicaReconciler;
+import io.cairn.placement.LeaderBalancer;
 import io.cairn.common.Clock;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
@@ -156,7 +160,7 @@ final class RaftLoop implements AutoCloseable {
     /** Loop thread. */
     private void openPlacedReplica(GroupId group) {
         Topology t = map.current();
-        if (group.equals(ServerIds.META_GROUP) || t.epoch == 0 || ServerIds.shardOfGroup(group) >= t.shardCount()
+        if (group.equals(ShardGroups.META_GROUP) || t.epoch == 0 || ShardGroups.shardOfGroup(group) >= t.shardCount()
                 || !t.replicasOf(group).contains(self)) {
             return;
         }
@@ -165,7 +169,7 @@ final class RaftLoop implements AutoCloseable {
             host.addGroup(replica.id, replica.node);
             replicas.put(replica.id, replica);
             LOG.log(System.Logger.Level.INFO, "{0}: opened a replica of shard {1} (epoch {2}), waiting for its leader",
-                    self, ServerIds.shardOfGroup(group), t.epoch);
+                    self, ShardGroups.shardOfGroup(group), t.epoch);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a replica of " + group, e);
         }
@@ -180,7 +184,7 @@ final class RaftLoop implements AutoCloseable {
         store.dropGroup(group);
         factory.deleteState(group);
         LOG.log(System.Logger.Level.INFO, "{0}: removed its replica of shard {1}: {2}", self,
-                ServerIds.shardOfGroup(group), why);
+                ShardGroups.shardOfGroup(group), why);
     }
 
     /** Proposes a client command to {@code group}; completes with its result once applied. */
@@ -290,7 +294,7 @@ final class RaftLoop implements AutoCloseable {
         for (GroupReplica r : replicas.values()) {
             Status s = r.node.status();
             java.util.SortedSet<NodeId> candidates = new java.util.TreeSet<>(s.conf().voters());
-            if (placed.epoch > 0 && !r.id.equals(ServerIds.META_GROUP)) {
+            if (placed.epoch > 0 && !r.id.equals(ShardGroups.META_GROUP)) {
                 // A voter the placement moves away would hand leadership straight back.
                 candidates.retainAll(placed.replicasOf(r.id));
             }
@@ -298,7 +302,7 @@ final class RaftLoop implements AutoCloseable {
         }
         LeaderBalancer.next(self, views).ifPresent(t -> {
             LOG.log(System.Logger.Level.INFO, "balancing leaders: handing shard {0} to {1}",
-                    ServerIds.shardOfGroup(t.group()), t.target());
+                    ShardGroups.shardOfGroup(t.group()), t.target());
             replicas.get(t.group()).node.transferLeadership(t.target());
         });
     }
@@ -316,7 +320,7 @@ final class RaftLoop implements AutoCloseable {
         }
         lastReconcileNanos = nowNanos;
         for (GroupReplica r : List.copyOf(replicas.values())) {
-            if (r.id.equals(ServerIds.META_GROUP)) {
+            if (r.id.equals(ShardGroups.META_GROUP)) {
                 continue;
             }
             Status s = r.node.status();
@@ -331,7 +335,7 @@ final class RaftLoop implements AutoCloseable {
     }
 
     private void take(GroupReplica r, ReplicaReconciler.Step step, long epoch) {
-        int shard = ServerIds.shardOfGroup(r.id);
+        int shard = ShardGroups.shardOfGroup(r.id);
         if (step instanceof ReplicaReconciler.TransferLeadership t) {
             LOG.log(System.Logger.Level.INFO, "shard {0}: handing leadership to {1} before leaving (epoch {2})",
                     shard, t.target(), epoch);
@@ -345,7 +349,7 @@ final class RaftLoop implements AutoCloseable {
 
     /** Whether the shard's leader reported a configuration, at least as new as ours, without this node. */
     private boolean leaderDroppedUs(GroupId group, Status local) {
-        int shard = ServerIds.shardOfGroup(group);
+        int shard = ShardGroups.shardOfGroup(group);
         for (ShardReport report : map.reports()) {
             if (report.getShard() != shard) {
                 continue;

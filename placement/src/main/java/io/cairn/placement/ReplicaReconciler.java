@@ -1,4 +1,4 @@
-package io.cairn.server;
+package io.cairn.placement;
 
 import io.cairn.common.NodeId;
 import io.cairn.consensus.ConfChange;
@@ -20,15 +20,15 @@ import java.util.function.ToLongFunction;
  * the same change that promotes its caught-up replacement, or when the target's replicas are all
  * voters already; joint consensus needs a majority of both the old and the new voter sets.
  */
-final class ReplicaReconciler {
+public final class ReplicaReconciler {
     /** A learner this close to the leader's commit index is promoted. */
-    static final long CAUGHT_UP_LAG_ENTRIES = 100;
+    public static final long CAUGHT_UP_LAG_ENTRIES = 100;
 
-    sealed interface Step {}
+    public sealed interface Step {}
 
-    record Change(ConfChange change) implements Step {}
+    public record Change(ConfChange change) implements Step {}
 
-    record TransferLeadership(NodeId target) implements Step {}
+    public record TransferLeadership(NodeId target) implements Step {}
 
     private ReplicaReconciler() {}
 
@@ -37,7 +37,7 @@ final class ReplicaReconciler {
      * commit index {@code commitIndex}, towards {@code target}; empty when there is nothing to do
      * now. {@code matchIndex} gives how far the leader knows each member's log to match its own.
      */
-    static Optional<Step> next(NodeId self, ConfState conf, List<NodeId> target, long commitIndex,
+    public static Optional<Step> next(NodeId self, ConfState conf, List<NodeId> target, long commitIndex,
                                ToLongFunction<NodeId> matchIndex) {
         if (conf.isJoint() || target.isEmpty()) {
             return Optional.empty(); // the core leaves the joint configuration by itself

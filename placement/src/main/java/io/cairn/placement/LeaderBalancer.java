@@ -1,4 +1,4 @@
-package io.cairn.server;
+package io.cairn.placement;
 
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
@@ -14,16 +14,16 @@ import java.util.TreeMap;
  * that group over. Each transfer narrows the gap between two nodes, and nothing moves while
  * every gap is below two, so leaders settle instead of bouncing.
  */
-final class LeaderBalancer {
+public final class LeaderBalancer {
     /** What this node knows of one group it replicates. */
-    record GroupView(NodeId leader, SortedSet<NodeId> voters) {}
+    public record GroupView(NodeId leader, SortedSet<NodeId> voters) {}
 
     /** A transfer to make: {@code group}'s leadership from this node to {@code target}. */
-    record Transfer(GroupId group, NodeId target) {}
+    public record Transfer(GroupId group, NodeId target) {}
 
     private LeaderBalancer() {}
 
-    static Optional<Transfer> next(NodeId self, Map<GroupId, GroupView> groups) {
+    public static Optional<Transfer> next(NodeId self, Map<GroupId, GroupView> groups) {
         TreeMap<NodeId, Integer> leads = new TreeMap<>();
         for (GroupView g : groups.values()) {
             g.voters().forEach(v -> leads.putIfAbsent(v, 0));

@@ -1,4 +1,4 @@
-package io.cairn.server;
+package io.cairn.placement;
 
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
@@ -22,12 +22,12 @@ import java.util.TreeMap;
  * cluster); more shards get three replicas each, placed by consistent hashing with bounded loads
  * over the members that are up.
  */
-final class Topology {
-    static final int REPLICATION_FACTOR = 3;
+public final class Topology {
+    public static final int REPLICATION_FACTOR = 3;
     /** The metadata group lives on this many founders (the lowest ids). */
-    static final int META_REPLICAS = 3;
+    public static final int META_REPLICAS = 3;
 
-    final long epoch;
+    public final long epoch;
     private final SortedMap<NodeId, MemberInfo> members;
     private final ShardMap shardMap;
     private final List<List<NodeId>> replicas;
@@ -40,15 +40,19 @@ final class Topology {
     }
 
     /** The founders' layout, epoch 0. */
-    static Topology initial(ServerConfig config) {
-        List<MemberInfo> founders = new ArrayList<>();
-        config.initialCluster().addresses().forEach((id, address) ->
-                founders.add(new MemberInfo(id, address, "", MemberInfo.State.UP)));
-        return derive(0, founders, config.shards());
+    public static Topology initial(SortedMap<NodeId, String> founders, int shards) {
+        return derive(0, foundingMembers(founders), shards);
+    }
+
+    /** The founders as members, all UP: the first membership the metadata group stores. */
+    public static List<MemberInfo> foundingMembers(SortedMap<NodeId, String> founders) {
+        List<MemberInfo> members = new ArrayList<>();
+        founders.forEach((id, address) -> members.add(new MemberInfo(id, address, "", MemberInfo.State.UP)));
+        return members;
     }
 
     /** The layout of membership version {@code epoch}. */
-    static Topology derive(long epoch, Collection<MemberInfo> memberList, int shards) {
+    public static Topology derive(long epoch, Collection<MemberInfo> memberList, int shards) {
         TreeMap<NodeId, MemberInfo> members = new TreeMap<>();
         for (MemberInfo m : memberList) {
             members.put(m.id(), m);
@@ -72,58 +76,58 @@ final class Topology {
     }
 
     /** The founders that replicate the metadata group: the lowest ids, at most {@link #META_REPLICAS}. */
-    static List<NodeId> metaVoters(ServerConfig config) {
-        return config.initialCluster().addresses().keySet().stream().limit(META_REPLICAS).toList();
+    public static List<NodeId> metaVoters(SortedMap<NodeId, String> founders) {
+        return founders.keySet().stream().limit(META_REPLICAS).toList();
     }
 
-    int shardCount() {
+    public int shardCount() {
         return shardMap.shardCount();
     }
 
-    int firstSlot(int shard) {
+    public int firstSlot(int shard) {
         return shardMap.firstSlot(shard);
     }
 
-    int endSlotExclusive(int shard) {
+    public int endSlotExclusive(int shard) {
         return shardMap.endSlotExclusive(shard);
     }
 
     /** The group of the shard that owns {@code key}. */
-    GroupId groupOfKey(byte[] key) {
-        return ServerIds.groupOfShard(shardMap.shardOfKey(key));
+    public GroupId groupOfKey(byte[] key) {
+        return ShardGroups.groupOfShard(shardMap.shardOfKey(key));
     }
 
     /** The nodes that should replicate {@code group}, preferred leader first. */
-    List<NodeId> replicasOf(GroupId group) {
-        return replicas.get(ServerIds.shardOfGroup(group));
+    public List<NodeId> replicasOf(GroupId group) {
+        return replicas.get(ShardGroups.shardOfGroup(group));
     }
 
-    SortedMap<NodeId, MemberInfo> members() {
+    public SortedMap<NodeId, MemberInfo> members() {
         return members;
     }
 
     /** The member's address, or "" if it is not a member. */
-    String address(NodeId id) {
+    public String address(NodeId id) {
         MemberInfo m = members.get(id);
         return m == null ? "" : m.address();
     }
 
     /** The groups {@code node} should replicate, in id order. */
-    List<GroupId> groupsOf(NodeId node) {
+    public List<GroupId> groupsOf(NodeId node) {
         List<GroupId> out = new ArrayList<>();
         for (int s = 0; s < replicas.size(); s++) {
             if (replicas.get(s).contains(node)) {
-                out.add(ServerIds.groupOfShard(s));
+                out.add(ShardGroups.groupOfShard(s));
             }
         }
         return out;
     }
 
     /** Every shard group, in id order. */
-    List<GroupId> allGroups() {
+    public List<GroupId> allGroups() {
         List<GroupId> out = new ArrayList<>();
         for (int s = 0; s < replicas.size(); s++) {
-            out.add(ServerIds.groupOfShard(s));
+            out.add(ShardGroups.groupOfShard(s));
         }
         return out;
     }

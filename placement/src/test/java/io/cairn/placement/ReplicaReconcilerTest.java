@@ -1,4 +1,4 @@
-package io.cairn.server;
+package io.cairn.placement;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
