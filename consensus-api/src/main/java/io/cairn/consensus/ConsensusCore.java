@@ -48,4 +48,11 @@ public interface ConsensusCore {
     void advance(Ready ready);
 
     Status status();
+
+    /**
+     * On a leader, the highest log index known to be replicated on {@code node} (0 if none yet);
+     * -1 when this node does not lead or {@code node} is not a member. Hosts promote a learner only
+     * once it has caught up.
+     */
+    long matchIndex(NodeId node);
 }

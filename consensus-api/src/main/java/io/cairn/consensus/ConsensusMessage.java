@@ -10,4 +10,11 @@ public interface ConsensusMessage {
 
     /** The sender's term (or ballot) when it sent the message. */
     long term();
+
+    /**
+     * Whether only a leader sends this kind (log entries, heartbeats, snapshots). A host opens a
+     * new replica of a group only for such a message: a vote request from a stale candidate must
+     * not bring back a replica that was removed and wiped, which could then vote twice in a term.
+     */
+    boolean isFromLeader();
 }

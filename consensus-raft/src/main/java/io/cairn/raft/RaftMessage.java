@@ -10,6 +10,11 @@ import java.util.List;
 /** Every message Raft peers exchange. Records, so they compare and print by value. */
 public sealed interface RaftMessage extends ConsensusMessage {
 
+    @Override
+    default boolean isFromLeader() {
+        return this instanceof AppendEntries || this instanceof Heartbeat || this instanceof InstallSnapshot;
+    }
+
     /** A (pre-)candidate asks for a vote. A pre-vote carries the term it would campaign in. */
     record VoteRequest(NodeId from, NodeId to, long term, boolean preVote, long lastLogIndex,
                        long lastLogTerm, boolean transfer) implements RaftMessage {

@@ -982,6 +982,7 @@ public final class RaftNode implements ConsensusCore {
      * -1 when this node does not lead or {@code node} is not a member. Hosts use it to promote a
      * learner only once it has caught up.
      */
+    @Override
     public long matchIndex(NodeId node) {
         if (role != Role.LEADER) {
             return -1;

@@ -52,7 +52,7 @@ public final class ReplicaReconciler {
         TreeSet<NodeId> unwanted = new TreeSet<>(voters);
         unwanted.removeAll(wanted);
         for (NodeId learner : conf.learners()) {
-            if (matchIndex.applyAsLong(learner) < commitIndex - CAUGHT_UP_LAG_ENTRIES) {
+            if (!caughtUp(learner, commitIndex, matchIndex)) {
                 continue;
             }
             NodeId outgoing = firstOtherThan(unwanted, self);
@@ -75,12 +75,23 @@ public final class ReplicaReconciler {
         }
         if (unwanted.contains(self)) {
             for (NodeId node : wanted) {
-                if (matchIndex.applyAsLong(node) >= commitIndex - CAUGHT_UP_LAG_ENTRIES) {
+                if (caughtUp(node, commitIndex, matchIndex)) {
                     return Optional.of(new TransferLeadership(node));
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether {@code node} has acknowledged entries up to near the commit index. It must have
+     * acknowledged something: in a young group (fewer than {@link #CAUGHT_UP_LAG_ENTRIES} entries)
+     * the lag alone would call a learner that never answered, a machine that is down, caught up,
+     * and promote it (the simulator found that).
+     */
+    static boolean caughtUp(NodeId node, long commitIndex, ToLongFunction<NodeId> matchIndex) {
+        long match = matchIndex.applyAsLong(node);
+        return match > 0 && match >= commitIndex - CAUGHT_UP_LAG_ENTRIES;
     }
 
     private static NodeId firstOtherThan(SortedSet<NodeId> nodes, NodeId self) {

@@ -26,7 +26,7 @@ class LeaderBalancerTest {
         for (int step = 0; step < 100; step++) {
             boolean moved = false;
             for (NodeId self : List.of(N1, N2, N3)) {
-                Optional<LeaderBalancer.Transfer> t = LeaderBalancer.next(self, views(leaders));
+                Optional<LeaderBalancer.Transfer> t = LeaderBalancer.next(self, views(leaders), LeaderBalancer.leadsByNode(Map.of(), views(leaders)));
                 if (t.isPresent()) {
                     assertThat(leaders.get(t.get().group())).isEqualTo(self);
                     leaders.put(t.get().group(), t.get().target());
@@ -48,14 +48,54 @@ class LeaderBalancerTest {
     void aGapOfOneMovesNothing() {
         TreeMap<GroupId, NodeId> leaders = new TreeMap<>(Map.of(new GroupId(1), N1, new GroupId(2), N1, new GroupId(3), N2));
         leaders.put(new GroupId(4), N3);
-        assertThat(LeaderBalancer.next(N1, views(leaders))).isEmpty();
+        assertThat(LeaderBalancer.next(N1, views(leaders), LeaderBalancer.leadsByNode(Map.of(), views(leaders)))).isEmpty();
     }
 
     @Test
     void groupsWithoutALeaderCountForNobody() {
         TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
         views.put(new GroupId(1), new LeaderBalancer.GroupView(null, new TreeSet<>(List.of(N1, N2, N3))));
-        assertThat(LeaderBalancer.next(N1, views)).isEmpty();
+        assertThat(LeaderBalancer.next(N1, views, LeaderBalancer.leadsByNode(Map.of(), views))).isEmpty();
+    }
+
+    /**
+     * Two nodes that each replicate a different group besides a shared one: counted over their own
+     * groups each sees the other lead fewer, and they would hand the shared group back and forth.
+     * Counted over the cluster, one transfer settles it.
+     */
+    @Test
+    void nodesWithDifferentViewsDoNotHandAGroupBackAndForth() {
+        GroupId shared = new GroupId(0);
+        GroupId onlyOne = new GroupId(1);
+        GroupId onlyThree = new GroupId(2);
+        NodeId n4 = NodeId.of(4);
+        NodeId n5 = NodeId.of(5);
+        TreeMap<GroupId, NodeId> cluster = new TreeMap<>(Map.of(shared, N1, onlyOne, N1, onlyThree, N3));
+        for (int round = 0; round < 10; round++) {
+            for (NodeId self : List.of(N1, N3)) {
+                TreeMap<GroupId, LeaderBalancer.GroupView> local = new TreeMap<>();
+                local.put(shared, new LeaderBalancer.GroupView(cluster.get(shared), new TreeSet<>(List.of(N1, N2, N3))));
+                GroupId own = self.equals(N1) ? onlyOne : onlyThree;
+                local.put(own, new LeaderBalancer.GroupView(cluster.get(own), new TreeSet<>(List.of(self, n4, n5))));
+                LeaderBalancer.next(self, local, LeaderBalancer.leadsByNode(cluster, local))
+                        .ifPresent(t -> cluster.put(t.group(), t.target()));
+            }
+        }
+        Map<NodeId, Long> counts = new TreeMap<>();
+        cluster.values().forEach(n -> counts.merge(n, 1L, Long::sum));
+        assertThat(counts.values()).allMatch(c -> c <= 2);
+        assertThat(cluster.get(shared)).isIn(N1, N2, N3);
+    }
+
+    @Test
+    void onlyCandidatesReceiveLeadership() {
+        TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
+        for (int g = 1; g <= 4; g++) {
+            views.put(new GroupId(g), new LeaderBalancer.GroupView(N1, new TreeSet<>(List.of(N1, N3))));
+        }
+        Optional<LeaderBalancer.Transfer> t = LeaderBalancer.next(N1, views, LeaderBalancer.leadsByNode(Map.of(), views));
+        assertThat(t).isPresent();
+        assertThat(t.get().target()).isEqualTo(N3);
     }
 
     private static TreeMap<GroupId, LeaderBalancer.GroupView> views(TreeMap<GroupId, NodeId> leaders) {

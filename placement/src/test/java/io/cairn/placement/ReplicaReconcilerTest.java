@@ -21,6 +21,19 @@ class ReplicaReconcilerTest {
         return new ConfState(new TreeSet<>(voters), new TreeSet<>(), new TreeSet<>(learners));
     }
 
+    /** Found by the sharded simulator (seed 121): the new replica's machine was down all along. */
+    @Test
+    void aLearnerThatNeverAnsweredIsNotPromotedInAYoungGroup() {
+        ConfState withLearner = conf(List.of(N1, N2, N3), List.of(N4));
+        List<NodeId> target = List.of(N1, N2, N4);
+        assertThat(ReplicaReconciler.next(N1, withLearner, target, 30, n -> n.equals(N4) ? 0 : 30)).isEmpty();
+        assertThat(ReplicaReconciler.next(N1, withLearner, target, 30, n -> n.equals(N4) ? 1 : 30)).contains(
+                new ReplicaReconciler.Change(ConfChange.of(ConfChange.Change.addVoter(N4), ConfChange.Change.remove(N3))));
+        ConfState leaving = conf(List.of(N1, N2, N3, N4), List.of());
+        assertThat(ReplicaReconciler.next(N1, leaving, List.of(N2, N3, N4), 30, n -> n.equals(N1) ? 30 : 0))
+                .as("leadership goes to no one that never answered").isEmpty();
+    }
+
     @Test
     void aDeadReplicaIsReplacedByALearnerThatIsPromotedOnceCaughtUp() {
         ConfState c = conf(List.of(N1, N2, N3), List.of());

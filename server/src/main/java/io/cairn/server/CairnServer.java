@@ -1,7 +1,5 @@
 package io.cairn.server;
 
-import io.cairn.placement.Topology;
-import io.cairn.placement.ShardGroups;
 import io.cairn.common.Clock;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
@@ -11,6 +9,8 @@ import io.cairn.kv.rocks.RocksKvEngine;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.multiraft.GroupLog;
 import io.cairn.multiraft.WalLogStore;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.Topology;
 import io.cairn.raft.RaftConfig;
 import io.cairn.raft.RaftNode;
 import io.cairn.transport.grpc.PeerTransport;

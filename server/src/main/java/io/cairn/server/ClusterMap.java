@@ -1,7 +1,7 @@
 package io.cairn.server;
 
-import io.cairn.placement.Topology;
 import io.cairn.api.proto.ShardReport;
+import io.cairn.placement.Topology;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;

@@ -1,13 +1,10 @@
 package io.cairn.server;
 
-import io.cairn.placement.Topology;
-import io.cairn.placement.MemberInfo;
-import io.cairn.placement.ShardGroups;
 import io.cairn.api.proto.AddNodeRequest;
 import io.cairn.api.proto.ClusterGrpc;
+import io.cairn.api.proto.MembershipResponse;
 import io.cairn.api.proto.NodeHeartbeatRequest;
 import io.cairn.api.proto.NodeHeartbeatResponse;
-import io.cairn.api.proto.MembershipResponse;
 import io.cairn.api.proto.NodeStatus;
 import io.cairn.api.proto.RemoveNodeRequest;
 import io.cairn.api.proto.Role;
@@ -20,6 +17,9 @@ import io.cairn.api.proto.StatusResponse;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Status;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.Topology;
 import io.cairn.transport.grpc.GrpcErrors;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,5 @@
 package io.cairn.server;
 
-import io.cairn.placement.Topology;
-import io.cairn.placement.ShardGroups;
 import com.google.protobuf.ByteString;
 import io.cairn.api.proto.CompareAndSetRequest;
 import io.cairn.api.proto.CompareAndSetResponse;
@@ -27,6 +25,8 @@ import io.cairn.kv.state.KeyValue;
 import io.cairn.kv.state.Limits;
 import io.cairn.kv.state.Result;
 import io.cairn.kv.state.ScanPage;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.Topology;
 import io.cairn.transport.grpc.GrpcErrors;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;

@@ -1,8 +1,5 @@
 package io.cairn.server;
 
-import io.cairn.placement.Topology;
-import io.cairn.placement.MemberInfo;
-import io.cairn.placement.ShardGroups;
 import io.cairn.api.proto.ClusterGrpc;
 import io.cairn.api.proto.NodeHeartbeatRequest;
 import io.cairn.api.proto.NodeHeartbeatResponse;
@@ -11,6 +8,10 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
+import io.cairn.placement.ConfTenure;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.Topology;
 import io.cairn.transport.grpc.PeerTransport;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
@@ -36,6 +37,8 @@ final class MetaHeartbeat implements AutoCloseable {
     private final ClusterMap map;
     private final List<String> metaAddresses;
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** Heartbeat thread only. */
+    private final ConfTenure tenure = new ConfTenure();
     private final ScheduledExecutorService executor;
     private String target;
     private int nextCandidate;
@@ -96,19 +99,24 @@ final class MetaHeartbeat implements AutoCloseable {
     private NodeHeartbeatRequest request() {
         NodeHeartbeatRequest.Builder b = NodeHeartbeatRequest.newBuilder().setNodeId(config.nodeId().value())
                 .setAddress(config.listenAddress()).setJoin(config.join());
+        List<GroupId> led = new ArrayList<>();
+        long nowMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
         for (GroupId g : loop.hostedGroups()) {
             Status s = loop.status(g);
             if (g.equals(ShardGroups.META_GROUP) || s == null || s.role() != Role.LEADER) {
                 continue;
             }
+            led.add(g);
             ShardReport.Builder r = ShardReport.newBuilder().setShard(ShardGroups.shardOfGroup(g))
                     .setLeader(config.nodeId().value()).setTerm(s.term()).setAppliedIndex(s.appliedIndex())
-                    .setSizeBytes(loop.sizeBytes(g));
+                    .setSizeBytes(loop.sizeBytes(g))
+                    .setConfAgeMs(tenure.observe(g, s.term(), s.conf(), nowMillis));
             s.conf().voters().forEach(n -> r.addVoters(n.value()));
             s.conf().votersOutgoing().forEach(n -> r.addVotersOutgoing(n.value()));
             s.conf().learners().forEach(n -> r.addLearners(n.value()));
             b.addLed(r);
         }
+        tenure.retainOnly(led);
         return b.build();
     }
 

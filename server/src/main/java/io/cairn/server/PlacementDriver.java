@@ -1,10 +1,8 @@
 package io.cairn.server;
 
-import io.cairn.placement.ShardGroups;
-import io.cairn.placement.ReplicaReconciler;
+import io.cairn.api.proto.Membership;
 import io.cairn.api.proto.NodeHeartbeatRequest;
 import io.cairn.api.proto.NodeHeartbeatResponse;
-import io.cairn.api.proto.Membership;
 import io.cairn.api.proto.ShardReport;
 import io.cairn.common.Bytes;
 import io.cairn.common.Clock;
@@ -16,6 +14,8 @@ import io.cairn.kv.state.KeyValue;
 import io.cairn.kv.state.Result;
 import io.cairn.placement.MemberInfo;
 import io.cairn.placement.MembershipPolicy;
+import io.cairn.placement.ReplicaReconciler;
+import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,7 +125,11 @@ final class PlacementDriver implements AutoCloseable {
         }
         NodeHeartbeatResponse.Builder b = NodeHeartbeatResponse.newBuilder().setServed(true)
                 .setEpoch(snap.epoch).setMembership(snap.toProto());
-        new TreeMap<>(reports).values().forEach(t -> b.addShards(t.report()));
+        // Only fresh reports: a replica that reads its removal in a dead leader's last report
+        // would wipe a vote its group may still need (see ReplicaLifecycle).
+        new TreeMap<>(reports).values().stream()
+                .filter(t -> TimeUnit.NANOSECONDS.toMillis(now - t.receivedNanos()) <= REPORT_FRESH_MILLIS)
+                .forEach(t -> b.addShards(t.report()));
         return b.build();
     }
 

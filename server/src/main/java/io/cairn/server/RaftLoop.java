@@ -1,25 +1,27 @@
 package io.cairn.server;
 
-import io.cairn.placement.Topology;
-import io.cairn.placement.ShardGroups;
-import io.cairn.placement.ReplicaReconciler;
-import io.cairn.placement.LeaderBalancer;
+import io.cairn.api.proto.ShardReport;
 import io.cairn.common.Clock;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfState;
 import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.MultiRaftHost;
 import io.cairn.multiraft.WalLogStore;
+import io.cairn.placement.LeaderBalancer;
+import io.cairn.placement.ReplicaLifecycle;
+import io.cairn.placement.ReplicaReconciler;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.Topology;
 import io.cairn.raft.RaftMessage;
-import io.cairn.api.proto.ShardReport;
-import io.cairn.consensus.ConfState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -146,7 +148,7 @@ final class RaftLoop implements AutoCloseable {
     void deliver(GroupId group, RaftMessage message) {
         submit(() -> {
             if (!replicas.containsKey(group)) {
-                openPlacedReplica(group);
+                openPlacedReplica(group, message);
             }
             host.step(group, message);
         });
@@ -158,10 +160,9 @@ final class RaftLoop implements AutoCloseable {
     }
 
     /** Loop thread. */
-    private void openPlacedReplica(GroupId group) {
+    private void openPlacedReplica(GroupId group, RaftMessage message) {
         Topology t = map.current();
-        if (group.equals(ShardGroups.META_GROUP) || t.epoch == 0 || ShardGroups.shardOfGroup(group) >= t.shardCount()
-                || !t.replicasOf(group).contains(self)) {
+        if (!ReplicaLifecycle.shouldOpen(t, group, self, message)) {
             return;
         }
         try {
@@ -293,18 +294,37 @@ final class RaftLoop implements AutoCloseable {
         Topology placed = map.current();
         for (GroupReplica r : replicas.values()) {
             Status s = r.node.status();
-            java.util.SortedSet<NodeId> candidates = new java.util.TreeSet<>(s.conf().voters());
-            if (placed.epoch > 0 && !r.id.equals(ShardGroups.META_GROUP)) {
-                // A voter the placement moves away would hand leadership straight back.
-                candidates.retainAll(placed.replicasOf(r.id));
-            }
-            views.put(r.id, new LeaderBalancer.GroupView(s.leader(), candidates));
+            views.put(r.id, new LeaderBalancer.GroupView(s.leader(), balanceCandidates(r, s, placed)));
         }
-        LeaderBalancer.next(self, views).ifPresent(t -> {
+        TreeMap<GroupId, NodeId> reported = new TreeMap<>();
+        for (ShardReport report : map.reports()) {
+            reported.put(ShardGroups.groupOfShard(report.getShard()), NodeId.of(report.getLeader()));
+        }
+        LeaderBalancer.next(self, views, LeaderBalancer.leadsByNode(reported, views)).ifPresent(t -> {
             LOG.log(System.Logger.Level.INFO, "balancing leaders: handing shard {0} to {1}",
                     ShardGroups.shardOfGroup(t.group()), t.target());
             replicas.get(t.group()).node.transferLeadership(t.target());
         });
+    }
+
+    /**
+     * Voters that may take leadership of a group this node leads: caught up (a dead or lagging
+     * voter would stall the group for an election timeout) and kept by the placement (a voter
+     * being moved away would get leadership straight back).
+     */
+    private java.util.SortedSet<NodeId> balanceCandidates(GroupReplica r, Status s, Topology placed) {
+        java.util.TreeSet<NodeId> candidates = new java.util.TreeSet<>();
+        if (s.role() != io.cairn.consensus.Role.LEADER) {
+            return candidates;
+        }
+        for (NodeId voter : s.conf().voters()) {
+            boolean placedHere = placed.epoch == 0 || r.id.equals(ShardGroups.META_GROUP)
+                    || placed.replicasOf(r.id).contains(voter);
+            if (placedHere && r.node.matchIndex(voter) >= s.commitIndex()) {
+                candidates.add(voter);
+            }
+        }
+        return candidates;
     }
 
     private long lastReconcileNanos;
@@ -328,7 +348,8 @@ final class RaftLoop implements AutoCloseable {
             if (s.role() == io.cairn.consensus.Role.LEADER) {
                 ReplicaReconciler.next(self, s.conf(), target, s.commitIndex(), r.node::matchIndex)
                         .ifPresent(step -> take(r, step, t.epoch));
-            } else if (!target.contains(self) && leaderDroppedUs(r.id, s)) {
+            } else if (ReplicaLifecycle.shouldDrop(t, r.id, self, s.term(), s.commitIndex(), reportOf(r.id),
+                    (long) ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS * config.electionTicks() * config.tickMillis())) {
                 dropReplica(r.id, "not in the placement of epoch " + t.epoch + " nor in its leader's configuration");
             }
         }
@@ -347,20 +368,24 @@ final class RaftLoop implements AutoCloseable {
         }
     }
 
-    /** Whether the shard's leader reported a configuration, at least as new as ours, without this node. */
-    private boolean leaderDroppedUs(GroupId group, Status local) {
+    /** The last report of the shard's leader, as the metadata leader relayed it. */
+    private Optional<ReplicaLifecycle.LeaderReport> reportOf(GroupId group) {
         int shard = ShardGroups.shardOfGroup(group);
         for (ShardReport report : map.reports()) {
-            if (report.getShard() != shard) {
-                continue;
+            if (report.getShard() == shard) {
+                ConfState conf = new ConfState(nodes(report.getVotersList()), nodes(report.getVotersOutgoingList()),
+                        nodes(report.getLearnersList()));
+                return Optional.of(new ReplicaLifecycle.LeaderReport(report.getTerm(), report.getAppliedIndex(), conf,
+                        report.getConfAgeMs()));
             }
-            long me = self.value();
-            return report.getTerm() >= local.term()
-                    && !report.getVotersList().contains(me)
-                    && !report.getVotersOutgoingList().contains(me)
-                    && !report.getLearnersList().contains(me);
         }
-        return false;
+        return Optional.empty();
+    }
+
+    private static java.util.TreeSet<NodeId> nodes(List<Long> ids) {
+        java.util.TreeSet<NodeId> out = new java.util.TreeSet<>();
+        ids.forEach(id -> out.add(NodeId.of(id)));
+        return out;
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class BatchRunner {
             Thread worker = new Thread(() -> {
                 try {
                     for (long i = nextIndex.getAndIncrement(); i < count; i = nextIndex.getAndIncrement()) {
-                        SimResult r = new Simulation(fromSeed + i, options).run();
+                        SimResult r = options.run(fromSeed + i, null);
                         totals.addAll(r.coverage());
                         runsWith.addPresence(r.coverage());
                         threeVoterRuns.addAndGet(r.voters() == 3 ? 1 : 0);

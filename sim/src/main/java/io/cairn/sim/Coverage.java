@@ -9,7 +9,14 @@ import java.util.Arrays;
 public final class Coverage {
     public enum Item {
         ELECTIONS, CRASHES, CRASHES_BEFORE_PERSIST, RESTARTS, PARTITIONS, CONF_CHANGES_PROPOSED,
-        CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK
+        CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK,
+        // Sharded runs only.
+        EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS;
+
+        /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */
+        public boolean shardedOnly() {
+            return ordinal() >= EPOCHS.ordinal();
+        }
     }
 
     private final long[] counts = new long[Item.values().length];

@@ -27,5 +27,7 @@ public enum EventKind {
     /** After healing: has the cluster quiesced? */
     CHECK_QUIESCENCE,
     /** Test hook: an arbitrary action. */
-    CUSTOM
+    CUSTOM,
+    /** Sharded runs: a heartbeat to the metadata group, a placement driver pass, a replica move step. */
+    CONTROL
 }

@@ -46,6 +46,16 @@ public final class InvariantChecker {
     private final TreeMap<NodeId, ShadowLog> shadows = new TreeMap<>();
     private final TreeMap<NodeId, Long> lastTerms = new TreeMap<>();
 
+    /**
+     * A node's replica of this group was dropped and its disk wiped; a later replica on the same
+     * node starts blank, at term 0 and with an empty log. Its votes stay recorded: voting twice
+     * in a term stays a violation, even across a wipe.
+     */
+    public void onWiped(NodeId node) {
+        shadows.remove(node);
+        lastTerms.remove(node);
+    }
+
     /** The highest index any node reported committed. */
     public long committedIndex() {
         return committedByTerm.size();

@@ -55,12 +55,25 @@ final class SimClient {
     private Current current;
     private boolean stopping;
     private boolean mayAbandon = true;
-    private int preferredTarget;
+    /** Which group serves a key (0 for every key in a single-group run). */
+    private final java.util.function.ToIntFunction<String> routeOfKey;
+    /** The node that last answered an operation of each route; the first target otherwise. */
+    private final TreeMap<Integer, Integer> preferredByRoute = new TreeMap<>();
+    private int firstTarget;
     private long completed;
 
     SimClient(int id, int address, Scheduler scheduler, Network network, RandomSource random,
               List<HistoryOp> history, List<String> keys, int maxNodeId, long thinkMaxMicros,
               long attemptTimeoutMicros, double wanderProbability, List<KvOp> script) {
+        this(id, address, scheduler, network, random, history, keys, maxNodeId, thinkMaxMicros, attemptTimeoutMicros,
+                wanderProbability, script, key -> 0);
+    }
+
+    SimClient(int id, int address, Scheduler scheduler, Network network, RandomSource random,
+              List<HistoryOp> history, List<String> keys, int maxNodeId, long thinkMaxMicros,
+              long attemptTimeoutMicros, double wanderProbability, List<KvOp> script,
+              java.util.function.ToIntFunction<String> routeOfKey) {
+        this.routeOfKey = routeOfKey;
         this.id = id;
         this.address = address;
         this.scheduler = scheduler;
@@ -99,7 +112,7 @@ final class SimClient {
     }
 
     void start(int firstTarget, long delayMicros) {
-        preferredTarget = firstTarget;
+        this.firstTarget = firstTarget;
         scheduler.after(delayMicros, EventKind.CLIENT_NEXT, address, 0, null, this::issue);
     }
 
@@ -120,7 +133,8 @@ final class SimClient {
         current = new Current(++seq, op, scheduler.nowMicros());
         // Now and then start at a random node, whose hint may name a newer leader.
         boolean wander = wanderProbability > 0 && random.chance(wanderProbability);
-        sendAttempt(wander ? 1 + random.nextInt(maxNodeId) : preferredTarget);
+        int preferred = preferredByRoute.getOrDefault(routeOfKey.applyAsInt(op.key()), firstTarget);
+        sendAttempt(wander ? 1 + random.nextInt(maxNodeId) : preferred);
     }
 
     private KvOp nextOp() {
@@ -166,7 +180,7 @@ final class SimClient {
         }
         if (reply.outcome() == ClientReply.Outcome.OK) {
             // Any attempt's OK answers the operation: all attempts carry the same (client, seq).
-            preferredTarget = fromNode;
+            preferredByRoute.put(routeOfKey.applyAsInt(current.op.key()), fromNode);
             complete(reply.result());
             return;
         }

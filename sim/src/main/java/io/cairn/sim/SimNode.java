@@ -437,6 +437,11 @@ final class SimNode {
         return core.proposeConfChange(change);
     }
 
+    /** On a leader, how far {@code node}'s log is known to match (see ConsensusCore#matchIndex). */
+    long matchIndex(NodeId node) {
+        return core.matchIndex(node);
+    }
+
     void transferLeadership(NodeId target) {
         core.transferLeadership(target);
     }

@@ -13,7 +13,7 @@ import java.util.EnumSet;
  * @param sabotage a deliberate host bug, to prove the checkers catch it (tests only)
  */
 public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros, long livenessBoundMicros,
-                         Sabotage sabotage) {
+                         Sabotage sabotage, boolean sharded) {
     public static final long DEFAULT_FAULT_PHASE_MICROS = 10_000_000;
     public static final long DEFAULT_LIVENESS_BOUND_MICROS = 5_000_000;
 
@@ -41,23 +41,34 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
 
     public static SimOptions defaults() {
         return new SimOptions(0, EnumSet.allOf(Fault.class), DEFAULT_FAULT_PHASE_MICROS,
-                DEFAULT_LIVENESS_BOUND_MICROS, Sabotage.NONE);
+                DEFAULT_LIVENESS_BOUND_MICROS, Sabotage.NONE, false);
     }
 
     public SimOptions withNodes(int nodes) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
     }
 
     public SimOptions withFaults(EnumSet<Fault> faults) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
     }
 
     public SimOptions withFaultPhaseMicros(long faultPhaseMicros) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
     }
 
     public SimOptions withSabotage(Sabotage sabotage) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
+    }
+
+    /** Runs a sharded cluster ({@link ShardedSimulation}) instead of one group. */
+    public SimOptions withSharded(boolean sharded) {
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
+    }
+
+    /** The run these options describe, for {@code seed}. */
+    public SimResult run(long seed, java.io.PrintStream trace) {
+        return sharded ? new ShardedSimulation(seed, this, trace).run()
+                : new Simulation(seed, this, CoreFactory.RAFT, trace).run();
     }
 
     public boolean has(Fault fault) {
@@ -67,6 +78,9 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
     /** The options as command-line arguments, omitting defaults. */
     public String replayArgs() {
         StringBuilder sb = new StringBuilder();
+        if (sharded) {
+            sb.append(" --sharded");
+        }
         if (nodes != 0) {
             sb.append(" --nodes ").append(nodes);
         }

@@ -7,10 +7,12 @@ import java.util.Locale;
  * The simulator's command line.
  *
  * <pre>
- *   simulate --seed S [--nodes 3|5] [--faults LIST] [--trace]
- *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--threads T]
+ *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--trace]
+ *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--threads T]
  * </pre>
  *
+ * {@code --sharded} runs a sharded cluster ({@link ShardedSimulation}: many groups, the metadata
+ * group and the placement driver, joins and a machine lost for good) instead of one group.
  * {@code --faults} is {@code all} (default), {@code none} or a comma list of drop, delay, dup,
  * partition, oneway, crash, crashready, membership, transfer, compact. One seed prints its result
  * and ends with {@code digest: <hex>}; a batch prints progress, each failure with its replay
@@ -25,8 +27,8 @@ public final class SimulateMain {
             status = run(args, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("simulate: " + e.getMessage());
-            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--trace]");
-            System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--threads T]");
+            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--trace]");
+            System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--threads T]");
             status = 2;
         }
         System.exit(status);
@@ -45,8 +47,7 @@ public final class SimulateMain {
 
     private static int runOne(Args a, PrintStream out) {
         long start = System.nanoTime();
-        Simulation sim = new Simulation(a.seed, a.options, CoreFactory.RAFT, a.trace ? out : null);
-        SimResult r = sim.run();
+        SimResult r = a.options.run(a.seed, a.trace ? out : null);
         long millis = (System.nanoTime() - start) / 1_000_000;
         out.println(r.summary() + " wall=" + millis + "ms");
         out.println("coverage: " + r.coverage());
@@ -87,6 +88,10 @@ public final class SimulateMain {
                 String flag = args[i];
                 if (flag.equals("--trace")) {
                     a.trace = true;
+                    continue;
+                }
+                if (flag.equals("--sharded")) {
+                    a.options = a.options.withSharded(true);
                     continue;
                 }
                 if (i + 1 >= args.length) {

@@ -1,0 +1,73 @@
+package io.cairn.placement;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.ConsensusMessage;
+import java.util.Optional;
+
+/**
+ * When a node opens a replica of a shard it does not hold yet, and when it drops one it holds:
+ * the two rules every host (the server and the simulator) applies, so they are tested once.
+ */
+public final class ReplicaLifecycle {
+    /**
+     * What a shard's leader last reported of its group (via the metadata leader): its term, the
+     * index it had applied, the configuration as of that index (committed, so final), and how long
+     * it had led with that configuration ({@link ConfTenure}).
+     */
+    public record LeaderReport(long term, long appliedIndex, ConfState conf, long confAgeMillis) {}
+
+    private ReplicaLifecycle() {}
+
+    /**
+     * Whether a message for a group this node does not host opens an empty replica: the current
+     * placement gives the shard to this node, and a leader sent it (the leader is adding this
+     * node as a learner and will send it the log or a snapshot). The metadata group's replicas
+     * are fixed at founding and never opened this way.
+     */
+    public static boolean shouldOpen(Topology topology, GroupId group, NodeId self, ConsensusMessage message) {
+        if (group.equals(ShardGroups.META_GROUP) || topology.epoch == 0 || !message.isFromLeader()) {
+            return false;
+        }
+        int shard = ShardGroups.shardOfGroup(group);
+        return shard >= 0 && shard < topology.shardCount() && topology.replicasOf(group).contains(self);
+    }
+
+    /**
+     * How long, in election timeouts, the leader must have led with the configuration that
+     * leaves a replica out before that replica is dropped. The report proves the change that
+     * removed it is committed, not that the other members know it yet: a member still applying
+     * the joint configuration campaigns in it and needs the removed node's vote. Had the leader
+     * died right after reporting, its followers might never learn it (the simulator found shards
+     * stuck that way, the outgoing voter's replica already wiped). A leader that has kept the
+     * configuration for several election timeouts has kept a quorum answering its heartbeats,
+     * which carry the commit index.
+     */
+    public static final int DROP_AFTER_ELECTION_TIMEOUTS = 3;
+
+    /**
+     * Whether a replica this node holds, and does not lead, is dropped: the placement has moved
+     * the shard away, and its leader reports a configuration without this node, held for at
+     * least {@code graceMillis} ({@link #DROP_AFTER_ELECTION_TIMEOUTS} election timeouts). The
+     * placement alone may be ahead of the leader, which still needs this replica until its
+     * replacement has caught up.
+     *
+     * <p>The report must also be at least as new as what the replica knows: a term no older, and
+     * an applied index no lower than the replica's commit index. A replica that has received
+     * anything knows a commit index at or past the entry that added it, so a report taken before
+     * it was added (the simulator caught one: the node was dropped while a joint change was making
+     * it a voter) never removes it; a report after its removal committed eventually does.
+     */
+    public static boolean shouldDrop(Topology topology, GroupId group, NodeId self, long localTerm,
+                                     long localCommitIndex, Optional<LeaderReport> report, long graceMillis) {
+        if (group.equals(ShardGroups.META_GROUP) || topology.epoch == 0
+                || topology.replicasOf(group).contains(self) || report.isEmpty()) {
+            return false;
+        }
+        LeaderReport r = report.get();
+        boolean newEnough = r.term() >= localTerm && r.appliedIndex() >= localCommitIndex;
+        boolean settled = r.confAgeMillis() >= graceMillis;
+        return newEnough && settled && !r.conf().members().contains(self);
+    }
+}

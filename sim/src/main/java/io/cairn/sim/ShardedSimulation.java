@@ -1,0 +1,857 @@
+package io.cairn.sim;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.common.SeededRandom;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.ConsensusMessage;
+import io.cairn.consensus.MemoryLogStorage;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.ShardMap;
+import io.cairn.placement.Topology;
+import io.cairn.sim.kv.KvOp;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * One deterministic run of a sharded cluster: five founders and two spare machines, a few to ten
+ * shards (each a Raft group of three) plus the metadata group on the first three founders, the
+ * placement driver and every node's control loops ({@link SimHost}, {@link SimDriver}), clients
+ * routing each key to its shard, and a nemesis. Besides the single-group simulator's faults
+ * (loss, delay, duplication, partitions, crashes, leadership transfers, compaction), nodes join,
+ * one dies for good and one may be decommissioned, so replicas move between nodes while the
+ * clients run.
+ *
+ * <p>After the fault phase everything heals except the machine that died for good. The run must
+ * then quiesce within the liveness bound: the driver has declared the dead node DEAD (or the
+ * decommissioned one REMOVED) and every node runs the newest epoch; every shard has a leader
+ * whose configuration is exactly its placement (three live nodes, no learner, not joint), every
+ * replica caught up and byte-for-byte equal; no node keeps a replica the placement moved away.
+ * Final reads of every key go through the shards' leaders, and the history is checked for
+ * per-key linearizability, so an acknowledged write lost in a move fails the run. Raft's
+ * invariants are checked after every event, per group.
+ */
+public final class ShardedSimulation {
+    static final int FOUNDERS = 5;
+    static final int DRIVER_BASE = 16;
+    static final int CLIENT_BASE = 32;
+    static final long HEARTBEAT_MICROS = 200_000;
+    static final long DRIVER_PASS_MICROS = 100_000;
+    static final long RECONCILE_MICROS = 100_000;
+    static final long BALANCE_MICROS = 500_000;
+    /** The server's --dead-node-timeout, scaled to the simulated fault phase. */
+    static final long DEAD_NODE_TIMEOUT_MICROS = 1_500_000;
+    static final long ALIVE_AGAIN_MICROS = 600_000;
+    static final long REPORT_FRESH_MICROS = 1_000_000;
+    public static final long DEFAULT_LIVENESS_BOUND_MICROS = 30_000_000;
+    private static final int KEYS = 24;
+    private static final long MAX_EVENTS = 40_000_000;
+    private static final long POLL_MICROS = 10_000;
+    private static final long FINAL_READS_BOUND_MICROS = 5_000_000;
+
+    enum Phase { FAULTS, HEALING, FINAL_READS, DONE }
+
+    private final long seed;
+    private final SimOptions options;
+    private final long livenessBoundMicros;
+    private final PrintStream trace;
+    private final SeededRandom random;
+    private final SimParams params;
+    private final int shards;
+    private final ShardMap shardMap;
+    private final TreeMap<NodeId, String> founders = new TreeMap<>();
+    private final Scheduler scheduler = new Scheduler();
+    private final TraceDigest digest = new TraceDigest();
+    private final Coverage coverage = new Coverage();
+    private final TreeMap<GroupId, InvariantChecker> checkers = new TreeMap<>();
+    private final Network network;
+    private final SimHost[] hosts;
+    private final List<SimClient> clients = new ArrayList<>();
+    private final List<HistoryOp> history = new ArrayList<>();
+    private final List<String> keys = new ArrayList<>();
+    private SimClient auditor;
+    private Phase phase = Phase.FAULTS;
+    private long healMicros;
+    private long finalReadsMicros;
+    private long healToQuiescenceMicros = -1;
+    private long nextReadContext;
+    /** The machine that died for good, or null. */
+    private NodeId destroyed;
+    /** The node being decommissioned, or null. */
+    private NodeId removing;
+
+    public ShardedSimulation(long seed, SimOptions options, PrintStream trace) {
+        this.seed = seed;
+        this.options = options;
+        this.livenessBoundMicros = options.livenessBoundMicros() == SimOptions.DEFAULT_LIVENESS_BOUND_MICROS
+                ? DEFAULT_LIVENESS_BOUND_MICROS : options.livenessBoundMicros();
+        this.trace = trace;
+        this.random = new SeededRandom(seed);
+        this.params = SimParams.derive(options.withNodes(FOUNDERS), random);
+        this.shards = 4 + random.nextInt(7);
+        this.shardMap = ShardMap.of(shards);
+        for (int id = 1; id <= FOUNDERS; id++) {
+            founders.put(NodeId.of(id), SimHost.addressOf(NodeId.of(id)));
+        }
+        this.network = new Network(CLIENT_BASE + params.clients() + 2, scheduler, random, this::receive);
+        this.hosts = new SimHost[params.maxNodeId() + 1];
+    }
+
+    public SimResult run() {
+        String failure = null;
+        try {
+            setUp();
+            loop();
+            checkHistory();
+        } catch (InvariantFailure f) {
+            failure = f.getMessage();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            failure = "exception at " + InvariantFailure.formatTime(scheduler.nowMicros()) + ": " + describe(t);
+        }
+        if (trace != null && failure != null) {
+            trace.println("FAIL: " + failure);
+        }
+        long pending = history.stream().filter(HistoryOp::isPending).count();
+        return new SimResult(seed, failure, digest.hex(), digest.events(), healToQuiescenceMicros, FOUNDERS,
+                completedOps(), pending, coverage);
+    }
+
+    public int shardCount() {
+        return shards;
+    }
+
+    private static String describe(Throwable t) {
+        StringBuilder sb = new StringBuilder(t.toString());
+        StackTraceElement[] frames = t.getStackTrace();
+        for (int i = 0; i < Math.min(8, frames.length); i++) {
+            sb.append("\n    at ").append(frames[i]);
+        }
+        return sb.toString();
+    }
+
+    // ---- Set-up ----------------------------------------------------------------------------------
+
+    private void setUp() {
+        if (trace != null) {
+            trace.println("seed " + seed + " sharded shards=" + shards + " " + params);
+        }
+        configureNetwork(true);
+        checkers.put(ShardGroups.META_GROUP, new InvariantChecker());
+        for (int s = 0; s < shards; s++) {
+            checkers.put(ShardGroups.groupOfShard(s), new InvariantChecker());
+        }
+        List<NodeId> metaVoters = Topology.metaVoters(founders);
+        for (int id = 1; id < hosts.length; id++) {
+            hosts[id] = new SimHost(NodeId.of(id), this, id > FOUNDERS);
+            hosts[id].found(metaVoters);
+        }
+        for (int id = 1; id <= FOUNDERS; id++) {
+            hosts[id].start();
+        }
+        for (int k = 1; k <= KEYS; k++) {
+            keys.add("k" + k);
+        }
+        for (int c = 1; c <= params.clients(); c++) {
+            SimClient client = newClient(c, params.thinkMaxMicros(), params.clientWanderProbability(), null);
+            clients.add(client);
+            client.start(1 + random.nextInt(FOUNDERS), random.nextLong(50_000));
+        }
+        startNemesis();
+        scheduler.at(options.faultPhaseMicros(), EventKind.HEAL, 0, 0, null, this::heal);
+    }
+
+    private SimClient newClient(int id, long thinkMaxMicros, double wander, List<KvOp> script) {
+        return new SimClient(id, CLIENT_BASE + id, scheduler, network, random, history, keys, params.maxNodeId(),
+                thinkMaxMicros, params.clientAttemptTimeoutMicros(), wander, script, this::shardOfKey);
+    }
+
+    private int shardOfKey(String key) {
+        return shardMap.shardOfKey(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void configureNetwork(boolean faulty) {
+        network.setDropProbability(faulty ? params.dropProbability() : 0);
+        network.setDuplicateProbability(params.duplicateProbability());
+        network.setDelays(params.minDelayMicros(), params.maxDelayMicros(),
+                faulty ? params.spikeProbability() : 0, faulty ? params.spikeMaxMicros() : 0);
+    }
+
+    SortedMap<NodeId, String> founders() {
+        return founders;
+    }
+
+    Topology initialTopology() {
+        return Topology.initial(founders, shards);
+    }
+
+    SimNode newReplica(SimHost host, GroupId group, ConfState conf) {
+        if (conf.members().isEmpty()) {
+            coverage.add(Coverage.Item.REPLICAS_OPENED);
+        }
+        return new SimNode(host.id(), params.raftConfig(host.id()), new MemoryLogStorage(conf),
+                new ReplicaEnv(host, group), CoreFactory.RAFT, params.readMode(), params.followerReads(),
+                options.sabotage());
+    }
+
+    /** A host's periodic work, at a random phase, for as long as the machine exists. */
+    void startHostLoops(SimHost host) {
+        repeat(host, EventKind.TICK, SimParams.TICK_MICROS, SimHost::tick);
+        repeat(host, EventKind.CONTROL, HEARTBEAT_MICROS, SimHost::heartbeat);
+        repeat(host, EventKind.CONTROL, RECONCILE_MICROS, SimHost::reconcile);
+        repeat(host, EventKind.CONTROL, BALANCE_MICROS, SimHost::balanceLeaders);
+        if (Topology.metaVoters(founders).contains(host.id())) {
+            repeat(host, EventKind.CONTROL, DRIVER_PASS_MICROS, h -> h.driver().pass());
+        }
+    }
+
+    private void repeat(SimHost host, EventKind kind, long periodMicros, Consumer<SimHost> action) {
+        scheduleRepeat(host, kind, scheduler.nowMicros() + random.nextLong(periodMicros), periodMicros, action);
+    }
+
+    private void scheduleRepeat(SimHost host, EventKind kind, long atMicros, long periodMicros, Consumer<SimHost> action) {
+        scheduler.at(atMicros, kind, host.address(), 0, null, () -> {
+            if (host.state() == SimHost.State.GONE) {
+                return;
+            }
+            if (host.isUp()) {
+                action.accept(host);
+            }
+            scheduleRepeat(host, kind, atMicros + periodMicros, periodMicros, action);
+        });
+    }
+
+    // ---- The event loop --------------------------------------------------------------------------
+
+    private void loop() {
+        while (phase != Phase.DONE) {
+            Scheduler.Event event = scheduler.next();
+            if (event == null) {
+                throw new InvariantFailure("Simulation progress", scheduler.nowMicros(), "no event left to run");
+            }
+            digest.fold(event);
+            if (trace != null) {
+                trace.println(event);
+            }
+            if (digest.events() > MAX_EVENTS) {
+                throw new InvariantFailure("Event budget", scheduler.nowMicros(), "more than " + MAX_EVENTS + " events");
+            }
+            event.action().run();
+        }
+    }
+
+    /** Runs an input on a live replica, then its host loop, then its group's invariants. */
+    void replicaEvent(SimHost host, GroupId group, SimNode replica, Consumer<SimNode> input) {
+        if (!host.isUp() || !replica.isUp()) {
+            return;
+        }
+        input.accept(replica);
+        if (replica.isUp()) {
+            replica.drain();
+        }
+        if (replica.isUp()) {
+            Status status = replica.status();
+            if (checker(group).observe(scheduler.nowMicros(), replica.id(), status, replica.appliedIndex())) {
+                coverage.add(Coverage.Item.ELECTIONS);
+                note(replica.id() + " leads g" + group.value() + " term " + status.term());
+            }
+        }
+    }
+
+    private void receive(int from, int to, Object message) {
+        if (to >= CLIENT_BASE) {
+            clientAt(to).onReply(from, (ClientReply) message);
+            return;
+        }
+        if (to >= DRIVER_BASE) {
+            SimHost host = hosts[to - DRIVER_BASE];
+            if (host.isUp()) {
+                host.driver().onReply((ClientReply) message);
+            }
+            return;
+        }
+        SimHost host = hosts[to];
+        if (!host.isUp()) {
+            return;
+        }
+        if (message instanceof SimHost.GroupMessage m) {
+            host.onGroupMessage(m);
+        } else if (message instanceof ClientRequest request) {
+            GroupId group = from >= DRIVER_BASE && from < CLIENT_BASE ? ShardGroups.META_GROUP
+                    : ShardGroups.groupOfShard(shardOfKey(request.op().key()));
+            host.onClientRequest(from, request, group);
+        } else if (message instanceof SimHost.Heartbeat hb) {
+            host.onHeartbeat(hb);
+        } else if (message instanceof SimHost.HeartbeatAck ack) {
+            host.onHeartbeatAck(ack);
+        }
+    }
+
+    private SimClient clientAt(int address) {
+        int id = address - CLIENT_BASE;
+        return id <= clients.size() ? clients.get(id - 1) : auditor;
+    }
+
+    void sendControl(int from, int to, Object message) {
+        network.send(from, to, message);
+    }
+
+    void reply(int from, int clientAddress, ClientReply reply) {
+        network.send(from, clientAddress, reply);
+    }
+
+    void driverRequest(SimHost host, ClientRequest request) {
+        network.send(DRIVER_BASE + host.address(), host.address(), request);
+    }
+
+    /** {@link io.cairn.placement.ReplicaLifecycle#DROP_AFTER_ELECTION_TIMEOUTS} election timeouts. */
+    long dropGraceMicros() {
+        return io.cairn.placement.ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS
+                * params.raftConfig(NodeId.of(1)).electionTicks() * SimParams.TICK_MICROS;
+    }
+
+    InvariantChecker checker(GroupId group) {
+        return checkers.get(group);
+    }
+
+    long nowMicros() {
+        return scheduler.nowMicros();
+    }
+
+    SeededRandom random() {
+        return random;
+    }
+
+    Coverage coverage() {
+        return coverage;
+    }
+
+    void note(String text) {
+        digest.note(text);
+        if (trace != null) {
+            trace.println("    . " + text);
+        }
+    }
+
+    /** What one replica sees of the world: its group's messages travel between its host and others. */
+    private final class ReplicaEnv implements NodeEnv {
+        private final SimHost host;
+        private final GroupId group;
+
+        ReplicaEnv(SimHost host, GroupId group) {
+            this.host = host;
+            this.group = group;
+        }
+
+        @Override
+        public long nowMicros() {
+            return scheduler.nowMicros();
+        }
+
+        @Override
+        public void send(ConsensusMessage message) {
+            ShardedSimulation.this.checker(group).onSend(scheduler.nowMicros(), message);
+            network.send(host.address(), (int) message.to().value(), new SimHost.GroupMessage(group, message));
+        }
+
+        @Override
+        public void reply(int fromNode, int clientAddress, ClientReply reply) {
+            network.send(fromNode, clientAddress, reply);
+        }
+
+        @Override
+        public boolean crashBeforePersist() {
+            return phase == Phase.FAULTS && params.crashReadyProbability() > 0
+                    && random.chance(params.crashReadyProbability() / 4);
+        }
+
+        @Override
+        public boolean crashAfterCommit() {
+            return phase == Phase.FAULTS && params.crashReadyProbability() > 0 && random.chance(0.005);
+        }
+
+        @Override
+        public InvariantChecker checker() {
+            return ShardedSimulation.this.checker(group);
+        }
+
+        @Override
+        public long nextReadContext() {
+            return ++nextReadContext;
+        }
+
+        @Override
+        public void note(String text) {
+            ShardedSimulation.this.note(text);
+        }
+
+        @Override
+        public void crashed(SimNode node) {
+            // One replica's crash is its process's: every group on the machine goes down with it.
+            host.crash();
+            scheduleRestart(host);
+        }
+
+        @Override
+        public Coverage coverage() {
+            return coverage;
+        }
+    }
+
+    // ---- The nemesis -------------------------------------------------------------------------------
+
+    private void startNemesis() {
+        if (params.partitionGapMicros() > 0) {
+            scheduleFault(params.partitionGapMicros(), EventKind.PARTITION, this::partition);
+        }
+        if (params.crashGapMicros() > 0) {
+            scheduleFault(params.crashGapMicros(), EventKind.CRASH, this::crashOne);
+        }
+        if (params.transferGapMicros() > 0) {
+            scheduleFault(params.transferGapMicros(), EventKind.TRANSFER, this::transferOne);
+        }
+        if (params.compactGapMicros() > 0) {
+            scheduleFault(params.compactGapMicros(), EventKind.COMPACT, this::compactOne);
+        }
+        if (params.faults().contains(Fault.MEMBERSHIP)) {
+            scheduleMembershipChanges();
+        }
+    }
+
+    private void scheduleFault(long meanGapMicros, EventKind kind, Runnable action) {
+        long gap = 1 + random.nextLong(2 * meanGapMicros);
+        scheduler.after(gap, kind, 0, 0, null, () -> {
+            if (phase == Phase.FAULTS) {
+                action.run();
+                scheduleFault(meanGapMicros, kind, action);
+            }
+        });
+    }
+
+    /** Joins of the spares, one machine lost for good, perhaps one decommission. */
+    private void scheduleMembershipChanges() {
+        long phaseMicros = options.faultPhaseMicros();
+        for (int id = FOUNDERS + 1; id < hosts.length; id++) {
+            SimHost spare = hosts[id];
+            if (id == FOUNDERS + 1 || random.chance(0.5)) {
+                long at = phaseMicros / 10 + random.nextLong(phaseMicros / 2);
+                scheduler.at(at, EventKind.MEMBERSHIP, spare.address(), 0, null, () -> {
+                    coverage.add(Coverage.Item.JOINS);
+                    spare.start();
+                });
+            }
+        }
+        if (random.chance(0.8)) {
+            long at = phaseMicros / 5 + random.nextLong(phaseMicros * 3 / 5);
+            scheduler.at(at, EventKind.MEMBERSHIP, 0, 0, null, this::destroyOne);
+        }
+        if (random.chance(0.4)) {
+            long at = phaseMicros / 5 + random.nextLong(phaseMicros * 3 / 5);
+            scheduler.at(at, EventKind.MEMBERSHIP, 0, 0, null, this::decommissionOne);
+        }
+    }
+
+    /** A machine outside the metadata group dies and never comes back. */
+    private void destroyOne() {
+        List<SimHost> candidates = new ArrayList<>();
+        for (int id = Topology.META_REPLICAS + 1; id < hosts.length; id++) {
+            SimHost h = hosts[id];
+            if (h.state() != SimHost.State.NOT_STARTED && h.state() != SimHost.State.GONE && !h.id().equals(removing)) {
+                candidates.add(h);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        SimHost victim = candidates.get(random.nextInt(candidates.size()));
+        destroyed = victim.id();
+        victim.destroy();
+        coverage.add(Coverage.Item.PERMANENT_DEATHS);
+        note(victim.id() + " dies for good");
+    }
+
+    /** {@code cluster remove-node} for a node outside the metadata group, sent until a driver serves it. */
+    private void decommissionOne() {
+        List<SimHost> candidates = new ArrayList<>();
+        for (int id = Topology.META_REPLICAS + 1; id <= FOUNDERS; id++) {
+            if (hosts[id].state() != SimHost.State.GONE) {
+                candidates.add(hosts[id]);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        removing = candidates.get(random.nextInt(candidates.size())).id();
+        note("remove-node " + removing);
+        coverage.add(Coverage.Item.REMOVALS);
+        askToRemove();
+    }
+
+    private void askToRemove() {
+        SimHost serving = servingDriverHost();
+        MemberInfo m = serving == null ? null : member(serving, removing);
+        if (m != null && (m.state() == MemberInfo.State.LEAVING || m.state() == MemberInfo.State.REMOVED)) {
+            return;
+        }
+        if (serving != null) {
+            serving.driver().removeNode(removing);
+        }
+        scheduler.after(200_000, EventKind.MEMBERSHIP, 0, 0, null, this::askToRemove);
+    }
+
+    private static MemberInfo member(SimHost driverHost, NodeId id) {
+        for (MemberInfo m : driverHost.driver().members()) {
+            if (m.id().equals(id)) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private SimHost servingDriverHost() {
+        SimHost best = null;
+        for (NodeId voter : Topology.metaVoters(founders)) {
+            SimHost h = hosts[(int) voter.value()];
+            if (h.isUp() && h.driver().serving()
+                    && (best == null || h.driver().epoch() > best.driver().epoch())) {
+                best = h;
+            }
+        }
+        return best;
+    }
+
+    private void partition() {
+        network.healAll();
+        if (!random.chance(0.7)) {
+            return;
+        }
+        TreeSet<Integer> side = new TreeSet<>();
+        int size = 1 + random.nextInt(2);
+        while (side.size() < size) {
+            side.add(1 + random.nextInt(hosts.length - 1));
+        }
+        boolean oneWay = params.oneWayPartitions() && (!params.symmetricPartitions() || random.chance(0.5));
+        for (int a : side) {
+            for (int b = 1; b < hosts.length; b++) {
+                if (!side.contains(b)) {
+                    network.block(a, b);
+                    if (!oneWay) {
+                        network.block(b, a);
+                    }
+                }
+            }
+        }
+        coverage.add(Coverage.Item.PARTITIONS);
+        note("partition " + side + (oneWay ? " (outbound only)" : ""));
+    }
+
+    private void crashOne() {
+        List<SimHost> up = new ArrayList<>();
+        for (int id = 1; id < hosts.length; id++) {
+            if (hosts[id].isUp()) {
+                up.add(hosts[id]);
+            }
+        }
+        if (up.isEmpty()) {
+            return;
+        }
+        SimHost victim = up.get(random.nextInt(up.size()));
+        note(victim.id() + " crashes");
+        victim.crash();
+        scheduleRestart(victim);
+    }
+
+    private void scheduleRestart(SimHost host) {
+        coverage.add(Coverage.Item.CRASHES);
+        long downtime = 1_000 + random.nextLong(params.maxDowntimeMicros());
+        scheduler.after(downtime, EventKind.RESTART, host.address(), 0, null, () -> {
+            if (host.state() == SimHost.State.DOWN && phase == Phase.FAULTS) {
+                coverage.add(Coverage.Item.RESTARTS);
+                host.start();
+            }
+        });
+    }
+
+    private void transferOne() {
+        SimHost h = hosts[1 + random.nextInt(hosts.length - 1)];
+        if (!h.isUp()) {
+            return;
+        }
+        for (GroupId group : h.groups()) {
+            SimNode r = h.replica(group);
+            if (r.isUp() && r.status().role() == Role.LEADER && random.chance(0.5)) {
+                List<NodeId> voters = new ArrayList<>(r.status().conf().voters());
+                NodeId target = voters.get(random.nextInt(voters.size()));
+                coverage.add(Coverage.Item.TRANSFERS);
+                note(h.id() + " transfers g" + group.value() + " to " + target);
+                replicaEvent(h, group, r, n -> n.transferLeadership(target));
+                return;
+            }
+        }
+    }
+
+    private void compactOne() {
+        SimHost h = hosts[1 + random.nextInt(hosts.length - 1)];
+        if (!h.isUp()) {
+            return;
+        }
+        for (GroupId group : h.groups()) {
+            SimNode r = h.replica(group);
+            if (r.isUp()) {
+                r.takeCheckpoint();
+                if (r.compact(random.chance(0.5)) > 0) {
+                    coverage.add(Coverage.Item.COMPACTIONS);
+                }
+            }
+        }
+    }
+
+    // ---- Healing and liveness ----------------------------------------------------------------------
+
+    private void heal() {
+        phase = Phase.HEALING;
+        healMicros = scheduler.nowMicros();
+        network.healAll();
+        configureNetwork(false);
+        for (int id = 1; id < hosts.length; id++) {
+            if (hosts[id].state() == SimHost.State.DOWN) {
+                hosts[id].start();
+            }
+        }
+        for (SimClient client : clients) {
+            client.stopAfterCurrent();
+        }
+        note("healing; lost for good: " + (destroyed == null ? "none" : destroyed)
+                + "; decommissioned: " + (removing == null ? "none" : removing));
+        scheduler.after(POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkQuiescence);
+    }
+
+    private void checkQuiescence() {
+        long sinceHeal = scheduler.nowMicros() - healMicros;
+        String waitingFor = quiescenceBlocker();
+        if (waitingFor == null) {
+            checkConvergence();
+            healToQuiescenceMicros = sinceHeal;
+            note("fully replicated " + sinceHeal + "us after healing");
+            startFinalReads();
+            return;
+        }
+        if (sinceHeal > livenessBoundMicros) {
+            throw new InvariantFailure("Liveness", scheduler.nowMicros(), "not fully replicated "
+                    + livenessBoundMicros / 1000 + " ms after healing: " + waitingFor);
+        }
+        scheduler.after(POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkQuiescence);
+    }
+
+    /** What keeps the cluster from being healed and fully replicated, or null when it is. */
+    private String quiescenceBlocker() {
+        SimHost driverHost = servingDriverHost();
+        if (driverHost == null) {
+            return "no placement driver serves";
+        }
+        String membership = membershipBlocker(driverHost.driver());
+        if (membership != null) {
+            return membership;
+        }
+        Topology topology = driverHost.driver().topology();
+        for (int id = 1; id < hosts.length; id++) {
+            SimHost h = hosts[id];
+            if (h.isUp() && h.topology().epoch != topology.epoch) {
+                return h.id() + " runs epoch " + h.topology().epoch + ", not " + topology.epoch;
+            }
+        }
+        String groups = groupBlocker(ShardGroups.META_GROUP, Topology.metaVoters(founders));
+        for (int s = 0; groups == null && s < shards; s++) {
+            GroupId group = ShardGroups.groupOfShard(s);
+            groups = groupBlocker(group, topology.replicasOf(group));
+        }
+        if (groups != null) {
+            return groups;
+        }
+        String leftovers = leftoverBlocker(topology);
+        if (leftovers != null) {
+            return leftovers;
+        }
+        for (SimClient client : clients) {
+            if (!client.isIdle()) {
+                return "client op in flight: " + client.describeCurrent();
+            }
+        }
+        return null;
+    }
+
+    /** The membership must show every live node UP, the lost one DEAD and the decommissioned one REMOVED. */
+    private String membershipBlocker(SimDriver driver) {
+        TreeMap<NodeId, MemberInfo.State> states = new TreeMap<>();
+        driver.members().forEach(m -> states.put(m.id(), m.state()));
+        for (int id = 1; id < hosts.length; id++) {
+            SimHost h = hosts[id];
+            if (h.state() == SimHost.State.NOT_STARTED) {
+                continue;
+            }
+            MemberInfo.State want = h.id().equals(removing) ? MemberInfo.State.REMOVED
+                    : h.state() == SimHost.State.GONE ? MemberInfo.State.DEAD : MemberInfo.State.UP;
+            MemberInfo.State has = states.get(h.id());
+            // A machine lost for good may have been removed first, or never have finished joining.
+            boolean gone = h.state() == SimHost.State.GONE && (has == MemberInfo.State.REMOVED || has == null);
+            if (has != want && !gone) {
+                return "membership epoch " + driver.epoch() + " has " + h.id() + " " + has + ", expected " + want
+                        + " (" + SimDriver.describe(driver.members()) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** A group is done when its leader's configuration is exactly {@code target} and all have applied all. */
+    private String groupBlocker(GroupId group, List<NodeId> target) {
+        SimNode leader = leaderOf(group);
+        if (leader == null) {
+            return "g" + group.value() + " has no leader: " + describeGroup(group);
+        }
+        Status ls = leader.status();
+        ConfState conf = ls.conf();
+        if (conf.isJoint() || !conf.learners().isEmpty() || !conf.voters().equals(new TreeSet<>(target))) {
+            return "g" + group.value() + " has configuration " + conf + ", placement wants " + target;
+        }
+        if (ls.commitIndex() < ls.lastIndex()) {
+            return "g" + group.value() + " leader " + leader.id() + " has uncommitted entries";
+        }
+        for (NodeId member : target) {
+            SimNode r = hosts[(int) member.value()].replica(group);
+            if (r == null || !r.isUp() || r.appliedIndex() != ls.commitIndex()) {
+                return "g" + group.value() + " replica on " + member + " not caught up to " + ls.commitIndex();
+            }
+        }
+        return null;
+    }
+
+    private String describeGroup(GroupId group) {
+        StringBuilder sb = new StringBuilder();
+        for (int id = 1; id < hosts.length; id++) {
+            SimNode r = hosts[id].replica(group);
+            if (r == null) {
+                continue;
+            }
+            sb.append(sb.length() == 0 ? "" : "; ").append(hosts[id].id()).append(' ');
+            if (!r.isUp()) {
+                sb.append(hosts[id].state());
+                continue;
+            }
+            Status s = r.status();
+            sb.append(s.role()).append(" t").append(s.term()).append(" commit=").append(s.commitIndex())
+                    .append(" last=").append(s.lastIndex()).append(" conf=").append(s.conf());
+        }
+        return sb.toString();
+    }
+
+    /** No live node keeps a replica its placement moved away. */
+    private String leftoverBlocker(Topology topology) {
+        List<NodeId> metaVoters = Topology.metaVoters(founders);
+        for (int id = 1; id < hosts.length; id++) {
+            SimHost h = hosts[id];
+            if (!h.isUp()) {
+                continue;
+            }
+            TreeSet<GroupId> wanted = new TreeSet<>(topology.groupsOf(h.id()));
+            if (metaVoters.contains(h.id())) {
+                wanted.add(ShardGroups.META_GROUP);
+            }
+            if (!wanted.equals(h.groups())) {
+                return h.id() + " holds " + h.groups() + ", placement gives it " + wanted;
+            }
+        }
+        return null;
+    }
+
+    /** The live leader of {@code group} with the highest term, or null. */
+    private SimNode leaderOf(GroupId group) {
+        SimNode best = null;
+        for (int id = 1; id < hosts.length; id++) {
+            SimNode r = hosts[id].isUp() ? hosts[id].replica(group) : null;
+            if (r != null && r.isUp() && r.status().role() == Role.LEADER
+                    && (best == null || r.status().term() > best.status().term())) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /** Every replica of every group equals its leader's, byte for byte. */
+    private void checkConvergence() {
+        for (GroupId group : checkers.keySet()) {
+            SimNode leader = leaderOf(group);
+            for (NodeId member : leader.status().conf().members()) {
+                SimNode r = hosts[(int) member.value()].replica(group);
+                r.checkKvConsistency();
+                if (r.kvDigest() != leader.kvDigest()) {
+                    throw new InvariantFailure("Replica convergence", scheduler.nowMicros(), "g" + group.value()
+                            + " on " + member + " state " + r.describeKv() + " differs from leader " + leader.id()
+                            + " state " + leader.describeKv());
+                }
+            }
+        }
+    }
+
+    private void startFinalReads() {
+        phase = Phase.FINAL_READS;
+        finalReadsMicros = scheduler.nowMicros();
+        List<KvOp> reads = new ArrayList<>();
+        for (String key : keys) {
+            reads.add(KvOp.get(key));
+        }
+        auditor = newClient(clients.size() + 1, 0, 0, reads);
+        auditor.stopAfterCurrent();
+        auditor.start(1 + random.nextInt(FOUNDERS), 0);
+        scheduler.after(POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkFinalReads);
+    }
+
+    private void checkFinalReads() {
+        if (auditor.isScriptDone()) {
+            phase = Phase.DONE;
+            return;
+        }
+        if (scheduler.nowMicros() - finalReadsMicros > FINAL_READS_BOUND_MICROS) {
+            throw new InvariantFailure("Liveness", scheduler.nowMicros(), "final reads not done after "
+                    + FINAL_READS_BOUND_MICROS / 1000 + " ms: " + auditor.describeCurrent());
+        }
+        scheduler.after(POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkFinalReads);
+    }
+
+    // ---- The end -----------------------------------------------------------------------------------
+
+    private void checkHistory() {
+        for (SimClient client : clients) {
+            HistoryOp inFlight = client.inFlightAsPending();
+            if (inFlight != null) {
+                history.add(inFlight);
+            }
+        }
+        String violation = LinearizabilityCheck.violation(history);
+        if (violation != null) {
+            throw new InvariantFailure("Linearizability", scheduler.nowMicros(), violation);
+        }
+    }
+
+    private long completedOps() {
+        long done = 0;
+        for (SimClient client : clients) {
+            done += client.completed();
+        }
+        return done;
+    }
+
+    /** The client history, for tests. */
+    public List<HistoryOp> history() {
+        return List.copyOf(history);
+    }
+}

@@ -1,0 +1,262 @@
+package io.cairn.sim;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.MembershipPolicy;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.Topology;
+import io.cairn.sim.kv.KvOp;
+import io.cairn.sim.kv.KvResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The placement driver of one metadata voter, as the server runs it: active while the host's
+ * replica of the metadata group leads, it reads the membership (one key of that group) with a
+ * linearizable read, asks {@link MembershipPolicy} for the next change and writes it by
+ * compare-and-set on the key's version, which is the epoch. Its requests are ordinary client
+ * requests to its own host's metadata replica, from its own address, so they cross the same
+ * faulty paths as any client's. Liveness and shard reports are soft state, lost with a crash.
+ *
+ * <p>The simulator stores the membership as one long: three bits per node id (0 absent, then
+ * UP, DEAD, LEAVING, REMOVED), since kv-state's simulated values are longs.
+ */
+final class SimDriver {
+    static final String MEMBERSHIP_KEY = "cluster/membership";
+    private static final long REQUEST_TIMEOUT_MICROS = 1_000_000;
+
+    /** A shard leader's report, as relayed to every node. */
+    record Report(GroupId group, NodeId leader, long term, long appliedIndex, io.cairn.consensus.ConfState conf,
+                  long confAgeMillis, long receivedMicros) {
+        @Override
+        public String toString() {
+            return "g" + group.value() + "@" + leader + " t" + term + " a" + appliedIndex + " " + conf;
+        }
+    }
+
+    private record InFlight(long seq, KvOp op, long sentMicros) {}
+
+    private final SimHost host;
+    private final ShardedSimulation sim;
+    private final List<MemberInfo> founders;
+    private final TreeMap<NodeId, Long> lastSeenMicros = new TreeMap<>();
+    private final TreeMap<GroupId, Report> reports = new TreeMap<>();
+    private final TreeMap<NodeId, MemberInfo> joins = new TreeMap<>();
+    private final TreeSet<NodeId> leaves = new TreeSet<>();
+    private long epoch;
+    private List<MemberInfo> members = List.of();
+    private boolean leading;
+    private boolean wasLeader;
+    private long leaderSinceMicros;
+    private InFlight inFlight;
+    private long seq;
+
+    SimDriver(SimHost host, ShardedSimulation sim, List<MemberInfo> founders) {
+        this.host = host;
+        this.sim = sim;
+        this.founders = founders;
+    }
+
+    /** The host crashed: everything here was in its memory. */
+    void reset() {
+        lastSeenMicros.clear();
+        reports.clear();
+        joins.clear();
+        leaves.clear();
+        epoch = 0;
+        members = List.of();
+        leading = false;
+        wasLeader = false;
+        inFlight = null;
+    }
+
+    /** Leads the metadata group and has read the membership since. */
+    boolean serving() {
+        return leading && epoch > 0;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    List<MemberInfo> members() {
+        return members;
+    }
+
+    /** A client id unique to this driver's incarnation, so a restarted driver starts a new session. */
+    private int clientId() {
+        return 10_000 * (int) host.id().value() + host.incarnation();
+    }
+
+    /** One pass: while leading, read the membership and then write the next change. */
+    void pass() {
+        SimNode meta = host.replica(ShardGroups.META_GROUP);
+        Status s = meta == null || !meta.isUp() ? null : meta.status();
+        long now = sim.nowMicros();
+        if (s == null || s.role() != Role.LEADER) {
+            leading = false;
+            wasLeader = false;
+            return;
+        }
+        if (!wasLeader) {
+            wasLeader = true;
+            leaderSinceMicros = now;
+            lastSeenMicros.clear();
+        }
+        if (inFlight != null && now - inFlight.sentMicros() < REQUEST_TIMEOUT_MICROS) {
+            return;
+        }
+        send(KvOp.get(MEMBERSHIP_KEY));
+    }
+
+    private void send(KvOp op) {
+        inFlight = new InFlight(++seq, op, sim.nowMicros());
+        sim.driverRequest(host, new ClientRequest(clientId(), seq, 1, op));
+    }
+
+    void onReply(ClientReply reply) {
+        if (inFlight == null || reply.seq() != inFlight.seq() || reply.client() != clientId()) {
+            return;
+        }
+        KvOp op = inFlight.op();
+        inFlight = null;
+        if (reply.outcome() != ClientReply.Outcome.OK || !wasLeader) {
+            return;
+        }
+        if (op.kind() == KvOp.Kind.GET) {
+            KvResult.Read read = (KvResult.Read) reply.result();
+            epoch = read.value() == null ? 0 : read.version();
+            members = read.value() == null ? List.of() : decode(read.value());
+            leading = true;
+            decideAndWrite();
+        } else if (reply.result() instanceof KvResult.Written w) {
+            sim.note(host.id() + " driver wrote membership epoch " + w.version());
+            sim.coverage().add(Coverage.Item.EPOCHS);
+        }
+    }
+
+    private void decideAndWrite() {
+        long now = sim.nowMicros();
+        TreeMap<NodeId, MemberInfo> byId = new TreeMap<>();
+        members.forEach(m -> byId.put(m.id(), m));
+        joins.values().removeIf(j -> MembershipPolicy.isUpAt(byId.get(j.id()), j.address()));
+        leaves.removeIf(id -> byId.get(id) == null || byId.get(id).state() == MemberInfo.State.LEAVING
+                || byId.get(id).state() == MemberInfo.State.REMOVED);
+        MembershipPolicy.next(members, founders, List.copyOf(joins.values()), List.copyOf(leaves),
+                liveness(now), ShardedSimulation.DEAD_NODE_TIMEOUT_MICROS / 1_000).ifPresent(next -> {
+            sim.note(host.id() + " driver proposes " + describe(next));
+            send(KvOp.cas(MEMBERSHIP_KEY, epoch, encode(next)));
+        });
+    }
+
+    private MembershipPolicy.Liveness liveness(long now) {
+        return new MembershipPolicy.Liveness() {
+            @Override
+            public long silentMillis(NodeId node) {
+                long seen = Math.max(lastSeenMicros.getOrDefault(node, leaderSinceMicros), leaderSinceMicros);
+                return (now - seen) / 1_000;
+            }
+
+            @Override
+            public boolean heardRecently(NodeId node) {
+                return lastSeenMicros.containsKey(node)
+                        && silentMillis(node) * 1_000 < ShardedSimulation.ALIVE_AGAIN_MICROS;
+            }
+
+            @Override
+            public boolean holdsNothing(NodeId node) {
+                return SimDriver.this.holdsNothing(node, now);
+            }
+        };
+    }
+
+    /** Whether a fresh report of every shard's leader leaves {@code node} out of its group. */
+    private boolean holdsNothing(NodeId node, long now) {
+        if (reports.size() < sim.shardCount()) {
+            return false;
+        }
+        for (Report r : reports.values()) {
+            if (now - r.receivedMicros() > ShardedSimulation.REPORT_FRESH_MICROS || r.conf().members().contains(node)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A node's heartbeat; returns the answer, or null when this driver does not serve. */
+    SimHost.HeartbeatAck onHeartbeat(SimHost.Heartbeat hb) {
+        if (!serving()) {
+            return null;
+        }
+        long now = sim.nowMicros();
+        lastSeenMicros.put(hb.from(), now);
+        for (Report r : hb.led()) {
+            Report fresh = new Report(r.group(), r.leader(), r.term(), r.appliedIndex(), r.conf(), r.confAgeMillis(), now);
+            reports.merge(r.group(), fresh, (old, neu) -> neu.term() >= old.term() ? neu : old);
+        }
+        if (hb.join()) {
+            MemberInfo known = members.stream().filter(m -> m.id().equals(hb.from())).findFirst().orElse(null);
+            if (!MembershipPolicy.isUpAt(known, SimHost.addressOf(hb.from()))) {
+                joins.putIfAbsent(hb.from(), new MemberInfo(hb.from(), SimHost.addressOf(hb.from()), "",
+                        MemberInfo.State.UP));
+            }
+        }
+        List<Report> fresh = new ArrayList<>();
+        for (Report r : reports.values()) {
+            if (now - r.receivedMicros() <= ShardedSimulation.REPORT_FRESH_MICROS) {
+                fresh.add(r);
+            }
+        }
+        return new SimHost.HeartbeatAck(epoch, members, List.copyOf(fresh));
+    }
+
+    /** Starts decommissioning {@code node} (the simulator's {@code cluster remove-node}). */
+    void removeNode(NodeId node) {
+        leaves.add(node);
+    }
+
+    static long encode(List<MemberInfo> members) {
+        long bits = 0;
+        for (MemberInfo m : members) {
+            long code = m.state().ordinal() + 1;
+            bits |= code << (3 * m.id().value());
+        }
+        return bits;
+    }
+
+    static List<MemberInfo> decode(long bits) {
+        List<MemberInfo> out = new ArrayList<>();
+        for (int id = 1; id <= 20; id++) {
+            int code = (int) (bits >>> (3 * id) & 7);
+            if (code != 0) {
+                NodeId node = NodeId.of(id);
+                out.add(new MemberInfo(node, SimHost.addressOf(node), "", MemberInfo.State.values()[code - 1]));
+            }
+        }
+        return out;
+    }
+
+    static String describe(List<MemberInfo> members) {
+        StringBuilder sb = new StringBuilder();
+        for (MemberInfo m : members) {
+            sb.append(sb.length() == 0 ? "" : ",").append(m.id()).append(':')
+                    .append(m.state().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return sb.toString();
+    }
+
+    /** The placement of the membership this driver last read. */
+    Topology topology() {
+        return Topology.derive(epoch, members, sim.shardCount());
+    }
+
+    SortedMap<GroupId, Report> reports() {
+        return reports;
+    }
+}

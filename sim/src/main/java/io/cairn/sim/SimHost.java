@@ -1,0 +1,328 @@
+package io.cairn.sim;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.ConsensusMessage;
+import io.cairn.consensus.MemoryLogStorage;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import io.cairn.placement.ConfTenure;
+import io.cairn.placement.LeaderBalancer;
+import io.cairn.placement.MemberInfo;
+import io.cairn.placement.ReplicaLifecycle;
+import io.cairn.placement.ReplicaReconciler;
+import io.cairn.placement.ShardGroups;
+import io.cairn.placement.Topology;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One simulated server of a sharded cluster: many groups' replicas ({@link SimNode}s) behind one
+ * process that crashes and restarts as a whole, with the server's control loops on virtual time:
+ * a heartbeat to the metadata group that brings back the membership (so the placement, derived
+ * from it) and the shard leaders' reports; the reconciler that moves each group it leads towards
+ * the placement; the leader balancer; the replica lifecycle (open on a leader's message when the
+ * placement says so, drop when both the placement and the leader left it out); and, on metadata
+ * voters, the placement driver ({@link SimDriver}). The decisions are the server's own pure
+ * functions from {@code placement}; only the I/O around them is simulated.
+ */
+final class SimHost {
+    enum State { NOT_STARTED, UP, DOWN, GONE }
+
+    /** A Raft message of one group between two hosts. */
+    record GroupMessage(GroupId group, ConsensusMessage message) {
+        @Override
+        public String toString() {
+            return "g" + group.value() + " " + message;
+        }
+    }
+
+    record Heartbeat(NodeId from, boolean join, List<SimDriver.Report> led) {
+        @Override
+        public String toString() {
+            return "Heartbeat " + from + (join ? " join" : "") + " led=" + led;
+        }
+    }
+
+    record HeartbeatAck(long epoch, List<MemberInfo> members, List<SimDriver.Report> reports) {
+        @Override
+        public String toString() {
+            return "HeartbeatAck epoch=" + epoch + " " + SimDriver.describe(members) + " reports=" + reports.size();
+        }
+    }
+
+    private final NodeId id;
+    private final ShardedSimulation sim;
+    private final TreeMap<GroupId, SimNode> replicas = new TreeMap<>();
+    private final SimDriver driver;
+    private final boolean joiner;
+    private Topology topology;
+    private TreeMap<GroupId, SimDriver.Report> reports = new TreeMap<>();
+    /** How long this host has led each group with its configuration (soft state). */
+    private ConfTenure tenure = new ConfTenure();
+    private State state = State.NOT_STARTED;
+    private int incarnation;
+
+    SimHost(NodeId id, ShardedSimulation sim, boolean joiner) {
+        this.id = id;
+        this.sim = sim;
+        this.joiner = joiner;
+        this.driver = new SimDriver(this, sim, Topology.foundingMembers(sim.founders()));
+        this.topology = sim.initialTopology();
+    }
+
+    static String addressOf(NodeId node) {
+        return "sim-" + node;
+    }
+
+    NodeId id() {
+        return id;
+    }
+
+    int address() {
+        return (int) id.value();
+    }
+
+    State state() {
+        return state;
+    }
+
+    boolean isUp() {
+        return state == State.UP;
+    }
+
+    int incarnation() {
+        return incarnation;
+    }
+
+    Topology topology() {
+        return topology;
+    }
+
+    SimDriver driver() {
+        return driver;
+    }
+
+    SimNode replica(GroupId group) {
+        return replicas.get(group);
+    }
+
+    /** The groups this host holds a replica of, in id order. */
+    SortedSet<GroupId> groups() {
+        return new TreeSet<>(replicas.keySet());
+    }
+
+    /** Creates the founding replicas (empty disks); a joiner founds nothing. */
+    void found(List<NodeId> metaVoters) {
+        if (metaVoters.contains(id)) {
+            replicas.put(ShardGroups.META_GROUP, sim.newReplica(this, ShardGroups.META_GROUP, ConfState.ofVoters(metaVoters)));
+        }
+        if (joiner) {
+            return;
+        }
+        for (GroupId group : topology.groupsOf(id)) {
+            replicas.put(group, sim.newReplica(this, group, ConfState.ofVoters(topology.replicasOf(group))));
+        }
+    }
+
+    /** Starts or restarts the process: replicas from their disks, control state from nothing. */
+    void start() {
+        boolean first = state == State.NOT_STARTED;
+        state = State.UP;
+        incarnation++;
+        topology = sim.initialTopology();
+        reports = new TreeMap<>();
+        tenure = new ConfTenure();
+        driver.reset();
+        for (SimNode r : replicas.values()) {
+            r.start(sim.random().fork());
+        }
+        sim.note(id + (first ? " starts" : " restarts") + " (incarnation " + incarnation + ") with "
+                + replicas.size() + " replicas");
+        if (first) {
+            sim.startHostLoops(this);
+        }
+        for (var e : new TreeMap<>(replicas).entrySet()) {
+            sim.replicaEvent(this, e.getKey(), e.getValue(), n -> { });
+        }
+    }
+
+    /** Kills the process: every replica keeps only its disk. */
+    void crash() {
+        if (state != State.UP) {
+            return;
+        }
+        for (SimNode r : replicas.values()) {
+            if (r.isUp()) {
+                r.crash();
+            }
+        }
+        state = State.DOWN;
+    }
+
+    /** Kills the process for good: its disks are gone with the machine. */
+    void destroy() {
+        crash();
+        state = State.GONE;
+    }
+
+    void tick() {
+        for (var e : new TreeMap<>(replicas).entrySet()) {
+            if (!isUp()) {
+                return;
+            }
+            sim.replicaEvent(this, e.getKey(), e.getValue(), SimNode::tick);
+        }
+    }
+
+    // ---- Messages ---------------------------------------------------------------------------------
+
+    void onGroupMessage(GroupMessage m) {
+        SimNode r = replicas.get(m.group());
+        if (r == null) {
+            if (!ReplicaLifecycle.shouldOpen(topology, m.group(), id, m.message())) {
+                return;
+            }
+            r = sim.newReplica(this, m.group(), ConfState.EMPTY);
+            replicas.put(m.group(), r);
+            r.start(sim.random().fork());
+            sim.note(id + " opens a replica of g" + m.group().value() + " (epoch " + topology.epoch + ")");
+        }
+        sim.replicaEvent(this, m.group(), r, n -> n.step(m.message()));
+    }
+
+    /** A client request: to the metadata group from a driver, else to the key's shard. */
+    void onClientRequest(int from, ClientRequest request, GroupId group) {
+        SimNode r = replicas.get(group);
+        if (r == null || !r.isUp()) {
+            SimDriver.Report report = reports.get(group);
+            NodeId hint = report == null || report.leader().equals(id) ? null : report.leader();
+            sim.reply(address(), from, new ClientReply(request.client(), request.seq(), request.attempt(),
+                    ClientReply.Outcome.NOT_LEADER, null, hint));
+            return;
+        }
+        sim.replicaEvent(this, group, r, n -> n.onClientRequest(from, request));
+    }
+
+    // ---- Control loops ----------------------------------------------------------------------------
+
+    /** Heartbeat to every metadata voter, with a report of each shard this host leads. */
+    void heartbeat() {
+        List<SimDriver.Report> led = new ArrayList<>();
+        for (var e : replicas.entrySet()) {
+            SimNode r = e.getValue();
+            if (!e.getKey().equals(ShardGroups.META_GROUP) && r.isUp() && r.status().role() == Role.LEADER) {
+                Status s = r.status();
+                long age = tenure.observe(e.getKey(), s.term(), s.conf(), sim.nowMicros() / 1_000);
+                led.add(new SimDriver.Report(e.getKey(), id, s.term(), s.appliedIndex(), s.conf(), age, 0));
+            }
+        }
+        MemberInfo self = topology.members().get(id);
+        boolean join = joiner && (self == null || self.state() != MemberInfo.State.UP);
+        tenure.retainOnly(led.stream().map(SimDriver.Report::group).toList());
+        Heartbeat hb = new Heartbeat(id, join, List.copyOf(led));
+        for (NodeId voter : Topology.metaVoters(sim.founders())) {
+            sim.sendControl(address(), (int) voter.value(), hb);
+        }
+    }
+
+    void onHeartbeat(Heartbeat hb) {
+        HeartbeatAck ack = driver.onHeartbeat(hb);
+        if (ack != null) {
+            sim.sendControl(address(), (int) hb.from().value(), ack);
+        }
+    }
+
+    void onHeartbeatAck(HeartbeatAck ack) {
+        if (ack.epoch() > topology.epoch) {
+            topology = Topology.derive(ack.epoch(), ack.members(), sim.shardCount());
+            sim.note(id + " installs epoch " + ack.epoch() + ": " + SimDriver.describe(ack.members()));
+        }
+        TreeMap<GroupId, SimDriver.Report> fresh = new TreeMap<>();
+        ack.reports().forEach(r -> fresh.put(r.group(), r));
+        reports = fresh;
+    }
+
+    /** Every shard this host leads takes one step towards the placement; left-behind replicas go. */
+    void reconcile() {
+        if (topology.epoch == 0) {
+            return;
+        }
+        for (GroupId group : groups()) {
+            SimNode r = replicas.get(group);
+            if (!isUp() || r == null || group.equals(ShardGroups.META_GROUP) || !r.isUp()) {
+                continue;
+            }
+            Status s = r.status();
+            if (s.role() == Role.LEADER) {
+                ReplicaReconciler.next(id, s.conf(), topology.replicasOf(group), s.commitIndex(), r::matchIndex)
+                        .ifPresent(step -> take(group, r, step));
+            } else if (ReplicaLifecycle.shouldDrop(topology, group, id, s.term(), s.commitIndex(), reportOf(group),
+                    sim.dropGraceMicros() / 1_000)) {
+                drop(group, r);
+            }
+        }
+    }
+
+    private Optional<ReplicaLifecycle.LeaderReport> reportOf(GroupId group) {
+        SimDriver.Report r = reports.get(group);
+        return r == null ? Optional.empty() : Optional.of(new ReplicaLifecycle.LeaderReport(r.term(), r.appliedIndex(), r.conf(), r.confAgeMillis()));
+    }
+
+    private void take(GroupId group, SimNode r, ReplicaReconciler.Step step) {
+        if (step instanceof ReplicaReconciler.TransferLeadership t) {
+            sim.note(id + " hands g" + group.value() + " to " + t.target() + " before leaving it");
+            sim.replicaEvent(this, group, r, n -> n.transferLeadership(t.target()));
+        } else if (step instanceof ReplicaReconciler.Change c) {
+            sim.note(id + " g" + group.value() + " " + c.change().changes() + " towards epoch " + topology.epoch);
+            sim.replicaEvent(this, group, r, n -> n.proposeConfChange(c.change()));
+            sim.coverage().add(Coverage.Item.CONF_CHANGES_PROPOSED);
+        }
+    }
+
+    private void drop(GroupId group, SimNode r) {
+        replicas.remove(group);
+        r.decommission();
+        sim.checker(group).onWiped(id);
+        sim.coverage().add(Coverage.Item.REPLICAS_DROPPED);
+        sim.note(id + " drops its replica of g" + group.value() + " (epoch " + topology.epoch + ")");
+    }
+
+    /** Hands one group's leadership to a placed, caught-up voter that leads fewer, as the server does. */
+    void balanceLeaders() {
+        TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
+        for (var e : replicas.entrySet()) {
+            SimNode r = e.getValue();
+            if (r.isUp()) {
+                Status s = r.status();
+                views.put(e.getKey(), new LeaderBalancer.GroupView(s.leader(), balanceCandidates(e.getKey(), r, s)));
+            }
+        }
+        TreeMap<GroupId, NodeId> reported = new TreeMap<>();
+        reports.forEach((group, report) -> reported.put(group, report.leader()));
+        LeaderBalancer.next(id, views, LeaderBalancer.leadsByNode(reported, views)).ifPresent(t -> {
+            sim.note(id + " balances leaders: g" + t.group().value() + " to " + t.target());
+            sim.replicaEvent(this, t.group(), replicas.get(t.group()), n -> n.transferLeadership(t.target()));
+        });
+    }
+
+    private TreeSet<NodeId> balanceCandidates(GroupId group, SimNode r, Status s) {
+        TreeSet<NodeId> candidates = new TreeSet<>();
+        if (s.role() != Role.LEADER) {
+            return candidates;
+        }
+        for (NodeId voter : s.conf().voters()) {
+            boolean placed = topology.epoch == 0 || group.equals(ShardGroups.META_GROUP)
+                    || topology.replicasOf(group).contains(voter);
+            if (placed && r.matchIndex(voter) >= s.commitIndex()) {
+                candidates.add(voter);
+            }
+        }
+        return candidates;
+    }
+}
