@@ -1,6 +1,7 @@
 package io.cairn.raft;
 
 import io.cairn.common.NodeId;
+import io.cairn.consensus.EntryId;
 
 /**
  * Settings of one Raft node. Times are in ticks; the host decides how long a tick is (the
@@ -21,6 +22,11 @@ import io.cairn.common.NodeId;
  * @param maxPendingReads reads waiting for confirmation at the leader
  * @param appliedIndex index the host's state machine has applied, at or after the snapshot;
  *     0 means "the snapshot's index"
+ * @param voteFloor the last log entry an earlier replica of this group on this node held before
+ *     it was removed and its log wiped ({@code 0/0}: none). No vote is granted to a candidate whose
+ *     log is behind it: Raft's vote check assumes a voter never loses its log, and a stale
+ *     candidate whose configuration still lists the old replica would otherwise win with the new,
+ *     empty one's vote (the sharded simulator found exactly that).
  */
 public record RaftConfig(
         NodeId id,
@@ -34,7 +40,8 @@ public record RaftConfig(
         int maxSnapshotChunkBytes,
         long maxApplyBytesPerReady,
         int maxPendingReads,
-        long appliedIndex) {
+        long appliedIndex,
+        EntryId voteFloor) {
 
     public RaftConfig {
         if (id == null) {
@@ -51,22 +58,34 @@ public record RaftConfig(
         if (appliedIndex < 0) {
             throw new IllegalArgumentException("appliedIndex must not be negative");
         }
+        if (voteFloor == null) {
+            throw new IllegalArgumentException("voteFloor is required (0/0 for none)");
+        }
     }
+
+    /** No earlier replica: every up-to-date candidate may get this node's vote. */
+    public static final EntryId NO_FLOOR = new EntryId(0, 0);
 
     /** Defaults: election 10 ticks, heartbeat 1, PreVote and CheckQuorum on. */
     public static RaftConfig defaults(NodeId id) {
-        return new RaftConfig(id, 10, 1, true, true, 256, 1024, 1 << 20, 1 << 20, 64L << 20, 4096, 0);
+        return new RaftConfig(id, 10, 1, true, true, 256, 1024, 1 << 20, 1 << 20, 64L << 20, 4096, 0, NO_FLOOR);
     }
 
     public RaftConfig withElection(int electionTicks, int heartbeatTicks) {
         return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflightMsgs,
                 maxEntriesPerMsg, maxBytesPerMsg, maxSnapshotChunkBytes, maxApplyBytesPerReady,
-                maxPendingReads, appliedIndex);
+                maxPendingReads, appliedIndex, voteFloor);
     }
 
     public RaftConfig withAppliedIndex(long appliedIndex) {
         return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflightMsgs,
                 maxEntriesPerMsg, maxBytesPerMsg, maxSnapshotChunkBytes, maxApplyBytesPerReady,
-                maxPendingReads, appliedIndex);
+                maxPendingReads, appliedIndex, voteFloor);
+    }
+
+    public RaftConfig withVoteFloor(EntryId voteFloor) {
+        return new RaftConfig(id, electionTicks, heartbeatTicks, preVote, checkQuorum, maxInflightMsgs,
+                maxEntriesPerMsg, maxBytesPerMsg, maxSnapshotChunkBytes, maxApplyBytesPerReady,
+                maxPendingReads, appliedIndex, voteFloor);
     }
 }

@@ -9,6 +9,7 @@ import io.cairn.consensus.ConfState;
 import io.cairn.consensus.ConsensusCore;
 import io.cairn.consensus.ConsensusMessage;
 import io.cairn.consensus.DropReason;
+import io.cairn.consensus.EntryId;
 import io.cairn.consensus.EntryType;
 import io.cairn.consensus.HardState;
 import io.cairn.consensus.LogEntry;
@@ -241,6 +242,12 @@ public final class RaftNode implements ConsensusCore {
         }
     }
 
+    /** Whether a candidate's log is at least as new as what an earlier replica here held (RaftConfig#voteFloor). */
+    private boolean atOrAboveVoteFloor(long lastIndex, long lastTerm) {
+        EntryId floor = cfg.voteFloor();
+        return lastTerm > floor.term() || (lastTerm == floor.term() && lastIndex >= floor.index());
+    }
+
     private void handleVoteRequest(VoteRequest v) {
         boolean canVote =
                 // We voted for this candidate in this term already: a repeat is harmless.
@@ -252,7 +259,8 @@ public final class RaftNode implements ConsensusCore {
         // Without CheckQuorum the pre-vote itself must refuse while a leader is heard from.
         boolean leaderHeard = leader != null && electionElapsed < cfg.electionTicks();
         boolean refuseForLeader = v.preVote() && !v.transfer() && leaderHeard;
-        if (canVote && !refuseForLeader && log.isUpToDate(v.lastLogIndex(), v.lastLogTerm())) {
+        if (canVote && !refuseForLeader && log.isUpToDate(v.lastLogIndex(), v.lastLogTerm())
+                && atOrAboveVoteFloor(v.lastLogIndex(), v.lastLogTerm())) {
             sendAfterPersist(new VoteResponse(id, v.from(), v.term(), v.preVote(), true));
             if (!v.preVote()) {
                 electionElapsed = 0;
@@ -911,6 +919,15 @@ public final class RaftNode implements ConsensusCore {
                 || prevHardState.commit() != log.committed();
     }
 
+    private static boolean containsConfig(List<LogEntry> entries) {
+        for (LogEntry e : entries) {
+            if (e.type() == EntryType.CONFIG) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public boolean hasReady() {
         if (outstanding != null) {
@@ -930,13 +947,18 @@ public final class RaftNode implements ConsensusCore {
             }
         }
         HardState hs = hardState();
-        HardState changed = hardStateChanged() ? hs : null;
+        List<LogEntry> committed = log.nextCommitted(cfg.maxApplyBytesPerReady());
+        // A membership change is applied only once the commit index covering it is durable. A
+        // node that restarted with an older commit index would campaign in the configuration
+        // before the change, whose outgoing members may be gone for good: the sharded simulator
+        // found shards unable to elect after their leader died that way.
+        boolean appliesConf = containsConfig(committed);
+        HardState changed = hardStateChanged() || appliesConf ? hs : null;
         List<LogEntry> entries = log.unstableEntries();
         Snapshot snapshot = log.unstableSnapshot();
-        boolean mustSync = !entries.isEmpty() || snapshot != null
+        boolean mustSync = !entries.isEmpty() || snapshot != null || appliesConf
                 || (changed != null && hs.needsSyncAfter(prevHardState));
-        Ready rd = new Ready(changed, snapshot, entries, mustSync, msgs, msgsAfterPersist,
-                log.nextCommitted(cfg.maxApplyBytesPerReady()), readStates);
+        Ready rd = new Ready(changed, snapshot, entries, mustSync, msgs, msgsAfterPersist, committed, readStates);
         msgs.clear();
         msgsAfterPersist.clear();
         readStates.clear();

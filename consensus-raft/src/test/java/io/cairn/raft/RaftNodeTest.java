@@ -9,6 +9,29 @@ import io.cairn.consensus.Role;
 import org.junit.jupiter.api.Test;
 
 class RaftNodeTest {
+    /**
+     * A replica recreated on a node that held one before grants no vote to a log behind what
+     * the old one held: a stale candidate whose configuration still lists the old replica would
+     * otherwise win with the new, empty one's vote (found by the sharded simulator).
+     */
+    @Test
+    void aVoteFloorRefusesCandidatesBehindIt() {
+        io.cairn.consensus.MemoryLogStorage empty = new io.cairn.consensus.MemoryLogStorage(io.cairn.consensus.ConfState.EMPTY);
+        RaftConfig cfg = RaftConfig.defaults(NodeId.of(3)).withVoteFloor(new io.cairn.consensus.EntryId(4, 30));
+        RaftNode fresh = new RaftNode(cfg, empty, new io.cairn.common.SeededRandom(1));
+        fresh.step(new RaftMessage.VoteRequest(NodeId.of(1), NodeId.of(3), 5, false, 25, 2, false));
+        fresh.step(new RaftMessage.VoteRequest(NodeId.of(2), NodeId.of(3), 6, false, 30, 4, false));
+        java.util.List<RaftMessage.VoteResponse> answers = new java.util.ArrayList<>();
+        while (fresh.hasReady()) {
+            io.cairn.consensus.Ready rd = fresh.ready();
+            java.util.stream.Stream.concat(rd.messages().stream(), rd.messagesAfterPersist().stream())
+                    .filter(m -> m instanceof RaftMessage.VoteResponse).forEach(m -> answers.add((RaftMessage.VoteResponse) m));
+            fresh.advance(rd);
+        }
+        assertThat(answers).extracting(RaftMessage.VoteResponse::to, RaftMessage.VoteResponse::granted)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(NodeId.of(1), false),
+                        org.assertj.core.groups.Tuple.tuple(NodeId.of(2), true));
+    }
     @Test
     void electsLeaderAndReplicates() {
         Cluster c = new Cluster(3, 1);

@@ -5,6 +5,7 @@ import io.cairn.common.GroupId;
 import io.cairn.common.Invariants;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.ConfState;
+import io.cairn.consensus.EntryId;
 import io.cairn.consensus.EntryType;
 import io.cairn.consensus.HardState;
 import io.cairn.consensus.LogEntry;
@@ -39,6 +40,11 @@ import java.util.zip.CRC32C;
  * snapshot, so the newest copy of each always survives segment deletion. A DROP record ends a
  * group on this node (its replica was removed): replay forgets everything of the group before
  * it, so a later replica of the same group starts from an empty log.
+ *
+ * <p>Before a group is dropped, its {@link Tombstone} (term, vote and last log entry) is written
+ * to the {@code tombstones} file, which segment release never deletes. A later replica of the
+ * group starts from that term and vote and refuses votes below that entry (RaftConfig#voteFloor):
+ * Raft's vote check assumes a voter never loses its log, and a wipe would break that.
  */
 public final class WalLogStore implements Closeable {
     private static final byte ENTRY = 1;
@@ -46,17 +52,25 @@ public final class WalLogStore implements Closeable {
     private static final byte SNAPSHOT = 3;
     private static final byte DROP = 4;
 
+    /** What a dropped replica of a group left behind for the next one on this node. */
+    public record Tombstone(HardState hardState, EntryId lastEntry) {}
+
     /** A group's Ready paired with its id, for {@link #persist}. */
     public record GroupReady(GroupId group, Ready ready) {}
 
     private final Path snapshotDir;
+    private final Path tombstoneFile;
     private final Wal wal;
     private final TreeMap<GroupId, GroupLog> groups = new TreeMap<>();
+    private final TreeMap<GroupId, Tombstone> tombstones;
 
-    private WalLogStore(Path snapshotDir, Wal wal, TreeMap<GroupId, GroupLog> recovered) {
+    private WalLogStore(Path snapshotDir, Path tombstoneFile, Wal wal, TreeMap<GroupId, GroupLog> recovered,
+                        TreeMap<GroupId, Tombstone> tombstones) {
         this.snapshotDir = snapshotDir;
+        this.tombstoneFile = tombstoneFile;
         this.wal = wal;
         this.groups.putAll(recovered);
+        this.tombstones = tombstones;
     }
 
     /** Opens (or creates) the store under {@code dir}, replaying the WAL into each group's log. */
@@ -72,7 +86,13 @@ public final class WalLogStore implements Closeable {
                 wal.release(dropped, Long.MAX_VALUE);
             }
         }
-        return new WalLogStore(snapshots, wal, recovered);
+        Path tombstoneFile = dir.resolve("tombstones");
+        return new WalLogStore(snapshots, tombstoneFile, wal, recovered, readTombstones(tombstoneFile));
+    }
+
+    /** What the last dropped replica of {@code id} on this node left behind, if one was dropped. */
+    public java.util.Optional<Tombstone> tombstone(GroupId id) {
+        return java.util.Optional.ofNullable(tombstones.get(id));
     }
 
     public io.cairn.wal.RecoveryReport recoveryReport() {
@@ -92,8 +112,18 @@ public final class WalLogStore implements Closeable {
         Invariants.check(!groups.containsKey(id), "group %s exists", id);
         wal.resetRelease(id);
         Snapshot bootstrap = new Snapshot(new SnapshotMeta(0, 0, initialConf), Bytes.EMPTY);
-        wal.appendAndSync(List.of(snapshotRecord(id, bootstrap, false)));
+        List<WalRecord> records = new ArrayList<>(List.of(snapshotRecord(id, bootstrap, false)));
+        Tombstone t = tombstones.get(id);
+        HardState inherited = t == null ? null : new HardState(t.hardState().term(), t.hardState().votedFor(), 0);
+        if (inherited != null) {
+            // The new replica must not vote again in a term its predecessor voted in.
+            records.add(new WalRecord(id, HARD_STATE, 0, encodeHardState(inherited)));
+        }
+        wal.appendAndSync(records);
         GroupLog log = new GroupLog(initialConf);
+        if (inherited != null) {
+            log.setHardState(inherited);
+        }
         groups.put(id, log);
         return log;
     }
@@ -103,8 +133,17 @@ public final class WalLogStore implements Closeable {
      * later replay, its snapshot file is deleted, and the WAL no longer keeps segments for it.
      */
     public void dropGroup(GroupId id) throws IOException {
-        GroupLog log = groups.remove(id);
+        GroupLog log = groups.get(id);
         Invariants.check(log != null, "drop of unknown group %s", id);
+        EntryId last = new EntryId(log.term(log.lastIndex()), log.lastIndex());
+        Tombstone earlier = tombstones.get(id);
+        if (earlier != null && (earlier.lastEntry().term() > last.term()
+                || (earlier.lastEntry().term() == last.term() && earlier.lastEntry().index() > last.index()))) {
+            last = earlier.lastEntry(); // a replica that never got past its predecessor's log
+        }
+        tombstones.put(id, new Tombstone(log.hardState(), last));
+        writeTombstones(); // before the DROP record: a crash in between leaves a harmless tombstone
+        groups.remove(id);
         wal.appendAndSync(List.of(new WalRecord(id, DROP, 0, Bytes.EMPTY)));
         wal.release(id, Long.MAX_VALUE);
         long snapshotIndex = log.snapshot().meta().index();
@@ -235,6 +274,42 @@ public final class WalLogStore implements Closeable {
         long term = buf.getLong();
         EntryType type = EntryType.values()[buf.get()];
         return new LogEntry(index, term, type, Bytes.copyOf(a, 9, a.length - 9));
+    }
+
+    /** One line per group: id, term, vote (0: none), last entry's term and index. */
+    private void writeTombstones() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        tombstones.forEach((g, t) -> sb.append(g.value()).append(' ').append(t.hardState().term()).append(' ')
+                .append(t.hardState().votedFor() == null ? 0 : t.hardState().votedFor().value()).append(' ')
+                .append(t.lastEntry().term()).append(' ').append(t.lastEntry().index()).append('\n'));
+        Path tmp = tombstoneFile.resolveSibling("tombstones.tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            ch.force(true);
+        }
+        Files.move(tmp, tombstoneFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel dir = FileChannel.open(tombstoneFile.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+
+    private static TreeMap<GroupId, Tombstone> readTombstones(Path file) throws IOException {
+        TreeMap<GroupId, Tombstone> out = new TreeMap<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(file, java.nio.charset.StandardCharsets.US_ASCII)) {
+            String[] f = line.trim().split(" ");
+            if (f.length != 5) {
+                throw new IOException(file + " is corrupt: '" + line + "'");
+            }
+            long vote = Long.parseLong(f[2]);
+            out.put(new GroupId(Long.parseLong(f[0])), new Tombstone(
+                    new HardState(Long.parseLong(f[1]), vote == 0 ? null : NodeId.of(vote), 0),
+                    new EntryId(Long.parseLong(f[3]), Long.parseLong(f[4]))));
+        }
+        return out;
     }
 
     static Bytes encodeHardState(HardState hs) {

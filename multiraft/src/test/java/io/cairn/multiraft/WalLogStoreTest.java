@@ -144,4 +144,32 @@ class WalLogStoreTest {
             assertThat(files.count()).as("segments left once both groups released everything").isLessThanOrEqualTo(2);
         }
     }
+
+    /** Found by the sharded simulator: a wiped replica re-added later voted for a stale candidate. */
+    @Test
+    void aRecreatedGroupInheritsTheDroppedReplicasTermVoteAndVoteFloor() throws Exception {
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            assertThat(store.tombstone(G1)).isEmpty();
+            store.createGroup(G1, CONF);
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(new HardState(4, NodeId.of(2), 5), entries(1, 30, 4), null))));
+            store.dropGroup(G1);
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            WalLogStore.Tombstone t = store.tombstone(G1).orElseThrow();
+            assertThat(t.lastEntry()).isEqualTo(new io.cairn.consensus.EntryId(4, 30));
+            GroupLog g1 = store.createGroup(G1, ConfState.EMPTY);
+            assertThat(g1.hardState()).isEqualTo(new HardState(4, NodeId.of(2), 0));
+            assertThat(g1.lastIndex()).isZero();
+            // Dropped again before it got anywhere: the floor stays the older, higher one.
+            store.dropGroup(G1);
+            assertThat(store.tombstone(G1).orElseThrow().lastEntry()).isEqualTo(new io.cairn.consensus.EntryId(4, 30));
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            assertThat(store.group(G1)).isNull();
+            assertThat(store.createGroup(G1, ConfState.EMPTY).hardState()).isEqualTo(new HardState(4, NodeId.of(2), 0));
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            assertThat(store.group(G1).hardState()).as("the inherited hard state is durable").isEqualTo(new HardState(4, NodeId.of(2), 0));
+        }
+    }
 }

@@ -53,20 +53,22 @@ public final class ReplicaLifecycle {
      * placement alone may be ahead of the leader, which still needs this replica until its
      * replacement has caught up.
      *
-     * <p>The report must also be at least as new as what the replica knows: a term no older, and
-     * an applied index no lower than the replica's commit index. A replica that has received
+     * <p>The report must also be at least as new as what the replica knows: a term no older than
+     * the last entry in the replica's log (not its current term, which a replica that campaigned
+     * alone after its removal has raised for nothing), and an applied index no lower than the
+     * replica's commit index. A replica that has received
      * anything knows a commit index at or past the entry that added it, so a report taken before
      * it was added (the simulator caught one: the node was dropped while a joint change was making
      * it a voter) never removes it; a report after its removal committed eventually does.
      */
-    public static boolean shouldDrop(Topology topology, GroupId group, NodeId self, long localTerm,
+    public static boolean shouldDrop(Topology topology, GroupId group, NodeId self, long localLastLogTerm,
                                      long localCommitIndex, Optional<LeaderReport> report, long graceMillis) {
         if (group.equals(ShardGroups.META_GROUP) || topology.epoch == 0
                 || topology.replicasOf(group).contains(self) || report.isEmpty()) {
             return false;
         }
         LeaderReport r = report.get();
-        boolean newEnough = r.term() >= localTerm && r.appliedIndex() >= localCommitIndex;
+        boolean newEnough = r.term() >= localLastLogTerm && r.appliedIndex() >= localCommitIndex;
         boolean settled = r.confAgeMillis() >= graceMillis;
         return newEnough && settled && !r.conf().members().contains(self);
     }

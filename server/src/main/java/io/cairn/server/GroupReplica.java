@@ -94,6 +94,11 @@ final class GroupReplica implements AutoCloseable {
         return engine.approximateSizeBytes();
     }
 
+    /** Loop thread: the term of the last entry in this replica's log. */
+    long lastLogTerm() {
+        return log.term(log.lastIndex());
+    }
+
     void publishStatus() {
         status = node.status();
     }

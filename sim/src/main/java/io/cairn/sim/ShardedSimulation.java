@@ -195,13 +195,24 @@ public final class ShardedSimulation {
         return Topology.initial(founders, shards);
     }
 
-    SimNode newReplica(SimHost host, GroupId group, ConfState conf) {
+    /**
+     * A replica of {@code group} on {@code host}: a founding one with its configuration, or one
+     * opened for a placement move with an empty disk, which inherits the term, vote and vote
+     * floor of the replica the host dropped before ({@code tombstone}, may be null).
+     */
+    SimNode newReplica(SimHost host, GroupId group, ConfState conf, SimHost.Tombstone tombstone) {
         if (conf.members().isEmpty()) {
             coverage.add(Coverage.Item.REPLICAS_OPENED);
         }
-        return new SimNode(host.id(), params.raftConfig(host.id()), new MemoryLogStorage(conf),
-                new ReplicaEnv(host, group), CoreFactory.RAFT, params.readMode(), params.followerReads(),
-                options.sabotage());
+        MemoryLogStorage disk = new MemoryLogStorage(conf);
+        io.cairn.raft.RaftConfig config = params.raftConfig(host.id());
+        if (tombstone != null) {
+            disk.setHardState(new io.cairn.consensus.HardState(tombstone.hardState().term(),
+                    tombstone.hardState().votedFor(), 0));
+            config = config.withVoteFloor(tombstone.lastEntry());
+        }
+        return new SimNode(host.id(), config, disk, new ReplicaEnv(host, group), CoreFactory.RAFT, params.readMode(),
+                params.followerReads(), options.sabotage());
     }
 
     /** A host's periodic work, at a random phase, for as long as the machine exists. */
@@ -767,7 +778,10 @@ public final class ShardedSimulation {
                 wanted.add(ShardGroups.META_GROUP);
             }
             if (!wanted.equals(h.groups())) {
-                return h.id() + " holds " + h.groups() + ", placement gives it " + wanted;
+                TreeSet<GroupId> extra = new TreeSet<>(h.groups());
+                extra.removeAll(wanted);
+                return h.id() + " holds " + h.groups() + ", placement gives it " + wanted
+                        + (extra.isEmpty() ? "" : "; " + h.describe(extra.first()) + "; " + describeGroup(extra.first()));
             }
         }
         return null;

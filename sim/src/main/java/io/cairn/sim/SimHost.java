@@ -4,6 +4,8 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.ConfState;
 import io.cairn.consensus.ConsensusMessage;
+import io.cairn.consensus.EntryId;
+import io.cairn.consensus.HardState;
 import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
@@ -59,6 +61,14 @@ final class SimHost {
     private final NodeId id;
     private final ShardedSimulation sim;
     private final TreeMap<GroupId, SimNode> replicas = new TreeMap<>();
+    /**
+     * What each dropped replica left behind, on this machine's disk as the server keeps it in its
+     * WAL's DROP record: its term and vote, and its last log entry, the floor for a later
+     * replica's votes.
+     */
+    private final TreeMap<GroupId, Tombstone> tombstones = new TreeMap<>();
+
+    record Tombstone(HardState hardState, EntryId lastEntry) {}
     private final SimDriver driver;
     private final boolean joiner;
     private Topology topology;
@@ -120,13 +130,14 @@ final class SimHost {
     /** Creates the founding replicas (empty disks); a joiner founds nothing. */
     void found(List<NodeId> metaVoters) {
         if (metaVoters.contains(id)) {
-            replicas.put(ShardGroups.META_GROUP, sim.newReplica(this, ShardGroups.META_GROUP, ConfState.ofVoters(metaVoters)));
+            replicas.put(ShardGroups.META_GROUP,
+                    sim.newReplica(this, ShardGroups.META_GROUP, ConfState.ofVoters(metaVoters), null));
         }
         if (joiner) {
             return;
         }
         for (GroupId group : topology.groupsOf(id)) {
-            replicas.put(group, sim.newReplica(this, group, ConfState.ofVoters(topology.replicasOf(group))));
+            replicas.put(group, sim.newReplica(this, group, ConfState.ofVoters(topology.replicasOf(group)), null));
         }
     }
 
@@ -188,7 +199,7 @@ final class SimHost {
             if (!ReplicaLifecycle.shouldOpen(topology, m.group(), id, m.message())) {
                 return;
             }
-            r = sim.newReplica(this, m.group(), ConfState.EMPTY);
+            r = sim.newReplica(this, m.group(), ConfState.EMPTY, tombstones.get(m.group()));
             replicas.put(m.group(), r);
             r.start(sim.random().fork());
             sim.note(id + " opens a replica of g" + m.group().value() + " (epoch " + topology.epoch + ")");
@@ -262,7 +273,8 @@ final class SimHost {
             if (s.role() == Role.LEADER) {
                 ReplicaReconciler.next(id, s.conf(), topology.replicasOf(group), s.commitIndex(), r::matchIndex)
                         .ifPresent(step -> take(group, r, step));
-            } else if (ReplicaLifecycle.shouldDrop(topology, group, id, s.term(), s.commitIndex(), reportOf(group),
+            } else if (ReplicaLifecycle.shouldDrop(topology, group, id, r.disk().term(s.lastIndex()), s.commitIndex(),
+                    reportOf(group),
                     sim.dropGraceMicros() / 1_000)) {
                 drop(group, r);
             }
@@ -287,10 +299,28 @@ final class SimHost {
 
     private void drop(GroupId group, SimNode r) {
         replicas.remove(group);
+        MemoryLogStorage disk = r.disk();
+        EntryId last = new EntryId(disk.term(disk.lastIndex()), disk.lastIndex());
+        Tombstone earlier = tombstones.get(group);
+        if (earlier != null && compare(earlier.lastEntry(), last) > 0) {
+            last = earlier.lastEntry(); // a replica that never got past its predecessor's log
+        }
+        tombstones.put(group, new Tombstone(r.durableHardState(), last));
         r.decommission();
         sim.checker(group).onWiped(id);
         sim.coverage().add(Coverage.Item.REPLICAS_DROPPED);
         sim.note(id + " drops its replica of g" + group.value() + " (epoch " + topology.epoch + ")");
+    }
+
+    /** This host's view of {@code group}, for failure messages. */
+    String describe(GroupId group) {
+        SimNode r = replicas.get(group);
+        return id + " replica of g" + group.value() + (r == null || !r.isUp() ? " down" : " status " + r.status())
+                + ", report " + reports.get(group);
+    }
+
+    private static int compare(EntryId a, EntryId b) {
+        return a.term() != b.term() ? Long.compare(a.term(), b.term()) : Long.compare(a.index(), b.index());
     }
 
     /** Hands one group's leadership to a placed, caught-up voter that leads fewer, as the server does. */

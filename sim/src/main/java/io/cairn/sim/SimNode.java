@@ -139,6 +139,11 @@ final class SimNode {
         return disk;
     }
 
+    /** The hard state as last synced: what survives a crash. */
+    HardState durableHardState() {
+        return durableHardState;
+    }
+
     /** Starts (or restarts) the process from what is on disk. */
     void start(RandomSource random) {
         Snapshot snapshot = disk.snapshot();

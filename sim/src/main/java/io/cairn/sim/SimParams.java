@@ -133,6 +133,6 @@ public record SimParams(
         RaftConfig d = RaftConfig.defaults(id);
         return new RaftConfig(id, d.electionTicks(), d.heartbeatTicks(), d.preVote(), d.checkQuorum(),
                 maxInflightMsgs, maxEntriesPerMsg, maxBytesPerMsg, maxSnapshotChunkBytes,
-                maxApplyBytesPerReady, maxPendingReads, 0);
+                maxApplyBytesPerReady, maxPendingReads, 0, RaftConfig.NO_FLOOR);
     }
 }

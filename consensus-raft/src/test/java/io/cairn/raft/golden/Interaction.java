@@ -108,7 +108,8 @@ final class Interaction {
                 (int) c.longOption("max-snapshot-chunk", d.maxSnapshotChunkBytes()),
                 d.maxApplyBytesPerReady(),
                 d.maxPendingReads(),
-                0);
+                0,
+                RaftConfig.NO_FLOOR);
     }
 
     private static TreeSet<NodeId> toNodeIds(List<Long> ids) {
