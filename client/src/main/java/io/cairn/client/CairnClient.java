@@ -3,13 +3,7 @@ package io.cairn.client;
 import com.google.protobuf.ByteString;
 import io.cairn.api.proto.AddNodeRequest;
 import io.cairn.api.proto.ClusterGrpc;
-import io.cairn.api.proto.MembershipResponse;
-import io.cairn.api.proto.RemoveNodeRequest;
 import io.cairn.api.proto.CompareAndSetRequest;
-import io.cairn.api.proto.Role;
-import io.cairn.api.proto.ShardsResponse;
-import io.cairn.api.proto.ShardsRequest;
-import io.cairn.api.proto.ShardView;
 import io.cairn.api.proto.CompareAndSetResponse;
 import io.cairn.api.proto.DeleteRequest;
 import io.cairn.api.proto.DeleteResponse;
@@ -17,11 +11,19 @@ import io.cairn.api.proto.GetRequest;
 import io.cairn.api.proto.GetResponse;
 import io.cairn.api.proto.KeyRange;
 import io.cairn.api.proto.KvGrpc;
+import io.cairn.api.proto.MembershipResponse;
+import io.cairn.api.proto.MultiGetRequest;
+import io.cairn.api.proto.MultiGetResponse;
 import io.cairn.api.proto.PutRequest;
 import io.cairn.api.proto.PutResponse;
+import io.cairn.api.proto.RemoveNodeRequest;
 import io.cairn.api.proto.ResponseHeader;
+import io.cairn.api.proto.Role;
 import io.cairn.api.proto.ScanRequest;
 import io.cairn.api.proto.ScanResponse;
+import io.cairn.api.proto.ShardView;
+import io.cairn.api.proto.ShardsRequest;
+import io.cairn.api.proto.ShardsResponse;
 import io.grpc.MethodDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -96,6 +98,8 @@ import java.util.function.Function;
  */
 public final class CairnClient implements AutoCloseable {
     public static final Duration REQUEST_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    /** The most keys one multi-get may ask for: the server's default scan limit. */
+    public static final int MULTI_GET_KEYS_MAX = 10_000;
     public static final Duration ATTEMPT_TIMEOUT_DEFAULT = Duration.ofSeconds(2);
     public static final Duration BACKOFF_INITIAL_DEFAULT = Duration.ofMillis(20);
     public static final Duration BACKOFF_MAX_DEFAULT = Duration.ofMillis(500);
@@ -203,6 +207,51 @@ public final class CairnClient implements AutoCloseable {
 
     public Optional<KeyValue> get(String key, Consistency consistency) {
         return get(utf8(key), consistency);
+    }
+
+    // ---- multi-get ----------------------------------------------------------------------
+
+    /**
+     * Reads many keys at once, each shard's keys in one request to that shard's leader, all
+     * shards in parallel. The result has one entry per key asked, in order: empty where the key
+     * is absent. At most {@link #MULTI_GET_KEYS_MAX} keys per call (the server's scan limit).
+     */
+    public CompletableFuture<List<Optional<KeyValue>>> multiGetAsync(List<byte[]> keys, Consistency consistency) {
+        if (keys == null || keys.size() > MULTI_GET_KEYS_MAX) {
+            throw new IllegalArgumentException("multiGet takes 0 to " + MULTI_GET_KEYS_MAX + " keys, got "
+                    + (keys == null ? "null" : keys.size()));
+        }
+        java.util.TreeMap<Long, MultiGetRequest.Builder> byGroup = new java.util.TreeMap<>();
+        for (byte[] key : keys) {
+            checkKey(key);
+            byGroup.computeIfAbsent(endpoints.groupOf(key), g -> MultiGetRequest.newBuilder()
+                    .setConsistency(toProto(consistency))).addKeys(ByteString.copyFrom(key));
+        }
+        List<CompletableFuture<MultiGetResponse>> parts = new ArrayList<>();
+        byGroup.forEach((group, request) -> parts.add(read("multi-get", group, KvGrpc.getMultiGetMethod(),
+                request.build(), MultiGetResponse::getHeader)));
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            java.util.HashMap<ByteString, KeyValue> found = new java.util.HashMap<>();
+            for (CompletableFuture<MultiGetResponse> p : parts) {
+                MultiGetResponse r = p.join();
+                r.getKvsList().forEach(kv -> found.put(kv.getKey(), toKeyValue(kv, r.getHeader())));
+            }
+            List<Optional<KeyValue>> out = new ArrayList<>(keys.size());
+            keys.forEach(k -> out.add(Optional.ofNullable(found.get(ByteString.copyFrom(k)))));
+            return out;
+        });
+    }
+
+    public List<Optional<KeyValue>> multiGet(List<byte[]> keys) {
+        return join(multiGetAsync(keys, Consistency.LINEARIZABLE));
+    }
+
+    public List<Optional<KeyValue>> multiGet(String... keys) {
+        List<byte[]> bytes = new ArrayList<>(keys.length);
+        for (String k : keys) {
+            bytes.add(utf8(k));
+        }
+        return multiGet(bytes);
     }
 
     // ---- delete -------------------------------------------------------------------------

@@ -112,6 +112,33 @@ final class Endpoints implements AutoCloseable {
      *
      * @throws IllegalStateException once the client is closed
      */
+    /**
+     * Tells servers this client routes by itself (kv.proto's "cairn-no-forward"), so a node that
+     * cannot serve a request says who can instead of forwarding it: the client learns the leaders
+     * and goes straight to them next time. MultiGet is the exception: its keys span shards, and
+     * the node that gets it may gather the parts it does not hold from their leaders.
+     */
+    private static final io.grpc.ClientInterceptor ROUTES_ITSELF = new io.grpc.ClientInterceptor() {
+        private final io.grpc.Metadata.Key<String> noForward =
+                io.grpc.Metadata.Key.of("cairn-no-forward", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+
+        @Override
+        public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+                                                             io.grpc.CallOptions options, io.grpc.Channel next) {
+            io.grpc.ClientCall<Q, R> call = next.newCall(method, options);
+            if (method.getFullMethodName().equals(io.cairn.api.proto.KvGrpc.getMultiGetMethod().getFullMethodName())) {
+                return call;
+            }
+            return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                @Override
+                public void start(Listener<R> listener, io.grpc.Metadata headers) {
+                    headers.put(noForward, "1");
+                    super.start(listener, headers);
+                }
+            };
+        }
+    };
+
     ManagedChannel channel(String address) {
         if (closed) {
             throw new IllegalStateException("CairnClient is closed");
@@ -131,6 +158,7 @@ final class Endpoints implements AutoCloseable {
     private ManagedChannel connect(String address) {
         return NettyChannelBuilder.forTarget(address)
                 .usePlaintext()
+                .intercept(ROUTES_ITSELF)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
                 // Cairn retries itself, with the exactly-once sequence the server dedups on.

@@ -34,6 +34,7 @@ import java.util.function.Function;
  *   <li>otherwise the client's leader guess: the last address that answered as leader;</li>
  *   <li>otherwise the next configured endpoint that has not failed in this round.</li>
  * </ol>
+ * A WRONG_SHARD (the node holds no replica of the shard) is followed like a NOT_LEADER hint.
  * A hint is followed at once the first {@value #REDIRECTS_WITHOUT_PAUSE} times in a row, then
  * after a back-off, so stale hints cannot make two nodes bounce a request at full speed. Every
  * other retryable failure (UNAVAILABLE, a NOT_LEADER without a hint, a connection failure, an
@@ -285,6 +286,9 @@ final class Retrier implements AutoCloseable {
                 case UNAVAILABLE -> {
                     if (detail != null && detail.hasNotLeader()) {
                         redirect(address, detail.getNotLeader().getLeaderAddress());
+                    } else if (detail != null && detail.hasWrongShard()) {
+                        // The node holds no replica any more (the placement moved it): same as a hint.
+                        redirect(address, detail.getWrongShard().getHintAddress());
                     } else {
                         retryElsewhere(address);
                     }

@@ -2,6 +2,13 @@ package io.cairn.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
+import io.cairn.api.proto.ErrorDetail;
+import io.cairn.api.proto.GetRequest;
+import io.cairn.api.proto.KvGrpc;
+import io.cairn.api.proto.MultiGetRequest;
+import io.cairn.api.proto.MultiGetResponse;
+import io.cairn.api.proto.PutRequest;
 import io.cairn.client.CairnClient;
 import io.cairn.client.Consistency;
 import io.cairn.client.ScanPage;
@@ -11,6 +18,12 @@ import io.cairn.common.NodeId;
 import io.cairn.server.CairnServer;
 import io.cairn.server.ClusterSpec;
 import io.cairn.server.ServerConfig;
+import io.cairn.transport.grpc.GrpcErrors;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +127,91 @@ class ShardedClusterTest {
             replicas += hosted;
         }
         assertThat(replicas).isEqualTo(24);
+    }
+
+    /**
+     * A plain gRPC client, without a shard map, sends everything to one node: that node forwards
+     * what it cannot serve to the shard's leader. A client that routes by itself (the header
+     * {@code cairn-no-forward}) is told WRONG_SHARD with the epoch and a hint instead.
+     */
+    @Test
+    void anyNodeServesAPlainGrpcClientAndARoutingClientIsToldWhereToGo() throws Exception {
+        ClusterSpec spec = start(5, 8);
+        List<ManagedChannel> channels = new ArrayList<>();
+        try (CairnClient client = client(spec)) {
+            client.put(key(0), "warm-up".getBytes(StandardCharsets.UTF_8)); // every shard has a leader soon after
+            for (String address : spec.addresses().values()) {
+                channels.add(ManagedChannelBuilder.forTarget(address).usePlaintext().build());
+            }
+            for (int i = 0; i < 40; i++) {
+                KvGrpc.KvBlockingStub writer = KvGrpc.newBlockingStub(channels.get(i % 5))
+                        .withDeadlineAfter(10, TimeUnit.SECONDS);
+                writer.put(PutRequest.newBuilder().setKey(ByteString.copyFrom(key(i)))
+                        .setValue(ByteString.copyFromUtf8("plain" + i)).build());
+                KvGrpc.KvBlockingStub reader = KvGrpc.newBlockingStub(channels.get((i + 2) % 5))
+                        .withDeadlineAfter(10, TimeUnit.SECONDS);
+                assertThat(reader.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key(i))).build())
+                        .getKv().getValue().toStringUtf8()).isEqualTo("plain" + i);
+            }
+
+            MultiGetRequest.Builder many = MultiGetRequest.newBuilder();
+            for (int i = 39; i >= 0; i--) {
+                many.addKeys(ByteString.copyFrom(key(i)));
+            }
+            many.addKeys(ByteString.copyFromUtf8("absent"));
+            MultiGetResponse got = KvGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .multiGet(many.build());
+            assertThat(got.getKvsList()).hasSize(40);
+            assertThat(got.getKvs(0).getValue().toStringUtf8()).isEqualTo("plain39");
+            assertThat(client.multiGet(new String(key(3), StandardCharsets.UTF_8), "absent",
+                    new String(key(17), StandardCharsets.UTF_8)))
+                    .extracting(kv -> kv.map(v -> new String(v.value(), StandardCharsets.UTF_8)).orElse("-"))
+                    .containsExactly("plain3", "-", "plain17");
+
+            // A node without the key's shard, asked not to forward, says where to go and which
+            // membership version it knows (once the metadata group has stored the first one).
+            long epochDeadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (client.shards().epoch() < 1 && System.nanoTime() < epochDeadline) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(1_500); // every node heartbeats once a second
+            int shard = -1;
+            int stranger = -1;
+            for (int s = 0; s < 8 && stranger < 0; s++) {
+                for (int n = 1; n <= 5; n++) {
+                    if (!Files.isDirectory(dir.resolve("n" + n).resolve(s == 0 ? "kv" : "kv-" + s))) {
+                        shard = s;
+                        stranger = n;
+                        break;
+                    }
+                }
+            }
+            byte[] keyOfShard = keyOfShard(shard, 8);
+            Metadata noForward = new Metadata();
+            noForward.put(Metadata.Key.of("cairn-no-forward", Metadata.ASCII_STRING_MARSHALLER), "1");
+            KvGrpc.KvBlockingStub routed = KvGrpc.newBlockingStub(channels.get(stranger - 1))
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(noForward))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS);
+            StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                    () -> routed.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(keyOfShard)).build()));
+            ErrorDetail detail = GrpcErrors.detailOf(refused).orElseThrow();
+            assertThat(detail.hasWrongShard()).as("%s", refused.getStatus()).isTrue();
+            assertThat(detail.getWrongShard().getEpoch()).isPositive();
+            assertThat(detail.getWrongShard().getGroupId()).isEqualTo(shard + 1L);
+            assertThat(detail.getWrongShard().getHintAddress()).isIn(spec.addresses().values());
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
+        }
+    }
+
+    private static byte[] keyOfShard(int shard, int shards) {
+        io.cairn.placement.ShardMap map = io.cairn.placement.ShardMap.of(shards);
+        for (int i = 0; ; i++) {
+            byte[] k = ("probe/" + i).getBytes(StandardCharsets.UTF_8);
+            if (map.shardOfKey(k) == shard) {
+                return k;
+            }
+        }
     }
 
     private List<String> scanAll(CairnClient client, Consistency consistency, int pageSize) {

@@ -13,6 +13,7 @@ import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
 import io.cairn.raft.RaftConfig;
 import io.cairn.raft.RaftNode;
+import io.cairn.transport.grpc.Forwarding;
 import io.cairn.transport.grpc.PeerTransport;
 import io.cairn.transport.grpc.RaftTransportService;
 import io.cairn.wal.WalCorruptionException;
@@ -78,7 +79,9 @@ public final class CairnServer implements AutoCloseable {
         boolean sharded = config.shards() > 1;
         PlacementDriver driver = sharded && loop.hostedGroups().contains(ShardGroups.META_GROUP)
                 ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
-        Server grpc = bind(config, loop, map, driver);
+        Forwarder forwarder = new Forwarder();
+        opened.add(forwarder);
+        Server grpc = bind(config, loop, map, driver, forwarder);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
@@ -165,7 +168,8 @@ public final class CairnServer implements AutoCloseable {
             catchUpWithSnapshot(dataDir, log, stateMachine);
             RaftConfig raftConfig = RaftConfig.defaults(config.nodeId())
                     .withElection(config.electionTicks(), 1)
-                    .withAppliedIndex(stateMachine.appliedIndex());
+                    .withAppliedIndex(stateMachine.appliedIndex())
+                    .withVoteFloor(store.tombstone(group).map(WalLogStore.Tombstone::lastEntry).orElse(RaftConfig.NO_FLOOR));
             RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));
             LOG.log(System.Logger.Level.INFO, "{0}: {1} (term {2}, applied {3}, log {4}..{5}, {6})", config.nodeId(),
                     group.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(group),
@@ -207,7 +211,8 @@ public final class CairnServer implements AutoCloseable {
         }
     }
 
-    private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver) throws IOException {
+    private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver,
+                               Forwarder forwarder) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
@@ -216,7 +221,8 @@ public final class CairnServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(new RaftTransportService(config.nodeId(), loop::deliver))
-                .addService(new KvService(loop, map, config, Clock.SYSTEM))
+                .addService(io.grpc.ServerInterceptors.intercept(new KvService(loop, map, config, Clock.SYSTEM, forwarder),
+                        Forwarding.serverInterceptor()))
                 .addService(new ClusterService(loop, map, config, driver));
         RaftTransportService.configure(builder);
         try {

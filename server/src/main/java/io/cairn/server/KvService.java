@@ -9,11 +9,14 @@ import io.cairn.api.proto.DeleteResponse;
 import io.cairn.api.proto.GetRequest;
 import io.cairn.api.proto.GetResponse;
 import io.cairn.api.proto.KvGrpc;
+import io.cairn.api.proto.MultiGetRequest;
+import io.cairn.api.proto.MultiGetResponse;
 import io.cairn.api.proto.PutRequest;
 import io.cairn.api.proto.PutResponse;
 import io.cairn.api.proto.ResponseHeader;
 import io.cairn.api.proto.ScanRequest;
 import io.cairn.api.proto.ScanResponse;
+import io.cairn.api.proto.ShardReport;
 import io.cairn.common.Bytes;
 import io.cairn.common.Clock;
 import io.cairn.common.GroupId;
@@ -27,33 +30,75 @@ import io.cairn.kv.state.Result;
 import io.cairn.kv.state.ScanPage;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
+import io.cairn.transport.grpc.Forwarding;
 import io.cairn.transport.grpc.GrpcErrors;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The client KV API. Every request is checked against the limits before anything is
  * proposed, so bad input changes nothing; writes go through the Raft loop, reads are confirmed
  * with ReadIndex unless the caller asked for EVENTUAL.
+ *
+ * <p>A request for a shard this node does not hold, or a write this node cannot lead, is
+ * forwarded once to the node that can ({@link Forwarder}) unless the caller routes by itself
+ * ({@link Forwarding}); then it gets WRONG_SHARD or NOT_LEADER with a hint instead.
  */
 final class KvService extends KvGrpc.KvImplBase {
     private final RaftLoop loop;
     private final ClusterMap map;
     private final ServerConfig config;
     private final Clock clock;
+    private final Forwarder forwarder;
 
-    KvService(RaftLoop loop, ClusterMap map, ServerConfig config, Clock clock) {
+    /**
+     * One client call: what to forward it as, where to answer, whether it may be forwarded, and
+     * until when it may wait here for a shard that has no leader (an election). Trying a write
+     * again is safe then, even without a session: NOT_LEADER means nothing was appended.
+     * {@code retrySafe} is false for calls whose parts are started once (cross-shard scan, multi-get).
+     */
+    private record Call<Q, R>(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> out, boolean mayForward,
+                              Deadline deadline, boolean retrySafe, long waitUntilNanos) {
+        boolean mayWaitForLeader() {
+            return mayForward && retrySafe && System.nanoTime() < waitUntilNanos;
+        }
+    }
+
+    /** How long a plain client's call may wait for a shard to elect a leader before it is told. */
+    static final long LEADER_WAIT_MILLIS = 5_000;
+    private static final long LEADER_POLL_MILLIS = 50;
+
+    KvService(RaftLoop loop, ClusterMap map, ServerConfig config, Clock clock, Forwarder forwarder) {
         this.loop = loop;
         this.map = map;
         this.config = config;
         this.clock = clock;
+        this.forwarder = forwarder;
+    }
+
+    /** On the handler's thread, where the call's context is current. */
+    private static <Q, R> Call<Q, R> call(MethodDescriptor<Q, R> method, Q request, StreamObserver<R> out,
+                                          boolean retrySafe) {
+        Deadline deadline = Context.current().getDeadline();
+        long waitNanos = TimeUnit.MILLISECONDS.toNanos(LEADER_WAIT_MILLIS);
+        if (deadline != null) {
+            waitNanos = Math.min(waitNanos, deadline.timeRemaining(TimeUnit.NANOSECONDS) - waitNanos / 10);
+        }
+        return new Call<>(method, request, out, Forwarding.mayForward(), deadline, retrySafe, System.nanoTime() + waitNanos);
     }
 
     @Override
@@ -64,7 +109,8 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         GroupId group = map.current().groupOfKey(key.toArray());
-        write(group, req.getClientId(), req.getSequence(), new Command.Put(key, value, req.getTtlMs()), out, r -> {
+        write(group, call(KvGrpc.getPutMethod(), req, out, true), req.getClientId(), req.getSequence(),
+                new Command.Put(key, value, req.getTtlMs()), r -> {
             if (r instanceof Result.Written w) {
                 return PutResponse.newBuilder().setHeader(header(group)).setModRevision(w.revision()).setVersion(w.version()).build();
             }
@@ -79,7 +125,8 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         GroupId group = map.current().groupOfKey(key.toArray());
-        write(group, req.getClientId(), req.getSequence(), new Command.Delete(key), out, r -> {
+        write(group, call(KvGrpc.getDeleteMethod(), req, out, true), req.getClientId(), req.getSequence(),
+                new Command.Delete(key), r -> {
             if (r instanceof Result.Deleted d) {
                 return DeleteResponse.newBuilder().setHeader(header(group)).setDeleted(d.existed()).build();
             }
@@ -96,7 +143,7 @@ final class KvService extends KvGrpc.KvImplBase {
         }
         Command cas = new Command.CompareAndSet(key, req.getExpectedVersion(), value, req.getTtlMs());
         GroupId group = map.current().groupOfKey(key.toArray());
-        write(group, req.getClientId(), req.getSequence(), cas, out, r -> {
+        write(group, call(KvGrpc.getCompareAndSetMethod(), req, out, true), req.getClientId(), req.getSequence(), cas, r -> {
             if (r instanceof Result.Written w) {
                 return CompareAndSetResponse.newBuilder().setHeader(header(group))
                         .setModRevision(w.revision()).setVersion(w.version()).build();
@@ -115,7 +162,8 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         GroupId group = map.current().groupOfKey(key.toArray());
-        read(group, req.getConsistency(), sm -> sm.get(key, clock.epochMillis()), out, found -> {
+        read(group, call(KvGrpc.getGetMethod(), req, out, true), req.getConsistency(), sm -> sm.get(key, clock.epochMillis()),
+                found -> {
             GetResponse.Builder b = GetResponse.newBuilder().setHeader(header(group));
             found.ifPresent(kv -> b.setKv(toProto(kv)));
             return b.build();
@@ -145,34 +193,115 @@ final class KvService extends KvGrpc.KvImplBase {
                 out.onError(GrpcErrors.invalidArgument("group_id", map.current().shardCount(), req.getGroupId()));
                 return;
             }
-            read(group, req.getConsistency(), sm -> sm.scan(finalRange, limit, clock.epochMillis()), out,
-                    page -> toScanResponse(group, page));
+            read(group, call(KvGrpc.getScanMethod(), req, out, true), req.getConsistency(),
+                    sm -> sm.scan(finalRange, limit, clock.epochMillis()), page -> toScanResponse(group, page));
             return;
         }
-        scanAcrossShards(finalRange, limit, req.getConsistency(), out);
+        // Its parts are started once: a part without a leader fails the scan, and the client retries it.
+        scanAcrossShards(finalRange, limit, req.getConsistency(), call(KvGrpc.getScanMethod(), req, out, false));
     }
 
     /**
      * A scan of every shard at once, merged in key order. Each shard's part is read at the
      * requested consistency on its own (a LINEARIZABLE scan is linearizable per shard, not a
-     * snapshot across shards). Needs a replica of every shard on this node.
+     * snapshot across shards): here when this node holds a replica, else from the shard's
+     * leader (when the caller lets this node forward).
      */
-    private void scanAcrossShards(KeyRange range, int limit, Consistency consistency, StreamObserver<ScanResponse> out) {
+    private void scanAcrossShards(KeyRange range, int limit, Consistency consistency, Call<ScanRequest, ScanResponse> c) {
         List<GroupId> groups = map.current().allGroups();
         List<CompletableFuture<ScanPage>> parts = new ArrayList<>(groups.size());
         for (GroupId group : groups) {
-            if (loop.status(group) == null) {
-                out.onError(GrpcErrors.unavailable("a scan across shards needs a node that hosts every shard; "
-                        + config.nodeId() + " does not host shard " + ShardGroups.shardOfGroup(group)));
+            if (loop.status(group) != null) {
+                parts.add(consistency == Consistency.CONSISTENCY_EVENTUAL
+                        ? loop.readLocal(group, sm -> sm.scan(range, limit, clock.epochMillis()))
+                        : loop.readLinearizable(group, sm -> sm.scan(range, limit, clock.epochMillis())));
+                continue;
+            }
+            NodeId target = forwardTarget(group, null);
+            if (!c.mayForward() || target == null) {
+                c.out().onError(wrongShard(group, target));
                 return;
             }
-            parts.add(consistency == Consistency.CONSISTENCY_EVENTUAL
-                    ? loop.readLocal(group, sm -> sm.scan(range, limit, clock.epochMillis()))
-                    : loop.readLinearizable(group, sm -> sm.scan(range, limit, clock.epochMillis())));
+            ScanRequest part = c.request().toBuilder().setGroupId(group.value()).setLimit(limit).build();
+            parts.add(forwarder.call(KvGrpc.getScanMethod(), part, map.current().address(target), c.deadline())
+                    .thenApply(KvService::toScanPage));
         }
-        respond(CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+        respond(() -> CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
                 .thenApply(done -> toScanResponse(ShardGroups.DATA_GROUP,
-                        mergePages(parts.stream().map(CompletableFuture::join).toList(), limit))), out);
+                        mergePages(parts.stream().map(CompletableFuture::join).toList(), limit))), c);
+    }
+
+    private static ScanPage toScanPage(ScanResponse r) {
+        List<KeyValue> entries = new ArrayList<>(r.getKvsCount());
+        r.getKvsList().forEach(kv -> entries.add(fromProto(kv)));
+        Optional<Bytes> next = r.getNextPageToken().isEmpty() ? Optional.empty()
+                : Optional.of(Bytes.wrap(r.getNextPageToken().toByteArray()));
+        return new ScanPage(entries, next);
+    }
+
+    /**
+     * Reads many keys: each shard's keys in one read (one ReadIndex) where this node holds a
+     * replica, else from the shard's leader; the found keys come back in the order asked.
+     */
+    @Override
+    public void multiGet(MultiGetRequest req, StreamObserver<MultiGetResponse> out) {
+        if (req.getKeysCount() > config.limits().scanLimitMax()) {
+            out.onError(GrpcErrors.invalidArgument("keys", config.limits().scanLimitMax(), req.getKeysCount()));
+            return;
+        }
+        LinkedHashMap<GroupId, List<Bytes>> byGroup = new LinkedHashMap<>();
+        List<Bytes> asked = new ArrayList<>(req.getKeysCount());
+        for (com.google.protobuf.ByteString k : req.getKeysList()) {
+            Bytes key = Bytes.wrap(k.toByteArray());
+            if (!checkKey(key, out)) {
+                return;
+            }
+            asked.add(key);
+            byGroup.computeIfAbsent(map.current().groupOfKey(key.toArray()), g -> new ArrayList<>()).add(key);
+        }
+        // Its parts are started once: a part without a leader fails the call, and the client retries it.
+        Call<MultiGetRequest, MultiGetResponse> c = call(KvGrpc.getMultiGetMethod(), req, out, false);
+        List<CompletableFuture<List<KeyValue>>> parts = new ArrayList<>();
+        for (Map.Entry<GroupId, List<Bytes>> e : byGroup.entrySet()) {
+            CompletableFuture<List<KeyValue>> part = readKeys(e.getKey(), e.getValue(), req.getConsistency(), c);
+            if (part == null) {
+                return;
+            }
+            parts.add(part);
+        }
+        respond(() -> CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            LinkedHashMap<Bytes, KeyValue> found = new LinkedHashMap<>();
+            parts.forEach(p -> p.join().forEach(kv -> found.put(kv.key(), kv)));
+            // One shard's keys: that shard's header, so a routing client learns its leader.
+            MultiGetResponse.Builder b = MultiGetResponse.newBuilder().setHeader(byGroup.size() == 1
+                    ? header(byGroup.keySet().iterator().next()) : nodeHeader());
+            asked.stream().distinct().map(found::get).filter(java.util.Objects::nonNull).forEach(kv -> b.addKvs(toProto(kv)));
+            return b.build();
+        }), c);
+    }
+
+    /** One shard's part of a multi-get, or null after answering the caller with an error. */
+    private CompletableFuture<List<KeyValue>> readKeys(GroupId group, List<Bytes> keys, Consistency consistency,
+                                                      Call<MultiGetRequest, MultiGetResponse> c) {
+        if (loop.status(group) != null) {
+            Function<io.cairn.kv.state.KvStateMachine, List<KeyValue>> query = sm -> {
+                long now = clock.epochMillis();
+                List<KeyValue> out = new ArrayList<>();
+                keys.forEach(k -> sm.get(k, now).ifPresent(out::add));
+                return out;
+            };
+            return consistency == Consistency.CONSISTENCY_EVENTUAL ? loop.readLocal(group, query)
+                    : loop.readLinearizable(group, query);
+        }
+        NodeId target = forwardTarget(group, null);
+        if (!c.mayForward() || target == null) {
+            c.out().onError(wrongShard(group, target));
+            return null;
+        }
+        MultiGetRequest.Builder part = MultiGetRequest.newBuilder().setConsistency(consistency);
+        keys.forEach(k -> part.addKeys(ByteString.copyFrom(k.toArray())));
+        return forwarder.call(KvGrpc.getMultiGetMethod(), part.build(), map.current().address(target), c.deadline())
+                .thenApply(r -> r.getKvsList().stream().map(KvService::fromProto).toList());
     }
 
     /**
@@ -211,12 +340,12 @@ final class KvService extends KvGrpc.KvImplBase {
         return b.build();
     }
 
-    private <R> void write(GroupId group, long clientId, long sequence, Command command, StreamObserver<R> out,
-                           Function<Result, R> toResponse) {
-        if (!hosted(group, out)) {
+    private <Q, R> void write(GroupId group, Call<Q, R> c, long clientId, long sequence, Command command,
+                              Function<Result, R> toResponse) {
+        if (!hosted(group, c)) {
             return;
         }
-        respond(loop.propose(group, clientId, sequence, command).thenApply(r -> {
+        respond(() -> loop.propose(group, clientId, sequence, command).thenApply(r -> {
             if (r instanceof Result.Rejected rej) {
                 throw GrpcErrors.invalidArgument(rej.reason().name().toLowerCase(), 0, 0);
             }
@@ -226,43 +355,138 @@ final class KvService extends KvGrpc.KvImplBase {
                         .asRuntimeException();
             }
             return toResponse.apply(r);
-        }), out);
+        }), c);
     }
 
-    private <T, R> void read(GroupId group, Consistency consistency, Function<io.cairn.kv.state.KvStateMachine, T> query,
-                             StreamObserver<R> out, Function<T, R> toResponse) {
-        if (!hosted(group, out)) {
+    private <Q, T, R> void read(GroupId group, Call<Q, R> c, Consistency consistency,
+                                Function<io.cairn.kv.state.KvStateMachine, T> query, Function<T, R> toResponse) {
+        if (!hosted(group, c)) {
             return;
         }
-        CompletableFuture<T> result = consistency == Consistency.CONSISTENCY_EVENTUAL
+        respond(() -> (consistency == Consistency.CONSISTENCY_EVENTUAL
                 ? loop.readLocal(group, query)
-                : loop.readLinearizable(group, query);
-        respond(result.thenApply(toResponse), out);
+                : loop.readLinearizable(group, query)).thenApply(toResponse), c);
     }
 
     /**
-     * Whether this node replicates {@code group}; if not, answers NOT_LEADER pointing at one of
-     * the shard's replicas, which knows its leader, so a client following hints gets there.
+     * Whether this node replicates {@code group}. If not, the call is forwarded to the shard's
+     * leader, or answered with WRONG_SHARD naming it (or a replica, which knows its leader).
      */
-    private boolean hosted(GroupId group, StreamObserver<?> out) {
+    private boolean hosted(GroupId group, Call<?, ?> c) {
         if (loop.status(group) != null) {
             return true;
         }
-        Topology t = map.current();
-        NodeId replica = t.replicasOf(group).isEmpty() ? null : t.replicasOf(group).get(0);
-        out.onError(GrpcErrors.notLeader(replica, replica == null ? "" : t.address(replica)));
+        NodeId target = forwardTarget(group, null);
+        if (c.mayForward() && target != null) {
+            relay(c, target);
+        } else {
+            c.out().onError(wrongShard(group, target));
+        }
         return false;
     }
 
-    private <R> void respond(CompletableFuture<R> future, StreamObserver<R> out) {
-        future.whenComplete((r, err) -> {
+    /**
+     * Forwards the call to {@code target} and relays the answer. The target may itself not lead
+     * (this node's view of the shard can be a heartbeat old): its hint is followed once more.
+     */
+    private <Q, R> void relay(Call<Q, R> c, NodeId target) {
+        String address = map.current().address(target);
+        forwarder.call(c.method(), c.request(), address, c.deadline()).whenComplete((r, err) -> {
+            String hint = err == null ? "" : hintOf(err);
             if (err == null) {
-                out.onNext(r);
-                out.onCompleted();
+                c.out().onNext(r);
+                c.out().onCompleted();
+            } else if (!hint.isEmpty() && !hint.equals(address)) {
+                forwarder.relay(c.method(), c.request(), hint, c.deadline(), c.out());
+            } else if (electing(err) && c.mayWaitForLeader()) {
+                forwarder.later(() -> relay(c, target), LEADER_POLL_MILLIS);
             } else {
-                out.onError(toStatus(err));
+                c.out().onError(err);
             }
         });
+    }
+
+    /** Whether a peer answered NOT_LEADER without knowing any leader: an election is running. */
+    private static boolean electing(Throwable err) {
+        return GrpcErrors.detailOf(err).map(d -> d.hasNotLeader() && d.getNotLeader().getLeaderId() == 0).orElse(false);
+    }
+
+    /** The address a NOT_LEADER or WRONG_SHARD answer points at, or "". */
+    private static String hintOf(Throwable err) {
+        return GrpcErrors.detailOf(err).map(d -> d.hasNotLeader() ? d.getNotLeader().getLeaderAddress()
+                : d.hasWrongShard() ? d.getWrongShard().getHintAddress() : "").orElse("");
+    }
+
+    private StatusRuntimeException wrongShard(GroupId group, NodeId hint) {
+        Topology t = map.current();
+        return GrpcErrors.wrongShard(t.epoch, group.value(), hint, hint == null ? "" : t.address(hint));
+    }
+
+    /**
+     * Where a request for {@code group} goes from here: {@code leader} if known, else the
+     * shard's leader as its last report names it, else the first replica the placement gives the
+     * shard; never this node, and null when none has an address.
+     */
+    private NodeId forwardTarget(GroupId group, NodeId leader) {
+        Topology t = map.current();
+        List<NodeId> candidates = new ArrayList<>();
+        if (leader != null) {
+            candidates.add(leader);
+        }
+        int shard = ShardGroups.shardOfGroup(group);
+        for (ShardReport r : map.reports()) {
+            if (r.getShard() == shard && r.getLeader() != 0) {
+                candidates.add(NodeId.of(r.getLeader()));
+            }
+        }
+        if (shard >= 0 && shard < t.shardCount()) {
+            candidates.addAll(t.replicasOf(group));
+        }
+        for (NodeId n : candidates) {
+            if (!n.equals(config.nodeId()) && !t.address(n).isEmpty()) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Answers the call with the attempt's outcome. A write that reached a follower (NOT_LEADER
+     * with a known leader) is forwarded to the leader when the caller allows it; while the shard
+     * has no leader at all, a plain client's call is tried again here for a few seconds.
+     */
+    private <Q, R> void respond(Supplier<CompletableFuture<R>> attempt, Call<Q, R> c) {
+        attempt.get().whenComplete((r, err) -> {
+            if (err == null) {
+                c.out().onNext(r);
+                c.out().onCompleted();
+                return;
+            }
+            NodeId leader = leaderOf(err);
+            if (c.mayForward() && leader != null && !map.current().address(leader).isEmpty()) {
+                relay(c, leader);
+            } else if (noLeaderYet(err) && c.mayWaitForLeader()) {
+                forwarder.later(() -> respond(attempt, c), LEADER_POLL_MILLIS);
+            } else {
+                c.out().onError(toStatus(err));
+            }
+        });
+    }
+
+    private static boolean noLeaderYet(Throwable err) {
+        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        return cause instanceof RaftLoop.NotServedException n && n.kind == RaftLoop.NotServedException.Kind.NOT_LEADER
+                && n.leader == null;
+    }
+
+    /** The leader a NOT_LEADER failure names, if it is another node. */
+    private NodeId leaderOf(Throwable err) {
+        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (cause instanceof RaftLoop.NotServedException n && n.kind == RaftLoop.NotServedException.Kind.NOT_LEADER
+                && n.leader != null && !n.leader.equals(config.nodeId())) {
+            return n.leader;
+        }
+        return null;
     }
 
     private StatusRuntimeException toStatus(Throwable err) {
@@ -309,6 +533,11 @@ final class KvService extends KvGrpc.KvImplBase {
         return new IllegalStateException("unexpected result " + r);
     }
 
+    /** A header for an answer that spans shards: who answered and how many shards there are. */
+    private ResponseHeader nodeHeader() {
+        return ResponseHeader.newBuilder().setNodeId(config.nodeId().value()).setShardCount(map.current().shardCount()).build();
+    }
+
     private ResponseHeader header(GroupId group) {
         Status s = loop.status(group);
         ResponseHeader.Builder b = ResponseHeader.newBuilder().setNodeId(config.nodeId().value()).setGroupId(group.value())
@@ -317,6 +546,11 @@ final class KvService extends KvGrpc.KvImplBase {
             b.setTerm(s.term()).setAppliedIndex(s.appliedIndex()).setServedBy(ClusterService.roleOf(s.role()));
         }
         return b.build();
+    }
+
+    static KeyValue fromProto(io.cairn.api.proto.KeyValue kv) {
+        return new KeyValue(Bytes.wrap(kv.getKey().toByteArray()), Bytes.wrap(kv.getValue().toByteArray()),
+                kv.getCreateRevision(), kv.getModRevision(), kv.getVersion(), 0);
     }
 
     static io.cairn.api.proto.KeyValue toProto(KeyValue kv) {

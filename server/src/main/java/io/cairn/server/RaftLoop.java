@@ -180,7 +180,9 @@ final class RaftLoop implements AutoCloseable {
     private void dropReplica(GroupId group, String why) throws IOException {
         GroupReplica replica = replicas.remove(group);
         host.removeGroup(group);
-        replica.failAll(new NotServedException(NotServedException.Kind.NOT_LEADER, "the replica moved away", null));
+        // UNAVAILABLE, not NOT_LEADER: a write waiting here may have been appended, and NOT_LEADER
+        // promises it was not (KvService then sends it again).
+        replica.failAll(new NotServedException(NotServedException.Kind.UNAVAILABLE, "the replica moved away", null));
         replica.close();
         store.dropGroup(group);
         factory.deleteState(group);
@@ -348,7 +350,7 @@ final class RaftLoop implements AutoCloseable {
             if (s.role() == io.cairn.consensus.Role.LEADER) {
                 ReplicaReconciler.next(self, s.conf(), target, s.commitIndex(), r.node::matchIndex)
                         .ifPresent(step -> take(r, step, t.epoch));
-            } else if (ReplicaLifecycle.shouldDrop(t, r.id, self, s.term(), s.commitIndex(), reportOf(r.id),
+            } else if (ReplicaLifecycle.shouldDrop(t, r.id, self, r.lastLogTerm(), s.commitIndex(), reportOf(r.id),
                     (long) ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS * config.electionTicks() * config.tickMillis())) {
                 dropReplica(r.id, "not in the placement of epoch " + t.epoch + " nor in its leader's configuration");
             }

@@ -119,14 +119,21 @@ class InProcessClusterTest {
     }
 
     @Test
-    void followerRefusesWritesWithLeaderHint() throws Exception {
+    void followerForwardsWritesUnlessTheClientRoutesItself() throws Exception {
         ClusterSpec spec = spec(3);
         for (int i = 1; i <= 3; i++) {
             start(spec, i, null);
         }
         String leader = awaitLeader(spec);
         String follower = spec.addresses().values().stream().filter(a -> !a.equals(leader)).findFirst().orElseThrow();
-        assertThatThrownBy(() -> kv(follower).put(PutRequest.newBuilder().setKey(b("a")).setValue(b("b")).build()))
+        // A plain gRPC client: the follower forwards the write to the leader and relays its answer.
+        kv(follower).put(PutRequest.newBuilder().setKey(b("a")).setValue(b("b")).build());
+        assertThat(kv(leader).get(GetRequest.newBuilder().setKey(b("a")).build()).getKv().getValue()).isEqualTo(b("b"));
+        // A client that routes by itself is told where the leader is instead.
+        io.grpc.Metadata noForward = new io.grpc.Metadata();
+        noForward.put(io.grpc.Metadata.Key.of("cairn-no-forward", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "1");
+        KvGrpc.KvBlockingStub routing = kv(follower).withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(noForward));
+        assertThatThrownBy(() -> routing.put(PutRequest.newBuilder().setKey(b("a")).setValue(b("c")).build()))
                 .satisfies(e -> assertThat(GrpcErrors.detailOf(e).orElseThrow().getNotLeader().getLeaderAddress())
                         .isEqualTo(leader));
     }

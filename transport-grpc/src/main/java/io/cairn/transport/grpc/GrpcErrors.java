@@ -7,6 +7,7 @@ import io.cairn.api.proto.InvalidArgument;
 import io.cairn.api.proto.NotLeader;
 import io.cairn.api.proto.PreconditionFailed;
 import io.cairn.api.proto.Unavailable;
+import io.cairn.api.proto.WrongShard;
 import io.cairn.common.NodeId;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -33,6 +34,22 @@ public final class GrpcErrors {
         String where = leader == null ? "no leader known" : "leader is " + leader;
         return error(Status.Code.UNAVAILABLE, "not the leader; " + where,
                 ErrorDetail.newBuilder().setNotLeader(hint).build());
+    }
+
+    /**
+     * UNAVAILABLE: this node holds no replica of group {@code groupId}; {@code hint} (may be
+     * null) is the shard's leader or one of its replicas, as of membership {@code epoch}.
+     */
+    public static StatusRuntimeException wrongShard(long epoch, long groupId, NodeId hint, String hintAddress) {
+        WrongShard.Builder ws = WrongShard.newBuilder().setEpoch(epoch).setGroupId(groupId);
+        if (hint != null) {
+            ws.setHintId(hint.value());
+        }
+        if (hintAddress != null) {
+            ws.setHintAddress(hintAddress);
+        }
+        return error(Status.Code.UNAVAILABLE, "this node holds no replica of group " + groupId + " (epoch " + epoch
+                + "); " + (hint == null ? "no replica known" : "try " + hint), ErrorDetail.newBuilder().setWrongShard(ws).build());
     }
 
     /** UNAVAILABLE: retry later (no quorum, shutting down, overloaded). */
