@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Cluster-wide commands.",
         subcommands = {ClusterCommand.StatusCommand.class, ClusterCommand.ShardsCommand.class,
-                ClusterCommand.AddNodeCommand.class, ClusterCommand.RemoveNodeCommand.class})
+                ClusterCommand.AddNodeCommand.class, ClusterCommand.RemoveNodeCommand.class,
+                ClusterCommand.RebalanceCommand.class, ClusterCommand.MoveLeaderCommand.class})
 final class ClusterCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -95,6 +96,112 @@ final class ClusterCommand implements Runnable {
             long id = io.cairn.server.ClusterSpec.parseName(node).value();
             long epoch = client.removeNode(id);
             out.println("n" + id + " is leaving (epoch " + epoch + "); its replicas move off");
+            return CairnCli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "rebalance", mixinStandardHelpOptions = true,
+            description = {"Evens out shard leadership now: while some node leads at least two shards more than",
+                    "another replica of one of its shards, hands that shard to the replica leading the fewest.",
+                    "Prints each move and the leaders per node before and after. Nodes also do this on their own",
+                    "every 2 s, one move at a time; replica placement needs no rebalancing (it follows the",
+                    "membership). Give every node as an endpoint to see every shard's leader."})
+    static final class RebalanceCommand extends ClientCommand {
+        @Option(names = "--dry-run", description = "Print the moves without making them.")
+        boolean dryRun;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) {
+            ShardsReport report = client.shards();
+            java.util.TreeMap<Long, Long> leaders = new java.util.TreeMap<>(); // shard -> leader
+            report.shards().forEach(s -> leaders.put((long) s.id(), s.leader()));
+            out.println("leaders per node before: " + leadsPerNode(report, leaders));
+            int moves = 0;
+            for (int step = 0; step < 2 * report.shards().size(); step++) {
+                long[] move = nextMove(report, leaders);
+                if (move == null) {
+                    break;
+                }
+                out.println((dryRun ? "would move" : "moving") + " shard " + move[0] + " from n" + move[1] + " to n" + move[2]);
+                if (!dryRun) {
+                    client.transferLeader(io.cairn.placement.ShardGroups.groupOfShard((int) move[0]).value(), move[2]);
+                }
+                leaders.put(move[0], move[2]);
+                moves++;
+            }
+            if (moves == 0) {
+                out.println("already balanced");
+            } else if (!dryRun) {
+                ShardsReport after = client.shards();
+                java.util.TreeMap<Long, Long> now = new java.util.TreeMap<>();
+                after.shards().forEach(s -> now.put((long) s.id(), s.leader()));
+                out.println("leaders per node after: " + leadsPerNode(after, now));
+            }
+            return CairnCli.EXIT_OK;
+        }
+
+        /** {shard, from, to} for the best next move, or null when no gap of two or more is left. */
+        static long[] nextMove(ShardsReport report, java.util.TreeMap<Long, Long> leaders) {
+            java.util.TreeMap<Long, Integer> leads = counts(report, leaders);
+            long[] best = null;
+            int bestGap = 1;
+            for (ShardsReport.Shard s : report.shards()) {
+                long from = leaders.get((long) s.id());
+                if (from == 0) {
+                    continue;
+                }
+                for (long to : s.replicas()) {
+                    int gap = leads.get(from) - leads.getOrDefault(to, 0);
+                    if (to != from && gap > bestGap) {
+                        best = new long[] {s.id(), from, to};
+                        bestGap = gap;
+                    }
+                }
+            }
+            return best;
+        }
+
+        private static java.util.TreeMap<Long, Integer> counts(ShardsReport report, java.util.TreeMap<Long, Long> leaders) {
+            java.util.TreeMap<Long, Integer> leads = new java.util.TreeMap<>();
+            report.shards().forEach(s -> s.replicas().forEach(r -> leads.putIfAbsent(r, 0)));
+            leaders.values().stream().filter(l -> l != 0).forEach(l -> leads.merge(l, 1, Integer::sum));
+            return leads;
+        }
+
+        private static String leadsPerNode(ShardsReport report, java.util.TreeMap<Long, Long> leaders) {
+            StringBuilder sb = new StringBuilder();
+            counts(report, leaders).forEach((n, c) -> sb.append(sb.length() == 0 ? "" : ", ").append('n').append(n)
+                    .append('=').append(c));
+            long leaderless = leaders.values().stream().filter(l -> l == 0).count();
+            return sb + (leaderless == 0 ? "" : " (" + leaderless + " shards without a known leader)");
+        }
+    }
+
+    @Command(name = "move-leader", mixinStandardHelpOptions = true,
+            description = {"Hands SHARD's leadership to nID, one of its voters, and waits until it leads",
+                    "(SHARD 'meta' is the metadata group). Leaders also balance themselves every 2 s."})
+    static final class MoveLeaderCommand extends ClientCommand {
+        @CommandLine.Parameters(index = "0", paramLabel = "SHARD", description = "A shard number from 'cluster shards', or meta.")
+        String shard;
+
+        @CommandLine.Parameters(index = "1", paramLabel = "nID", description = "The new leader, e.g. n2.")
+        String node;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) {
+            long group;
+            if (shard.equals("meta")) {
+                group = io.cairn.placement.ShardGroups.META_GROUP.value();
+            } else {
+                try {
+                    group = io.cairn.placement.ShardGroups.groupOfShard(Integer.parseInt(shard)).value();
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("SHARD must be a shard number or meta, got '" + shard + "'");
+                }
+            }
+            long id = io.cairn.server.ClusterSpec.parseName(node).value();
+            client.transferLeader(group, id);
+            out.println("n" + id + " leads " + (shard.equals("meta") ? "the metadata group" : "shard " + shard));
             return CairnCli.EXIT_OK;
         }
     }

@@ -24,6 +24,8 @@ import io.cairn.api.proto.ScanResponse;
 import io.cairn.api.proto.ShardView;
 import io.cairn.api.proto.ShardsRequest;
 import io.cairn.api.proto.ShardsResponse;
+import io.cairn.api.proto.TransferLeaderRequest;
+import io.cairn.api.proto.TransferLeaderResponse;
 import io.grpc.MethodDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -243,7 +245,11 @@ public final class CairnClient implements AutoCloseable {
     }
 
     public List<Optional<KeyValue>> multiGet(List<byte[]> keys) {
-        return join(multiGetAsync(keys, Consistency.LINEARIZABLE));
+        return multiGet(keys, Consistency.LINEARIZABLE);
+    }
+
+    public List<Optional<KeyValue>> multiGet(List<byte[]> keys, Consistency consistency) {
+        return join(multiGetAsync(keys, consistency));
     }
 
     public List<Optional<KeyValue>> multiGet(String... keys) {
@@ -453,6 +459,18 @@ public final class CairnClient implements AutoCloseable {
     public long addNode(long id, String address) {
         AddNodeRequest req = AddNodeRequest.newBuilder().setId(id).setAddress(Endpoints.checkAddress(address)).build();
         return membershipCall(stub -> stub.addNode(req)).getEpoch();
+    }
+
+    /**
+     * Hands the leadership of Raft group {@code groupId} (shard + 1; 0 is the metadata group) to
+     * node {@code n<targetId>}, one of its voters; returns once it leads. The request goes to the
+     * group's leader, following hints.
+     */
+    public void transferLeader(long groupId, long targetId) {
+        TransferLeaderRequest req = TransferLeaderRequest.newBuilder().setGroupId(groupId).setTargetId(targetId).build();
+        join(retrier.call("transfer-leader", groupId, ClusterGrpc.getTransferLeaderMethod(), req,
+                TransferLeaderResponse::getHeader, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(requestTimeoutMillis, 10_000)),
+                Math.max(requestTimeoutMillis, 10_000)));
     }
 
     /**

@@ -14,6 +14,8 @@ import io.cairn.api.proto.ShardsRequest;
 import io.cairn.api.proto.ShardsResponse;
 import io.cairn.api.proto.StatusRequest;
 import io.cairn.api.proto.StatusResponse;
+import io.cairn.api.proto.TransferLeaderRequest;
+import io.cairn.api.proto.TransferLeaderResponse;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Status;
@@ -143,6 +145,53 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             return;
         }
         answer(driver.removeNode(NodeId.of(req.getId())), out);
+    }
+
+    @Override
+    public void transferLeader(TransferLeaderRequest req, StreamObserver<TransferLeaderResponse> out) {
+        GroupId group = new GroupId(req.getGroupId());
+        NodeId target = NodeId.of(Math.max(1, req.getTargetId()));
+        Status s = loop.status(group);
+        if (s == null) {
+            Topology t = map.current();
+            boolean known = group.equals(ShardGroups.META_GROUP) || ShardGroups.shardOfGroup(group) < t.shardCount();
+            if (!known) {
+                out.onError(GrpcErrors.invalidArgument("group_id", t.shardCount(), req.getGroupId()));
+                return;
+            }
+            NodeId hint = group.equals(ShardGroups.META_GROUP) || t.replicasOf(group).isEmpty() ? null : t.replicasOf(group).get(0);
+            out.onError(GrpcErrors.wrongShard(t.epoch, group.value(), hint, hint == null ? "" : t.address(hint)));
+            return;
+        }
+        if (s.role() != io.cairn.consensus.Role.LEADER) {
+            out.onError(GrpcErrors.notLeader(s.leader(), s.leader() == null ? "" : map.current().address(s.leader())));
+            return;
+        }
+        if (!s.conf().isVoter(target)) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(target + " is not a voter of group "
+                    + group.value() + " (" + s.conf() + ")").asRuntimeException());
+            return;
+        }
+        loop.transferLeadership(group, target);
+        long deadlineNanos = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(
+                4L * config.electionTicks() * config.tickMillis());
+        awaitLeader(group, target, deadlineNanos, out);
+    }
+
+    /** Answers once {@code target} leads {@code group} as this node sees it, or fails at the deadline. */
+    private void awaitLeader(GroupId group, NodeId target, long deadlineNanos, StreamObserver<TransferLeaderResponse> out) {
+        Status s = loop.status(group);
+        if (s != null && target.equals(s.leader())) {
+            out.onNext(TransferLeaderResponse.newBuilder().setLeaderId(target.value()).build());
+            out.onCompleted();
+            return;
+        }
+        if (System.nanoTime() > deadlineNanos) {
+            out.onError(GrpcErrors.unavailable(target + " did not take over group " + group.value() + " in time"));
+            return;
+        }
+        CompletableFuture.delayedExecutor(20, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(() -> awaitLeader(group, target, deadlineNanos, out));
     }
 
     private boolean notMetaLeader(StreamObserver<?> out) {

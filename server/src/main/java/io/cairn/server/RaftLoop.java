@@ -190,6 +190,14 @@ final class RaftLoop implements AutoCloseable {
                 ShardGroups.shardOfGroup(group), why);
     }
 
+    /** Asks {@code group}'s replica here, if it leads, to hand leadership to {@code target}. */
+    void transferLeadership(GroupId group, NodeId target) {
+        GroupReplica replica = replicas.get(group);
+        if (replica != null) {
+            submit(() -> replica.node.transferLeadership(target));
+        }
+    }
+
     /** Proposes a client command to {@code group}; completes with its result once applied. */
     CompletableFuture<Result> propose(GroupId group, long clientId, long sequence, Command command) {
         CompletableFuture<Result> future = new CompletableFuture<>();
