@@ -3,6 +3,7 @@ package io.cairn.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.client.CairnClient;
+import io.cairn.client.ClusterStatus;
 import io.cairn.client.ShardsReport;
 import io.cairn.sim.lin.CheckResult;
 import io.cairn.sim.lin.KvModel;
@@ -45,7 +46,7 @@ class SelfHealingTest {
             load.start(6, 7);
             Thread.sleep(2_000);
 
-            int victim = 5;
+            int victim = 3; // a replica of the metadata group too, which must move like a shard
             assertThat(start.shards().stream().filter(s -> s.replicas().contains((long) victim)).count())
                     .as("the victim holds replicas").isPositive();
             long killedAt = System.nanoTime();
@@ -57,6 +58,9 @@ class SelfHealingTest {
             long healMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
             System.out.printf("healed in %d ms after kill -9 of n%d (dead-node timeout 3 s), epoch %d%n",
                     healMillis, victim, healed.epoch());
+            List<Long> meta = awaitMetadataGroupWithout(admin, victim, HEAL_BOUND_MILLIS);
+            System.out.printf("metadata group on %s %d ms after the kill%n", meta,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
 
             long joinAt = System.nanoTime();
             cluster.startJoiner(6);
@@ -87,6 +91,29 @@ class SelfHealingTest {
             CheckResult<?, ?> result = LinearizabilityChecker.check(new KvModel(), List.copyOf(load.history));
             assertThat(result.verdict()).as(result.toString()).isEqualTo(CheckResult.Verdict.OK);
         }
+    }
+
+    /** Waits until three live nodes replicate the metadata group, one leading, {@code gone} not among them. */
+    private static List<Long> awaitMetadataGroupWithout(CairnClient admin, long gone, long timeoutMillis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        ClusterStatus last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = admin.clusterStatus();
+                List<Long> replicas = last.members().stream()
+                        .filter(m -> m.role() == ClusterStatus.Role.LEADER || m.role() == ClusterStatus.Role.FOLLOWER)
+                        .map(ClusterStatus.Member::id).toList();
+                long leaders = last.members().stream().filter(m -> m.role() == ClusterStatus.Role.LEADER).count();
+                if (replicas.size() == 3 && leaders == 1 && !replicas.contains(gone)) {
+                    return replicas;
+                }
+            } catch (RuntimeException e) {
+                // nodes starting or just killed
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("metadata group not back to 3 live replicas within " + timeoutMillis + " ms; last " + last);
     }
 
     private static ShardsReport await(CairnClient admin, String what, Predicate<ShardsReport> done, long timeoutMillis)

@@ -7,8 +7,8 @@ import io.cairn.consensus.ConsensusMessage;
 import java.util.Optional;
 
 /**
- * When a node opens a replica of a shard it does not hold yet, and when it drops one it holds:
- * the two rules every host (the server and the simulator) applies, so they are tested once.
+ * When a node opens a replica of a shard (or of the metadata group) it does not hold yet, and
+ * when it drops one it holds: the two rules every host (the server and the simulator) applies.
  */
 public final class ReplicaLifecycle {
     /**
@@ -23,15 +23,15 @@ public final class ReplicaLifecycle {
     /**
      * Whether a message for a group this node does not host opens an empty replica: the current
      * placement gives the shard to this node, and a leader sent it (the leader is adding this
-     * node as a learner and will send it the log or a snapshot). The metadata group's replicas
-     * are fixed at founding and never opened this way.
+     * node as a learner and will send it the log or a snapshot).
      */
     public static boolean shouldOpen(Topology topology, GroupId group, NodeId self, ConsensusMessage message) {
-        if (group.equals(ShardGroups.META_GROUP) || topology.epoch == 0 || !message.isFromLeader()) {
+        if (topology.epoch == 0 || !message.isFromLeader()) {
             return false;
         }
         int shard = ShardGroups.shardOfGroup(group);
-        return shard >= 0 && shard < topology.shardCount() && topology.replicasOf(group).contains(self);
+        boolean known = group.equals(ShardGroups.META_GROUP) || (shard >= 0 && shard < topology.shardCount());
+        return known && topology.replicasOf(group).contains(self);
     }
 
     /**
@@ -63,8 +63,7 @@ public final class ReplicaLifecycle {
      */
     public static boolean shouldDrop(Topology topology, GroupId group, NodeId self, long localLastLogTerm,
                                      long localCommitIndex, Optional<LeaderReport> report, long graceMillis) {
-        if (group.equals(ShardGroups.META_GROUP) || topology.epoch == 0
-                || topology.replicasOf(group).contains(self) || report.isEmpty()) {
+        if (topology.epoch == 0 || topology.replicasOf(group).contains(self) || report.isEmpty()) {
             return false;
         }
         LeaderReport r = report.get();

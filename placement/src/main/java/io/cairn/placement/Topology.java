@@ -31,12 +31,15 @@ public final class Topology {
     private final SortedMap<NodeId, MemberInfo> members;
     private final ShardMap shardMap;
     private final List<List<NodeId>> replicas;
+    private final List<NodeId> metaReplicas;
 
-    private Topology(long epoch, SortedMap<NodeId, MemberInfo> members, ShardMap shardMap, List<List<NodeId>> replicas) {
+    private Topology(long epoch, SortedMap<NodeId, MemberInfo> members, ShardMap shardMap, List<List<NodeId>> replicas,
+                     List<NodeId> metaReplicas) {
         this.epoch = epoch;
         this.members = members;
         this.shardMap = shardMap;
         this.replicas = replicas;
+        this.metaReplicas = metaReplicas;
     }
 
     /** The founders' layout, epoch 0. */
@@ -72,10 +75,17 @@ public final class Topology {
                 replicas.add(List.copyOf(placement.replicasOf(s)));
             }
         }
-        return new Topology(epoch, Collections.unmodifiableSortedMap(members), ShardMap.of(shards), List.copyOf(replicas));
+        // The metadata group lives on the lowest-id members that are up: the first founders while
+        // they are, and it moves (like a shard) when one of them is dead or leaving.
+        List<NodeId> meta = up.stream().map(Member::id).limit(META_REPLICAS).toList();
+        return new Topology(epoch, Collections.unmodifiableSortedMap(members), ShardMap.of(shards), List.copyOf(replicas),
+                meta);
     }
 
-    /** The founders that replicate the metadata group: the lowest ids, at most {@link #META_REPLICAS}. */
+    /**
+     * The founders that start the metadata group: the lowest ids, at most {@link #META_REPLICAS}.
+     * Later epochs place it on the lowest-id members that are up ({@link #replicasOf}).
+     */
     public static List<NodeId> metaVoters(SortedMap<NodeId, String> founders) {
         return founders.keySet().stream().limit(META_REPLICAS).toList();
     }
@@ -97,9 +107,9 @@ public final class Topology {
         return ShardGroups.groupOfShard(shardMap.shardOfKey(key));
     }
 
-    /** The nodes that should replicate {@code group}, preferred leader first. */
+    /** The nodes that should replicate {@code group} (a shard, or the metadata group), preferred leader first. */
     public List<NodeId> replicasOf(GroupId group) {
-        return replicas.get(ShardGroups.shardOfGroup(group));
+        return group.equals(ShardGroups.META_GROUP) ? metaReplicas : replicas.get(ShardGroups.shardOfGroup(group));
     }
 
     public SortedMap<NodeId, MemberInfo> members() {

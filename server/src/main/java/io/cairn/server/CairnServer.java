@@ -77,8 +77,9 @@ public final class CairnServer implements AutoCloseable {
             loop.addGroup(factory.open(g.getKey(), g.getValue()));
         }
         boolean sharded = config.shards() > 1;
-        PlacementDriver driver = sharded && loop.hostedGroups().contains(ShardGroups.META_GROUP)
-                ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
+        // Every node of a sharded cluster may come to hold the metadata group (it moves off dead
+        // nodes); the driver is idle unless this node's replica leads it.
+        PlacementDriver driver = sharded ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
         Forwarder forwarder = new Forwarder();
         opened.add(forwarder);
         Server grpc = bind(config, loop, map, driver, forwarder);
@@ -96,7 +97,7 @@ public final class CairnServer implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here{4}",
                 config.nodeId(), config.listenAddress(), loop.hostedGroups().stream().filter(g -> g.value() > 0).count(),
-                map.current().shardCount(), driver != null ? ", with a metadata replica" : "");
+                map.current().shardCount(), loop.status(ShardGroups.META_GROUP) != null ? ", with a metadata replica" : "");
         return new CairnServer(opened, grpc, loop);
     }
 
@@ -127,7 +128,9 @@ public final class CairnServer implements AutoCloseable {
             }
         }
         List<NodeId> metaVoters = Topology.metaVoters(config.initialCluster().addresses());
-        if (config.shards() > 1 && metaVoters.contains(config.nodeId())) {
+        // Unless the metadata group moved away from here (its replica was dropped): then it comes
+        // back only if the placement gives it here again, from its leader.
+        if (config.shards() > 1 && metaVoters.contains(config.nodeId()) && store.tombstone(ShardGroups.META_GROUP).isEmpty()) {
             groups.putIfAbsent(ShardGroups.META_GROUP, ConfState.ofVoters(metaVoters));
         }
         return groups;

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 final class ClusterMap {
     private volatile Topology topology;
     private volatile List<ShardReport> reports = List.of();
+    private volatile ShardReport metaReport;
     private final CopyOnWriteArrayList<Consumer<Topology>> listeners = new CopyOnWriteArrayList<>();
 
     ClusterMap(Topology initial) {
@@ -33,8 +34,14 @@ final class ClusterMap {
         listeners.add(listener);
     }
 
-    void updateReports(List<ShardReport> shardReports) {
+    void updateReports(List<ShardReport> shardReports, ShardReport meta) {
         reports = List.copyOf(shardReports);
+        metaReport = meta;
+    }
+
+    /** The metadata group as its leader last reported it, or null. */
+    ShardReport metaReport() {
+        return metaReport;
     }
 
     /** Installs {@code next} if it is newer; returns whether it was. */

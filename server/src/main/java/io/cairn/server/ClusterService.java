@@ -117,7 +117,14 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         if (driver != null && driver.serving()) {
             out.onNext(driver.heartbeat(req));
         } else {
-            out.onNext(NodeHeartbeatResponse.newBuilder().setServed(false).setMetaLeaderAddress(metaLeaderAddress()).build());
+            // Not the metadata leader: say where it is if known, and pass on the newest membership
+            // this node knows, so a node whose view is too old to find the metadata group catches up.
+            Topology t = map.current();
+            io.cairn.api.proto.Membership.Builder m = io.cairn.api.proto.Membership.newBuilder();
+            t.members().values().forEach(member -> m.addMembers(MemberCodec.toProto(member)));
+            out.onNext(NodeHeartbeatResponse.newBuilder().setServed(false).setMetaLeaderAddress(metaLeaderAddress())
+                    .setEpoch(t.epoch).setMembership(t.epoch > 0 ? m.build() : io.cairn.api.proto.Membership.getDefaultInstance())
+                    .build());
         }
         out.onCompleted();
     }

@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Every node, once a second: tells the metadata leader it is alive and what the shards it leads
  * look like, and installs the membership (and so the placement) it gets back into the
- * {@link ClusterMap}. It starts with the metadata replicas named by the founders' list and
- * follows the leader's address when a replica that does not lead answers.
+ * {@link ClusterMap}. It tries the metadata replicas of the current placement, then those the
+ * founders' list names, and follows the leader's address when a replica that does not lead
+ * answers.
  */
 final class MetaHeartbeat implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MetaHeartbeat.class.getName());
@@ -35,12 +36,13 @@ final class MetaHeartbeat implements AutoCloseable {
     private final ServerConfig config;
     private final RaftLoop loop;
     private final ClusterMap map;
-    private final List<String> metaAddresses;
+    private final List<String> founderMetaAddresses;
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** Heartbeat thread only. */
     private final ConfTenure tenure = new ConfTenure();
     private final ScheduledExecutorService executor;
     private String target;
+    private long lastServedNanos = System.nanoTime();
     private int nextCandidate;
 
     MetaHeartbeat(ServerConfig config, RaftLoop loop, ClusterMap map) {
@@ -51,7 +53,7 @@ final class MetaHeartbeat implements AutoCloseable {
         for (NodeId id : Topology.metaVoters(config.initialCluster().addresses())) {
             addresses.add(config.initialCluster().address(id));
         }
-        this.metaAddresses = List.copyOf(addresses);
+        this.founderMetaAddresses = List.copyOf(addresses);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-heartbeat");
             t.setDaemon(true);
@@ -74,16 +76,20 @@ final class MetaHeartbeat implements AutoCloseable {
 
     private void beat() {
         if (target == null) {
-            target = metaAddresses.get(nextCandidate++ % metaAddresses.size());
+            List<String> candidates = metaAddresses();
+            target = candidates.get(nextCandidate++ % candidates.size());
         }
         NodeHeartbeatResponse resp = ClusterGrpc.newBlockingStub(channel(target))
                 .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                 .heartbeat(request());
-        if (!resp.getServed()) {
+        if (resp.getServed()) {
+            lastServedNanos = System.nanoTime();
+            map.updateReports(resp.getShardsList(), resp.hasMeta() ? resp.getMeta() : null);
+        } else {
             target = resp.getMetaLeaderAddress().isEmpty() ? null : resp.getMetaLeaderAddress();
-            return;
         }
-        map.updateReports(resp.getShardsList());
+        // A newer membership installs whoever passes it on: every version was read from the
+        // metadata group, and epochs only grow.
         if (resp.getEpoch() <= map.current().epoch || resp.getMembership().getMembersCount() == 0) {
             return;
         }
@@ -94,6 +100,27 @@ final class MetaHeartbeat implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "{0}: placement of epoch {1}: {2} of {3} shards here",
                     config.nodeId(), next.epoch, next.groupsOf(config.nodeId()).size(), next.shardCount());
         }
+    }
+
+    /**
+     * Where the metadata group lives now (it moves off dead nodes), then where it started; after
+     * a while without an answer from its leader, every member too (each passes on the newest
+     * membership it knows, which names where the group went).
+     */
+    private List<String> metaAddresses() {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        Topology t = map.current();
+        for (NodeId id : t.replicasOf(ShardGroups.META_GROUP)) {
+            String a = t.address(id);
+            if (!a.isEmpty()) {
+                out.add(a);
+            }
+        }
+        out.addAll(founderMetaAddresses);
+        if (System.nanoTime() - lastServedNanos > TimeUnit.MILLISECONDS.toNanos(5 * INTERVAL_MILLIS)) {
+            t.members().values().forEach(m -> out.add(m.address()));
+        }
+        return List.copyOf(out);
     }
 
     private NodeHeartbeatRequest request() {

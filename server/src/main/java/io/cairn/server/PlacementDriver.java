@@ -81,6 +81,8 @@ final class PlacementDriver implements AutoCloseable {
     private final ConcurrentHashMap<NodeId, MemberInfo> joins = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<NodeId, Boolean> leaves = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Waiter> waiters = new CopyOnWriteArrayList<>();
+    /** How long this node has led the metadata group with its configuration; guarded by itself. */
+    private final io.cairn.placement.ConfTenure metaTenure = new io.cairn.placement.ConfTenure();
     private final ScheduledExecutorService executor;
     private volatile Snapshot current = new Snapshot(0, List.of());
     private volatile boolean leading;
@@ -125,6 +127,19 @@ final class PlacementDriver implements AutoCloseable {
         }
         NodeHeartbeatResponse.Builder b = NodeHeartbeatResponse.newBuilder().setServed(true)
                 .setEpoch(snap.epoch).setMembership(snap.toProto());
+        Status meta = loop.status(ShardGroups.META_GROUP);
+        if (meta != null && meta.role() == Role.LEADER) {
+            long age;
+            synchronized (metaTenure) {
+                age = metaTenure.observe(ShardGroups.META_GROUP, meta.term(), meta.conf(), TimeUnit.NANOSECONDS.toMillis(now));
+            }
+            ShardReport.Builder r = ShardReport.newBuilder().setLeader(config.nodeId().value()).setTerm(meta.term())
+                    .setAppliedIndex(meta.appliedIndex()).setConfAgeMs(age);
+            meta.conf().voters().forEach(n -> r.addVoters(n.value()));
+            meta.conf().votersOutgoing().forEach(n -> r.addVotersOutgoing(n.value()));
+            meta.conf().learners().forEach(n -> r.addLearners(n.value()));
+            b.setMeta(r);
+        }
         // Only fresh reports: a replica that reads its removal in a dead leader's last report
         // would wipe a vote its group may still need (see ReplicaLifecycle).
         new TreeMap<>(reports).values().stream()

@@ -328,8 +328,7 @@ final class RaftLoop implements AutoCloseable {
             return candidates;
         }
         for (NodeId voter : s.conf().voters()) {
-            boolean placedHere = placed.epoch == 0 || r.id.equals(ShardGroups.META_GROUP)
-                    || placed.replicasOf(r.id).contains(voter);
+            boolean placedHere = placed.epoch == 0 || placed.replicasOf(r.id).contains(voter);
             if (placedHere && r.node.matchIndex(voter) >= s.commitIndex()) {
                 candidates.add(voter);
             }
@@ -350,9 +349,6 @@ final class RaftLoop implements AutoCloseable {
         }
         lastReconcileNanos = nowNanos;
         for (GroupReplica r : List.copyOf(replicas.values())) {
-            if (r.id.equals(ShardGroups.META_GROUP)) {
-                continue;
-            }
             Status s = r.node.status();
             List<NodeId> target = t.replicasOf(r.id);
             if (s.role() == io.cairn.consensus.Role.LEADER) {
@@ -380,16 +376,22 @@ final class RaftLoop implements AutoCloseable {
 
     /** The last report of the shard's leader, as the metadata leader relayed it. */
     private Optional<ReplicaLifecycle.LeaderReport> reportOf(GroupId group) {
+        if (group.equals(ShardGroups.META_GROUP)) {
+            return Optional.ofNullable(map.metaReport()).map(RaftLoop::toLeaderReport);
+        }
         int shard = ShardGroups.shardOfGroup(group);
         for (ShardReport report : map.reports()) {
             if (report.getShard() == shard) {
-                ConfState conf = new ConfState(nodes(report.getVotersList()), nodes(report.getVotersOutgoingList()),
-                        nodes(report.getLearnersList()));
-                return Optional.of(new ReplicaLifecycle.LeaderReport(report.getTerm(), report.getAppliedIndex(), conf,
-                        report.getConfAgeMs()));
+                return Optional.of(toLeaderReport(report));
             }
         }
         return Optional.empty();
+    }
+
+    private static ReplicaLifecycle.LeaderReport toLeaderReport(ShardReport report) {
+        ConfState conf = new ConfState(nodes(report.getVotersList()), nodes(report.getVotersOutgoingList()),
+                nodes(report.getLearnersList()));
+        return new ReplicaLifecycle.LeaderReport(report.getTerm(), report.getAppliedIndex(), conf, report.getConfAgeMs());
     }
 
     private static java.util.TreeSet<NodeId> nodes(List<Long> ids) {

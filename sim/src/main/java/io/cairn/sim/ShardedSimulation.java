@@ -28,8 +28,8 @@ import java.util.function.Consumer;
  * placement driver and every node's control loops ({@link SimHost}, {@link SimDriver}), clients
  * routing each key to its shard, and a nemesis. Besides the single-group simulator's faults
  * (loss, delay, duplication, partitions, crashes, leadership transfers, compaction), nodes join,
- * one dies for good and one may be decommissioned, so replicas move between nodes while the
- * clients run.
+ * one dies for good (a metadata replica too) and one founder may be decommissioned, so replicas
+ * of the shards and of the metadata group move between nodes while the clients run.
  *
  * <p>After the fault phase everything heals except the machine that died for good. The run must
  * then quiesce within the liveness bound: the driver has declared the dead node DEAD (or the
@@ -221,9 +221,8 @@ public final class ShardedSimulation {
         repeat(host, EventKind.CONTROL, HEARTBEAT_MICROS, SimHost::heartbeat);
         repeat(host, EventKind.CONTROL, RECONCILE_MICROS, SimHost::reconcile);
         repeat(host, EventKind.CONTROL, BALANCE_MICROS, SimHost::balanceLeaders);
-        if (Topology.metaVoters(founders).contains(host.id())) {
-            repeat(host, EventKind.CONTROL, DRIVER_PASS_MICROS, h -> h.driver().pass());
-        }
+        // Any machine may come to hold the metadata group; the driver idles unless its replica leads.
+        repeat(host, EventKind.CONTROL, DRIVER_PASS_MICROS, h -> h.driver().pass());
     }
 
     private void repeat(SimHost host, EventKind kind, long periodMicros, Consumer<SimHost> action) {
@@ -472,10 +471,10 @@ public final class ShardedSimulation {
         }
     }
 
-    /** A machine outside the metadata group dies and never comes back. */
+    /** A machine (a metadata replica too) dies and never comes back. */
     private void destroyOne() {
         List<SimHost> candidates = new ArrayList<>();
-        for (int id = Topology.META_REPLICAS + 1; id < hosts.length; id++) {
+        for (int id = 1; id < hosts.length; id++) {
             SimHost h = hosts[id];
             if (h.state() != SimHost.State.NOT_STARTED && h.state() != SimHost.State.GONE && !h.id().equals(removing)) {
                 candidates.add(h);
@@ -491,10 +490,10 @@ public final class ShardedSimulation {
         note(victim.id() + " dies for good");
     }
 
-    /** {@code cluster remove-node} for a node outside the metadata group, sent until a driver serves it. */
+    /** {@code cluster remove-node} for a founder, sent until a driver serves it. */
     private void decommissionOne() {
         List<SimHost> candidates = new ArrayList<>();
-        for (int id = Topology.META_REPLICAS + 1; id <= FOUNDERS; id++) {
+        for (int id = 1; id <= FOUNDERS; id++) {
             if (hosts[id].state() != SimHost.State.GONE) {
                 candidates.add(hosts[id]);
             }
@@ -531,8 +530,8 @@ public final class ShardedSimulation {
 
     private SimHost servingDriverHost() {
         SimHost best = null;
-        for (NodeId voter : Topology.metaVoters(founders)) {
-            SimHost h = hosts[(int) voter.value()];
+        for (int id = 1; id < hosts.length; id++) {
+            SimHost h = hosts[id];
             if (h.isUp() && h.driver().serving()
                     && (best == null || h.driver().epoch() > best.driver().epoch())) {
                 best = h;
@@ -681,7 +680,7 @@ public final class ShardedSimulation {
                 return h.id() + " runs epoch " + h.topology().epoch + ", not " + topology.epoch;
             }
         }
-        String groups = groupBlocker(ShardGroups.META_GROUP, Topology.metaVoters(founders));
+        String groups = groupBlocker(ShardGroups.META_GROUP, topology.replicasOf(ShardGroups.META_GROUP));
         for (int s = 0; groups == null && s < shards; s++) {
             GroupId group = ShardGroups.groupOfShard(s);
             groups = groupBlocker(group, topology.replicasOf(group));
@@ -767,14 +766,14 @@ public final class ShardedSimulation {
 
     /** No live node keeps a replica its placement moved away. */
     private String leftoverBlocker(Topology topology) {
-        List<NodeId> metaVoters = Topology.metaVoters(founders);
+        List<NodeId> metaReplicas = topology.replicasOf(ShardGroups.META_GROUP);
         for (int id = 1; id < hosts.length; id++) {
             SimHost h = hosts[id];
             if (!h.isUp()) {
                 continue;
             }
             TreeSet<GroupId> wanted = new TreeSet<>(topology.groupsOf(h.id()));
-            if (metaVoters.contains(h.id())) {
+            if (metaReplicas.contains(h.id())) {
                 wanted.add(ShardGroups.META_GROUP);
             }
             if (!wanted.equals(h.groups())) {

@@ -49,6 +49,7 @@ final class SimDriver {
     private final TreeMap<GroupId, Report> reports = new TreeMap<>();
     private final TreeMap<NodeId, MemberInfo> joins = new TreeMap<>();
     private final TreeSet<NodeId> leaves = new TreeSet<>();
+    private io.cairn.placement.ConfTenure metaTenure = new io.cairn.placement.ConfTenure();
     private long epoch;
     private List<MemberInfo> members = List.of();
     private boolean leading;
@@ -69,6 +70,7 @@ final class SimDriver {
         reports.clear();
         joins.clear();
         leaves.clear();
+        metaTenure = new io.cairn.placement.ConfTenure();
         epoch = 0;
         members = List.of();
         leading = false;
@@ -213,7 +215,18 @@ final class SimDriver {
                 fresh.add(r);
             }
         }
-        return new SimHost.HeartbeatAck(epoch, members, List.copyOf(fresh));
+        return new SimHost.HeartbeatAck(true, epoch, members, List.copyOf(fresh), metaReport(now));
+    }
+
+    /** The metadata group as this driver's replica (its leader) sees it, with how long its configuration has held. */
+    private Report metaReport(long now) {
+        SimNode meta = host.replica(ShardGroups.META_GROUP);
+        if (meta == null || !meta.isUp() || meta.status().role() != Role.LEADER) {
+            return null;
+        }
+        Status s = meta.status();
+        long age = metaTenure.observe(ShardGroups.META_GROUP, s.term(), s.conf(), now / 1_000);
+        return new Report(ShardGroups.META_GROUP, host.id(), s.term(), s.appliedIndex(), s.conf(), age, now);
     }
 
     /** Starts decommissioning {@code node} (the simulator's {@code cluster remove-node}). */

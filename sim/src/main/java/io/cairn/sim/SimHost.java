@@ -26,7 +26,8 @@ import java.util.TreeSet;
 /**
  * One simulated server of a sharded cluster: many groups' replicas ({@link SimNode}s) behind one
  * process that crashes and restarts as a whole, with the server's control loops on virtual time:
- * a heartbeat to the metadata group that brings back the membership (so the placement, derived
+ * a heartbeat to the metadata group (where the placement puts it now, and where it started)
+ * that brings back the membership (so the placement, derived
  * from it) and the shard leaders' reports; the reconciler that moves each group it leads towards
  * the placement; the leader balancer; the replica lifecycle (open on a leader's message when the
  * placement says so, drop when both the placement and the leader left it out); and, on metadata
@@ -51,10 +52,17 @@ final class SimHost {
         }
     }
 
-    record HeartbeatAck(long epoch, List<MemberInfo> members, List<SimDriver.Report> reports) {
+    /**
+     * @param served false from a node whose driver does not serve: it passes on the newest
+     *     membership it knows, so a node whose view is too old to find the metadata group catches up
+     * @param meta the metadata group as the answering driver (its leader) sees it, or null
+     */
+    record HeartbeatAck(boolean served, long epoch, List<MemberInfo> members, List<SimDriver.Report> reports,
+                        SimDriver.Report meta) {
         @Override
         public String toString() {
-            return "HeartbeatAck epoch=" + epoch + " " + SimDriver.describe(members) + " reports=" + reports.size();
+            return "HeartbeatAck" + (served ? "" : " (not served)") + " epoch=" + epoch + " "
+                    + SimDriver.describe(members) + " reports=" + reports.size();
         }
     }
 
@@ -77,6 +85,7 @@ final class SimHost {
     private ConfTenure tenure = new ConfTenure();
     private State state = State.NOT_STARTED;
     private int incarnation;
+    private long lastServedAckMicros;
 
     SimHost(NodeId id, ShardedSimulation sim, boolean joiner) {
         this.id = id;
@@ -237,25 +246,43 @@ final class SimHost {
         boolean join = joiner && (self == null || self.state() != MemberInfo.State.UP);
         tenure.retainOnly(led.stream().map(SimDriver.Report::group).toList());
         Heartbeat hb = new Heartbeat(id, join, List.copyOf(led));
-        for (NodeId voter : Topology.metaVoters(sim.founders())) {
+        // Where the metadata group lives now (it moves off dead nodes), and where it started;
+        // after a while without an answer from a driver, every member (one passes on a newer view).
+        java.util.TreeSet<NodeId> metaHosts = new java.util.TreeSet<>(topology.replicasOf(ShardGroups.META_GROUP));
+        metaHosts.addAll(Topology.metaVoters(sim.founders()));
+        if (sim.nowMicros() - lastServedAckMicros > ShardedSimulation.HEARTBEAT_MICROS * 5) {
+            metaHosts.addAll(topology.members().keySet());
+        }
+
+        for (NodeId voter : metaHosts) {
             sim.sendControl(address(), (int) voter.value(), hb);
         }
     }
 
     void onHeartbeat(Heartbeat hb) {
         HeartbeatAck ack = driver.onHeartbeat(hb);
-        if (ack != null) {
-            sim.sendControl(address(), (int) hb.from().value(), ack);
+        if (ack == null) {
+            ack = new HeartbeatAck(false, topology.epoch, List.copyOf(topology.members().values()), List.of(), null);
         }
+        sim.sendControl(address(), (int) hb.from().value(), ack);
     }
 
     void onHeartbeatAck(HeartbeatAck ack) {
+        if (ack.served()) {
+            lastServedAckMicros = sim.nowMicros();
+        }
         if (ack.epoch() > topology.epoch) {
             topology = Topology.derive(ack.epoch(), ack.members(), sim.shardCount());
             sim.note(id + " installs epoch " + ack.epoch() + ": " + SimDriver.describe(ack.members()));
         }
+        if (!ack.served()) {
+            return;
+        }
         TreeMap<GroupId, SimDriver.Report> fresh = new TreeMap<>();
         ack.reports().forEach(r -> fresh.put(r.group(), r));
+        if (ack.meta() != null) {
+            fresh.put(ShardGroups.META_GROUP, ack.meta());
+        }
         reports = fresh;
     }
 
@@ -266,7 +293,7 @@ final class SimHost {
         }
         for (GroupId group : groups()) {
             SimNode r = replicas.get(group);
-            if (!isUp() || r == null || group.equals(ShardGroups.META_GROUP) || !r.isUp()) {
+            if (!isUp() || r == null || !r.isUp()) {
                 continue;
             }
             Status s = r.status();
@@ -294,6 +321,9 @@ final class SimHost {
             sim.note(id + " g" + group.value() + " " + c.change().changes() + " towards epoch " + topology.epoch);
             sim.replicaEvent(this, group, r, n -> n.proposeConfChange(c.change()));
             sim.coverage().add(Coverage.Item.CONF_CHANGES_PROPOSED);
+            if (group.equals(ShardGroups.META_GROUP)) {
+                sim.coverage().add(Coverage.Item.META_MOVES);
+            }
         }
     }
 
@@ -347,8 +377,7 @@ final class SimHost {
             return candidates;
         }
         for (NodeId voter : s.conf().voters()) {
-            boolean placed = topology.epoch == 0 || group.equals(ShardGroups.META_GROUP)
-                    || topology.replicasOf(group).contains(voter);
+            boolean placed = topology.epoch == 0 || topology.replicasOf(group).contains(voter);
             if (placed && r.matchIndex(voter) >= s.commitIndex()) {
                 candidates.add(voter);
             }

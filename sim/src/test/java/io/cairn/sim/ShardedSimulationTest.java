@@ -34,6 +34,8 @@ class ShardedSimulationTest {
                 Coverage.Item.CRASHES, Coverage.Item.PARTITIONS)) {
             assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(SEEDS / 5);
         }
+        assertThat(summary.runsWith().get(Coverage.Item.META_MOVES)).as("runs that moved the metadata group")
+                .isGreaterThanOrEqualTo(SEEDS / 10);
     }
 
     /**
