@@ -53,6 +53,9 @@ public final class ReplicaLifecycle {
      * placement alone may be ahead of the leader, which still needs this replica until its
      * replacement has caught up.
      *
+     * <p>{@code localConf} is the replica's own applied configuration and
+     * {@code outsideOwnConfMillis} how long it has not contained the replica (0 when it does).
+     *
      * <p>The report must also be at least as new as what the replica knows: a term no older than
      * the last entry in the replica's log (not its current term, which a replica that campaigned
      * alone after its removal has raised for nothing), and an applied index no lower than the
@@ -62,13 +65,23 @@ public final class ReplicaLifecycle {
      * it a voter) never removes it; a report after its removal committed eventually does.
      */
     public static boolean shouldDrop(Topology topology, GroupId group, NodeId self, long localLastLogTerm,
-                                     long localCommitIndex, Optional<LeaderReport> report, long graceMillis) {
+                                     long localCommitIndex, Optional<LeaderReport> report, long graceMillis,
+                                     ConfState localConf, long outsideOwnConfMillis) {
         if (topology.epoch == 0 || topology.replicasOf(group).contains(self) || report.isEmpty()) {
             return false;
         }
         LeaderReport r = report.get();
         boolean newEnough = r.term() >= localLastLogTerm && r.appliedIndex() >= localCommitIndex;
         boolean settled = r.confAgeMillis() >= graceMillis;
-        return newEnough && settled && !r.conf().members().contains(self);
+        // Until a new replica has applied the entry that added it, nothing it knows orders the
+        // report after its addition: a report from just before it would read as its removal
+        // (the simulator found a learner, already promoted in a joint change, dropped that way).
+        // Such a replica goes only after a long time, for moves that were called off.
+        boolean knowsItsAddition = localConf.members().contains(self)
+                || outsideOwnConfMillis >= UNADDED_DROP_FACTOR * graceMillis;
+        return newEnough && settled && knowsItsAddition && !r.conf().members().contains(self);
     }
+
+    /** A replica that never applied its own addition is dropped only after this many graces. */
+    public static final int UNADDED_DROP_FACTOR = 20;
 }

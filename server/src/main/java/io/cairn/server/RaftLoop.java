@@ -179,6 +179,7 @@ final class RaftLoop implements AutoCloseable {
     /** Loop thread: stops hosting {@code group} and deletes its log and state from this node. */
     private void dropReplica(GroupId group, String why) throws IOException {
         GroupReplica replica = replicas.remove(group);
+        outsideOwnConfSinceNanos.remove(group);
         host.removeGroup(group);
         // UNAVAILABLE, not NOT_LEADER: a write waiting here may have been appended, and NOT_LEADER
         // promises it was not (KvService then sends it again).
@@ -355,7 +356,8 @@ final class RaftLoop implements AutoCloseable {
                 ReplicaReconciler.next(self, s.conf(), target, s.commitIndex(), r.node::matchIndex)
                         .ifPresent(step -> take(r, step, t.epoch));
             } else if (ReplicaLifecycle.shouldDrop(t, r.id, self, r.lastLogTerm(), s.commitIndex(), reportOf(r.id),
-                    (long) ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS * config.electionTicks() * config.tickMillis())) {
+                    (long) ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS * config.electionTicks() * config.tickMillis(),
+                    s.conf(), outsideOwnConfMillis(r.id, s, nowNanos))) {
                 dropReplica(r.id, "not in the placement of epoch " + t.epoch + " nor in its leader's configuration");
             }
         }
@@ -372,6 +374,19 @@ final class RaftLoop implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "shard {0}: {1} towards epoch {2}: {3}", shard, c.change().changes(),
                     epoch, result);
         }
+    }
+
+    /** Loop thread: since when each replica's own configuration has left it out. */
+    private final TreeMap<GroupId, Long> outsideOwnConfSinceNanos = new TreeMap<>();
+
+    /** How long {@code group}'s replica here has not been in its own configuration (0 when it is). */
+    private long outsideOwnConfMillis(GroupId group, Status s, long nowNanos) {
+        if (s.conf().members().contains(self)) {
+            outsideOwnConfSinceNanos.remove(group);
+            return 0;
+        }
+        long since = outsideOwnConfSinceNanos.computeIfAbsent(group, g -> nowNanos);
+        return TimeUnit.NANOSECONDS.toMillis(nowNanos - since);
     }
 
     /** The last report of the shard's leader, as the metadata leader relayed it. */

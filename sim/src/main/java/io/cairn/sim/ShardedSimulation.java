@@ -716,7 +716,7 @@ public final class ShardedSimulation {
             boolean gone = h.state() == SimHost.State.GONE && (has == MemberInfo.State.REMOVED || has == null);
             if (has != want && !gone) {
                 return "membership epoch " + driver.epoch() + " has " + h.id() + " " + has + ", expected " + want
-                        + " (" + SimDriver.describe(driver.members()) + ")";
+                        + " (" + SimDriver.describe(driver.members()) + "); driver's reports " + driver.reports().values();
             }
         }
         return null;

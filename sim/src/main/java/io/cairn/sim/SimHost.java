@@ -83,6 +83,8 @@ final class SimHost {
     private TreeMap<GroupId, SimDriver.Report> reports = new TreeMap<>();
     /** How long this host has led each group with its configuration (soft state). */
     private ConfTenure tenure = new ConfTenure();
+    /** Since when each replica's own configuration has left it out (soft state). */
+    private final TreeMap<GroupId, Long> outsideOwnConfSinceMicros = new TreeMap<>();
     private State state = State.NOT_STARTED;
     private int incarnation;
     private long lastServedAckMicros;
@@ -158,6 +160,7 @@ final class SimHost {
         topology = sim.initialTopology();
         reports = new TreeMap<>();
         tenure = new ConfTenure();
+        outsideOwnConfSinceMicros.clear();
         driver.reset();
         for (SimNode r : replicas.values()) {
             r.start(sim.random().fork());
@@ -301,11 +304,20 @@ final class SimHost {
                 ReplicaReconciler.next(id, s.conf(), topology.replicasOf(group), s.commitIndex(), r::matchIndex)
                         .ifPresent(step -> take(group, r, step));
             } else if (ReplicaLifecycle.shouldDrop(topology, group, id, r.disk().term(s.lastIndex()), s.commitIndex(),
-                    reportOf(group),
-                    sim.dropGraceMicros() / 1_000)) {
+                    reportOf(group), sim.dropGraceMicros() / 1_000, s.conf(), outsideOwnConfMillis(group, s))) {
                 drop(group, r);
             }
         }
+    }
+
+    /** How long this replica's own configuration has left it out (0 when it includes it). */
+    private long outsideOwnConfMillis(GroupId group, Status s) {
+        if (s.conf().members().contains(id)) {
+            outsideOwnConfSinceMicros.remove(group);
+            return 0;
+        }
+        long since = outsideOwnConfSinceMicros.computeIfAbsent(group, g -> sim.nowMicros());
+        return (sim.nowMicros() - since) / 1_000;
     }
 
     private Optional<ReplicaLifecycle.LeaderReport> reportOf(GroupId group) {
@@ -328,7 +340,10 @@ final class SimHost {
     }
 
     private void drop(GroupId group, SimNode r) {
+        sim.note(id + " drops its replica of g" + group.value() + " (epoch " + topology.epoch + ", commit "
+                + r.status().commitIndex() + ", leader report " + reports.get(group) + ")");
         replicas.remove(group);
+        outsideOwnConfSinceMicros.remove(group);
         MemoryLogStorage disk = r.disk();
         EntryId last = new EntryId(disk.term(disk.lastIndex()), disk.lastIndex());
         Tombstone earlier = tombstones.get(group);
@@ -339,7 +354,7 @@ final class SimHost {
         r.decommission();
         sim.checker(group).onWiped(id);
         sim.coverage().add(Coverage.Item.REPLICAS_DROPPED);
-        sim.note(id + " drops its replica of g" + group.value() + " (epoch " + topology.epoch + ")");
+
     }
 
     /** This host's view of {@code group}, for failure messages. */

@@ -44,11 +44,13 @@ class ShardedSimulationTest {
      * the metadata group back and forth for ever. 68: a replica was dropped on a leader report
      * older than its own addition. 121: a learner on a machine that was down was promoted because
      * the group had fewer than 100 entries. 1145, 1651: the outgoing voter of a joint change was
-     * dropped on its dead leader's last report, and the survivors could never elect.
+     * dropped on its dead leader's last report, and the survivors could never elect. 103481: a
+     * wiped replica re-added later voted for a stale candidate (Leader Completeness). 200108: a new
+     * replica was dropped on a report taken just before its addition.
      */
     @Test
     void seedsThatFoundBugsPass() {
-        for (long seed : new long[] {1, 68, 121, 1145, 1651}) {
+        for (long seed : new long[] {1, 68, 121, 1145, 1651, 103481, 200108}) {
             SimResult r = OPTIONS.run(seed, null);
             assertThat(r.passed()).as("seed %d: %s", seed, r.failure()).isTrue();
         }
