@@ -28,7 +28,8 @@ final class ClusterCommand implements Runnable {
             description = {"Asks every member for its own status and prints a table, or with --json one object:",
                     "{\"leader\":\"n1\",\"term\":5,\"nodes\":[{\"id\":\"n1\",\"address\":\"127.0.0.1:7401\","
                             + "\"role\":\"leader\",\"term\":5,\"commit_index\":120,\"applied_index\":120}]}",
-                    "Roles: leader, follower, candidate, pre_candidate, unknown, unreachable (numbers then 0).",
+                    "Roles: leader, follower, candidate, pre_candidate, none (no metadata replica in a sharded",
+                    "cluster), unknown, unreachable (numbers then 0).",
                     "Exits 3 only when no member answers."})
     static final class StatusCommand extends ClientCommand {
         @Option(names = "--json", description = "Print one JSON object.")

@@ -19,6 +19,8 @@ public record ClusterStatus(long leaderId, long term, List<Member> members) {
     /** What a member says of itself, or {@link Role#UNREACHABLE} when it did not answer. */
     public enum Role {
         LEADER, FOLLOWER, CANDIDATE, PRE_CANDIDATE,
+        /** The member holds no replica of the group: in a sharded cluster, one outside the metadata group. */
+        NONE,
         /** The member answered but did not describe itself in a way the client understood. */
         UNKNOWN,
         /** The member did not answer before the deadline; its numbers are 0. */

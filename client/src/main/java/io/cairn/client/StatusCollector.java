@@ -174,6 +174,7 @@ final class StatusCollector {
             case ROLE_FOLLOWER -> ClusterStatus.Role.FOLLOWER;
             case ROLE_CANDIDATE -> ClusterStatus.Role.CANDIDATE;
             case ROLE_PRE_CANDIDATE -> ClusterStatus.Role.PRE_CANDIDATE;
+            case ROLE_NONE -> ClusterStatus.Role.NONE;
             default -> ClusterStatus.Role.UNKNOWN;
         };
     }

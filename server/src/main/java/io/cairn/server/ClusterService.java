@@ -105,6 +105,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             if (s != null && m.id().equals(s.id())) {
                 n.setRole(roleOf(s.role())).setTerm(s.term())
                         .setCommitIndex(s.commitIndex()).setAppliedIndex(s.appliedIndex());
+            } else if (s == null && m.id().equals(config.nodeId())) {
+                n.setRole(Role.ROLE_NONE);
             }
             b.addNodes(n);
         }

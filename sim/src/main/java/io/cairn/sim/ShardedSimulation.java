@@ -117,7 +117,7 @@ public final class ShardedSimulation {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
-            failure = "exception at " + InvariantFailure.formatTime(scheduler.nowMicros()) + ": " + describe(t);
+            failure = "exception at " + InvariantFailure.formatTime(scheduler.nowMicros()) + ": " + SimRun.describe(t, 8);
         }
         if (trace != null && failure != null) {
             trace.println("FAIL: " + failure);
@@ -131,14 +131,6 @@ public final class ShardedSimulation {
         return shards;
     }
 
-    private static String describe(Throwable t) {
-        StringBuilder sb = new StringBuilder(t.toString());
-        StackTraceElement[] frames = t.getStackTrace();
-        for (int i = 0; i < Math.min(8, frames.length); i++) {
-            sb.append("\n    at ").append(frames[i]);
-        }
-        return sb.toString();
-    }
 
     // ---- Set-up ----------------------------------------------------------------------------------
 
@@ -244,20 +236,7 @@ public final class ShardedSimulation {
     // ---- The event loop --------------------------------------------------------------------------
 
     private void loop() {
-        while (phase != Phase.DONE) {
-            Scheduler.Event event = scheduler.next();
-            if (event == null) {
-                throw new InvariantFailure("Simulation progress", scheduler.nowMicros(), "no event left to run");
-            }
-            digest.fold(event);
-            if (trace != null) {
-                trace.println(event);
-            }
-            if (digest.events() > MAX_EVENTS) {
-                throw new InvariantFailure("Event budget", scheduler.nowMicros(), "more than " + MAX_EVENTS + " events");
-            }
-            event.action().run();
-        }
+        SimRun.loop(scheduler, digest, trace, MAX_EVENTS, () -> phase == Phase.DONE);
     }
 
     /** Runs an input on a live replica, then its host loop, then its group's invariants. */
@@ -843,24 +822,11 @@ public final class ShardedSimulation {
     // ---- The end -----------------------------------------------------------------------------------
 
     private void checkHistory() {
-        for (SimClient client : clients) {
-            HistoryOp inFlight = client.inFlightAsPending();
-            if (inFlight != null) {
-                history.add(inFlight);
-            }
-        }
-        String violation = LinearizabilityCheck.violation(history);
-        if (violation != null) {
-            throw new InvariantFailure("Linearizability", scheduler.nowMicros(), violation);
-        }
+        SimRun.checkHistory(clients, history, scheduler.nowMicros());
     }
 
     private long completedOps() {
-        long done = 0;
-        for (SimClient client : clients) {
-            done += client.completed();
-        }
-        return done;
+        return SimRun.completedOps(clients);
     }
 
     /** The client history, for tests. */

@@ -87,7 +87,7 @@ public final class Simulation {
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable t) {
-            failure = "exception at " + InvariantFailure.formatTime(scheduler.nowMicros()) + ": " + describe(t);
+            failure = "exception at " + InvariantFailure.formatTime(scheduler.nowMicros()) + ": " + SimRun.describe(t, 6);
         }
         if (trace != null && failure != null) {
             trace.println("FAIL: " + failure);
@@ -96,14 +96,6 @@ public final class Simulation {
                 params.voters(), completedOps(), history.stream().filter(HistoryOp::isPending).count(), coverage);
     }
 
-    private static String describe(Throwable t) {
-        StringBuilder sb = new StringBuilder(t.toString());
-        StackTraceElement[] frames = t.getStackTrace();
-        for (int i = 0; i < Math.min(6, frames.length); i++) {
-            sb.append("\n    at ").append(frames[i]);
-        }
-        return sb.toString();
-    }
 
     // ---- Set-up ----------------------------------------------------------------------------------
 
@@ -179,20 +171,7 @@ public final class Simulation {
     // ---- The event loop --------------------------------------------------------------------------
 
     private void loop() {
-        while (phase != Phase.DONE) {
-            Scheduler.Event event = scheduler.next();
-            if (event == null) {
-                throw new InvariantFailure("Simulation progress", scheduler.nowMicros(), "no event left to run");
-            }
-            digest.fold(event);
-            if (trace != null) {
-                trace.println(event);
-            }
-            if (digest.events() > MAX_EVENTS) {
-                throw new InvariantFailure("Event budget", scheduler.nowMicros(), "more than " + MAX_EVENTS + " events");
-            }
-            event.action().run();
-        }
+        SimRun.loop(scheduler, digest, trace, MAX_EVENTS, () -> phase == Phase.DONE);
     }
 
     /**
@@ -485,24 +464,11 @@ public final class Simulation {
     // ---- The end -----------------------------------------------------------------------------------
 
     private void checkHistory() {
-        for (SimClient client : clients) {
-            HistoryOp inFlight = client.inFlightAsPending();
-            if (inFlight != null) {
-                history.add(inFlight);
-            }
-        }
-        String violation = LinearizabilityCheck.violation(history);
-        if (violation != null) {
-            throw new InvariantFailure("Linearizability", scheduler.nowMicros(), violation);
-        }
+        SimRun.checkHistory(clients, history, scheduler.nowMicros());
     }
 
     private long completedOps() {
-        long done = 0;
-        for (SimClient client : clients) {
-            done += client.completed();
-        }
-        return done;
+        return SimRun.completedOps(clients);
     }
 
     /** The client history, for tests and tools. */

@@ -1,0 +1,60 @@
+package io.cairn.sim;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/** What the single-group and the sharded simulations share: the event loop and the history's end. */
+final class SimRun {
+    private SimRun() {}
+
+    /** Runs events in order until {@code done}, folding each into the digest (and the trace). */
+    static void loop(Scheduler scheduler, TraceDigest digest, PrintStream trace, long maxEvents, BooleanSupplier done) {
+        while (!done.getAsBoolean()) {
+            Scheduler.Event event = scheduler.next();
+            if (event == null) {
+                throw new InvariantFailure("Simulation progress", scheduler.nowMicros(), "no event left to run");
+            }
+            digest.fold(event);
+            if (trace != null) {
+                trace.println(event);
+            }
+            if (digest.events() > maxEvents) {
+                throw new InvariantFailure("Event budget", scheduler.nowMicros(), "more than " + maxEvents + " events");
+            }
+            event.action().run();
+        }
+    }
+
+    /** Adds every client's operation still in flight as pending, then checks the whole history. */
+    static void checkHistory(List<SimClient> clients, List<HistoryOp> history, long nowMicros) {
+        for (SimClient client : clients) {
+            HistoryOp inFlight = client.inFlightAsPending();
+            if (inFlight != null) {
+                history.add(inFlight);
+            }
+        }
+        String violation = LinearizabilityCheck.violation(history);
+        if (violation != null) {
+            throw new InvariantFailure("Linearizability", nowMicros, violation);
+        }
+    }
+
+    static long completedOps(List<SimClient> clients) {
+        long done = 0;
+        for (SimClient client : clients) {
+            done += client.completed();
+        }
+        return done;
+    }
+
+    /** An unexpected exception, with the top of its stack, as a failure message. */
+    static String describe(Throwable t, int frames) {
+        StringBuilder sb = new StringBuilder(t.toString());
+        StackTraceElement[] stack = t.getStackTrace();
+        for (int i = 0; i < Math.min(frames, stack.length); i++) {
+            sb.append("\n    at ").append(stack[i]);
+        }
+        return sb.toString();
+    }
+}
