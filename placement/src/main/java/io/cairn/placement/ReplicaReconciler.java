@@ -39,6 +39,17 @@ public final class ReplicaReconciler {
      */
     public static Optional<Step> next(NodeId self, ConfState conf, List<NodeId> target, long commitIndex,
                                ToLongFunction<NodeId> matchIndex) {
+        return next(self, conf, target, commitIndex, matchIndex, java.util.Set.of());
+    }
+
+    /**
+     * As above, never handing leadership to a node in {@code avoid}: one a recent transfer did
+     * not reach. A dead node can look caught up in a quiet group, and every transfer to it stalls
+     * the group's proposals for an election timeout; retried forever, that kept a metadata group
+     * from ever recording the death (found by the sharded simulator, seed 306181).
+     */
+    public static Optional<Step> next(NodeId self, ConfState conf, List<NodeId> target, long commitIndex,
+                               ToLongFunction<NodeId> matchIndex, java.util.Set<NodeId> avoid) {
         if (conf.isJoint() || target.isEmpty()) {
             return Optional.empty(); // the core leaves the joint configuration by itself
         }
@@ -75,7 +86,7 @@ public final class ReplicaReconciler {
         }
         if (unwanted.contains(self)) {
             for (NodeId node : wanted) {
-                if (caughtUp(node, commitIndex, matchIndex)) {
+                if (!avoid.contains(node) && caughtUp(node, commitIndex, matchIndex)) {
                     return Optional.of(new TransferLeadership(node));
                 }
             }

@@ -34,6 +34,17 @@ class ReplicaReconcilerTest {
                 .as("leadership goes to no one that never answered").isEmpty();
     }
 
+    /** Found by the sharded simulator (seed 306181): a dead voter looks caught up in a quiet group. */
+    @Test
+    void leadershipGoesToAnotherWantedVoterThanOneATransferDidNotReach() {
+        ConfState leaving = conf(List.of(N1, N2, N3, N4), List.of());
+        List<NodeId> target = List.of(N2, N3, N4);
+        assertThat(ReplicaReconciler.next(N1, leaving, target, 30, n -> 30))
+                .contains(new ReplicaReconciler.TransferLeadership(N2));
+        assertThat(ReplicaReconciler.next(N1, leaving, target, 30, n -> 30, java.util.Set.of(N2)))
+                .contains(new ReplicaReconciler.TransferLeadership(N3));
+    }
+
     @Test
     void aDeadReplicaIsReplacedByALearnerThatIsPromotedOnceCaughtUp() {
         ConfState c = conf(List.of(N1, N2, N3), List.of());

@@ -16,6 +16,7 @@ import io.cairn.placement.ReplicaLifecycle;
 import io.cairn.placement.ReplicaReconciler;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
+import io.cairn.placement.TransferAttempts;
 import io.cairn.raft.RaftMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -107,6 +108,8 @@ final class RaftLoop implements AutoCloseable {
                 outbox.send(to, e.group(), (RaftMessage) e.message());
             }
         }, (group, ready) -> replicas.get(group).apply(ready));
+        long electionMillis = (long) config.electionTicks() * config.tickMillis();
+        this.transfers = new TransferAttempts(electionMillis, 20 * electionMillis);
         this.thread = new Thread(this::run, "raft-loop-" + self);
     }
 
@@ -312,6 +315,7 @@ final class RaftLoop implements AutoCloseable {
             reported.put(ShardGroups.groupOfShard(report.getShard()), NodeId.of(report.getLeader()));
         }
         LeaderBalancer.next(self, views, LeaderBalancer.leadsByNode(reported, views)).ifPresent(t -> {
+            transfers.started(t.group(), t.target(), TimeUnit.NANOSECONDS.toMillis(nowNanos));
             LOG.log(System.Logger.Level.INFO, "balancing leaders: handing shard {0} to {1}",
                     ShardGroups.shardOfGroup(t.group()), t.target());
             replicas.get(t.group()).node.transferLeadership(t.target());
@@ -328,9 +332,14 @@ final class RaftLoop implements AutoCloseable {
         if (s.role() != io.cairn.consensus.Role.LEADER) {
             return candidates;
         }
+        long nowMillis = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime());
+        if (transfers.pending(r.id, nowMillis)) {
+            return candidates;
+        }
+        java.util.Set<NodeId> avoid = transfers.avoid(r.id, nowMillis);
         for (NodeId voter : s.conf().voters()) {
             boolean placedHere = placed.epoch == 0 || placed.replicasOf(r.id).contains(voter);
-            if (placedHere && r.node.matchIndex(voter) >= s.commitIndex()) {
+            if (placedHere && !avoid.contains(voter) && r.node.matchIndex(voter) >= s.commitIndex()) {
                 candidates.add(voter);
             }
         }
@@ -338,6 +347,8 @@ final class RaftLoop implements AutoCloseable {
     }
 
     private long lastReconcileNanos;
+    /** Loop thread: leadership transfers started recently, so one that did not take is not retried at once. */
+    private final TransferAttempts transfers;
 
     /**
      * Loop thread, twice a second: every group this node leads takes one step towards the
@@ -353,8 +364,12 @@ final class RaftLoop implements AutoCloseable {
             Status s = r.node.status();
             List<NodeId> target = t.replicasOf(r.id);
             if (s.role() == io.cairn.consensus.Role.LEADER) {
-                ReplicaReconciler.next(self, s.conf(), target, s.commitIndex(), r.node::matchIndex)
-                        .ifPresent(step -> take(r, step, t.epoch));
+                long nowMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos);
+                ReplicaReconciler.next(self, s.conf(), target, s.commitIndex(), r.node::matchIndex,
+                                transfers.avoid(r.id, nowMillis))
+                        .filter(step -> !(step instanceof ReplicaReconciler.TransferLeadership)
+                                || !transfers.pending(r.id, nowMillis))
+                        .ifPresent(step -> take(r, step, t.epoch, nowMillis));
             } else if (ReplicaLifecycle.shouldDrop(t, r.id, self, r.lastLogTerm(), s.commitIndex(), reportOf(r.id),
                     (long) ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS * config.electionTicks() * config.tickMillis(),
                     s.conf(), outsideOwnConfMillis(r.id, s, nowNanos))) {
@@ -363,9 +378,10 @@ final class RaftLoop implements AutoCloseable {
         }
     }
 
-    private void take(GroupReplica r, ReplicaReconciler.Step step, long epoch) {
+    private void take(GroupReplica r, ReplicaReconciler.Step step, long epoch, long nowMillis) {
         int shard = ShardGroups.shardOfGroup(r.id);
         if (step instanceof ReplicaReconciler.TransferLeadership t) {
+            transfers.started(r.id, t.target(), nowMillis);
             LOG.log(System.Logger.Level.INFO, "shard {0}: handing leadership to {1} before leaving (epoch {2})",
                     shard, t.target(), epoch);
             r.node.transferLeadership(t.target());

@@ -309,6 +309,12 @@ public final class ShardedSimulation {
                 * params.raftConfig(NodeId.of(1)).electionTicks() * SimParams.TICK_MICROS;
     }
 
+    /** A host's memory of its leadership transfers: an election timeout to take, 20 before a retry. */
+    io.cairn.placement.TransferAttempts newTransferAttempts() {
+        long electionMillis = params.raftConfig(NodeId.of(1)).electionTicks() * SimParams.TICK_MICROS / 1_000;
+        return new io.cairn.placement.TransferAttempts(electionMillis, 20 * electionMillis);
+    }
+
     InvariantChecker checker(GroupId group) {
         return checkers.get(group);
     }

@@ -16,6 +16,7 @@ import io.cairn.placement.ReplicaLifecycle;
 import io.cairn.placement.ReplicaReconciler;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
+import io.cairn.placement.TransferAttempts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +84,8 @@ final class SimHost {
     private TreeMap<GroupId, SimDriver.Report> reports = new TreeMap<>();
     /** How long this host has led each group with its configuration (soft state). */
     private ConfTenure tenure = new ConfTenure();
+    /** Leadership transfers started recently (soft state). */
+    private TransferAttempts transfers;
     /** Since when each replica's own configuration has left it out (soft state). */
     private final TreeMap<GroupId, Long> outsideOwnConfSinceMicros = new TreeMap<>();
     private State state = State.NOT_STARTED;
@@ -160,6 +163,7 @@ final class SimHost {
         topology = sim.initialTopology();
         reports = new TreeMap<>();
         tenure = new ConfTenure();
+        transfers = sim.newTransferAttempts();
         outsideOwnConfSinceMicros.clear();
         driver.reset();
         for (SimNode r : replicas.values()) {
@@ -301,7 +305,10 @@ final class SimHost {
             }
             Status s = r.status();
             if (s.role() == Role.LEADER) {
-                ReplicaReconciler.next(id, s.conf(), topology.replicasOf(group), s.commitIndex(), r::matchIndex)
+                long now = sim.nowMicros() / 1_000;
+                ReplicaReconciler.next(id, s.conf(), topology.replicasOf(group), s.commitIndex(), r::matchIndex,
+                                transfers.avoid(group, now))
+                        .filter(step -> !(step instanceof ReplicaReconciler.TransferLeadership) || !transfers.pending(group, now))
                         .ifPresent(step -> take(group, r, step));
             } else if (ReplicaLifecycle.shouldDrop(topology, group, id, r.disk().term(s.lastIndex()), s.commitIndex(),
                     reportOf(group), sim.dropGraceMicros() / 1_000, s.conf(), outsideOwnConfMillis(group, s))) {
@@ -328,6 +335,7 @@ final class SimHost {
     private void take(GroupId group, SimNode r, ReplicaReconciler.Step step) {
         if (step instanceof ReplicaReconciler.TransferLeadership t) {
             sim.note(id + " hands g" + group.value() + " to " + t.target() + " before leaving it");
+            transfers.started(group, t.target(), sim.nowMicros() / 1_000);
             sim.replicaEvent(this, group, r, n -> n.transferLeadership(t.target()));
         } else if (step instanceof ReplicaReconciler.Change c) {
             sim.note(id + " g" + group.value() + " " + c.change().changes() + " towards epoch " + topology.epoch);
@@ -382,6 +390,7 @@ final class SimHost {
         reports.forEach((group, report) -> reported.put(group, report.leader()));
         LeaderBalancer.next(id, views, LeaderBalancer.leadsByNode(reported, views)).ifPresent(t -> {
             sim.note(id + " balances leaders: g" + t.group().value() + " to " + t.target());
+            transfers.started(t.group(), t.target(), sim.nowMicros() / 1_000);
             sim.replicaEvent(this, t.group(), replicas.get(t.group()), n -> n.transferLeadership(t.target()));
         });
     }
@@ -391,9 +400,14 @@ final class SimHost {
         if (s.role() != Role.LEADER) {
             return candidates;
         }
+        long now = sim.nowMicros() / 1_000;
+        if (transfers.pending(group, now)) {
+            return candidates;
+        }
+        java.util.Set<NodeId> avoid = transfers.avoid(group, now);
         for (NodeId voter : s.conf().voters()) {
             boolean placed = topology.epoch == 0 || topology.replicasOf(group).contains(voter);
-            if (placed && r.matchIndex(voter) >= s.commitIndex()) {
+            if (placed && !avoid.contains(voter) && r.matchIndex(voter) >= s.commitIndex()) {
                 candidates.add(voter);
             }
         }

@@ -46,11 +46,12 @@ class ShardedSimulationTest {
      * the group had fewer than 100 entries. 1145, 1651: the outgoing voter of a joint change was
      * dropped on its dead leader's last report, and the survivors could never elect. 103481: a
      * wiped replica re-added later voted for a stale candidate (Leader Completeness). 200108: a new
-     * replica was dropped on a report taken just before its addition.
+     * replica was dropped on a report taken just before its addition. 306181: a leaving metadata
+     * leader handed leadership to a dead voter again and again, so the death was never recorded.
      */
     @Test
     void seedsThatFoundBugsPass() {
-        for (long seed : new long[] {1, 68, 121, 1145, 1651, 103481, 200108}) {
+        for (long seed : new long[] {1, 68, 121, 1145, 1651, 103481, 200108, 306181}) {
             SimResult r = OPTIONS.run(seed, null);
             assertThat(r.passed()).as("seed %d: %s", seed, r.failure()).isTrue();
         }
