@@ -93,6 +93,16 @@ final class Progress {
      * leader's guess of the last index both logs may share. False if the rejection is stale.
      */
     boolean maybeDecrTo(long rejected, long probeFrom) {
+        if (rejected == next - 1 && probeFrom < match) {
+            // The member rejects the very entry after which we are sending and has less than we
+            // thought it had: its replica was dropped and recreated empty (a wiped log). Known
+            // match only ever counts towards commits; lowering it is safe, and without it the
+            // same append would be resent and rejected for ever.
+            match = probeFrom;
+            next = probeFrom + 1;
+            probeSent = false;
+            return true;
+        }
         if (state == State.REPLICATE) {
             if (rejected <= match) {
                 return false; // answers an append we already know succeeded past this point

@@ -25,8 +25,18 @@ public sealed interface RaftMessage extends ConsensusMessage {
         }
     }
 
-    record VoteResponse(NodeId from, NodeId to, long term, boolean preVote, boolean granted)
-            implements RaftMessage {
+    /**
+     * A (pre-)vote answer. It also carries the voter's commit index and the term of its entry
+     * there: a candidate whose log holds that entry may take the index as committed (Log
+     * Matching), so survivors of a leader that died before they learned a membership change was
+     * committed can leave the old configuration and elect among themselves.
+     */
+    record VoteResponse(NodeId from, NodeId to, long term, boolean preVote, boolean granted, long commit,
+                        long commitTerm) implements RaftMessage {
+        public VoteResponse(NodeId from, NodeId to, long term, boolean preVote, boolean granted) {
+            this(from, to, term, preVote, granted, 0, 0);
+        }
+
         @Override
         public String toString() {
             return from + "->" + to + " " + (preVote ? "PreVoteResp" : "VoteResp") + " term=" + term

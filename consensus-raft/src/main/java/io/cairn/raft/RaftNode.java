@@ -238,7 +238,22 @@ public final class RaftNode implements ConsensusCore {
             // PreVote or CheckQuorum we did not bump it by disrupting it, so tell it.
             sendAfterPersist(new AppendResponse(id, m.from(), term, 0, false, 0, 0));
         } else if (m instanceof VoteRequest v && v.preVote()) {
-            sendAfterPersist(new VoteResponse(id, m.from(), term, true, false));
+            sendAfterPersist(voteResponse(m.from(), term, true, false));
+        }
+    }
+
+    private VoteResponse voteResponse(NodeId to, long responseTerm, boolean preVote, boolean granted) {
+        long commit = log.committed();
+        return new VoteResponse(id, to, responseTerm, preVote, granted, commit, log.term(commit));
+    }
+
+    /**
+     * A voter's commit index is a fact about the committed log; if our log holds its entry there
+     * (same index and term), by Log Matching our prefix up to it is that committed prefix.
+     */
+    private void learnCommit(long commit, long commitTerm) {
+        if (commit > log.committed() && commit <= log.lastIndex() && log.matchTerm(commit, commitTerm)) {
+            log.commitTo(commit);
         }
     }
 
@@ -261,13 +276,13 @@ public final class RaftNode implements ConsensusCore {
         boolean refuseForLeader = v.preVote() && !v.transfer() && leaderHeard;
         if (canVote && !refuseForLeader && log.isUpToDate(v.lastLogIndex(), v.lastLogTerm())
                 && atOrAboveVoteFloor(v.lastLogIndex(), v.lastLogTerm())) {
-            sendAfterPersist(new VoteResponse(id, v.from(), v.term(), v.preVote(), true));
+            sendAfterPersist(voteResponse(v.from(), v.term(), v.preVote(), true));
             if (!v.preVote()) {
                 electionElapsed = 0;
                 votedFor = v.from();
             }
         } else {
-            sendAfterPersist(new VoteResponse(id, v.from(), term, v.preVote(), false));
+            sendAfterPersist(voteResponse(v.from(), term, v.preVote(), false));
         }
     }
 
@@ -303,6 +318,7 @@ public final class RaftNode implements ConsensusCore {
             becomeFollower(term, m.from()); // someone won this term
             stepFollower(m);
         } else if (m instanceof VoteResponse r) {
+            learnCommit(r.commit(), r.commitTerm());
             if (r.preVote() != (role == Role.PRE_CANDIDATE)) {
                 return; // answers an earlier phase of this campaign
             }

@@ -44,14 +44,18 @@ class ShardedSimulationTest {
      * the metadata group back and forth for ever. 68: a replica was dropped on a leader report
      * older than its own addition. 121: a learner on a machine that was down was promoted because
      * the group had fewer than 100 entries. 1145, 1651: the outgoing voter of a joint change was
-     * dropped on its dead leader's last report, and the survivors could never elect. 103481: a
+     * dropped on its dead leader's last report, and the survivors could never elect. 2247: a
+     * leader resent the same append to a recreated, empty learner for ever (its match was stale).
+     * 103481: a
      * wiped replica re-added later voted for a stale candidate (Leader Completeness). 200108: a new
-     * replica was dropped on a report taken just before its addition. 306181: a leaving metadata
+     * replica was dropped on a report taken just before its addition. 305134: after their leader
+     * died, a shard's survivors never learned that leaving the joint configuration had committed,
+     * and the removed voter (with a longer log) refused them. 306181: a leaving metadata
      * leader handed leadership to a dead voter again and again, so the death was never recorded.
      */
     @Test
     void seedsThatFoundBugsPass() {
-        for (long seed : new long[] {1, 68, 121, 1145, 1651, 103481, 200108, 306181}) {
+        for (long seed : new long[] {1, 68, 121, 1145, 1651, 2247, 103481, 200108, 305134, 306181}) {
             SimResult r = OPTIONS.run(seed, null);
             assertThat(r.passed()).as("seed %d: %s", seed, r.failure()).isTrue();
         }

@@ -64,7 +64,8 @@ public final class RaftCodec {
             b.setVoteRequest(VoteRequest.newBuilder().setPreVote(m.preVote())
                     .setLastLogIndex(m.lastLogIndex()).setLastLogTerm(m.lastLogTerm()).setTransfer(m.transfer()));
         } else if (message instanceof RaftMessage.VoteResponse m) {
-            b.setVoteResponse(VoteResponse.newBuilder().setPreVote(m.preVote()).setGranted(m.granted()));
+            b.setVoteResponse(VoteResponse.newBuilder().setPreVote(m.preVote()).setGranted(m.granted())
+                    .setCommit(m.commit()).setCommitTerm(m.commitTerm()));
         } else if (message instanceof RaftMessage.AppendEntries m) {
             b.setAppendEntries(encodeAppend(m));
         } else if (message instanceof RaftMessage.AppendResponse m) {
@@ -114,7 +115,8 @@ public final class RaftCodec {
                         m.getLastLogTerm(), m.getTransfer());
             }
             case VOTE_RESPONSE -> new RaftMessage.VoteResponse(from, to, term,
-                    p.getVoteResponse().getPreVote(), p.getVoteResponse().getGranted());
+                    p.getVoteResponse().getPreVote(), p.getVoteResponse().getGranted(),
+                    p.getVoteResponse().getCommit(), p.getVoteResponse().getCommitTerm());
             case APPEND_ENTRIES -> decodeAppend(from, to, term, p.getAppendEntries());
             case APPEND_RESPONSE -> {
                 AppendResponse m = p.getAppendResponse();

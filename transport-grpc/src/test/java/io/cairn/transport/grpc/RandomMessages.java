@@ -40,7 +40,7 @@ final class RandomMessages {
         long term = scalar();
         return switch (kind) {
             case 0 -> new RaftMessage.VoteRequest(from, to, term, flag(), scalar(), scalar(), flag());
-            case 1 -> new RaftMessage.VoteResponse(from, to, term, flag(), flag());
+            case 1 -> new RaftMessage.VoteResponse(from, to, term, flag(), flag(), term * 3, term);
             case 2 -> new RaftMessage.AppendEntries(from, to, term, scalar(), scalar(), entries(), scalar());
             case 3 -> new RaftMessage.AppendResponse(from, to, term, scalar(), flag(), scalar(), scalar());
             case 4 -> new RaftMessage.Heartbeat(from, to, term, scalar(), scalar(), scalar());
