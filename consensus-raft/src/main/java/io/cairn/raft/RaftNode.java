@@ -251,10 +251,12 @@ public final class RaftNode implements ConsensusCore {
      * A voter's commit index is a fact about the committed log; if our log holds its entry there
      * (same index and term), by Log Matching our prefix up to it is that committed prefix.
      */
-    private void learnCommit(long commit, long commitTerm) {
+    private boolean learnCommit(long commit, long commitTerm) {
         if (commit > log.committed() && commit <= log.lastIndex() && log.matchTerm(commit, commitTerm)) {
             log.commitTo(commit);
+            return true;
         }
+        return false;
     }
 
     /** Whether a candidate's log is at least as new as what an earlier replica here held (RaftConfig#voteFloor). */
@@ -318,7 +320,12 @@ public final class RaftNode implements ConsensusCore {
             becomeFollower(term, m.from()); // someone won this term
             stepFollower(m);
         } else if (m instanceof VoteResponse r) {
-            learnCommit(r.commit(), r.commitTerm());
+            if (learnCommit(r.commit(), r.commitTerm()) && hasUnappliedConfChange()) {
+                // The configuration this campaign counts votes in is no longer the latest
+                // committed one: stop, apply it, and campaign again in it if still a voter.
+                becomeFollower(term, null);
+                return;
+            }
             if (r.preVote() != (role == Role.PRE_CANDIDATE)) {
                 return; // answers an earlier phase of this campaign
             }
@@ -330,7 +337,9 @@ public final class RaftNode implements ConsensusCore {
     private void tallyVotes() {
         switch (Quorum.voteResult(conf, votes)) {
             case WON -> {
-                if (role == Role.PRE_CANDIDATE) {
+                if (!promotable()) {
+                    becomeFollower(term, null); // the configuration changed under the campaign
+                } else if (role == Role.PRE_CANDIDATE) {
                     campaign(CampaignType.ELECTION);
                 } else {
                     becomeLeader();

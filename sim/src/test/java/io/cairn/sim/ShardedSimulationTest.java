@@ -46,7 +46,8 @@ class ShardedSimulationTest {
      * the group had fewer than 100 entries. 1145, 1651: the outgoing voter of a joint change was
      * dropped on its dead leader's last report, and the survivors could never elect. 2247: a
      * leader resent the same append to a recreated, empty learner for ever (its match was stale).
-     * 103481: a
+     * 302106: a candidate that learned a commit from a vote answer won in the new configuration,
+     * which no longer had it, and led a group it was not in. 103481: a
      * wiped replica re-added later voted for a stale candidate (Leader Completeness). 200108: a new
      * replica was dropped on a report taken just before its addition. 305134: after their leader
      * died, a shard's survivors never learned that leaving the joint configuration had committed,
@@ -55,7 +56,7 @@ class ShardedSimulationTest {
      */
     @Test
     void seedsThatFoundBugsPass() {
-        for (long seed : new long[] {1, 68, 121, 1145, 1651, 2247, 103481, 200108, 305134, 306181}) {
+        for (long seed : new long[] {1, 68, 121, 1145, 1651, 2247, 103481, 200108, 302106, 305134, 306181}) {
             SimResult r = OPTIONS.run(seed, null);
             assertThat(r.passed()).as("seed %d: %s", seed, r.failure()).isTrue();
         }
