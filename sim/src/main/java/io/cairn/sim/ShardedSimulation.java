@@ -803,10 +803,7 @@ public final class ShardedSimulation {
     private void startFinalReads() {
         phase = Phase.FINAL_READS;
         finalReadsMicros = scheduler.nowMicros();
-        List<KvOp> reads = new ArrayList<>();
-        for (String key : keys) {
-            reads.add(KvOp.get(key));
-        }
+        List<KvOp> reads = SimRun.readsOf(keys);
         auditor = newClient(clients.size() + 1, 0, 0, reads);
         auditor.stopAfterCurrent();
         auditor.start(1 + random.nextInt(FOUNDERS), 0);
@@ -814,13 +811,9 @@ public final class ShardedSimulation {
     }
 
     private void checkFinalReads() {
-        if (auditor.isScriptDone()) {
+        if (SimRun.finalReadsDone(auditor, finalReadsMicros, FINAL_READS_BOUND_MICROS, scheduler.nowMicros())) {
             phase = Phase.DONE;
             return;
-        }
-        if (scheduler.nowMicros() - finalReadsMicros > FINAL_READS_BOUND_MICROS) {
-            throw new InvariantFailure("Liveness", scheduler.nowMicros(), "final reads not done after "
-                    + FINAL_READS_BOUND_MICROS / 1000 + " ms: " + auditor.describeCurrent());
         }
         scheduler.after(POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkFinalReads);
     }

@@ -40,6 +40,23 @@ final class SimRun {
         }
     }
 
+    /** A GET of every key: the final reads, so the history ends with what the store holds. */
+    static List<io.cairn.sim.kv.KvOp> readsOf(List<String> keys) {
+        return keys.stream().map(io.cairn.sim.kv.KvOp::get).toList();
+    }
+
+    /** Whether the auditor has done its final reads; fails the run once they took longer than the bound. */
+    static boolean finalReadsDone(SimClient auditor, long startedMicros, long boundMicros, long nowMicros) {
+        if (auditor.isScriptDone()) {
+            return true;
+        }
+        if (nowMicros - startedMicros > boundMicros) {
+            throw new InvariantFailure("Liveness", nowMicros, "final reads not done after "
+                    + boundMicros / 1000 + " ms: " + auditor.describeCurrent());
+        }
+        return false;
+    }
+
     static long completedOps(List<SimClient> clients) {
         long done = 0;
         for (SimClient client : clients) {

@@ -437,10 +437,7 @@ public final class Simulation {
     private void startFinalReads() {
         phase = Phase.FINAL_READS;
         finalReadsMicros = scheduler.nowMicros();
-        List<KvOp> reads = new ArrayList<>();
-        for (String key : keys) {
-            reads.add(KvOp.get(key));
-        }
+        List<KvOp> reads = SimRun.readsOf(keys);
         int id = clients.size() + 1;
         auditor = new SimClient(id, CLIENT_BASE + id, scheduler, network, random, history, keys,
                 params.maxNodeId(), 0, params.clientAttemptTimeoutMicros(), 0, reads);
@@ -450,13 +447,9 @@ public final class Simulation {
     }
 
     private void checkFinalReads() {
-        if (auditor.isScriptDone()) {
+        if (SimRun.finalReadsDone(auditor, finalReadsMicros, FINAL_READS_BOUND_MICROS, scheduler.nowMicros())) {
             phase = Phase.DONE;
             return;
-        }
-        if (scheduler.nowMicros() - finalReadsMicros > FINAL_READS_BOUND_MICROS) {
-            throw new InvariantFailure("Liveness", scheduler.nowMicros(), "final reads not done after "
-                    + FINAL_READS_BOUND_MICROS / 1000 + " ms: " + auditor.describeCurrent());
         }
         scheduler.after(QUIESCENCE_POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkFinalReads);
     }
