@@ -263,7 +263,7 @@ public final class WalLogStore implements Closeable {
 
     static Bytes encodeEntry(LogEntry e) {
         ByteBuffer buf = ByteBuffer.allocate(8 + 1 + e.data().size());
-        buf.putLong(e.term()).put((byte) e.type().ordinal());
+        buf.putLong(e.term()).put((byte) e.type().code());
         e.data().copyTo(buf.array(), 9);
         return Bytes.wrap(buf.array());
     }
@@ -272,7 +272,7 @@ public final class WalLogStore implements Closeable {
         byte[] a = payload.toArray();
         ByteBuffer buf = ByteBuffer.wrap(a);
         long term = buf.getLong();
-        EntryType type = EntryType.values()[buf.get()];
+        EntryType type = EntryType.ofCode(buf.get());
         return new LogEntry(index, term, type, Bytes.copyOf(a, 9, a.length - 9));
     }
 

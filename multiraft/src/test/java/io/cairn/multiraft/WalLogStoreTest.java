@@ -172,4 +172,22 @@ class WalLogStoreTest {
             assertThat(store.group(G1).hardState()).as("the inherited hard state is durable").isEqualTo(new HardState(4, NodeId.of(2), 0));
         }
     }
+
+    /** The stored entry format: term, then the type's explicit code (not its declaration order). */
+    @Test
+    void entryTypesAreStoredByExplicitCode() {
+        record Row(LogEntry entry, int storedCode) {}
+        List<Row> table = List.of(
+                new Row(LogEntry.normal(7, 3, Bytes.utf8("x")), 0),
+                new Row(new LogEntry(8, 3, io.cairn.consensus.EntryType.CONFIG, Bytes.utf8("c")), 1));
+        for (Row row : table) {
+            byte[] encoded = WalLogStore.encodeEntry(row.entry()).toArray();
+            assertThat(encoded[8]).as("type byte of %s", row.entry()).isEqualTo((byte) row.storedCode());
+            assertThat(WalLogStore.decodeEntry(row.entry().index(), Bytes.wrap(encoded))).isEqualTo(row.entry());
+        }
+        byte[] unknown = WalLogStore.encodeEntry(LogEntry.normal(9, 3, Bytes.utf8("y"))).toArray();
+        unknown[8] = 7;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WalLogStore.decodeEntry(9, Bytes.wrap(unknown)))
+                .hasMessageContaining("unknown log entry type code 7");
+    }
 }
