@@ -4,99 +4,121 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.common.Bytes;
+import io.cairn.common.RandomSource;
 import java.util.Arrays;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 
+/**
+ * Properties of the command and result codecs, each a seeded loop over the generators at the
+ * bottom: a failure names its seed and input (see {@link Seeded}).
+ */
 class CodecPropertiesTest {
 
-    @Property(tries = 500)
-    void everyEnvelopeRoundTrips(@ForAll("envelopes") CommandEnvelope envelope) {
-        Bytes encoded = envelope.encode();
+    @Test
+    void everyEnvelopeRoundTrips() {
+        Seeded.forAll(500, CodecPropertiesTest::envelope, envelope -> {
+            Bytes encoded = envelope.encode();
 
-        assertThat(CommandEnvelope.decode(encoded)).isEqualTo(envelope);
+            assertThat(CommandEnvelope.decode(encoded)).isEqualTo(envelope);
+        });
     }
 
-    @Property(tries = 500)
-    void everyResultRoundTrips(@ForAll("results") Result result) {
-        assertThat(Result.decode(result.encode())).isEqualTo(result);
+    @Test
+    void everyResultRoundTrips() {
+        Seeded.forAll(500, CodecPropertiesTest::result,
+                result -> assertThat(Result.decode(result.encode())).isEqualTo(result));
     }
 
-    @Property(tries = 200)
-    void everyTruncationOfAnEnvelopeIsRejected(@ForAll("envelopes") CommandEnvelope envelope) {
-        byte[] full = envelope.encode().toArray();
-        for (int length = 0; length < full.length; length++) {
-            Bytes prefix = Bytes.copyOf(full, 0, length);
-            assertThatThrownBy(() -> CommandEnvelope.decode(prefix)).isInstanceOf(CodecException.class);
-        }
+    @Test
+    void everyTruncationOfAnEnvelopeIsRejected() {
+        Seeded.forAll(200, CodecPropertiesTest::envelope, envelope -> {
+            byte[] full = envelope.encode().toArray();
+            for (int length = 0; length < full.length; length++) {
+                Bytes prefix = Bytes.copyOf(full, 0, length);
+                assertThatThrownBy(() -> CommandEnvelope.decode(prefix)).as("prefix of %d bytes", length)
+                        .isInstanceOf(CodecException.class);
+            }
+        });
     }
 
-    @Property(tries = 200)
-    void everyTruncationOfAResultIsRejected(@ForAll("results") Result result) {
-        byte[] full = result.encode().toArray();
-        for (int length = 0; length < full.length; length++) {
-            Bytes prefix = Bytes.copyOf(full, 0, length);
-            assertThatThrownBy(() -> Result.decode(prefix)).isInstanceOf(CodecException.class);
-        }
+    @Test
+    void everyTruncationOfAResultIsRejected() {
+        Seeded.forAll(200, CodecPropertiesTest::result, result -> {
+            byte[] full = result.encode().toArray();
+            for (int length = 0; length < full.length; length++) {
+                Bytes prefix = Bytes.copyOf(full, 0, length);
+                assertThatThrownBy(() -> Result.decode(prefix)).as("prefix of %d bytes", length)
+                        .isInstanceOf(CodecException.class);
+            }
+        });
     }
 
-    @Property(tries = 200)
-    void aTrailingByteIsRejected(@ForAll("envelopes") CommandEnvelope envelope, @ForAll byte extra) {
-        byte[] full = envelope.encode().toArray();
-        byte[] longer = Arrays.copyOf(full, full.length + 1);
-        longer[full.length] = extra;
+    record WithByte(CommandEnvelope envelope, byte extra) {}
 
-        assertThatThrownBy(() -> CommandEnvelope.decode(Bytes.wrap(longer)))
-                .isInstanceOf(CodecException.class).hasMessageContaining("trailing");
+    @Test
+    void aTrailingByteIsRejected() {
+        Seeded.forAll(200, random -> new WithByte(envelope(random), (byte) random.nextInt(256)), input -> {
+            byte[] full = input.envelope().encode().toArray();
+            byte[] longer = Arrays.copyOf(full, full.length + 1);
+            longer[full.length] = input.extra();
+
+            assertThatThrownBy(() -> CommandEnvelope.decode(Bytes.wrap(longer)))
+                    .isInstanceOf(CodecException.class).hasMessageContaining("trailing");
+        });
     }
 
-    @Property(tries = 200)
-    void anUnknownVersionIsRejectedNamingIt(@ForAll("envelopes") CommandEnvelope envelope,
-                                           @ForAll @IntRange(min = 2, max = 255) int version) {
-        byte[] data = envelope.encode().toArray();
-        data[0] = (byte) version;
+    record WithVersion(CommandEnvelope envelope, int version) {}
 
-        assertThatThrownBy(() -> CommandEnvelope.decode(Bytes.wrap(data)))
-                .isInstanceOf(CodecException.class)
-                .hasMessageContaining("unknown command envelope format version " + version);
+    @Test
+    void anUnknownVersionIsRejectedNamingIt() {
+        Seeded.forAll(200, random -> new WithVersion(envelope(random), Seeded.between(random, 2, 255)), input -> {
+            byte[] data = input.envelope().encode().toArray();
+            data[0] = (byte) input.version();
+
+            assertThatThrownBy(() -> CommandEnvelope.decode(Bytes.wrap(data)))
+                    .isInstanceOf(CodecException.class)
+                    .hasMessageContaining("unknown command envelope format version " + input.version());
+        });
     }
+
+    record WithFlip(CommandEnvelope envelope, int position, byte flip) {}
 
     /** Corruption may decode to another valid envelope, but never to anything but that or a CodecException. */
-    @Property(tries = 1000)
-    void arbitraryBytesDecodeOrFailWithCodecExceptionOnly(@ForAll("envelopes") CommandEnvelope envelope,
-                                                         @ForAll @IntRange(min = 0, max = 10_000) int position,
-                                                         @ForAll byte flip) {
-        byte[] data = envelope.encode().toArray();
-        data[position % data.length] ^= (byte) (flip | 1);
-        try {
-            CommandEnvelope decoded = CommandEnvelope.decode(Bytes.wrap(data));
-            assertThat(decoded.encode().size()).isPositive();
-        } catch (CodecException expected) {
-            assertThat(expected.getMessage()).isNotBlank();
-        }
+    @Test
+    void arbitraryBytesDecodeOrFailWithCodecExceptionOnly() {
+        Function<RandomSource, WithFlip> flips = random -> new WithFlip(
+                envelope(random), Seeded.between(random, 0, 10_000), (byte) random.nextInt(256));
+        Seeded.forAll(1000, flips, input -> {
+            byte[] data = input.envelope().encode().toArray();
+            data[input.position() % data.length] ^= (byte) (input.flip() | 1);
+            try {
+                CommandEnvelope decoded = CommandEnvelope.decode(Bytes.wrap(data));
+                assertThat(decoded.encode().size()).isPositive();
+            } catch (CodecException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+            }
+        });
     }
 
-    @Property(tries = 500)
-    void randomBytesNeverThrowAnythingButCodecException(@ForAll byte[] data) {
-        try {
-            Result.decode(Bytes.wrap(data));
-        } catch (CodecException expected) {
-            // fine
-        }
-        try {
-            CommandEnvelope.decode(Bytes.wrap(data));
-        } catch (CodecException expected) {
-            // fine
-        }
+    @Test
+    void randomBytesNeverThrowAnythingButCodecException() {
+        Seeded.forAll(500, random -> bytes(random, 255), data -> {
+            try {
+                Result.decode(data);
+            } catch (CodecException expected) {
+                // fine
+            }
+            try {
+                CommandEnvelope.decode(data);
+            } catch (CodecException expected) {
+                // fine
+            }
+        });
     }
 
-    @Example
+    @Test
     void anUnknownCommandTagIsRejectedNamingTagAndOffset() {
         byte[] data = CommandEnvelope.withoutSession(5, new Command.Expire(5)).encode().toArray();
         data[11] = 99;  // version(1) + clientId(8) + sequence(1) + timestamp(1)
@@ -106,7 +128,7 @@ class CodecPropertiesTest {
                 .hasMessage("corrupt command envelope at offset 11: unknown command tag 99");
     }
 
-    @Example
+    @Test
     void aLengthLongerThanTheInputIsRejectedWithoutAllocatingIt() {
         Encoder out = new Encoder(32).writeByte(1).writeLong(0).writeVarLong(0).writeVarLong(0)
                 .writeByte(CommandCodec.TAG_DELETE).writeVarLong(Long.MAX_VALUE);
@@ -115,7 +137,7 @@ class CodecPropertiesTest {
                 .isInstanceOf(CodecException.class).hasMessageContaining("key needs " + Long.MAX_VALUE + " bytes");
     }
 
-    @Example
+    @Test
     void aSessionWithSequenceZeroIsCorrupt() {
         Bytes data = new Encoder(32).writeByte(1).writeLong(77).writeVarLong(0).writeVarLong(0)
                 .writeByte(CommandCodec.TAG_EXPIRE).writeVarLong(0).toBytes();
@@ -124,7 +146,7 @@ class CodecPropertiesTest {
                 .isInstanceOf(CodecException.class).hasMessageContaining("sequence of client 77");
     }
 
-    @Example
+    @Test
     void anOverlongVarintIsRejected() {
         byte[] tenContinuations = new byte[12];
         Arrays.fill(tenContinuations, (byte) 0x80);
@@ -138,16 +160,18 @@ class CodecPropertiesTest {
                 .hasMessageContaining("overflows");
     }
 
-    @Property(tries = 300)
-    void varintsRoundTripAtEveryMagnitude(@ForAll("nonNegativeLongs") long v) {
-        Bytes encoded = new Encoder(16).writeVarLong(v).toBytes();
-        Decoder in = new Decoder(encoded, "test");
+    @Test
+    void varintsRoundTripAtEveryMagnitude() {
+        Seeded.forAll(300, CodecPropertiesTest::nonNegative, v -> {
+            Bytes encoded = new Encoder(16).writeVarLong(v).toBytes();
+            Decoder in = new Decoder(encoded, "test");
 
-        assertThat(in.readVarLong("v")).isEqualTo(v);
-        assertThat(in.remaining()).isZero();
+            assertThat(in.readVarLong("v")).isEqualTo(v);
+            assertThat(in.remaining()).isZero();
+        });
     }
 
-    @Example
+    @Test
     void aSmallPutIsCompact() {
         Bytes encoded = new CommandEnvelope(123, 1, 1_700_000_000_000L,
                 new Command.Put(Bytes.utf8("user/42"), Bytes.utf8("hello"), 0)).encode();
@@ -158,54 +182,92 @@ class CodecPropertiesTest {
 
     // ---- generators ----
 
-    @Provide
-    Arbitrary<Long> nonNegativeLongs() {
-        return Arbitraries.oneOf(
-                Arbitraries.longs().between(0, 300),
-                Arbitraries.longs().between(0, Long.MAX_VALUE),
-                Arbitraries.of(0L, 127L, 128L, 16_383L, 16_384L, Long.MAX_VALUE, Long.MAX_VALUE - 1));
+    /** The values at which a varint's length or a sign bit changes. */
+    private static final long[] EDGES = {0, 1, 127, 128, 16_383, 16_384, Long.MAX_VALUE - 1, Long.MAX_VALUE};
+
+    /**
+     * A long in [0, Long.MAX_VALUE] whose bit length is uniform, so that every varint length is
+     * as likely as any other; an edge a quarter of the time.
+     */
+    static long nonNegative(RandomSource random) {
+        if (random.chance(0.25)) {
+            return EDGES[random.nextInt(EDGES.length)];
+        }
+        return random.nextLong() >>> (1 + random.nextInt(63));
     }
 
-    static Arbitrary<Bytes> bytes(int maxSize) {
-        return Arbitraries.bytes().array(byte[].class).ofMaxSize(maxSize).map(Bytes::wrap);
+    /** An int in [0, Integer.MAX_VALUE], each bit length as likely as any other. */
+    static int count(RandomSource random) {
+        if (random.chance(0.25)) {
+            return random.chance(0.5) ? 0 : Integer.MAX_VALUE;
+        }
+        return (int) (random.nextLong() >>> (33 + random.nextInt(31)));
     }
 
-    static Arbitrary<Command> commands() {
-        Arbitrary<Bytes> keys = bytes(40);
-        Arbitrary<Bytes> values = bytes(200);
-        Arbitrary<Long> ttls = Arbitraries.oneOf(Arbitraries.just(0L), Arbitraries.longs().between(0, Long.MAX_VALUE));
-        Arbitrary<Long> versions = Arbitraries.longs().between(0, Long.MAX_VALUE);
-        return Arbitraries.oneOf(
-                Combinators.combine(keys, values, ttls).as(Command.Put::new),
-                keys.map(Command.Delete::new),
-                Combinators.combine(keys, versions, values, ttls).as(Command.CompareAndSet::new),
-                Arbitraries.longs().between(0, Long.MAX_VALUE).map(Command.Expire::new));
+    /** Any long, either sign, every magnitude. */
+    static long anyLong(RandomSource random) {
+        long magnitude = nonNegative(random);
+        if (random.chance(0.1)) {
+            return Long.MIN_VALUE;
+        }
+        return random.chance(0.5) ? -magnitude : magnitude;
     }
 
-    @Provide
-    Arbitrary<CommandEnvelope> envelopes() {
-        Arbitrary<Long> timestamps = Arbitraries.longs().between(0, Long.MAX_VALUE);
-        Arbitrary<CommandEnvelope> withSession = Combinators.combine(
-                Arbitraries.longs().filter(id -> id != CommandEnvelope.NO_SESSION),
-                Arbitraries.longs().between(1, Long.MAX_VALUE), timestamps, commands())
-                .as(CommandEnvelope::new);
-        Arbitrary<CommandEnvelope> withoutSession = Combinators.combine(timestamps, commands())
-                .as(CommandEnvelope::withoutSession);
-        return Arbitraries.oneOf(withSession, withoutSession);
+    static Bytes bytes(RandomSource random, int maxSize) {
+        byte[] data = new byte[random.chance(0.3) ? Seeded.between(random, 0, Math.min(4, maxSize))
+                : Seeded.between(random, 0, maxSize)];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) random.nextInt(256);
+        }
+        return Bytes.wrap(data);
     }
 
-    @Provide
-    Arbitrary<Result> results() {
-        Arbitrary<Long> nonNegative = Arbitraries.longs().between(0, Long.MAX_VALUE);
-        Arbitrary<Integer> counts = Arbitraries.integers().between(0, Integer.MAX_VALUE);
-        Arbitrary<String> messages = Arbitraries.strings().alpha().numeric().withChars(" =:/é€").ofMaxLength(80);
-        return Arbitraries.oneOf(
-                Combinators.combine(nonNegative, Arbitraries.longs().between(1, Long.MAX_VALUE)).as(Result.Written::new),
-                Combinators.combine(nonNegative, Arbitraries.of(true, false)).as(Result.Deleted::new),
-                nonNegative.map(Result.CasFailed::new),
-                Combinators.combine(counts, counts, Arbitraries.of(true, false)).as(Result.Expired::new),
-                nonNegative.map(Result.Stale::new),
-                Combinators.combine(Arbitraries.of(RejectReason.class), messages).as(Result.Rejected::new),
-                Arbitraries.just(new Result.Skipped()));
+    private static long ttl(RandomSource random) {
+        return random.chance(0.5) ? 0 : nonNegative(random);
+    }
+
+    static Command command(RandomSource random) {
+        return switch (random.nextInt(4)) {
+            case 0 -> new Command.Put(bytes(random, 40), bytes(random, 200), ttl(random));
+            case 1 -> new Command.Delete(bytes(random, 40));
+            case 2 -> new Command.CompareAndSet(
+                    bytes(random, 40), nonNegative(random), bytes(random, 200), ttl(random));
+            default -> new Command.Expire(nonNegative(random));
+        };
+    }
+
+    static CommandEnvelope envelope(RandomSource random) {
+        if (random.chance(0.5)) {
+            return CommandEnvelope.withoutSession(nonNegative(random), command(random));
+        }
+        long clientId = anyLong(random);
+        long sequence = Math.max(1, nonNegative(random));
+        return new CommandEnvelope(clientId == CommandEnvelope.NO_SESSION ? 1 : clientId, sequence,
+                nonNegative(random), command(random));
+    }
+
+    private static final String MESSAGE_CHARS =
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 =:/é€";
+
+    /** Up to 80 characters, some of them two and three bytes long in UTF-8. */
+    private static String message(RandomSource random) {
+        StringBuilder out = new StringBuilder();
+        for (int i = Seeded.between(random, 0, 80); i > 0; i--) {
+            out.append(MESSAGE_CHARS.charAt(random.nextInt(MESSAGE_CHARS.length())));
+        }
+        return out.toString();
+    }
+
+    static Result result(RandomSource random) {
+        List<RejectReason> reasons = List.of(RejectReason.values());
+        return switch (random.nextInt(7)) {
+            case 0 -> new Result.Written(nonNegative(random), Math.max(1, nonNegative(random)));
+            case 1 -> new Result.Deleted(nonNegative(random), random.chance(0.5));
+            case 2 -> new Result.CasFailed(nonNegative(random));
+            case 3 -> new Result.Expired(count(random), count(random), random.chance(0.5));
+            case 4 -> new Result.Stale(nonNegative(random));
+            case 5 -> new Result.Rejected(reasons.get(random.nextInt(reasons.size())), message(random));
+            default -> new Result.Skipped();
+        };
     }
 }

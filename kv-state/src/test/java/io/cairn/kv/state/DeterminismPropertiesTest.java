@@ -6,19 +6,12 @@ import io.cairn.common.Bytes;
 import io.cairn.consensus.LogEntry;
 import io.cairn.kv.engine.KvPair;
 import io.cairn.kv.engine.MemoryKvEngine;
+import io.cairn.common.RandomSource;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeMap;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /**
  * Replicas that apply the same log must end byte-for-byte equal, however the host cut the log
@@ -30,59 +23,134 @@ class DeterminismPropertiesTest {
             new KvStateMachine.Options(new Limits(6, 12, 100), 1_000, 3);
 
     /** One random step, turned into a log entry by {@link #build}; fields are interpreted per kind. */
-    record Action(int kind, int key, int client, int sequenceMode, int deltaMillis, int ttlMillis, int version) {}
-
-    @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
-    void replicasThatCutTheLogDifferentlyEndIdentical(@ForAll("workloads") List<Action> actions,
-                                                     @ForAll @Size(max = 40) List<@IntRange(min = 1, max = 12) Integer> cuts) {
-        List<LogEntry> log = build(actions);
-        MemoryKvEngine oneByOne = new MemoryKvEngine();
-        MemoryKvEngine batched = new MemoryKvEngine();
-
-        List<Result> resultsOneByOne = applyInBatches(new KvStateMachine(oneByOne, OPTIONS), log, List.of());
-        List<Result> resultsBatched = applyInBatches(new KvStateMachine(batched, OPTIONS), log, cuts);
-
-        assertThat(resultsBatched).isEqualTo(resultsOneByOne);
-        assertThat(dump(batched)).isEqualTo(dump(oneByOne));
-        new KvStateMachine(batched, OPTIONS).checkConsistency();
-    }
-
-    @Property(tries = 400, edgeCases = EdgeCasesMode.NONE)
-    void theStateMachineAgreesWithTheReferenceModel(@ForAll("workloads") List<Action> actions,
-                                                    @ForAll @Size(max = 40) List<@IntRange(min = 1, max = 12) Integer> cuts,
-                                                    @ForAll @IntRange(min = 0, max = 4_000) int readDelayMillis) {
-        List<LogEntry> log = build(actions);
-        KvStateMachine sm = new KvStateMachine(new MemoryKvEngine(), OPTIONS);
-        ReferenceModel model = new ReferenceModel(OPTIONS);
-
-        List<Result> actual = applyInBatches(sm, log, cuts);
-        List<Result> expected = log.stream().map(model::apply).toList();
-
-        assertThat(actual).isEqualTo(expected);
-        assertThat(sm.clockMillis()).isEqualTo(model.clockMillis());
-        long readAt = model.clockMillis() + readDelayMillis;
-        assertThat(scanAll(sm, readAt)).isEqualTo(model.liveAt(readAt));
-        for (int k = 0; k < KEYS.size(); k++) {
-            assertThat(sm.get(KEYS.get(k), readAt)).isEqualTo(model.get(KEYS.get(k), readAt));
+    record Action(int kind, int key, int client, int sequenceMode, int deltaMillis, int ttlMillis, int version) {
+        static Action generate(RandomSource random) {
+            return new Action(
+                    random.nextInt(100),
+                    random.nextInt(KEYS.size()),
+                    random.nextInt(7),                  // client; 0 = no session
+                    random.nextInt(10),                 // sequence: 0-6 next, 7-8 retry, 9 older
+                    -400 + random.nextInt(1_301),       // leader clock step
+                    random.nextInt(2_001),              // ttl
+                    random.nextInt(5));
         }
-        sm.checkConsistency();
     }
 
-    @Property(tries = 150, edgeCases = EdgeCasesMode.NONE)
-    void aRestartBetweenBatchesChangesNothing(@ForAll("workloads") List<Action> actions,
-                                              @ForAll @IntRange(min = 0, max = 200) int restartAfter) {
-        List<LogEntry> log = build(actions);
-        int split = Math.min(restartAfter, log.size());
-        MemoryKvEngine straight = new MemoryKvEngine();
-        applyInBatches(new KvStateMachine(straight, OPTIONS), log, List.of());
+    /** Workloads long enough that sessions, retries, TTLs and limits all come into play. */
+    private static List<Action> workload(RandomSource random) {
+        return Seeded.list(random, 5, 150, Action::generate);
+    }
 
-        MemoryKvEngine restarted = new MemoryKvEngine();
-        applyInBatches(new KvStateMachine(restarted, OPTIONS), log.subList(0, split), List.of(5));
-        KvStateMachine second = new KvStateMachine(restarted, OPTIONS);
-        assertThat(second.appliedIndex()).isEqualTo(split);
-        applyInBatches(second, log.subList(split, log.size()), List.of(7));
+    /** Batch sizes, used in turn; none means one entry per batch. */
+    private static List<Integer> batchSizes(RandomSource random) {
+        return Seeded.list(random, 0, 40, r -> Seeded.between(r, 1, 12));
+    }
 
-        assertThat(dump(restarted)).isEqualTo(dump(straight));
+    record Cut(List<Action> actions, List<Integer> cuts) {
+        static Cut generate(RandomSource random) {
+            return new Cut(workload(random), batchSizes(random));
+        }
+
+        List<Cut> smaller() {
+            List<Cut> out = new ArrayList<>();
+            Seeded.removals(actions, 5).forEach(fewer -> out.add(new Cut(fewer, cuts)));
+            smallerCuts(cuts).forEach(fewer -> out.add(new Cut(actions, fewer)));
+            return out;
+        }
+    }
+
+    record CutAndRead(List<Action> actions, List<Integer> cuts, int readDelayMillis) {
+        static CutAndRead generate(RandomSource random) {
+            return new CutAndRead(workload(random), batchSizes(random), Seeded.between(random, 0, 4_000));
+        }
+
+        List<CutAndRead> smaller() {
+            List<CutAndRead> out = new ArrayList<>();
+            Seeded.removals(actions, 5).forEach(fewer -> out.add(new CutAndRead(fewer, cuts, readDelayMillis)));
+            smallerCuts(cuts).forEach(fewer -> out.add(new CutAndRead(actions, fewer, readDelayMillis)));
+            Seeded.towards(0, readDelayMillis).forEach(delay -> out.add(new CutAndRead(actions, cuts, delay)));
+            return out;
+        }
+    }
+
+    record Restart(List<Action> actions, int restartAfter) {
+        static Restart generate(RandomSource random) {
+            return new Restart(workload(random), Seeded.between(random, 0, 200));
+        }
+
+        List<Restart> smaller() {
+            List<Restart> out = new ArrayList<>();
+            Seeded.removals(actions, 5).forEach(fewer -> out.add(new Restart(fewer, restartAfter)));
+            Seeded.towards(0, restartAfter).forEach(after -> out.add(new Restart(actions, after)));
+            return out;
+        }
+    }
+
+    private static List<List<Integer>> smallerCuts(List<Integer> cuts) {
+        List<List<Integer>> out = new ArrayList<>(Seeded.removals(cuts, 0));
+        for (int i = 0; i < cuts.size(); i++) {
+            for (int size : Seeded.towards(1, cuts.get(i))) {
+                List<Integer> lower = new ArrayList<>(cuts);
+                lower.set(i, size);
+                out.add(lower);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void replicasThatCutTheLogDifferentlyEndIdentical() {
+        Seeded.forAll(400, Cut::generate, Cut::smaller, input -> {
+            List<LogEntry> log = build(input.actions());
+            MemoryKvEngine oneByOne = new MemoryKvEngine();
+            MemoryKvEngine batched = new MemoryKvEngine();
+
+            List<Result> resultsOneByOne = applyInBatches(new KvStateMachine(oneByOne, OPTIONS), log, List.of());
+            List<Result> resultsBatched = applyInBatches(new KvStateMachine(batched, OPTIONS), log, input.cuts());
+
+            assertThat(resultsBatched).isEqualTo(resultsOneByOne);
+            assertThat(dump(batched)).isEqualTo(dump(oneByOne));
+            new KvStateMachine(batched, OPTIONS).checkConsistency();
+        });
+    }
+
+    @Test
+    void theStateMachineAgreesWithTheReferenceModel() {
+        Seeded.forAll(400, CutAndRead::generate, CutAndRead::smaller, input -> {
+            List<LogEntry> log = build(input.actions());
+            KvStateMachine sm = new KvStateMachine(new MemoryKvEngine(), OPTIONS);
+            ReferenceModel model = new ReferenceModel(OPTIONS);
+
+            List<Result> actual = applyInBatches(sm, log, input.cuts());
+            List<Result> expected = log.stream().map(model::apply).toList();
+
+            assertThat(actual).isEqualTo(expected);
+            assertThat(sm.clockMillis()).isEqualTo(model.clockMillis());
+            long readAt = model.clockMillis() + input.readDelayMillis();
+            assertThat(scanAll(sm, readAt)).isEqualTo(model.liveAt(readAt));
+            for (int k = 0; k < KEYS.size(); k++) {
+                assertThat(sm.get(KEYS.get(k), readAt)).isEqualTo(model.get(KEYS.get(k), readAt));
+            }
+            sm.checkConsistency();
+        });
+    }
+
+    @Test
+    void aRestartBetweenBatchesChangesNothing() {
+        Seeded.forAll(150, Restart::generate, Restart::smaller, input -> {
+            List<LogEntry> log = build(input.actions());
+            int split = Math.min(input.restartAfter(), log.size());
+            MemoryKvEngine straight = new MemoryKvEngine();
+            applyInBatches(new KvStateMachine(straight, OPTIONS), log, List.of());
+
+            MemoryKvEngine restarted = new MemoryKvEngine();
+            applyInBatches(new KvStateMachine(restarted, OPTIONS), log.subList(0, split), List.of(5));
+            KvStateMachine second = new KvStateMachine(restarted, OPTIONS);
+            assertThat(second.appliedIndex()).isEqualTo(split);
+            applyInBatches(second, log.subList(split, log.size()), List.of(7));
+
+            assertThat(dump(restarted)).isEqualTo(dump(straight));
+        });
     }
 
     // ---- workload ----
@@ -90,19 +158,6 @@ class DeterminismPropertiesTest {
     private static final List<Bytes> KEYS = List.of(
             Bytes.utf8("a"), Bytes.utf8("ab"), Bytes.utf8("b"), Bytes.utf8("ba"), Bytes.utf8("c"),
             Bytes.wrap(new byte[] {(byte) 0xFF}), Bytes.utf8("too-long-key"));
-
-    @Provide
-    Arbitrary<List<Action>> workloads() {
-        Arbitrary<Action> action = Combinators.combine(
-                Arbitraries.integers().between(0, 99),        // kind
-                Arbitraries.integers().between(0, KEYS.size() - 1),
-                Arbitraries.integers().between(0, 6),         // client; 0 = no session
-                Arbitraries.integers().between(0, 9),         // sequence: 0-6 next, 7-8 retry, 9 older
-                Arbitraries.integers().between(-400, 900),    // leader clock step
-                Arbitraries.integers().between(0, 2_000),     // ttl
-                Arbitraries.integers().between(0, 4)).as(Action::new);
-        return action.list().ofMinSize(5).ofMaxSize(150);
-    }
 
     /** Interprets actions deterministically into a log, tracking each client's sequence. */
     static List<LogEntry> build(List<Action> actions) {
