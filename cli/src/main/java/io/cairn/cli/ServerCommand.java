@@ -59,6 +59,10 @@ final class ServerCommand implements Callable<Integer> {
                     + " (e.g. 30s, 5m). Default: 5m")
     java.time.Duration deadNodeTimeout = java.time.Duration.ofMillis(ServerConfig.DEAD_NODE_TIMEOUT_MILLIS_DEFAULT);
 
+    @Option(names = "--fault-injection", hidden = true,
+            description = "Serve the FaultControl service the real-process fault suite drives (loopback only).")
+    boolean faultInjection;
+
     @Override
     public Integer call() throws InterruptedException {
         // Bad names, addresses and numbers throw IllegalArgumentException: exit 2 with its message.
@@ -67,7 +71,7 @@ final class ServerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         CairnServer server;
         try {
-            server = CairnServer.start(config);
+            server = CairnServer.start(config, faultInjection);
         } catch (IllegalArgumentException | IllegalStateException | IOException e) {
             err.println("cairn: " + config.nodeId() + " cannot start: " + CairnCli.oneLine(e.getMessage()));
             if (CairnCli.root(spec).verbose) {

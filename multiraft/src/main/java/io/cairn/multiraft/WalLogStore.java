@@ -75,10 +75,15 @@ public final class WalLogStore implements Closeable {
 
     /** Opens (or creates) the store under {@code dir}, replaying the WAL into each group's log. */
     public static WalLogStore open(Path dir, WalOptions options) throws IOException {
+        return open(dir, options, new io.cairn.wal.NioFileIo());
+    }
+
+    /** As {@link #open(Path, WalOptions)}, with the WAL's file operations going through {@code io}. */
+    public static WalLogStore open(Path dir, WalOptions options, io.cairn.wal.FileIo io) throws IOException {
         Path snapshots = dir.resolve("snapshots");
         Files.createDirectories(snapshots);
         Replay replay = new Replay(snapshots);
-        Wal wal = Wal.open(dir.resolve("wal"), options, new io.cairn.wal.NioFileIo(), replay::accept);
+        Wal wal = Wal.open(dir.resolve("wal"), options, io, replay::accept);
         TreeMap<GroupId, GroupLog> recovered = replay.finish();
         // A group dropped for good must not hold back the segments behind its DROP record.
         for (GroupId dropped : replay.dropped) {

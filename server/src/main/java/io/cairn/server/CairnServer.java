@@ -51,27 +51,55 @@ public final class CairnServer implements AutoCloseable {
     }
 
     public static CairnServer start(ServerConfig config) throws IOException {
+        return start(config, false);
+    }
+
+    /**
+     * Starts a node; with {@code faultInjection} it also serves the {@code FaultControl} service
+     * through which the real-process fault suite partitions it, shifts its wall clock and slows
+     * or fills its disk. That service can take the node down, so it is refused unless the node
+     * listens on a loopback address.
+     */
+    public static CairnServer start(ServerConfig config, boolean faultInjection) throws IOException {
+        if (faultInjection && !isLoopback(config.listenAddress())) {
+            throw new IllegalArgumentException("--fault-injection is for tests on one machine: listen on a loopback"
+                    + " address (127.0.0.1), not " + config.listenAddress());
+        }
+        FaultInjection faults = faultInjection ? FaultInjection.enabled() : FaultInjection.NONE;
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            return startOrFail(config, opened);
+            return startOrFail(config, faults, opened);
         } catch (IOException | RuntimeException e) {
             closeAll(opened);
             throw e;
         }
     }
 
-    private static CairnServer startOrFail(ServerConfig config, List<AutoCloseable> opened) throws IOException {
+    private static boolean isLoopback(String listenAddress) {
+        String host = listenAddress.substring(0, listenAddress.lastIndexOf(':'));
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static CairnServer startOrFail(ServerConfig config, FaultInjection faults, List<AutoCloseable> opened)
+            throws IOException {
         DataDir dataDir = DataDir.open(config.dataDir(), clusterId(config), config.nodeId());
         opened.add(dataDir);
-        WalLogStore store = openStore(dataDir);
+        WalLogStore store = openStore(dataDir, faults);
         opened.add(store);
         ClusterMap map = new ClusterMap(Topology.initial(config.initialCluster().addresses(), config.shards()));
         PeerTransport transport = new PeerTransport(config.nodeId(), peersOf(map.current(), config.nodeId()),
                 PeerTransport.Config.defaults());
         opened.add(transport);
+        if (faults.isEnabled()) {
+            transport.filterOutbound(faults::reachable);
+        }
         map.onChange(t -> transport.updatePeers(peersOf(t, config.nodeId())));
         Files.createDirectories(dataDir.scratchDir());
-        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store);
+        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store, faults.clock());
         RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config, map, factory);
         for (java.util.Map.Entry<GroupId, ConfState> g : groupsToOpen(config, store, map.current()).entrySet()) {
             loop.addGroup(factory.open(g.getKey(), g.getValue()));
@@ -80,9 +108,9 @@ public final class CairnServer implements AutoCloseable {
         // Every node of a sharded cluster may come to hold the metadata group (it moves off dead
         // nodes); the driver is idle unless this node's replica leads it.
         PlacementDriver driver = sharded ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
-        Forwarder forwarder = new Forwarder();
+        Forwarder forwarder = new Forwarder(faults);
         opened.add(forwarder);
-        Server grpc = bind(config, loop, map, driver, forwarder);
+        Server grpc = bind(config, loop, map, driver, forwarder, faults);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
@@ -91,7 +119,7 @@ public final class CairnServer implements AutoCloseable {
             opened.add(driver);
         }
         if (sharded) {
-            MetaHeartbeat heartbeat = new MetaHeartbeat(config, loop, map);
+            MetaHeartbeat heartbeat = new MetaHeartbeat(config, loop, map, faults);
             heartbeat.start();
             opened.add(heartbeat);
         }
@@ -137,7 +165,8 @@ public final class CairnServer implements AutoCloseable {
     }
 
     /** Opens replicas at start and whenever the placement gives this node a new one. */
-    private record Replicas(ServerConfig config, DataDir dataDir, WalLogStore store) implements RaftLoop.ReplicaFactory {
+    private record Replicas(ServerConfig config, DataDir dataDir, WalLogStore store, Clock clock)
+            implements RaftLoop.ReplicaFactory {
         @Override
         public GroupReplica open(GroupId group, ConfState confIfNew) throws IOException {
             GroupLog log = store.group(group);
@@ -177,7 +206,7 @@ public final class CairnServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "{0}: {1} (term {2}, applied {3}, log {4}..{5}, {6})", config.nodeId(),
                     group.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(group),
                     node.status().term(), stateMachine.appliedIndex(), log.firstIndex(), log.lastIndex(), node.status().conf());
-            return new GroupReplica(group, node, store, stateMachine, engine, Clock.SYSTEM, config, dataDir.scratchDir());
+            return new GroupReplica(group, node, store, stateMachine, engine, clock, config, dataDir.scratchDir());
         }
     }
 
@@ -192,9 +221,9 @@ public final class CairnServer implements AutoCloseable {
         return HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
-    private static WalLogStore openStore(DataDir dataDir) throws IOException {
+    private static WalLogStore openStore(DataDir dataDir, FaultInjection faults) throws IOException {
         try {
-            return WalLogStore.open(dataDir.logDir(), WalOptions.DEFAULTS);
+            return WalLogStore.open(dataDir.logDir(), WalOptions.DEFAULTS, faults.fileIo());
         } catch (WalCorruptionException e) {
             throw new IllegalStateException("data dir " + dataDir.root() + " is corrupt: " + e.getMessage()
                     + "; refusing to start rather than lose committed data", e);
@@ -215,7 +244,7 @@ public final class CairnServer implements AutoCloseable {
     }
 
     private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver,
-                               Forwarder forwarder) throws IOException {
+                               Forwarder forwarder, FaultInjection faults) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
@@ -224,9 +253,12 @@ public final class CairnServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(new RaftTransportService(config.nodeId(), loop::deliver))
-                .addService(io.grpc.ServerInterceptors.intercept(new KvService(loop, map, config, Clock.SYSTEM, forwarder),
+                .addService(io.grpc.ServerInterceptors.intercept(new KvService(loop, map, config, faults.clock(), forwarder, faults),
                         Forwarding.serverInterceptor()))
                 .addService(new ClusterService(loop, map, config, driver));
+        if (faults.isEnabled()) {
+            builder.addService(faults.service());
+        }
         RaftTransportService.configure(builder);
         try {
             return builder.build().start();

@@ -31,7 +31,12 @@ final class Forwarder implements AutoCloseable {
                 return t;
             });
     private final ConcurrentHashMap<String, Channel> marked = new ConcurrentHashMap<>();
+    private final FaultInjection faults;
     private volatile boolean closed;
+
+    Forwarder(FaultInjection faults) {
+        this.faults = faults;
+    }
 
     /** Calls {@code method} at {@code address}; the future fails with the peer's own status. */
     <Q, R> CompletableFuture<R> call(MethodDescriptor<Q, R> method, Q request, String address, Deadline deadline) {
@@ -83,8 +88,8 @@ final class Forwarder implements AutoCloseable {
     }
 
     private Channel channel(String address) {
-        return marked.computeIfAbsent(address, a -> ClientInterceptors.intercept(
-                channels.computeIfAbsent(a, PeerTransport::plaintextChannel), Forwarding.markForwarded()));
+        return marked.computeIfAbsent(address, a -> ClientInterceptors.intercept(faults.peerChannel(
+                channels.computeIfAbsent(a, PeerTransport::plaintextChannel), a), Forwarding.markForwarded()));
     }
 
     @Override

@@ -63,6 +63,7 @@ final class KvService extends KvGrpc.KvImplBase {
     private final ClusterMap map;
     private final ServerConfig config;
     private final Clock clock;
+    private final FaultInjection faults;
     private final Forwarder forwarder;
 
     /**
@@ -82,7 +83,9 @@ final class KvService extends KvGrpc.KvImplBase {
     static final long LEADER_WAIT_MILLIS = 5_000;
     private static final long LEADER_POLL_MILLIS = 50;
 
-    KvService(RaftLoop loop, ClusterMap map, ServerConfig config, Clock clock, Forwarder forwarder) {
+    KvService(RaftLoop loop, ClusterMap map, ServerConfig config, Clock clock, Forwarder forwarder,
+              FaultInjection faults) {
+        this.faults = faults;
         this.loop = loop;
         this.map = map;
         this.config = config;
@@ -212,7 +215,7 @@ final class KvService extends KvGrpc.KvImplBase {
         List<CompletableFuture<ScanPage>> parts = new ArrayList<>(groups.size());
         for (GroupId group : groups) {
             if (loop.status(group) != null) {
-                parts.add(consistency == Consistency.CONSISTENCY_EVENTUAL
+                parts.add(local(consistency)
                         ? loop.readLocal(group, sm -> sm.scan(range, limit, clock.epochMillis()))
                         : loop.readLinearizable(group, sm -> sm.scan(range, limit, clock.epochMillis())));
                 continue;
@@ -290,7 +293,7 @@ final class KvService extends KvGrpc.KvImplBase {
                 keys.forEach(k -> sm.get(k, now).ifPresent(out::add));
                 return out;
             };
-            return consistency == Consistency.CONSISTENCY_EVENTUAL ? loop.readLocal(group, query)
+            return local(consistency) ? loop.readLocal(group, query)
                     : loop.readLinearizable(group, query);
         }
         NodeId target = forwardTarget(group, null);
@@ -358,12 +361,20 @@ final class KvService extends KvGrpc.KvImplBase {
         }), c);
     }
 
+    /**
+     * Whether a read at {@code consistency} is served from this replica's applied state alone.
+     * Only EVENTUAL reads are, except under the fault suite's negative control.
+     */
+    private boolean local(Consistency consistency) {
+        return consistency == Consistency.CONSISTENCY_EVENTUAL || faults.unsafeLocalReads();
+    }
+
     private <Q, T, R> void read(GroupId group, Call<Q, R> c, Consistency consistency,
                                 Function<io.cairn.kv.state.KvStateMachine, T> query, Function<T, R> toResponse) {
         if (!hosted(group, c)) {
             return;
         }
-        respond(() -> (consistency == Consistency.CONSISTENCY_EVENTUAL
+        respond(() -> (local(consistency)
                 ? loop.readLocal(group, query)
                 : loop.readLinearizable(group, query)).thenApply(toResponse), c);
     }

@@ -45,7 +45,10 @@ final class MetaHeartbeat implements AutoCloseable {
     private long lastServedNanos = System.nanoTime();
     private int nextCandidate;
 
-    MetaHeartbeat(ServerConfig config, RaftLoop loop, ClusterMap map) {
+    private final FaultInjection faults;
+
+    MetaHeartbeat(ServerConfig config, RaftLoop loop, ClusterMap map, FaultInjection faults) {
+        this.faults = faults;
         this.config = config;
         this.loop = loop;
         this.map = map;
@@ -79,7 +82,7 @@ final class MetaHeartbeat implements AutoCloseable {
             List<String> candidates = metaAddresses();
             target = candidates.get(nextCandidate++ % candidates.size());
         }
-        NodeHeartbeatResponse resp = ClusterGrpc.newBlockingStub(channel(target))
+        NodeHeartbeatResponse resp = ClusterGrpc.newBlockingStub(faults.peerChannel(channel(target), target))
                 .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                 .heartbeat(request());
         if (resp.getServed()) {

@@ -130,6 +130,7 @@ public final class PeerTransport implements AutoCloseable {
     private final Counters counters = new Counters();
     private final ConcurrentHashMap<NodeId, PeerSender> senders = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile java.util.function.Predicate<String> reachable = address -> true;
 
     /** A transport over plaintext channels. */
     public PeerTransport(NodeId local, Map<NodeId, String> peers, Config config) {
@@ -181,11 +182,19 @@ public final class PeerTransport implements AutoCloseable {
             throw new IllegalArgumentException("message for " + message.to() + " sent to " + to);
         }
         PeerSender sender = closed ? null : senders.get(to);
-        if (sender == null) {
+        if (sender == null || !reachable.test(sender.address())) {
             counters.dropped.incrementAndGet();
             return false;
         }
         return sender.offer(group, message);
+    }
+
+    /**
+     * Drops, as the network would, every message to a peer whose address fails {@code reachable}
+     * (the fault suite's partitions; production never sets it).
+     */
+    public void filterOutbound(java.util.function.Predicate<String> reachable) {
+        this.reachable = java.util.Objects.requireNonNull(reachable, "reachable");
     }
 
     /**

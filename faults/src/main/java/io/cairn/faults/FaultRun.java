@@ -1,0 +1,357 @@
+package io.cairn.faults;
+
+import io.cairn.api.proto.Faults;
+import io.cairn.client.CairnClient;
+import io.cairn.client.CairnException;
+import io.cairn.client.ClusterStatus;
+import io.cairn.client.KeyValue;
+import io.cairn.sim.lin.CheckResult;
+import io.cairn.sim.lin.KvModel;
+import io.cairn.sim.lin.KvValue;
+import io.cairn.sim.lin.LinearizabilityChecker;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One scenario: real nodes, concurrent clients, a schedule of faults of one kind (or of every
+ * kind in turn), then healing, final reads of every key, and the linearizability check.
+ *
+ * <p>The seed fixes the schedule (which fault, on which node, for how long) and the clients'
+ * choices; the interleaving of real processes is the machine's, so a seed replays the faults,
+ * not the exact history.
+ */
+final class FaultRun {
+    /** Options of a run. */
+    record Options(List<FaultKind> kinds, String name, long seed, Duration duration, int nodes, int keys,
+                   int routedClients, int plainClients, boolean unsafeLocalReads) {
+        Options {
+            if (kinds.isEmpty() || nodes < 3 || keys < 2 || routedClients + plainClients < 1) {
+                throw new IllegalArgumentException("need a fault kind, >= 3 nodes, >= 2 keys and a client");
+            }
+            if (duration.toSeconds() < 5) {
+                throw new IllegalArgumentException("a run lasts at least 5 s: " + duration);
+            }
+        }
+    }
+
+    /** One fault as it happened: what, where, and when (ns on this JVM's monotonic clock). */
+    record Event(FaultKind kind, String detail, long startNanos, long endNanos) {}
+
+    private static final int TICK_MS = 50;
+    /** The nodes' election timeout is 10 to 20 ticks. */
+    private static final long ELECTION_TIMEOUT_MAX_MS = 20L * TICK_MS;
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** Search steps per key; a history with many writes of unknown outcome needs more than the default. */
+    private static final long CHECK_STEPS_PER_KEY = 100_000_000;
+
+    private final Options options;
+    private final Path dir;
+    private final PrintStream log;
+    private final SplittableRandom random;
+    private final List<Event> events = new ArrayList<>();
+    private Faults base = Faults.getDefaultInstance();
+
+    FaultRun(Options options, Path dir, PrintStream log) {
+        this.options = options;
+        this.dir = dir;
+        this.log = log;
+        this.random = new SplittableRandom(options.seed());
+    }
+
+    FaultReport run() throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        try (Nodes nodes = new Nodes(dir, options.nodes(), List.of("--tick-ms", Integer.toString(TICK_MS)))) {
+            nodes.startAll();
+            awaitLeader(nodes, Duration.ofSeconds(60));
+            if (options.unsafeLocalReads()) {
+                base = Faults.newBuilder().setUnsafeLocalReads(true).build();
+                nodes.ids().forEach(id -> nodes.setFaults(id, base));
+            }
+            Workload load = new Workload(nodes.endpoints(), options.keys(), REQUEST_TIMEOUT);
+            load.start(options.routedClients(), options.plainClients(), options.seed());
+            long runStart = System.nanoTime();
+            await("the clients' first 20 operations", Duration.ofSeconds(30), () -> load.acknowledged.get() >= 20);
+            long endNanos = runStart + options.duration().toNanos();
+            int round = 0;
+            while (true) {
+                FaultKind kind = options.kinds().get(round++ % options.kinds().size());
+                long holdNanos = holdMillis(kind) * 1_000_000L;
+                if (System.nanoTime() + holdNanos > endNanos) {
+                    break; // no time left for a whole fault
+                }
+                inject(nodes, kind, System.nanoTime() + holdNanos);
+                pace(Math.min(endNanos, System.nanoTime() + (1_500 + random.nextInt(1_500)) * 1_000_000L));
+            }
+            load.stop();
+            healAll(nodes);
+            base = Faults.getDefaultInstance();
+            for (int id : nodes.ids()) {
+                nodes.setFaults(id, base);
+            }
+            awaitCaughtUp(nodes, Duration.ofSeconds(90));
+            finalReads(nodes, load);
+            return check(load);
+        }
+    }
+
+    private long holdMillis(FaultKind kind) {
+        // A pause must outlast an election timeout, or the cluster never notices it.
+        long min = kind == FaultKind.PAUSE ? 2 * ELECTION_TIMEOUT_MAX_MS : 1_500;
+        return min + random.nextInt(3_000);
+    }
+
+    /** Waits for a point of the fault schedule: pacing the scenario, not waiting for a condition. */
+    private static void pace(long untilNanos) throws InterruptedException {
+        long left = untilNanos - System.nanoTime();
+        if (left > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+    }
+
+    private void inject(Nodes nodes, FaultKind kind, long untilNanos) throws IOException, InterruptedException {
+        List<Integer> ids = nodes.ids();
+        int leader = leaderOrRandom(nodes);
+        long start = System.nanoTime();
+        String detail;
+        switch (kind) {
+            case KILL -> {
+                int victim = random.nextBoolean() ? leader : ids.get(random.nextInt(ids.size()));
+                nodes.kill(victim);
+                detail = "kill -9 n" + victim + (victim == leader ? " (leader)" : "");
+                pace(untilNanos);
+                nodes.start(victim);
+            }
+            case PAUSE -> {
+                nodes.pause(leader);
+                detail = "SIGSTOP n" + leader + " (leader)";
+                pace(untilNanos);
+                nodes.resume(leader);
+            }
+            case PARTITION_LEADER -> {
+                detail = "isolate n" + leader + " (leader)";
+                partition(nodes, List.of(List.of(leader), others(ids, List.of(leader))), untilNanos);
+            }
+            case PARTITION_MINORITY -> {
+                List<Integer> shuffled = shuffled(ids);
+                List<Integer> minority = shuffled.subList(0, (ids.size() - 1) / 2);
+                detail = "isolate minority " + minority;
+                partition(nodes, List.of(minority, others(ids, minority)), untilNanos);
+            }
+            case ONE_WAY -> {
+                detail = "n" + leader + " (leader) cannot send to the others";
+                block(nodes, leader, others(ids, List.of(leader)));
+                pace(untilNanos);
+                healNetwork(nodes);
+            }
+            case BRIDGE -> {
+                List<Integer> shuffled = shuffled(ids);
+                int bridge = shuffled.get(0);
+                List<Integer> rest = shuffled.subList(1, shuffled.size());
+                List<Integer> left = rest.subList(0, rest.size() / 2);
+                List<Integer> right = rest.subList(rest.size() / 2, rest.size());
+                detail = left + " | " + right + " bridged by n" + bridge;
+                for (int a : left) {
+                    block(nodes, a, right);
+                }
+                for (int b : right) {
+                    block(nodes, b, left);
+                }
+                pace(untilNanos);
+                healNetwork(nodes);
+            }
+            case CLOCK -> {
+                StringBuilder sb = new StringBuilder("clock offsets");
+                for (int id : ids) {
+                    long offset = random.nextLong(-30_000, 30_001);
+                    sb.append(" n").append(id).append(offset >= 0 ? "+" : "").append(offset).append("ms");
+                    setFaults(nodes, id, base.toBuilder().setClockOffsetMs(offset).build());
+                }
+                detail = sb.toString();
+                pace(untilNanos);
+                healNetwork(nodes);
+            }
+            case SLOW_DISK -> {
+                int victim = random.nextBoolean() ? leader : ids.get(random.nextInt(ids.size()));
+                long delay = 100 + random.nextInt(300);
+                setFaults(nodes, victim, base.toBuilder().setFsyncDelayMs(delay).build());
+                detail = "n" + victim + (victim == leader ? " (leader)" : "") + " fsync +" + delay + "ms";
+                pace(untilNanos);
+                healNetwork(nodes);
+            }
+            case DISK_FULL -> {
+                int victim = random.nextBoolean() ? leader : ids.get(random.nextInt(ids.size()));
+                setFaults(nodes, victim, base.toBuilder().setDiskFull(true).build());
+                pace(untilNanos);
+                Integer exit = nodes.exitCode(victim);
+                detail = "n" + victim + (victim == leader ? " (leader)" : "") + " disk full"
+                        + (exit == null ? ", still running" : ", stopped with exit code " + exit);
+                if (exit != null) {
+                    nodes.reap(victim);
+                    nodes.start(victim);
+                } else {
+                    setFaults(nodes, victim, base);
+                }
+            }
+            default -> throw new IllegalStateException("unhandled fault " + kind);
+        }
+        Event event = new Event(kind, detail, start, System.nanoTime());
+        events.add(event);
+        log.printf("  %6.1fs  %-18s %s (%d ms)%n", (start - events.get(0).startNanos()) / 1e9, kind.label, detail,
+                (event.endNanos() - start) / 1_000_000);
+    }
+
+    private void partition(Nodes nodes, List<List<Integer>> sides, long untilNanos) throws InterruptedException {
+        for (List<Integer> side : sides) {
+            for (int id : side) {
+                block(nodes, id, others(nodes.ids(), side));
+            }
+        }
+        pace(untilNanos);
+        healNetwork(nodes);
+    }
+
+    private void block(Nodes nodes, int from, List<Integer> to) {
+        Faults.Builder f = base.toBuilder();
+        to.forEach(t -> f.addBlockedAddresses(nodes.address(t)));
+        setFaults(nodes, from, f.build());
+    }
+
+    /** Sets a node's faults when it runs; a node that is down has none to set. */
+    private static void setFaults(Nodes nodes, int id, Faults faults) {
+        if (nodes.isRunning(id) && !nodes.isPaused(id)) {
+            nodes.setFaults(id, faults);
+        }
+    }
+
+    private void healNetwork(Nodes nodes) {
+        for (int id : nodes.ids()) {
+            setFaults(nodes, id, base);
+        }
+    }
+
+    /** Every node resumed, running (restarted if it stopped or was killed) and without faults. */
+    private void healAll(Nodes nodes) throws IOException, InterruptedException {
+        for (int id : nodes.ids()) {
+            nodes.resume(id);
+            if (!nodes.isRunning(id)) {
+                nodes.reap(id);
+                nodes.start(id);
+            }
+        }
+    }
+
+    private static List<Integer> others(List<Integer> all, List<Integer> excluded) {
+        return all.stream().filter(id -> !excluded.contains(id)).toList();
+    }
+
+    private List<Integer> shuffled(List<Integer> ids) {
+        List<Integer> out = new ArrayList<>(ids);
+        for (int i = out.size() - 1; i > 0; i--) {
+            java.util.Collections.swap(out, i, random.nextInt(i + 1));
+        }
+        return out;
+    }
+
+    private int leaderOrRandom(Nodes nodes) {
+        List<String> live = nodes.ids().stream().filter(id -> nodes.isRunning(id) && !nodes.isPaused(id))
+                .map(nodes::address).toList();
+        if (!live.isEmpty()) {
+            try (CairnClient client = CairnClient.builder().endpoints(live).requestTimeout(Duration.ofSeconds(2)).build()) {
+                long leader = client.clusterStatus().leaderId();
+                if (leader != 0) {
+                    return (int) leader;
+                }
+            } catch (CairnException e) {
+                // no leader known right now: pick any node
+            }
+        }
+        return nodes.ids().get(random.nextInt(nodes.ids().size()));
+    }
+
+    private static void awaitLeader(Nodes nodes, Duration timeout) throws InterruptedException {
+        try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints())
+                .requestTimeout(Duration.ofSeconds(2)).build()) {
+            await("a leader", timeout, () -> {
+                try {
+                    return client.clusterStatus().leaderId() != 0;
+                } catch (CairnException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** Waits until every node has applied everything the leader committed. */
+    private static void awaitCaughtUp(Nodes nodes, Duration timeout) throws InterruptedException {
+        try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints())
+                .requestTimeout(Duration.ofSeconds(2)).build()) {
+            await("every node caught up with the leader", timeout, () -> {
+                try {
+                    ClusterStatus status = client.clusterStatus();
+                    long commit = status.leader().map(ClusterStatus.Member::commitIndex).orElse(0L);
+                    return commit > 0 && status.members().size() == nodes.ids().size()
+                            && status.members().stream().allMatch(m -> m.appliedIndex() >= commit);
+                } catch (CairnException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** After healing, every key is read once more: an acknowledged write that was lost shows here. */
+    private void finalReads(Nodes nodes, Workload load) {
+        try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints()).requestTimeout(REQUEST_TIMEOUT).build()) {
+            for (int i = 0; i < options.keys(); i++) {
+                String key = Workload.key(i);
+                long call = System.nanoTime();
+                Optional<KeyValue> kv = client.get(key);
+                load.recordFinalRead(key, kv.map(v -> KvValue.of(Long.parseLong(v.valueUtf8()))).orElse(KvValue.ABSENT),
+                        call, System.nanoTime());
+            }
+        }
+    }
+
+    private FaultReport check(Workload load) throws IOException {
+        var history = load.history();
+        CheckResult<?, ?> result = LinearizabilityChecker.check(new KvModel(), history,
+                io.cairn.sim.lin.Budget.steps(CHECK_STEPS_PER_KEY).withTimeLimit(Duration.ofMinutes(3), io.cairn.common.Clock.SYSTEM));
+        List<Long> unavailableMs = new ArrayList<>();
+        List<long[]> writes = load.acknowledgedWrites();
+        for (Event e : events) {
+            // Time from the fault to the first write that was sent after it and acknowledged.
+            long first = writes.stream().filter(w -> w[0] >= e.startNanos()).mapToLong(w -> w[1]).min().orElse(Long.MAX_VALUE);
+            unavailableMs.add(first == Long.MAX_VALUE ? -1 : (first - e.startNanos()) / 1_000_000);
+        }
+        FaultReport report = new FaultReport(options.name(), options.seed(), options.duration(), load.attempted.get(),
+                load.acknowledged.get(), load.indeterminate.get(), load.failedReads.get(), history.size(),
+                result.verdict(), result.verdict() == CheckResult.Verdict.OK ? "" : result.toString(),
+                List.copyOf(events), unavailableMs);
+        if (result.verdict() != CheckResult.Verdict.OK) {
+            StringBuilder sb = new StringBuilder();
+            history.forEach(op -> sb.append(op).append('\n'));
+            Files.writeString(dir.resolve("history.txt"), sb.toString(), StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve("verdict.txt"), result.toString(), StandardCharsets.UTF_8);
+        }
+        return report;
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            TimeUnit.MILLISECONDS.sleep(50); // poll interval of the condition
+        }
+    }
+}
