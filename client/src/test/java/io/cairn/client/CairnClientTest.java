@@ -217,8 +217,16 @@ class CairnClientTest {
         }
         // Three writes reach the server, one per session; the others wait for a session.
         waitUntil(() -> n.received.size() == 3);
-        Thread.sleep(100);
-        assertThat(n.received).hasSize(3);
+        // Let the writes through one at a time. A write is sent only when a finished one hands
+        // its session on, and a write finishes only after the store applied it, so at no moment
+        // may the server have seen more than three writes beyond those applied.
+        for (int finished = 1; finished <= 7; finished++) {
+            n.writeGate.release(1);
+            int sent = 3 + finished;
+            waitUntil(() -> n.received.size() >= sent);
+            int seen = n.received.size();
+            assertThat(seen).as("writes sent with all three sessions busy").isLessThanOrEqualTo(3 + store.applied());
+        }
         n.writeGate.release(1_000);
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
 
@@ -345,13 +353,14 @@ class CairnClientTest {
         assertThat(pool.sessionsCreated()).isEqualTo(2);
     }
 
+    /** Returns as soon as the condition holds; the pause is only the interval between checks. */
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("condition not met within 5 s");
             }
-            Thread.sleep(10);
+            Thread.sleep(1);
         }
     }
 }

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,9 +45,7 @@ class DataDirSafetyTest {
         try (CairnServer server = CairnServer.start(config(NodeId.of(1), spec))) {
             ManagedChannel ch = NettyChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
             try {
-                for (int i = 0; i < 200 && ClusterGrpc.newBlockingStub(ch).status(StatusRequest.getDefaultInstance()).getLeader() == 0; i++) {
-                    Thread.sleep(20);
-                }
+                awaitLeader(ClusterGrpc.newBlockingStub(ch));
                 KvGrpc.KvBlockingStub kv = KvGrpc.newBlockingStub(ch);
                 for (int i = 0; i < 300; i++) {
                     kv.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k" + i))
@@ -55,6 +54,18 @@ class DataDirSafetyTest {
             } finally {
                 ch.shutdownNow();
             }
+        }
+    }
+
+    /** Polls the node's status until it has elected itself; fails after 10 s. */
+    private static void awaitLeader(ClusterGrpc.ClusterBlockingStub node) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        StatusRequest status = StatusRequest.getDefaultInstance();
+        while (node.withDeadlineAfter(1, TimeUnit.SECONDS).status(status).getLeader() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the single node elected no leader within 10 s");
+            }
+            Thread.sleep(5);  // the interval between polls, not a guess at how long an election takes
         }
     }
 

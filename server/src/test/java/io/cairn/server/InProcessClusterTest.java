@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,11 +75,15 @@ class InProcessClusterTest {
         return ClusterGrpc.newBlockingStub(ch);
     }
 
+    /** Polls every node's status until one names a leader, which it returns; fails after 10 s. */
     private String awaitLeader(ClusterSpec spec) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            for (String address : spec.addresses().values()) {
+        List<ClusterGrpc.ClusterBlockingStub> nodes = spec.addresses().values().stream().map(this::cluster).toList();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (ClusterGrpc.ClusterBlockingStub node : nodes) {
                 try {
-                    StatusResponse s = cluster(address).status(StatusRequest.getDefaultInstance());
+                    StatusResponse s = node.withDeadlineAfter(1, TimeUnit.SECONDS)
+                            .status(StatusRequest.getDefaultInstance());
                     if (s.getLeader() != 0) {
                         return spec.address(NodeId.of(s.getLeader()));
                     }
@@ -86,9 +91,9 @@ class InProcessClusterTest {
                     // not up yet
                 }
             }
-            Thread.sleep(50);
+            Thread.sleep(5);  // the interval between polls, not a guess at how long an election takes
         }
-        throw new AssertionError("no leader elected");
+        throw new AssertionError("no leader elected within 10 s");
     }
 
     private static ByteString b(String s) {
