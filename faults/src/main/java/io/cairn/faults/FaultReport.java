@@ -10,15 +10,21 @@ import java.util.List;
  */
 record FaultReport(String scenario, long seed, Duration duration, long attempted, long acknowledged,
                    long indeterminate, long failedReads, int historyOps, CheckResult.Verdict verdict,
-                   String explanation, List<FaultRun.Event> events, List<Long> unavailableMs) {
+                   String explanation, List<FaultRun.Event> events, List<Long> unavailableMs,
+                   List<String> problems) {
 
     boolean passed() {
-        return verdict == CheckResult.Verdict.OK;
+        return verdict == CheckResult.Verdict.OK && problems.isEmpty();
     }
 
     /** Illegal histories found: 0 or 1 (the checker stops at the first illegal key). */
     int violations() {
         return verdict == CheckResult.Verdict.ILLEGAL ? 1 : 0;
+    }
+
+    /** Why the scenario failed, in one line. */
+    String failure() {
+        return passed() ? "" : verdict != CheckResult.Verdict.OK ? explanation : String.join("; ", problems);
     }
 
     long unavailableMaxMs() {
@@ -43,8 +49,9 @@ record FaultReport(String scenario, long seed, Duration duration, long attempted
     String json() {
         return String.format("{\"scenario\":\"%s\",\"seed\":%d,\"seconds\":%d,\"faults\":%d,\"attempted\":%d,"
                         + "\"acknowledged\":%d,\"indeterminate\":%d,\"failed_reads\":%d,\"history_ops\":%d,"
-                        + "\"violations\":%d,\"unavailable_max_ms\":%d,\"unavailable_median_ms\":%d,\"verdict\":\"%s\"}",
+                        + "\"violations\":%d,\"unavailable_max_ms\":%d,\"unavailable_median_ms\":%d,\"verdict\":\"%s\","
+                        + "\"passed\":%b}",
                 scenario, seed, duration.toSeconds(), events.size(), attempted, acknowledged, indeterminate, failedReads,
-                historyOps, violations(), unavailableMaxMs(), unavailableMedianMs(), verdict);
+                historyOps, violations(), unavailableMaxMs(), unavailableMedianMs(), verdict, passed());
     }
 }

@@ -59,6 +59,8 @@ final class FaultRun {
     private final PrintStream log;
     private final SplittableRandom random;
     private final List<Event> events = new ArrayList<>();
+    /** What went wrong besides the history: a node that failed without a clear message, say. */
+    private final List<String> problems = new ArrayList<>();
     private Faults base = Faults.getDefaultInstance();
 
     FaultRun(Options options, Path dir, PrintStream log) {
@@ -195,6 +197,9 @@ final class FaultRun {
                 Integer exit = nodes.exitCode(victim);
                 detail = "n" + victim + (victim == leader ? " (leader)" : "") + " disk full"
                         + (exit == null ? ", still running" : ", stopped with exit code " + exit);
+                if (exit != null && !Files.readString(nodes.logFile(victim)).contains("No space left on device")) {
+                    problems.add("n" + victim + " stopped on a full disk without saying why in " + nodes.logFile(victim));
+                }
                 if (exit != null) {
                     nodes.reap(victim);
                     nodes.start(victim);
@@ -220,20 +225,33 @@ final class FaultRun {
         healNetwork(nodes);
     }
 
-    private void block(Nodes nodes, int from, List<Integer> to) {
+    private void block(Nodes nodes, int from, List<Integer> to) throws InterruptedException {
         Faults.Builder f = base.toBuilder();
         to.forEach(t -> f.addBlockedAddresses(nodes.address(t)));
         setFaults(nodes, from, f.build());
     }
 
-    /** Sets a node's faults when it runs; a node that is down has none to set. */
-    private static void setFaults(Nodes nodes, int id, Faults faults) {
-        if (nodes.isRunning(id) && !nodes.isPaused(id)) {
+    /**
+     * Sets a node's faults when it runs; a node that is down has none to set. A node may stop
+     * while it answers (a full disk stops it at its next write): that is not an error here.
+     */
+    private static void setFaults(Nodes nodes, int id, Faults faults) throws InterruptedException {
+        if (!nodes.isRunning(id) || nodes.isPaused(id)) {
+            return;
+        }
+        try {
             nodes.setFaults(id, faults);
+        } catch (io.grpc.StatusRuntimeException e) {
+            try {
+                await("n" + id + " to stop after its control call broke", Duration.ofSeconds(5), () -> !nodes.isRunning(id));
+            } catch (IllegalStateException stillRunning) {
+                e.addSuppressed(stillRunning);
+                throw e;
+            }
         }
     }
 
-    private void healNetwork(Nodes nodes) {
+    private void healNetwork(Nodes nodes) throws InterruptedException {
         for (int id : nodes.ids()) {
             setFaults(nodes, id, base);
         }
@@ -266,10 +284,13 @@ final class FaultRun {
         List<String> live = nodes.ids().stream().filter(id -> nodes.isRunning(id) && !nodes.isPaused(id))
                 .map(nodes::address).toList();
         if (!live.isEmpty()) {
+            // The node that says it leads in the highest term: a view relayed by another node may be stale.
             try (CairnClient client = CairnClient.builder().endpoints(live).requestTimeout(Duration.ofSeconds(2)).build()) {
-                long leader = client.clusterStatus().leaderId();
-                if (leader != 0) {
-                    return (int) leader;
+                Optional<ClusterStatus.Member> leader = client.clusterStatus().members().stream()
+                        .filter(m -> m.role() == ClusterStatus.Role.LEADER)
+                        .max(java.util.Comparator.comparingLong(ClusterStatus.Member::term));
+                if (leader.isPresent() && nodes.isRunning((int) leader.get().id())) {
+                    return (int) leader.get().id();
                 }
             } catch (CairnException e) {
                 // no leader known right now: pick any node
@@ -335,7 +356,7 @@ final class FaultRun {
         FaultReport report = new FaultReport(options.name(), options.seed(), options.duration(), load.attempted.get(),
                 load.acknowledged.get(), load.indeterminate.get(), load.failedReads.get(), history.size(),
                 result.verdict(), result.verdict() == CheckResult.Verdict.OK ? "" : result.toString(),
-                List.copyOf(events), unavailableMs);
+                List.copyOf(events), unavailableMs, List.copyOf(problems));
         if (result.verdict() != CheckResult.Verdict.OK) {
             StringBuilder sb = new StringBuilder();
             history.forEach(op -> sb.append(op).append('\n'));

@@ -92,7 +92,7 @@ public final class FaultSuite implements Callable<Integer> {
                     passed++;
                 } else {
                     failed++;
-                    System.err.println("FAILED " + name + " seed " + runSeed + ": " + report.explanation());
+                    System.err.println("FAILED " + name + " seed " + runSeed + ": " + report.failure());
                     System.err.println("  kept: " + root.resolve(name + "-" + runSeed));
                     System.err.println("  rerun: bin/faults --scenario " + name + " --seed " + runSeed + " --seconds "
                             + seconds + " --nodes " + nodes + (unsafeLocalReads ? " --unsafe-local-reads" : ""));

@@ -3,6 +3,8 @@ package io.cairn.faults;
 import io.cairn.api.proto.FaultControlGrpc;
 import io.cairn.api.proto.Faults;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -172,7 +174,24 @@ final class Nodes implements AutoCloseable {
         }
         ManagedChannel channel = controls.computeIfAbsent(id, i ->
                 NettyChannelBuilder.forTarget(addresses.get(i)).usePlaintext().build());
-        FaultControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).set(faults);
+        // A node just started may not listen yet: retry while its process runs, up to a deadline.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                FaultControlGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).set(faults);
+                return;
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || !isRunning(id) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(100); // poll interval while the node starts
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while setting the faults of n" + id, e);
+            }
+        }
     }
 
     @Override

@@ -68,6 +68,8 @@ final class GroupReplica implements AutoCloseable {
             new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::index));
     private long nextReadContext = 1;
     private long lastExpiryCheckMillis;
+    /** Whether this replica led at the end of the previous round (loop thread). */
+    private boolean ledLastRound;
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
 
@@ -182,11 +184,36 @@ final class GroupReplica implements AutoCloseable {
 
     /** Loop thread, after the core advanced: serves reads now applied and compacts when due. */
     void afterAdvance() throws IOException {
+        releaseOnStepDown();
         long applied = stateMachine.appliedIndex();
         while (!confirmedReads.isEmpty() && confirmedReads.peek().index() <= applied) {
             confirmedReads.poll().read().serve(stateMachine);
         }
         maybeCompact();
+    }
+
+    /**
+     * When this replica stops leading, its waiting requests are answered at once instead of at
+     * their timeout, so clients move to the new leader after an election rather than after
+     * their attempt timeout (a cut-off leader steps down through CheckQuorum). A write may still
+     * commit under the new leader: it fails as UNAVAILABLE, which promises nothing, and a
+     * client's retry with the same sequence is applied once. A read not yet confirmed fails as
+     * NOT_LEADER with the new leader, where it is safe to send again. Confirmed reads stay: their
+     * index was confirmed while this replica led.
+     */
+    private void releaseOnStepDown() {
+        Status s = node.status();
+        boolean leads = s.role() == Role.LEADER;
+        if (ledLastRound && !leads) {
+            NotServedException lost = new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                    "leadership lost while the write waited; it may still commit", s.leader());
+            pendingWrites.values().forEach(p -> p.future().completeExceptionally(lost));
+            pendingWrites.clear();
+            NotServedException moved = notLeader(s);
+            pendingReads.values().forEach(p -> p.future().completeExceptionally(moved));
+            pendingReads.clear();
+        }
+        ledLastRound = leads;
     }
 
     /** Loop thread, when the node stops: every waiting request fails with {@code reason}. */
