@@ -44,7 +44,7 @@ class SelfHealingTest {
                     60_000);
             Workload load = new Workload(cluster.endpoints(), 16);
             load.start(6, 7);
-            Thread.sleep(2_000);
+            load.awaitAcknowledgedWrites(200, Duration.ofSeconds(60));
 
             int victim = 3; // a replica of the metadata group too, which must move like a shard
             assertThat(start.shards().stream().filter(s -> s.replicas().contains((long) victim)).count())
@@ -82,7 +82,7 @@ class SelfHealingTest {
                     HEAL_BOUND_MILLIS);
             System.out.printf("n4 drained %d ms after remove-node (epoch %d -> %d)%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - removeAt), leavingEpoch, drained.epoch());
-            Thread.sleep(2_000);
+            load.awaitAcknowledgedWrites(load.acknowledgedWrites.get() + 200, Duration.ofSeconds(60));
             load.stop();
 
             System.out.printf("history: %d ops, %d acknowledged writes, %d failed ops%n",
