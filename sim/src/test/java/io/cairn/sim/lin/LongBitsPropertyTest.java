@@ -1,5 +1,6 @@
 package io.cairn.sim.lin;
 
+import io.cairn.common.Seeded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.common.RandomSource;

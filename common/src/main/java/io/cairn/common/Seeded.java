@@ -1,7 +1,5 @@
-package io.cairn.kv.state;
+package io.cairn.common;
 
-import io.cairn.common.RandomSource;
-import io.cairn.common.SeededRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -12,14 +10,14 @@ import java.util.function.Function;
  * so the seeds are the same on every run and a failure names the one that replays it. Where
  * inputs are big, a failure is first shrunk to the smallest variant that still fails.
  */
-final class Seeded {
+public final class Seeded {
     /** Bounds the replays spent shrinking one failure; a partly shrunk input still helps. */
     private static final int SHRINK_ATTEMPTS_MAX = 2_000;
 
     private Seeded() {}
 
     /** Checks {@code property} on the inputs of seeds [0, tries). */
-    static <T> void forAll(int tries, Function<RandomSource, T> generator, Consumer<T> property) {
+    public static <T> void forAll(int tries, Function<RandomSource, T> generator, Consumer<T> property) {
         forAll(tries, generator, input -> List.of(), property);
     }
 
@@ -27,7 +25,7 @@ final class Seeded {
      * Checks {@code property} on the inputs of seeds [0, tries); a failing input is shrunk
      * greedily: the first of {@code smaller(input)} that still fails replaces it, until none does.
      */
-    static <T> void forAll(int tries, Function<RandomSource, T> generator, Function<T, List<T>> smaller,
+    public static <T> void forAll(int tries, Function<RandomSource, T> generator, Function<T, List<T>> smaller,
             Consumer<T> property) {
         for (long seed = 0; seed < tries; seed++) {
             T input = generator.apply(new SeededRandom(seed));
@@ -77,7 +75,7 @@ final class Seeded {
      * The list with one run of elements removed, longest runs first so that big inputs collapse
      * in few steps; none shorter than {@code minSize}.
      */
-    static <E> List<List<E>> removals(List<E> list, int minSize) {
+    public static <E> List<List<E>> removals(List<E> list, int minSize) {
         List<List<E>> out = new ArrayList<>();
         for (int run = list.size() - minSize; run >= 1; run /= 2) {
             for (int from = 0; from + run <= list.size(); from += run) {
@@ -90,7 +88,7 @@ final class Seeded {
     }
 
     /** Smaller values in [min, value): min itself, then halfway, then one less. */
-    static List<Integer> towards(int min, int value) {
+    public static List<Integer> towards(int min, int value) {
         List<Integer> out = new ArrayList<>();
         if (value > min) {
             out.add(min);
@@ -106,7 +104,7 @@ final class Seeded {
     }
 
     /** An int in [min, max], at either end one time in eight each, where mistakes gather. */
-    static int between(RandomSource random, int min, int max) {
+    public static int between(RandomSource random, int min, int max) {
         int pick = random.nextInt(8);
         if (pick == 0) {
             return min;
@@ -118,7 +116,7 @@ final class Seeded {
     }
 
     /** A list of up to maxSize elements; small sizes (including empty) are as likely as any. */
-    static <E> List<E> list(RandomSource random, int minSize, int maxSize, Function<RandomSource, E> element) {
+    public static <E> List<E> list(RandomSource random, int minSize, int maxSize, Function<RandomSource, E> element) {
         int size = random.chance(0.3) ? between(random, minSize, Math.min(maxSize, minSize + 5))
                 : between(random, minSize, maxSize);
         List<E> out = new ArrayList<>(size);
