@@ -353,14 +353,9 @@ class CairnClientTest {
         assertThat(pool.sessionsCreated()).isEqualTo(2);
     }
 
-    /** Returns as soon as the condition holds; the pause is only the interval between checks. */
-    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 5 s");
-            }
-            Thread.sleep(1);
-        }
+    /** Returns as soon as the condition holds; fails after 5 s. */
+    private static void waitUntil(java.util.function.BooleanSupplier condition) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                .until(condition::getAsBoolean);
     }
 }

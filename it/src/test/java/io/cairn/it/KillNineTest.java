@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,43 +75,28 @@ class KillNineTest {
         assertThat(result.verdict()).as(result.toString()).isEqualTo(CheckResult.Verdict.OK);
     }
 
-    private static int awaitLeader(LocalCluster cluster) throws InterruptedException {
+    private static int awaitLeader(LocalCluster cluster) {
         try (CairnClient client = CairnClient.builder().endpoints(cluster.endpoints())
                 .requestTimeout(Duration.ofSeconds(2)).build()) {
-            for (int i = 0; i < 300; i++) {
-                try {
-                    ClusterStatus status = client.clusterStatus();
-                    if (status.leaderId() != 0) {
-                        return (int) status.leaderId();
-                    }
-                } catch (RuntimeException e) {
-                    // nodes still starting
-                }
-                Thread.sleep(100);
-            }
+            return (int) (long) Awaitility.await("a leader elected").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions() // nodes still starting
+                    .until(() -> client.clusterStatus().leaderId(), id -> id != 0);
         }
-        throw new AssertionError("no leader elected within 30 s");
     }
 
     /** Waits until the node has applied everything the leader has committed. */
-    private static void awaitCaughtUp(LocalCluster cluster, int id) throws InterruptedException {
+    private static void awaitCaughtUp(LocalCluster cluster, int id) {
         try (CairnClient client = CairnClient.builder().endpoints(cluster.endpoints())
                 .requestTimeout(Duration.ofSeconds(2)).build()) {
-            for (int i = 0; i < 300; i++) {
-                try {
-                    ClusterStatus status = client.clusterStatus();
-                    long commit = status.members().stream().mapToLong(ClusterStatus.Member::commitIndex).max().orElse(0);
-                    long applied = status.members().stream().filter(n -> n.id() == id)
-                            .mapToLong(ClusterStatus.Member::appliedIndex).findFirst().orElse(-1);
-                    if (applied >= commit && commit > 0) {
-                        return;
-                    }
-                } catch (RuntimeException e) {
-                    // retry
-                }
-                Thread.sleep(100);
-            }
+            Awaitility.await("n" + id + " caught up").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> {
+                        ClusterStatus status = client.clusterStatus();
+                        long commit = status.members().stream().mapToLong(ClusterStatus.Member::commitIndex).max().orElse(0);
+                        long applied = status.members().stream().filter(n -> n.id() == id)
+                                .mapToLong(ClusterStatus.Member::appliedIndex).findFirst().orElse(-1);
+                        return applied >= commit && commit > 0;
+                    });
         }
-        throw new AssertionError("n" + id + " did not catch up within 30 s");
     }
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,43 +95,23 @@ class SelfHealingTest {
     }
 
     /** Waits until three live nodes replicate the metadata group, one leading, {@code gone} not among them. */
-    private static List<Long> awaitMetadataGroupWithout(CairnClient admin, long gone, long timeoutMillis)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        ClusterStatus last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = admin.clusterStatus();
-                List<Long> replicas = last.members().stream()
-                        .filter(m -> m.role() == ClusterStatus.Role.LEADER || m.role() == ClusterStatus.Role.FOLLOWER)
-                        .map(ClusterStatus.Member::id).toList();
-                long leaders = last.members().stream().filter(m -> m.role() == ClusterStatus.Role.LEADER).count();
-                if (replicas.size() == 3 && leaders == 1 && !replicas.contains(gone)) {
-                    return replicas;
-                }
-            } catch (RuntimeException e) {
-                // nodes starting or just killed
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("metadata group not back to 3 live replicas within " + timeoutMillis + " ms; last " + last);
+    private static List<Long> awaitMetadataGroupWithout(CairnClient admin, long gone, long timeoutMillis) {
+        return Awaitility.await("metadata group back to 3 live replicas without n" + gone)
+                .atMost(Duration.ofMillis(timeoutMillis)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions() // nodes starting or just killed
+                .until(() -> {
+                    ClusterStatus status = admin.clusterStatus();
+                    long leaders = status.members().stream().filter(m -> m.role() == ClusterStatus.Role.LEADER).count();
+                    List<Long> replicas = status.members().stream()
+                            .filter(m -> m.role() == ClusterStatus.Role.LEADER || m.role() == ClusterStatus.Role.FOLLOWER)
+                            .map(ClusterStatus.Member::id).toList();
+                    return leaders == 1 ? replicas : List.<Long>of();
+                }, replicas -> replicas.size() == 3 && !replicas.contains(gone));
     }
 
-    private static ShardsReport await(CairnClient admin, String what, Predicate<ShardsReport> done, long timeoutMillis)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        ShardsReport last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = admin.shards();
-                if (done.test(last)) {
-                    return last;
-                }
-            } catch (RuntimeException e) {
-                // nodes starting or just killed
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("not within " + timeoutMillis + " ms: " + what + "; last report " + last);
+    private static ShardsReport await(CairnClient admin, String what, Predicate<ShardsReport> done, long timeoutMillis) {
+        return Awaitility.await(what).atMost(Duration.ofMillis(timeoutMillis)).pollInterval(Duration.ofMillis(250))
+                .ignoreExceptions() // nodes starting or just killed
+                .until(admin::shards, done::test);
     }
 }

@@ -169,12 +169,7 @@ class ShardedClusterTest {
                     .containsExactly("plain3", "-", "plain17");
 
             // A node without the key's shard, asked not to forward, says where to go and which
-            // membership version it knows (once the metadata group has stored the first one).
-            long epochDeadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (client.shards().epoch() < 1 && System.nanoTime() < epochDeadline) {
-                Thread.sleep(100);
-            }
-            Thread.sleep(1_500); // every node heartbeats once a second
+            // membership version it knows (once a heartbeat brought it the first one).
             int shard = -1;
             int stranger = -1;
             for (int s = 0; s < 8 && stranger < 0; s++) {
@@ -190,10 +185,13 @@ class ShardedClusterTest {
             Metadata noForward = new Metadata();
             noForward.put(Metadata.Key.of("cairn-no-forward", Metadata.ASCII_STRING_MARSHALLER), "1");
             KvGrpc.KvBlockingStub routed = KvGrpc.newBlockingStub(channels.get(stranger - 1))
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(noForward))
-                    .withDeadlineAfter(10, TimeUnit.SECONDS);
-            StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
-                    () -> routed.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(keyOfShard)).build()));
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(noForward));
+            GetRequest probe = GetRequest.newBuilder().setKey(ByteString.copyFrom(keyOfShard)).build();
+            StatusRuntimeException refused = org.awaitility.Awaitility.await("n" + stranger + " knows an epoch")
+                    .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                                    () -> routed.withDeadlineAfter(10, TimeUnit.SECONDS).get(probe)),
+                            e -> GrpcErrors.detailOf(e).map(d -> !d.hasWrongShard() || d.getWrongShard().getEpoch() > 0).orElse(true));
             ErrorDetail detail = GrpcErrors.detailOf(refused).orElseThrow();
             assertThat(detail.hasWrongShard()).as("%s", refused.getStatus()).isTrue();
             assertThat(detail.getWrongShard().getEpoch()).isPositive();

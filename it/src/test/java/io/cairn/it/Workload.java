@@ -52,15 +52,9 @@ final class Workload {
      * Waits until {@code count} writes in all have been acknowledged: the load has run through
      * whatever the cluster is going through, by evidence rather than by a guessed duration.
      */
-    void awaitAcknowledgedWrites(long count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (acknowledgedWrites.get() < count) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(count + " acknowledged writes not reached within " + timeout.toSeconds()
-                        + " s (" + acknowledgedWrites.get() + " so far, " + failedOps.get() + " failed ops)");
-            }
-            Thread.sleep(20); // poll interval of the condition
-        }
+    void awaitAcknowledgedWrites(long count, Duration timeout) {
+        org.awaitility.Awaitility.await(count + " acknowledged writes").atMost(timeout)
+                .pollInterval(Duration.ofMillis(20)).until(() -> acknowledgedWrites.get() >= count);
     }
 
     void stop() throws InterruptedException {

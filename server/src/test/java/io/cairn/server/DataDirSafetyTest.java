@@ -58,15 +58,11 @@ class DataDirSafetyTest {
     }
 
     /** Polls the node's status until it has elected itself; fails after 10 s. */
-    private static void awaitLeader(ClusterGrpc.ClusterBlockingStub node) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    private static void awaitLeader(ClusterGrpc.ClusterBlockingStub node) {
         StatusRequest status = StatusRequest.getDefaultInstance();
-        while (node.withDeadlineAfter(1, TimeUnit.SECONDS).status(status).getLeader() == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the single node elected no leader within 10 s");
-            }
-            Thread.sleep(5);  // the interval between polls, not a guess at how long an election takes
-        }
+        org.awaitility.Awaitility.await("the single node elects itself").atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> node.withDeadlineAfter(1, TimeUnit.SECONDS).status(status).getLeader() != 0);
     }
 
     @Test

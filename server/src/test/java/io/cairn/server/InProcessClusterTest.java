@@ -76,24 +76,27 @@ class InProcessClusterTest {
     }
 
     /** Polls every node's status until one names a leader, which it returns; fails after 10 s. */
-    private String awaitLeader(ClusterSpec spec) throws InterruptedException {
+    private String awaitLeader(ClusterSpec spec) {
         List<ClusterGrpc.ClusterBlockingStub> nodes = spec.addresses().values().stream().map(this::cluster).toList();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            for (ClusterGrpc.ClusterBlockingStub node : nodes) {
-                try {
-                    StatusResponse s = node.withDeadlineAfter(1, TimeUnit.SECONDS)
-                            .status(StatusRequest.getDefaultInstance());
-                    if (s.getLeader() != 0) {
-                        return spec.address(NodeId.of(s.getLeader()));
-                    }
-                } catch (StatusRuntimeException e) {
-                    // not up yet
+        long leader = org.awaitility.Awaitility.await("a leader").atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> anyLeader(nodes), id -> id != 0);
+        return spec.address(NodeId.of(leader));
+    }
+
+    /** The leader the first node that answers names, or 0. */
+    private static long anyLeader(List<ClusterGrpc.ClusterBlockingStub> nodes) {
+        for (ClusterGrpc.ClusterBlockingStub node : nodes) {
+            try {
+                StatusResponse s = node.withDeadlineAfter(1, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+                if (s.getLeader() != 0) {
+                    return s.getLeader();
                 }
+            } catch (StatusRuntimeException e) {
+                // not up yet
             }
-            Thread.sleep(5);  // the interval between polls, not a guess at how long an election takes
         }
-        throw new AssertionError("no leader elected within 10 s");
+        return 0;
     }
 
     private static ByteString b(String s) {

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -75,11 +76,16 @@ class PeerTransportTest {
         TestNode b = node(B, 0);
         int port = b.port();
         PeerTransport fromA = transport(A, Map.of(B, b.address()), FAST_RETRY);
-        long seq = 0;
+        // Sends happen inside polled conditions below, so the counter lives outside the lambdas.
+        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+        Runnable sendNext = () -> {
+            long seq = next.getAndIncrement();
+            fromA.send(B, group(seq), heartbeat(A, B, seq));
+        };
 
         // Connected: everything arrives.
-        for (; seq < 100; seq++) {
-            fromA.send(B, group(seq), heartbeat(A, B, seq));
+        while (next.get() < 100) {
+            sendNext.run();
         }
         awaitUntil(() -> b.received.size() == 100);
 
@@ -88,25 +94,21 @@ class PeerTransportTest {
         // tried at least once to reopen the stream to the dead peer.
         b.close();
         started.remove(b);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (fromA.metrics().dropped() == 0 || fromA.metrics().reconnects() == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no drop and reconnect within " + WAIT + ": " + fromA.metrics());
-            }
-            fromA.send(B, group(seq), heartbeat(A, B, seq++));
-            Thread.sleep(2);  // paces the sends like heartbeats; the loop ends on the condition
-        }
+        // One send per poll: the poll interval paces them like heartbeats.
+        Awaitility.await("a drop and a reconnect").atMost(WAIT).pollInterval(Duration.ofMillis(2)).until(() -> {
+            sendNext.run();
+            return fromA.metrics().dropped() > 0 && fromA.metrics().reconnects() > 0;
+        });
 
         // Up again on the same address: later messages arrive, in order.
         TestNode b2 = node(B, port);
-        long firstAfterRestart = seq;
-        deadline = System.nanoTime() + WAIT.toNanos();
-        while (b2.received.size() < 100 && System.nanoTime() < deadline) {
-            fromA.send(B, group(seq), heartbeat(A, B, seq++));
-            // Paces the sends, not a wait: the check below that the first message to arrive was
-            // sent soon after the restart counts messages, so it needs a steady rate of them.
-            Thread.sleep(1);
-        }
+        long firstAfterRestart = next.get();
+        // One send per poll, at a steady rate: the check below that the first message to arrive
+        // was sent soon after the restart counts messages.
+        Awaitility.await("100 messages after the restart").atMost(WAIT).pollInterval(Duration.ofMillis(1)).until(() -> {
+            sendNext.run();
+            return b2.received.size() >= 100;
+        });
         List<TestNode.Received> after = b2.from(A);
         assertThat(after).hasSizeGreaterThanOrEqualTo(100);
         assertThat(seqs(after)).isSorted().doesNotHaveDuplicates();
@@ -283,14 +285,11 @@ class PeerTransportTest {
     }
 
     /** Returns as soon as the condition holds; the pause is only the interval between checks. */
-    private static void awaitUntil(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + WAIT + "; live transport threads: "
-                        + transportThreads());
-            }
-            Thread.sleep(1);
+    private static void awaitUntil(BooleanSupplier condition) {
+        try {
+            Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(1)).until(condition::getAsBoolean);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; live transport threads: " + transportThreads(), e);
         }
     }
 
