@@ -99,7 +99,9 @@ public final class CairnServer implements AutoCloseable {
         }
         map.onChange(t -> transport.updatePeers(peersOf(t, config.nodeId())));
         Files.createDirectories(dataDir.scratchDir());
-        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store, faults.clock());
+        // The wall clock that stamps and checks TTLs; the fault suite may shift it.
+        Clock wallClock = faults.clock();
+        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store, wallClock);
         RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config, map, factory);
         for (java.util.Map.Entry<GroupId, ConfState> g : groupsToOpen(config, store, map.current()).entrySet()) {
             loop.addGroup(factory.open(g.getKey(), g.getValue()));
@@ -110,7 +112,7 @@ public final class CairnServer implements AutoCloseable {
         PlacementDriver driver = sharded ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
         Forwarder forwarder = new Forwarder(faults);
         opened.add(forwarder);
-        Server grpc = bind(config, loop, map, driver, forwarder, faults);
+        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
@@ -244,7 +246,7 @@ public final class CairnServer implements AutoCloseable {
     }
 
     private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver,
-                               Forwarder forwarder, FaultInjection faults) throws IOException {
+                               Forwarder forwarder, FaultInjection faults, Clock wallClock) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
@@ -253,7 +255,7 @@ public final class CairnServer implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(new RaftTransportService(config.nodeId(), loop::deliver))
-                .addService(io.grpc.ServerInterceptors.intercept(new KvService(loop, map, config, faults.clock(), forwarder, faults),
+                .addService(io.grpc.ServerInterceptors.intercept(new KvService(loop, map, config, wallClock, forwarder, faults),
                         Forwarding.serverInterceptor()))
                 .addService(new ClusterService(loop, map, config, driver));
         if (faults.isEnabled()) {

@@ -57,7 +57,7 @@ final class FaultInjection {
     }
 
     boolean unsafeLocalReads() {
-        return faults.getUnsafeLocalReads();
+        return enabled && faults.getUnsafeLocalReads();
     }
 
     Faults current() {

@@ -101,8 +101,11 @@ final class GroupReplica implements AutoCloseable {
         return log.term(log.lastIndex());
     }
 
+    /** Loop thread, after every round: publishes the status readers see, and acts on a step-down. */
     void publishStatus() {
-        status = node.status();
+        Status s = node.status();
+        releaseOnStepDown(s);
+        status = s;
     }
 
     /** Loop thread: proposes a client command; {@code future} completes once it is applied. */
@@ -184,7 +187,6 @@ final class GroupReplica implements AutoCloseable {
 
     /** Loop thread, after the core advanced: serves reads now applied and compacts when due. */
     void afterAdvance() throws IOException {
-        releaseOnStepDown();
         long applied = stateMachine.appliedIndex();
         while (!confirmedReads.isEmpty() && confirmedReads.peek().index() <= applied) {
             confirmedReads.poll().read().serve(stateMachine);
@@ -201,8 +203,7 @@ final class GroupReplica implements AutoCloseable {
      * NOT_LEADER with the new leader, where it is safe to send again. Confirmed reads stay: their
      * index was confirmed while this replica led.
      */
-    private void releaseOnStepDown() {
-        Status s = node.status();
+    private void releaseOnStepDown(Status s) {
         boolean leads = s.role() == Role.LEADER;
         if (ledLastRound && !leads) {
             NotServedException lost = new NotServedException(NotServedException.Kind.UNAVAILABLE,
