@@ -67,7 +67,8 @@ final class Interaction {
             case "isolate" -> c.idArgs(0).forEach(this::isolate);
             case "heal" -> network.heal();
             case "compact" -> compact(c);
-            case "restart" -> restart(host(c.longArg(0)));
+            case "restart" -> restart(host(c.longArg(0)), c.boolOption("lose-unsynced", false));
+            case "recreate" -> recreate(host(c.longArg(0)));
             case "status" -> hostsOrAll(c.idArgs(0)).forEach(this::printStatus);
             case "raft-log" -> printLog(host(c.longArg(0)));
             default -> throw new ScriptError("unknown command " + c.name);
@@ -342,11 +343,22 @@ final class Interaction {
         out.line(h.id + " snapshot " + NodeHost.describe(h.storage.snapshot()) + ", log now starts at " + h.storage.firstIndex());
     }
 
-    /** A crash and restart: what was not persisted, and the state machine, are lost. */
-    private void restart(NodeHost h) {
-        h.start();
+    /**
+     * A crash and restart: what was not persisted, and the state machine, are lost; with
+     * {@code lose-unsynced=true} so is a hard state written by a Ready that did not ask for an fsync.
+     */
+    private void restart(NodeHost h, boolean loseUnsynced) {
+        h.crash(loseUnsynced);
         out.line(h.id + " restarted");
         printStatus(h);
+    }
+
+    /** {@code recreate 3}: the node's replica is dropped, its log wiped, and an empty one opened ({@link NodeHost#recreated}). */
+    private void recreate(NodeHost h) {
+        NodeHost fresh = h.recreated();
+        hosts.put(h.id, fresh);
+        out.line(h.id + " recreated, vote floor " + fresh.config().voteFloor());
+        printStatus(fresh);
     }
 
     // ------------------------------------------------------------------ inspection

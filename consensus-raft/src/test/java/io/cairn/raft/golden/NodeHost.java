@@ -4,6 +4,8 @@ import io.cairn.common.NodeId;
 import io.cairn.common.SeededRandom;
 import io.cairn.consensus.ConfState;
 import io.cairn.consensus.ConsensusMessage;
+import io.cairn.consensus.EntryId;
+import io.cairn.consensus.HardState;
 import io.cairn.consensus.LogEntry;
 import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.Ready;
@@ -29,12 +31,23 @@ final class NodeHost {
     StateMachine stateMachine;
     /** The role, term and leader last printed; a change is printed once. */
     private String lastState;
+    /**
+     * The hard state as of the last Ready that asked for an fsync. A Ready with
+     * {@code mustSync=false} may write its hard state without one, as the server's WAL does, so
+     * a crash may lose it: this is what such a crash leaves ({@link #crash}).
+     */
+    private HardState syncedHardState;
 
     NodeHost(RaftConfig config, ConfState initialConf, long seed) {
+        this(config, new MemoryLogStorage(initialConf), new SeededRandom(seed));
+    }
+
+    private NodeHost(RaftConfig config, MemoryLogStorage storage, SeededRandom randomRoot) {
         this.id = config.id();
         this.config = config;
-        this.storage = new MemoryLogStorage(initialConf);
-        this.randomRoot = new SeededRandom(seed);
+        this.storage = storage;
+        this.randomRoot = randomRoot;
+        this.syncedHardState = storage.hardState();
         start();
     }
 
@@ -43,6 +56,33 @@ final class NodeHost {
         node = new RaftNode(config, storage, randomRoot.fork());
         stateMachine = new StateMachine(storage.snapshot());
         lastState = describeState(node.status());
+    }
+
+    /**
+     * A crash and restart. With {@code loseUnsynced} the hard state falls back to the last one
+     * written with an fsync; entries and snapshots are never written without one.
+     */
+    void crash(boolean loseUnsynced) {
+        if (loseUnsynced) {
+            storage.setHardState(syncedHardState);
+        }
+        start();
+    }
+
+    /**
+     * The replica is dropped and its log wiped, and a new, empty one of the same group opens on
+     * this node, as the server does with its WAL tombstones: the new one keeps the durable term
+     * and vote, and refuses votes to logs behind the last entry the old one held (or behind its
+     * own floor, if the old one never got past it).
+     */
+    NodeHost recreated() {
+        EntryId last = new EntryId(storage.term(storage.lastIndex()), storage.lastIndex());
+        EntryId earlier = config.voteFloor();
+        boolean earlierHigher = earlier.term() > last.term()
+                || (earlier.term() == last.term() && earlier.index() > last.index());
+        MemoryLogStorage fresh = new MemoryLogStorage(ConfState.EMPTY);
+        fresh.setHardState(new HardState(syncedHardState.term(), syncedHardState.votedFor(), 0));
+        return new NodeHost(config.withVoteFloor(earlierHigher ? earlier : last), fresh, randomRoot);
     }
 
     RaftConfig config() {
@@ -90,6 +130,9 @@ final class NodeHost {
         storage.append(rd.entries());
         if (rd.hardState() != null) {
             storage.setHardState(rd.hardState());
+        }
+        if (rd.mustSync()) {
+            syncedHardState = storage.hardState(); // the fsync covers earlier unsynced writes too
         }
         // 3. Votes and acknowledgements vouch for the write, so they leave after it.
         network.send(rd.messagesAfterPersist());
