@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.ConfState;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class ReplicaLifecycleTest {
@@ -45,5 +47,76 @@ class ReplicaLifecycleTest {
         assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 9, report(9, GRACE), GRACE, notYet, GRACE)).isFalse();
         long forgotten = ReplicaLifecycle.UNADDED_DROP_FACTOR * GRACE;
         assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 9, report(9, GRACE), GRACE, notYet, forgotten)).isTrue();
+    }
+
+    /**
+     * One drop decision for n4, which the placement no longer has: what n4's replica knows of
+     * itself, and its leader's last report (configuration without n4, so "removed" if trusted).
+     */
+    private record DropRow(String scenario, long lastLogTerm, long commitIndex, ConfState own, long outsideOwnConfMillis,
+                           long reportTerm, long reportApplied, long reportConfAgeMillis, boolean dropped) {}
+
+    private static void assertDropDecisions(List<DropRow> rows) {
+        List<String> wrong = new ArrayList<>();
+        for (DropRow row : rows) {
+            boolean dropped = ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, row.lastLogTerm(), row.commitIndex(),
+                    Optional.of(new ReplicaLifecycle.LeaderReport(row.reportTerm(), row.reportApplied(),
+                            ConfState.ofVoters(NodeId.of(1), NodeId.of(2), NodeId.of(3)), row.reportConfAgeMillis())),
+                    GRACE, row.own(), row.outsideOwnConfMillis());
+            if (dropped != row.dropped()) {
+                wrong.add(row.scenario() + ": expected " + (row.dropped() ? "dropped" : "kept") + ", got the opposite");
+            }
+        }
+        assertThat(wrong).as("rows decided wrongly").isEmpty();
+    }
+
+    /** Sharded simulator seed 68: a leader report from before n4 was added read as its removal. */
+    @Test
+    void aReportFromBeforeAReplicaWasAddedNeverDropsIt() {
+        // n4 was added as a learner at index 10 and applied it; the joint change making it a voter
+        // (index 12) has committed too, so its commit index is 12. Its leader's last report was
+        // taken at index 9, before the addition, with a configuration long held.
+        ConfState promoting = new ConfState(new TreeSet<>(List.of(NodeId.of(1), NodeId.of(2), N4)),
+                new TreeSet<>(List.of(NodeId.of(1), NodeId.of(2), NodeId.of(3))), new TreeSet<>());
+        assertDropDecisions(List.of(
+                new DropRow("report at 9, before the addition at 10", 8, 12, promoting, 0, 8, 9, 10 * GRACE, false),
+                new DropRow("report at 11, before the commit n4 knows", 8, 12, promoting, 0, 8, 11, 10 * GRACE, false),
+                new DropRow("report at 12: as new as what n4 knows, so trusted", 8, 12, promoting, 0, 8, 12, 10 * GRACE, true),
+                new DropRow("report at 30, a later removal", 8, 12, promoting, 0, 8, 30, 10 * GRACE, true)));
+    }
+
+    /**
+     * Sharded simulator seeds 1145 and 1651: the leader died right after reporting the change
+     * that removed n4, before its followers learned it had committed.
+     */
+    @Test
+    void anOutgoingVoterIsDroppedOnlyOnceItsLeaderHasHeldTheNewConfigurationForThreeElectionTimeouts() {
+        // n4 was the outgoing voter of a joint change and still applies the joint configuration,
+        // in which the other members may campaign and need its vote. GRACE stands for
+        // DROP_AFTER_ELECTION_TIMEOUTS election timeouts of 100 ms.
+        ConfState leaving = new ConfState(new TreeSet<>(List.of(NodeId.of(1), NodeId.of(2), NodeId.of(3))),
+                new TreeSet<>(List.of(NodeId.of(1), NodeId.of(2), N4)), new TreeSet<>());
+        assertDropDecisions(List.of(
+                new DropRow("configuration just committed", 8, 20, leaving, 0, 8, 21, 0, false),
+                new DropRow("held for two election timeouts", 8, 20, leaving, 0, 8, 21, 200, false),
+                new DropRow("held for just under three", 8, 20, leaving, 0, 8, 21, GRACE - 1, false),
+                new DropRow("held for three", 8, 20, leaving, 0, 8, 21, GRACE, true)));
+    }
+
+    /**
+     * Found by the sharded simulator (no seed recorded): a removed replica that campaigned alone
+     * raised its own term above its leader's, and the report never looked new enough. The rule
+     * compares the report with the term of the replica's last entry; the hosts pass exactly that
+     * (not the current term), so this pins the rule's side of the fix only.
+     */
+    @Test
+    void aRemovedReplicaIsJudgedByItsLastEntrysTermNotTheTermItCampaignedTo() {
+        // Cut off before it applied its removal, n4 still runs the old configuration and campaigns
+        // (its current term climbs past 8); the leader reports from term 8.
+        ConfState before = ConfState.ofVoters(NodeId.of(1), NodeId.of(2), N4);
+        assertDropDecisions(List.of(
+                new DropRow("last entry of the reporting leader's term", 8, 40, before, 0, 8, 41, GRACE, true),
+                new DropRow("last entry of an older term", 5, 40, before, 0, 8, 41, GRACE, true),
+                new DropRow("last entry of a newer leader's term", 9, 40, before, 0, 8, 41, GRACE, false)));
     }
 }
