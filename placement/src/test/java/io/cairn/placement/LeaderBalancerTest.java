@@ -98,6 +98,56 @@ class LeaderBalancerTest {
         assertThat(t.get().target()).isEqualTo(N3);
     }
 
+    /**
+     * Sharded simulator seed 1: two metadata voters handed the metadata group back and forth for
+     * ever, each counting leaders over the groups it replicates and seeing the other lead fewer.
+     */
+    @Test
+    void twoNodesThatReplicateDifferentGroupsDoNotHandTheirSharedGroupBackAndForth() {
+        GroupId meta = new GroupId(0);
+        GroupId onN1 = new GroupId(1);
+        GroupId onN2 = new GroupId(2);
+        // Cluster-wide n1 leads two groups and n2 one: a gap of one, so nothing should move. n1
+        // does not replicate n2's group nor n2 n1's; the third metadata voter is not caught up.
+        TreeMap<GroupId, NodeId> cluster = new TreeMap<>(Map.of(meta, N1, onN1, N1, onN2, N2));
+        int transfers = 0;
+        for (int round = 0; round < 10; round++) {
+            for (NodeId self : List.of(N1, N2)) {
+                TreeMap<GroupId, LeaderBalancer.GroupView> local = new TreeMap<>();
+                local.put(meta, new LeaderBalancer.GroupView(cluster.get(meta), new TreeSet<>(List.of(N1, N2))));
+                GroupId own = self.equals(N1) ? onN1 : onN2;
+                local.put(own, new LeaderBalancer.GroupView(cluster.get(own), new TreeSet<>(List.of(self))));
+                Optional<LeaderBalancer.Transfer> t = LeaderBalancer.next(self, local, LeaderBalancer.leadsByNode(cluster, local));
+                if (t.isPresent()) {
+                    cluster.put(t.get().group(), t.get().target());
+                    transfers++;
+                }
+            }
+        }
+        assertThat(transfers).isZero();
+        assertThat(cluster.get(meta)).isEqualTo(N1);
+    }
+
+    /** The counts every node balances on: the relayed reports, corrected by what it sees first-hand. */
+    @Test
+    void leadsAreCountedOverTheClusterWithFirstHandViewsOverridingReports() {
+        GroupId g1 = new GroupId(1);
+        GroupId g2 = new GroupId(2);
+        GroupId g3 = new GroupId(3);
+        TreeMap<GroupId, NodeId> reported = new TreeMap<>(Map.of(g1, N1, g2, N1, g3, N2));
+        record Row(String scenario, Map<GroupId, LeaderBalancer.GroupView> local, Map<NodeId, Integer> leads) {}
+        TreeSet<NodeId> voters = new TreeSet<>(List.of(N1, N2, N3));
+        List<Row> rows = List.of(
+                new Row("reports alone", Map.of(), Map.of(N1, 2, N2, 1)),
+                new Row("a group seen first-hand agrees", Map.of(g3, new LeaderBalancer.GroupView(N2, voters)), Map.of(N1, 2, N2, 1)),
+                new Row("a newer leader seen first-hand", Map.of(g2, new LeaderBalancer.GroupView(N3, voters)), Map.of(N1, 1, N2, 1, N3, 1)),
+                new Row("a group seen without a leader", Map.of(g1, new LeaderBalancer.GroupView(null, voters)), Map.of(N1, 1, N2, 1)),
+                new Row("a group not reported yet", Map.of(new GroupId(4), new LeaderBalancer.GroupView(N3, voters)), Map.of(N1, 2, N2, 1, N3, 1)));
+        for (Row row : rows) {
+            assertThat(LeaderBalancer.leadsByNode(reported, row.local())).as(row.scenario()).isEqualTo(row.leads());
+        }
+    }
+
     private static TreeMap<GroupId, LeaderBalancer.GroupView> views(TreeMap<GroupId, NodeId> leaders) {
         TreeMap<GroupId, LeaderBalancer.GroupView> out = new TreeMap<>();
         leaders.forEach((g, l) -> out.put(g, new LeaderBalancer.GroupView(l, new TreeSet<>(List.of(N1, N2, N3)))));
