@@ -3,6 +3,7 @@ package io.cairn.server;
 import io.cairn.common.Bytes;
 import io.cairn.common.Clock;
 import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
 import io.cairn.consensus.DropReason;
 import io.cairn.consensus.LogEntry;
 import io.cairn.consensus.ProposeResult;
@@ -34,7 +35,7 @@ import java.util.function.Function;
  * on them. Everything but {@link #status} and {@link #readLocal} runs on the {@link RaftLoop}
  * thread, so nothing here needs a lock.
  */
-final class GroupReplica implements AutoCloseable {
+final class GroupReplica implements AutoCloseable, io.cairn.placement.HostControl.Replica {
     private static final System.Logger LOG = System.getLogger(GroupReplica.class.getName());
     private static final long EXPIRE_INTERVAL_MILLIS = 1_000;
 
@@ -87,8 +88,27 @@ final class GroupReplica implements AutoCloseable {
         this.status = node.status();
     }
 
-    Status status() {
+    /** Any thread: the status as of the last loop turn. */
+    Status publishedStatus() {
         return status;
+    }
+
+    /** Loop thread: the status now. */
+    @Override
+    public Status status() {
+        return node.status();
+    }
+
+    /** Loop thread: a replica of the server runs as long as the loop does. */
+    @Override
+    public boolean serving() {
+        return true;
+    }
+
+    /** Loop thread, while leading: the leader's record of {@code voter}'s log. */
+    @Override
+    public long matchIndex(NodeId voter) {
+        return node.matchIndex(voter);
     }
 
     /** Any thread: approximate bytes of this replica's state. */
@@ -97,7 +117,8 @@ final class GroupReplica implements AutoCloseable {
     }
 
     /** Loop thread: the term of the last entry in this replica's log. */
-    long lastLogTerm() {
+    @Override
+    public long lastLogTerm() {
         return log.term(log.lastIndex());
     }
 

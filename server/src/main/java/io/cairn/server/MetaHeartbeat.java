@@ -11,6 +11,7 @@ import io.cairn.consensus.Status;
 import io.cairn.placement.ConfTenure;
 import io.cairn.placement.MemberInfo;
 import io.cairn.placement.ShardGroups;
+import io.cairn.placement.MetaContact;
 import io.cairn.placement.Topology;
 import io.cairn.transport.grpc.PeerTransport;
 import io.grpc.ManagedChannel;
@@ -36,7 +37,7 @@ final class MetaHeartbeat implements AutoCloseable {
     private final ServerConfig config;
     private final RaftLoop loop;
     private final ClusterMap map;
-    private final List<String> founderMetaAddresses;
+    private final List<NodeId> founderMetaVoters;
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** Heartbeat thread only. */
     private final ConfTenure tenure = new ConfTenure();
@@ -52,11 +53,7 @@ final class MetaHeartbeat implements AutoCloseable {
         this.config = config;
         this.loop = loop;
         this.map = map;
-        List<String> addresses = new ArrayList<>();
-        for (NodeId id : Topology.metaVoters(config.initialCluster().addresses())) {
-            addresses.add(config.initialCluster().address(id));
-        }
-        this.founderMetaAddresses = List.copyOf(addresses);
+        this.founderMetaVoters = Topology.metaVoters(config.initialCluster().addresses());
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "meta-heartbeat");
             t.setDaemon(true);
@@ -105,23 +102,18 @@ final class MetaHeartbeat implements AutoCloseable {
         }
     }
 
-    /**
-     * Where the metadata group lives now (it moves off dead nodes), then where it started; after
-     * a while without an answer from its leader, every member too (each passes on the newest
-     * membership it knows, which names where the group went).
-     */
+    /** Where to look for the metadata group's leader ({@link MetaContact}), as addresses. */
     private List<String> metaAddresses() {
-        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
         Topology t = map.current();
-        for (NodeId id : t.replicasOf(ShardGroups.META_GROUP)) {
-            String a = t.address(id);
+        long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastServedNanos);
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (NodeId id : MetaContact.targets(t, founderMetaVoters, silentMillis, INTERVAL_MILLIS)) {
+            // A founder is reachable at its founding address even before any membership names it.
+            String a = t.address(id).isEmpty() && config.initialCluster().contains(id)
+                    ? config.initialCluster().address(id) : t.address(id);
             if (!a.isEmpty()) {
                 out.add(a);
             }
-        }
-        out.addAll(founderMetaAddresses);
-        if (System.nanoTime() - lastServedNanos > TimeUnit.MILLISECONDS.toNanos(5 * INTERVAL_MILLIS)) {
-            t.members().values().forEach(m -> out.add(m.address()));
         }
         return List.copyOf(out);
     }

@@ -11,12 +11,10 @@ import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.MultiRaftHost;
 import io.cairn.multiraft.WalLogStore;
-import io.cairn.placement.LeaderBalancer;
+import io.cairn.placement.HostControl;
 import io.cairn.placement.ReplicaLifecycle;
-import io.cairn.placement.ReplicaReconciler;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
-import io.cairn.placement.TransferAttempts;
 import io.cairn.raft.RaftMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,8 +40,6 @@ final class RaftLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RaftLoop.class.getName());
     /** Bound on queued work from other threads; beyond it requests fail fast as UNAVAILABLE. */
     private static final int INBOX_CAPACITY = 100_000;
-    /** Time between two leadership transfers this node may start to balance leaders. */
-    private static final long BALANCE_INTERVAL_MILLIS = 2_000;
     /** Tasks taken from the inbox per turn, so Readies are handled between long bursts. */
     private static final int TASKS_PER_TURN_MAX = 4_096;
 
@@ -55,9 +51,6 @@ final class RaftLoop implements AutoCloseable {
         /** Deletes the state a dropped replica left behind (its RocksDB directory). */
         void deleteState(GroupId group) throws IOException;
     }
-
-    /** Time between two passes that move this node's led groups towards their target replicas. */
-    private static final long RECONCILE_INTERVAL_MILLIS = 500;
 
     /** Where outbound messages go. */
     interface Outbox {
@@ -108,8 +101,7 @@ final class RaftLoop implements AutoCloseable {
                 outbox.send(to, e.group(), (RaftMessage) e.message());
             }
         }, (group, ready) -> replicas.get(group).apply(ready));
-        long electionMillis = (long) config.electionTicks() * config.tickMillis();
-        this.transfers = new TransferAttempts(electionMillis, 20 * electionMillis);
+        this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis());
         this.thread = new Thread(this::run, "raft-loop-" + self);
     }
 
@@ -129,7 +121,7 @@ final class RaftLoop implements AutoCloseable {
     /** The group's status as of the last loop turn, or null if the group is not hosted here. */
     Status status(GroupId group) {
         GroupReplica r = replicas.get(group);
-        return r == null ? null : r.status();
+        return r == null ? null : r.publishedStatus();
     }
 
     /** Approximate bytes of this node's replica of {@code group}; 0 if it has none. */
@@ -182,7 +174,7 @@ final class RaftLoop implements AutoCloseable {
     /** Loop thread: stops hosting {@code group} and deletes its log and state from this node. */
     private void dropReplica(GroupId group, String why) throws IOException {
         GroupReplica replica = replicas.remove(group);
-        outsideOwnConfSinceNanos.remove(group);
+        control.forget(group);
         host.removeGroup(group);
         // UNAVAILABLE, not NOT_LEADER: a write waiting here may have been appended, and NOT_LEADER
         // promises it was not (KvService then sends it again).
@@ -279,8 +271,7 @@ final class RaftLoop implements AutoCloseable {
                     for (GroupReplica r : replicas.values()) {
                         r.onTick(now);
                     }
-                    maybeBalanceLeaders(now);
-                    maybeReconcile(now);
+                    control(now);
                 }
                 host.handleReadies();
                 for (GroupReplica r : replicas.values()) {
@@ -296,113 +287,45 @@ final class RaftLoop implements AutoCloseable {
         }
     }
 
-    private long lastBalanceNanos;
+    /** Loop thread: the control decisions (reconcile, drop, balance) and their soft state. */
+    private final HostControl control;
 
-    /** At most once per interval, hands one group's leadership to a voter that leads fewer. */
-    private void maybeBalanceLeaders(long nowNanos) {
-        if (replicas.size() < 2 || nowNanos - lastBalanceNanos < TimeUnit.MILLISECONDS.toNanos(BALANCE_INTERVAL_MILLIS)) {
-            return;
+    /** Loop thread: carries out what {@link #control} decides. */
+    private final HostControl.Actions actions = new HostControl.Actions() {
+        @Override
+        public void transferLeadership(GroupId group, NodeId target, String why) {
+            LOG.log(System.Logger.Level.INFO, "shard {0}: handing leadership to {1}, {2}",
+                    ShardGroups.shardOfGroup(group), target, why);
+            replicas.get(group).node.transferLeadership(target);
         }
-        lastBalanceNanos = nowNanos;
-        TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
+
+        @Override
+        public void proposeConfChange(GroupId group, io.cairn.consensus.ConfChange change) {
+            var result = replicas.get(group).node.proposeConfChange(change);
+            LOG.log(System.Logger.Level.INFO, "shard {0}: {1} towards epoch {2}: {3}", ShardGroups.shardOfGroup(group),
+                    change.changes(), map.current().epoch, result);
+        }
+
+        @Override
+        public void drop(GroupId group, String why) {
+            try {
+                dropReplica(group, why);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot drop the replica of " + group, e);
+            }
+        }
+    };
+
+    /** Loop thread, every tick: the control decisions, each at its own interval. */
+    private void control(long nowNanos) {
+        long nowMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos);
         Topology placed = map.current();
-        for (GroupReplica r : replicas.values()) {
-            Status s = r.node.status();
-            views.put(r.id, new LeaderBalancer.GroupView(s.leader(), balanceCandidates(r, s, placed)));
-        }
-        TreeMap<GroupId, NodeId> reported = new TreeMap<>();
+        TreeMap<GroupId, NodeId> reportedLeaders = new TreeMap<>();
         for (ShardReport report : map.reports()) {
-            reported.put(ShardGroups.groupOfShard(report.getShard()), NodeId.of(report.getLeader()));
+            reportedLeaders.put(ShardGroups.groupOfShard(report.getShard()), NodeId.of(report.getLeader()));
         }
-        LeaderBalancer.next(self, views, LeaderBalancer.leadsByNode(reported, views)).ifPresent(t -> {
-            transfers.started(t.group(), t.target(), TimeUnit.NANOSECONDS.toMillis(nowNanos));
-            LOG.log(System.Logger.Level.INFO, "balancing leaders: handing shard {0} to {1}",
-                    ShardGroups.shardOfGroup(t.group()), t.target());
-            replicas.get(t.group()).node.transferLeadership(t.target());
-        });
-    }
-
-    /**
-     * Voters that may take leadership of a group this node leads: caught up (a dead or lagging
-     * voter would stall the group for an election timeout) and kept by the placement (a voter
-     * being moved away would get leadership straight back).
-     */
-    private java.util.SortedSet<NodeId> balanceCandidates(GroupReplica r, Status s, Topology placed) {
-        java.util.TreeSet<NodeId> candidates = new java.util.TreeSet<>();
-        if (s.role() != io.cairn.consensus.Role.LEADER) {
-            return candidates;
-        }
-        long nowMillis = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime());
-        if (transfers.pending(r.id, nowMillis)) {
-            return candidates;
-        }
-        java.util.Set<NodeId> avoid = transfers.avoid(r.id, nowMillis);
-        for (NodeId voter : s.conf().voters()) {
-            boolean placedHere = placed.epoch == 0 || placed.replicasOf(r.id).contains(voter);
-            if (placedHere && !avoid.contains(voter) && r.node.matchIndex(voter) >= s.commitIndex()) {
-                candidates.add(voter);
-            }
-        }
-        return candidates;
-    }
-
-    private long lastReconcileNanos;
-    /** Loop thread: leadership transfers started recently, so one that did not take is not retried at once. */
-    private final TransferAttempts transfers;
-
-    /**
-     * Loop thread, twice a second: every group this node leads takes one step towards the
-     * current placement, and replicas the placement and their leader both left behind are dropped.
-     */
-    private void maybeReconcile(long nowNanos) throws IOException {
-        Topology t = map.current();
-        if (t.epoch == 0 || nowNanos - lastReconcileNanos < TimeUnit.MILLISECONDS.toNanos(RECONCILE_INTERVAL_MILLIS)) {
-            return;
-        }
-        lastReconcileNanos = nowNanos;
-        for (GroupReplica r : List.copyOf(replicas.values())) {
-            Status s = r.node.status();
-            List<NodeId> target = t.replicasOf(r.id);
-            if (s.role() == io.cairn.consensus.Role.LEADER) {
-                long nowMillis = TimeUnit.NANOSECONDS.toMillis(nowNanos);
-                ReplicaReconciler.next(self, s.conf(), target, s.commitIndex(), r.node::matchIndex,
-                                transfers.avoid(r.id, nowMillis))
-                        .filter(step -> !(step instanceof ReplicaReconciler.TransferLeadership)
-                                || !transfers.pending(r.id, nowMillis))
-                        .ifPresent(step -> take(r, step, t.epoch, nowMillis));
-            } else if (ReplicaLifecycle.shouldDrop(t, r.id, self, r.lastLogTerm(), s.commitIndex(), reportOf(r.id),
-                    (long) ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS * config.electionTicks() * config.tickMillis(),
-                    s.conf(), outsideOwnConfMillis(r.id, s, nowNanos))) {
-                dropReplica(r.id, "not in the placement of epoch " + t.epoch + " nor in its leader's configuration");
-            }
-        }
-    }
-
-    private void take(GroupReplica r, ReplicaReconciler.Step step, long epoch, long nowMillis) {
-        int shard = ShardGroups.shardOfGroup(r.id);
-        if (step instanceof ReplicaReconciler.TransferLeadership t) {
-            transfers.started(r.id, t.target(), nowMillis);
-            LOG.log(System.Logger.Level.INFO, "shard {0}: handing leadership to {1} before leaving (epoch {2})",
-                    shard, t.target(), epoch);
-            r.node.transferLeadership(t.target());
-        } else if (step instanceof ReplicaReconciler.Change c) {
-            var result = r.node.proposeConfChange(c.change());
-            LOG.log(System.Logger.Level.INFO, "shard {0}: {1} towards epoch {2}: {3}", shard, c.change().changes(),
-                    epoch, result);
-        }
-    }
-
-    /** Loop thread: since when each replica's own configuration has left it out. */
-    private final TreeMap<GroupId, Long> outsideOwnConfSinceNanos = new TreeMap<>();
-
-    /** How long {@code group}'s replica here has not been in its own configuration (0 when it is). */
-    private long outsideOwnConfMillis(GroupId group, Status s, long nowNanos) {
-        if (s.conf().members().contains(self)) {
-            outsideOwnConfSinceNanos.remove(group);
-            return 0;
-        }
-        long since = outsideOwnConfSinceNanos.computeIfAbsent(group, g -> nowNanos);
-        return TimeUnit.NANOSECONDS.toMillis(nowNanos - since);
+        control.maybeBalance(nowMillis, placed, replicas, reportedLeaders, actions);
+        control.maybeReconcile(nowMillis, placed, replicas, this::reportOf, actions);
     }
 
     /** The last report of the shard's leader, as the metadata leader relayed it. */

@@ -46,8 +46,6 @@ public final class ShardedSimulation {
     static final int CLIENT_BASE = 32;
     static final long HEARTBEAT_MICROS = 200_000;
     static final long DRIVER_PASS_MICROS = 100_000;
-    static final long RECONCILE_MICROS = 100_000;
-    static final long BALANCE_MICROS = 500_000;
     /** The server's --dead-node-timeout, scaled to the simulated fault phase. */
     static final long DEAD_NODE_TIMEOUT_MICROS = 1_500_000;
     static final long ALIVE_AGAIN_MICROS = 600_000;
@@ -211,8 +209,8 @@ public final class ShardedSimulation {
     void startHostLoops(SimHost host) {
         repeat(host, EventKind.TICK, SimParams.TICK_MICROS, SimHost::tick);
         repeat(host, EventKind.CONTROL, HEARTBEAT_MICROS, SimHost::heartbeat);
-        repeat(host, EventKind.CONTROL, RECONCILE_MICROS, SimHost::reconcile);
-        repeat(host, EventKind.CONTROL, BALANCE_MICROS, SimHost::balanceLeaders);
+        // As often as the host's control decisions may act; they keep their own intervals.
+        repeat(host, EventKind.CONTROL, newHostControl(host.id()).reconcileIntervalMillis() * 1_000, SimHost::control);
         // Any machine may come to hold the metadata group; the driver idles unless its replica leads.
         repeat(host, EventKind.CONTROL, DRIVER_PASS_MICROS, h -> h.driver().pass());
     }
@@ -303,16 +301,10 @@ public final class ShardedSimulation {
         network.send(DRIVER_BASE + host.address(), host.address(), request);
     }
 
-    /** {@link io.cairn.placement.ReplicaLifecycle#DROP_AFTER_ELECTION_TIMEOUTS} election timeouts. */
-    long dropGraceMicros() {
-        return io.cairn.placement.ReplicaLifecycle.DROP_AFTER_ELECTION_TIMEOUTS
-                * params.raftConfig(NodeId.of(1)).electionTicks() * SimParams.TICK_MICROS;
-    }
-
-    /** A host's memory of its leadership transfers: an election timeout to take, 20 before a retry. */
-    io.cairn.placement.TransferAttempts newTransferAttempts() {
-        long electionMillis = params.raftConfig(NodeId.of(1)).electionTicks() * SimParams.TICK_MICROS / 1_000;
-        return new io.cairn.placement.TransferAttempts(electionMillis, 20 * electionMillis);
+    /** The server's control decisions for {@code host}, with the simulated election timeout. */
+    io.cairn.placement.HostControl newHostControl(NodeId host) {
+        long electionMillis = params.raftConfig(host).electionTicks() * SimParams.TICK_MICROS / 1_000;
+        return new io.cairn.placement.HostControl(host, electionMillis);
     }
 
     InvariantChecker checker(GroupId group) {

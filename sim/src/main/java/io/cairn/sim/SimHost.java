@@ -10,13 +10,12 @@ import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
 import io.cairn.placement.ConfTenure;
-import io.cairn.placement.LeaderBalancer;
+import io.cairn.placement.HostControl;
 import io.cairn.placement.MemberInfo;
+import io.cairn.placement.MetaContact;
 import io.cairn.placement.ReplicaLifecycle;
-import io.cairn.placement.ReplicaReconciler;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
-import io.cairn.placement.TransferAttempts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -84,10 +83,8 @@ final class SimHost {
     private TreeMap<GroupId, SimDriver.Report> reports = new TreeMap<>();
     /** How long this host has led each group with its configuration (soft state). */
     private ConfTenure tenure = new ConfTenure();
-    /** Leadership transfers started recently (soft state). */
-    private TransferAttempts transfers;
-    /** Since when each replica's own configuration has left it out (soft state). */
-    private final TreeMap<GroupId, Long> outsideOwnConfSinceMicros = new TreeMap<>();
+    /** The server's control decisions and their soft state (transfers, time out of its own configuration). */
+    private HostControl control;
     private State state = State.NOT_STARTED;
     private int incarnation;
     private long lastServedAckMicros;
@@ -163,8 +160,7 @@ final class SimHost {
         topology = sim.initialTopology();
         reports = new TreeMap<>();
         tenure = new ConfTenure();
-        transfers = sim.newTransferAttempts();
-        outsideOwnConfSinceMicros.clear();
+        control = sim.newHostControl(id);
         driver.reset();
         for (SimNode r : replicas.values()) {
             r.start(sim.random().fork());
@@ -255,12 +251,8 @@ final class SimHost {
         Heartbeat hb = new Heartbeat(id, join, List.copyOf(led));
         // Where the metadata group lives now (it moves off dead nodes), and where it started;
         // after a while without an answer from a driver, every member (one passes on a newer view).
-        java.util.TreeSet<NodeId> metaHosts = new java.util.TreeSet<>(topology.replicasOf(ShardGroups.META_GROUP));
-        metaHosts.addAll(Topology.metaVoters(sim.founders()));
-        if (sim.nowMicros() - lastServedAckMicros > ShardedSimulation.HEARTBEAT_MICROS * 5) {
-            metaHosts.addAll(topology.members().keySet());
-        }
-
+        List<NodeId> metaHosts = MetaContact.targets(topology, Topology.metaVoters(sim.founders()),
+                (sim.nowMicros() - lastServedAckMicros) / 1_000, ShardedSimulation.HEARTBEAT_MICROS / 1_000);
         for (NodeId voter : metaHosts) {
             sim.sendControl(address(), (int) voter.value(), hb);
         }
@@ -293,65 +285,79 @@ final class SimHost {
         reports = fresh;
     }
 
-    /** Every shard this host leads takes one step towards the placement; left-behind replicas go. */
-    void reconcile() {
-        if (topology.epoch == 0) {
-            return;
-        }
-        for (GroupId group : groups()) {
-            SimNode r = replicas.get(group);
-            if (!isUp() || r == null || !r.isUp()) {
-                continue;
-            }
-            Status s = r.status();
-            if (s.role() == Role.LEADER) {
-                long now = sim.nowMicros() / 1_000;
-                ReplicaReconciler.next(id, s.conf(), topology.replicasOf(group), s.commitIndex(), r::matchIndex,
-                                transfers.avoid(group, now))
-                        .filter(step -> !(step instanceof ReplicaReconciler.TransferLeadership) || !transfers.pending(group, now))
-                        .ifPresent(step -> take(group, r, step));
-            } else if (ReplicaLifecycle.shouldDrop(topology, group, id, r.disk().term(s.lastIndex()), s.commitIndex(),
-                    reportOf(group), sim.dropGraceMicros() / 1_000, s.conf(), outsideOwnConfMillis(group, s))) {
-                drop(group, r);
-            }
-        }
+    /**
+     * The server's control decisions ({@link HostControl}, the same code its Raft loop runs), at
+     * their own intervals: every led shard steps towards the placement, left-behind replicas go,
+     * and leadership is balanced.
+     */
+    void control() {
+        long nowMillis = sim.nowMicros() / 1_000;
+        TreeMap<GroupId, NodeId> reportedLeaders = new TreeMap<>();
+        reports.forEach((group, report) -> reportedLeaders.put(group, report.leader()));
+        control.maybeBalance(nowMillis, topology, views(), reportedLeaders, actions);
+        control.maybeReconcile(nowMillis, topology, views(), this::reportOf, actions);
     }
 
-    /** How long this replica's own configuration has left it out (0 when it includes it). */
-    private long outsideOwnConfMillis(GroupId group, Status s) {
-        if (s.conf().members().contains(id)) {
-            outsideOwnConfSinceMicros.remove(group);
-            return 0;
-        }
-        long since = outsideOwnConfSinceMicros.computeIfAbsent(group, g -> sim.nowMicros());
-        return (sim.nowMicros() - since) / 1_000;
+    /** This host's replicas as the control decisions see them; one that is down, or on a host that went down, is skipped. */
+    private TreeMap<GroupId, HostControl.Replica> views() {
+        TreeMap<GroupId, HostControl.Replica> views = new TreeMap<>();
+        replicas.forEach((group, r) -> views.put(group, new HostControl.Replica() {
+            @Override
+            public boolean serving() {
+                return isUp() && r.isUp() && replicas.get(group) == r;
+            }
+
+            @Override
+            public Status status() {
+                return r.status();
+            }
+
+            @Override
+            public long matchIndex(NodeId voter) {
+                return r.matchIndex(voter);
+            }
+
+            @Override
+            public long lastLogTerm() {
+                return r.disk().term(r.status().lastIndex());
+            }
+        }));
+        return views;
     }
+
+    private final HostControl.Actions actions = new HostControl.Actions() {
+        @Override
+        public void transferLeadership(GroupId group, NodeId target, String why) {
+            sim.note(id + " hands g" + group.value() + " to " + target + ": " + why);
+            sim.replicaEvent(SimHost.this, group, replicas.get(group), n -> n.transferLeadership(target));
+        }
+
+        @Override
+        public void proposeConfChange(GroupId group, io.cairn.consensus.ConfChange change) {
+            sim.note(id + " g" + group.value() + " " + change.changes() + " towards epoch " + topology.epoch);
+            sim.replicaEvent(SimHost.this, group, replicas.get(group), n -> n.proposeConfChange(change));
+            sim.coverage().add(Coverage.Item.CONF_CHANGES_PROPOSED);
+            if (group.equals(ShardGroups.META_GROUP)) {
+                sim.coverage().add(Coverage.Item.META_MOVES);
+            }
+        }
+
+        @Override
+        public void drop(GroupId group, String why) {
+            SimHost.this.drop(group, replicas.get(group));
+        }
+    };
 
     private Optional<ReplicaLifecycle.LeaderReport> reportOf(GroupId group) {
         SimDriver.Report r = reports.get(group);
         return r == null ? Optional.empty() : Optional.of(new ReplicaLifecycle.LeaderReport(r.term(), r.appliedIndex(), r.conf(), r.confAgeMillis()));
     }
 
-    private void take(GroupId group, SimNode r, ReplicaReconciler.Step step) {
-        if (step instanceof ReplicaReconciler.TransferLeadership t) {
-            sim.note(id + " hands g" + group.value() + " to " + t.target() + " before leaving it");
-            transfers.started(group, t.target(), sim.nowMicros() / 1_000);
-            sim.replicaEvent(this, group, r, n -> n.transferLeadership(t.target()));
-        } else if (step instanceof ReplicaReconciler.Change c) {
-            sim.note(id + " g" + group.value() + " " + c.change().changes() + " towards epoch " + topology.epoch);
-            sim.replicaEvent(this, group, r, n -> n.proposeConfChange(c.change()));
-            sim.coverage().add(Coverage.Item.CONF_CHANGES_PROPOSED);
-            if (group.equals(ShardGroups.META_GROUP)) {
-                sim.coverage().add(Coverage.Item.META_MOVES);
-            }
-        }
-    }
-
     private void drop(GroupId group, SimNode r) {
         sim.note(id + " drops its replica of g" + group.value() + " (epoch " + topology.epoch + ", commit "
                 + r.status().commitIndex() + ", leader report " + reports.get(group) + ")");
         replicas.remove(group);
-        outsideOwnConfSinceMicros.remove(group);
+        control.forget(group);
         MemoryLogStorage disk = r.disk();
         EntryId last = new EntryId(disk.term(disk.lastIndex()), disk.lastIndex());
         Tombstone earlier = tombstones.get(group);
@@ -374,43 +380,5 @@ final class SimHost {
 
     private static int compare(EntryId a, EntryId b) {
         return a.term() != b.term() ? Long.compare(a.term(), b.term()) : Long.compare(a.index(), b.index());
-    }
-
-    /** Hands one group's leadership to a placed, caught-up voter that leads fewer, as the server does. */
-    void balanceLeaders() {
-        TreeMap<GroupId, LeaderBalancer.GroupView> views = new TreeMap<>();
-        for (var e : replicas.entrySet()) {
-            SimNode r = e.getValue();
-            if (r.isUp()) {
-                Status s = r.status();
-                views.put(e.getKey(), new LeaderBalancer.GroupView(s.leader(), balanceCandidates(e.getKey(), r, s)));
-            }
-        }
-        TreeMap<GroupId, NodeId> reported = new TreeMap<>();
-        reports.forEach((group, report) -> reported.put(group, report.leader()));
-        LeaderBalancer.next(id, views, LeaderBalancer.leadsByNode(reported, views)).ifPresent(t -> {
-            sim.note(id + " balances leaders: g" + t.group().value() + " to " + t.target());
-            transfers.started(t.group(), t.target(), sim.nowMicros() / 1_000);
-            sim.replicaEvent(this, t.group(), replicas.get(t.group()), n -> n.transferLeadership(t.target()));
-        });
-    }
-
-    private TreeSet<NodeId> balanceCandidates(GroupId group, SimNode r, Status s) {
-        TreeSet<NodeId> candidates = new TreeSet<>();
-        if (s.role() != Role.LEADER) {
-            return candidates;
-        }
-        long now = sim.nowMicros() / 1_000;
-        if (transfers.pending(group, now)) {
-            return candidates;
-        }
-        java.util.Set<NodeId> avoid = transfers.avoid(group, now);
-        for (NodeId voter : s.conf().voters()) {
-            boolean placed = topology.epoch == 0 || topology.replicasOf(group).contains(voter);
-            if (placed && !avoid.contains(voter) && r.matchIndex(voter) >= s.commitIndex()) {
-                candidates.add(voter);
-            }
-        }
-        return candidates;
     }
 }

@@ -1,0 +1,155 @@
+package io.cairn.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfChange;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The host's control decisions as the server and the simulator both run them. */
+class HostControlTest {
+    private static final NodeId N1 = NodeId.of(1);
+    private static final NodeId N2 = NodeId.of(2);
+    private static final NodeId N3 = NodeId.of(3);
+    private static final NodeId N4 = NodeId.of(4);
+    private static final GroupId G1 = new GroupId(1);
+    private static final GroupId G2 = new GroupId(2);
+    private static final GroupId G3 = new GroupId(3);
+    private static final long ELECTION_MS = 1_000;
+
+    /** A replica with a fixed status whose voters are all caught up. */
+    private record FixedReplica(Status status) implements HostControl.Replica {
+        @Override
+        public boolean serving() {
+            return true;
+        }
+
+        @Override
+        public long matchIndex(NodeId voter) {
+            return status.commitIndex();
+        }
+
+        @Override
+        public long lastLogTerm() {
+            return status.term();
+        }
+    }
+
+    /** What the decisions asked for, in order. */
+    private static final class Recorded implements HostControl.Actions {
+        final List<String> done = new ArrayList<>();
+
+        @Override
+        public void transferLeadership(GroupId group, NodeId target, String why) {
+            done.add("transfer g" + group.value() + " to " + target);
+        }
+
+        @Override
+        public void proposeConfChange(GroupId group, ConfChange change) {
+            done.add("change g" + group.value() + " " + change.changes());
+        }
+
+        @Override
+        public void drop(GroupId group, String why) {
+            done.add("drop g" + group.value());
+        }
+    }
+
+    private static MemberInfo member(NodeId id, MemberInfo.State state) {
+        return new MemberInfo(id, "h:" + id.value(), "", state);
+    }
+
+    private static Status leading(List<NodeId> voters) {
+        return new Status(N1, Role.LEADER, 2, N1, N1, 50, 50, 50, 1,
+                new ConfState(new TreeSet<>(voters), new TreeSet<>(), new TreeSet<>()));
+    }
+
+    @Test
+    void reconcileStepsTowardsThePlacementOncePerIntervalAndNeverBeforeTheFirstEpoch() {
+        // n4 is dead: the placement of the one shard is n1, n2, n3, while the group still has n4.
+        Topology placed = Topology.derive(2, List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.DEAD)), 1);
+        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, new FixedReplica(leading(List.of(N1, N2, N4)))));
+        HostControl control = new HostControl(N1, ELECTION_MS);
+        Recorded actions = new Recorded();
+
+        control.maybeReconcile(0, Topology.derive(0, List.of(), 1), replicas, g -> Optional.empty(), actions);
+        assertThat(actions.done).as("nothing before the first epoch").isEmpty();
+        control.maybeReconcile(10, placed, replicas, g -> Optional.empty(), actions);
+        control.maybeReconcile(10 + control.reconcileIntervalMillis() - 1, placed, replicas, g -> Optional.empty(), actions);
+        assertThat(actions.done).containsExactly("change g1 [Change[type=ADD_LEARNER, node=n3]]");
+        control.maybeReconcile(10 + control.reconcileIntervalMillis(), placed, replicas, g -> Optional.empty(), actions);
+        assertThat(actions.done).hasSize(2);
+        assertThat(control.reconcileIntervalMillis()).isEqualTo(ELECTION_MS / HostControl.RECONCILES_PER_ELECTION_TIMEOUT);
+    }
+
+    /** Sharded simulator seed 306181: a leaving leader kept handing its group to a dead voter. */
+    @Test
+    void aLeavingLeaderStartsOneTransferAtATimeAndThenPassesOverAVoterThatDidNotTakeIt() {
+        Topology placed = Topology.derive(3, List.of(member(N1, MemberInfo.State.LEAVING), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.UP)), 1);
+        assertThat(placed.replicasOf(G1)).doesNotContain(N1);
+        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1,
+                new FixedReplica(leading(List.of(N1, N2, N3, N4)))));
+        HostControl control = new HostControl(N1, ELECTION_MS);
+        Recorded actions = new Recorded();
+        long step = control.reconcileIntervalMillis();
+        for (long now = 0; now < ELECTION_MS; now += step) {
+            control.maybeReconcile(now, placed, replicas, g -> Optional.empty(), actions);
+        }
+        assertThat(actions.done).as("within an election timeout the first transfer may still take")
+                .containsExactly("transfer g1 to n2");
+        control.maybeReconcile(ELECTION_MS + step, placed, replicas, g -> Optional.empty(), actions);
+        assertThat(actions.done).containsExactly("transfer g1 to n2", "transfer g1 to n3");
+    }
+
+    @Test
+    void balancingHandsOneGroupToACaughtUpVoterThatLeadsFewerOncePerInterval() {
+        List<MemberInfo> members = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP));
+        Topology placed = Topology.derive(1, members, 3);
+        HostControl.Replica led = new FixedReplica(leading(List.of(N1, N2, N3)));
+        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, led, G2, led, G3, led));
+        Map<GroupId, NodeId> reported = Map.of(G1, N1, G2, N1, G3, N1);
+        HostControl control = new HostControl(N1, ELECTION_MS);
+        Recorded actions = new Recorded();
+
+        control.maybeBalance(0, placed, replicas, reported, actions);
+        control.maybeBalance(control.balanceIntervalMillis() - 1, placed, replicas, reported, actions);
+        assertThat(actions.done).containsExactly("transfer g1 to n2");
+        assertThat(control.balanceIntervalMillis()).isEqualTo(HostControl.BALANCE_INTERVAL_ELECTION_TIMEOUTS * ELECTION_MS);
+    }
+
+    @Test
+    void aReplicaLeftOutByThePlacementAndItsLeaderIsDroppedAndForgotten() {
+        // This node (n4) is out of the placement; its leader's report and its own configuration agree.
+        Topology placed = Topology.derive(4, List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.LEAVING)), 1);
+        ConfState without = new ConfState(new TreeSet<>(List.of(N1, N2, N3)), new TreeSet<>(), new TreeSet<>());
+        Status follower = new Status(N4, Role.FOLLOWER, 2, N1, N1, 40, 40, 40, 1, without);
+        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, new FixedReplica(follower)));
+        var report = Optional.of(new ReplicaLifecycle.LeaderReport(2, 45, without, 10 * ELECTION_MS));
+        HostControl control = new HostControl(N4, ELECTION_MS);
+        Recorded actions = new Recorded();
+
+        long now = 0;
+        // It never applied its own addition here, so it waits UNADDED_DROP_FACTOR graces first.
+        long wait = ReplicaLifecycle.UNADDED_DROP_FACTOR * control.dropGraceMillis();
+        for (; now < wait && actions.done.isEmpty(); now += control.reconcileIntervalMillis()) {
+            control.maybeReconcile(now, placed, replicas, g -> report, actions);
+        }
+        assertThat(actions.done).isEmpty();
+        control.maybeReconcile(now, placed, replicas, g -> report, actions);
+        assertThat(actions.done).containsExactly("drop g1");
+    }
+}
