@@ -1,0 +1,130 @@
+package io.cairn.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfChange;
+import io.cairn.consensus.ConfState;
+import io.cairn.consensus.Role;
+import io.cairn.consensus.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rows that pin, at the level of the host's control rules, bugs the sharded simulator found where
+ * the fix lies in what the host feeds a placement rule rather than in the rule itself.
+ */
+class HostControlRegressionTest {
+    private static final NodeId N1 = NodeId.of(1);
+    private static final NodeId N2 = NodeId.of(2);
+    private static final NodeId N3 = NodeId.of(3);
+    private static final NodeId N4 = NodeId.of(4);
+    private static final GroupId G1 = new GroupId(1);
+    private static final long ELECTION_MS = 100;
+
+    /** A replica whose current term and last entry's term may differ, with a per-voter match. */
+    private record StubReplica(Status status, long lastLogTerm, Map<NodeId, Long> match) implements HostControl.Replica {
+        @Override
+        public boolean serving() {
+            return true;
+        }
+
+        @Override
+        public long matchIndex(NodeId voter) {
+            return match.getOrDefault(voter, 0L);
+        }
+    }
+
+    private static final class Recorded implements HostControl.Actions {
+        final List<String> done = new ArrayList<>();
+
+        @Override
+        public void transferLeadership(GroupId group, NodeId target, String why) {
+            done.add("transfer g" + group.value() + " to " + target);
+        }
+
+        @Override
+        public void proposeConfChange(GroupId group, ConfChange change) {
+            done.add("change g" + group.value() + " " + change.changes());
+        }
+
+        @Override
+        public void drop(GroupId group, String why) {
+            done.add("drop g" + group.value());
+        }
+    }
+
+    private static MemberInfo member(NodeId id, MemberInfo.State state) {
+        return new MemberInfo(id, "h:" + id.value(), "", state);
+    }
+
+    private static ConfState voters(NodeId... ids) {
+        return new ConfState(new TreeSet<>(List.of(ids)), new TreeSet<>(), new TreeSet<>());
+    }
+
+    /**
+     * Found by the sharded simulator (no seed recorded): a removed replica cut off before it
+     * applied its removal campaigned alone, raising its term past its leader's, and compared with
+     * that term no report was ever new enough to drop it. The term of its last entry is what a
+     * report must reach.
+     */
+    @Test
+    void aRemovedReplicaThatCampaignedAloneIsStillDroppedOnItsLeadersReport() {
+        // n4 is out of the placement; its leader (term 8) reports a configuration without it, long held.
+        Topology placed = Topology.derive(4, List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.LEAVING)), 1);
+        var report = Optional.of(new ReplicaLifecycle.LeaderReport(8, 41, voters(N1, N2, N3), 10 * ELECTION_MS));
+        record Row(String scenario, long currentTerm, long lastLogTerm, boolean dropped) {}
+        List<Row> rows = List.of(
+                new Row("never campaigned", 8, 8, true),
+                new Row("campaigned alone up to term 15", 15, 8, true),
+                new Row("holds entries of a newer leader", 15, 9, false));
+        for (Row row : rows) {
+            // Still in the old configuration (voters 1, 2, 4): it never applied its removal.
+            Status s = new Status(N4, Role.PRE_CANDIDATE, row.currentTerm(), null, N4, 40, 40, 40, 1, voters(N1, N2, N4));
+            HostControl control = new HostControl(N4, ELECTION_MS);
+            Recorded actions = new Recorded();
+            control.maybeReconcile(0, placed, new TreeMap<>(Map.of(G1, new StubReplica(s, row.lastLogTerm(), Map.of()))),
+                    g -> report, actions);
+            assertThat(actions.done).as(row.scenario()).isEqualTo(row.dropped() ? List.of("drop g1") : List.of());
+        }
+    }
+
+    /**
+     * Sharded simulator seed 1 (with e9e221b): leadership is handed only to a voter that can take
+     * it now, caught up and kept by the placement; a lagging voter would stall the group, and a
+     * voter being moved away would get it straight back.
+     */
+    @Test
+    void balancingHandsLeadershipOnlyToACaughtUpVoterThePlacementKeeps() {
+        List<MemberInfo> allUp = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP));
+        List<MemberInfo> n2Leaving = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.LEAVING),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.UP));
+        record Row(String scenario, List<MemberInfo> members, long n2Match, long n3Match, List<String> done) {}
+        List<Row> rows = List.of(
+                new Row("both caught up: the lower id", allUp, 50, 50, List.of("transfer g1 to n2")),
+                new Row("n2 lags", allUp, 49, 50, List.of("transfer g1 to n3")),
+                new Row("n2 never answered", allUp, 0, 50, List.of("transfer g1 to n3")),
+                new Row("both lag", allUp, 49, 10, List.of()),
+                new Row("n2 is being moved away", n2Leaving, 50, 50, List.of("transfer g1 to n3")));
+        for (Row row : rows) {
+            Topology placed = Topology.derive(2, row.members(), 1);
+            // n1 leads g1 and, by the relayed reports, two more groups; n2 and n3 lead none.
+            Status s = new Status(N1, Role.LEADER, 2, N1, N1, 50, 50, 50, 1, voters(N1, N2, N3));
+            StubReplica led = new StubReplica(s, 2, Map.of(N1, 50L, N2, row.n2Match(), N3, row.n3Match()));
+            TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, led, new GroupId(7),
+                    new StubReplica(new Status(N1, Role.FOLLOWER, 2, N4, N4, 50, 50, 50, 1, voters(N1, N4)), 2, Map.of())));
+            Map<GroupId, NodeId> reported = Map.of(G1, N1, new GroupId(8), N1, new GroupId(9), N1);
+            Recorded actions = new Recorded();
+            new HostControl(N1, ELECTION_MS).maybeBalance(0, placed, replicas, reported, actions);
+            assertThat(actions.done).as(row.scenario()).isEqualTo(row.done());
+        }
+    }
+}
