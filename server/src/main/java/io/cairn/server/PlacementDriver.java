@@ -12,17 +12,16 @@ import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.KeyValue;
 import io.cairn.kv.state.Result;
+import io.cairn.consensus.ConfState;
+import io.cairn.placement.DriverLedger;
 import io.cairn.placement.MemberInfo;
-import io.cairn.placement.MembershipPolicy;
 import io.cairn.placement.ReplicaReconciler;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,17 +42,15 @@ import java.util.function.Predicate;
  *       a DEAD node heard from again becomes UP;</li>
  *   <li>a node being removed becomes LEAVING, and REMOVED once no shard leader reports it.</li>
  * </ul>
- * One change per pass, twice a second. Liveness is soft state: a new metadata leader starts
- * every node's clock afresh, so a failover never declares anyone dead early.
+ * One change per pass, twice a second. What the driver remembers between passes and the
+ * decision it takes are {@link DriverLedger}'s, the same code the simulator runs. Liveness is
+ * soft state: a new metadata leader starts every node's clock afresh, so a failover never
+ * declares anyone dead early.
  */
 final class PlacementDriver implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PlacementDriver.class.getName());
     static final Bytes MEMBERSHIP_KEY = Bytes.utf8("cluster/membership");
     private static final long PASS_INTERVAL_MILLIS = 500;
-    /** A DEAD node heard from this recently is up again. */
-    private static final long ALIVE_AGAIN_MILLIS = 3_000;
-    /** Shard reports older than this do not count as proof that a leaving node holds nothing. */
-    private static final long REPORT_FRESH_MILLIS = 5_000;
     private static final long READ_TIMEOUT_MILLIS = 5_000;
 
     /** The membership at one version, as read from the metadata group. */
@@ -71,22 +68,18 @@ final class PlacementDriver implements AutoCloseable {
 
     private record Waiter(Predicate<Snapshot> done, CompletableFuture<Snapshot> future) {}
 
-    private record TimedReport(ShardReport report, long receivedNanos) {}
-
     private final RaftLoop loop;
     private final ServerConfig config;
     private final Clock clock;
-    private final ConcurrentHashMap<NodeId, Long> lastSeenNanos = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, TimedReport> reports = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<NodeId, MemberInfo> joins = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<NodeId, Boolean> leaves = new ConcurrentHashMap<>();
+    /** Liveness, reports, joins and leaves (soft state); guarded by itself (heartbeats arrive on gRPC threads). */
+    private final DriverLedger<ShardReport> ledger = new DriverLedger<>(MetaHeartbeat.INTERVAL_MILLIS,
+            ShardReport::getTerm, PlacementDriver::confOf);
     private final CopyOnWriteArrayList<Waiter> waiters = new CopyOnWriteArrayList<>();
     /** How long this node has led the metadata group with its configuration; guarded by itself. */
     private final io.cairn.placement.ConfTenure metaTenure = new io.cairn.placement.ConfTenure();
     private final ScheduledExecutorService executor;
     private volatile Snapshot current = new Snapshot(0, List.of());
     private volatile boolean leading;
-    private long leaderSinceNanos;
 
     PlacementDriver(RaftLoop loop, ServerConfig config, Clock clock) {
         this.loop = loop;
@@ -111,19 +104,17 @@ final class PlacementDriver implements AutoCloseable {
     /** Any thread: records a node's heartbeat and answers with the membership and shard reports. */
     NodeHeartbeatResponse heartbeat(NodeHeartbeatRequest req) {
         long now = clock.nanoTime();
+        long nowMillis = TimeUnit.NANOSECONDS.toMillis(now);
         NodeId from = NodeId.of(req.getNodeId());
-        lastSeenNanos.put(from, now);
-        for (ShardReport r : req.getLedList()) {
-            reports.merge(r.getShard(), new TimedReport(r, now),
-                    (old, neu) -> neu.report().getTerm() >= old.report().getTerm() ? neu : old);
-        }
         Snapshot snap = current;
-        if (req.getJoin()) {
-            Optional<MemberInfo> known = snap.member(from);
-            if (known.isEmpty() || known.get().state() == MemberInfo.State.REMOVED
-                    || !known.get().address().equals(req.getAddress())) {
-                joins.putIfAbsent(from, new MemberInfo(from, req.getAddress(), "", MemberInfo.State.UP));
-            }
+        List<DriverLedger.GroupReport<ShardReport>> led = new ArrayList<>();
+        req.getLedList().forEach(r -> led.add(new DriverLedger.GroupReport<>(ShardGroups.groupOfShard(r.getShard()), r)));
+        List<ShardReport> fresh;
+        synchronized (ledger) {
+            ledger.heard(from, nowMillis, led, req.getJoin(), req.getAddress(), snap.member(from));
+            // Only fresh reports: a replica that reads its removal in a dead leader's last report
+            // would wipe a vote its group may still need (see ReplicaLifecycle).
+            fresh = ledger.freshReports(nowMillis);
         }
         NodeHeartbeatResponse.Builder b = NodeHeartbeatResponse.newBuilder().setServed(true)
                 .setEpoch(snap.epoch).setMembership(snap.toProto());
@@ -140,17 +131,15 @@ final class PlacementDriver implements AutoCloseable {
             meta.conf().learners().forEach(n -> r.addLearners(n.value()));
             b.setMeta(r);
         }
-        // Only fresh reports: a replica that reads its removal in a dead leader's last report
-        // would wipe a vote its group may still need (see ReplicaLifecycle).
-        new TreeMap<>(reports).values().stream()
-                .filter(t -> TimeUnit.NANOSECONDS.toMillis(now - t.receivedNanos()) <= REPORT_FRESH_MILLIS)
-                .forEach(t -> b.addShards(t.report()));
+        fresh.forEach(b::addShards);
         return b.build();
     }
 
     /** Registers a member; completes once the membership has it UP at the given address. */
     CompletableFuture<Snapshot> addNode(MemberInfo member) {
-        joins.put(member.id(), member);
+        synchronized (ledger) {
+            ledger.join(member);
+        }
         return await(s -> s.member(member.id())
                 .filter(m -> m.state() == MemberInfo.State.UP && m.address().equals(member.address())).isPresent());
     }
@@ -160,7 +149,9 @@ final class PlacementDriver implements AutoCloseable {
         if (current.member(id).isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("n" + id.value() + " is not a member"));
         }
-        leaves.put(id, Boolean.TRUE);
+        synchronized (ledger) {
+            ledger.leave(id);
+        }
         return await(s -> s.member(id).map(m -> m.state() == MemberInfo.State.LEAVING
                 || m.state() == MemberInfo.State.REMOVED).orElse(false));
     }
@@ -183,13 +174,13 @@ final class PlacementDriver implements AutoCloseable {
     private void pass() throws Exception {
         Status s = loop.status(ShardGroups.META_GROUP);
         long now = clock.nanoTime();
-        if (s == null || s.role() != Role.LEADER) {
+        boolean leads = s != null && s.role() == Role.LEADER;
+        synchronized (ledger) {
+            ledger.leads(leads, TimeUnit.NANOSECONDS.toMillis(now));
+        }
+        if (!leads) {
             leading = false;
             return;
-        }
-        if (!leading) {
-            leaderSinceNanos = now;
-            lastSeenNanos.clear();
         }
         Snapshot snap = read();
         current = snap;
@@ -222,48 +213,24 @@ final class PlacementDriver implements AutoCloseable {
         return new Snapshot(kv.get().version(), List.copyOf(members));
     }
 
-    /** The next membership, or null when nothing changes; see {@link MembershipPolicy}. */
+    /** The next membership, or null when nothing changes; see {@link DriverLedger#decide}. */
     private List<MemberInfo> decide(Snapshot snap, long now) {
-        // Requests the stored membership already shows are done.
-        joins.values().removeIf(j -> MembershipPolicy.isUpAt(snap.member(j.id()).orElse(null), j.address()));
-        leaves.keySet().removeIf(id -> snap.member(id).map(m -> m.state() == MemberInfo.State.LEAVING
-                || m.state() == MemberInfo.State.REMOVED).orElse(snap.epoch() > 0));
-        MembershipPolicy.Liveness liveness = new MembershipPolicy.Liveness() {
-            @Override
-            public long silentMillis(NodeId node) {
-                long seen = Math.max(lastSeenNanos.getOrDefault(node, leaderSinceNanos), leaderSinceNanos);
-                return TimeUnit.NANOSECONDS.toMillis(now - seen);
-            }
-
-            @Override
-            public boolean heardRecently(NodeId node) {
-                return lastSeenNanos.containsKey(node) && silentMillis(node) < ALIVE_AGAIN_MILLIS;
-            }
-
-            @Override
-            public boolean holdsNothing(NodeId node) {
-                return PlacementDriver.this.holdsNothing(node, now);
-            }
-        };
-        return MembershipPolicy.next(snap.members(), Topology.foundingMembers(config.initialCluster().addresses()),
-                List.copyOf(joins.values()), List.copyOf(leaves.keySet()), liveness, config.deadNodeTimeoutMillis())
-                .orElse(null);
+        synchronized (ledger) {
+            return ledger.decide(snap.epoch(), snap.members(), Topology.foundingMembers(config.initialCluster().addresses()),
+                    TimeUnit.NANOSECONDS.toMillis(now), config.deadNodeTimeoutMillis(), config.shards()).orElse(null);
+        }
     }
 
-    /** Whether a fresh report of every shard's leader leaves {@code id} out of its group. */
-    private boolean holdsNothing(NodeId id, long now) {
-        if (reports.size() < config.shards()) {
-            return false;
-        }
-        for (TimedReport t : reports.values()) {
-            ShardReport r = t.report();
-            if (TimeUnit.NANOSECONDS.toMillis(now - t.receivedNanos()) > REPORT_FRESH_MILLIS
-                    || r.getVotersList().contains(id.value()) || r.getVotersOutgoingList().contains(id.value())
-                    || r.getLearnersList().contains(id.value())) {
-                return false;
-            }
-        }
-        return true;
+    /** The configuration a shard leader's report names. */
+    static ConfState confOf(ShardReport report) {
+        return new ConfState(nodes(report.getVotersList()), nodes(report.getVotersOutgoingList()),
+                nodes(report.getLearnersList()));
+    }
+
+    private static java.util.TreeSet<NodeId> nodes(List<Long> ids) {
+        java.util.TreeSet<NodeId> out = new java.util.TreeSet<>();
+        ids.forEach(id -> out.add(NodeId.of(id)));
+        return out;
     }
 
     private static String describe(List<MemberInfo> members) {

@@ -343,15 +343,8 @@ final class RaftLoop implements AutoCloseable {
     }
 
     private static ReplicaLifecycle.LeaderReport toLeaderReport(ShardReport report) {
-        ConfState conf = new ConfState(nodes(report.getVotersList()), nodes(report.getVotersOutgoingList()),
-                nodes(report.getLearnersList()));
-        return new ReplicaLifecycle.LeaderReport(report.getTerm(), report.getAppliedIndex(), conf, report.getConfAgeMs());
-    }
-
-    private static java.util.TreeSet<NodeId> nodes(List<Long> ids) {
-        java.util.TreeSet<NodeId> out = new java.util.TreeSet<>();
-        ids.forEach(id -> out.add(NodeId.of(id)));
-        return out;
+        return new ReplicaLifecycle.LeaderReport(report.getTerm(), report.getAppliedIndex(),
+                PlacementDriver.confOf(report), report.getConfAgeMs());
     }
 
     @Override

@@ -48,8 +48,6 @@ public final class ShardedSimulation {
     static final long DRIVER_PASS_MICROS = 100_000;
     /** The server's --dead-node-timeout, scaled to the simulated fault phase. */
     static final long DEAD_NODE_TIMEOUT_MICROS = 1_500_000;
-    static final long ALIVE_AGAIN_MICROS = 600_000;
-    static final long REPORT_FRESH_MICROS = 1_000_000;
     public static final long DEFAULT_LIVENESS_BOUND_MICROS = 30_000_000;
     private static final int KEYS = 24;
     private static final long MAX_EVENTS = 40_000_000;
@@ -693,7 +691,7 @@ public final class ShardedSimulation {
             boolean gone = h.state() == SimHost.State.GONE && (has == MemberInfo.State.REMOVED || has == null);
             if (has != want && !gone) {
                 return "membership epoch " + driver.epoch() + " has " + h.id() + " " + has + ", expected " + want
-                        + " (" + SimDriver.describe(driver.members()) + "); driver's reports " + driver.reports().values();
+                        + " (" + SimDriver.describe(driver.members()) + "); driver's reports " + driver.freshReports();
             }
         }
         return null;

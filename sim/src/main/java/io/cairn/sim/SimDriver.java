@@ -4,6 +4,7 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
+import io.cairn.placement.DriverLedger;
 import io.cairn.placement.MemberInfo;
 import io.cairn.placement.MembershipPolicy;
 import io.cairn.placement.ShardGroups;
@@ -12,9 +13,7 @@ import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.KvResult;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.Optional;
 
 /**
  * The placement driver of one metadata voter, as the server runs it: active while the host's
@@ -45,16 +44,13 @@ final class SimDriver {
     private final SimHost host;
     private final ShardedSimulation sim;
     private final List<MemberInfo> founders;
-    private final TreeMap<NodeId, Long> lastSeenMicros = new TreeMap<>();
-    private final TreeMap<GroupId, Report> reports = new TreeMap<>();
-    private final TreeMap<NodeId, MemberInfo> joins = new TreeMap<>();
-    private final TreeSet<NodeId> leaves = new TreeSet<>();
+    /** The server's driver memory and decision ({@link DriverLedger}), on virtual time. */
+    private DriverLedger<Report> ledger = newLedger();
     private io.cairn.placement.ConfTenure metaTenure = new io.cairn.placement.ConfTenure();
     private long epoch;
     private List<MemberInfo> members = List.of();
     private boolean leading;
     private boolean wasLeader;
-    private long leaderSinceMicros;
     private InFlight inFlight;
     private long seq;
 
@@ -66,16 +62,17 @@ final class SimDriver {
 
     /** The host crashed: everything here was in its memory. */
     void reset() {
-        lastSeenMicros.clear();
-        reports.clear();
-        joins.clear();
-        leaves.clear();
+        ledger = newLedger();
         metaTenure = new io.cairn.placement.ConfTenure();
         epoch = 0;
         members = List.of();
         leading = false;
         wasLeader = false;
         inFlight = null;
+    }
+
+    private static DriverLedger<Report> newLedger() {
+        return new DriverLedger<>(ShardedSimulation.HEARTBEAT_MICROS / 1_000, Report::term, Report::conf);
     }
 
     /** Leads the metadata group and has read the membership since. */
@@ -101,15 +98,12 @@ final class SimDriver {
         SimNode meta = host.replica(ShardGroups.META_GROUP);
         Status s = meta == null || !meta.isUp() ? null : meta.status();
         long now = sim.nowMicros();
-        if (s == null || s.role() != Role.LEADER) {
+        boolean leads = s != null && s.role() == Role.LEADER;
+        ledger.leads(leads, now / 1_000);
+        wasLeader = leads;
+        if (!leads) {
             leading = false;
-            wasLeader = false;
             return;
-        }
-        if (!wasLeader) {
-            wasLeader = true;
-            leaderSinceMicros = now;
-            lastSeenMicros.clear();
         }
         if (inFlight != null && now - inFlight.sentMicros() < REQUEST_TIMEOUT_MICROS) {
             return;
@@ -144,51 +138,11 @@ final class SimDriver {
     }
 
     private void decideAndWrite() {
-        long now = sim.nowMicros();
-        TreeMap<NodeId, MemberInfo> byId = new TreeMap<>();
-        members.forEach(m -> byId.put(m.id(), m));
-        joins.values().removeIf(j -> MembershipPolicy.isUpAt(byId.get(j.id()), j.address()));
-        leaves.removeIf(id -> byId.get(id) == null || byId.get(id).state() == MemberInfo.State.LEAVING
-                || byId.get(id).state() == MemberInfo.State.REMOVED);
-        MembershipPolicy.next(members, founders, List.copyOf(joins.values()), List.copyOf(leaves),
-                liveness(now), ShardedSimulation.DEAD_NODE_TIMEOUT_MICROS / 1_000).ifPresent(next -> {
+        ledger.decide(epoch, members, founders, sim.nowMicros() / 1_000, ShardedSimulation.DEAD_NODE_TIMEOUT_MICROS / 1_000,
+                sim.shardCount()).ifPresent(next -> {
             sim.note(host.id() + " driver proposes " + describe(next));
             send(KvOp.cas(MEMBERSHIP_KEY, epoch, encode(next)));
         });
-    }
-
-    private MembershipPolicy.Liveness liveness(long now) {
-        return new MembershipPolicy.Liveness() {
-            @Override
-            public long silentMillis(NodeId node) {
-                long seen = Math.max(lastSeenMicros.getOrDefault(node, leaderSinceMicros), leaderSinceMicros);
-                return (now - seen) / 1_000;
-            }
-
-            @Override
-            public boolean heardRecently(NodeId node) {
-                return lastSeenMicros.containsKey(node)
-                        && silentMillis(node) * 1_000 < ShardedSimulation.ALIVE_AGAIN_MICROS;
-            }
-
-            @Override
-            public boolean holdsNothing(NodeId node) {
-                return SimDriver.this.holdsNothing(node, now);
-            }
-        };
-    }
-
-    /** Whether a fresh report of every shard's leader leaves {@code node} out of its group. */
-    private boolean holdsNothing(NodeId node, long now) {
-        if (reports.size() < sim.shardCount()) {
-            return false;
-        }
-        for (Report r : reports.values()) {
-            if (now - r.receivedMicros() > ShardedSimulation.REPORT_FRESH_MICROS || r.conf().members().contains(node)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A node's heartbeat; returns the answer, or null when this driver does not serve. */
@@ -197,24 +151,14 @@ final class SimDriver {
             return null;
         }
         long now = sim.nowMicros();
-        lastSeenMicros.put(hb.from(), now);
+        List<DriverLedger.GroupReport<Report>> led = new ArrayList<>();
         for (Report r : hb.led()) {
-            Report fresh = new Report(r.group(), r.leader(), r.term(), r.appliedIndex(), r.conf(), r.confAgeMillis(), now);
-            reports.merge(r.group(), fresh, (old, neu) -> neu.term() >= old.term() ? neu : old);
+            led.add(new DriverLedger.GroupReport<>(r.group(),
+                    new Report(r.group(), r.leader(), r.term(), r.appliedIndex(), r.conf(), r.confAgeMillis(), now)));
         }
-        if (hb.join()) {
-            MemberInfo known = members.stream().filter(m -> m.id().equals(hb.from())).findFirst().orElse(null);
-            if (!MembershipPolicy.isUpAt(known, SimHost.addressOf(hb.from()))) {
-                joins.putIfAbsent(hb.from(), new MemberInfo(hb.from(), SimHost.addressOf(hb.from()), "",
-                        MemberInfo.State.UP));
-            }
-        }
-        List<Report> fresh = new ArrayList<>();
-        for (Report r : reports.values()) {
-            if (now - r.receivedMicros() <= ShardedSimulation.REPORT_FRESH_MICROS) {
-                fresh.add(r);
-            }
-        }
+        Optional<MemberInfo> known = members.stream().filter(m -> m.id().equals(hb.from())).findFirst();
+        ledger.heard(hb.from(), now / 1_000, led, hb.join(), SimHost.addressOf(hb.from()), known);
+        List<Report> fresh = ledger.freshReports(now / 1_000);
         return new SimHost.HeartbeatAck(true, epoch, members, List.copyOf(fresh), metaReport(now));
     }
 
@@ -231,7 +175,7 @@ final class SimDriver {
 
     /** Starts decommissioning {@code node} (the simulator's {@code cluster remove-node}). */
     void removeNode(NodeId node) {
-        leaves.add(node);
+        ledger.leave(node);
     }
 
     static long encode(List<MemberInfo> members) {
@@ -269,7 +213,8 @@ final class SimDriver {
         return Topology.derive(epoch, members, sim.shardCount());
     }
 
-    SortedMap<GroupId, Report> reports() {
-        return reports;
+    /** The leaders' reports this driver would pass on now. */
+    List<Report> freshReports() {
+        return ledger.freshReports(sim.nowMicros() / 1_000);
     }
 }

@@ -1,0 +1,156 @@
+package io.cairn.placement;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+
+/**
+ * What the placement driver on the metadata leader remembers between passes, and the decision it
+ * takes from it, once for the server's {@code PlacementDriver} and the simulator's driver: when
+ * each node was last heard, the newest report of each group's leader, the joins and
+ * decommissions asked for. All of it is soft state: a new metadata leader starts with none and
+ * gives every node a full dead-node timeout from the moment it took over.
+ *
+ * <p>Times are milliseconds on the caller's clock. Not thread-safe: a caller with several
+ * threads serializes its calls.
+ *
+ * @param <R> a leader's report of its group, as the caller's transport carries it
+ */
+public final class DriverLedger<R> {
+    /** A node silent for fewer heartbeats than this counts as heard recently (a DEAD node comes back). */
+    public static final int ALIVE_AGAIN_BEATS = 3;
+    /** A group leader's report older than this many heartbeats proves nothing about who holds the group. */
+    public static final int REPORT_FRESH_BEATS = 5;
+
+    private record Timed<R>(R report, long receivedMillis) {}
+
+    private final long beatMillis;
+    private final ToLongFunction<R> termOf;
+    private final Function<R, ConfState> confOf;
+    private final TreeMap<NodeId, Long> lastSeenMillis = new TreeMap<>();
+    private final TreeMap<GroupId, Timed<R>> reports = new TreeMap<>();
+    private final TreeMap<NodeId, MemberInfo> joins = new TreeMap<>();
+    private final TreeSet<NodeId> leaves = new TreeSet<>();
+    private boolean leading;
+    private long leaderSinceMillis;
+
+    /**
+     * @param beatMillis how often every node heartbeats the driver
+     * @param termOf the term of the leader that made a report
+     * @param confOf the group's configuration a report names
+     */
+    public DriverLedger(long beatMillis, ToLongFunction<R> termOf, Function<R, ConfState> confOf) {
+        if (beatMillis < 1) {
+            throw new IllegalArgumentException("beatMillis must be positive: " + beatMillis);
+        }
+        this.beatMillis = beatMillis;
+        this.termOf = termOf;
+        this.confOf = confOf;
+    }
+
+    /**
+     * Whether this node leads the metadata group now. Taking over starts every node's silence
+     * afresh: a new leader never declares anyone dead on its predecessor's evidence or its own lack of it.
+     */
+    public void leads(boolean leadsNow, long nowMillis) {
+        if (leadsNow && !leading) {
+            leaderSinceMillis = nowMillis;
+            lastSeenMillis.clear();
+        }
+        leading = leadsNow;
+    }
+
+    /**
+     * A node's heartbeat: it is alive, and its reports replace older ones of the same groups. A
+     * node that asks to join is admitted at the next decision only while the membership does not
+     * know it: a node decommissioned (LEAVING, REMOVED) keeps asking, since its flag comes from
+     * how it was started, and must not be taken back by that; an operator's {@link #join} can.
+     *
+     * @param known the node's entry in the membership last read, if any
+     */
+    public void heard(NodeId from, long nowMillis, List<GroupReport<R>> led, boolean join, String address,
+                      Optional<MemberInfo> known) {
+        lastSeenMillis.put(from, nowMillis);
+        for (GroupReport<R> r : led) {
+            reports.merge(r.group(), new Timed<>(r.report(), nowMillis),
+                    (old, neu) -> termOf.applyAsLong(neu.report()) >= termOf.applyAsLong(old.report()) ? neu : old);
+        }
+        if (join && known.isEmpty()) {
+            joins.putIfAbsent(from, new MemberInfo(from, address, "", MemberInfo.State.UP));
+        }
+    }
+
+    /** A report of one group by its leader. */
+    public record GroupReport<R>(GroupId group, R report) {}
+
+    /** An operator's {@code add-node}: replaces an earlier request for the same node. */
+    public void join(MemberInfo member) {
+        joins.put(member.id(), member);
+    }
+
+    /** An operator's {@code remove-node}. */
+    public void leave(NodeId node) {
+        leaves.add(node);
+    }
+
+    /** The reports young enough to count, in group order. */
+    public List<R> freshReports(long nowMillis) {
+        List<R> out = new ArrayList<>();
+        reports.values().stream().filter(t -> nowMillis - t.receivedMillis() <= REPORT_FRESH_BEATS * beatMillis)
+                .forEach(t -> out.add(t.report()));
+        return out;
+    }
+
+    /**
+     * The next membership after {@code members} (read at {@code epoch}), or empty when nothing
+     * changes ({@link MembershipPolicy}). Requests the membership already shows are forgotten.
+     */
+    public Optional<List<MemberInfo>> decide(long epoch, List<MemberInfo> members, List<MemberInfo> founders,
+                                             long nowMillis, long deadNodeTimeoutMillis, int shardCount) {
+        TreeMap<NodeId, MemberInfo> byId = new TreeMap<>();
+        members.forEach(m -> byId.put(m.id(), m));
+        joins.values().removeIf(j -> MembershipPolicy.isUpAt(byId.get(j.id()), j.address()));
+        leaves.removeIf(id -> byId.containsKey(id) ? byId.get(id).state() == MemberInfo.State.LEAVING
+                || byId.get(id).state() == MemberInfo.State.REMOVED : epoch > 0);
+        MembershipPolicy.Liveness liveness = new MembershipPolicy.Liveness() {
+            @Override
+            public long silentMillis(NodeId node) {
+                return nowMillis - Math.max(lastSeenMillis.getOrDefault(node, leaderSinceMillis), leaderSinceMillis);
+            }
+
+            @Override
+            public boolean heardRecently(NodeId node) {
+                return lastSeenMillis.containsKey(node) && silentMillis(node) < ALIVE_AGAIN_BEATS * beatMillis;
+            }
+
+            @Override
+            public boolean holdsNothing(NodeId node) {
+                return DriverLedger.this.holdsNothing(node, nowMillis, shardCount);
+            }
+        };
+        return MembershipPolicy.next(members, founders, List.copyOf(joins.values()), List.copyOf(leaves), liveness,
+                deadNodeTimeoutMillis);
+    }
+
+    /** Whether a fresh report of every shard's leader leaves {@code node} out of its group. */
+    private boolean holdsNothing(NodeId node, long nowMillis, int shardCount) {
+        long shardReports = reports.keySet().stream().filter(g -> !g.equals(ShardGroups.META_GROUP)).count();
+        if (shardReports < shardCount) {
+            return false;
+        }
+        for (Timed<R> t : reports.values()) {
+            if (nowMillis - t.receivedMillis() > REPORT_FRESH_BEATS * beatMillis
+                    || confOf.apply(t.report()).members().contains(node)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,91 @@
+package io.cairn.placement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.common.GroupId;
+import io.cairn.common.NodeId;
+import io.cairn.consensus.ConfState;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The placement driver's memory and decision, as the server and the simulator both run them. */
+class DriverLedgerTest {
+    private static final long BEAT_MS = 1_000;
+    private static final long DEAD_AFTER_MS = 10_000;
+    private static final NodeId N1 = NodeId.of(1);
+    private static final NodeId N2 = NodeId.of(2);
+    private static final NodeId N3 = NodeId.of(3);
+    private static final NodeId N4 = NodeId.of(4);
+
+    /** A report: just a term and the group's voters. */
+    private record Report(long term, List<NodeId> voters) {
+        ConfState conf() {
+            return new ConfState(new TreeSet<>(voters), new TreeSet<>(), new TreeSet<>());
+        }
+    }
+
+    private static DriverLedger<Report> ledger() {
+        return new DriverLedger<>(BEAT_MS, Report::term, Report::conf);
+    }
+
+    private static MemberInfo member(NodeId id, MemberInfo.State state) {
+        return new MemberInfo(id, "h:" + id.value(), "", state);
+    }
+
+    private static List<MemberInfo> founders() {
+        return List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP), member(N3, MemberInfo.State.UP));
+    }
+
+    /** Issue 12: a node that joined with --join went leaving, removed, then up again, because it kept asking to join. */
+    @Test
+    void aDecommissionedJoinerThatKeepsAskingToJoinStaysOut() {
+        DriverLedger<Report> ledger = ledger();
+        ledger.leads(true, 0);
+        List<MemberInfo> members = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.REMOVED));
+        ledger.heard(N4, 100, List.of(), true, "h:4", Optional.of(member(N4, MemberInfo.State.REMOVED)));
+        assertThat(ledger.decide(5, members, founders(), 200, DEAD_AFTER_MS, 1)).isEmpty();
+
+        ledger.join(member(N4, MemberInfo.State.UP));
+        assertThat(ledger.decide(5, members, founders(), 300, DEAD_AFTER_MS, 1)).as("an operator's add-node takes it back")
+                .hasValueSatisfying(next -> assertThat(next).contains(member(N4, MemberInfo.State.UP)));
+    }
+
+    @Test
+    void aNewNodeAskingToJoinIsAdmitted() {
+        DriverLedger<Report> ledger = ledger();
+        ledger.leads(true, 0);
+        List<MemberInfo> members = founders();
+        ledger.heard(N4, 100, List.of(), true, "h:4", Optional.empty());
+        assertThat(ledger.decide(1, members, founders(), 200, DEAD_AFTER_MS, 1))
+                .hasValueSatisfying(next -> assertThat(next).contains(member(N4, MemberInfo.State.UP)));
+    }
+
+    @Test
+    void aNewLeaderGivesEveryNodeAFullTimeoutFromWhenItTookOver() {
+        List<MemberInfo> members = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.UP));
+        DriverLedger<Report> ledger = ledger();
+        ledger.leads(true, 50_000);
+        for (NodeId n : List.of(N1, N2, N3)) {
+            ledger.heard(n, 59_000, List.of(), false, "h:" + n.value(), Optional.empty());
+        }
+        assertThat(ledger.decide(1, members, founders(), 59_999, DEAD_AFTER_MS, 1)).as("n4 silent only 9.999 s").isEmpty();
+        assertThat(ledger.decide(1, members, founders(), 60_001, DEAD_AFTER_MS, 1))
+                .hasValueSatisfying(next -> assertThat(next).contains(member(N4, MemberInfo.State.DEAD)));
+    }
+
+    @Test
+    void onlyFreshReportsArePassedOnAndANewerTermWins() {
+        DriverLedger<Report> ledger = ledger();
+        GroupId g1 = new GroupId(1);
+        ledger.heard(N1, 0, List.of(new DriverLedger.GroupReport<>(g1, new Report(3, List.of(N1, N2, N3)))), false, "h:1",
+                Optional.empty());
+        ledger.heard(N2, 10, List.of(new DriverLedger.GroupReport<>(g1, new Report(2, List.of(N2)))), false, "h:2",
+                Optional.empty());
+        assertThat(ledger.freshReports(DriverLedger.REPORT_FRESH_BEATS * BEAT_MS)).containsExactly(new Report(3, List.of(N1, N2, N3)));
+        assertThat(ledger.freshReports(DriverLedger.REPORT_FRESH_BEATS * BEAT_MS + 1)).isEmpty();
+    }
+}
