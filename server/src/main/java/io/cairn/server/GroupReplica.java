@@ -18,14 +18,12 @@ import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.GroupLog;
+import io.cairn.multiraft.PendingRequests;
 import io.cairn.multiraft.WalLogStore;
 import io.cairn.raft.RaftNode;
 import io.cairn.server.RaftLoop.NotServedException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.PriorityQueue;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -39,9 +37,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private static final System.Logger LOG = System.getLogger(GroupReplica.class.getName());
     private static final long EXPIRE_INTERVAL_MILLIS = 1_000;
 
-    private record PendingWrite(long term, long deadlineNanos, CompletableFuture<Result> future) {}
-
-    private record PendingRead<T>(long deadlineNanos, Function<KvStateMachine, T> read, CompletableFuture<T> future) {
+    private record PendingRead<T>(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
         void serve(KvStateMachine sm) {
             try {
                 future.complete(read.apply(sm));
@@ -50,8 +46,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
             }
         }
     }
-
-    private record ConfirmedRead(long index, PendingRead<?> read) {}
 
     final GroupId id;
     final RaftNode node;
@@ -63,10 +57,35 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private final ServerConfig config;
     private final Path scratch;
 
-    private final TreeMap<Long, PendingWrite> pendingWrites = new TreeMap<>();
-    private final TreeMap<Long, PendingRead<?>> pendingReads = new TreeMap<>();
-    private final PriorityQueue<ConfirmedRead> confirmedReads =
-            new PriorityQueue<>(Comparator.comparingLong(ConfirmedRead::index));
+    /** Client requests waiting on Raft, and when each is answered (the rules the simulator runs too). */
+    private final PendingRequests<CompletableFuture<Result>, PendingRead<?>> pending =
+            new PendingRequests<>(new PendingRequests.Answers<>() {
+                @Override
+                public void writeFailed(CompletableFuture<Result> write, PendingRequests.Failure why) {
+                    NodeId leader = node.status().leader();
+                    write.completeExceptionally(switch (why) {
+                        case LOST -> new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                                "proposal lost to a leader change", leader);
+                        case UNKNOWN -> new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                                "outcome unknown: leadership changed while the write waited; it may still commit", leader);
+                        case NOT_LEADER -> notLeader(node.status());
+                        case TIMED_OUT -> new NotServedException(NotServedException.Kind.TIMEOUT,
+                                "timed out waiting for commit", leader);
+                    });
+                }
+
+                @Override
+                public void readFailed(PendingRead<?> read, PendingRequests.Failure why) {
+                    NodeId leader = node.status().leader();
+                    read.future().completeExceptionally(switch (why) {
+                        case NOT_LEADER -> notLeader(node.status());
+                        case TIMED_OUT -> new NotServedException(NotServedException.Kind.TIMEOUT,
+                                "timed out confirming the read", leader);
+                        case LOST, UNKNOWN -> new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                                "read lost to a leader change", leader);
+                    });
+                }
+            });
     private long nextReadContext = 1;
     private long lastExpiryCheckMillis;
     /** Whether this replica led at the end of the previous round (loop thread). */
@@ -139,7 +158,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         Bytes data = new CommandEnvelope(clientId, sequence, clock.epochMillis(), command).encode();
         ProposeResult r = node.propose(data);
         if (r instanceof ProposeResult.Accepted a) {
-            pendingWrites.put(a.index(), new PendingWrite(a.term(), deadline(), future));
+            pending.proposed(a.index(), a.term(), deadline(), future);
         } else {
             future.completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE,
                     "proposal dropped: " + ((ProposeResult.Dropped) r).reason(), s.leader()));
@@ -157,7 +176,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
                             node.status().leader()));
             return;
         }
-        pendingReads.put(ctx, new PendingRead<>(deadline(), read, future));
+        pending.readRequested(ctx, deadline(), new PendingRead<>(read, future));
     }
 
     /**
@@ -166,12 +185,12 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
      * after some applied entry; a hop to the loop thread would cost more than the read.
      */
     <T> void readLocal(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
-        new PendingRead<>(0, read, future).serve(stateMachine);
+        new PendingRead<>(read, future).serve(stateMachine);
     }
 
     /** Loop thread, on every tick: times requests out and proposes expiry when something is due. */
     void onTick(long nowNanos) {
-        expireTimedOut(nowNanos);
+        pending.expire(nowNanos);
         if (node.status().role() != Role.LEADER) {
             return;
         }
@@ -193,25 +212,21 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     void apply(Ready rd) throws IOException {
         if (rd.snapshot() != null) {
             SnapshotPacker.restore(rd.snapshot().data(), stateMachine, scratch);
+            pending.snapshotInstalled(stateMachine.appliedIndex());
             LOG.log(System.Logger.Level.INFO, "{0}: installed snapshot at index {1}", id, stateMachine.appliedIndex());
         }
         if (!rd.committedEntries().isEmpty()) {
             applyEntries(rd);
         }
         for (ReadState rs : rd.readStates()) {
-            PendingRead<?> read = pendingReads.remove(rs.context());
-            if (read != null) {
-                confirmedReads.add(new ConfirmedRead(rs.index(), read));
-            }
+            pending.readConfirmed(rs.context(), rs.index());
         }
     }
 
     /** Loop thread, after the core advanced: serves reads now applied and compacts when due. */
     void afterAdvance() throws IOException {
         long applied = stateMachine.appliedIndex();
-        while (!confirmedReads.isEmpty() && confirmedReads.peek().index() <= applied) {
-            confirmedReads.poll().read().serve(stateMachine);
-        }
+        pending.serveConfirmed(applied, r -> r.serve(stateMachine));
         maybeCompact();
     }
 
@@ -227,25 +242,14 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private void releaseOnStepDown(Status s) {
         boolean leads = s.role() == Role.LEADER;
         if (ledLastRound && !leads) {
-            NotServedException lost = new NotServedException(NotServedException.Kind.UNAVAILABLE,
-                    "leadership lost while the write waited; it may still commit", s.leader());
-            pendingWrites.values().forEach(p -> p.future().completeExceptionally(lost));
-            pendingWrites.clear();
-            NotServedException moved = notLeader(s);
-            pendingReads.values().forEach(p -> p.future().completeExceptionally(moved));
-            pendingReads.clear();
+            pending.steppedDown();
         }
         ledLastRound = leads;
     }
 
     /** Loop thread, when the node stops: every waiting request fails with {@code reason}. */
     void failAll(NotServedException reason) {
-        pendingWrites.values().forEach(p -> p.future().completeExceptionally(reason));
-        pendingReads.values().forEach(p -> p.future().completeExceptionally(reason));
-        confirmedReads.forEach(c -> c.read().future().completeExceptionally(reason));
-        pendingWrites.clear();
-        pendingReads.clear();
-        confirmedReads.clear();
+        pending.failAll(w -> w.completeExceptionally(reason), r -> r.future().completeExceptionally(reason));
     }
 
     private void applyEntries(Ready rd) {
@@ -253,37 +257,11 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         var results = stateMachine.apply(entries);
         for (int i = 0; i < entries.size(); i++) {
             LogEntry e = entries.get(i);
-            PendingWrite p = pendingWrites.remove(e.index());
-            if (p == null) {
-                continue;
-            }
-            if (p.term() == e.term()) {
-                p.future().complete(results.get(i));
-            } else {
-                // Another leader's entry took this index: ours was lost and the client retries.
-                p.future().completeExceptionally(new NotServedException(NotServedException.Kind.UNAVAILABLE,
-                        "proposal lost to a leader change", node.status().leader()));
-            }
+            Result result = results.get(i);
+            pending.applied(e.index(), e.term(), w -> w.complete(result));
         }
     }
 
-    private void expireTimedOut(long nowNanos) {
-        var leader = node.status().leader();
-        pendingWrites.values().removeIf(p -> {
-            if (nowNanos - p.deadlineNanos() < 0) {
-                return false;
-            }
-            p.future().completeExceptionally(new NotServedException(NotServedException.Kind.TIMEOUT, "timed out waiting for commit", leader));
-            return true;
-        });
-        pendingReads.values().removeIf(p -> {
-            if (nowNanos - p.deadlineNanos() < 0) {
-                return false;
-            }
-            p.future().completeExceptionally(new NotServedException(NotServedException.Kind.TIMEOUT, "timed out confirming the read", leader));
-            return true;
-        });
-    }
 
     private void maybeCompact() throws IOException {
         long applied = stateMachine.appliedIndex();

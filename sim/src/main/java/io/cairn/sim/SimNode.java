@@ -21,6 +21,7 @@ import io.cairn.consensus.SnapshotMeta;
 import io.cairn.consensus.Status;
 import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.Result;
+import io.cairn.multiraft.PendingRequests;
 import io.cairn.raft.RaftConfig;
 import io.cairn.sim.kv.KvReplica;
 import io.cairn.sim.kv.KvResult;
@@ -45,11 +46,8 @@ import java.util.TreeMap;
 final class SimNode {
     enum State { NOT_STARTED, UP, DOWN, DECOMMISSIONED }
 
-    /** A proposed write waiting for its log slot, where it was proposed as {@code data}, to be applied. */
-    private record PendingWrite(ClientRequest request, int clientAddress, long term, Bytes data) {}
-
-    /** A read waiting for its ReadState (readIndex == -1) or for the state machine to reach it. */
-    private record PendingRead(ClientRequest request, int clientAddress, long sinceMicros, long readIndex) {}
+    /** A client request waiting on Raft, and whom to answer. */
+    private record Waiting(ClientRequest request, int clientAddress) {}
 
     /** A state machine image the node took, as snapshot data, and may later compact its log to. */
     private record Checkpoint(long index, ConfState conf, Bytes data) {}
@@ -70,9 +68,29 @@ final class SimNode {
     private State state = State.NOT_STARTED;
     private ConsensusCore core;
     private KvReplica kv;
-    private final TreeMap<Long, PendingWrite> pendingWrites = new TreeMap<>();
-    private final TreeMap<Long, PendingRead> unconfirmedReads = new TreeMap<>();
-    private final ArrayList<PendingRead> confirmedReads = new ArrayList<>();
+    /** The server's rules for waiting requests ({@link PendingRequests}), answered over the simulated network. */
+    private final PendingRequests<Waiting, Waiting> pending = new PendingRequests<>(new PendingRequests.Answers<>() {
+        @Override
+        public void writeFailed(Waiting write, PendingRequests.Failure why) {
+            if (why == PendingRequests.Failure.NOT_LEADER) {
+                replyNotLeader(write.clientAddress(), write.request(), core.status());
+            } else {
+                reply(write.clientAddress(), write.request(), ClientReply.Outcome.RETRY, null);
+            }
+        }
+
+        @Override
+        public void readFailed(Waiting read, PendingRequests.Failure why) {
+            if (why == PendingRequests.Failure.NOT_LEADER) {
+                replyNotLeader(read.clientAddress(), read.request(), core.status());
+            } else if (why != PendingRequests.Failure.TIMED_OUT) {
+                reply(read.clientAddress(), read.request(), ClientReply.Outcome.RETRY, null);
+            }
+            // A read that timed out is forgotten: its client has retried by then.
+        }
+    });
+    /** Whether this replica led after the last Ready it handled. */
+    private boolean ledLastReady;
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private int incarnation;
 
@@ -157,9 +175,8 @@ final class SimNode {
     void crash() {
         core = null;
         kv = null;
-        pendingWrites.clear();
-        unconfirmedReads.clear();
-        confirmedReads.clear();
+        pending.forget();
+        ledLastReady = false;
         checkpoints.clear();
         disk.setHardState(sabotage == SimOptions.Sabotage.FORGET_VOTE_ON_CRASH
                 ? new HardState(durableHardState.term(), null, durableHardState.commit()) : durableHardState);
@@ -176,7 +193,7 @@ final class SimNode {
 
     void tick() {
         core.tick();
-        expireReads();
+        pending.expire(env.nowMicros());
     }
 
     void step(ConsensusMessage message) {
@@ -207,6 +224,7 @@ final class SimNode {
             installAndApply(ready);
             serveReads(ready.readStates());
             core.advance(ready);
+            releaseOnStepDown();
             boolean committed = ready.hardState() != null && !ready.committedEntries().isEmpty();
             if (committed && core.status().role() == Role.LEADER && env.crashAfterCommit()) {
                 env.note(id + " crashes right after committing");
@@ -216,6 +234,15 @@ final class SimNode {
                 return;
             }
         }
+    }
+
+    /** As the server: a replica that stops leading answers the requests waiting on it at once. */
+    private void releaseOnStepDown() {
+        boolean leads = core.status().role() == Role.LEADER;
+        if (ledLastReady && !leads) {
+            pending.steppedDown();
+        }
+        ledLastReady = leads;
     }
 
     private void sendAll(List<ConsensusMessage> messages) {
@@ -261,7 +288,7 @@ final class SimNode {
         kv = replicaOf(snapshot);
         env.checker().onImage(env.nowMicros(), id, index, kvDigest());
         // Writes whose slots the snapshot covers may or may not be in it: let their clients retry.
-        failPendingWritesUpTo(index);
+        pending.snapshotInstalled(index);
     }
 
     /** The state machine in a snapshot, which must stand at the snapshot's index and term. */
@@ -289,23 +316,18 @@ final class SimNode {
             if (entry.type() == EntryType.CONFIG) {
                 env.coverage().add(Coverage.Item.CONF_ENTRIES_APPLIED);
             }
-            failPendingWritesUpTo(entry.index() - 1);
-            PendingWrite pending = pendingWrites.remove(entry.index());
-            if (pending != null) {
-                answerWrite(pending, entry, results.get(i));
-            }
+            Result result = results.get(i);
+            pending.applied(entry.index(), entry.term(), w -> answerWrite(w, entry, result));
         }
     }
 
     /**
-     * Answers a write whose slot was applied: OK with kv-state's result if the slot holds that
-     * very proposal (a leader's term puts one entry per index), RETRY if another entry took it. A
-     * stale result means the client has moved on to a later sequence; nobody waits for it.
+     * Answers a write whose own entry was applied with kv-state's result. A stale result means
+     * the client has moved on to a later sequence; nobody waits for it.
      */
-    private void answerWrite(PendingWrite pending, LogEntry entry, Result result) {
+    private void answerWrite(Waiting pending, LogEntry entry, Result result) {
         ClientRequest req = pending.request();
-        boolean same = entry.term() == pending.term() && entry.data().equals(pending.data());
-        if (!same || result instanceof Result.Stale) {
+        if (result instanceof Result.Stale) {
             reply(pending.clientAddress(), req, ClientReply.Outcome.RETRY, null);
             return;
         }
@@ -317,49 +339,17 @@ final class SimNode {
         reply(pending.clientAddress(), req, ClientReply.Outcome.OK, KvResult.ofWrite(req.op(), result));
     }
 
-    private void failPendingWritesUpTo(long index) {
-        while (!pendingWrites.isEmpty() && pendingWrites.firstKey() <= index) {
-            PendingWrite lost = pendingWrites.pollFirstEntry().getValue();
-            reply(lost.clientAddress(), lost.request(), ClientReply.Outcome.RETRY, null);
-        }
-    }
-
     // ---- Reads ---------------------------------------------------------------------------------
 
     private void serveReads(List<ReadState> readStates) {
         for (ReadState rs : readStates) {
-            PendingRead read = unconfirmedReads.remove(rs.context());
-            if (read != null) {
-                confirmedReads.add(new PendingRead(read.request(), read.clientAddress(), read.sinceMicros(), rs.index()));
-            }
+            pending.readConfirmed(rs.context(), rs.index());
         }
-        serveConfirmedReads();
-    }
-
-    /** Serves every confirmed read whose index the state machine has reached. */
-    private void serveConfirmedReads() {
-        Iterator<PendingRead> it = confirmedReads.iterator();
-        while (it.hasNext()) {
-            PendingRead read = it.next();
-            if (read.readIndex() <= kv.appliedIndex()) {
-                it.remove();
-                env.coverage().add(Coverage.Item.READS_OK);
-                KvResult result = kv.read(read.request().op().key(), nowMillis());
-                reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, result);
-            }
-        }
-    }
-
-    /** Reads can be lost with a leader change; forget them after a while (the client has retried). */
-    private void expireReads() {
-        long cutoff = env.nowMicros() - READ_EXPIRY_MICROS;
-        Iterator<Map.Entry<Long, PendingRead>> it = unconfirmedReads.entrySet().iterator();
-        while (it.hasNext()) {
-            if (it.next().getValue().sinceMicros() < cutoff) {
-                it.remove();
-            }
-        }
-        confirmedReads.removeIf(r -> r.sinceMicros() < cutoff);
+        pending.serveConfirmed(kv.appliedIndex(), read -> {
+            env.coverage().add(Coverage.Item.READS_OK);
+            KvResult result = kv.read(read.request().op().key(), nowMillis());
+            reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, result);
+        });
     }
 
     // ---- Client requests -------------------------------------------------------------------------
@@ -381,11 +371,8 @@ final class SimNode {
         Bytes data = envelope(request).encode();
         ProposeResult result = core.propose(data);
         if (result instanceof ProposeResult.Accepted accepted) {
-            PendingWrite displaced = pendingWrites.put(accepted.index(),
-                    new PendingWrite(request, clientAddress, accepted.term(), data));
-            if (displaced != null) {
-                reply(displaced.clientAddress(), displaced.request(), ClientReply.Outcome.RETRY, null);
-            }
+            // Writes wait as long as it takes: a lost slot or a leader change answers them.
+            pending.proposed(accepted.index(), accepted.term(), Long.MAX_VALUE, new Waiting(request, clientAddress));
         } else {
             replyNotLeader(clientAddress, request, core.status());
         }
@@ -418,7 +405,7 @@ final class SimNode {
         long context = env.nextReadContext();
         ProposeResult result = core.readIndex(context, readMode);
         if (result.accepted()) {
-            unconfirmedReads.put(context, new PendingRead(request, clientAddress, env.nowMicros(), -1));
+            pending.readRequested(context, env.nowMicros() + READ_EXPIRY_MICROS, new Waiting(request, clientAddress));
         } else {
             replyNotLeader(clientAddress, request, core.status());
         }
@@ -488,6 +475,6 @@ final class SimNode {
 
     /** Requests the node has not answered yet, for liveness reports. */
     int pendingRequests() {
-        return pendingWrites.size() + unconfirmedReads.size() + confirmedReads.size();
+        return pending.size();
     }
 }
