@@ -27,8 +27,8 @@ class HostControlTest {
     private static final GroupId G3 = new GroupId(3);
     private static final long ELECTION_MS = 1_000;
 
-    /** A replica with a fixed status whose voters are all caught up. */
-    private record FixedReplica(Status status) implements HostControl.Replica {
+    /** A replica whose current term and last entry's term may differ, with a per-voter match. */
+    private record StubReplica(Status status, long lastLogTerm, Map<NodeId, Long> match) implements HostControl.Replica {
         @Override
         public boolean serving() {
             return true;
@@ -36,13 +36,19 @@ class HostControlTest {
 
         @Override
         public long matchIndex(NodeId voter) {
-            return status.commitIndex();
+            return match.getOrDefault(voter, 0L);
         }
+    }
 
-        @Override
-        public long lastLogTerm() {
-            return status.term();
-        }
+    /** A replica whose last entry is of its current term and whose voters are all caught up. */
+    private static HostControl.Replica caughtUp(Status s) {
+        TreeMap<NodeId, Long> match = new TreeMap<>();
+        s.conf().members().forEach(n -> match.put(n, s.commitIndex()));
+        return new StubReplica(s, s.term(), match);
+    }
+
+    private static ConfState voters(NodeId... ids) {
+        return new ConfState(new TreeSet<>(List.of(ids)), new TreeSet<>(), new TreeSet<>());
     }
 
     /** What the decisions asked for, in order. */
@@ -79,7 +85,7 @@ class HostControlTest {
         // n4 is dead: the placement of the one shard is n1, n2, n3, while the group still has n4.
         Topology placed = Topology.derive(2, List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
                 member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.DEAD)), 1);
-        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, new FixedReplica(leading(List.of(N1, N2, N4)))));
+        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, caughtUp(leading(List.of(N1, N2, N4)))));
         HostControl control = new HostControl(N1, ELECTION_MS);
         Recorded actions = new Recorded();
 
@@ -100,7 +106,7 @@ class HostControlTest {
                 member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.UP)), 1);
         assertThat(placed.replicasOf(G1)).doesNotContain(N1);
         TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1,
-                new FixedReplica(leading(List.of(N1, N2, N3, N4)))));
+                caughtUp(leading(List.of(N1, N2, N3, N4)))));
         HostControl control = new HostControl(N1, ELECTION_MS);
         Recorded actions = new Recorded();
         long step = control.reconcileIntervalMillis();
@@ -118,7 +124,7 @@ class HostControlTest {
         List<MemberInfo> members = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
                 member(N3, MemberInfo.State.UP));
         Topology placed = Topology.derive(1, members, 3);
-        HostControl.Replica led = new FixedReplica(leading(List.of(N1, N2, N3)));
+        HostControl.Replica led = caughtUp(leading(List.of(N1, N2, N3)));
         TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, led, G2, led, G3, led));
         Map<GroupId, NodeId> reported = Map.of(G1, N1, G2, N1, G3, N1);
         HostControl control = new HostControl(N1, ELECTION_MS);
@@ -137,7 +143,7 @@ class HostControlTest {
                 member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.LEAVING)), 1);
         ConfState without = new ConfState(new TreeSet<>(List.of(N1, N2, N3)), new TreeSet<>(), new TreeSet<>());
         Status follower = new Status(N4, Role.FOLLOWER, 2, N1, N1, 40, 40, 40, 1, without);
-        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, new FixedReplica(follower)));
+        TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, caughtUp(follower)));
         var report = Optional.of(new ReplicaLifecycle.LeaderReport(2, 45, without, 10 * ELECTION_MS));
         HostControl control = new HostControl(N4, ELECTION_MS);
         Recorded actions = new Recorded();
@@ -151,5 +157,65 @@ class HostControlTest {
         assertThat(actions.done).isEmpty();
         control.maybeReconcile(now, placed, replicas, g -> report, actions);
         assertThat(actions.done).containsExactly("drop g1");
+    }
+
+    /**
+     * Found by the sharded simulator (no seed recorded): a removed replica cut off before it
+     * applied its removal campaigned alone, raising its term past its leader's, and compared with
+     * that term no report was ever new enough to drop it. The term of its last entry is what a
+     * report must reach.
+     */
+    @Test
+    void aRemovedReplicaThatCampaignedAloneIsStillDroppedOnItsLeadersReport() {
+        // n4 is out of the placement; its leader (term 8) reports a configuration without it, long held.
+        Topology placed = Topology.derive(4, List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.LEAVING)), 1);
+        var report = Optional.of(new ReplicaLifecycle.LeaderReport(8, 41, voters(N1, N2, N3), 10 * ELECTION_MS));
+        record Row(String scenario, long currentTerm, long lastLogTerm, boolean dropped) {}
+        List<Row> rows = List.of(
+                new Row("never campaigned", 8, 8, true),
+                new Row("campaigned alone up to term 15", 15, 8, true),
+                new Row("holds entries of a newer leader", 15, 9, false));
+        for (Row row : rows) {
+            // Still in the old configuration (voters 1, 2, 4): it never applied its removal.
+            Status s = new Status(N4, Role.PRE_CANDIDATE, row.currentTerm(), null, N4, 40, 40, 40, 1, voters(N1, N2, N4));
+            HostControl control = new HostControl(N4, ELECTION_MS);
+            Recorded actions = new Recorded();
+            control.maybeReconcile(0, placed, new TreeMap<>(Map.of(G1, new StubReplica(s, row.lastLogTerm(), Map.of()))),
+                    g -> report, actions);
+            assertThat(actions.done).as(row.scenario()).isEqualTo(row.dropped() ? List.of("drop g1") : List.of());
+        }
+    }
+
+    /**
+     * Sharded simulator seed 1 (with e9e221b): leadership is handed only to a voter that can take
+     * it now, caught up and kept by the placement; a lagging voter would stall the group, and a
+     * voter being moved away would get it straight back.
+     */
+    @Test
+    void balancingHandsLeadershipOnlyToACaughtUpVoterThePlacementKeeps() {
+        List<MemberInfo> allUp = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP));
+        List<MemberInfo> n2Leaving = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.LEAVING),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.UP));
+        record Row(String scenario, List<MemberInfo> members, long n2Match, long n3Match, List<String> done) {}
+        List<Row> rows = List.of(
+                new Row("both caught up: the lower id", allUp, 50, 50, List.of("transfer g1 to n2")),
+                new Row("n2 lags", allUp, 49, 50, List.of("transfer g1 to n3")),
+                new Row("n2 never answered", allUp, 0, 50, List.of("transfer g1 to n3")),
+                new Row("both lag", allUp, 49, 10, List.of()),
+                new Row("n2 is being moved away", n2Leaving, 50, 50, List.of("transfer g1 to n3")));
+        for (Row row : rows) {
+            Topology placed = Topology.derive(2, row.members(), 1);
+            // n1 leads g1 and, by the relayed reports, two more groups; n2 and n3 lead none.
+            Status s = new Status(N1, Role.LEADER, 2, N1, N1, 50, 50, 50, 1, voters(N1, N2, N3));
+            StubReplica led = new StubReplica(s, 2, Map.of(N1, 50L, N2, row.n2Match(), N3, row.n3Match()));
+            TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, led, new GroupId(7),
+                    new StubReplica(new Status(N1, Role.FOLLOWER, 2, N4, N4, 50, 50, 50, 1, voters(N1, N4)), 2, Map.of())));
+            Map<GroupId, NodeId> reported = Map.of(G1, N1, new GroupId(8), N1, new GroupId(9), N1);
+            Recorded actions = new Recorded();
+            new HostControl(N1, ELECTION_MS).maybeBalance(0, placed, replicas, reported, actions);
+            assertThat(actions.done).as(row.scenario()).isEqualTo(row.done());
+        }
     }
 }

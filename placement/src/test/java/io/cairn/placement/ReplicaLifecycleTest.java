@@ -107,7 +107,7 @@ class ReplicaLifecycleTest {
      * Found by the sharded simulator (no seed recorded): a removed replica that campaigned alone
      * raised its own term above its leader's, and the report never looked new enough. The rule
      * compares the report with the term of the replica's last entry. That the host passes exactly
-     * that, not the current term, is pinned by HostControlRegressionTest; this is the rule's side.
+     * that, not the current term, is pinned by HostControlTest; this is the rule's side.
      */
     @Test
     void aRemovedReplicaIsJudgedByItsLastEntrysTermNotTheTermItCampaignedTo() {
