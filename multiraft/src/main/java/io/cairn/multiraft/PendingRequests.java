@@ -123,6 +123,15 @@ public final class PendingRequests<W, R> {
      */
     public void steppedDown() {
         failWritesUpTo(Long.MAX_VALUE, Failure.UNKNOWN);
+        leaderChanged();
+    }
+
+    /**
+     * The leader this replica knows changed (or it lost track of it). A read not yet confirmed
+     * asked the old leader, which will never answer it: it fails as {@link Failure#NOT_LEADER}
+     * now rather than at its deadline, and its client asks again. Confirmed reads stay.
+     */
+    public void leaderChanged() {
         List<Read<R>> reads = new ArrayList<>(unconfirmed.values());
         unconfirmed.clear();
         reads.forEach(r -> answers.readFailed(r.waiter(), Failure.NOT_LEADER));

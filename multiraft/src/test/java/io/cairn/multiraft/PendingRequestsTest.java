@@ -95,4 +95,14 @@ class PendingRequestsTest {
         assertThat(pending.size()).isZero();
         assertThat(log).isEmpty();
     }
+
+    @Test
+    void aFollowerWhoseLeaderChangedFailsTheReadsTheOldLeaderWillNeverConfirm() {
+        pending.readRequested(1, 100, "r1");
+        pending.readRequested(2, 100, "r2");
+        pending.readConfirmed(2, 4);
+        pending.leaderChanged();
+        assertThat(log).containsExactly("r1 NOT_LEADER");
+        assertThat(pending.size()).isEqualTo(1);
+    }
 }

@@ -26,13 +26,20 @@ import java.util.function.Function;
  * out what comes back through {@link Actions}.
  *
  * <p>Every interval is a multiple of the election timeout, so a cluster with fast ticks (the
- * simulator's, the fault suite's) keeps the same proportions as one with the defaults.
+ * simulator's, the fault suite's) keeps the same proportions as one with the defaults; the
+ * balancing interval also waits for the leaders' reports to refresh.
  */
 public final class HostControl {
     /** Reconcile passes per election timeout. */
     public static final int RECONCILES_PER_ELECTION_TIMEOUT = 2;
-    /** Election timeouts between two leadership transfers started to balance leaders. */
+    /** Election timeouts between two leadership transfers started to balance leaders... */
     public static final int BALANCE_INTERVAL_ELECTION_TIMEOUTS = 2;
+    /**
+     * ...and at least this many rounds of the leaders' reports, which carry the cluster-wide
+     * counts the balancer compares: deciding again before they are refreshed moves leadership
+     * back and forth on a stale view.
+     */
+    public static final int BALANCE_INTERVAL_REPORT_ROUNDS = 2;
     /** Election timeouts a voter that did not take a transfer is passed over for. */
     public static final int TRANSFER_AVOID_ELECTION_TIMEOUTS = 20;
 
@@ -62,18 +69,24 @@ public final class HostControl {
 
     private final NodeId self;
     private final long electionMillis;
+    private final long reportIntervalMillis;
     private final TransferAttempts transfers;
     private final TreeMap<GroupId, Long> outsideOwnConfSinceMillis = new TreeMap<>();
     private long lastReconcileMillis = Long.MIN_VALUE / 2;
     private long lastBalanceMillis = Long.MIN_VALUE / 2;
 
-    /** Fresh soft state, as after a process start. */
-    public HostControl(NodeId self, long electionMillis) {
-        if (electionMillis < 1) {
-            throw new IllegalArgumentException("electionMillis must be positive: " + electionMillis);
+    /**
+     * Fresh soft state, as after a process start.
+     *
+     * @param reportIntervalMillis how often the leaders' reports reach this node (its heartbeat interval)
+     */
+    public HostControl(NodeId self, long electionMillis, long reportIntervalMillis) {
+        if (electionMillis < 1 || reportIntervalMillis < 1) {
+            throw new IllegalArgumentException("intervals must be positive: " + electionMillis + ", " + reportIntervalMillis);
         }
         this.self = self;
         this.electionMillis = electionMillis;
+        this.reportIntervalMillis = reportIntervalMillis;
         this.transfers = new TransferAttempts(electionMillis, TRANSFER_AVOID_ELECTION_TIMEOUTS * electionMillis);
     }
 
@@ -82,7 +95,8 @@ public final class HostControl {
     }
 
     public long balanceIntervalMillis() {
-        return BALANCE_INTERVAL_ELECTION_TIMEOUTS * electionMillis;
+        return Math.max(BALANCE_INTERVAL_ELECTION_TIMEOUTS * electionMillis,
+                BALANCE_INTERVAL_REPORT_ROUNDS * reportIntervalMillis);
     }
 
     /** How long a replica must have been left behind before it may be dropped. */

@@ -86,7 +86,7 @@ class HostControlTest {
         Topology placed = Topology.derive(2, List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
                 member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.DEAD)), 1);
         TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, caughtUp(leading(List.of(N1, N2, N4)))));
-        HostControl control = new HostControl(N1, ELECTION_MS);
+        HostControl control = new HostControl(N1, ELECTION_MS, ELECTION_MS);
         Recorded actions = new Recorded();
 
         control.maybeReconcile(0, Topology.derive(0, List.of(), 1), replicas, g -> Optional.empty(), actions);
@@ -107,7 +107,7 @@ class HostControlTest {
         assertThat(placed.replicasOf(G1)).doesNotContain(N1);
         TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1,
                 caughtUp(leading(List.of(N1, N2, N3, N4)))));
-        HostControl control = new HostControl(N1, ELECTION_MS);
+        HostControl control = new HostControl(N1, ELECTION_MS, ELECTION_MS);
         Recorded actions = new Recorded();
         long step = control.reconcileIntervalMillis();
         for (long now = 0; now < ELECTION_MS; now += step) {
@@ -127,13 +127,17 @@ class HostControlTest {
         HostControl.Replica led = caughtUp(leading(List.of(N1, N2, N3)));
         TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, led, G2, led, G3, led));
         Map<GroupId, NodeId> reported = Map.of(G1, N1, G2, N1, G3, N1);
-        HostControl control = new HostControl(N1, ELECTION_MS);
+        HostControl control = new HostControl(N1, ELECTION_MS, ELECTION_MS);
         Recorded actions = new Recorded();
 
         control.maybeBalance(0, placed, replicas, reported, actions);
         control.maybeBalance(control.balanceIntervalMillis() - 1, placed, replicas, reported, actions);
         assertThat(actions.done).containsExactly("transfer g1 to n2");
         assertThat(control.balanceIntervalMillis()).isEqualTo(HostControl.BALANCE_INTERVAL_ELECTION_TIMEOUTS * ELECTION_MS);
+        // Fast ticks, slow reports: the balancer waits for fresh counts (a ShardedClusterTest
+        // cluster with 20 ms ticks moved leaders back and forth every 400 ms on stale ones).
+        assertThat(new HostControl(N1, 200, 1_000).balanceIntervalMillis())
+                .isEqualTo(HostControl.BALANCE_INTERVAL_REPORT_ROUNDS * 1_000L);
     }
 
     @Test
@@ -145,7 +149,7 @@ class HostControlTest {
         Status follower = new Status(N4, Role.FOLLOWER, 2, N1, N1, 40, 40, 40, 1, without);
         TreeMap<GroupId, HostControl.Replica> replicas = new TreeMap<>(Map.of(G1, caughtUp(follower)));
         var report = Optional.of(new ReplicaLifecycle.LeaderReport(2, 45, without, 10 * ELECTION_MS));
-        HostControl control = new HostControl(N4, ELECTION_MS);
+        HostControl control = new HostControl(N4, ELECTION_MS, ELECTION_MS);
         Recorded actions = new Recorded();
 
         long now = 0;
@@ -179,7 +183,7 @@ class HostControlTest {
         for (Row row : rows) {
             // Still in the old configuration (voters 1, 2, 4): it never applied its removal.
             Status s = new Status(N4, Role.PRE_CANDIDATE, row.currentTerm(), null, N4, 40, 40, 40, 1, voters(N1, N2, N4));
-            HostControl control = new HostControl(N4, ELECTION_MS);
+            HostControl control = new HostControl(N4, ELECTION_MS, ELECTION_MS);
             Recorded actions = new Recorded();
             control.maybeReconcile(0, placed, new TreeMap<>(Map.of(G1, new StubReplica(s, row.lastLogTerm(), Map.of()))),
                     g -> report, actions);
@@ -214,7 +218,7 @@ class HostControlTest {
                     new StubReplica(new Status(N1, Role.FOLLOWER, 2, N4, N4, 50, 50, 50, 1, voters(N1, N4)), 2, Map.of())));
             Map<GroupId, NodeId> reported = Map.of(G1, N1, new GroupId(8), N1, new GroupId(9), N1);
             Recorded actions = new Recorded();
-            new HostControl(N1, ELECTION_MS).maybeBalance(0, placed, replicas, reported, actions);
+            new HostControl(N1, ELECTION_MS, ELECTION_MS).maybeBalance(0, placed, replicas, reported, actions);
             assertThat(actions.done).as(row.scenario()).isEqualTo(row.done());
         }
     }

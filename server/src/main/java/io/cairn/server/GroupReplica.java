@@ -90,6 +90,8 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private long lastExpiryCheckMillis;
     /** Whether this replica led at the end of the previous round (loop thread). */
     private boolean ledLastRound;
+    /** The leader this replica knew at the end of the previous round (loop thread). */
+    private NodeId leaderLastRound;
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
 
@@ -237,14 +239,18 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
      * commit under the new leader: it fails as UNAVAILABLE, which promises nothing, and a
      * client's retry with the same sequence is applied once. A read not yet confirmed fails as
      * NOT_LEADER with the new leader, where it is safe to send again. Confirmed reads stay: their
-     * index was confirmed while this replica led.
+     * index was confirmed while this replica led. On a follower whose leader changed, reads
+     * still waiting for the old leader's confirmation fail the same way.
      */
     private void releaseOnStepDown(Status s) {
         boolean leads = s.role() == Role.LEADER;
         if (ledLastRound && !leads) {
             pending.steppedDown();
+        } else if (!java.util.Objects.equals(s.leader(), leaderLastRound)) {
+            pending.leaderChanged();
         }
         ledLastRound = leads;
+        leaderLastRound = s.leader();
     }
 
     /** Loop thread, when the node stops: every waiting request fails with {@code reason}. */

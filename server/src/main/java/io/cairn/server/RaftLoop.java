@@ -101,7 +101,8 @@ final class RaftLoop implements AutoCloseable {
                 outbox.send(to, e.group(), (RaftMessage) e.message());
             }
         }, (group, ready) -> replicas.get(group).apply(ready));
-        this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis());
+        this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis(),
+                MetaHeartbeat.INTERVAL_MILLIS);
         this.thread = new Thread(this::run, "raft-loop-" + self);
     }
 
@@ -294,15 +295,14 @@ final class RaftLoop implements AutoCloseable {
     private final HostControl.Actions actions = new HostControl.Actions() {
         @Override
         public void transferLeadership(GroupId group, NodeId target, String why) {
-            LOG.log(System.Logger.Level.INFO, "shard {0}: handing leadership to {1}, {2}",
-                    ShardGroups.shardOfGroup(group), target, why);
+            LOG.log(System.Logger.Level.INFO, "{0}: handing leadership to {1}, {2}", describe(group), target, why);
             replicas.get(group).node.transferLeadership(target);
         }
 
         @Override
         public void proposeConfChange(GroupId group, io.cairn.consensus.ConfChange change) {
             var result = replicas.get(group).node.proposeConfChange(change);
-            LOG.log(System.Logger.Level.INFO, "shard {0}: {1} towards epoch {2}: {3}", ShardGroups.shardOfGroup(group),
+            LOG.log(System.Logger.Level.INFO, "{0}: {1} towards epoch {2}: {3}", describe(group),
                     change.changes(), map.current().epoch, result);
         }
 
@@ -315,6 +315,10 @@ final class RaftLoop implements AutoCloseable {
             }
         }
     };
+
+    private static String describe(GroupId group) {
+        return group.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(group);
+    }
 
     /** Loop thread, every tick: the control decisions, each at its own interval. */
     private void control(long nowNanos) {

@@ -302,7 +302,7 @@ public final class ShardedSimulation {
     /** The server's control decisions for {@code host}, with the simulated election timeout. */
     io.cairn.placement.HostControl newHostControl(NodeId host) {
         long electionMillis = params.raftConfig(host).electionTicks() * SimParams.TICK_MICROS / 1_000;
-        return new io.cairn.placement.HostControl(host, electionMillis);
+        return new io.cairn.placement.HostControl(host, electionMillis, HEARTBEAT_MICROS / 1_000);
     }
 
     InvariantChecker checker(GroupId group) {

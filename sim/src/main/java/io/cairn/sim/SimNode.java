@@ -91,6 +91,8 @@ final class SimNode {
     });
     /** Whether this replica led after the last Ready it handled. */
     private boolean ledLastReady;
+    /** The leader this replica knew after the last Ready it handled. */
+    private NodeId leaderLastReady;
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private int incarnation;
 
@@ -177,6 +179,7 @@ final class SimNode {
         kv = null;
         pending.forget();
         ledLastReady = false;
+        leaderLastReady = null;
         checkpoints.clear();
         disk.setHardState(sabotage == SimOptions.Sabotage.FORGET_VOTE_ON_CRASH
                 ? new HardState(durableHardState.term(), null, durableHardState.commit()) : durableHardState);
@@ -238,11 +241,15 @@ final class SimNode {
 
     /** As the server: a replica that stops leading answers the requests waiting on it at once. */
     private void releaseOnStepDown() {
-        boolean leads = core.status().role() == Role.LEADER;
+        Status s = core.status();
+        boolean leads = s.role() == Role.LEADER;
         if (ledLastReady && !leads) {
             pending.steppedDown();
+        } else if (!java.util.Objects.equals(s.leader(), leaderLastReady)) {
+            pending.leaderChanged();
         }
         ledLastReady = leads;
+        leaderLastReady = s.leader();
     }
 
     private void sendAll(List<ConsensusMessage> messages) {
