@@ -1,8 +1,10 @@
 package io.cairn.multiraft;
 
+import io.cairn.common.NodeId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -51,6 +53,8 @@ public final class PendingRequests<W, R> {
     private final PriorityQueue<Confirmed<R>> confirmed = new PriorityQueue<>(
             Comparator.comparingLong((Confirmed<R> c) -> c.index()).thenComparingLong(Confirmed::order));
     private long confirmations;
+    private boolean led;
+    private NodeId leader;
 
     public PendingRequests(Answers<W, R> answers) {
         this.answers = answers;
@@ -116,6 +120,21 @@ public final class PendingRequests<W, R> {
     }
 
     /**
+     * The replica's role and known leader after each round of its host: a replica that stopped
+     * leading releases its requests ({@link #steppedDown}), one whose leader changed its
+     * unconfirmed reads ({@link #leaderChanged}).
+     */
+    public void observe(boolean leadsNow, NodeId leaderNow) {
+        if (led && !leadsNow) {
+            steppedDown();
+        } else if (!Objects.equals(leaderNow, leader)) {
+            leaderChanged();
+        }
+        led = leadsNow;
+        leader = leaderNow;
+    }
+
+    /**
      * This replica stopped leading. Its waiting writes may still commit under the new leader:
      * they fail as {@link Failure#UNKNOWN}, and a client's retry with the same sequence is
      * applied once. Reads not yet confirmed fail as {@link Failure#NOT_LEADER}; confirmed reads
@@ -166,6 +185,8 @@ public final class PendingRequests<W, R> {
 
     /** Drops everything without an answer (the process died with it). */
     public void forget() {
+        led = false;
+        leader = null;
         writes.clear();
         unconfirmed.clear();
         confirmed.clear();

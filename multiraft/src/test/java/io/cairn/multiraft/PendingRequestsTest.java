@@ -105,4 +105,19 @@ class PendingRequestsTest {
         assertThat(log).containsExactly("r1 NOT_LEADER");
         assertThat(pending.size()).isEqualTo(1);
     }
+
+    @Test
+    void observingTheRoleAndLeaderEachRoundReleasesOnAStepDownOrALeaderChange() {
+        io.cairn.common.NodeId n1 = io.cairn.common.NodeId.of(1);
+        io.cairn.common.NodeId n2 = io.cairn.common.NodeId.of(2);
+        pending.observe(true, n1);
+        pending.proposed(5, 2, 100, "w5");
+        pending.observe(true, n1);
+        assertThat(log).isEmpty();
+        pending.observe(false, n2);
+        assertThat(log).containsExactly("w5 UNKNOWN");
+        pending.readRequested(1, 100, "r1");
+        pending.observe(false, null);
+        assertThat(log).containsExactly("w5 UNKNOWN", "r1 NOT_LEADER");
+    }
 }

@@ -88,10 +88,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
             });
     private long nextReadContext = 1;
     private long lastExpiryCheckMillis;
-    /** Whether this replica led at the end of the previous round (loop thread). */
-    private boolean ledLastRound;
-    /** The leader this replica knew at the end of the previous round (loop thread). */
-    private NodeId leaderLastRound;
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
 
@@ -243,14 +239,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
      * still waiting for the old leader's confirmation fail the same way.
      */
     private void releaseOnStepDown(Status s) {
-        boolean leads = s.role() == Role.LEADER;
-        if (ledLastRound && !leads) {
-            pending.steppedDown();
-        } else if (!java.util.Objects.equals(s.leader(), leaderLastRound)) {
-            pending.leaderChanged();
-        }
-        ledLastRound = leads;
-        leaderLastRound = s.leader();
+        pending.observe(s.role() == Role.LEADER, s.leader());
     }
 
     /** Loop thread, when the node stops: every waiting request fails with {@code reason}. */

@@ -89,10 +89,6 @@ final class SimNode {
             // A read that timed out is forgotten: its client has retried by then.
         }
     });
-    /** Whether this replica led after the last Ready it handled. */
-    private boolean ledLastReady;
-    /** The leader this replica knew after the last Ready it handled. */
-    private NodeId leaderLastReady;
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private int incarnation;
 
@@ -178,8 +174,6 @@ final class SimNode {
         core = null;
         kv = null;
         pending.forget();
-        ledLastReady = false;
-        leaderLastReady = null;
         checkpoints.clear();
         disk.setHardState(sabotage == SimOptions.Sabotage.FORGET_VOTE_ON_CRASH
                 ? new HardState(durableHardState.term(), null, durableHardState.commit()) : durableHardState);
@@ -242,14 +236,7 @@ final class SimNode {
     /** As the server: a replica that stops leading answers the requests waiting on it at once. */
     private void releaseOnStepDown() {
         Status s = core.status();
-        boolean leads = s.role() == Role.LEADER;
-        if (ledLastReady && !leads) {
-            pending.steppedDown();
-        } else if (!java.util.Objects.equals(s.leader(), leaderLastReady)) {
-            pending.leaderChanged();
-        }
-        ledLastReady = leads;
-        leaderLastReady = s.leader();
+        pending.observe(s.role() == Role.LEADER, s.leader());
     }
 
     private void sendAll(List<ConsensusMessage> messages) {
