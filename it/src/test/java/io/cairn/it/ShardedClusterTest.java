@@ -27,7 +27,6 @@ import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,11 +88,10 @@ class ShardedClusterTest {
             }
             assertThat(applied).isGreaterThanOrEqualTo(204);
         }
-        // Every shard got data of its own: each node keeps one RocksDB per shard.
+        // Each node keeps every shard's state in its one engine, not a RocksDB per shard.
         for (int n = 1; n <= 3; n++) {
-            for (int s = 1; s < 4; s++) {
-                assertThat(dir.resolve("n" + n).resolve("kv-" + s)).isDirectory();
-            }
+            assertThat(dir.resolve("n" + n).resolve("state")).isDirectory();
+            assertThat(dir.resolve("n" + n).resolve("kv-1")).doesNotExist();
         }
     }
 
@@ -115,17 +113,18 @@ class ShardedClusterTest {
             assertThat(scanAll(fresh, Consistency.EVENTUAL, 40)).isEqualTo(expectedKeys(100));
         }
         // Three replicas per shard: 24 shard replicas over 5 nodes, none holding all 8 shards.
-        int replicas = 0;
-        for (int n = 1; n <= 5; n++) {
-            int hosted = 0;
-            for (int s = 0; s < 8; s++) {
-                if (Files.isDirectory(dir.resolve("n" + n).resolve(s == 0 ? "kv" : "kv-" + s))) {
-                    hosted++;
-                }
-            }
-            assertThat(hosted).as("shards on n%s", n).isBetween(1, 7);
-            replicas += hosted;
+        List<ShardsReport.Shard> shards;
+        try (CairnClient client = client(spec)) {
+            shards = client.shards().shards();
         }
+        int replicas = 0;
+        for (long n = 1; n <= 5; n++) {
+            long node = n;
+            long hosted = shards.stream().filter(s -> s.replicas().contains(node)).count();
+            assertThat(hosted).as("shards on n%s", n).isBetween(1L, 7L);
+            replicas += (int) hosted;
+        }
+        assertThat(shards).allSatisfy(s -> assertThat(s.replicas()).hasSize(3));
         assertThat(replicas).isEqualTo(24);
     }
 
@@ -172,13 +171,15 @@ class ShardedClusterTest {
             // membership version it knows (once a heartbeat brought it the first one).
             int shard = -1;
             int stranger = -1;
-            for (int s = 0; s < 8 && stranger < 0; s++) {
-                for (int n = 1; n <= 5; n++) {
-                    if (!Files.isDirectory(dir.resolve("n" + n).resolve(s == 0 ? "kv" : "kv-" + s))) {
-                        shard = s;
+            for (ShardsReport.Shard s : client.shards().shards()) {
+                for (int n = 1; n <= 5 && stranger < 0; n++) {
+                    if (!s.replicas().contains((long) n)) {
+                        shard = s.id();
                         stranger = n;
-                        break;
                     }
+                }
+                if (stranger >= 0) {
+                    break;
                 }
             }
             byte[] keyOfShard = keyOfShard(shard, 8);

@@ -29,7 +29,9 @@ import java.util.TreeMap;
  *       write in parallel with the leader);</li>
  *   <li>persist every Ready with one call;</li>
  *   <li>send the messages that had to wait for the persist (votes, append acknowledgements);</li>
- *   <li>hand each Ready to the {@link Applier} (committed entries, snapshot, read states);</li>
+ *   <li>hand each Ready to the {@link Applier} (committed entries, snapshot, read states), then
+ *       tell it the round's Readies are all handed over, so it can write what every group
+ *       applied as one storage batch;</li>
  *   <li>advance each core.</li>
  * </ol>
  * An idle group costs one {@link ConsensusCore#tick} per tick and nothing per round.
@@ -50,6 +52,9 @@ public final class MultiRaftHost {
     /** Applies what a group's Ready hands to the state machine, after it is durable. */
     public interface Applier {
         void apply(GroupId group, Ready ready) throws IOException;
+
+        /** After {@link #apply} of every Ready of a round, before any core advances. */
+        default void roundApplied() throws IOException {}
     }
 
     /** What one {@link #handleReadies} round did. */
@@ -170,6 +175,9 @@ public final class MultiRaftHost {
         send(batch, true);
         for (WalLogStore.GroupReady gr : batch) {
             applier.apply(gr.group(), gr.ready());
+        }
+        applier.roundApplied();
+        for (WalLogStore.GroupReady gr : batch) {
             groups.get(gr.group()).advance(gr.ready());
         }
         return new Round(batch.size(), entries, synced);

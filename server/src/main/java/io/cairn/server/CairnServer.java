@@ -5,7 +5,7 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.common.SeededRandom;
 import io.cairn.consensus.ConfState;
-import io.cairn.kv.rocks.RocksKvEngine;
+import io.cairn.kv.engine.PrefixedKvEngine;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.multiraft.GroupLog;
 import io.cairn.multiraft.WalLogStore;
@@ -99,9 +99,11 @@ public final class CairnServer implements AutoCloseable {
         }
         map.onChange(t -> transport.updatePeers(peersOf(t, config.nodeId())));
         Files.createDirectories(dataDir.scratchDir());
+        NodeEngine engine = NodeEngine.open(dataDir, new java.util.TreeSet<>(store.groupIds()));
+        opened.add(engine);
         // The wall clock that stamps and checks TTLs; the fault suite may shift it.
         Clock wallClock = faults.clock();
-        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store, wallClock);
+        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store, engine, wallClock);
         RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config, map, factory);
         for (java.util.Map.Entry<GroupId, ConfState> g : groupsToOpen(config, store, map.current()).entrySet()) {
             loop.addGroup(factory.open(g.getKey(), g.getValue()));
@@ -167,36 +169,27 @@ public final class CairnServer implements AutoCloseable {
     }
 
     /** Opens replicas at start and whenever the placement gives this node a new one. */
-    private record Replicas(ServerConfig config, DataDir dataDir, WalLogStore store, Clock clock)
+    private record Replicas(ServerConfig config, DataDir dataDir, WalLogStore store, NodeEngine engine, Clock clock)
             implements RaftLoop.ReplicaFactory {
         @Override
         public GroupReplica open(GroupId group, ConfState confIfNew) throws IOException {
             GroupLog log = store.group(group);
+            PrefixedKvEngine view = engine.viewOf(group);
             if (log == null) {
                 // Left behind by a replica dropped just before a crash: not this replica's state.
-                SnapshotPacker.deleteTree(stateDir(group));
+                view.deleteAll();
                 log = store.createGroup(group, confIfNew);
             }
-            RocksKvEngine engine = RocksKvEngine.open(stateDir(group));
-            try {
-                return openOn(group, log, engine);
-            } catch (IOException | RuntimeException e) {
-                engine.close();
-                throw e;
-            }
+            return openOn(group, log, view);
         }
 
         @Override
-        public void deleteState(GroupId group) throws IOException {
-            SnapshotPacker.deleteTree(stateDir(group));
+        public void write(io.cairn.kv.engine.WriteBatch round) {
+            engine.write(round);
         }
 
-        private java.nio.file.Path stateDir(GroupId group) {
-            return group.equals(ShardGroups.META_GROUP) ? dataDir.metaDir() : dataDir.kvDir(ShardGroups.shardOfGroup(group));
-        }
-
-        private GroupReplica openOn(GroupId group, GroupLog log, RocksKvEngine engine) throws IOException {
-            KvStateMachine stateMachine = new KvStateMachine(engine,
+        private GroupReplica openOn(GroupId group, GroupLog log, PrefixedKvEngine view) throws IOException {
+            KvStateMachine stateMachine = new KvStateMachine(view,
                     new KvStateMachine.Options(config.limits(), KvStateMachine.Options.SESSION_TTL_MILLIS_DEFAULT,
                             KvStateMachine.Options.EXPIRE_BATCH_MAX_DEFAULT));
             catchUpWithSnapshot(dataDir, log, stateMachine);
@@ -208,7 +201,7 @@ public final class CairnServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "{0}: {1} (term {2}, applied {3}, log {4}..{5}, {6})", config.nodeId(),
                     group.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(group),
                     node.status().term(), stateMachine.appliedIndex(), log.firstIndex(), log.lastIndex(), node.status().conf());
-            return new GroupReplica(group, node, store, stateMachine, engine, clock, config, dataDir.scratchDir());
+            return new GroupReplica(group, node, store, stateMachine, view, clock, config, dataDir.scratchDir());
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.Properties;
 /**
  * A node's data directory: {@code cairn.properties} names the cluster and node it belongs to,
  * {@code LOCK} keeps a second process out, {@code log/} holds the WAL and Raft snapshots, and
- * {@code kv/} the RocksDB state. A directory of another cluster or node is refused.
+ * {@code state/} the one RocksDB that holds every replica's state. A directory of another
+ * cluster or node is refused.
  */
 public final class DataDir implements AutoCloseable {
     private static final String IDENTITY = "cairn.properties";
@@ -104,18 +105,9 @@ public final class DataDir implements AutoCloseable {
         return root.resolve("log");
     }
 
-    public Path kvDir() {
-        return root.resolve("kv");
-    }
-
-    /** Shard 0's state lives in {@link #kvDir()} (as before sharding), shard s's in kv-s. */
-    public Path kvDir(int shard) {
-        return shard == 0 ? kvDir() : root.resolve("kv-" + shard);
-    }
-
-    /** The metadata group's state (on the founders that replicate it). */
-    public Path metaDir() {
-        return root.resolve("meta");
+    /** The node's one storage engine (see {@link NodeEngine}). */
+    public Path stateDir() {
+        return root.resolve("state");
     }
 
     public Path scratchDir() {

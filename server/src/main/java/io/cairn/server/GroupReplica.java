@@ -12,7 +12,8 @@ import io.cairn.consensus.ReadState;
 import io.cairn.consensus.Ready;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
-import io.cairn.kv.engine.KvEngine;
+import io.cairn.kv.engine.PrefixedKvEngine;
+import io.cairn.kv.engine.WriteBatch;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.KvStateMachine;
@@ -52,7 +53,8 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private final GroupLog log;
     private final WalLogStore store;
     private final KvStateMachine stateMachine;
-    private final KvEngine engine;
+    /** This replica's range of the node's one engine. */
+    private final PrefixedKvEngine engine;
     private final Clock clock;
     private final ServerConfig config;
     private final Path scratch;
@@ -86,12 +88,15 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
                     });
                 }
             });
+    /** Entries of this round applied in memory, waiting for the round's one engine write. */
+    private KvStateMachine.Staged staged;
+    private java.util.List<LogEntry> stagedEntries;
     private long nextReadContext = 1;
     private long lastExpiryCheckMillis;
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
 
-    GroupReplica(GroupId id, RaftNode node, WalLogStore store, KvStateMachine stateMachine, KvEngine engine,
+    GroupReplica(GroupId id, RaftNode node, WalLogStore store, KvStateMachine stateMachine, PrefixedKvEngine engine,
                  Clock clock, ServerConfig config, Path scratch) {
         this.id = id;
         this.node = node;
@@ -206,18 +211,45 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         }
     }
 
-    /** Loop thread: what a persisted Ready hands to the state machine, before the core advances. */
-    void apply(Ready rd) throws IOException {
+    /**
+     * Loop thread: what a persisted Ready hands to the state machine, before the core advances.
+     * A snapshot is installed at once; committed entries are applied in memory and their engine
+     * writes returned, in the shared engine's keys, for the host to write with every other
+     * group's of the round; {@link #applied()} follows that write. Null when nothing is to write.
+     */
+    WriteBatch apply(Ready rd) throws IOException {
         if (rd.snapshot() != null) {
             SnapshotPacker.restore(rd.snapshot().data(), stateMachine, scratch);
             pending.snapshotInstalled(stateMachine.appliedIndex());
             LOG.log(System.Logger.Level.INFO, "{0}: installed snapshot at index {1}", id, stateMachine.appliedIndex());
         }
-        if (!rd.committedEntries().isEmpty()) {
-            applyEntries(rd);
-        }
         for (ReadState rs : rd.readStates()) {
             pending.readConfirmed(rs.context(), rs.index());
+        }
+        if (rd.committedEntries().isEmpty()) {
+            return null;
+        }
+        io.cairn.common.Invariants.check(staged == null, "%s staged twice in one round", id);
+        staged = stateMachine.stage(rd.committedEntries());
+        stagedEntries = rd.committedEntries();
+        return engine.toShared(staged.writes());
+    }
+
+    /** Loop thread, once the round's engine write holds this replica's writes: answers the writers. */
+    void applied() {
+        if (staged == null) {
+            return;
+        }
+        KvStateMachine.Staged done = staged;
+        java.util.List<LogEntry> entries = stagedEntries;
+        staged = null;
+        stagedEntries = null;
+        done.commit();
+        var results = done.results();
+        for (int i = 0; i < entries.size(); i++) {
+            LogEntry e = entries.get(i);
+            Result result = results.get(i);
+            pending.applied(e.index(), e.term(), w -> w.complete(result));
         }
     }
 
@@ -247,17 +279,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         pending.failAll(w -> w.completeExceptionally(reason), r -> r.future().completeExceptionally(reason));
     }
 
-    private void applyEntries(Ready rd) {
-        var entries = rd.committedEntries();
-        var results = stateMachine.apply(entries);
-        for (int i = 0; i < entries.size(); i++) {
-            LogEntry e = entries.get(i);
-            Result result = results.get(i);
-            pending.applied(e.index(), e.term(), w -> w.complete(result));
-        }
-    }
-
-
     private void maybeCompact() throws IOException {
         long applied = stateMachine.appliedIndex();
         long behind = applied - (log.firstIndex() - 1);
@@ -278,7 +299,12 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         LOG.log(System.Logger.Level.INFO, "compacted the log of {0} through index {1}", id, files.appliedIndex());
     }
 
-    /** Closes the state machine's engine; the loop no longer drives this replica. */
+    /** Loop thread, when the replica is dropped: its range of the engine is deleted, durably. */
+    void deleteState() {
+        engine.deleteAll();
+    }
+
+    /** Closes this replica's view of the engine; the loop no longer drives this replica. */
     @Override
     public void close() {
         engine.close();

@@ -48,8 +48,8 @@ final class RaftLoop implements AutoCloseable {
         /** Opens this node's replica of {@code group}, creating an empty one with {@code confIfNew} if it has none. */
         GroupReplica open(GroupId group, ConfState confIfNew) throws IOException;
 
-        /** Deletes the state a dropped replica left behind (its RocksDB directory). */
-        void deleteState(GroupId group) throws IOException;
+        /** Writes a round's engine writes of every group as one batch (see {@link GroupReplica#apply}). */
+        void write(io.cairn.kv.engine.WriteBatch round);
     }
 
     /** Where outbound messages go. */
@@ -84,6 +84,10 @@ final class RaftLoop implements AutoCloseable {
     /** Changed only by the loop thread (and before {@link #start}); read by every thread. */
     private final ConcurrentSkipListMap<GroupId, GroupReplica> replicas = new ConcurrentSkipListMap<>();
 
+    /** Loop thread: the engine writes of the round being applied, and the replicas they belong to. */
+    private io.cairn.kv.engine.WriteBatch roundWrites = new io.cairn.kv.engine.WriteBatch();
+    private final List<GroupReplica> roundApplied = new ArrayList<>();
+
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(INBOX_CAPACITY);
     private volatile boolean running = true;
     private final Thread thread;
@@ -100,7 +104,31 @@ final class RaftLoop implements AutoCloseable {
             for (MultiRaftHost.Envelope e : batch) {
                 outbox.send(to, e.group(), (RaftMessage) e.message());
             }
-        }, (group, ready) -> replicas.get(group).apply(ready));
+        }, new MultiRaftHost.Applier() {
+            @Override
+            public void apply(GroupId group, io.cairn.consensus.Ready ready) throws IOException {
+                GroupReplica replica = replicas.get(group);
+                io.cairn.kv.engine.WriteBatch writes = replica.apply(ready);
+                if (writes != null) {
+                    roundWrites.addAll(writes);
+                    roundApplied.add(replica);
+                }
+            }
+
+            @Override
+            public void roundApplied() {
+                // Every group that committed in this round, in one engine write: the data and
+                // applied index of all of them are durable together or not at all.
+                if (!roundWrites.isEmpty()) {
+                    factory.write(roundWrites);
+                    roundWrites = new io.cairn.kv.engine.WriteBatch();
+                }
+                for (GroupReplica r : roundApplied) {
+                    r.applied();
+                }
+                roundApplied.clear();
+            }
+        });
         this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis(),
                 MetaHeartbeat.INTERVAL_MILLIS);
         this.thread = new Thread(this::run, "raft-loop-" + self);
@@ -180,9 +208,9 @@ final class RaftLoop implements AutoCloseable {
         // UNAVAILABLE, not NOT_LEADER: a write waiting here may have been appended, and NOT_LEADER
         // promises it was not (KvService then sends it again).
         replica.failAll(new NotServedException(NotServedException.Kind.UNAVAILABLE, "the replica moved away", null));
-        replica.close();
         store.dropGroup(group);
-        factory.deleteState(group);
+        replica.deleteState();
+        replica.close();
         LOG.log(System.Logger.Level.INFO, "{0}: removed its replica of shard {1}: {2}", self,
                 ShardGroups.shardOfGroup(group), why);
     }

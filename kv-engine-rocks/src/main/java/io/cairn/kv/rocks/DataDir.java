@@ -28,6 +28,13 @@ final class DataDir {
     private final Path staged;
     private final Path old;
     private final Path failed;
+    private final Path importing;
+    private final Path imported;
+
+    /** A range import made durable before it is applied, so a crash in the middle can redo it. */
+    record PendingImport(byte[] fromInclusive, byte[] toExclusive, List<Path> files) {}
+
+    private static final String IMPORT_RANGE_FILE = "RANGE";
 
     DataDir(Path dir) {
         Path absolute = dir.toAbsolutePath().normalize();
@@ -39,6 +46,8 @@ final class DataDir {
         this.staged = absolute.resolveSibling(name + ".restore-tmp");
         this.old = absolute.resolveSibling(name + ".restore-old");
         this.failed = absolute.resolveSibling(name + ".restore-failed");
+        this.importing = absolute.resolveSibling(name + ".import-tmp");
+        this.imported = absolute.resolveSibling(name + ".import");
     }
 
     Path path() {
@@ -60,7 +69,57 @@ final class DataDir {
         deleteRecursively(old);
         deleteRecursively(staged);
         deleteRecursively(failed);
+        // An import not yet made durable never started: the old content of its range stands.
+        deleteRecursively(importing);
         Files.createDirectories(dir);
+    }
+
+    /**
+     * Copies the SST files of a range image into {@code <dir>.import-tmp} with the range's bounds,
+     * syncs them and renames the directory to {@code <dir>.import}: from then on the import is
+     * decided, and {@link #pendingImport()} finds it after a crash.
+     */
+    PendingImport stageImport(List<Path> sstFiles, byte[] fromInclusive, byte[] toExclusive) throws IOException {
+        deleteRecursively(importing);
+        deleteRecursively(imported);
+        Files.createDirectory(importing);
+        List<Path> copies = new ArrayList<>();
+        for (Path file : sstFiles) {
+            Path copy = importing.resolve(file.getFileName());
+            Files.copy(file, copy);
+            forceFile(copy);
+            copies.add(imported.resolve(file.getFileName()));
+        }
+        Path range = importing.resolve(IMPORT_RANGE_FILE);
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        Files.writeString(range, hex.formatHex(fromInclusive) + "\n" + hex.formatHex(toExclusive) + "\n");
+        forceFile(range);
+        forceDirectory(importing);
+        Files.move(importing, imported, StandardCopyOption.ATOMIC_MOVE);
+        forceDirectory(imported.getParent());
+        return new PendingImport(fromInclusive.clone(), toExclusive.clone(), copies);
+    }
+
+    /** The import a crash interrupted after {@link #stageImport}, if any. */
+    java.util.Optional<PendingImport> pendingImport() throws IOException {
+        if (!exists(imported)) {
+            return java.util.Optional.empty();
+        }
+        List<String> lines = Files.readAllLines(imported.resolve(IMPORT_RANGE_FILE));
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        List<Path> files = new ArrayList<>();
+        for (Path file : listFiles(imported)) {
+            if (!file.getFileName().toString().equals(IMPORT_RANGE_FILE)) {
+                files.add(file);
+            }
+        }
+        return java.util.Optional.of(new PendingImport(hex.parseHex(lines.get(0)), hex.parseHex(lines.get(1)), files));
+    }
+
+    /** After the import is applied and durable: its staged copy goes. */
+    void discardImport() throws IOException {
+        deleteRecursively(imported);
+        forceDirectory(imported.getParent());
     }
 
     /** Copies the regular files of {@code image} into the staging directory and syncs them. */

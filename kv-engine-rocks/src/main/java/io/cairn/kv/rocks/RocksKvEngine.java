@@ -3,6 +3,7 @@ package io.cairn.kv.rocks;
 import io.cairn.kv.engine.KvEngine;
 import io.cairn.kv.engine.KvEngineException;
 import io.cairn.kv.engine.KvPair;
+import io.cairn.kv.engine.RangedKvEngine;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -12,11 +13,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.EnvOptions;
+import org.rocksdb.IngestExternalFileOptions;
+import org.rocksdb.Range;
+import org.rocksdb.SizeApproximationFlag;
+import org.rocksdb.SstFileReader;
+import org.rocksdb.SstFileReaderIterator;
+import org.rocksdb.SstFileWriter;
 import org.rocksdb.CompressionType;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
@@ -61,8 +70,17 @@ import org.rocksdb.WriteOptions;
  * directory and synced, its checksums verified on a read-only open, and only then is the live
  * database closed and the directories swapped by renames; see {@link DataDir}. A failed reopen
  * swaps the old content back. {@link #open} finishes or undoes a swap a crash interrupted.
+ *
+ * <h2>Ranges</h2>
+ * A node keeps one engine for all its replicas, each in its own key range. {@link #exportRange}
+ * writes the range, read at one implicit snapshot, into one SST file. {@link #importRange}
+ * verifies the file's checksums and that every key is inside the range, stages a synced copy
+ * with the range's bounds in {@code <dir>.import} (the point of no return), then, holding
+ * readers off, deletes the range, ingests the file and flushes; {@link #open} redoes an import
+ * a crash interrupted after staging. Redoing is harmless: the staged file is the range's whole
+ * new content.
  */
-public final class RocksKvEngine implements KvEngine {
+public final class RocksKvEngine implements RangedKvEngine {
     /**
      * Tuning, with defaults sized for a small (two-core) box.
      *
@@ -99,6 +117,8 @@ public final class RocksKvEngine implements KvEngine {
         }
     }
 
+    /** The one file of a range image. */
+    public static final String RANGE_FILE = "range.sst";
     private static final int MAX_WRITE_BUFFERS = 2;
     private static final int MAX_OPEN_FILES = 512;
     private static final int BLOOM_BITS_PER_KEY = 10;
@@ -136,7 +156,17 @@ public final class RocksKvEngine implements KvEngine {
         Objects.requireNonNull(options, "options");
         DataDir dataDir = new DataDir(Objects.requireNonNull(dir, "dir"));
         dataDir.recover();
-        return new RocksKvEngine(dataDir, options, Handles.open(dataDir.path(), options));
+        RocksKvEngine engine = new RocksKvEngine(dataDir, options, Handles.open(dataDir.path(), options));
+        try {
+            Optional<DataDir.PendingImport> pending = dataDir.pendingImport();
+            if (pending.isPresent()) {
+                engine.applyImport(pending.get());
+            }
+        } catch (IOException | RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        return engine;
     }
 
     public static RocksKvEngine open(Path dir) throws IOException {
@@ -335,6 +365,154 @@ public final class RocksKvEngine implements KvEngine {
         }
     }
 
+    @Override
+    public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        Lock read = readLockOpen();
+        try {
+            handles.db.deleteRange(handles.writeOptions, fromInclusive, toExclusive);
+        } catch (RocksDBException e) {
+            throw failure("deleteRange", e);
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /** The range as one SST file, {@value #RANGE_FILE}, read at one implicit snapshot. */
+    @Override
+    public List<Path> exportRange(byte[] fromInclusive, byte[] toExclusive, Path dir) throws IOException {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        Objects.requireNonNull(dir, "dir");
+        Lock read = readLockOpen();
+        try {
+            Path target = dir.toAbsolutePath().normalize();
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new FileAlreadyExistsException(target.toString());
+            }
+            Files.createDirectories(target);
+            Path file = target.resolve(RANGE_FILE);
+            boolean any;
+            try (Slice upperBound = new Slice(toExclusive);
+                    ReadOptions readOptions = new ReadOptions().setIterateUpperBound(upperBound);
+                    RocksIterator it = handles.db.newIterator(readOptions);
+                    EnvOptions env = new EnvOptions();
+                    SstFileWriter writer = new SstFileWriter(env, handles.rocksOptions)) {
+                it.seek(fromInclusive);
+                any = it.isValid();
+                if (any) {
+                    writer.open(file.toString());
+                    for (; it.isValid(); it.next()) {
+                        writer.put(it.key(), it.value());
+                    }
+                    it.status();
+                    writer.finish();
+                }
+            } catch (RocksDBException e) {
+                throw new IOException("cannot export a range of RocksDB in " + dataDir.path() + " into " + target
+                        + ": " + describe(e), e);
+            }
+            if (any) {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+            }
+            DataDir.forceDirectory(target);
+            DataDir.forceDirectory(target.getParent());
+            return any ? List.of(Path.of(RANGE_FILE)) : List.of();
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /** See the class comment: verify, stage durably, then delete the range, ingest and flush. */
+    @Override
+    public void importRange(byte[] fromInclusive, byte[] toExclusive, Path dir) throws IOException {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        Objects.requireNonNull(dir, "dir");
+        synchronized (restoreMutex) {
+            readLockOpen().unlock(); // Fail fast when closed, before copying anything.
+            if (!Files.isDirectory(dir)) {
+                throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no range image");
+            }
+            List<Path> files = new ArrayList<>();
+            try (var listing = Files.list(dir)) {
+                for (Path f : listing.sorted().toList()) {
+                    if (!f.getFileName().toString().equals(RANGE_FILE)) {
+                        throw new IOException("cannot import from " + dir + ": " + f.getFileName()
+                                + " is not part of a range image (only " + RANGE_FILE + " is)");
+                    }
+                    verifyRangeFile(f, fromInclusive, toExclusive);
+                    files.add(f);
+                }
+            }
+            applyImport(dataDir.stageImport(files, fromInclusive, toExclusive));
+        }
+    }
+
+    /** Checks every block checksum of an SST file and that its keys lie inside the range. */
+    private void verifyRangeFile(Path file, byte[] fromInclusive, byte[] toExclusive) throws IOException {
+        try (org.rocksdb.Options readerOptions = new org.rocksdb.Options();
+                SstFileReader reader = new SstFileReader(readerOptions)) {
+            reader.open(file.toString());
+            reader.verifyChecksum();
+            try (ReadOptions readOptions = new ReadOptions();
+                    SstFileReaderIterator it = reader.newIterator(readOptions)) {
+                it.seekToFirst();
+                if (!it.isValid()) {
+                    it.status();
+                    return;
+                }
+                byte[] first = it.key();
+                it.seekToLast();
+                byte[] last = it.key();
+                it.status();
+                if (Arrays.compareUnsigned(first, fromInclusive) < 0 || Arrays.compareUnsigned(last, toExclusive) >= 0) {
+                    throw new IOException("cannot import " + file + ": it holds keys outside the range it is"
+                            + " imported into (an image of another replica?)");
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new IOException("cannot import " + file + ", not a sound SST file: " + describe(e), e);
+        }
+    }
+
+    /** Replaces the range with a staged import, holding readers off, then discards the staged copy. */
+    private void applyImport(DataDir.PendingImport pending) throws IOException {
+        Lock write = lock.writeLock();
+        write.lock();
+        try {
+            checkOpen();
+            handles.db.deleteRange(handles.writeOptions, pending.fromInclusive(), pending.toExclusive());
+            if (!pending.files().isEmpty()) {
+                // Copied, not moved: if this crashes half-way, the staged files are there to redo it.
+                try (IngestExternalFileOptions ingest = new IngestExternalFileOptions()
+                        .setMoveFiles(false).setAllowGlobalSeqNo(true).setAllowBlockingFlush(true)) {
+                    handles.db.ingestExternalFile(pending.files().stream().map(Path::toString).toList(), ingest);
+                }
+            }
+            // Makes the range deletion durable whether or not the ingestion flushed it.
+            handles.db.flush(handles.flushOptions);
+        } catch (RocksDBException e) {
+            throw new IOException("cannot import a range into RocksDB in " + dataDir.path() + ": " + describe(e), e);
+        } finally {
+            write.unlock();
+        }
+        dataDir.discardImport();
+    }
+
+    @Override
+    public long approximateSizeBytes(byte[] fromInclusive, byte[] toExclusive) {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        Lock read = readLockOpen();
+        try (Slice from = new Slice(fromInclusive); Slice to = new Slice(toExclusive)) {
+            return handles.db.getApproximateSizes(List.of(new Range(from, to)),
+                    SizeApproximationFlag.INCLUDE_FILES, SizeApproximationFlag.INCLUDE_MEMTABLES)[0];
+        } finally {
+            read.unlock();
+        }
+    }
+
     /** SST files on disk plus the memtables not yet flushed. */
     @Override
     public long approximateSizeBytes() {
@@ -411,7 +589,7 @@ public final class RocksKvEngine implements KvEngine {
         final RocksDB db;
         final WriteOptions writeOptions;
         final FlushOptions flushOptions;
-        private final org.rocksdb.Options rocksOptions;
+        final org.rocksdb.Options rocksOptions;
         private final LRUCache blockCache;
         private final BloomFilter bloomFilter;
 

@@ -45,7 +45,7 @@ import java.util.zip.CRC32C;
  * {@link IOException} naming the file and the fault, {@code fromImage} a damaged image with a
  * {@link KvEngineException} naming the fault.
  */
-public final class MemoryKvEngine implements KvEngine {
+public final class MemoryKvEngine implements RangedKvEngine {
     /** The name of the one file in a checkpoint directory. */
     public static final String CHECKPOINT_FILE = "memory-kv.ckpt";
 
@@ -133,12 +133,22 @@ public final class MemoryKvEngine implements KvEngine {
     public List<Path> checkpoint(Path dir) throws IOException {
         Objects.requireNonNull(dir, "dir");
         checkOpen();
-        ByteBuffer image = ByteBuffer.wrap(encodeImage());
+        byte[] image = encodeImage(pairs);
+        createImageDir(dir);
+        writeImageFile(dir, image);
+        return List.of(Path.of(CHECKPOINT_FILE));
+    }
+
+    private static void createImageDir(Path dir) throws IOException {
         Path parent = dir.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         Files.createDirectory(dir);
+    }
+
+    private static void writeImageFile(Path dir, byte[] bytes) throws IOException {
+        ByteBuffer image = ByteBuffer.wrap(bytes);
         Path file = dir.resolve(CHECKPOINT_FILE);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             while (image.hasRemaining()) {
@@ -147,7 +157,14 @@ public final class MemoryKvEngine implements KvEngine {
             channel.force(true);
         }
         forceDirectory(dir);
-        return List.of(Path.of(CHECKPOINT_FILE));
+    }
+
+    private static byte[] readImageFile(Path file) throws IOException {
+        long fileBytes = Files.size(file);
+        if (fileBytes > IMAGE_BYTES_MAX) {
+            throw damaged("checkpoint " + file, fileBytes + " bytes, more than a MemoryKvEngine checkpoint can hold");
+        }
+        return Files.readAllBytes(file);
     }
 
     @Override
@@ -158,12 +175,70 @@ public final class MemoryKvEngine implements KvEngine {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no MemoryKvEngine checkpoint in " + dir);
         }
-        long fileBytes = Files.size(file);
-        if (fileBytes > IMAGE_BYTES_MAX) {
-            throw damaged("checkpoint " + file, fileBytes + " bytes, more than a MemoryKvEngine checkpoint can hold");
-        }
         // Decode everything first: a damaged file must leave the content as it was.
-        replaceContent(decode(Files.readAllBytes(file), "checkpoint " + file));
+        replaceContent(decode(readImageFile(file), "checkpoint " + file));
+    }
+
+    @Override
+    public void deleteRange(byte[] fromInclusive, byte[] toExclusive) {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        checkOpen();
+        for (byte[] key : new ArrayList<>(pairs.subMap(fromInclusive, true, toExclusive, false).keySet())) {
+            undoSinceFlush.add(new Undo(key, apply(key, null)));
+        }
+    }
+
+    /** The range's pairs in the checkpoint format, in one file; no file for an empty range. */
+    @Override
+    public List<Path> exportRange(byte[] fromInclusive, byte[] toExclusive, Path dir) throws IOException {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        Objects.requireNonNull(dir, "dir");
+        checkOpen();
+        NavigableMap<byte[], byte[]> range = pairs.subMap(fromInclusive, true, toExclusive, false);
+        byte[] image = range.isEmpty() ? null : encodeImage(range);
+        createImageDir(dir);
+        if (image == null) {
+            forceDirectory(dir);
+            return List.of();
+        }
+        writeImageFile(dir, image);
+        return List.of(Path.of(CHECKPOINT_FILE));
+    }
+
+    /** Like {@link #restore} for one range; everything written before counts as flushed afterwards. */
+    @Override
+    public void importRange(byte[] fromInclusive, byte[] toExclusive, Path dir) throws IOException {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        Objects.requireNonNull(dir, "dir");
+        checkOpen();
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no MemoryKvEngine range image");
+        }
+        Path file = dir.resolve(CHECKPOINT_FILE);
+        NavigableMap<byte[], byte[]> incoming = Files.isRegularFile(file)
+                ? decode(readImageFile(file), "range image " + file) : newPairMap();
+        if (!incoming.isEmpty() && (Arrays.compareUnsigned(incoming.firstKey(), fromInclusive) < 0
+                || Arrays.compareUnsigned(incoming.lastKey(), toExclusive) >= 0)) {
+            throw damaged("range image " + file, "it holds keys outside the range it is imported into");
+        }
+        for (byte[] key : new ArrayList<>(pairs.subMap(fromInclusive, true, toExclusive, false).keySet())) {
+            apply(key, null);
+        }
+        for (Map.Entry<byte[], byte[]> e : incoming.entrySet()) {
+            apply(e.getKey(), e.getValue());
+        }
+        undoSinceFlush.clear();
+    }
+
+    @Override
+    public long approximateSizeBytes(byte[] fromInclusive, byte[] toExclusive) {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        checkOpen();
+        long bytes = 0;
+        for (Map.Entry<byte[], byte[]> e : pairs.subMap(fromInclusive, true, toExclusive, false).entrySet()) {
+            bytes += e.getKey().length + e.getValue().length;
+        }
+        return bytes;
     }
 
     /**
@@ -175,7 +250,7 @@ public final class MemoryKvEngine implements KvEngine {
      */
     public Bytes image() {
         checkOpen();
-        return Bytes.wrap(encodeImage());
+        return Bytes.wrap(encodeImage(pairs));
     }
 
     /**
@@ -243,9 +318,13 @@ public final class MemoryKvEngine implements KvEngine {
         return new TreeMap<>(Arrays::compareUnsigned);
     }
 
-    /** The image of the current content; sizeBytes is exact, so the array is sized exactly. */
-    private byte[] encodeImage() {
-        long imageBytes = HEADER_BYTES + (long) pairs.size() * PAIR_BYTES_MIN + sizeBytes + TRAILER_BYTES;
+    /** The image of {@code pairs}, sized exactly. */
+    private static byte[] encodeImage(NavigableMap<byte[], byte[]> pairs) {
+        long contentBytes = 0;
+        for (Map.Entry<byte[], byte[]> e : pairs.entrySet()) {
+            contentBytes += e.getKey().length + e.getValue().length;
+        }
+        long imageBytes = HEADER_BYTES + (long) pairs.size() * PAIR_BYTES_MIN + contentBytes + TRAILER_BYTES;
         if (imageBytes > IMAGE_BYTES_MAX) {
             throw new KvEngineException("MemoryKvEngine content of " + imageBytes
                     + " bytes does not fit in one image", null);

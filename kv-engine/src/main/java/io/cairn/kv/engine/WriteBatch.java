@@ -30,6 +30,27 @@ public final class WriteBatch {
         return this;
     }
 
+    /** Adds every operation of {@code other}, after this batch's own. */
+    public WriteBatch addAll(WriteBatch other) {
+        ops.addAll(other.ops);
+        bytes += other.bytes;
+        return this;
+    }
+
+    /** A put of arrays the caller gives up (no copy); for engines in this package. */
+    WriteBatch putOwned(byte[] key, byte[] value) {
+        ops.add(new Op(key, value));
+        bytes += key.length + value.length;
+        return this;
+    }
+
+    /** A delete of an array the caller gives up (no copy); for engines in this package. */
+    WriteBatch deleteOwned(byte[] key) {
+        ops.add(new Op(key, null));
+        bytes += key.length;
+        return this;
+    }
+
     public List<Op> ops() {
         return List.copyOf(ops);
     }

@@ -7,6 +7,7 @@ import io.cairn.consensus.EntryType;
 import io.cairn.consensus.LogEntry;
 import io.cairn.kv.engine.KvEngine;
 import io.cairn.kv.engine.KvPair;
+import io.cairn.kv.engine.WriteBatch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,6 +140,21 @@ public final class KvStateMachine {
         if (committed.isEmpty()) {
             return List.of();
         }
+        Staged staged = stage(committed);
+        engine.write(staged.writes());
+        staged.commit();
+        return staged.results();
+    }
+
+    /**
+     * Applies committed entries as {@link #apply} does, except that the engine write is left to
+     * the caller: a host of many replicas on one shared engine writes every replica's
+     * {@link Staged#writes()} of a round as one batch, then calls {@link Staged#commit()} on each.
+     * Until then nothing here changes; staging again, or committing another staged apply first,
+     * is a host bug.
+     */
+    public Staged stage(List<LogEntry> committed) {
+        Invariants.check(!committed.isEmpty(), "nothing to stage");
         Batch batch = new Batch(new PendingWrites(engine, sessions), clockMillis);
         List<Result> results = new ArrayList<>(committed.size());
         long index = appliedIndex;
@@ -154,12 +170,49 @@ public final class KvStateMachine {
             term = entry.term();
         }
         batch.writes.put(Keyspace.APPLIED_KEY, encodeAppliedPosition(index, term, batch.clockMillis));
-        engine.write(batch.writes.toWriteBatch());
-        batch.writes.publishSessions();
-        appliedIndex = index;
-        appliedTerm = term;
-        clockMillis = batch.clockMillis;
-        return results;
+        return new Staged(batch, results, appliedIndex, index, term);
+    }
+
+    /** Entries applied in memory, waiting for the host to write {@link #writes()} and {@link #commit()}. */
+    public final class Staged {
+        private final Batch batch;
+        private final List<Result> results;
+        private final WriteBatch writes;
+        private final long fromIndex;
+        private final long toIndex;
+        private final long toTerm;
+        private boolean committed;
+
+        private Staged(Batch batch, List<Result> results, long fromIndex, long toIndex, long toTerm) {
+            this.batch = batch;
+            this.results = List.copyOf(results);
+            this.writes = batch.writes.toWriteBatch();
+            this.fromIndex = fromIndex;
+            this.toIndex = toIndex;
+            this.toTerm = toTerm;
+        }
+
+        /** The engine writes of these entries, the new applied position included. */
+        public WriteBatch writes() {
+            return writes;
+        }
+
+        /** One result per entry, in entry order. */
+        public List<Result> results() {
+            return results;
+        }
+
+        /** After {@link #writes()} reached the engine: the state machine moves to the new applied position. */
+        public void commit() {
+            Invariants.check(!committed, "staged apply of entries %s..%s committed twice", fromIndex + 1, toIndex);
+            Invariants.check(appliedIndex == fromIndex,
+                    "staged apply from index %s committed at applied index %s", fromIndex, appliedIndex);
+            committed = true;
+            batch.writes.publishSessions();
+            appliedIndex = toIndex;
+            appliedTerm = toTerm;
+            clockMillis = batch.clockMillis;
+        }
     }
 
     /**

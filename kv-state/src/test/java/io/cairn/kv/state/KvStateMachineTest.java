@@ -180,4 +180,38 @@ class KvStateMachineTest {
         assertThat(sm.apply(List.of())).isEmpty();
         assertThat(engine.approximateSizeBytes()).isZero();
     }
+
+    @Test
+    void stagedEntriesChangeNothingUntilTheHostWritesAndCommitsThem() {
+        apply(log.entry(100, put("a", "1")));
+
+        KvStateMachine.Staged staged = sm.stage(List.of(log.entry(100, put("a", "2")), log.entry(100, put("b", "x"))));
+
+        assertThat(staged.results()).containsExactly(new Result.Written(2, 2), new Result.Written(3, 1));
+        assertThat(sm.appliedIndex()).isEqualTo(1);
+        assertThat(read("a").value()).isEqualTo(b("1"));
+        assertThat(sm.get(b("b"), 1_000)).isEmpty();
+
+        engine.write(staged.writes());
+        staged.commit();
+
+        assertThat(sm.appliedIndex()).isEqualTo(3);
+        assertThat(read("a").value()).isEqualTo(b("2"));
+        assertThat(new KvStateMachine(engine).appliedIndex()).as("applied index written with the data").isEqualTo(3);
+    }
+
+    @Test
+    void aStagedApplyCommitsOnceAndOnlyAtTheIndexItWasStagedFrom() {
+        KvStateMachine.Staged first = sm.stage(List.of(log.entry(100, put("a", "1"))));
+        engine.write(first.writes());
+        first.commit();
+
+        assertThatThrownBy(first::commit).isInstanceOf(InvariantViolation.class).hasMessageContaining("twice");
+
+        KvStateMachine.Staged second = sm.stage(List.of(log.entry(100, put("a", "2"))));
+        KvStateMachine.Staged stale = sm.stage(List.of(new LogEntry(2, 1, io.cairn.consensus.EntryType.NORMAL, Bytes.EMPTY)));
+        engine.write(second.writes());
+        second.commit();
+        assertThatThrownBy(stale::commit).isInstanceOf(InvariantViolation.class).hasMessageContaining("applied index 2");
+    }
 }
