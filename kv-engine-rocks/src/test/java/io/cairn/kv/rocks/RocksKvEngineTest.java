@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.kv.engine.KvEngine;
-import io.cairn.kv.engine.KvEngineContract;
 import io.cairn.kv.engine.KvPair;
+import io.cairn.kv.engine.RangedKvEngine;
+import io.cairn.kv.engine.RangedKvEngineContract;
 import io.cairn.kv.engine.WriteBatch;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,12 +24,25 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-class RocksKvEngineTest extends KvEngineContract {
+class RocksKvEngineTest extends RangedKvEngineContract {
     private static final byte[] APPLIED_INDEX = utf8("\u0000applied");
 
+    /** Without a flush on close, so that a close and a reopen is a crash and a restart. */
     @Override
-    protected KvEngine openEngine(Path dir) throws IOException {
-        return RocksKvEngine.open(dir);
+    protected RangedKvEngine openRanged(Path dir) throws IOException {
+        return RocksKvEngine.open(dir, crashOnClose());
+    }
+
+    @Override
+    protected RangedKvEngine loseUnflushedWrites(RangedKvEngine engine) throws IOException {
+        Path dir = ((RocksKvEngine) engine).dir();
+        engine.close();
+        return RocksKvEngine.open(dir, crashOnClose());
+    }
+
+    @Override
+    protected String rangeImageFileName() {
+        return RocksKvEngine.RANGE_FILE;
     }
 
     // ---- durability with the WAL off ---------------------------------------------------------

@@ -214,6 +214,14 @@ public final class MemoryKvEngine implements RangedKvEngine {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no MemoryKvEngine range image");
         }
+        try (var entries = Files.list(dir)) {
+            for (Path entry : entries.sorted().toList()) {
+                if (!entry.getFileName().toString().equals(CHECKPOINT_FILE)) {
+                    throw damaged("range image " + dir, entry.getFileName() + " is not part of one (only "
+                            + CHECKPOINT_FILE + " is)");
+                }
+            }
+        }
         Path file = dir.resolve(CHECKPOINT_FILE);
         NavigableMap<byte[], byte[]> incoming = Files.isRegularFile(file)
                 ? decode(readImageFile(file), "range image " + file) : newPairMap();

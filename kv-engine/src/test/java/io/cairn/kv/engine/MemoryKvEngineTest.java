@@ -11,10 +11,21 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class MemoryKvEngineTest extends KvEngineContract {
+class MemoryKvEngineTest extends RangedKvEngineContract {
     @Override
-    protected KvEngine openEngine(Path dir) {
+    protected RangedKvEngine openRanged(Path dir) {
         return new MemoryKvEngine();
+    }
+
+    @Override
+    protected RangedKvEngine loseUnflushedWrites(RangedKvEngine engine) {
+        ((MemoryKvEngine) engine).loseUnflushedWrites();
+        return engine;
+    }
+
+    @Override
+    protected String rangeImageFileName() {
+        return MemoryKvEngine.CHECKPOINT_FILE;
     }
 
     @Test
