@@ -25,6 +25,8 @@ import io.cairn.raft.RaftNode;
 import io.cairn.server.RaftLoop.NotServedException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -60,7 +62,18 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private final Path scratch;
 
     /** Client requests waiting on Raft, and when each is answered (the rules the simulator runs too). */
-    private final PendingRequests<CompletableFuture<Result>, PendingRead<?>> pending =
+    /** Linearizable reads that share one ReadIndex round: confirmed, failed and served together. */
+    private record ReadBatch(List<PendingRead<?>> reads) {
+        void fail(RuntimeException why) {
+            reads.forEach(r -> r.future().completeExceptionally(why));
+        }
+
+        void serve(KvStateMachine sm) {
+            reads.forEach(r -> r.serve(sm));
+        }
+    }
+
+    private final PendingRequests<CompletableFuture<Result>, ReadBatch> pending =
             new PendingRequests<>(new PendingRequests.Answers<>() {
                 @Override
                 public void writeFailed(CompletableFuture<Result> write, PendingRequests.Failure why) {
@@ -77,9 +90,9 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
                 }
 
                 @Override
-                public void readFailed(PendingRead<?> read, PendingRequests.Failure why) {
+                public void readFailed(ReadBatch batch, PendingRequests.Failure why) {
                     NodeId leader = node.status().leader();
-                    read.future().completeExceptionally(switch (why) {
+                    batch.fail(switch (why) {
                         case NOT_LEADER -> notLeader(node.status());
                         case TIMED_OUT -> new NotServedException(NotServedException.Kind.TIMEOUT,
                                 "timed out confirming the read", leader);
@@ -92,6 +105,13 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private KvStateMachine.Staged staged;
     private java.util.List<LogEntry> stagedEntries;
     private long nextReadContext = 1;
+    /** Loop thread: set once the loop stopped driving this replica. */
+    private boolean closed;
+    /** Linearizable reads queued by other threads, not yet registered for a ReadIndex round. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingRead<?>> queuedReads =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean registrationAsked =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private long lastExpiryCheckMillis;
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
@@ -168,18 +188,52 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         }
     }
 
-    /** Loop thread: confirms a read through ReadIndex, then runs it once the index is applied. */
-    <T> void readLinearizable(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
+    /**
+     * Any thread: queues a linearizable read. Returns true when the caller must have
+     * {@link #registerReads} run on the loop thread: the first read queued since the last
+     * registration asks for it, and every read queued until it runs shares its ReadIndex round,
+     * so a burst of reads costs the loop one task and one round, not one of each per read.
+     */
+    <T> boolean queueLinearizable(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
+        queuedReads.add(new PendingRead<>(read, future));
+        return registrationAsked.compareAndSet(false, true);
+    }
+
+    /** Loop thread: the queued reads, as one batch, ask for one ReadIndex round. */
+    void registerReads() {
+        // Cleared before draining: a read queued after this point asks for the next registration.
+        registrationAsked.set(false);
+        List<PendingRead<?>> reads = new ArrayList<>();
+        for (PendingRead<?> r; (r = queuedReads.poll()) != null; ) {
+            reads.add(r);
+        }
+        if (reads.isEmpty()) {
+            return;
+        }
+        ReadBatch batch = new ReadBatch(reads);
+        if (closed) {
+            // Queued on this replica just before the loop dropped it.
+            batch.fail(new NotServedException(NotServedException.Kind.UNAVAILABLE, "the replica moved away", null));
+            return;
+        }
         long ctx = nextReadContext++;
         ProposeResult r = node.readIndex(ctx, ReadMode.READ_INDEX);
         if (r instanceof ProposeResult.Dropped d) {
-            future.completeExceptionally(d.reason() == DropReason.NOT_LEADER
+            batch.fail(d.reason() == DropReason.NOT_LEADER
                     ? notLeader(node.status())
                     : new NotServedException(NotServedException.Kind.UNAVAILABLE, "read dropped: " + d.reason(),
                             node.status().leader()));
             return;
         }
-        pending.readRequested(ctx, deadline(), new PendingRead<>(read, future));
+        pending.readRequested(ctx, deadline(), batch);
+    }
+
+    /** Any thread: fails the reads queued and not yet registered (the loop will not run them). */
+    void failQueuedReads(NotServedException reason) {
+        registrationAsked.set(false);
+        for (PendingRead<?> r; (r = queuedReads.poll()) != null; ) {
+            r.future().completeExceptionally(reason);
+        }
     }
 
     /**
@@ -256,7 +310,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     /** Loop thread, after the core advanced: serves reads now applied and compacts when due. */
     void afterAdvance() throws IOException {
         long applied = stateMachine.appliedIndex();
-        pending.serveConfirmed(applied, r -> r.serve(stateMachine));
+        pending.serveConfirmed(applied, batch -> batch.serve(stateMachine));
         maybeCompact();
     }
 
@@ -276,7 +330,8 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
 
     /** Loop thread, when the node stops: every waiting request fails with {@code reason}. */
     void failAll(NotServedException reason) {
-        pending.failAll(w -> w.completeExceptionally(reason), r -> r.future().completeExceptionally(reason));
+        pending.failAll(w -> w.completeExceptionally(reason), batch -> batch.fail(reason));
+        failQueuedReads(reason);
     }
 
     private void maybeCompact() throws IOException {
@@ -307,6 +362,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     /** Closes this replica's view of the engine; the loop no longer drives this replica. */
     @Override
     public void close() {
+        closed = true;
         engine.close();
     }
 

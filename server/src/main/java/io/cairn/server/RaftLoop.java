@@ -236,7 +236,13 @@ final class RaftLoop implements AutoCloseable {
      */
     <T> CompletableFuture<T> readLinearizable(GroupId group, Function<KvStateMachine, T> read) {
         CompletableFuture<T> future = new CompletableFuture<>();
-        onLoop(group, future, r -> r.readLinearizable(read, future));
+        GroupReplica replica = replicas.get(group);
+        if (replica == null) {
+            future.completeExceptionally(notHosted(group));
+        } else if (replica.queueLinearizable(read, future) && !submit(replica::registerReads)) {
+            replica.failQueuedReads(new NotServedException(NotServedException.Kind.UNAVAILABLE,
+                    "node is overloaded or stopping", null));
+        }
         return future;
     }
 
