@@ -8,7 +8,8 @@ import io.cairn.common.Bytes;
  * of {@link Limits}, checked at the edge and again when applied.
  */
 public sealed interface Command
-        permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire {
+        permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
+                Command.Lock, Command.Unlock, Command.Fenced {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
     record Put(Bytes key, Bytes value, long ttlMillis) implements Command {
@@ -50,6 +51,57 @@ public sealed interface Command
         public Expire {
             if (nowMillis < 0) {
                 throw new IllegalArgumentException("nowMillis must not be negative: " + nowMillis);
+            }
+        }
+    }
+
+    /**
+     * Takes the lock {@code name} for {@code owner} until {@code ttlMillis} after the entry's
+     * leader time, if it is free or its grant expired: the grant's fencing token is the entry's
+     * log index, so tokens of a lock only grow. If {@code owner} already holds it, the grant is
+     * extended by the TTL and keeps its token (a holder's keep-alive; taking it again is
+     * reentrant). Held by another owner, nothing changes. Locks live apart from keys: a lock and
+     * a key may share a name.
+     */
+    record Lock(Bytes name, Bytes owner, long ttlMillis) implements Command {
+        public Lock {
+            if (name == null || owner == null) {
+                throw new IllegalArgumentException("name and owner are required");
+            }
+            if (ttlMillis < 1) {
+                throw new IllegalArgumentException("a lock's ttlMillis must be positive: " + ttlMillis);
+            }
+        }
+    }
+
+    /** Releases the lock {@code name} if its current grant has fencing token {@code token}. */
+    record Unlock(Bytes name, long token) implements Command {
+        public Unlock {
+            if (name == null) {
+                throw new IllegalArgumentException("name is required");
+            }
+            if (token < 1) {
+                throw new IllegalArgumentException("a fencing token is positive: " + token);
+            }
+        }
+    }
+
+    /**
+     * Applies {@code write} (a put, delete or compare-and-set) only while the lock {@code lock}
+     * is held, unexpired, under fencing token {@code token}; otherwise changes nothing. The lock
+     * must live in the same shard as the key: give both the same {@code {tag}}.
+     */
+    record Fenced(Bytes lock, long token, Command write) implements Command {
+        public Fenced {
+            if (lock == null || write == null) {
+                throw new IllegalArgumentException("lock and write are required");
+            }
+            if (token < 1) {
+                throw new IllegalArgumentException("a fencing token is positive: " + token);
+            }
+            if (!(write instanceof Put || write instanceof Delete || write instanceof CompareAndSet)) {
+                throw new IllegalArgumentException("only a put, delete or compare-and-set can be fenced, not "
+                        + write.getClass().getSimpleName());
             }
         }
     }

@@ -16,6 +16,10 @@ import io.cairn.common.Bytes;
  *        2 Delete         bytes key
  *        3 CompareAndSet  bytes key, varint expectedVersion, bytes value, varint ttlMillis
  *        4 Expire         varint nowMillis
+ *        5 Lock           bytes name, bytes owner, varint ttlMillis
+ *        6 Unlock         bytes name, varint token
+ *        7 Fenced         bytes lock, varint token, then a Put, Delete or CompareAndSet:
+ *                         its tag and fields as above
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -27,6 +31,9 @@ final class CommandCodec {
     static final int TAG_DELETE = 2;
     static final int TAG_COMPARE_AND_SET = 3;
     static final int TAG_EXPIRE = 4;
+    static final int TAG_LOCK = 5;
+    static final int TAG_UNLOCK = 6;
+    static final int TAG_FENCED = 7;
 
     private static final String WHAT = "command envelope";
 
@@ -38,7 +45,11 @@ final class CommandCodec {
         out.writeLong(envelope.clientId());
         out.writeVarLong(envelope.sequence());
         out.writeVarLong(envelope.leaderTimestampMillis());
-        Command command = envelope.command();
+        writeCommand(out, envelope.command());
+        return out.toBytes();
+    }
+
+    private static void writeCommand(Encoder out, Command command) {
         if (command instanceof Command.Put put) {
             out.writeByte(TAG_PUT).writeBytes(put.key()).writeBytes(put.value()).writeVarLong(put.ttlMillis());
         } else if (command instanceof Command.Delete delete) {
@@ -48,10 +59,16 @@ final class CommandCodec {
                     .writeBytes(cas.value()).writeVarLong(cas.ttlMillis());
         } else if (command instanceof Command.Expire expire) {
             out.writeByte(TAG_EXPIRE).writeVarLong(expire.nowMillis());
+        } else if (command instanceof Command.Lock lock) {
+            out.writeByte(TAG_LOCK).writeBytes(lock.name()).writeBytes(lock.owner()).writeVarLong(lock.ttlMillis());
+        } else if (command instanceof Command.Unlock unlock) {
+            out.writeByte(TAG_UNLOCK).writeBytes(unlock.name()).writeVarLong(unlock.token());
+        } else if (command instanceof Command.Fenced fenced) {
+            out.writeByte(TAG_FENCED).writeBytes(fenced.lock()).writeVarLong(fenced.token());
+            writeCommand(out, fenced.write());
         } else {
             throw new AssertionError("unknown command " + command);
         }
-        return out.toBytes();
     }
 
     static CommandEnvelope decode(Bytes data) {
@@ -60,18 +77,8 @@ final class CommandCodec {
         long clientId = in.readLong("clientId");
         long sequence = in.readVarLong("sequence");
         long timestampMillis = in.readVarLong("leaderTimestampMillis");
-        int tagOffset = in.position();
-        int tag = in.readByte("command tag");
-        Command command;
         try {
-            command = switch (tag) {
-                case TAG_PUT -> new Command.Put(in.readBytes("key"), in.readBytes("value"), in.readVarLong("ttlMillis"));
-                case TAG_DELETE -> new Command.Delete(in.readBytes("key"));
-                case TAG_COMPARE_AND_SET -> new Command.CompareAndSet(in.readBytes("key"),
-                        in.readVarLong("expectedVersion"), in.readBytes("value"), in.readVarLong("ttlMillis"));
-                case TAG_EXPIRE -> new Command.Expire(in.readVarLong("nowMillis"));
-                default -> throw in.corrupt("unknown command tag " + tag, tagOffset);
-            };
+            Command command = readCommand(in, true);
             in.finish();
             return new CommandEnvelope(clientId, sequence, timestampMillis, command);
         } catch (CodecException e) {
@@ -82,6 +89,27 @@ final class CommandCodec {
         }
     }
 
+    private static Command readCommand(Decoder in, boolean outer) {
+        int tagOffset = in.position();
+        int tag = in.readByte("command tag");
+        return switch (tag) {
+            case TAG_PUT -> new Command.Put(in.readBytes("key"), in.readBytes("value"), in.readVarLong("ttlMillis"));
+            case TAG_DELETE -> new Command.Delete(in.readBytes("key"));
+            case TAG_COMPARE_AND_SET -> new Command.CompareAndSet(in.readBytes("key"),
+                    in.readVarLong("expectedVersion"), in.readBytes("value"), in.readVarLong("ttlMillis"));
+            case TAG_EXPIRE -> new Command.Expire(in.readVarLong("nowMillis"));
+            case TAG_LOCK -> new Command.Lock(in.readBytes("name"), in.readBytes("owner"), in.readVarLong("ttlMillis"));
+            case TAG_UNLOCK -> new Command.Unlock(in.readBytes("name"), in.readVarLong("token"));
+            case TAG_FENCED -> {
+                if (!outer) {
+                    throw in.corrupt("a fenced write inside a fenced write", tagOffset);
+                }
+                yield new Command.Fenced(in.readBytes("lock"), in.readVarLong("token"), readCommand(in, false));
+            }
+            default -> throw in.corrupt("unknown command tag " + tag, tagOffset);
+        };
+    }
+
     private static int payloadBytes(Command command) {
         if (command instanceof Command.Put put) {
             return put.key().size() + put.value().size();
@@ -89,6 +117,12 @@ final class CommandCodec {
             return cas.key().size() + cas.value().size();
         } else if (command instanceof Command.Delete delete) {
             return delete.key().size();
+        } else if (command instanceof Command.Lock lock) {
+            return lock.name().size() + lock.owner().size();
+        } else if (command instanceof Command.Unlock unlock) {
+            return unlock.name().size();
+        } else if (command instanceof Command.Fenced fenced) {
+            return fenced.lock().size() + 12 + payloadBytes(fenced.write());
         }
         return 0;
     }

@@ -45,6 +45,7 @@ final class ConsistencyCheck {
         Invariants.check(indexedKeys == expiryEntries, "%s keys have a TTL but the TTL index has %s entries",
                 indexedKeys, expiryEntries);
         checkSessions(engine);
+        checkLocks(engine);
         checkNoStrayKeys(engine);
     }
 
@@ -62,13 +63,27 @@ final class ConsistencyCheck {
         Invariants.check(sessions == idleEntries, "%s sessions but %s idle index entries", sessions, idleEntries);
     }
 
+    private static void checkLocks(KvEngine engine) {
+        long locks = 0;
+        for (KvPair pair : all(engine, Keyspace.LOCK)) {
+            Bytes name = Keyspace.lockNameOf(pair.key());
+            LockRecord held = LockRecord.decode(pair.value(), pair.key());
+            Invariants.check(held.token() >= 1, "lock %s has token %s", name, held.token());
+            Invariants.check(engine.get(Keyspace.lockExpiryKey(held.expiresAtMillis(), name)) != null,
+                    "lock %s has no expiry index entry at %s", name, held.expiresAtMillis());
+            locks++;
+        }
+        long expiryEntries = all(engine, Keyspace.LOCK_EXPIRY).size();
+        Invariants.check(locks == expiryEntries, "%s locks but %s lock expiry index entries", locks, expiryEntries);
+    }
+
     private static void checkNoStrayKeys(KvEngine engine) {
         List<KvPair> meta = all(engine, Keyspace.META);
         for (KvPair pair : meta) {
             Invariants.check(Arrays.equals(pair.key(), Keyspace.APPLIED_KEY),
                     "unknown meta key 0x%s", Bytes.copyOf(pair.key()).toHex());
         }
-        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.SESSION_IDLE), null, 1);
+        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.LOCK_EXPIRY), null, 1);
         Invariants.check(beyond.isEmpty(), "unknown key family in key 0x%s",
                 beyond.isEmpty() ? "" : Bytes.copyOf(beyond.get(0).key()).toHex());
     }

@@ -25,6 +25,8 @@ final class Keyspace {
     static final byte EXPIRY = 0x02;
     static final byte SESSION = 0x03;
     static final byte SESSION_IDLE = 0x04;
+    static final byte LOCK = 0x05;
+    static final byte LOCK_EXPIRY = 0x06;
 
     static final byte[] APPLIED_KEY = withFamily(META, "applied".getBytes(StandardCharsets.US_ASCII));
     static final byte[] EMPTY_VALUE = new byte[0];
@@ -79,6 +81,47 @@ final class Keyspace {
     static Bytes userKeyOfExpiry(byte[] expiryKey) {
         checkFamily(expiryKey, EXPIRY, 9);
         return Bytes.copyOf(expiryKey, 9, expiryKey.length - 9);
+    }
+
+    static byte[] lockKey(Bytes name) {
+        byte[] k = new byte[1 + name.size()];
+        k[0] = LOCK;
+        name.copyTo(k, 1);
+        return k;
+    }
+
+    static Bytes lockNameOf(byte[] lockKey) {
+        checkFamily(lockKey, LOCK, 1);
+        return Bytes.copyOf(lockKey, 1, lockKey.length - 1);
+    }
+
+    static byte[] lockExpiryKey(long expiresAtMillis, Bytes name) {
+        byte[] k = new byte[9 + name.size()];
+        k[0] = LOCK_EXPIRY;
+        putLong(k, 1, expiresAtMillis);
+        name.copyTo(k, 9);
+        return k;
+    }
+
+    /** The first lock expiry index key after {@code cutoffMillis}: the end of "expired by cutoff". */
+    static byte[] lockExpiryEndAfter(long cutoffMillis) {
+        if (cutoffMillis == Long.MAX_VALUE) {
+            return familyEnd(LOCK_EXPIRY);
+        }
+        byte[] k = new byte[9];
+        k[0] = LOCK_EXPIRY;
+        putLong(k, 1, cutoffMillis + 1);
+        return k;
+    }
+
+    static long lockExpiryTimeOf(byte[] lockExpiryKey) {
+        checkFamily(lockExpiryKey, LOCK_EXPIRY, 9);
+        return getLong(lockExpiryKey, 1);
+    }
+
+    static Bytes lockNameOfExpiry(byte[] lockExpiryKey) {
+        checkFamily(lockExpiryKey, LOCK_EXPIRY, 9);
+        return Bytes.copyOf(lockExpiryKey, 9, lockExpiryKey.length - 9);
     }
 
     static byte[] sessionKey(long clientId) {

@@ -119,6 +119,11 @@ public final class KvStateMachine {
         if (!key.isEmpty()) {
             next = Keyspace.expiryTimeOf(key.get(0).key());
         }
+        List<KvPair> lock = engine.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
+                Keyspace.familyEnd(Keyspace.LOCK_EXPIRY), 1);
+        if (!lock.isEmpty()) {
+            next = Math.min(next, Keyspace.lockExpiryTimeOf(lock.get(0).key()));
+        }
         List<KvPair> idle = engine.scan(Keyspace.familyStart(Keyspace.SESSION_IDLE),
                 Keyspace.familyEnd(Keyspace.SESSION_IDLE), 1);
         if (!idle.isEmpty()) {
@@ -368,6 +373,16 @@ public final class KvStateMachine {
             return write(batch, cas.key(), cas.value(), cas.ttlMillis(), revision);
         } else if (command instanceof Command.Expire) {
             return expire(batch);
+        } else if (command instanceof Command.Lock lock) {
+            return lock(batch, lock, revision);
+        } else if (command instanceof Command.Unlock unlock) {
+            return unlock(batch, unlock);
+        } else if (command instanceof Command.Fenced fenced) {
+            long current = currentToken(batch, fenced.lock());
+            if (current != fenced.token()) {
+                return new Result.FencedOut(current);
+            }
+            return execute(batch, fenced.write(), revision);
         }
         throw new AssertionError("unknown command " + command);
     }
@@ -399,6 +414,54 @@ public final class KvStateMachine {
         return new Result.Deleted(revision, old.isLiveAt(batch.clockMillis));
     }
 
+    /**
+     * A free (or expired) lock is granted with the entry's index as its token; its holder
+     * extends it and keeps the token; another owner finds it busy.
+     */
+    private Result lock(Batch batch, Command.Lock lock, long revision) {
+        LockRecord held = batch.loadLock(lock.name());
+        long expiresAt = saturatedAdd(batch.clockMillis, lock.ttlMillis());
+        if (held != null && held.isHeldAt(batch.clockMillis) && !held.owner().equals(lock.owner())) {
+            return new Result.LockBusy(held.token(), held.expiresAtMillis());
+        }
+        boolean extend = held != null && held.isHeldAt(batch.clockMillis);
+        long token = extend ? held.token() : revision;
+        batch.putLock(lock.name(), held, new LockRecord(lock.owner(), token, expiresAt));
+        return new Result.LockGranted(token, expiresAt);
+    }
+
+    private Result unlock(Batch batch, Command.Unlock unlock) {
+        LockRecord held = batch.loadLock(unlock.name());
+        long current = held != null && held.isHeldAt(batch.clockMillis) ? held.token() : 0;
+        if (current != unlock.token()) {
+            return new Result.NotHolder(current);
+        }
+        batch.removeLock(unlock.name(), held);
+        return new Result.Released(current);
+    }
+
+    /** The token of the lock's unexpired grant at the batch's clock; 0 if it is free. */
+    private static long currentToken(Batch batch, Bytes name) {
+        LockRecord held = batch.loadLock(name);
+        return held != null && held.isHeldAt(batch.clockMillis) ? held.token() : 0;
+    }
+
+    /**
+     * The lock's current grant as a read at {@code nowMillis} sees it; empty if free or expired.
+     * Reads applied state only, as {@link #get} does.
+     */
+    public Optional<LockGrant> lock(Bytes name, long nowMillis) {
+        byte[] lockKey = Keyspace.lockKey(name);
+        byte[] raw = engine.get(lockKey);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        LockRecord held = LockRecord.decode(raw, lockKey);
+        return held.isHeldAt(nowMillis)
+                ? Optional.of(new LockGrant(name, held.owner(), held.token(), held.expiresAtMillis()))
+                : Optional.empty();
+    }
+
     /** Removes keys due at the clock and sessions idle too long, each at most expireBatchMax. */
     private Result expire(Batch batch) {
         long cutoffMillis = batch.clockMillis;
@@ -427,8 +490,19 @@ public final class KvStateMachine {
                 batch.writes.delete(idleKey);
             }
         }
-        boolean more = due.size() > bound || idle.size() > bound;
-        return new Result.Expired(keysRemoved, sessionsForgotten, more);
+        List<KvPair> locks = batch.writes.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
+                Keyspace.lockExpiryEndAfter(cutoffMillis), bound + 1);
+        int locksRemoved = Math.min(bound, locks.size());
+        for (int i = 0; i < locksRemoved; i++) {
+            byte[] indexKey = locks.get(i).key();
+            Bytes name = Keyspace.lockNameOfExpiry(indexKey);
+            LockRecord held = batch.loadLock(name);
+            Invariants.check(held != null && held.expiresAtMillis() == Keyspace.lockExpiryTimeOf(indexKey),
+                    "lock expiry index entry for %s at %s has no matching lock", name, Keyspace.lockExpiryTimeOf(indexKey));
+            batch.removeLock(name, held);
+        }
+        boolean more = due.size() > bound || idle.size() > bound || locks.size() > bound;
+        return new Result.Expired(keysRemoved + locksRemoved, sessionsForgotten, more);
     }
 
     private void loadAppliedPosition() {
@@ -480,6 +554,27 @@ public final class KvStateMachine {
             byte[] dataKey = Keyspace.dataKey(key);
             byte[] raw = writes.get(dataKey);
             return raw == null ? null : StoredValue.decode(raw, dataKey);
+        }
+
+        /** The lock's record, expired or not, as the batch so far leaves it. */
+        LockRecord loadLock(Bytes name) {
+            byte[] lockKey = Keyspace.lockKey(name);
+            byte[] raw = writes.get(lockKey);
+            return raw == null ? null : LockRecord.decode(raw, lockKey);
+        }
+
+        /** Replaces {@code old} (null: none) with {@code grant}, keeping the expiry index in step. */
+        void putLock(Bytes name, LockRecord old, LockRecord grant) {
+            if (old != null) {
+                writes.delete(Keyspace.lockExpiryKey(old.expiresAtMillis(), name));
+            }
+            writes.put(Keyspace.lockKey(name), grant.encode());
+            writes.put(Keyspace.lockExpiryKey(grant.expiresAtMillis(), name), Keyspace.EMPTY_VALUE);
+        }
+
+        void removeLock(Bytes name, LockRecord held) {
+            writes.delete(Keyspace.lockKey(name));
+            writes.delete(Keyspace.lockExpiryKey(held.expiresAtMillis(), name));
         }
 
         void removeKey(Bytes key, StoredValue stored) {

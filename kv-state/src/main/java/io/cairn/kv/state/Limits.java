@@ -20,6 +20,7 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
     public static final int VALUE_BYTES_MAX_DEFAULT = 1024 * 1024;
     public static final int SCAN_LIMIT_MAX_DEFAULT = 10_000;
     /** A TTL bound so that timestamp plus TTL never overflows: 100 years. */
+    public static final int OWNER_BYTES_MAX = 256;
     public static final long TTL_MILLIS_MAX = 100L * 365 * 24 * 3600 * 1000;
 
     public static final Limits DEFAULT =
@@ -75,6 +76,12 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
             return first(keyViolation(cas.key()), valueViolation(cas.value()), ttlViolation(cas.ttlMillis()));
         } else if (command instanceof Command.Delete delete) {
             return keyViolation(delete.key());
+        } else if (command instanceof Command.Lock lock) {
+            return first(keyViolation(lock.name()), ownerViolation(lock.owner()), ttlViolation(lock.ttlMillis()));
+        } else if (command instanceof Command.Unlock unlock) {
+            return keyViolation(unlock.name());
+        } else if (command instanceof Command.Fenced fenced) {
+            return first(keyViolation(fenced.lock()), violation(fenced.write()));
         }
         return Optional.empty();
     }
@@ -86,6 +93,15 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
         if (key.size() > keyBytesMax) {
             return Optional.of(new Result.Rejected(RejectReason.KEY_TOO_LARGE,
                     "key is " + key.size() + " bytes, over the limit keyBytesMax=" + keyBytesMax));
+        }
+        return Optional.empty();
+    }
+
+    /** A lock owner is an identity, not data: at most {@value #OWNER_BYTES_MAX} bytes, never empty. */
+    private static Optional<Result.Rejected> ownerViolation(Bytes owner) {
+        if (owner.isEmpty() || owner.size() > OWNER_BYTES_MAX) {
+            return Optional.of(new Result.Rejected(RejectReason.MALFORMED,
+                    "a lock owner is 1 to " + OWNER_BYTES_MAX + " bytes, not " + owner.size()));
         }
         return Optional.empty();
     }

@@ -9,7 +9,8 @@ import io.cairn.common.Bytes;
  */
 public sealed interface Result
         permits Result.Written, Result.Deleted, Result.CasFailed, Result.Expired,
-                Result.Stale, Result.Rejected, Result.Skipped {
+                Result.Stale, Result.Rejected, Result.Skipped,
+                Result.LockGranted, Result.LockBusy, Result.Released, Result.NotHolder, Result.FencedOut {
 
     /**
      * A put, or a compare-and-set whose comparison held, stored the value: the key's
@@ -72,6 +73,47 @@ public sealed interface Result
     /** The entry carried no command: a leader's no-op or a configuration change. */
     record Skipped() implements Result {}
 
+    /** The lock is held by the caller under {@code token} until {@code expiresAtMillis} (leader time). */
+    record LockGranted(long token, long expiresAtMillis) implements Result {
+        public LockGranted {
+            requirePositive(token, "token");
+        }
+    }
+
+    /** Another owner holds the lock, under {@code token}, until {@code expiresAtMillis}; nothing changed. */
+    record LockBusy(long token, long expiresAtMillis) implements Result {
+        public LockBusy {
+            requirePositive(token, "token");
+        }
+    }
+
+    /** The grant with fencing token {@code token} was released. */
+    record Released(long token) implements Result {
+        public Released {
+            requirePositive(token, "token");
+        }
+    }
+
+    /**
+     * The token given is not the lock's current grant, which has token {@code currentToken}
+     * (0: the lock is free or its grant expired); nothing changed.
+     */
+    record NotHolder(long currentToken) implements Result {
+        public NotHolder {
+            requireNonNegative(currentToken, "currentToken");
+        }
+    }
+
+    /**
+     * A fenced write whose token is not the lock's current grant, which has token
+     * {@code currentToken} (0: free or expired): the write was not applied.
+     */
+    record FencedOut(long currentToken) implements Result {
+        public FencedOut {
+            requireNonNegative(currentToken, "currentToken");
+        }
+    }
+
     /** The bytes the session table stores and the node answers with; see {@link ResultCodec}. */
     default Bytes encode() {
         return ResultCodec.encode(this);
@@ -80,6 +122,12 @@ public sealed interface Result
     /** Decodes what {@link #encode} produced; throws {@link CodecException} on anything else. */
     static Result decode(Bytes data) {
         return ResultCodec.decode(data);
+    }
+
+    private static void requirePositive(long value, String name) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be positive: " + value);
+        }
     }
 
     private static void requireNonNegative(long value, String name) {

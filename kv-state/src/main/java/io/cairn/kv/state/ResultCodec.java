@@ -16,6 +16,11 @@ import java.nio.charset.StandardCharsets;
  *    5 Stale      varint lastSequence
  *    6 Rejected   u8 reason code, bytes message (UTF-8)
  *    7 Skipped    (no fields)
+ *    8 LockGranted varint token, varint expiresAtMillis
+ *    9 LockBusy    varint token, varint expiresAtMillis
+ *   10 Released    varint token
+ *   11 NotHolder   varint currentToken
+ *   12 FencedOut   varint currentToken
  * </pre>
  */
 final class ResultCodec {
@@ -27,6 +32,11 @@ final class ResultCodec {
     static final int TAG_STALE = 5;
     static final int TAG_REJECTED = 6;
     static final int TAG_SKIPPED = 7;
+    static final int TAG_LOCK_GRANTED = 8;
+    static final int TAG_LOCK_BUSY = 9;
+    static final int TAG_RELEASED = 10;
+    static final int TAG_NOT_HOLDER = 11;
+    static final int TAG_FENCED_OUT = 12;
 
     private static final String WHAT = "result";
 
@@ -51,6 +61,16 @@ final class ResultCodec {
                     .writeBytes(Bytes.wrap(r.message().getBytes(StandardCharsets.UTF_8)));
         } else if (result instanceof Result.Skipped) {
             out.writeByte(TAG_SKIPPED);
+        } else if (result instanceof Result.LockGranted g) {
+            out.writeByte(TAG_LOCK_GRANTED).writeVarLong(g.token()).writeVarLong(g.expiresAtMillis());
+        } else if (result instanceof Result.LockBusy b) {
+            out.writeByte(TAG_LOCK_BUSY).writeVarLong(b.token()).writeVarLong(b.expiresAtMillis());
+        } else if (result instanceof Result.Released r) {
+            out.writeByte(TAG_RELEASED).writeVarLong(r.token());
+        } else if (result instanceof Result.NotHolder n) {
+            out.writeByte(TAG_NOT_HOLDER).writeVarLong(n.currentToken());
+        } else if (result instanceof Result.FencedOut f) {
+            out.writeByte(TAG_FENCED_OUT).writeVarLong(f.currentToken());
         } else {
             throw new AssertionError("unknown result " + result);
         }
@@ -73,6 +93,11 @@ final class ResultCodec {
                 case TAG_REJECTED -> new Result.Rejected(RejectReason.ofCode(in.readByte("reason")),
                         in.readBytes("message").toUtf8());
                 case TAG_SKIPPED -> new Result.Skipped();
+                case TAG_LOCK_GRANTED -> new Result.LockGranted(in.readVarLong("token"), in.readVarLong("expiresAtMillis"));
+                case TAG_LOCK_BUSY -> new Result.LockBusy(in.readVarLong("token"), in.readVarLong("expiresAtMillis"));
+                case TAG_RELEASED -> new Result.Released(in.readVarLong("token"));
+                case TAG_NOT_HOLDER -> new Result.NotHolder(in.readVarLong("currentToken"));
+                case TAG_FENCED_OUT -> new Result.FencedOut(in.readVarLong("currentToken"));
                 default -> throw in.corrupt("unknown result tag " + tag, tagOffset);
             };
             in.finish();

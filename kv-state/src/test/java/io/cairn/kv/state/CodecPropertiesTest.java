@@ -228,12 +228,22 @@ class CodecPropertiesTest {
     }
 
     static Command command(RandomSource random) {
-        return switch (random.nextInt(4)) {
+        return switch (random.nextInt(7)) {
+            case 0, 1, 2 -> write(random);
+            case 3 -> new Command.Lock(bytes(random, 40), bytes(random, 40), Math.max(1, nonNegative(random)));
+            case 4 -> new Command.Unlock(bytes(random, 40), Math.max(1, nonNegative(random)));
+            case 5 -> new Command.Fenced(bytes(random, 40), Math.max(1, nonNegative(random)), write(random));
+            default -> new Command.Expire(nonNegative(random));
+        };
+    }
+
+    /** A command that can be fenced. */
+    private static Command write(RandomSource random) {
+        return switch (random.nextInt(3)) {
             case 0 -> new Command.Put(bytes(random, 40), bytes(random, 200), ttl(random));
             case 1 -> new Command.Delete(bytes(random, 40));
-            case 2 -> new Command.CompareAndSet(
+            default -> new Command.CompareAndSet(
                     bytes(random, 40), nonNegative(random), bytes(random, 200), ttl(random));
-            default -> new Command.Expire(nonNegative(random));
         };
     }
 
@@ -261,7 +271,12 @@ class CodecPropertiesTest {
 
     static Result result(RandomSource random) {
         List<RejectReason> reasons = List.of(RejectReason.values());
-        return switch (random.nextInt(7)) {
+        return switch (random.nextInt(12)) {
+            case 7 -> new Result.LockGranted(Math.max(1, nonNegative(random)), nonNegative(random));
+            case 8 -> new Result.LockBusy(Math.max(1, nonNegative(random)), nonNegative(random));
+            case 9 -> new Result.Released(Math.max(1, nonNegative(random)));
+            case 10 -> new Result.NotHolder(nonNegative(random));
+            case 11 -> new Result.FencedOut(nonNegative(random));
             case 0 -> new Result.Written(nonNegative(random), Math.max(1, nonNegative(random)));
             case 1 -> new Result.Deleted(nonNegative(random), random.chance(0.5));
             case 2 -> new Result.CasFailed(nonNegative(random));
