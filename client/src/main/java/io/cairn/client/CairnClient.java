@@ -89,7 +89,9 @@ import java.util.function.Function;
  * Bad arguments, found here (empty or over-long key, over-long value, negative TTL) or by the
  * server (INVALID_ARGUMENT, naming field, limit and value), throw
  * {@link IllegalArgumentException} and are never retried; when found here, nothing is sent.
- * A compare-and-set that finds another version throws {@link CasFailedException}. Async methods
+ * A compare-and-set that finds another version throws {@link CasFailedException}; a fenced
+ * write or a release whose token is no longer the lock's grant throws
+ * {@link StaleTokenException}. Async methods
  * complete their future exceptionally with these; the blocking twins throw them.
  *
  * <h2>Threads</h2>
@@ -99,6 +101,8 @@ import java.util.function.Function;
  * ({@code thenApplyAsync(f, executor)}).
  */
 public final class CairnClient implements AutoCloseable {
+    /** The most bytes a lock owner may have (the server's limit). */
+    public static final int LOCK_OWNER_BYTES_MAX = 256;
     public static final Duration REQUEST_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
     /** The most keys one multi-get may ask for: the server's default scan limit. */
     public static final int MULTI_GET_KEYS_MAX = 10_000;
@@ -119,6 +123,8 @@ public final class CairnClient implements AutoCloseable {
     private final SessionPool sessions;
     private final StatusCollector statusCollector;
     private final long requestTimeoutMillis;
+    /** Who holds the locks this client takes without naming an owner: random, one per client. */
+    private final byte[] lockOwner = new byte[16];
     private final int keyBytesMax;
     private final int valueBytesMax;
 
@@ -131,6 +137,7 @@ public final class CairnClient implements AutoCloseable {
         this.retrier = new Retrier(endpoints, b.attemptTimeout.toMillis(), b.backoffInitial.toMillis(),
                 b.backoffMax.toMillis());
         SecureRandom random = new SecureRandom();
+        random.nextBytes(lockOwner);
         this.sessions = new SessionPool(b.writeSessionsMax, b.writesWaitingMax, random::nextLong);
         this.statusCollector = new StatusCollector(endpoints, retrier);
     }
@@ -315,6 +322,134 @@ public final class CairnClient implements AutoCloseable {
 
     public long compareAndSet(String key, long expectedVersion, String value) {
         return compareAndSet(utf8(key), expectedVersion, utf8(value));
+    }
+
+    // ---- fenced writes ------------------------------------------------------------------
+
+    /** {@link #put(byte[], byte[])} that applies only while {@code fence}'s token is its lock's grant. */
+    public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value, Duration ttl, Fence fence) {
+        checkKey(key);
+        checkValue(value);
+        io.cairn.api.proto.Fence f = requireFence(fence).toProto();
+        long ttlMillis = ttlMillis(ttl);
+        ByteString k = ByteString.copyFrom(key);
+        ByteString v = ByteString.copyFrom(value);
+        return write("fenced put", key, KvGrpc.getPutMethod(),
+                (clientId, sequence) -> PutRequest.newBuilder().setKey(k).setValue(v).setTtlMs(ttlMillis).setFence(f)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                PutResponse::getHeader)
+                .thenApply(r -> new WriteResult(r.getModRevision(), r.getVersion(), r.getHeader().getNodeId()));
+    }
+
+    public WriteResult put(byte[] key, byte[] value, Fence fence) {
+        return join(putAsync(key, value, Duration.ZERO, fence));
+    }
+
+    /** {@link #delete(byte[])} under a fence; true when the key existed. */
+    public boolean delete(byte[] key, Fence fence) {
+        checkKey(key);
+        io.cairn.api.proto.Fence f = requireFence(fence).toProto();
+        ByteString k = ByteString.copyFrom(key);
+        return join(write("fenced delete", key, KvGrpc.getDeleteMethod(),
+                (clientId, sequence) -> DeleteRequest.newBuilder().setKey(k).setFence(f)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                DeleteResponse::getHeader)
+                .thenApply(DeleteResponse::getDeleted));
+    }
+
+    /** {@link #compareAndSet(byte[], long, byte[])} under a fence; returns the new version. */
+    public long compareAndSet(byte[] key, long expectedVersion, byte[] value, Fence fence) {
+        checkKey(key);
+        checkValue(value);
+        if (expectedVersion < 0) {
+            throw new IllegalArgumentException("expected version must not be negative: " + expectedVersion);
+        }
+        io.cairn.api.proto.Fence f = requireFence(fence).toProto();
+        ByteString k = ByteString.copyFrom(key);
+        ByteString v = ByteString.copyFrom(value);
+        return join(write("fenced compare-and-set", key, KvGrpc.getCompareAndSetMethod(),
+                (clientId, sequence) -> CompareAndSetRequest.newBuilder().setKey(k).setExpectedVersion(expectedVersion)
+                        .setValue(v).setFence(f).setClientId(clientId).setSequence(sequence).build(),
+                CompareAndSetResponse::getHeader)
+                .thenApply(CompareAndSetResponse::getVersion));
+    }
+
+    private Fence requireFence(Fence fence) {
+        if (fence == null) {
+            throw new IllegalArgumentException("a fenced write needs its fence");
+        }
+        checkKey(fence.lock());
+        return fence;
+    }
+
+    // ---- locks --------------------------------------------------------------------------
+
+    /**
+     * Takes the lock {@code name} for this client until {@code ttl} after the shard leader
+     * applies the request, or extends it (same token) if this client holds it already. Never
+     * waits: {@link LockAttempt#acquired()} is false when another owner holds it. A lock is
+     * free again once its TTL passes without an extension, whatever its holder believes: fence
+     * the writes it guards ({@link LockAttempt#fence()}).
+     */
+    public CompletableFuture<LockAttempt> tryLockAsync(byte[] name, byte[] owner, Duration ttl) {
+        checkKey(name);
+        if (owner == null || owner.length == 0 || owner.length > LOCK_OWNER_BYTES_MAX) {
+            throw new IllegalArgumentException("a lock owner is 1 to " + LOCK_OWNER_BYTES_MAX + " bytes");
+        }
+        long ttlMillis = ttlMillis(ttl);
+        if (ttlMillis < 1) {
+            throw new IllegalArgumentException("a lock needs a positive TTL, so that it is freed when its holder dies");
+        }
+        ByteString n = ByteString.copyFrom(name);
+        ByteString o = ByteString.copyFrom(owner);
+        return write("lock", name, io.cairn.api.proto.LockGrpc.getAcquireMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.AcquireRequest.newBuilder().setName(n).setOwner(o)
+                        .setTtlMs(ttlMillis).setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.AcquireResponse::getHeader)
+                .thenApply(r -> new LockAttempt(name, r.getAcquired(), r.getGrant().getToken(),
+                        r.getGrant().getExpiresAtMs()));
+    }
+
+    public LockAttempt tryLock(byte[] name, Duration ttl) {
+        return join(tryLockAsync(name, lockOwner, ttl));
+    }
+
+    public LockAttempt tryLock(String name, Duration ttl) {
+        return tryLock(utf8(name), ttl);
+    }
+
+    public LockAttempt tryLock(byte[] name, byte[] owner, Duration ttl) {
+        return join(tryLockAsync(name, owner, ttl));
+    }
+
+    /** Releases the grant with {@code token}; {@link StaleTokenException} if it is not the current one. */
+    public void unlock(byte[] name, long token) {
+        checkKey(name);
+        if (token < 1) {
+            throw new IllegalArgumentException("a fencing token is positive: " + token);
+        }
+        ByteString n = ByteString.copyFrom(name);
+        join(write("unlock", name, io.cairn.api.proto.LockGrpc.getReleaseMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.ReleaseRequest.newBuilder().setName(n).setToken(token)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.ReleaseResponse::getHeader));
+    }
+
+    public void unlock(String name, long token) {
+        unlock(utf8(name), token);
+    }
+
+    /** The lock's current grant, read linearizably; empty when it is free. */
+    public Optional<LockGrant> describeLock(byte[] name) {
+        checkKey(name);
+        io.cairn.api.proto.DescribeLockRequest request = io.cairn.api.proto.DescribeLockRequest.newBuilder()
+                .setName(ByteString.copyFrom(name)).setConsistency(toProto(Consistency.LINEARIZABLE)).build();
+        return join(read("describe lock", endpoints.groupOf(name), io.cairn.api.proto.LockGrpc.getDescribeMethod(),
+                request, io.cairn.api.proto.DescribeLockResponse::getHeader)
+                .thenApply(r -> r.hasGrant()
+                        ? Optional.of(new LockGrant(r.getGrant().getName().toByteArray(), r.getGrant().getOwner().toByteArray(),
+                                r.getGrant().getToken(), r.getGrant().getExpiresAtMs()))
+                        : Optional.empty()));
     }
 
     // ---- scan ---------------------------------------------------------------------------

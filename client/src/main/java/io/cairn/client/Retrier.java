@@ -46,7 +46,7 @@ import java.util.function.Function;
  * <p>When the deadline passes, the request fails with {@link CairnUnavailableException} naming
  * every address tried and the last error. INVALID_ARGUMENT becomes an
  * {@link IllegalArgumentException}, FAILED_PRECONDITION with its detail a
- * {@link CasFailedException}, anything else a {@link CairnException}; none is retried.
+ * {@link CasFailedException} (or with a stale token {@link StaleTokenException}), anything else a {@link CairnException}; none is retried.
  */
 final class Retrier implements AutoCloseable {
     static final int REDIRECTS_WITHOUT_PAUSE = 2;
@@ -298,6 +298,8 @@ final class Retrier implements AutoCloseable {
                 case FAILED_PRECONDITION -> {
                     if (detail != null && detail.hasPreconditionFailed()) {
                         fail(new CasFailedException(detail.getPreconditionFailed().getCurrentVersion()));
+                    } else if (detail != null && detail.hasStaleToken()) {
+                        fail(new StaleTokenException(detail.getStaleToken().getCurrentToken()));
                     } else {
                         fail(new CairnException(operation + " refused by " + lastError, t));
                     }

@@ -245,11 +245,12 @@ public final class CairnServer implements AutoCloseable {
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
         // it runs on the Netty thread that read it: a hop to a pool thread per request costs
         // more CPU (a wake-up and a context switch) than the handler itself.
+        KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(new RaftTransportService(config.nodeId(), loop::deliver))
-                .addService(io.grpc.ServerInterceptors.intercept(new KvService(loop, map, config, wallClock, forwarder, faults),
-                        Forwarding.serverInterceptor()))
+                .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor()))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor()))
                 .addService(new ClusterService(loop, map, config, driver));
         if (faults.isEnabled()) {
             builder.addService(faults.service());

@@ -112,8 +112,12 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         GroupId group = map.current().groupOfKey(key.toArray());
+        Command command = fenced(req.hasFence() ? req.getFence() : null, group, new Command.Put(key, value, req.getTtlMs()), out);
+        if (command == null) {
+            return;
+        }
         write(group, call(KvGrpc.getPutMethod(), req, out, true), req.getClientId(), req.getSequence(),
-                new Command.Put(key, value, req.getTtlMs()), r -> {
+                command, r -> {
             if (r instanceof Result.Written w) {
                 return PutResponse.newBuilder().setHeader(header(group)).setModRevision(w.revision()).setVersion(w.version()).build();
             }
@@ -128,8 +132,12 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         GroupId group = map.current().groupOfKey(key.toArray());
+        Command command = fenced(req.hasFence() ? req.getFence() : null, group, new Command.Delete(key), out);
+        if (command == null) {
+            return;
+        }
         write(group, call(KvGrpc.getDeleteMethod(), req, out, true), req.getClientId(), req.getSequence(),
-                new Command.Delete(key), r -> {
+                command, r -> {
             if (r instanceof Result.Deleted d) {
                 return DeleteResponse.newBuilder().setHeader(header(group)).setDeleted(d.existed()).build();
             }
@@ -144,8 +152,12 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out) || !checkValue(value, out) || !checkTtl(req.getTtlMs(), out)) {
             return;
         }
-        Command cas = new Command.CompareAndSet(key, req.getExpectedVersion(), value, req.getTtlMs());
         GroupId group = map.current().groupOfKey(key.toArray());
+        Command cas = fenced(req.hasFence() ? req.getFence() : null, group,
+                new Command.CompareAndSet(key, req.getExpectedVersion(), value, req.getTtlMs()), out);
+        if (cas == null) {
+            return;
+        }
         write(group, call(KvGrpc.getCompareAndSetMethod(), req, out, true), req.getClientId(), req.getSequence(), cas, r -> {
             if (r instanceof Result.Written w) {
                 return CompareAndSetResponse.newBuilder().setHeader(header(group))
@@ -352,6 +364,9 @@ final class KvService extends KvGrpc.KvImplBase {
             if (r instanceof Result.Rejected rej) {
                 throw GrpcErrors.invalidArgument(rej.reason().name().toLowerCase(), 0, 0);
             }
+            if (r instanceof Result.FencedOut f) {
+                throw GrpcErrors.staleToken(f.currentToken());
+            }
             if (r instanceof Result.Stale s) {
                 throw io.grpc.Status.FAILED_PRECONDITION.withDescription("sequence " + sequence
                         + " is older than the last one applied for client " + clientId + " (" + s.lastSequence() + ")")
@@ -538,6 +553,119 @@ final class KvService extends KvGrpc.KvImplBase {
             return false;
         }
         return true;
+    }
+
+    /**
+     * {@code write} under {@code fence} (null: unfenced), or null after answering the caller
+     * with why the fence is unusable: the lock must hash to the key's shard, since one shard
+     * decides both atomically.
+     */
+    private Command fenced(io.cairn.api.proto.Fence fence, GroupId group, Command write, StreamObserver<?> out) {
+        if (fence == null) {
+            return write;
+        }
+        Bytes lock = Bytes.wrap(fence.getLock().toByteArray());
+        if (!checkKey(lock, out)) {
+            return null;
+        }
+        if (fence.getToken() < 1) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a fence needs a token (a positive"
+                    + " number from a lock grant)").asRuntimeException());
+            return null;
+        }
+        if (!map.current().groupOfKey(lock.toArray()).equals(group)) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("the fence's lock and the key hash to"
+                    + " different shards; give both the same {tag} so one shard decides them together")
+                    .asRuntimeException());
+            return null;
+        }
+        return new Command.Fenced(lock, fence.getToken(), write);
+    }
+
+    /** The Lock service, served beside this one with the same routing, forwarding and errors. */
+    io.grpc.BindableService lockService() {
+        return new LockService();
+    }
+
+    private final class LockService extends io.cairn.api.proto.LockGrpc.LockImplBase {
+        @Override
+        public void acquire(io.cairn.api.proto.AcquireRequest req, StreamObserver<io.cairn.api.proto.AcquireResponse> out) {
+            Bytes name = Bytes.wrap(req.getName().toByteArray());
+            Bytes owner = Bytes.wrap(req.getOwner().toByteArray());
+            if (!checkKey(name, out)) {
+                return;
+            }
+            if (owner.isEmpty() || owner.size() > io.cairn.kv.state.Limits.OWNER_BYTES_MAX) {
+                out.onError(GrpcErrors.invalidArgument("owner", io.cairn.kv.state.Limits.OWNER_BYTES_MAX, owner.size()));
+                return;
+            }
+            if (req.getTtlMs() < 1) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a lock needs a TTL of at least 1 ms,"
+                        + " so that it is freed when its holder dies").asRuntimeException());
+                return;
+            }
+            if (!checkTtl(req.getTtlMs(), out)) {
+                return;
+            }
+            GroupId group = map.current().groupOfKey(name.toArray());
+            write(group, call(io.cairn.api.proto.LockGrpc.getAcquireMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), new Command.Lock(name, owner, req.getTtlMs()), r -> {
+                var b = io.cairn.api.proto.AcquireResponse.newBuilder().setHeader(header(group));
+                if (r instanceof Result.LockGranted g) {
+                    return b.setAcquired(true).setGrant(grant(name, g.token(), g.expiresAtMillis())).build();
+                }
+                if (r instanceof Result.LockBusy busy) {
+                    return b.setAcquired(false).setGrant(grant(name, busy.token(), busy.expiresAtMillis())).build();
+                }
+                throw unexpected(r);
+            });
+        }
+
+        @Override
+        public void release(io.cairn.api.proto.ReleaseRequest req, StreamObserver<io.cairn.api.proto.ReleaseResponse> out) {
+            Bytes name = Bytes.wrap(req.getName().toByteArray());
+            if (!checkKey(name, out)) {
+                return;
+            }
+            if (req.getToken() < 1) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a release needs the grant's token"
+                        + " (a positive number)").asRuntimeException());
+                return;
+            }
+            GroupId group = map.current().groupOfKey(name.toArray());
+            write(group, call(io.cairn.api.proto.LockGrpc.getReleaseMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), new Command.Unlock(name, req.getToken()), r -> {
+                if (r instanceof Result.Released) {
+                    return io.cairn.api.proto.ReleaseResponse.newBuilder().setHeader(header(group)).build();
+                }
+                if (r instanceof Result.NotHolder n) {
+                    throw GrpcErrors.staleToken(n.currentToken());
+                }
+                throw unexpected(r);
+            });
+        }
+
+        @Override
+        public void describe(io.cairn.api.proto.DescribeLockRequest req,
+                             StreamObserver<io.cairn.api.proto.DescribeLockResponse> out) {
+            Bytes name = Bytes.wrap(req.getName().toByteArray());
+            if (!checkKey(name, out)) {
+                return;
+            }
+            GroupId group = map.current().groupOfKey(name.toArray());
+            read(group, call(io.cairn.api.proto.LockGrpc.getDescribeMethod(), req, out, true), req.getConsistency(),
+                    sm -> sm.lock(name, clock.epochMillis()), found -> {
+                var b = io.cairn.api.proto.DescribeLockResponse.newBuilder().setHeader(header(group));
+                found.ifPresent(g -> b.setGrant(grant(name, g.token(), g.expiresAtMillis())
+                        .setOwner(ByteString.copyFrom(g.owner().toArray()))));
+                return b.build();
+            });
+        }
+
+        private io.cairn.api.proto.LockGrant.Builder grant(Bytes name, long token, long expiresAtMillis) {
+            return io.cairn.api.proto.LockGrant.newBuilder().setName(ByteString.copyFrom(name.toArray()))
+                    .setToken(token).setExpiresAtMs(expiresAtMillis);
+        }
     }
 
     private static IllegalStateException unexpected(Result r) {

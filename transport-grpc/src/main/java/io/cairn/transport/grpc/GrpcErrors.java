@@ -72,6 +72,14 @@ public final class GrpcErrors {
                         PreconditionFailed.newBuilder().setCurrentVersion(currentVersion)).build());
     }
 
+    /** FAILED_PRECONDITION: the token given is not the lock's current grant, {@code currentToken} (0: free). */
+    public static StatusRuntimeException staleToken(long currentToken) {
+        return error(Status.Code.FAILED_PRECONDITION, "stale fencing token: the lock's current token is "
+                        + currentToken + (currentToken == 0 ? " (free or expired)" : ""),
+                ErrorDetail.newBuilder().setStaleToken(
+                        io.cairn.api.proto.StaleToken.newBuilder().setCurrentToken(currentToken)).build());
+    }
+
     /** The ErrorDetail a failed call carries, if any. */
     public static Optional<ErrorDetail> detailOf(Throwable failure) {
         com.google.rpc.Status status = StatusProto.fromThrowable(failure);

@@ -1,0 +1,21 @@
+package io.cairn.client;
+
+/**
+ * A fenced write or a lock release named a fencing token that is not the lock's current grant
+ * (another owner holds it now, or the grant expired): nothing changed. Retrying returns the same
+ * answer; a holder that gets this has lost the lock and must stop acting under it.
+ */
+public final class StaleTokenException extends CairnException {
+    private final long currentToken;
+
+    public StaleTokenException(long currentToken) {
+        super("stale fencing token: the lock's current token is " + currentToken
+                + (currentToken == 0 ? " (free or expired)" : ""));
+        this.currentToken = currentToken;
+    }
+
+    /** The lock's current grant's token; 0 when it is free or its grant expired. */
+    public long currentToken() {
+        return currentToken;
+    }
+}
