@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         description = "Cairn: a sharded, Raft-replicated key-value store.",
         subcommands = {
                 ServerCommand.class, DevCommand.class, PutCommand.class, GetCommand.class, DelCommand.class,
-                CasCommand.class, ScanCommand.class, ClusterCommand.class, BenchCommand.class,
+                CasCommand.class, ScanCommand.class, LockCommand.class, ClusterCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
