@@ -107,6 +107,11 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private long nextReadContext = 1;
     /** Loop thread: set once the loop stopped driving this replica. */
     private boolean closed;
+    /** Loop thread: a compaction's image is being packed off the loop. */
+    private boolean compacting;
+    /** Set by the background thread, taken by the loop thread. */
+    private final java.util.concurrent.atomic.AtomicReference<PackedSnapshot> packedCompaction =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** Linearizable reads queued by other threads, not yet registered for a ReadIndex round. */
     private final java.util.concurrent.ConcurrentLinkedQueue<PendingRead<?>> queuedReads =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -308,10 +313,10 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     }
 
     /** Loop thread, after the core advanced: serves reads now applied and compacts when due. */
-    void afterAdvance() throws IOException {
+    void afterAdvance(java.util.concurrent.Executor background) throws IOException {
         long applied = stateMachine.appliedIndex();
         pending.serveConfirmed(applied, batch -> batch.serve(stateMachine));
-        maybeCompact();
+        maybeCompact(background);
     }
 
     /**
@@ -334,25 +339,76 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         failQueuedReads(reason);
     }
 
-    private void maybeCompact() throws IOException {
+    /**
+     * Compacts the log when it has grown past its bounds, in two halves so the loop never
+     * waits on RocksDB: here, on the loop thread, the state's image is captured at the applied
+     * index (a RocksDB snapshot, cheap); on {@code background}, the engine is flushed (the log
+     * may be cut only behind state the engine made durable: its WAL is off), the image written
+     * and packed; back here on a later turn, the log is cut. One compaction at a time.
+     */
+    private void maybeCompact(java.util.concurrent.Executor background) throws IOException {
+        finishCompaction();
+        if (compacting || closed) {
+            return;
+        }
         long applied = stateMachine.appliedIndex();
         long behind = applied - (log.firstIndex() - 1);
         if (behind <= 0 || (behind < config.compactEntries() && log.entryBytes() < config.compactBytes())) {
             return;
         }
-        // The log may be cut only behind state the engine has made durable (its WAL is off).
-        engine.flush();
+        io.cairn.consensus.ConfState conf = node.status().conf();
+        io.cairn.kv.engine.RangeImage image = engine.captureCheckpoint();
+        compacting = true;
         Path dir = scratch.resolve("snapshot-" + id.value() + "-" + applied);
-        SnapshotPacker.deleteTree(dir);
-        KvStateMachine.SnapshotFiles files = stateMachine.snapshot(dir);
         try {
-            Bytes packed = SnapshotPacker.pack(dir, files.files());
-            store.compact(id, files.appliedIndex(), node.status().conf(), packed);
-        } finally {
-            SnapshotPacker.deleteTree(dir);
+            background.execute(() -> packedCompaction.set(pack(applied, conf, image, dir)));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            image.close();
+            compacting = false; // the node is stopping
         }
-        LOG.log(System.Logger.Level.INFO, "compacted the log of {0} through index {1}", id, files.appliedIndex());
     }
+
+    /** Background thread: flushes the engine, writes and packs the captured image. */
+    private PackedSnapshot pack(long index, io.cairn.consensus.ConfState conf, io.cairn.kv.engine.RangeImage image,
+                                Path dir) {
+        try (image) {
+            engine.flush();
+            SnapshotPacker.deleteTree(dir);
+            List<Path> files = image.writeTo(dir);
+            return new PackedSnapshot(index, conf, SnapshotPacker.pack(dir, files), null);
+        } catch (IOException | RuntimeException e) {
+            return new PackedSnapshot(index, conf, null, e);
+        } finally {
+            try {
+                SnapshotPacker.deleteTree(dir);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot delete " + dir + ": " + e);
+            }
+        }
+    }
+
+    /** Loop thread: cuts the log behind a snapshot the background thread packed, if one is ready. */
+    private void finishCompaction() throws IOException {
+        PackedSnapshot done = packedCompaction.getAndSet(null);
+        if (done == null) {
+            return;
+        }
+        compacting = false;
+        if (done.failure() != null) {
+            // Nothing was cut: the log still holds everything; the next round tries again.
+            LOG.log(System.Logger.Level.WARNING, "{0}: packing a snapshot at index {1} failed: {2}", id, done.index(),
+                    done.failure().toString());
+            return;
+        }
+        if (closed || done.index() <= log.firstIndex() - 1) {
+            return; // dropped, or a snapshot installed meanwhile already moved the log past it
+        }
+        store.compact(id, done.index(), done.conf(), done.packed());
+        LOG.log(System.Logger.Level.INFO, "compacted the log of {0} through index {1}", id, done.index());
+    }
+
+    /** A snapshot packed off the loop, or why it could not be. */
+    private record PackedSnapshot(long index, io.cairn.consensus.ConfState conf, Bytes packed, Exception failure) {}
 
     /** Loop thread, when the replica is dropped: its range of the engine is deleted, durably. */
     void deleteState() {

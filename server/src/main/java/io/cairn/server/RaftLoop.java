@@ -88,6 +88,12 @@ final class RaftLoop implements AutoCloseable {
     private io.cairn.kv.engine.WriteBatch roundWrites = new io.cairn.kv.engine.WriteBatch();
     private final List<GroupReplica> roundApplied = new ArrayList<>();
 
+    /**
+     * Flushes RocksDB and writes and packs compaction snapshots, so the loop does not wait on
+     * them (they caused the loop's longest pauses: 100-200 ms at 32 clients).
+     */
+    private final java.util.concurrent.ExecutorService snapshotPacker;
+
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(INBOX_CAPACITY);
     private volatile boolean running = true;
     private final Thread thread;
@@ -132,6 +138,11 @@ final class RaftLoop implements AutoCloseable {
         this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis(),
                 MetaHeartbeat.INTERVAL_MILLIS);
         this.thread = new Thread(this::run, "raft-loop-" + self);
+        this.snapshotPacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cairn-snapshot-" + self);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Hosts {@code replica}; only before {@link #start}. */
@@ -310,7 +321,7 @@ final class RaftLoop implements AutoCloseable {
                 }
                 host.handleReadies();
                 for (GroupReplica r : replicas.values()) {
-                    r.afterAdvance();
+                    r.afterAdvance(snapshotPacker);
                     r.publishStatus();
                 }
             }
@@ -390,6 +401,8 @@ final class RaftLoop implements AutoCloseable {
         running = false;
         inbox.offer(() -> { }); // wakes the loop; an interrupt could break a WAL write mid-way
         thread.join(10_000);
+        snapshotPacker.shutdown();
+        snapshotPacker.awaitTermination(10, TimeUnit.SECONDS);
         for (GroupReplica r : replicas.values()) {
             r.failAll(stopping());
             r.close();

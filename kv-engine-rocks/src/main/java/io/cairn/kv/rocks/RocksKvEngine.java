@@ -3,6 +3,7 @@ package io.cairn.kv.rocks;
 import io.cairn.kv.engine.KvEngine;
 import io.cairn.kv.engine.KvEngineException;
 import io.cairn.kv.engine.KvPair;
+import io.cairn.kv.engine.RangeImage;
 import io.cairn.kv.engine.RangedKvEngine;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -378,13 +379,57 @@ public final class RocksKvEngine implements RangedKvEngine {
         }
     }
 
-    /** The range as one SST file, {@value #RANGE_FILE}, read at one implicit snapshot. */
+    /** The range as one SST file, {@value #RANGE_FILE}, read at one snapshot. */
     @Override
     public List<Path> exportRange(byte[] fromInclusive, byte[] toExclusive, Path dir) throws IOException {
+        try (RangeImage image = captureRange(fromInclusive, toExclusive)) {
+            return image.writeTo(dir);
+        }
+    }
+
+    /** A RocksDB snapshot of the range, released on close. */
+    @Override
+    public RangeImage captureRange(byte[] fromInclusive, byte[] toExclusive) {
         RangedKvEngine.checkRange(fromInclusive, toExclusive);
-        Objects.requireNonNull(dir, "dir");
         Lock read = readLockOpen();
         try {
+            return new SnapshotImage(handles, handles.db.getSnapshot(), fromInclusive.clone(), toExclusive.clone());
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /** A range read at one RocksDB snapshot of the database that was open when it was taken. */
+    private final class SnapshotImage implements RangeImage {
+        private final Handles owner;
+        private final org.rocksdb.Snapshot snapshot;
+        private final byte[] from;
+        private final byte[] to;
+        private volatile boolean closed;
+
+        SnapshotImage(Handles owner, org.rocksdb.Snapshot snapshot, byte[] from, byte[] to) {
+            this.owner = owner;
+            this.snapshot = snapshot;
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public List<Path> writeTo(Path dir) throws IOException {
+            Objects.requireNonNull(dir, "dir");
+            Lock read = readLockOpen();
+            try {
+                if (closed || handles != owner) {
+                    throw new IllegalStateException("this range image was released, or the database it was taken"
+                            + " from was replaced by a restore: " + dataDir.path());
+                }
+                return write(dir);
+            } finally {
+                read.unlock();
+            }
+        }
+
+        private List<Path> write(Path dir) throws IOException {
             Path target = dir.toAbsolutePath().normalize();
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw new FileAlreadyExistsException(target.toString());
@@ -392,12 +437,12 @@ public final class RocksKvEngine implements RangedKvEngine {
             Files.createDirectories(target);
             Path file = target.resolve(RANGE_FILE);
             boolean any;
-            try (Slice upperBound = new Slice(toExclusive);
-                    ReadOptions readOptions = new ReadOptions().setIterateUpperBound(upperBound);
-                    RocksIterator it = handles.db.newIterator(readOptions);
+            try (Slice upperBound = new Slice(to);
+                    ReadOptions readOptions = new ReadOptions().setSnapshot(snapshot).setIterateUpperBound(upperBound);
+                    RocksIterator it = owner.db.newIterator(readOptions);
                     EnvOptions env = new EnvOptions();
-                    SstFileWriter writer = new SstFileWriter(env, handles.rocksOptions)) {
-                it.seek(fromInclusive);
+                    SstFileWriter writer = new SstFileWriter(env, owner.rocksOptions)) {
+                it.seek(from);
                 any = it.isValid();
                 if (any) {
                     writer.open(file.toString());
@@ -420,8 +465,21 @@ public final class RocksKvEngine implements RangedKvEngine {
             DataDir.forceDirectory(target);
             DataDir.forceDirectory(target.getParent());
             return any ? List.of(Path.of(RANGE_FILE)) : List.of();
-        } finally {
-            read.unlock();
+        }
+
+        @Override
+        public void close() {
+            Lock read = lock.readLock();
+            read.lock();
+            try {
+                // A snapshot of a database since closed (or swapped by a restore) went with it.
+                if (!closed && handles == owner) {
+                    owner.db.releaseSnapshot(snapshot);
+                }
+                closed = true;
+            } finally {
+                read.unlock();
+            }
         }
     }
 

@@ -191,18 +191,35 @@ public final class MemoryKvEngine implements RangedKvEngine {
     /** The range's pairs in the checkpoint format, in one file; no file for an empty range. */
     @Override
     public List<Path> exportRange(byte[] fromInclusive, byte[] toExclusive, Path dir) throws IOException {
-        RangedKvEngine.checkRange(fromInclusive, toExclusive);
-        Objects.requireNonNull(dir, "dir");
-        checkOpen();
-        NavigableMap<byte[], byte[]> range = pairs.subMap(fromInclusive, true, toExclusive, false);
-        byte[] image = range.isEmpty() ? null : encodeImage(range);
-        createImageDir(dir);
-        if (image == null) {
-            forceDirectory(dir);
-            return List.of();
+        try (RangeImage image = captureRange(fromInclusive, toExclusive)) {
+            return image.writeTo(dir);
         }
-        writeImageFile(dir, image);
-        return List.of(Path.of(CHECKPOINT_FILE));
+    }
+
+    /** A copy of the range's pairs (values are never changed in place, so the arrays are shared). */
+    @Override
+    public RangeImage captureRange(byte[] fromInclusive, byte[] toExclusive) {
+        RangedKvEngine.checkRange(fromInclusive, toExclusive);
+        checkOpen();
+        NavigableMap<byte[], byte[]> copy = newPairMap();
+        copy.putAll(pairs.subMap(fromInclusive, true, toExclusive, false));
+        return new RangeImage() {
+            @Override
+            public List<Path> writeTo(Path dir) throws IOException {
+                Objects.requireNonNull(dir, "dir");
+                byte[] image = copy.isEmpty() ? null : encodeImage(copy);
+                createImageDir(dir);
+                if (image == null) {
+                    forceDirectory(dir);
+                    return List.of();
+                }
+                writeImageFile(dir, image);
+                return List.of(Path.of(CHECKPOINT_FILE));
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     /** Like {@link #restore} for one range; everything written before counts as flushed afterwards. */

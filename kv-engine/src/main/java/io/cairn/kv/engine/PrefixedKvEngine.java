@@ -115,6 +115,12 @@ public final class PrefixedKvEngine implements KvEngine {
         return shared.exportRange(prefix, end, dir);
     }
 
+    /** {@link #checkpoint} in two steps: the image now, the files later (see {@link RangeImage}). */
+    public RangeImage captureCheckpoint() {
+        checkOpen();
+        return shared.captureRange(prefix, end);
+    }
+
     /**
      * Imports an image of this view's range; an image of another view (another prefix) holds keys
      * outside the range and is refused with the content intact.

@@ -31,6 +31,13 @@ public interface RangedKvEngine extends KvEngine {
     List<Path> exportRange(byte[] fromInclusive, byte[] toExclusive, Path dir) throws IOException;
 
     /**
+     * Captures a consistent image of the range now, to be written out later by
+     * {@link RangeImage#writeTo}; cheap (RocksDB: a snapshot), so a host can take it on a busy
+     * thread and write it on another.
+     */
+    RangeImage captureRange(byte[] fromInclusive, byte[] toExclusive);
+
+    /**
      * Replaces the content of the range with an image {@link #exportRange} made of the same
      * range by an engine of the same kind; {@code dir} is only read. Pairs outside the range are
      * untouched. When this returns, the new content of the range and every write made before

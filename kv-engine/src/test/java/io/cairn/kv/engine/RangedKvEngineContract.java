@@ -225,6 +225,25 @@ public abstract class RangedKvEngineContract extends KvEngineContract {
     }
 
     @Test
+    void aCapturedRangeIsAnImageOfItsCaptureWrittenAfterLaterWrites() throws IOException {
+        RangedKvEngine source = engineWithKeysAroundTheRange("old");
+        Path image = tmp.resolve("image");
+        List<Path> files;
+        try (RangeImage captured = source.captureRange(FROM, TO)) {
+            source.write(new WriteBatch().put(INSIDE[0], utf8("later")).delete(INSIDE[1]).put(bytes(0x7F, 0xFF, 0x10), utf8("x")));
+            source.deleteRange(bytes(0x7F, 0xFF, 0xFF), TO);
+            source.flush();
+            files = captured.writeTo(image);
+        }
+        RangedKvEngine target = newRanged();
+        target.importRange(FROM, TO, image);
+
+        assertThat(files).isNotEmpty();
+        assertThat(contentOf(target)).containsExactlyElementsOf(pairs("old", INSIDE));
+        assertThat(source.get(INSIDE[0])).as("the source moved on").isEqualTo(utf8("later"));
+    }
+
+    @Test
     void exportOfARangeWithoutKeysWritesNoFilesAndImportingItClearsTheRange() throws IOException {
         RangedKvEngine source = newRanged();
         writeKeys(source, "source", BELOW);
