@@ -1,7 +1,7 @@
 package io.cairn.sim;
 
 import io.cairn.common.NodeId;
-import io.cairn.sim.kv.KvResult;
+import io.cairn.sim.kv.OpResult;
 
 /**
  * A node's answer to a {@link ClientRequest}.
@@ -9,7 +9,7 @@ import io.cairn.sim.kv.KvResult;
  * @param result set when outcome is OK
  * @param leaderHint who the node believes leads, when NOT_LEADER; may be null
  */
-public record ClientReply(int client, long seq, int attempt, Outcome outcome, KvResult result, NodeId leaderHint) {
+public record ClientReply(int client, long seq, int attempt, Outcome outcome, OpResult result, NodeId leaderHint) {
     public enum Outcome {
         OK,
         /** This node does not lead; try the hint. */

@@ -11,11 +11,26 @@ public final class Coverage {
         ELECTIONS, CRASHES, CRASHES_BEFORE_PERSIST, RESTARTS, PARTITIONS, CONF_CHANGES_PROPOSED,
         CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK,
         // Sharded runs only.
-        EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES;
+        EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
+        // The lock workload only (--workload lock), as its clients saw it: new grants (including
+        // one that replaced an expired grant on a keep-alive), keep-alives that kept the token,
+        // busy answers, register writes applied under the fence (or, in the negative control,
+        // without it), fenced writes refused (FencedOut), pauses past the TTL before a write,
+        // refused writes that followed such a pause while a newer grant held the lock (a stale
+        // holder stopped), and releases, answered Released or NotHolder.
+        LOCK_GRANTS, LOCK_EXTENSIONS, LOCK_BUSY, FENCED_WRITES_OK, UNFENCED_WRITES_OK, FENCED_WRITES_REFUSED,
+        PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER,
+        // Expire commands a leader proposed because something was due: in the simulator, lock grants.
+        EXPIRES_PROPOSED;
 
         /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */
         public boolean shardedOnly() {
-            return ordinal() >= EPOCHS.ordinal();
+            return ordinal() >= EPOCHS.ordinal() && ordinal() <= META_MOVES.ordinal();
+        }
+
+        /** Whether only a run of the lock workload can count this; printed only when some is counted. */
+        public boolean lockOnly() {
+            return ordinal() >= LOCK_GRANTS.ordinal();
         }
     }
 
@@ -46,7 +61,14 @@ public final class Coverage {
     @Override
     public synchronized String toString() {
         StringBuilder sb = new StringBuilder();
+        boolean locks = false;
         for (Item item : Item.values()) {
+            locks |= item.lockOnly() && counts[item.ordinal()] > 0;
+        }
+        for (Item item : Item.values()) {
+            if (item.lockOnly() && !locks) {
+                continue;
+            }
             sb.append(sb.length() == 0 ? "" : " ").append(item.name().toLowerCase(java.util.Locale.ROOT))
                     .append('=').append(counts[item.ordinal()]);
         }

@@ -21,11 +21,13 @@ import java.util.List;
 final class LinearizabilityCheck {
     private LinearizabilityCheck() {}
 
-    /** Returns null when the history is linearizable, else why not. */
+    /** Returns null when the key-value operations of the history are linearizable, else why not. */
     static String violation(List<HistoryOp> history) {
         List<Operation<VersionedKvInput, VersionedKvOutput>> ops = new ArrayList<>(history.size());
         for (HistoryOp op : history) {
-            ops.add(toOperation(op));
+            if (op.op() instanceof KvOp) {
+                ops.add(toOperation(op));
+            }
         }
         CheckResult<VersionedKvInput, VersionedKvOutput> result =
                 LinearizabilityChecker.check(new VersionedKvModel(), ops);
@@ -39,11 +41,12 @@ final class LinearizabilityCheck {
     }
 
     static Operation<VersionedKvInput, VersionedKvOutput> toOperation(HistoryOp op) {
-        VersionedKvInput input = toInput(op.op());
+        VersionedKvInput input = toInput((KvOp) op.op());
         if (op.isPending()) {
             return Operation.pending(op.client(), input, op.invokeMicros());
         }
-        return Operation.completed(op.client(), input, toOutput(op.result()), op.invokeMicros(), op.returnMicros());
+        return Operation.completed(op.client(), input, toOutput((KvResult) op.result()), op.invokeMicros(),
+                op.returnMicros());
     }
 
     private static VersionedKvInput toInput(KvOp op) {

@@ -12,7 +12,7 @@ import io.cairn.placement.MemberInfo;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.ShardMap;
 import io.cairn.placement.Topology;
-import io.cairn.sim.kv.KvOp;
+import io.cairn.sim.kv.ClientOp;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -150,8 +150,15 @@ public final class ShardedSimulation {
         for (int k = 1; k <= KEYS; k++) {
             keys.add("k" + k);
         }
+        LockClient.Params lockParams = SimRun.lockParams(options, random, params);
+        if (trace != null && lockParams != null) {
+            trace.println(lockParams);
+        }
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = newClient(c, params.thinkMaxMicros(), params.clientWanderProbability(), null);
+            if (SimRun.isLockClient(lockParams, c, params.clients())) {
+                client.runLockWorkload(new LockClient(c, random, lockParams, coverage));
+            }
             clients.add(client);
             client.start(1 + random.nextInt(FOUNDERS), random.nextLong(50_000));
         }
@@ -159,7 +166,7 @@ public final class ShardedSimulation {
         scheduler.at(options.faultPhaseMicros(), EventKind.HEAL, 0, 0, null, this::heal);
     }
 
-    private SimClient newClient(int id, long thinkMaxMicros, double wander, List<KvOp> script) {
+    private SimClient newClient(int id, long thinkMaxMicros, double wander, List<ClientOp> script) {
         return new SimClient(id, CLIENT_BASE + id, scheduler, network, random, history, keys, params.maxNodeId(),
                 thinkMaxMicros, params.clientAttemptTimeoutMicros(), wander, script, this::shardOfKey);
     }
@@ -793,7 +800,7 @@ public final class ShardedSimulation {
     private void startFinalReads() {
         phase = Phase.FINAL_READS;
         finalReadsMicros = scheduler.nowMicros();
-        List<KvOp> reads = SimRun.readsOf(keys);
+        List<ClientOp> reads = SimRun.readsOf(keys, options);
         auditor = newClient(clients.size() + 1, 0, 0, reads);
         auditor.stopAfterCurrent();
         auditor.start(1 + random.nextInt(FOUNDERS), 0);
@@ -811,7 +818,7 @@ public final class ShardedSimulation {
     // ---- The end -----------------------------------------------------------------------------------
 
     private void checkHistory() {
-        SimRun.checkHistory(clients, history, scheduler.nowMicros());
+        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options);
     }
 
     private long completedOps() {

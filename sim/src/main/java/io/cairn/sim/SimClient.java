@@ -1,8 +1,10 @@
 package io.cairn.sim;
 
 import io.cairn.common.RandomSource;
+import io.cairn.sim.kv.ClientOp;
 import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.KvResult;
+import io.cairn.sim.kv.OpResult;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.TreeMap;
@@ -14,19 +16,21 @@ import java.util.TreeMap;
  * out (after 20 to 300 ms, per seed) and goes to the hinted
  * leader or another node; during the fault phase the client abandons an operation after
  * {@link SimParams#CLIENT_ABANDON_MICROS}, recording it as pending (it may yet take effect).
+ * A client given a {@link LockClient} runs the lock workload instead of random key-value
+ * operations: the lock client picks each step and the pause before it.
  */
 final class SimClient {
     /** The operation in flight. */
     private static final class Current {
         final long seq;
-        final KvOp op;
+        final ClientOp op;
         final long invokeMicros;
         int attempt;
         int target;
         /** Bit n set: node n timed out or knew no leader for this operation; cleared once all have. */
         long tried;
 
-        Current(long seq, KvOp op, long invokeMicros) {
+        Current(long seq, ClientOp op, long invokeMicros) {
             this.seq = seq;
             this.op = op;
             this.invokeMicros = invokeMicros;
@@ -47,7 +51,9 @@ final class SimClient {
     private final long attemptTimeoutMicros;
     private final double wanderProbability;
     /** A fixed list of operations (the final reads), or null for the random workload. */
-    private final ArrayDeque<KvOp> script;
+    private final ArrayDeque<ClientOp> script;
+    /** The lock workload this client runs instead of the random one, or null. */
+    private LockClient lockClient;
     /** The version of each key this client last learned of; 0 means it saw the key absent. */
     private final TreeMap<String, Long> lastSeenVersion = new TreeMap<>();
     private long valueCounter;
@@ -64,14 +70,14 @@ final class SimClient {
 
     SimClient(int id, int address, Scheduler scheduler, Network network, RandomSource random,
               List<HistoryOp> history, List<String> keys, int maxNodeId, long thinkMaxMicros,
-              long attemptTimeoutMicros, double wanderProbability, List<KvOp> script) {
+              long attemptTimeoutMicros, double wanderProbability, List<? extends ClientOp> script) {
         this(id, address, scheduler, network, random, history, keys, maxNodeId, thinkMaxMicros, attemptTimeoutMicros,
                 wanderProbability, script, key -> 0);
     }
 
     SimClient(int id, int address, Scheduler scheduler, Network network, RandomSource random,
               List<HistoryOp> history, List<String> keys, int maxNodeId, long thinkMaxMicros,
-              long attemptTimeoutMicros, double wanderProbability, List<KvOp> script,
+              long attemptTimeoutMicros, double wanderProbability, List<? extends ClientOp> script,
               java.util.function.ToIntFunction<String> routeOfKey) {
         this.routeOfKey = routeOfKey;
         this.id = id;
@@ -90,6 +96,11 @@ final class SimClient {
 
     int id() {
         return id;
+    }
+
+    /** Makes this client run the lock workload; call before {@link #start}. */
+    void runLockWorkload(LockClient lockClient) {
+        this.lockClient = lockClient;
     }
 
     /** No operation in flight. */
@@ -126,7 +137,7 @@ final class SimClient {
         if (current != null || (stopping && script == null)) {
             return;
         }
-        KvOp op = script != null ? script.poll() : nextOp();
+        ClientOp op = script != null ? script.poll() : lockClient != null ? lockClient.next() : nextOp();
         if (op == null) {
             return;
         }
@@ -224,7 +235,11 @@ final class SimClient {
         long age = scheduler.nowMicros() - current.invokeMicros;
         if (mayAbandon && script == null && age >= SimParams.CLIENT_ABANDON_MICROS) {
             history.add(new HistoryOp(id, current.seq, current.op, current.invokeMicros, HistoryOp.PENDING, null));
+            ClientOp abandoned = current.op;
             current = null;
+            if (lockClient != null) {
+                lockClient.onAbandoned(abandoned);
+            }
             scheduleNext();
             return;
         }
@@ -256,11 +271,16 @@ final class SimClient {
         return ((1L << (maxNodeId + 1)) - 1) & ~1L;
     }
 
-    private void complete(KvResult result) {
+    private void complete(OpResult result) {
         history.add(new HistoryOp(id, current.seq, current.op, current.invokeMicros, scheduler.nowMicros(), result));
-        remember(current.op, result);
+        ClientOp op = current.op;
         current = null;
         completed++;
+        if (op instanceof KvOp kvOp) {
+            remember(kvOp, (KvResult) result);
+        } else if (lockClient != null) {
+            lockClient.onResult(op, result);
+        }
         scheduleNext();
     }
 
@@ -280,7 +300,7 @@ final class SimClient {
     }
 
     private void scheduleNext() {
-        long think = script != null ? 0 : random.nextLong(thinkMaxMicros + 1);
+        long think = script != null ? 0 : lockClient != null ? lockClient.pauseMicros() : random.nextLong(thinkMaxMicros + 1);
         scheduler.after(think, EventKind.CLIENT_NEXT, address, 0, null, this::issue);
     }
 

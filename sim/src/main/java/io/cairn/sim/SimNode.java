@@ -19,12 +19,14 @@ import io.cairn.consensus.Role;
 import io.cairn.consensus.Snapshot;
 import io.cairn.consensus.SnapshotMeta;
 import io.cairn.consensus.Status;
+import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.PendingRequests;
 import io.cairn.raft.RaftConfig;
 import io.cairn.sim.kv.KvReplica;
 import io.cairn.sim.kv.KvResult;
+import io.cairn.sim.kv.OpResult;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -55,6 +57,8 @@ final class SimNode {
     private static final int MAX_READY_ROUNDS = 10_000;
     private static final long READ_EXPIRY_MICROS = 1_000_000;
     private static final int MAX_CHECKPOINTS = 4;
+    /** How often a leader looks for due expiries, as the server's GroupReplica does. */
+    private static final long EXPIRE_INTERVAL_MICROS = 1_000_000;
 
     private final NodeId id;
     private final RaftConfig config;
@@ -91,6 +95,8 @@ final class SimNode {
     });
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private int incarnation;
+    /** When this process last looked for due expiries (soft state). */
+    private long lastExpiryCheckMicros;
 
     SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk, NodeEnv env, CoreFactory factory,
             ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage) {
@@ -167,6 +173,7 @@ final class SimNode {
         core = factory.create(config.withAppliedIndex(0), disk, random);
         state = State.UP;
         incarnation++;
+        lastExpiryCheckMicros = env.nowMicros();
     }
 
     /** Kills the process: only the disk and its last synced hard state remain. */
@@ -191,6 +198,26 @@ final class SimNode {
     void tick() {
         core.tick();
         pending.expire(env.nowMicros());
+        maybeProposeExpire();
+    }
+
+    /**
+     * As the server's replica does on its tick: once a (virtual) second, a leader proposes
+     * kv-state's Expire, stamped with its time, when something is due. In the simulator only lock
+     * grants come due (keys have no TTL and sessions idle for ten minutes), so key-value runs
+     * never propose one; in lock runs Expire removes expired grants between the clients' steps.
+     */
+    private void maybeProposeExpire() {
+        long now = env.nowMicros();
+        if (now - lastExpiryCheckMicros < EXPIRE_INTERVAL_MICROS || core.status().role() != Role.LEADER) {
+            return;
+        }
+        lastExpiryCheckMicros = now;
+        long nowMillis = nowMillis();
+        if (nowMillis >= kv.nextExpiryMillis()) {
+            core.propose(CommandEnvelope.withoutSession(nowMillis, new Command.Expire(nowMillis)).encode());
+            env.coverage().add(Coverage.Item.EXPIRES_PROPOSED);
+        }
     }
 
     void step(ConsensusMessage message) {
@@ -330,7 +357,7 @@ final class SimNode {
                     + " at index " + entry.index() + " and kv-state rejected it: " + rejected);
         }
         env.coverage().add(Coverage.Item.WRITES_OK);
-        reply(pending.clientAddress(), req, ClientReply.Outcome.OK, KvResult.ofWrite(req.op(), result));
+        reply(pending.clientAddress(), req, ClientReply.Outcome.OK, req.op().answer(result));
     }
 
     // ---- Reads ---------------------------------------------------------------------------------
@@ -411,7 +438,7 @@ final class SimNode {
                 ClientReply.Outcome.NOT_LEADER, null, hint));
     }
 
-    private void reply(int clientAddress, ClientRequest request, ClientReply.Outcome outcome, KvResult result) {
+    private void reply(int clientAddress, ClientRequest request, ClientReply.Outcome outcome, OpResult result) {
         env.reply(address(), clientAddress, new ClientReply(request.client(), request.seq(), request.attempt(),
                 outcome, result, null));
     }

@@ -11,9 +11,12 @@ import java.util.EnumSet;
  * @param faultPhaseMicros virtual time during which faults are injected
  * @param livenessBoundMicros how long after healing the cluster has to quiesce
  * @param sabotage a deliberate host bug, to prove the checkers catch it (tests only)
+ * @param sharded run many groups ({@link ShardedSimulation}) instead of one
+ * @param workload what the clients do: key-value operations, or most of them locks (see {@link LockClient})
+ * @param unfencedLocks the lock workload's negative control: register writes go without the fence
  */
 public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros, long livenessBoundMicros,
-                         Sabotage sabotage, boolean sharded) {
+                         Sabotage sabotage, boolean sharded, Workload workload, boolean unfencedLocks) {
     public static final long DEFAULT_FAULT_PHASE_MICROS = 10_000_000;
     public static final long DEFAULT_LIVENESS_BOUND_MICROS = 5_000_000;
 
@@ -29,7 +32,24 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
         SKIP_DEDUP
     }
 
+    /** What the simulated clients do. */
+    public enum Workload {
+        /** Random puts, gets, compare-and-sets and deletes over a few keys, checked for linearizability. */
+        KV,
+        /**
+         * All clients but the last run {@link LockClient}'s lock-and-fenced-write loop, checked by
+         * {@link LockCheck}; the last keeps the key-value workload.
+         */
+        LOCK
+    }
+
     public SimOptions {
+        if (workload == null) {
+            throw new IllegalArgumentException("workload is required");
+        }
+        if (unfencedLocks && workload != Workload.LOCK) {
+            throw new IllegalArgumentException("unfenced locks are a variant of the lock workload");
+        }
         if (nodes != 0 && nodes != 3 && nodes != 5) {
             throw new IllegalArgumentException("--nodes must be 3 or 5, got " + nodes);
         }
@@ -41,28 +61,47 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
 
     public static SimOptions defaults() {
         return new SimOptions(0, EnumSet.allOf(Fault.class), DEFAULT_FAULT_PHASE_MICROS,
-                DEFAULT_LIVENESS_BOUND_MICROS, Sabotage.NONE, false);
+                DEFAULT_LIVENESS_BOUND_MICROS, Sabotage.NONE, false, Workload.KV, false);
     }
 
     public SimOptions withNodes(int nodes) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded, workload,
+                unfencedLocks);
     }
 
     public SimOptions withFaults(EnumSet<Fault> faults) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded, workload,
+                unfencedLocks);
     }
 
     public SimOptions withFaultPhaseMicros(long faultPhaseMicros) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded, workload,
+                unfencedLocks);
     }
 
     public SimOptions withSabotage(Sabotage sabotage) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded, workload,
+                unfencedLocks);
     }
 
     /** Runs a sharded cluster ({@link ShardedSimulation}) instead of one group. */
     public SimOptions withSharded(boolean sharded) {
-        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded);
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded, workload,
+                unfencedLocks);
+    }
+
+    public SimOptions withWorkload(Workload workload) {
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded, workload,
+                unfencedLocks);
+    }
+
+    /**
+     * The lock workload's negative control: lock clients write the register without the fence,
+     * as a client that trusts its lease would. Implies {@code --workload lock}.
+     */
+    public SimOptions withUnfencedLocks(boolean unfencedLocks) {
+        return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded,
+                unfencedLocks ? Workload.LOCK : workload, unfencedLocks);
     }
 
     /** The run these options describe, for {@code seed}. */
@@ -89,6 +128,12 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
         }
         if (faultPhaseMicros != DEFAULT_FAULT_PHASE_MICROS) {
             sb.append(" --fault-ms ").append(faultPhaseMicros / 1000);
+        }
+        if (workload != Workload.KV) {
+            sb.append(" --workload ").append(workload.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (unfencedLocks) {
+            sb.append(" --unsafe-unfenced-locks");
         }
         if (sabotage != Sabotage.NONE) {
             sb.append(" --sabotage ").append(sabotage.name().toLowerCase(java.util.Locale.ROOT));

@@ -1,6 +1,11 @@
 package io.cairn.sim;
 
+import io.cairn.common.RandomSource;
+import io.cairn.sim.kv.ClientOp;
+import io.cairn.sim.kv.KvOp;
+import io.cairn.sim.kv.LockOp;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -26,8 +31,11 @@ final class SimRun {
         }
     }
 
-    /** Adds every client's operation still in flight as pending, then checks the whole history. */
-    static void checkHistory(List<SimClient> clients, List<HistoryOp> history, long nowMicros) {
+    /**
+     * Adds every client's operation still in flight as pending, then checks the whole history:
+     * the key-value operations for linearizability, and the lock workload's steps (if it ran).
+     */
+    static void checkHistory(List<SimClient> clients, List<HistoryOp> history, long nowMicros, SimOptions options) {
         for (SimClient client : clients) {
             HistoryOp inFlight = client.inFlightAsPending();
             if (inFlight != null) {
@@ -38,11 +46,33 @@ final class SimRun {
         if (violation != null) {
             throw new InvariantFailure("Linearizability", nowMicros, violation);
         }
+        if (options.workload() == SimOptions.Workload.LOCK) {
+            LockCheck.check(history, nowMicros);
+        }
     }
 
-    /** A GET of every key: the final reads, so the history ends with what the store holds. */
-    static List<io.cairn.sim.kv.KvOp> readsOf(List<String> keys) {
-        return keys.stream().map(io.cairn.sim.kv.KvOp::get).toList();
+    /**
+     * A GET of every key, and of the lock workload's register if it ran: the final reads, so the
+     * history ends with what the store holds.
+     */
+    static List<ClientOp> readsOf(List<String> keys, SimOptions options) {
+        List<ClientOp> reads = new ArrayList<>();
+        keys.forEach(key -> reads.add(KvOp.get(key)));
+        if (options.workload() == SimOptions.Workload.LOCK) {
+            reads.add(LockOp.read(LockClient.LOCK, LockClient.REGISTER));
+        }
+        return reads;
+    }
+
+    /** The lock workload's knobs for this seed (drawn only when it runs), or null. */
+    static LockClient.Params lockParams(SimOptions options, RandomSource random, SimParams params) {
+        return options.workload() == SimOptions.Workload.LOCK
+                ? LockClient.Params.derive(random, params.thinkMaxMicros(), !options.unfencedLocks()) : null;
+    }
+
+    /** In a lock run every client but the last runs the lock workload. */
+    static boolean isLockClient(LockClient.Params lockParams, int client, int clients) {
+        return lockParams != null && client < clients;
     }
 
     /** Whether the auditor has done its final reads; fails the run once they took longer than the bound. */

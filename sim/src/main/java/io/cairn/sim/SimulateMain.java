@@ -7,14 +7,17 @@ import java.util.Locale;
  * The simulator's command line.
  *
  * <pre>
- *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--trace]
- *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--threads T]
+ *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock] [--trace]
+ *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock] [--threads T]
  * </pre>
  *
  * {@code --sharded} runs a sharded cluster ({@link ShardedSimulation}: many groups, the metadata
  * group and the placement driver, joins and a machine lost for good) instead of one group.
  * {@code --faults} is {@code all} (default), {@code none} or a comma list of drop, delay, dup,
- * partition, oneway, crash, crashready, membership, transfer, compact. One seed prints its result
+ * partition, oneway, crash, crashready, membership, transfer, compact. {@code --workload lock}
+ * makes all clients but one run {@link LockClient} (locks, fenced writes, pauses past the TTL),
+ * checked by {@link LockCheck}; {@code --unsafe-unfenced-locks} is its negative control (writes
+ * without the fence, which the checker must catch; implies the lock workload). One seed prints its result
  * and ends with {@code digest: <hex>}; a batch prints progress, each failure with its replay
  * command, and ends with {@code N passed, M failed}. The exit code is 1 when anything failed.
  */
@@ -27,8 +30,10 @@ public final class SimulateMain {
             status = run(args, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("simulate: " + e.getMessage());
-            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--trace]");
-            System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--threads T]");
+            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock]"
+                    + " [--unsafe-unfenced-locks] [--trace]");
+            System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded]"
+                    + " [--workload kv|lock] [--unsafe-unfenced-locks] [--threads T]");
             status = 2;
         }
         System.exit(status);
@@ -94,6 +99,10 @@ public final class SimulateMain {
                     a.options = a.options.withSharded(true);
                     continue;
                 }
+                if (flag.equals("--unsafe-unfenced-locks")) {
+                    a.options = a.options.withUnfencedLocks(true);
+                    continue;
+                }
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException(flag + " needs a value");
                 }
@@ -111,10 +120,20 @@ public final class SimulateMain {
                 case "--nodes" -> options = options.withNodes((int) parseLong(flag, value));
                 case "--faults" -> options = options.withFaults(Fault.parse(value));
                 case "--fault-ms" -> options = options.withFaultPhaseMicros(parseLong(flag, value) * 1000);
+                case "--workload" -> options = options.withWorkload(parseWorkload(value));
                 case "--sabotage" -> options = options.withSabotage(
                         SimOptions.Sabotage.valueOf(value.toUpperCase(Locale.ROOT)));
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
+        }
+
+        private static SimOptions.Workload parseWorkload(String value) {
+            for (SimOptions.Workload w : SimOptions.Workload.values()) {
+                if (w.name().equalsIgnoreCase(value)) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException("--workload is kv or lock, not '" + value + "'");
         }
 
         private static long parseLong(String flag, String value) {

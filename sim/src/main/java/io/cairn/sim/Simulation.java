@@ -7,7 +7,7 @@ import io.cairn.consensus.ConsensusMessage;
 import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
-import io.cairn.sim.kv.KvOp;
+import io.cairn.sim.kv.ClientOp;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,10 +111,17 @@ public final class Simulation {
         for (int k = 1; k <= params.keys(); k++) {
             keys.add("k" + k);
         }
+        LockClient.Params lockParams = SimRun.lockParams(options, random, params);
+        if (trace != null && lockParams != null) {
+            trace.println(lockParams);
+        }
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = new SimClient(c, CLIENT_BASE + c, scheduler, network, random, history, keys,
                     params.maxNodeId(), params.thinkMaxMicros(), params.clientAttemptTimeoutMicros(),
                     params.clientWanderProbability(), null);
+            if (SimRun.isLockClient(lockParams, c, params.clients())) {
+                client.runLockWorkload(new LockClient(c, random, lockParams, coverage));
+            }
             clients.add(client);
             client.start(1 + random.nextInt(params.voters()), random.nextLong(50_000));
         }
@@ -437,7 +444,7 @@ public final class Simulation {
     private void startFinalReads() {
         phase = Phase.FINAL_READS;
         finalReadsMicros = scheduler.nowMicros();
-        List<KvOp> reads = SimRun.readsOf(keys);
+        List<ClientOp> reads = SimRun.readsOf(keys, options);
         int id = clients.size() + 1;
         auditor = new SimClient(id, CLIENT_BASE + id, scheduler, network, random, history, keys,
                 params.maxNodeId(), 0, params.clientAttemptTimeoutMicros(), 0, reads);
@@ -457,7 +464,7 @@ public final class Simulation {
     // ---- The end -----------------------------------------------------------------------------------
 
     private void checkHistory() {
-        SimRun.checkHistory(clients, history, scheduler.nowMicros());
+        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options);
     }
 
     private long completedOps() {

@@ -21,6 +21,10 @@
  *       ({@link io.cairn.sim.lin}) with {@link io.cairn.sim.lin.VersionedKvModel}, kv-state's
  *       semantics.</li>
  * </ol>
+ * With {@code --workload lock} all clients but one run {@link io.cairn.sim.LockClient} instead
+ * (kv-state's locks, fenced writes of a shared register, holders pausing past the TTL), leaders
+ * propose Expire as the server does, and {@link io.cairn.sim.LockCheck} judges the lock steps of
+ * the history; {@code --unsafe-unfenced-locks} is its negative control.
  * A run's {@link io.cairn.sim.TraceDigest} is a hash over every event: the same seed and options
  * always give the same digest. {@link io.cairn.sim.SimulateMain} is the command line.
  */

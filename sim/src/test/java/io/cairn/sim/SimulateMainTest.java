@@ -54,9 +54,34 @@ class SimulateMainTest {
     }
 
     @Test
+    void aLockBatchWithoutFencesFailsAndPrintsItsReplayCommand() {
+        Run batch = run("--seeds", "3", "--unsafe-unfenced-locks", "--threads", "2");
+
+        assertThat(batch.status()).isEqualTo(1);
+        assertThat(batch.lines()).anySatisfy(l -> assertThat(l).matches("FAIL seed=\\d+: Fencing safety violated .+"));
+        assertThat(batch.lines()).anySatisfy(l -> assertThat(l)
+                .matches("replay: bin/simulate --seed \\d+ --workload lock --unsafe-unfenced-locks"));
+        assertThat(batch.lines()).anySatisfy(l -> assertThat(l).startsWith("coverage totals: ").contains(" lock_grants="));
+    }
+
+    @Test
+    void aLockSeedPrintsItsCoverage() {
+        Run one = run("--seed", "1", "--workload", "lock", "--fault-ms", "3000");
+
+        assertThat(one.status()).isZero();
+        assertThat(one.lines()).anySatisfy(l -> assertThat(l).startsWith("coverage: ").contains(" lock_grants=")
+                .contains(" stale_writes_refused="));
+        assertThat(run("--seed", "1", "--fault-ms", "3000").lines())
+                .noneSatisfy(l -> assertThat(l).contains("lock_grants"));
+    }
+
+    @Test
     void unknownOptionsAreRejected() {
         assertThatThrownBy(() -> run("--seed", "1", "--nodes", "4")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> run("--seed", "1", "--faults", "meteor")).hasMessageContaining("unknown fault");
         assertThatThrownBy(() -> run("--bogus", "1")).hasMessageContaining("unknown option");
+        assertThatThrownBy(() -> run("--seed", "1", "--workload", "queue")).hasMessageContaining("kv or lock");
+        assertThatThrownBy(() -> run("--seed", "1", "--unsafe-unfenced-locks", "--workload", "kv"))
+                .hasMessageContaining("lock workload");
     }
 }

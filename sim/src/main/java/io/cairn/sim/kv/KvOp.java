@@ -2,6 +2,7 @@ package io.cairn.sim.kv;
 
 import io.cairn.common.Bytes;
 import io.cairn.kv.state.Command;
+import io.cairn.kv.state.Result;
 import java.nio.ByteBuffer;
 
 /**
@@ -12,7 +13,7 @@ import java.nio.ByteBuffer;
  * @param value the value PUT or CAS writes (unused by GET and DELETE)
  * @param expectedVersion the version CAS requires, 0 for "the key is absent" (unused otherwise)
  */
-public record KvOp(Kind kind, String key, long value, long expectedVersion) {
+public record KvOp(Kind kind, String key, long value, long expectedVersion) implements ClientOp {
     public enum Kind { PUT, GET, CAS, DELETE }
 
     public KvOp {
@@ -41,6 +42,7 @@ public record KvOp(Kind kind, String key, long value, long expectedVersion) {
         return new KvOp(Kind.DELETE, key, 0, 0);
     }
 
+    @Override
     public boolean isRead() {
         return kind == Kind.GET;
     }
@@ -50,6 +52,7 @@ public record KvOp(Kind kind, String key, long value, long expectedVersion) {
     }
 
     /** The kv-state command of a write, without TTL. Reads do not go through the log. */
+    @Override
     public Command toCommand() {
         return switch (kind) {
             case PUT -> new Command.Put(keyBytes(), encodeValue(value), 0);
@@ -57,6 +60,11 @@ public record KvOp(Kind kind, String key, long value, long expectedVersion) {
             case DELETE -> new Command.Delete(keyBytes());
             case GET -> throw new IllegalStateException("reads do not go through the log: " + this);
         };
+    }
+
+    @Override
+    public OpResult answer(Result result) {
+        return KvResult.ofWrite(this, result);
     }
 
     public static Bytes encodeValue(long value) {

@@ -78,6 +78,11 @@ public final class KvReplica {
         return results;
     }
 
+    /** When kv-state's Expire would next find work (see KvStateMachine#nextExpiryMillis). */
+    public long nextExpiryMillis() {
+        return stateMachine.nextExpiryMillis();
+    }
+
     /** What a GET of {@code key} sees at {@code nowMillis}. */
     public KvResult.Read read(String key, long nowMillis) {
         return KvResult.read(stateMachine.get(Bytes.utf8(key), nowMillis));

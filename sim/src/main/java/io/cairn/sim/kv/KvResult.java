@@ -9,7 +9,7 @@ import java.util.Optional;
  * what {@code KvStateMachine.get} saw. Versions are kv-state's: 1 for a key's first write, one
  * more for each write after it, 0 for an absent key; a delete resets them.
  */
-public sealed interface KvResult permits KvResult.Written, KvResult.CasFailed, KvResult.Deleted, KvResult.Read {
+public sealed interface KvResult extends OpResult permits KvResult.Written, KvResult.CasFailed, KvResult.Deleted, KvResult.Read {
     /** A PUT, or a CAS whose comparison held, left the key at {@code version}. */
     record Written(long version) implements KvResult {
         @Override

@@ -1,0 +1,181 @@
+package io.cairn.sim;
+
+import io.cairn.common.RandomSource;
+import io.cairn.kv.state.Result;
+import io.cairn.sim.kv.ClientOp;
+import io.cairn.sim.kv.LockOp;
+import io.cairn.sim.kv.LockResult;
+import io.cairn.sim.kv.OpResult;
+
+/**
+ * The lock workload of one simulated client ({@code --workload lock}), driven by its
+ * {@link SimClient}, whose requests cross the same faulty network, sessions and retries as the
+ * key-value workload's. Over and over: take the lock {@link #LOCK} (backing off while it is
+ * busy); holding token T, write the shared register {@link #REGISTER} 1 to 3 times, each write
+ * {@code Fenced(LOCK, T, Put(REGISTER, (client, T, n)))}; now and then extend the lock (the same
+ * owner keeps its token), and now and then pause for longer than the TTL before a write, so a
+ * holder wakes up after its grant expired and perhaps after another client took the lock; then
+ * release it by token (NotHolder if it expired). A refused write (FencedOut) or a lost extension
+ * ends the turn with the release. An operation abandoned in the fault phase leaves the client
+ * unsure; it carries on as if the step had failed (a retried Lock extends a grant it did not
+ * learn of and keeps its token).
+ *
+ * <p>The negative control ({@code --unsafe-unfenced-locks}) sends the same writes as plain puts,
+ * so a paused holder overwrites a newer holder's writes and {@link LockCheck} must say so.
+ */
+final class LockClient {
+    /** The lock and the register share a hash tag: in a sharded cluster they live in one shard. */
+    static final String LOCK = "{L}lock";
+    static final String REGISTER = "{L}reg";
+
+    /**
+     * The workload's knobs, drawn from the seed after {@link SimParams} in lock runs only (so a
+     * key-value run's seeds keep their meaning). The TTL is a few election timeouts (100-200 ms).
+     */
+    record Params(long ttlMillis, double pauseProbability, double keepAliveProbability, long thinkMaxMicros,
+                  boolean fenced) {
+        static Params derive(RandomSource random, long thinkMaxMicros, boolean fenced) {
+            return new Params(200 + random.nextLong(401), 0.15 + random.nextDouble() * 0.35,
+                    0.05 + random.nextDouble() * 0.2, thinkMaxMicros, fenced);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "lock workload ttl=%dms pause=%.2f keepAlive=%.2f %s",
+                    ttlMillis, pauseProbability, keepAliveProbability, fenced ? "fenced" : "UNFENCED");
+        }
+    }
+
+    private enum Step { ACQUIRE, EXTEND, WRITE, RELEASE }
+
+    private final int id;
+    private final RandomSource random;
+    private final Params params;
+    private final Coverage coverage;
+    private Step step = Step.ACQUIRE;
+    /** The token of the grant this client believes it holds; 0 before its first. */
+    private long token;
+    private int writesLeft;
+    private long writeCounter;
+    private long pauseMicros;
+    /** The next write comes after a pause longer than the TTL. */
+    private boolean afterLongPause;
+
+    LockClient(int id, RandomSource random, Params params, Coverage coverage) {
+        this.id = id;
+        this.random = random;
+        this.params = params;
+        this.coverage = coverage;
+    }
+
+    /** The next step to send. */
+    ClientOp next() {
+        return switch (step) {
+            case ACQUIRE, EXTEND -> LockOp.lock(LOCK, REGISTER, id, params.ttlMillis());
+            case WRITE -> {
+                if (afterLongPause) {
+                    coverage.add(Coverage.Item.PAUSES_PAST_TTL);
+                }
+                yield LockOp.write(LOCK, REGISTER, token, LockOp.registerValue(id, token, ++writeCounter),
+                        params.fenced());
+            }
+            case RELEASE -> LockOp.unlock(LOCK, REGISTER, token);
+        };
+    }
+
+    /** How long to wait before the next step, decided by the last answer. */
+    long pauseMicros() {
+        return pauseMicros;
+    }
+
+    void onResult(ClientOp op, OpResult answer) {
+        Result result = ((LockResult) answer).result();
+        pauseMicros = think();
+        switch (step) {
+            case ACQUIRE -> {
+                if (result instanceof Result.LockGranted granted) {
+                    coverage.add(Coverage.Item.LOCK_GRANTS);
+                    hold(granted.token());
+                } else {
+                    coverage.add(Coverage.Item.LOCK_BUSY);
+                    pauseMicros = 1_000 + random.nextLong(params.ttlMillis() * 1_000 / 2);
+                }
+            }
+            case EXTEND -> {
+                if (result instanceof Result.LockGranted granted) {
+                    // The same token: extended. Another: the grant had expired and this is a new one.
+                    coverage.add(granted.token() == token ? Coverage.Item.LOCK_EXTENSIONS : Coverage.Item.LOCK_GRANTS);
+                    hold(granted.token());
+                } else {
+                    coverage.add(Coverage.Item.LOCK_BUSY);
+                    step = Step.RELEASE;
+                }
+            }
+            case WRITE -> {
+                boolean paused = afterLongPause;
+                afterLongPause = false;
+                if (result instanceof Result.FencedOut out) {
+                    coverage.add(Coverage.Item.FENCED_WRITES_REFUSED);
+                    if (paused && out.currentToken() > token) {
+                        coverage.add(Coverage.Item.STALE_WRITES_REFUSED);
+                    }
+                    step = Step.RELEASE;
+                } else {
+                    coverage.add(params.fenced() ? Coverage.Item.FENCED_WRITES_OK : Coverage.Item.UNFENCED_WRITES_OK);
+                    afterWrite();
+                }
+            }
+            case RELEASE -> {
+                coverage.add(result instanceof Result.Released ? Coverage.Item.UNLOCKS_RELEASED
+                        : Coverage.Item.UNLOCKS_NOT_HOLDER);
+                step = Step.ACQUIRE;
+            }
+        }
+    }
+
+    /** The step's outcome is unknown; carry on as if it failed. */
+    void onAbandoned(ClientOp op) {
+        pauseMicros = think();
+        switch (step) {
+            case ACQUIRE -> { }
+            case EXTEND -> step = Step.RELEASE;
+            case WRITE -> {
+                afterLongPause = false;
+                afterWrite();
+            }
+            case RELEASE -> step = Step.ACQUIRE;
+        }
+    }
+
+    private void hold(long grantedToken) {
+        if (step == Step.ACQUIRE) {
+            writesLeft = 1 + random.nextInt(3);
+        }
+        token = grantedToken;
+        step = Step.WRITE;
+        planWrite();
+    }
+
+    private void afterWrite() {
+        if (--writesLeft <= 0) {
+            step = Step.RELEASE;
+        } else {
+            planWrite();
+        }
+    }
+
+    /** Before a write: sometimes a pause past the TTL (the dangerous case), sometimes a keep-alive first. */
+    private void planWrite() {
+        if (random.chance(params.pauseProbability())) {
+            long ttlMicros = params.ttlMillis() * 1_000;
+            pauseMicros = ttlMicros + 1_000 + random.nextLong(ttlMicros * 3 / 2);
+            afterLongPause = true;
+        } else if (random.chance(params.keepAliveProbability())) {
+            step = Step.EXTEND;
+        }
+    }
+
+    private long think() {
+        return random.nextLong(params.thinkMaxMicros() + 1);
+    }
+}
