@@ -34,10 +34,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         version = "cairn 0.1.0-SNAPSHOT",
         description = "Cairn: a sharded, Raft-replicated key-value store.",
-        subcommands = {
-                ServerCommand.class, DevCommand.class, PutCommand.class, GetCommand.class, DelCommand.class,
-                CasCommand.class, ScanCommand.class, LockCommand.class, ClusterCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class},
+        // The subcommands are added by commandLine(), not listed here: see COMMANDS.
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:done",
@@ -71,13 +68,75 @@ public final class CairnCli implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+    /**
+     * The subcommands, in the order {@code --help} lists them; {@link #newCommand} makes each.
+     * They are added by {@link #commandLine} rather than listed in {@code @Command}, so that a run
+     * can build the model of the one command it runs only: picocli reflects over every command
+     * class it is given, and building all ten cost a {@code get} ~45 ms (docs/performance.md).
+     */
+    static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "lock",
+            "cluster", "bench", "help");
+
+    static Object newCommand(String name) {
+        return switch (name) {
+            case "server" -> new ServerCommand();
+            case "dev" -> new DevCommand();
+            case "put" -> new PutCommand();
+            case "get" -> new GetCommand();
+            case "del" -> new DelCommand();
+            case "cas" -> new CasCommand();
+            case "scan" -> new ScanCommand();
+            case "lock" -> new LockCommand();
+            case "cluster" -> new ClusterCommand();
+            case "bench" -> new BenchCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> throw new IllegalArgumentException("no command " + name);
+        };
     }
 
-    /** The command line with Cairn's error handling: one line per error, the exit codes above. */
+    public static void main(String[] args) {
+        int exit = commandLine(args).execute(args);
+        // gRPC's event-loop threads wait in epoll; a JVM exiting with threads in native code waits
+        // 300 ms for them first.
+        SharedEventLoops.shutDown();
+        System.exit(exit);
+    }
+
+    /** The command line with every subcommand and Cairn's error handling: one line per error, the exit codes above. */
     public static CommandLine commandLine() {
+        return commandLine(COMMANDS);
+    }
+
+    /**
+     * The command line for running {@code args}: with only the subcommand they name when that is
+     * plain (global options, then a subcommand's name), else with all of them (root help, usage
+     * errors and suggestions need all). Either way {@code args} parse and run the same.
+     */
+    public static CommandLine commandLine(String[] args) {
+        String command = commandNamed(args);
+        return commandLine(command == null ? COMMANDS : List.of(command));
+    }
+
+    /** The subcommand {@code args} run, after any global options; null when that is not plain. */
+    static String commandNamed(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--endpoints") || a.equals("--timeout")) {
+                i++;
+            } else if (!a.equals("--verbose") && !a.startsWith("--endpoints=") && !a.startsWith("--timeout=")) {
+                // "help NAME" shows another subcommand's help: it needs them all.
+                return COMMANDS.contains(a) && !a.equals("help") ? a : null;
+            }
+        }
+        return null;
+    }
+
+    private static CommandLine commandLine(List<String> commands) {
         CommandLine cli = new CommandLine(new CairnCli());
+        for (String name : commands) {
+            cli.addSubcommand(name, newCommand(name));
+        }
+        // After the subcommands: picocli applies these settings to the subcommands present.
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler(CairnCli::onBadUsage);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> onFailure(e, cmd));

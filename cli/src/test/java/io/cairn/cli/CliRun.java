@@ -4,10 +4,18 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
-/** One run of the CLI in this JVM with captured stdout and stderr. */
+/**
+ * One run of the CLI in this JVM with captured stdout and stderr; by default on the command line
+ * main builds, with only the subcommand that the arguments name (LazyCommandsTest checks that it
+ * runs them as the full command line does).
+ */
 record CliRun(int exitCode, String out, String err) {
     static CliRun of(String... args) {
-        CommandLine cli = CairnCli.commandLine();
+        return of(CairnCli.commandLine(args), args);
+    }
+
+    /** One run on {@code cli}, which must be fresh. */
+    static CliRun of(CommandLine cli, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));

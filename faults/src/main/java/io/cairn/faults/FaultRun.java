@@ -5,6 +5,7 @@ import io.cairn.client.CairnClient;
 import io.cairn.client.CairnException;
 import io.cairn.client.ClusterStatus;
 import io.cairn.client.KeyValue;
+import io.cairn.sim.LockCheck;
 import io.cairn.sim.lin.CheckResult;
 import io.cairn.sim.lin.KvModel;
 import io.cairn.sim.lin.KvValue;
@@ -31,12 +32,20 @@ import java.util.function.BooleanSupplier;
  * not the exact history.
  */
 final class FaultRun {
-    /** Options of a run. */
+    /**
+     * Options of a run. {@code lockClients} run the lock workload beside the register workload
+     * (0: none); {@code unfencedLocks} is its negative control (their writes go without the fence).
+     */
     record Options(List<FaultKind> kinds, String name, long seed, Duration duration, int nodes, int keys,
-                   int routedClients, int plainClients, boolean unsafeLocalReads) {
+                   int routedClients, int plainClients, boolean unsafeLocalReads, int lockClients,
+                   boolean unfencedLocks) {
         Options {
             if (kinds.isEmpty() || nodes < 3 || keys < 2 || routedClients + plainClients < 1) {
                 throw new IllegalArgumentException("need a fault kind, >= 3 nodes, >= 2 keys and a client");
+            }
+            if (lockClients < 0 || lockClients > 255) {
+                throw new IllegalArgumentException("0 to 255 lock clients (a register value has 8 bits for the client): "
+                        + lockClients);
             }
             if (duration.toSeconds() < 5) {
                 throw new IllegalArgumentException("a run lasts at least 5 s: " + duration);
@@ -53,6 +62,13 @@ final class FaultRun {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     /** Search steps per key; a history with many writes of unknown outcome needs more than the default. */
     private static final long CHECK_STEPS_PER_KEY = 100_000_000;
+    /** The clock fault shifts each node's wall clock by up to this much, either way. */
+    static final long CLOCK_OFFSET_MAX_MS = 30_000;
+    /**
+     * The lease-expiry rule's margin when no clock is shifted: the nodes' clock is this machine's
+     * wall clock, the clients' a monotonic clock anchored to it once (ms truncation, slew over a run).
+     */
+    static final long EXPIRY_SLACK_MS = 100;
 
     private final Options options;
     private final Path dir;
@@ -81,6 +97,8 @@ final class FaultRun {
             }
             Workload load = new Workload(nodes.endpoints(), options.keys(), REQUEST_TIMEOUT);
             load.start(options.routedClients(), options.plainClients(), options.seed());
+            LockWorkload locks = new LockWorkload(nodes.endpoints(), REQUEST_TIMEOUT, !options.unfencedLocks());
+            locks.start(options.lockClients(), options.seed());
             long runStart = System.nanoTime();
             await("the clients' first 20 operations", Duration.ofSeconds(30), () -> load.acknowledged.get() >= 20);
             long endNanos = runStart + options.duration().toNanos();
@@ -94,15 +112,19 @@ final class FaultRun {
                 inject(nodes, kind, System.nanoTime() + holdNanos);
                 pace(Math.min(endNanos, System.nanoTime() + (1_500 + random.nextInt(1_500)) * 1_000_000L));
             }
+            locks.signalStop();
             load.stop();
+            if (!locks.stop()) {
+                problems.add("a lock client was still running " + REQUEST_TIMEOUT.toSeconds() * 3 + " s after the stop");
+            }
             healAll(nodes);
             base = Faults.getDefaultInstance();
             for (int id : nodes.ids()) {
                 nodes.setFaults(id, base);
             }
             awaitCaughtUp(nodes, Duration.ofSeconds(90));
-            finalReads(nodes, load);
-            return check(load);
+            finalReads(nodes, load, locks);
+            return check(load, locks);
         }
     }
 
@@ -174,7 +196,7 @@ final class FaultRun {
             case CLOCK -> {
                 StringBuilder sb = new StringBuilder("clock offsets");
                 for (int id : ids) {
-                    long offset = random.nextLong(-30_000, 30_001);
+                    long offset = random.nextLong(-CLOCK_OFFSET_MAX_MS, CLOCK_OFFSET_MAX_MS + 1);
                     sb.append(" n").append(id).append(offset >= 0 ? "+" : "").append(offset).append("ms");
                     setFaults(nodes, id, base.toBuilder().setClockOffsetMs(offset).build());
                 }
@@ -330,7 +352,7 @@ final class FaultRun {
     }
 
     /** After healing, every key is read once more: an acknowledged write that was lost shows here. */
-    private void finalReads(Nodes nodes, Workload load) {
+    private void finalReads(Nodes nodes, Workload load, LockWorkload locks) {
         try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints()).requestTimeout(REQUEST_TIMEOUT).build()) {
             for (int i = 0; i < options.keys(); i++) {
                 String key = Workload.key(i);
@@ -339,10 +361,39 @@ final class FaultRun {
                 load.recordFinalRead(key, kv.map(v -> KvValue.of(Long.parseLong(v.valueUtf8()))).orElse(KvValue.ABSENT),
                         call, System.nanoTime());
             }
+            if (options.lockClients() > 0) {
+                locks.finalRead(client);
+            }
         }
     }
 
-    private FaultReport check(Workload load) throws IOException {
+    /**
+     * The margin of the lock checker's lease-expiry rule, which compares a client's send time with
+     * a grant's expiry in leader time. With no clock fault both are this machine's wall clock, and
+     * a small slack covers how the clients read it. A clock fault shifts a leader's clock by up to
+     * {@link #CLOCK_OFFSET_MAX_MS} either way, so a lease can outlive its expiry by that much in
+     * the clients' time: then only writes sent more than that after it are judged.
+     */
+    static long expiryMarginMs(List<FaultKind> kinds) {
+        return EXPIRY_SLACK_MS + (kinds.contains(FaultKind.CLOCK) ? CLOCK_OFFSET_MAX_MS : 0);
+    }
+
+    private FaultReport check(Workload load, LockWorkload locks) throws IOException {
+        LockReport lock = LockReport.NONE;
+        if (options.lockClients() > 0) {
+            problems.addAll(locks.problems());
+            var lockHistory = locks.history();
+            long marginMs = expiryMarginMs(options.kinds());
+            LockCheck.Violation violation = LockCheck.violation(lockHistory, marginMs * 1_000);
+            lock = LockReport.of(locks, options.lockClients(), lockHistory.size(), marginMs, violation);
+            if (violation != null) {
+                StringBuilder sb = new StringBuilder();
+                lockHistory.forEach(step -> sb.append(step).append('\n'));
+                Files.writeString(dir.resolve("lock-history.txt"), sb.toString(), StandardCharsets.UTF_8);
+                Files.writeString(dir.resolve("lock-verdict.txt"), violation.rule() + " violated: " + violation.detail()
+                        + "\n", StandardCharsets.UTF_8);
+            }
+        }
         var history = load.history();
         CheckResult<?, ?> result = LinearizabilityChecker.check(new KvModel(), history,
                 io.cairn.sim.lin.Budget.steps(CHECK_STEPS_PER_KEY).withTimeLimit(Duration.ofMinutes(3), io.cairn.common.Clock.SYSTEM));
@@ -356,7 +407,7 @@ final class FaultRun {
         FaultReport report = new FaultReport(options.name(), options.seed(), options.duration(), load.attempted.get(),
                 load.acknowledged.get(), load.indeterminate.get(), load.failedReads.get(), history.size(),
                 result.verdict(), result.verdict() == CheckResult.Verdict.OK ? "" : result.toString(),
-                List.copyOf(events), unavailableMs, List.copyOf(problems));
+                List.copyOf(events), unavailableMs, List.copyOf(problems), lock);
         if (result.verdict() != CheckResult.Verdict.OK) {
             StringBuilder sb = new StringBuilder();
             history.forEach(op -> sb.append(op).append('\n'));

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "faults", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Real Cairn nodes on 127.0.0.1 under kill -9, SIGSTOP, partitions, clock offsets and disk"
-                + " faults, with concurrent clients; every history is checked for linearizability.")
+                + " faults, with concurrent clients; every history is checked for linearizability, and the lock"
+                + " clients' history by the simulator's lock rules.")
 public final class FaultSuite implements Callable<Integer> {
     /** Every scenario: one per fault kind, and all of them in turn. */
     static final List<String> SCENARIOS;
@@ -58,6 +59,15 @@ public final class FaultSuite implements Callable<Integer> {
             description = "Negative control: every node answers linearizable reads from its own state. Must FAIL.")
     boolean unsafeLocalReads;
 
+    @Option(names = "--lock-clients", paramLabel = "N",
+            description = "Lock clients beside the register clients (TTL lock, fenced writes, pauses past the TTL),"
+                    + " checked by the simulator's LockCheck; 0: none. Default: 3")
+    int lockClients = 3;
+
+    @Option(names = "--unsafe-unfenced-locks",
+            description = "Negative control: the lock clients write without their fence. Must FAIL (a lock violation).")
+    boolean unsafeUnfencedLocks;
+
     @Option(names = "--json", description = "One JSON object per scenario instead of the table.")
     boolean json;
 
@@ -95,7 +105,9 @@ public final class FaultSuite implements Callable<Integer> {
                     System.err.println("FAILED " + name + " seed " + runSeed + ": " + report.failure());
                     System.err.println("  kept: " + root.resolve(name + "-" + runSeed));
                     System.err.println("  rerun: bin/faults --scenario " + name + " --seed " + runSeed + " --seconds "
-                            + seconds + " --nodes " + nodes + (unsafeLocalReads ? " --unsafe-local-reads" : ""));
+                            + seconds + " --nodes " + nodes + (unsafeLocalReads ? " --unsafe-local-reads" : "")
+                            + (lockClients != 3 ? " --lock-clients " + lockClients : "")
+                            + (unsafeUnfencedLocks ? " --unsafe-unfenced-locks" : ""));
                 }
             }
             nextSeed++;
@@ -107,7 +119,7 @@ public final class FaultSuite implements Callable<Integer> {
     FaultReport runOne(String name, long runSeed, Path runDir, PrintStream log) throws IOException, InterruptedException {
         List<FaultKind> kinds = name.equals("mixed") ? List.of(FaultKind.values()) : List.of(FaultKind.of(name));
         FaultRun.Options options = new FaultRun.Options(kinds, name, runSeed, Duration.ofSeconds(seconds), nodes, keys,
-                3, 3, unsafeLocalReads);
+                3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks);
         log.println(name + " (seed " + runSeed + ", " + seconds + " s, " + nodes + " nodes) in " + runDir);
         FaultReport report = new FaultRun(options, runDir, log).run();
         if (report.passed()) {

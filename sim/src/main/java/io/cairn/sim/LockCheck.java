@@ -4,6 +4,7 @@ import io.cairn.kv.state.Result;
 import io.cairn.sim.kv.KvResult;
 import io.cairn.sim.kv.LockOp;
 import io.cairn.sim.kv.LockResult;
+import io.cairn.sim.kv.OpResult;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,22 +42,72 @@ import java.util.TreeMap;
  *       acknowledged write with the highest revision, at its version, or the value of a write
  *       whose outcome is unknown; never a refused write's, never an older acknowledged one's.</li>
  * </ol>
+ *
+ * <p>The rules read a neutral record of each step, {@link Step}: the simulator makes them from
+ * its {@link HistoryOp}s ({@link #violation(List)}), the real-process fault suite from what its
+ * clients were told ({@link #violation(List, long)}).
  */
-final class LockCheck {
-    static final String FENCING = "Fencing safety";
-    static final String MUTUAL_EXCLUSION = "Mutual exclusion";
-    static final String EXPIRY = "Lease expiry";
-    static final String TOKENS = "Token monotonicity";
-    static final String REGISTER = "Lock register";
+public final class LockCheck {
+    public static final String FENCING = "Fencing safety";
+    public static final String MUTUAL_EXCLUSION = "Mutual exclusion";
+    public static final String EXPIRY = "Lease expiry";
+    public static final String TOKENS = "Token monotonicity";
+    public static final String REGISTER = "Lock register";
 
     /** A broken rule and why. */
-    record Violation(String rule, String detail) {}
+    public record Violation(String rule, String detail) {}
+
+    /**
+     * One step of the lock workload as the rules see it, whoever recorded it.
+     *
+     * @param client       the client that made it (a final READ's client does not matter)
+     * @param seq          the step's place among its client's steps: they are judged in this order
+     * @param kind         LOCK (take or extend), UNLOCK (release by token), WRITE (the register,
+     *                     under the token believed held), READ (the register, after healing)
+     * @param token        the token released (UNLOCK) or believed held (WRITE); 0 otherwise
+     * @param value        the value a WRITE stores (unique per write); 0 otherwise
+     * @param fenced       whether a WRITE went fenced by {@code token} (false only in negative controls)
+     * @param invokeMicros when it was sent, in µs on a clock whose ms are comparable with the
+     *                     leader's expiry times (the lease-expiry rule compares them)
+     * @param returnMicros when its answer came back, {@link #PENDING} when the outcome is unknown
+     * @param result       kv-state's answer as a {@link LockResult} (LOCK, UNLOCK, WRITE), or a
+     *                     {@link io.cairn.sim.kv.KvResult.Read} (READ); null when pending
+     * @param label        how the step prints in a violation's detail
+     */
+    public record Step(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced,
+                       long invokeMicros, long returnMicros, OpResult result, String label) {
+        public static final long PENDING = HistoryOp.PENDING;
+
+        public Step {
+            if (kind == null || label == null || (returnMicros == PENDING) != (result == null)) {
+                throw new IllegalArgumentException("a step has a kind and a label, and a result unless pending");
+            }
+        }
+
+        /** The lock step {@code h} (whose op is a {@link LockOp}), as the rules see it. */
+        static Step of(HistoryOp h) {
+            LockOp op = (LockOp) h.op();
+            return new Step(h.client(), h.seq(), op.kind(), op.token(), op.value(), op.fenced(), h.invokeMicros(),
+                    h.returnMicros(), h.result(), op.toString());
+        }
+
+        public boolean isPending() {
+            return returnMicros == PENDING;
+        }
+
+        /** As {@link HistoryOp#toString()} prints it. */
+        @Override
+        public String toString() {
+            return "c" + client + "#" + seq + " " + label + " [" + invokeMicros + ", "
+                    + (isPending() ? "pending" : returnMicros + "] -> " + result);
+        }
+    }
 
     /** An answer that named the lock's current grant, {@code token}, at some moment of the operation. */
-    private record Observation(long token, boolean grant, HistoryOp op) {}
+    private record Observation(long token, boolean grant, Step op) {}
 
     /** An acknowledged register write. */
-    private record Write(HistoryOp op, long token, long revision, long version) {}
+    private record Write(Step op, long token, long revision, long version) {}
 
     private static final int CONTEXT = 4;
 
@@ -72,22 +123,38 @@ final class LockCheck {
 
     /** The first rule the lock steps of {@code history} break, or null. */
     static Violation violation(List<HistoryOp> history) {
+        List<Step> steps = new ArrayList<>();
+        for (HistoryOp h : history) {
+            if (h.op() instanceof LockOp) {
+                steps.add(Step.of(h));
+            }
+        }
+        return violation(steps, 0);
+    }
+
+    /**
+     * The first rule {@code history} breaks, or null. The lease-expiry rule judges only writes
+     * sent at least {@code expiryMarginMicros} after their grant's expiry: 0 where the clients'
+     * clock is the leaders' (the simulator), more than the largest offset between the clients'
+     * clock and any leader's where they differ (real processes with shifted clocks).
+     */
+    public static Violation violation(List<Step> history, long expiryMarginMicros) {
+        if (expiryMarginMicros < 0) {
+            throw new IllegalArgumentException("the expiry margin is not negative: " + expiryMarginMicros);
+        }
         List<Write> written = new ArrayList<>();
         List<Observation> observations = new ArrayList<>();
-        TreeMap<Long, HistoryOp> writesByValue = new TreeMap<>();
-        List<HistoryOp> finalReads = new ArrayList<>();
-        for (HistoryOp h : history) {
-            if (!(h.op() instanceof LockOp op)) {
-                continue;
-            }
-            if (op.kind() == LockOp.Kind.READ) {
+        TreeMap<Long, Step> writesByValue = new TreeMap<>();
+        List<Step> finalReads = new ArrayList<>();
+        for (Step h : history) {
+            if (h.kind() == LockOp.Kind.READ) {
                 if (!h.isPending()) {
                     finalReads.add(h);
                 }
                 continue;
             }
-            if (op.kind() == LockOp.Kind.WRITE) {
-                writesByValue.put(op.value(), h);
+            if (h.kind() == LockOp.Kind.WRITE) {
+                writesByValue.put(h.value(), h);
             }
             if (h.isPending()) {
                 continue;
@@ -104,9 +171,9 @@ final class LockCheck {
             } else if (r instanceof Result.FencedOut f && f.currentToken() > 0) {
                 observations.add(new Observation(f.currentToken(), false, h));
             } else if (r instanceof Result.Written w) {
-                written.add(new Write(h, op.token(), w.revision(), w.version()));
-                if (op.fenced()) {
-                    observations.add(new Observation(op.token(), false, h));
+                written.add(new Write(h, h.token(), w.revision(), w.version()));
+                if (h.fenced()) {
+                    observations.add(new Observation(h.token(), false, h));
                 }
             }
         }
@@ -116,7 +183,7 @@ final class LockCheck {
             v = mutualExclusion(written, observations);
         }
         if (v == null) {
-            v = expiry(history);
+            v = expiry(history, expiryMarginMicros);
         }
         if (v == null) {
             v = tokens(observations);
@@ -175,21 +242,18 @@ final class LockCheck {
         return null;
     }
 
-    private static Violation expiry(List<HistoryOp> history) {
-        TreeMap<Integer, List<HistoryOp>> byClient = new TreeMap<>();
-        for (HistoryOp h : history) {
-            if (h.op() instanceof LockOp) {
-                byClient.computeIfAbsent(h.client(), c -> new ArrayList<>()).add(h);
-            }
+    private static Violation expiry(List<Step> history, long marginMicros) {
+        TreeMap<Integer, List<Step>> byClient = new TreeMap<>();
+        for (Step h : history) {
+            byClient.computeIfAbsent(h.client(), c -> new ArrayList<>()).add(h);
         }
-        for (List<HistoryOp> ops : byClient.values()) {
-            ops.sort(Comparator.comparingLong(HistoryOp::seq));
+        for (List<Step> ops : byClient.values()) {
+            ops.sort(Comparator.comparingLong(Step::seq));
             long token = 0;
             long expiresAtMillis = 0;
             boolean unknownLock = false;
-            for (HistoryOp h : ops) {
-                LockOp op = (LockOp) h.op();
-                if (op.kind() == LockOp.Kind.LOCK) {
+            for (Step h : ops) {
+                if (h.kind() == LockOp.Kind.LOCK) {
                     if (h.isPending()) {
                         unknownLock = true;
                     } else if (((LockResult) h.result()).result() instanceof Result.LockGranted g) {
@@ -203,14 +267,16 @@ final class LockCheck {
                     }
                     continue;
                 }
-                if (op.kind() != LockOp.Kind.WRITE || !op.fenced() || h.isPending() || unknownLock
-                        || op.token() != token || h.invokeMicros() < expiresAtMillis * 1_000) {
+                if (h.kind() != LockOp.Kind.WRITE || !h.fenced() || h.isPending() || unknownLock
+                        || h.token() != token || h.invokeMicros() - expiresAtMillis * 1_000 < marginMicros) {
                     continue;
                 }
                 if (((LockResult) h.result()).result() instanceof Result.Written) {
                     return new Violation(EXPIRY, "c" + h.client() + "'s write under token " + token
                             + " was sent at " + InvariantFailure.formatTime(h.invokeMicros()) + ", at or after its"
-                            + " grant expired (" + expiresAtMillis + " ms leader time), and was applied: " + h);
+                            + " grant expired (" + expiresAtMillis + " ms leader time"
+                            + (marginMicros == 0 ? "" : ", judged with a margin of " + marginMicros / 1_000 + " ms")
+                            + "), and was applied: " + h);
                 }
             }
         }
@@ -218,15 +284,15 @@ final class LockCheck {
     }
 
     /** An owner told that its own token is held by another, or that the token it sent is not current. */
-    private static Violation contradictions(List<HistoryOp> history, List<Observation> observations) {
+    private static Violation contradictions(List<Step> history, List<Observation> observations) {
         TreeMap<Long, Integer> ownerOfToken = new TreeMap<>();
         for (Observation o : observations) {
             if (o.grant()) {
                 ownerOfToken.put(o.token(), o.op().client());
             }
         }
-        for (HistoryOp h : history) {
-            if (!(h.op() instanceof LockOp op) || h.isPending() || op.kind() == LockOp.Kind.READ) {
+        for (Step h : history) {
+            if (h.isPending() || h.kind() == LockOp.Kind.READ) {
                 continue;
             }
             Result r = ((LockResult) h.result()).result();
@@ -236,8 +302,8 @@ final class LockCheck {
             }
             long current = r instanceof Result.NotHolder n ? n.currentToken()
                     : r instanceof Result.FencedOut f ? f.currentToken() : -1;
-            if (current == op.token()) {
-                return new Violation(TOKENS, "c" + h.client() + " was refused token " + op.token()
+            if (current == h.token()) {
+                return new Violation(TOKENS, "c" + h.client() + " was refused token " + h.token()
                         + " by an answer naming it the current grant: " + h);
             }
         }
@@ -279,11 +345,11 @@ final class LockCheck {
         return null;
     }
 
-    private static Violation register(List<HistoryOp> finalReads, List<Write> written,
-                                      TreeMap<Long, HistoryOp> writesByValue) {
-        long unknown = writesByValue.values().stream().filter(HistoryOp::isPending).count();
+    private static Violation register(List<Step> finalReads, List<Write> written,
+                                      TreeMap<Long, Step> writesByValue) {
+        long unknown = writesByValue.values().stream().filter(Step::isPending).count();
         Write last = written.isEmpty() ? null : written.get(written.size() - 1);
-        for (HistoryOp read : finalReads) {
+        for (Step read : finalReads) {
             KvResult.Read seen = (KvResult.Read) read.result();
             if (seen.value() == null) {
                 if (last != null) {
@@ -296,7 +362,7 @@ final class LockCheck {
                 return new Violation(REGISTER, "the register is at version " + seen.version() + " at the end, but "
                         + written.size() + " writes were acknowledged and " + unknown + " have unknown outcomes");
             }
-            HistoryOp source = writesByValue.get(seen.value());
+            Step source = writesByValue.get(seen.value());
             if (source == null) {
                 return new Violation(REGISTER, read + " returned a value no client wrote");
             }

@@ -1,0 +1,37 @@
+package io.cairn.faults;
+
+import io.cairn.sim.LockCheck;
+
+/**
+ * What a scenario's lock workload ({@link LockWorkload}) did and what {@link LockCheck} found.
+ *
+ * @param clients          lock clients (0: the workload did not run)
+ * @param fenced           false in the negative control: the writes went without their fence
+ * @param steps            lock steps recorded (lock, unlock, register writes, the final read)
+ * @param grants           locks taken (extensions not counted)
+ * @param extensions       grants extended by their holder (same token)
+ * @param busy             attempts that found another owner holding the lock
+ * @param writesOk         register writes applied
+ * @param writesRefused    fenced writes refused because their token was no longer the grant
+ * @param takenOver        of those, writes after a pause past the TTL refused in favour of a newer grant
+ * @param pausesPastTtl    writes sent after the holder paused for longer than the TTL
+ * @param unknown          steps whose outcome the client did not learn
+ * @param expiryMarginMs   the margin the lease-expiry rule was judged with
+ * @param violation        the first rule broken, or null
+ */
+record LockReport(int clients, boolean fenced, long steps, long grants, long extensions, long busy, long writesOk,
+                  long writesRefused, long takenOver, long pausesPastTtl, long unknown, long expiryMarginMs,
+                  LockCheck.Violation violation) {
+    static final LockReport NONE = new LockReport(0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null);
+
+    static LockReport of(LockWorkload load, int clients, long steps, long expiryMarginMs, LockCheck.Violation violation) {
+        return new LockReport(clients, load.fenced(), steps, load.grants.get(), load.extensions.get(), load.busy.get(),
+                load.writesOk.get(), load.writesRefused.get(), load.takenOver.get(), load.pausesPastTtl.get(),
+                load.unknown.get(), expiryMarginMs, violation);
+    }
+
+    /** Broken rules found: 0 or 1 (the checker stops at the first). */
+    int violations() {
+        return violation == null ? 0 : 1;
+    }
+}

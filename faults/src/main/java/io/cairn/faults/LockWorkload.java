@@ -1,0 +1,348 @@
+package io.cairn.faults;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.CairnException;
+import io.cairn.client.Fence;
+import io.cairn.client.KeyValue;
+import io.cairn.client.LockAttempt;
+import io.cairn.client.StaleTokenException;
+import io.cairn.client.WriteResult;
+import io.cairn.kv.state.Result;
+import io.cairn.sim.LockCheck;
+import io.cairn.sim.kv.KvResult;
+import io.cairn.sim.kv.LockOp;
+import io.cairn.sim.kv.LockResult;
+import io.cairn.sim.kv.OpResult;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The lock workload of a scenario, beside the register workload ({@link Workload}): the
+ * simulator's lock clients ({@code io.cairn.sim.LockClient}) on real processes, judged by the
+ * simulator's own {@link LockCheck} from what the clients were told.
+ *
+ * <p>Each client, a thread with its own {@link CairnClient} (so its own lock owner), does over
+ * and over: take {@link #LOCK} with a TTL of {@link #TTL} (backing off while it is busy); holding
+ * token T, write the register {@link #REGISTER} 1 to 3 times, each a put fenced by T of a value
+ * unique to (client, T, write); before a write, now and then extend the lock first (the same
+ * owner keeps its token), and now and then pause for 1 to 2.5 × the TTL, a holder frozen past its
+ * lease that wakes up perhaps after another client took the lock; then release it by token. A
+ * refused write or a lost extension ends the turn with the release. A step whose outcome the
+ * client did not learn ({@link io.cairn.client.CairnUnavailableException} or any other failure
+ * than a refusal) is recorded with an unknown outcome; the client carries on as if it failed.
+ *
+ * <p>The negative control ({@code --unsafe-unfenced-locks}) sends the same writes as plain puts:
+ * a paused holder's write then lands after a newer holder's, and the checker must say so.
+ *
+ * <p>Times are µs on this JVM's monotonic clock, anchored once to its wall clock, so their ms
+ * compare with the nodes' (the same machine's wall clock, unless a clock fault shifts a node's).
+ */
+final class LockWorkload {
+    /** The lock and the register share a hash tag, as fenced writes require. */
+    static final String LOCK = "{fl}lock";
+    static final String REGISTER = "{fl}reg";
+    /** A few election timeouts (0.5-1 s here), so a lease can outlive a leader change or not. */
+    static final Duration TTL = Duration.ofMillis(1_500);
+    static final double PAUSE_PROBABILITY = 0.3;
+    static final double KEEP_ALIVE_PROBABILITY = 0.15;
+    private static final int THINK_MAX_MS = 20;
+    /** The client id of the final read (lock clients are 1, 2, ...). */
+    private static final int AUDITOR = 0;
+    private static final byte[] LOCK_BYTES = LOCK.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] REGISTER_BYTES = REGISTER.getBytes(StandardCharsets.UTF_8);
+
+    /** Counts over the whole run. */
+    final AtomicLong grants = new AtomicLong();
+    final AtomicLong extensions = new AtomicLong();
+    final AtomicLong busy = new AtomicLong();
+    final AtomicLong writesOk = new AtomicLong();
+    /** Fenced writes refused: their token was no longer the lock's grant. */
+    final AtomicLong writesRefused = new AtomicLong();
+    /** Refused writes after a pause past the TTL whose refusal named a newer grant: another client had taken over. */
+    final AtomicLong takenOver = new AtomicLong();
+    final AtomicLong pausesPastTtl = new AtomicLong();
+    final AtomicLong released = new AtomicLong();
+    final AtomicLong notHolder = new AtomicLong();
+    /** Steps whose outcome the client did not learn. */
+    final AtomicLong unknown = new AtomicLong();
+
+    private final List<Recorded> history = Collections.synchronizedList(new ArrayList<>());
+    /** Failures that are not the cluster's answer (a bug of this workload, say): they fail the run. */
+    private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<String> endpoints;
+    private final Duration requestTimeout;
+    private final boolean fenced;
+    private final long anchorNanos;
+    private final long anchorMicros;
+
+    LockWorkload(List<String> endpoints, Duration requestTimeout, boolean fenced) {
+        this.endpoints = List.copyOf(endpoints);
+        this.requestTimeout = requestTimeout;
+        this.fenced = fenced;
+        Instant now = Instant.now();
+        this.anchorNanos = System.nanoTime();
+        this.anchorMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+    }
+
+    boolean fenced() {
+        return fenced;
+    }
+
+    void start(int clients, long seed) {
+        for (int c = 1; c <= clients; c++) {
+            Holder holder = new Holder(c, new SplittableRandom(seed * 1_000 + 500 + c));
+            Thread t = new Thread(holder::run, "fault-lock-client-" + c);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+    }
+
+    /** Tells the clients to stop: a paused one wakes up and stops without its write. */
+    void signalStop() {
+        running.set(false);
+        stopped.countDown();
+    }
+
+    /** Stops the clients and waits for them; false if one is still running (its step stays unknown). */
+    boolean stop() throws InterruptedException {
+        signalStop();
+        boolean all = true;
+        for (Thread t : threads) {
+            t.join(requestTimeout.toMillis() * 3);
+            all &= !t.isAlive();
+        }
+        return all;
+    }
+
+    /** After healing: one linearizable read of the register, the checker's register rule. */
+    void finalRead(CairnClient client) {
+        Recorded r = begin(AUDITOR, 1, LockOp.Kind.READ, 0, 0, false, LockOp.read(LOCK, REGISTER).toString());
+        Optional<KeyValue> kv = client.get(REGISTER);
+        r.complete(kv.map(v -> new KvResult.Read(Long.parseLong(v.valueUtf8()), v.version()))
+                .orElse(KvResult.Read.ABSENT), nowMicros());
+    }
+
+    /** Every step so far; one not answered (yet) is pending. */
+    List<LockCheck.Step> history() {
+        synchronized (history) {
+            return history.stream().map(Recorded::toStep).toList();
+        }
+    }
+
+    List<String> problems() {
+        synchronized (problems) {
+            return List.copyOf(problems);
+        }
+    }
+
+    private long nowMicros() {
+        return anchorMicros + (System.nanoTime() - anchorNanos) / 1_000;
+    }
+
+    private Recorded begin(int client, long seq, LockOp.Kind kind, long token, long value, boolean fencedWrite,
+                           String label) {
+        Recorded r = new Recorded(client, seq, kind, token, value, fencedWrite, label, nowMicros());
+        history.add(r);
+        return r;
+    }
+
+    /** A step as it is being made: pending until its answer comes back. */
+    private static final class Recorded {
+        private final int client;
+        private final long seq;
+        private final LockOp.Kind kind;
+        private final long token;
+        private final long value;
+        private final boolean fenced;
+        private final String label;
+        private final long invokeMicros;
+        private long returnMicros = LockCheck.Step.PENDING;
+        private OpResult result;
+
+        Recorded(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced, String label,
+                 long invokeMicros) {
+            this.client = client;
+            this.seq = seq;
+            this.kind = kind;
+            this.token = token;
+            this.value = value;
+            this.fenced = fenced;
+            this.label = label;
+            this.invokeMicros = invokeMicros;
+        }
+
+        synchronized void complete(OpResult answer, long at) {
+            result = answer;
+            returnMicros = at;
+        }
+
+        synchronized LockCheck.Step toStep() {
+            return new LockCheck.Step(client, seq, kind, token, value, fenced, invokeMicros, returnMicros, result, label);
+        }
+    }
+
+    private enum Next { ACQUIRE, EXTEND, WRITE, RELEASE }
+
+    /** One lock client: the state machine of the simulator's LockClient, on a thread. */
+    private final class Holder {
+        private final int id;
+        private final SplittableRandom random;
+        private Next next = Next.ACQUIRE;
+        private long seq;
+        /** The token of the grant this client believes it holds; 0 before its first. */
+        private long token;
+        private int writesLeft;
+        private long writeCounter;
+        private long waitMillis;
+        /** The next write comes after a pause longer than the TTL. */
+        private boolean afterLongPause;
+
+        Holder(int id, SplittableRandom random) {
+            this.id = id;
+            this.random = random;
+        }
+
+        void run() {
+            try (CairnClient cairn = CairnClient.builder().endpoints(endpoints).requestTimeout(requestTimeout).build()) {
+                while (running.get()) {
+                    // The client's own pace; a pause past the TTL is a holder frozen past its lease.
+                    if (waitMillis > 0 && stopped.await(waitMillis, TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                    waitMillis = random.nextInt(THINK_MAX_MS + 1);
+                    switch (next) {
+                        case ACQUIRE, EXTEND -> lock(cairn);
+                        case WRITE -> write(cairn);
+                        case RELEASE -> release(cairn);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                problems.add("lock client " + id + " failed: " + e);
+            }
+        }
+
+        private void lock(CairnClient cairn) {
+            Recorded r = begin(id, ++seq, LockOp.Kind.LOCK, 0, 0, false,
+                    LockOp.lock(LOCK, REGISTER, id, TTL.toMillis()).toString());
+            LockAttempt attempt;
+            try {
+                attempt = cairn.tryLock(LOCK, TTL);
+            } catch (CairnException e) {
+                abandoned();
+                return;
+            }
+            Result result = attempt.acquired() ? new Result.LockGranted(attempt.token(), attempt.expiresAtMillis())
+                    : new Result.LockBusy(attempt.token(), attempt.expiresAtMillis());
+            r.complete(new LockResult(result), nowMicros());
+            if (attempt.acquired()) {
+                // The same token: extended. Another: the grant had expired and this is a new one.
+                (next == Next.EXTEND && attempt.token() == token ? extensions : grants).incrementAndGet();
+                hold(attempt.token());
+            } else {
+                busy.incrementAndGet();
+                if (next == Next.ACQUIRE) {
+                    waitMillis = 1 + random.nextLong(TTL.toMillis() / 2);
+                } else {
+                    next = Next.RELEASE;
+                }
+            }
+        }
+
+        private void write(CairnClient cairn) {
+            boolean paused = afterLongPause;
+            afterLongPause = false;
+            if (paused) {
+                pausesPastTtl.incrementAndGet();
+            }
+            long value = LockOp.registerValue(id, token, ++writeCounter);
+            Recorded r = begin(id, ++seq, LockOp.Kind.WRITE, token, value, fenced,
+                    LockOp.write(LOCK, REGISTER, token, value, fenced).toString());
+            byte[] bytes = Long.toString(value).getBytes(StandardCharsets.UTF_8);
+            try {
+                WriteResult w = fenced ? cairn.put(REGISTER_BYTES, bytes, new Fence(LOCK_BYTES, token))
+                        : cairn.put(REGISTER_BYTES, bytes);
+                r.complete(new LockResult(new Result.Written(w.modRevision(), w.version())), nowMicros());
+                writesOk.incrementAndGet();
+                afterWrite();
+            } catch (StaleTokenException e) {
+                r.complete(new LockResult(new Result.FencedOut(e.currentToken())), nowMicros());
+                writesRefused.incrementAndGet();
+                if (paused && e.currentToken() > token) {
+                    takenOver.incrementAndGet();
+                }
+                next = Next.RELEASE;
+            } catch (CairnException e) {
+                unknown.incrementAndGet();
+                afterWrite();
+            }
+        }
+
+        private void release(CairnClient cairn) {
+            Recorded r = begin(id, ++seq, LockOp.Kind.UNLOCK, token, 0, false,
+                    LockOp.unlock(LOCK, REGISTER, token).toString());
+            try {
+                cairn.unlock(LOCK, token);
+                r.complete(new LockResult(new Result.Released(token)), nowMicros());
+                released.incrementAndGet();
+            } catch (StaleTokenException e) {
+                r.complete(new LockResult(new Result.NotHolder(e.currentToken())), nowMicros());
+                notHolder.incrementAndGet();
+            } catch (CairnException e) {
+                unknown.incrementAndGet();
+            }
+            next = Next.ACQUIRE;
+        }
+
+        /** A Lock of unknown outcome: try again (ACQUIRE), or give the grant up (EXTEND). */
+        private void abandoned() {
+            unknown.incrementAndGet();
+            if (next == Next.EXTEND) {
+                next = Next.RELEASE;
+            }
+        }
+
+        private void hold(long grantedToken) {
+            if (next == Next.ACQUIRE) {
+                writesLeft = 1 + random.nextInt(3);
+            }
+            token = grantedToken;
+            next = Next.WRITE;
+            planWrite();
+        }
+
+        private void afterWrite() {
+            if (--writesLeft <= 0) {
+                next = Next.RELEASE;
+            } else {
+                planWrite();
+            }
+        }
+
+        /** Before a write: sometimes a pause past the TTL (the dangerous case), sometimes a keep-alive first. */
+        private void planWrite() {
+            if (random.nextDouble() < PAUSE_PROBABILITY) {
+                long ttl = TTL.toMillis();
+                waitMillis = ttl + 1 + random.nextLong(ttl * 3 / 2);
+                afterLongPause = true;
+            } else if (random.nextDouble() < KEEP_ALIVE_PROBABILITY) {
+                next = Next.EXTEND;
+            }
+        }
+    }
+}
