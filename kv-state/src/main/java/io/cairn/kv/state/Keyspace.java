@@ -43,10 +43,7 @@ final class Keyspace {
     }
 
     static byte[] dataKey(Bytes userKey) {
-        byte[] k = new byte[1 + userKey.size()];
-        k[0] = DATA;
-        userKey.copyTo(k, 1);
-        return k;
+        return named(DATA, userKey);
     }
 
     static Bytes userKeyOfData(byte[] dataKey) {
@@ -55,22 +52,12 @@ final class Keyspace {
     }
 
     static byte[] expiryKey(long expiresAtMillis, Bytes userKey) {
-        byte[] k = new byte[9 + userKey.size()];
-        k[0] = EXPIRY;
-        putLong(k, 1, expiresAtMillis);
-        userKey.copyTo(k, 9);
-        return k;
+        return timed(EXPIRY, expiresAtMillis, userKey);
     }
 
     /** The first TTL index key of an expiry after {@code cutoffMillis}: the end of "due by cutoff". */
     static byte[] expiryEndAfter(long cutoffMillis) {
-        if (cutoffMillis == Long.MAX_VALUE) {
-            return familyEnd(EXPIRY);
-        }
-        byte[] k = new byte[9];
-        k[0] = EXPIRY;
-        putLong(k, 1, cutoffMillis + 1);
-        return k;
+        return timedEndAfter(EXPIRY, cutoffMillis);
     }
 
     static long expiryTimeOf(byte[] expiryKey) {
@@ -84,10 +71,7 @@ final class Keyspace {
     }
 
     static byte[] lockKey(Bytes name) {
-        byte[] k = new byte[1 + name.size()];
-        k[0] = LOCK;
-        name.copyTo(k, 1);
-        return k;
+        return named(LOCK, name);
     }
 
     static Bytes lockNameOf(byte[] lockKey) {
@@ -96,22 +80,12 @@ final class Keyspace {
     }
 
     static byte[] lockExpiryKey(long expiresAtMillis, Bytes name) {
-        byte[] k = new byte[9 + name.size()];
-        k[0] = LOCK_EXPIRY;
-        putLong(k, 1, expiresAtMillis);
-        name.copyTo(k, 9);
-        return k;
+        return timed(LOCK_EXPIRY, expiresAtMillis, name);
     }
 
     /** The first lock expiry index key after {@code cutoffMillis}: the end of "expired by cutoff". */
     static byte[] lockExpiryEndAfter(long cutoffMillis) {
-        if (cutoffMillis == Long.MAX_VALUE) {
-            return familyEnd(LOCK_EXPIRY);
-        }
-        byte[] k = new byte[9];
-        k[0] = LOCK_EXPIRY;
-        putLong(k, 1, cutoffMillis + 1);
-        return k;
+        return timedEndAfter(LOCK_EXPIRY, cutoffMillis);
     }
 
     static long lockExpiryTimeOf(byte[] lockExpiryKey) {
@@ -122,6 +96,33 @@ final class Keyspace {
     static Bytes lockNameOfExpiry(byte[] lockExpiryKey) {
         checkFamily(lockExpiryKey, LOCK_EXPIRY, 9);
         return Bytes.copyOf(lockExpiryKey, 9, lockExpiryKey.length - 9);
+    }
+
+    /** family + name: data keys and locks. */
+    private static byte[] named(byte family, Bytes name) {
+        byte[] k = new byte[1 + name.size()];
+        k[0] = family;
+        name.copyTo(k, 1);
+        return k;
+    }
+
+    /** family + 8-byte time + name: the expiry indexes of keys and locks. */
+    private static byte[] timed(byte family, long millis, Bytes name) {
+        byte[] k = new byte[9 + name.size()];
+        k[0] = family;
+        putLong(k, 1, millis);
+        name.copyTo(k, 9);
+        return k;
+    }
+
+    private static byte[] timedEndAfter(byte family, long cutoffMillis) {
+        if (cutoffMillis == Long.MAX_VALUE) {
+            return familyEnd(family);
+        }
+        byte[] k = new byte[9];
+        k[0] = family;
+        putLong(k, 1, cutoffMillis + 1);
+        return k;
     }
 
     static byte[] sessionKey(long clientId) {
