@@ -2,6 +2,7 @@ package io.cairn.cli;
 
 import io.cairn.client.CairnClient;
 import io.cairn.client.ClusterStatus;
+import io.cairn.client.Members;
 import io.cairn.client.ShardsReport;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Cluster-wide commands.",
         subcommands = {ClusterCommand.StatusCommand.class, ClusterCommand.ShardsCommand.class,
-                ClusterCommand.AddNodeCommand.class, ClusterCommand.RemoveNodeCommand.class,
+                ClusterCommand.MembersCommand.class, ClusterCommand.AddNodeCommand.class,
+                ClusterCommand.RemoveNodeCommand.class, ClusterCommand.ReplaceNodeCommand.class,
                 ClusterCommand.RebalanceCommand.class, ClusterCommand.MoveLeaderCommand.class})
 final class ClusterCommand implements Runnable {
     @Spec
@@ -63,41 +65,184 @@ final class ClusterCommand implements Runnable {
         }
     }
 
-    @Command(name = "add-node", mixinStandardHelpOptions = true,
-            description = {"Registers a node with the metadata group: it becomes a member and receives its share of",
-                    "replicas (then start it with 'cairn server --join'). Idempotent. Prints the new epoch.",
+    @Command(name = "members", mixinStandardHelpOptions = true,
+            description = {"Lists every member as the metadata leader knows it: state (up, dead, leaving, removed),",
+                    "address, zone, how many shards it holds and leads (from the shard leaders' last reports) and",
+                    "whether it was heard from in the last few seconds. With --json one object:",
+                    "{\"epoch\":7,\"shard_count\":8,\"shards_unreported\":0,\"members\":[{\"id\":\"n1\","
+                            + "\"address\":\"127.0.0.1:7401\",\"zone\":\"\",\"state\":\"up\",\"replicas\":5,"
+                            + "\"leads\":2,\"heard_recently\":true}]}",
                     "Needs a sharded cluster (--shards > 1)."})
-    static final class AddNodeCommand extends ClientCommand {
-        @CommandLine.Parameters(index = "0", paramLabel = "nID=HOST:PORT", description = "The node and its address, e.g. n6=10.0.0.6:7401.")
-        String member;
+    static final class MembersCommand extends ClientCommand {
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
 
         @Override
         int run(CairnClient client, PrintWriter out, PrintWriter err) {
+            Members m = client.members();
+            out.println(json ? membersJson(m) : membersTable(m));
+            return CairnCli.EXIT_OK;
+        }
+    }
+
+    /** What the membership commands share: parsing nID=HOST:PORT and waiting with progress. */
+    abstract static class MembershipChange extends ClientCommand {
+        @Option(names = "--wait", description = "Wait until the change is complete, printing progress.")
+        boolean await;
+
+        @Option(names = "--wait-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+                description = "Give up waiting after this long (exit 3; the change goes on). Default: 10m.")
+        java.time.Duration waitTimeout = java.time.Duration.ofMinutes(10);
+
+        static long[] idOf(String node) {
+            return new long[] {io.cairn.server.ClusterSpec.parseName(node).value()};
+        }
+
+        static Object[] parseMember(String member) {
             int eq = member.indexOf('=');
             if (eq < 0) {
                 throw new IllegalArgumentException("'" + member + "' must look like n6=127.0.0.1:7406");
             }
             long id = io.cairn.server.ClusterSpec.parseName(member.substring(0, eq)).value();
             String address = io.cairn.server.ClusterSpec.parseAddress(member.substring(eq + 1));
-            long epoch = client.addNode(id, address);
+            return new Object[] {id, address};
+        }
+
+        /**
+         * Polls the membership once a second until {@code progress} returns null (done), printing
+         * each new progress line; exits 3 at the timeout.
+         */
+        int waitFor(CairnClient client, PrintWriter out, PrintWriter err,
+                    java.util.function.Function<Members, String> progress) throws InterruptedException {
+            long deadline = System.nanoTime() + waitTimeout.toNanos();
+            String last = "";
+            while (true) {
+                String now;
+                try {
+                    now = progress.apply(client.members());
+                } catch (io.cairn.client.CairnUnavailableException e) {
+                    now = "waiting for the metadata leader (" + CairnCli.oneLine(e.getMessage()) + ")";
+                }
+                if (now == null) {
+                    return CairnCli.EXIT_OK;
+                }
+                if (!now.equals(last)) {
+                    out.println(now);
+                    out.flush();
+                    last = now;
+                }
+                if (System.nanoTime() > deadline) {
+                    err.println("cairn: gave up waiting after " + (waitTimeout.toSeconds() + " s")
+                            + "; the change goes on (see 'cluster members')");
+                    return CairnCli.EXIT_UNAVAILABLE;
+                }
+                Thread.sleep(1_000);
+            }
+        }
+
+        /** How many shards the placement of {@code m} gives node {@code id}. */
+        static int share(Members m, long id) {
+            java.util.List<io.cairn.placement.MemberInfo> infos = new java.util.ArrayList<>();
+            for (Members.Member x : m.members()) {
+                infos.add(new io.cairn.placement.MemberInfo(io.cairn.common.NodeId.of(x.id()), x.address(), x.zone(),
+                        io.cairn.placement.MemberInfo.State.valueOf(x.state().name())));
+            }
+            return io.cairn.placement.Topology.derive(m.epoch(), infos, m.shardCount())
+                    .groupsOf(io.cairn.common.NodeId.of(id)).size();
+        }
+    }
+
+    @Command(name = "add-node", mixinStandardHelpOptions = true,
+            description = {"Registers a node with the metadata group: it becomes a member and receives its share of",
+                    "replicas (then start it with 'cairn server --join'; a node started with --join registers",
+                    "itself, so this is optional). Idempotent. Prints the new epoch. Refused, with the reason,",
+                    "for an id that is a member at another address, was removed, or an address another member has.",
+                    "With --wait, waits until the node holds its share of shards. Needs --shards > 1."})
+    static final class AddNodeCommand extends MembershipChange {
+        @CommandLine.Parameters(index = "0", paramLabel = "nID=HOST:PORT", description = "The node and its address, e.g. n6=10.0.0.6:7401.")
+        String member;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) throws InterruptedException {
+            Object[] parsed = parseMember(member);
+            long id = (Long) parsed[0];
+            long epoch = client.addNode(id, (String) parsed[1]);
             out.println("n" + id + " is a member (epoch " + epoch + ")");
-            return CairnCli.EXIT_OK;
+            if (!await) {
+                return CairnCli.EXIT_OK;
+            }
+            return waitFor(client, out, err, m -> {
+                Members.Member me = m.member(id).orElse(null);
+                int share = share(m, id);
+                if (me != null && me.replicas() >= share && m.shardsUnreported() == 0) {
+                    out.println("n" + id + " holds its " + share + " shards");
+                    return null;
+                }
+                return "n" + id + ": " + (me == null ? 0 : me.replicas()) + " of " + share + " shards"
+                        + (me != null && !me.heardRecently() ? " (not heard from: is it started with --join?)" : "");
+            });
         }
     }
 
     @Command(name = "remove-node", mixinStandardHelpOptions = true,
             description = {"Decommissions a node: it becomes leaving, its replicas move to the other nodes, then it",
-                    "is removed and may be stopped (watch 'cluster shards'). Prints the epoch that marks it leaving."})
-    static final class RemoveNodeCommand extends ClientCommand {
+                    "is removed, and it stops by itself (a removed id is never used again). Prints the epoch that",
+                    "marks it leaving; with --wait, waits until it is removed, printing the shards it still holds."})
+    static final class RemoveNodeCommand extends MembershipChange {
         @CommandLine.Parameters(index = "0", paramLabel = "nID", description = "The node, e.g. n4.")
         String node;
 
         @Override
-        int run(CairnClient client, PrintWriter out, PrintWriter err) {
-            long id = io.cairn.server.ClusterSpec.parseName(node).value();
+        int run(CairnClient client, PrintWriter out, PrintWriter err) throws InterruptedException {
+            long id = idOf(node)[0];
             long epoch = client.removeNode(id);
             out.println("n" + id + " is leaving (epoch " + epoch + "); its replicas move off");
-            return CairnCli.EXIT_OK;
+            if (!await) {
+                return CairnCli.EXIT_OK;
+            }
+            return waitFor(client, out, err, m -> {
+                Members.Member me = m.member(id).orElse(null);
+                if (me == null || me.state() == Members.State.REMOVED) {
+                    out.println("n" + id + " is removed (epoch " + m.epoch() + ")");
+                    return null;
+                }
+                return "n" + id + " " + me.state().name().toLowerCase(Locale.ROOT) + ": still holds " + me.replicas()
+                        + " shards";
+            });
+        }
+    }
+
+    @Command(name = "replace-node", mixinStandardHelpOptions = true,
+            description = {"Gives a dead member's id to a new machine at another address, e.g. after a disk was lost.",
+                    "Only for a member that 'cluster members' shows dead (stopped for longer than",
+                    "--dead-node-timeout): its replicas are rebuilt on the others first, then the id becomes up at",
+                    "the new address; start the new machine with 'cairn server --join' and an empty data dir.",
+                    "With --wait, waits until the id is up at the new address."})
+    static final class ReplaceNodeCommand extends MembershipChange {
+        @CommandLine.Parameters(index = "0", paramLabel = "nID=HOST:PORT", description = "The dead node's id and the new address.")
+        String member;
+
+        @Override
+        int run(CairnClient client, PrintWriter out, PrintWriter err) throws InterruptedException {
+            Object[] parsed = parseMember(member);
+            long id = (Long) parsed[0];
+            String address = (String) parsed[1];
+            client.replaceNode(id, address);
+            out.println("n" + id + " will move to " + address + " once no shard counts its old machine");
+            if (!await) {
+                return CairnCli.EXIT_OK;
+            }
+            return waitFor(client, out, err, m -> {
+                Members.Member me = m.member(id).orElseThrow();
+                if (me.state() == Members.State.UP && me.address().equals(address)) {
+                    out.println("n" + id + " is up at " + address + " (epoch " + m.epoch() + ")");
+                    return null;
+                }
+                // The request lives in the metadata leader's memory: repeat it in case that leader changed.
+                client.replaceNode(id, address);
+                return "n" + id + " " + me.state().name().toLowerCase(Locale.ROOT) + ": still counted by "
+                        + me.replicas() + " shards";
+            });
         }
     }
 
@@ -205,6 +350,39 @@ final class ClusterCommand implements Runnable {
             out.println("n" + id + " leads " + (shard.equals("meta") ? "the metadata group" : "shard " + shard));
             return CairnCli.EXIT_OK;
         }
+    }
+
+    static String membersJson(Members m) {
+        StringBuilder sb = new StringBuilder("{\"epoch\":").append(m.epoch()).append(",\"shard_count\":")
+                .append(m.shardCount()).append(",\"shards_unreported\":").append(m.shardsUnreported())
+                .append(",\"members\":[");
+        for (int i = 0; i < m.members().size(); i++) {
+            Members.Member x = m.members().get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"id\":").append(nodeName(x.id()))
+                    .append(",\"address\":").append(jsonString(x.address()))
+                    .append(",\"zone\":").append(jsonString(x.zone()))
+                    .append(",\"state\":").append(jsonString(x.state().name().toLowerCase(Locale.ROOT)))
+                    .append(",\"replicas\":").append(x.replicas())
+                    .append(",\"leads\":").append(x.leads())
+                    .append(",\"heard_recently\":").append(x.heardRecently()).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String membersTable(Members m) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("epoch ").append(m.epoch()).append(", ").append(m.shardCount()).append(" shards");
+        if (m.shardsUnreported() > 0) {
+            sb.append(" (").append(m.shardsUnreported()).append(" without a recent report: counts may be low)");
+        }
+        sb.append('\n');
+        String row = "%-5s %-22s %-8s %-8s %8s %6s %s%n";
+        sb.append(String.format(Locale.ROOT, row, "ID", "ADDRESS", "STATE", "ZONE", "REPLICAS", "LEADS", "HEARD"));
+        for (Members.Member x : m.members()) {
+            sb.append(String.format(Locale.ROOT, row, "n" + x.id(), x.address(), x.state().name().toLowerCase(Locale.ROOT),
+                    x.zone().isEmpty() ? "-" : x.zone(), x.replicas(), x.leads(), x.heardRecently() ? "yes" : "no"));
+        }
+        return sb.toString().stripTrailing();
     }
 
     static String shardsJson(ShardsReport report) {

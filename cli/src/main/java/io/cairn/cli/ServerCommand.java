@@ -86,6 +86,11 @@ final class ServerCommand implements Callable<Integer> {
         out.println(config.nodeId() + " serving on " + host + ":" + server.port() + " (data " + config.dataDir() + ")");
         out.flush();
         server.awaitTermination();
+        if (server.stoppedBecause().isPresent()) {
+            err.println("cairn: " + config.nodeId() + " stopped: " + CairnCli.oneLine(server.stoppedBecause().get()));
+            err.flush();
+            return CairnCli.EXIT_BAD_INPUT;
+        }
         return CairnCli.EXIT_OK;
     }
 

@@ -609,6 +609,35 @@ public final class CairnClient implements AutoCloseable {
     }
 
     /**
+     * Hands the id of node {@code n<id>}, which must be DEAD, to a new machine at
+     * {@code address}. The metadata leader makes the change once every shard was rebuilt
+     * without the old machine; the request is not remembered across a metadata leader change,
+     * so a caller waiting for it repeats it (idempotent). Returns the epoch as of the request.
+     */
+    public long replaceNode(long id, String address) {
+        AddNodeRequest req = AddNodeRequest.newBuilder().setId(id).setAddress(Endpoints.checkAddress(address)).build();
+        return membershipCall(stub -> stub.replaceNode(req)).getEpoch();
+    }
+
+    /** Every member with its state and the shards it holds and leads, from the metadata leader. */
+    public Members members() {
+        io.cairn.api.proto.MembersResponse r = leaderCall(stub -> stub.members(io.cairn.api.proto.MembersRequest.getDefaultInstance()));
+        List<Members.Member> out = new ArrayList<>();
+        for (io.cairn.api.proto.MemberView v : r.getMembersList()) {
+            io.cairn.api.proto.Member m = v.getMember();
+            Members.State state = switch (m.getState()) {
+                case MEMBER_DEAD -> Members.State.DEAD;
+                case MEMBER_LEAVING -> Members.State.LEAVING;
+                case MEMBER_REMOVED -> Members.State.REMOVED;
+                default -> Members.State.UP;
+            };
+            out.add(new Members.Member(m.getId(), m.getAddress(), m.getZone(), state, v.getReplicas(), v.getLeads(),
+                    v.getHeardRecently()));
+        }
+        return new Members(r.getEpoch(), r.getShardCount(), out, r.getShardsUnreported());
+    }
+
+    /**
      * Decommissions node {@code n<id>}: it becomes LEAVING, its replicas move to other nodes, then
      * it is REMOVED and may be stopped. Returns once it is LEAVING, with that epoch.
      */
@@ -617,13 +646,32 @@ public final class CairnClient implements AutoCloseable {
         return membershipCall(stub -> stub.removeNode(req)).getEpoch();
     }
 
-    /** Asks each endpoint in turn, following a NOT_LEADER hint to the metadata leader once. */
     private MembershipResponse membershipCall(Function<ClusterGrpc.ClusterBlockingStub, MembershipResponse> call) {
+        return leaderCall(call);
+    }
+
+    /**
+     * Asks the endpoints in turn, following NOT_LEADER hints to the metadata leader, until one
+     * answers or the request timeout (at least 10 s: membership changes are rare and slow) runs
+     * out. A node that names itself as leader is one that was just elected and has not read the
+     * membership yet: it is asked again after a pause.
+     */
+    private <R> R leaderCall(Function<ClusterGrpc.ClusterBlockingStub, R> call) {
+        long timeoutMillis = Math.max(requestTimeoutMillis, 10_000);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         io.grpc.StatusRuntimeException last = null;
-        List<String> targets = new ArrayList<>(endpoints.configured());
-        for (int i = 0; i < targets.size() && i < 16; i++) {
-            ClusterGrpc.ClusterBlockingStub stub = ClusterGrpc.newBlockingStub(endpoints.channel(targets.get(i)))
-                    .withDeadlineAfter(Math.max(requestTimeoutMillis, 20_000), TimeUnit.MILLISECONDS);
+        java.util.ArrayDeque<String> targets = new java.util.ArrayDeque<>(endpoints.configured());
+        java.util.LinkedHashSet<String> asked = new java.util.LinkedHashSet<>();
+        while (System.nanoTime() < deadline) {
+            if (targets.isEmpty()) {
+                targets.addAll(endpoints.configured());
+                pause(100);
+            }
+            String target = targets.poll();
+            asked.add(target);
+            long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            ClusterGrpc.ClusterBlockingStub stub = ClusterGrpc.newBlockingStub(endpoints.channel(target))
+                    .withDeadlineAfter(Math.min(leftMillis, Math.max(requestTimeoutMillis, 20_000)), TimeUnit.MILLISECONDS);
             try {
                 return call.apply(stub);
             } catch (io.grpc.StatusRuntimeException e) {
@@ -634,12 +682,26 @@ public final class CairnClient implements AutoCloseable {
                     throw new IllegalArgumentException(e.getStatus().getDescription());
                 }
                 if (d != null && d.hasNotLeader() && !d.getNotLeader().getLeaderAddress().isEmpty()) {
-                    targets.add(i + 1, d.getNotLeader().getLeaderAddress());
+                    String hint = d.getNotLeader().getLeaderAddress();
+                    if (hint.equals(target)) {
+                        pause(100);
+                    }
+                    targets.addFirst(hint);
                 }
             }
         }
-        throw new CairnUnavailableException("no metadata leader answered among " + targets + ": "
-                + (last == null ? "" : last.getStatus()), endpoints.configured(), last);
+        throw new CairnUnavailableException("no metadata leader answered within " + timeoutMillis + " ms (asked " + asked
+                + "): " + (last == null ? "" : last.getStatus().getCode() + " " + last.getStatus().getDescription()),
+                endpoints.configured(), last);
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Stops every request in flight (they fail with {@link IllegalStateException}) and closes the channels. */

@@ -80,6 +80,14 @@ final class LocalCluster implements AutoCloseable {
     }
 
     void start(int id) throws IOException {
+        start(id, extraArgs);
+    }
+
+    /** Starts node {@code id} with {@code args} instead of the cluster's extra arguments (a misconfigured node). */
+    void start(int id, List<String> args) throws IOException {
+        if (!addresses.containsKey(id)) {
+            addresses.put(id, "127.0.0.1:" + freePort());
+        }
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC",
@@ -89,7 +97,7 @@ final class LocalCluster implements AutoCloseable {
                 "--listen", addresses.get(id),
                 "--data-dir", dir.resolve("n" + id).toString(),
                 "--initial-cluster", initialCluster()));
-        cmd.addAll(extraArgs);
+        cmd.addAll(args);
         if (id > founders) {
             cmd.add("--join");
         }
@@ -105,6 +113,20 @@ final class LocalCluster implements AutoCloseable {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Waits for node {@code id}'s process to exit by itself; its exit code, or -1 if it still runs. */
+    int awaitExit(int id, long millis) throws InterruptedException {
+        Process p = processes.get(id);
+        if (p == null || !p.waitFor(millis, TimeUnit.MILLISECONDS)) {
+            return -1;
+        }
+        processes.remove(id);
+        return p.exitValue();
+    }
+
+    Path dataDir(int id) {
+        return dir.resolve("n" + id);
     }
 
     boolean isRunning(int id) {

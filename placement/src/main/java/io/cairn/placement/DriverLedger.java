@@ -37,6 +37,9 @@ public final class DriverLedger<R> {
     private final TreeMap<NodeId, Long> lastSeenMillis = new TreeMap<>();
     private final TreeMap<GroupId, Timed<R>> reports = new TreeMap<>();
     private final TreeMap<NodeId, MemberInfo> joins = new TreeMap<>();
+    /** Joins asked for by nodes' own heartbeats; only for ids the membership has never had. */
+    private final TreeMap<NodeId, MemberInfo> selfJoins = new TreeMap<>();
+    private final TreeMap<NodeId, MemberInfo> replacements = new TreeMap<>();
     private final TreeSet<NodeId> leaves = new TreeSet<>();
     private boolean leading;
     private long leaderSinceMillis;
@@ -69,35 +72,50 @@ public final class DriverLedger<R> {
 
     /**
      * A node's heartbeat: it is alive, and its reports replace older ones of the same groups. A
-     * node that asks to join is admitted at the next decision only while the membership does not
-     * know it: a node decommissioned (LEAVING, REMOVED) keeps asking, since its flag comes from
-     * how it was started, and must not be taken back by that; an operator's {@link #join} can.
-     *
-     * @param known the node's entry in the membership last read, if any
+     * node that asks to join (it was started with {@code --join}, so it asks in every heartbeat)
+     * is admitted only while the stored membership does not know its id at all: that is checked
+     * at the decision, against the membership read then, never against a copy this driver read
+     * earlier (a new metadata leader that had not read it yet took a REMOVED node back).
      */
-    public void heard(NodeId from, long nowMillis, List<GroupReport<R>> led, boolean join, String address,
-                      Optional<MemberInfo> known) {
+    public void heard(NodeId from, long nowMillis, List<GroupReport<R>> led, boolean join, String address) {
         lastSeenMillis.put(from, nowMillis);
         for (GroupReport<R> r : led) {
             reports.merge(r.group(), new Timed<>(r.report(), nowMillis),
                     (old, neu) -> termOf.applyAsLong(neu.report()) >= termOf.applyAsLong(old.report()) ? neu : old);
         }
-        if (join && known.isEmpty()) {
-            joins.putIfAbsent(from, new MemberInfo(from, address, "", MemberInfo.State.UP));
+        if (join) {
+            selfJoins.putIfAbsent(from, new MemberInfo(from, address, "", MemberInfo.State.UP));
         }
     }
 
     /** A report of one group by its leader. */
     public record GroupReport<R>(GroupId group, R report) {}
 
-    /** An operator's {@code add-node}: replaces an earlier request for the same node. */
+    /**
+     * An operator's {@code add-node}, already checked by {@link Admission#refuseJoin}: replaces
+     * an earlier request for the same node.
+     */
     public void join(MemberInfo member) {
         joins.put(member.id(), member);
+    }
+
+    /**
+     * An operator's {@code replace-node}, already checked by {@link Admission#refuseReplace}:
+     * the DEAD member's id moves to {@code member}'s address once no group counts it.
+     */
+    public void replace(MemberInfo member) {
+        replacements.put(member.id(), member);
     }
 
     /** An operator's {@code remove-node}. */
     public void leave(NodeId node) {
         leaves.add(node);
+    }
+
+    /** Whether {@code node} was heard from within the last {@link #ALIVE_AGAIN_BEATS} heartbeats. */
+    public boolean heardRecently(NodeId node, long nowMillis) {
+        Long seen = lastSeenMillis.get(node);
+        return seen != null && nowMillis - seen < ALIVE_AGAIN_BEATS * beatMillis;
     }
 
     /** The reports young enough to count, in group order. */
@@ -117,6 +135,12 @@ public final class DriverLedger<R> {
         TreeMap<NodeId, MemberInfo> byId = new TreeMap<>();
         members.forEach(m -> byId.put(m.id(), m));
         joins.values().removeIf(j -> MembershipPolicy.isUpAt(byId.get(j.id()), j.address()));
+        if (epoch > 0) {
+            selfJoins.keySet().removeIf(byId::containsKey);
+        }
+        replacements.values().removeIf(r -> MembershipPolicy.isUpAt(byId.get(r.id()), r.address()));
+        TreeMap<NodeId, MemberInfo> allJoins = new TreeMap<>(selfJoins);
+        allJoins.putAll(joins);
         leaves.removeIf(id -> byId.containsKey(id) ? byId.get(id).state() == MemberInfo.State.LEAVING
                 || byId.get(id).state() == MemberInfo.State.REMOVED : epoch > 0);
         MembershipPolicy.Liveness liveness = new MembershipPolicy.Liveness() {
@@ -135,8 +159,8 @@ public final class DriverLedger<R> {
                 return DriverLedger.this.holdsNothing(node, nowMillis, shardCount);
             }
         };
-        return MembershipPolicy.next(members, founders, List.copyOf(joins.values()), List.copyOf(leaves), liveness,
-                deadNodeTimeoutMillis);
+        return MembershipPolicy.next(members, founders, List.copyOf(allJoins.values()), List.copyOf(replacements.values()),
+                List.copyOf(leaves), liveness, deadNodeTimeoutMillis);
     }
 
     /** Whether a fresh report of every shard's leader leaves {@code node} out of its group. */

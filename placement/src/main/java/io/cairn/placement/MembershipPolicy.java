@@ -13,7 +13,11 @@ import java.util.TreeMap;
  * metadata leadership mid-way leaves a consistent membership behind:
  * <ol>
  *   <li>an empty membership becomes the founders, all UP;</li>
- *   <li>a join (new node, a REMOVED or DEAD one, or a changed address) makes the node UP;</li>
+ *   <li>a join that {@link Admission#refuseJoin} allows (a new node, or a DEAD one back at its
+ *       address) makes the node UP; one it refuses is never applied, whatever asked for it;</li>
+ *   <li>a replacement makes a DEAD member UP at its new address, once no shard's leader
+ *       reports it (a voter's id handed to a fresh machine while a group still counts the old
+ *       one would let that group count a vote the new machine never cast);</li>
  *   <li>a removal makes an UP or DEAD node LEAVING;</li>
  *   <li>an UP node silent for longer than the dead-node timeout becomes DEAD, unless fewer than
  *       {@link Topology#REPLICATION_FACTOR} others would stay UP (its replicas could not be
@@ -42,7 +46,8 @@ public final class MembershipPolicy {
      * in effect change nothing; the caller forgets them once the stored membership shows them.
      */
     public static Optional<List<MemberInfo>> next(Collection<MemberInfo> stored, List<MemberInfo> founders,
-                                                  Collection<MemberInfo> joins, Collection<NodeId> leaves,
+                                                  Collection<MemberInfo> joins, Collection<MemberInfo> replacements,
+                                                  Collection<NodeId> leaves,
                                                   Liveness liveness, long deadNodeTimeoutMillis) {
         TreeMap<NodeId, MemberInfo> members = new TreeMap<>();
         stored.forEach(m -> members.put(m.id(), m));
@@ -53,8 +58,17 @@ public final class MembershipPolicy {
         TreeMap<NodeId, MemberInfo> joinsById = new TreeMap<>();
         joins.forEach(j -> joinsById.put(j.id(), j));
         for (MemberInfo join : joinsById.values()) {
-            if (!isUpAt(members.get(join.id()), join.address())) {
+            if (!isUpAt(members.get(join.id()), join.address())
+                    && Admission.refuseJoin(members.values(), join.id(), join.address()).isEmpty()) {
                 members.put(join.id(), join.withState(MemberInfo.State.UP));
+                return Optional.of(List.copyOf(members.values()));
+            }
+        }
+        for (MemberInfo r : replacements) {
+            MemberInfo had = members.get(r.id());
+            if (had != null && had.state() == MemberInfo.State.DEAD && liveness.holdsNothing(r.id())
+                    && Admission.refuseReplace(members.values(), r.id(), r.address()).isEmpty()) {
+                members.put(r.id(), r.withState(MemberInfo.State.UP));
                 return Optional.of(List.copyOf(members.values()));
             }
         }

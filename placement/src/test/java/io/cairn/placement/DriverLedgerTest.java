@@ -6,7 +6,6 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.ConfState;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
@@ -45,12 +44,27 @@ class DriverLedgerTest {
         ledger.leads(true, 0);
         List<MemberInfo> members = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
                 member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.REMOVED));
-        ledger.heard(N4, 100, List.of(), true, "h:4", Optional.of(member(N4, MemberInfo.State.REMOVED)));
+        ledger.heard(N4, 100, List.of(), true, "h:4");
         assertThat(ledger.decide(5, members, founders(), 200, DEAD_AFTER_MS, 1)).isEmpty();
 
         ledger.join(member(N4, MemberInfo.State.UP));
-        assertThat(ledger.decide(5, members, founders(), 300, DEAD_AFTER_MS, 1)).as("an operator's add-node takes it back")
-                .hasValueSatisfying(next -> assertThat(next).contains(member(N4, MemberInfo.State.UP)));
+        assertThat(ledger.decide(5, members, founders(), 300, DEAD_AFTER_MS, 1)).as("nor does an operator's add-node")
+                .isEmpty();
+    }
+
+    /**
+     * Issue 12, the other half: a metadata leader that took over heard the removed joiner before
+     * it had read the membership, and queued its join as if it were new.
+     */
+    @Test
+    void aJoinHeardBeforeTheMembershipWasReadIsCheckedAgainstTheStoredOne() {
+        DriverLedger<Report> ledger = ledger();
+        ledger.leads(true, 0);
+        ledger.heard(N4, 10, List.of(), true, "h:4");
+        List<MemberInfo> members = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.REMOVED));
+        assertThat(ledger.decide(7, members, founders(), 500, DEAD_AFTER_MS, 1)).isEmpty();
+        assertThat(ledger.decide(7, members, founders(), 1_000, DEAD_AFTER_MS, 1)).isEmpty();
     }
 
     @Test
@@ -58,7 +72,7 @@ class DriverLedgerTest {
         DriverLedger<Report> ledger = ledger();
         ledger.leads(true, 0);
         List<MemberInfo> members = founders();
-        ledger.heard(N4, 100, List.of(), true, "h:4", Optional.empty());
+        ledger.heard(N4, 100, List.of(), true, "h:4");
         assertThat(ledger.decide(1, members, founders(), 200, DEAD_AFTER_MS, 1))
                 .hasValueSatisfying(next -> assertThat(next).contains(member(N4, MemberInfo.State.UP)));
     }
@@ -70,7 +84,7 @@ class DriverLedgerTest {
         DriverLedger<Report> ledger = ledger();
         ledger.leads(true, 50_000);
         for (NodeId n : List.of(N1, N2, N3)) {
-            ledger.heard(n, 59_000, List.of(), false, "h:" + n.value(), Optional.empty());
+            ledger.heard(n, 59_000, List.of(), false, "h:" + n.value());
         }
         assertThat(ledger.decide(1, members, founders(), 59_999, DEAD_AFTER_MS, 1)).as("n4 silent only 9.999 s").isEmpty();
         assertThat(ledger.decide(1, members, founders(), 60_001, DEAD_AFTER_MS, 1))
@@ -81,10 +95,8 @@ class DriverLedgerTest {
     void onlyFreshReportsArePassedOnAndANewerTermWins() {
         DriverLedger<Report> ledger = ledger();
         GroupId g1 = new GroupId(1);
-        ledger.heard(N1, 0, List.of(new DriverLedger.GroupReport<>(g1, new Report(3, List.of(N1, N2, N3)))), false, "h:1",
-                Optional.empty());
-        ledger.heard(N2, 10, List.of(new DriverLedger.GroupReport<>(g1, new Report(2, List.of(N2)))), false, "h:2",
-                Optional.empty());
+        ledger.heard(N1, 0, List.of(new DriverLedger.GroupReport<>(g1, new Report(3, List.of(N1, N2, N3)))), false, "h:1");
+        ledger.heard(N2, 10, List.of(new DriverLedger.GroupReport<>(g1, new Report(2, List.of(N2)))), false, "h:2");
         assertThat(ledger.freshReports(DriverLedger.REPORT_FRESH_BEATS * BEAT_MS)).containsExactly(new Report(3, List.of(N1, N2, N3)));
         assertThat(ledger.freshReports(DriverLedger.REPORT_FRESH_BEATS * BEAT_MS + 1)).isEmpty();
     }

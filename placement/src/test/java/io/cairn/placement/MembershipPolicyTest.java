@@ -47,7 +47,17 @@ class MembershipPolicyTest {
 
     private static Optional<List<MemberInfo>> next(List<MemberInfo> stored, List<MemberInfo> joins, List<NodeId> leaves,
                                                    MembershipPolicy.Liveness liveness) {
-        return MembershipPolicy.next(stored, upNodes(3), joins, leaves, liveness, TIMEOUT_MILLIS);
+        return MembershipPolicy.next(stored, upNodes(3), joins, List.of(), leaves, liveness, TIMEOUT_MILLIS);
+    }
+
+    private static Optional<List<MemberInfo>> replace(List<MemberInfo> stored, MemberInfo replacement,
+                                                      MembershipPolicy.Liveness liveness) {
+        return MembershipPolicy.next(stored, upNodes(3), List.of(), List.of(replacement), List.of(), liveness,
+                TIMEOUT_MILLIS);
+    }
+
+    private static List<MemberInfo> with(List<MemberInfo> members, int id, MemberInfo.State state) {
+        return members.stream().map(m -> m.id().value() == id ? m.withState(state) : m).toList();
     }
 
     private static MemberInfo.State stateOf(List<MemberInfo> members, int id) {
@@ -96,10 +106,37 @@ class MembershipPolicyTest {
     }
 
     @Test
-    void aJoinChangesOneNodeAtATimeAndAChangedAddressCounts() {
+    void aJoinChangesOneNodeAtATime() {
         List<MemberInfo> joined = next(upNodes(3), List.of(up(5), up(4)), List.of(), allAlive()).orElseThrow();
         assertThat(joined).hasSize(4).contains(up(4));
+    }
+
+    /** Issue 12: `add-node n3=127.0.0.1:7499` for a live founder left n3 with a phantom unreachable voter. */
+    @Test
+    void aJoinThatWouldMoveAMembersIdToAnotherAddressIsNeverApplied() {
         MemberInfo moved = new MemberInfo(NodeId.of(2), "elsewhere:2", "", MemberInfo.State.UP);
-        assertThat(next(upNodes(3), List.of(moved), List.of(), allAlive()).orElseThrow()).contains(moved);
+        assertThat(next(upNodes(3), List.of(moved), List.of(), allAlive())).isEmpty();
+        assertThat(next(with(upNodes(4), 2, MemberInfo.State.DEAD), List.of(moved), List.of(),
+                liveness(Map.of(2, TIMEOUT_MILLIS * 2), Set.of())))
+                .as("not for a dead member either: that is a replacement").isEmpty();
+        MemberInfo sameAddress = new MemberInfo(NodeId.of(9), "h:2", "", MemberInfo.State.UP);
+        assertThat(next(upNodes(3), List.of(sameAddress), List.of(), allAlive())).as("another id at n2's address").isEmpty();
+    }
+
+    @Test
+    void aRemovedIdNeverComesBack() {
+        List<MemberInfo> removed = with(upNodes(4), 4, MemberInfo.State.REMOVED);
+        assertThat(next(removed, List.of(up(4)), List.of(), allAlive())).isEmpty();
+        assertThat(replace(removed, new MemberInfo(NodeId.of(4), "new:4", "", MemberInfo.State.UP), allAlive())).isEmpty();
+    }
+
+    @Test
+    void aReplacementMovesADeadIdOnlyOnceNoGroupCountsIt() {
+        List<MemberInfo> dead = with(upNodes(5), 2, MemberInfo.State.DEAD);
+        MemberInfo fresh = new MemberInfo(NodeId.of(2), "new:2", "", MemberInfo.State.UP);
+        assertThat(replace(dead, fresh, liveness(Map.of(2, TIMEOUT_MILLIS * 2), Set.of()))).as("still a voter somewhere").isEmpty();
+        assertThat(replace(dead, fresh, liveness(Map.of(2, TIMEOUT_MILLIS * 2), Set.of(2)))).hasValueSatisfying(
+                next -> assertThat(next).contains(fresh));
+        assertThat(replace(upNodes(5), fresh, liveness(Map.of(), Set.of(2)))).as("a live member is never replaced").isEmpty();
     }
 }

@@ -42,12 +42,55 @@ public final class CairnServer implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final Server grpc;
     private final RaftLoop loop;
+    private final SelfStop selfStop;
     private volatile boolean closed;
 
-    private CairnServer(List<AutoCloseable> resources, Server grpc, RaftLoop loop) {
+    private CairnServer(List<AutoCloseable> resources, Server grpc, RaftLoop loop, SelfStop selfStop) {
         this.resources = resources;
         this.grpc = grpc;
         this.loop = loop;
+        this.selfStop = selfStop;
+    }
+
+    /**
+     * A node the cluster refused (its settings differ, or it was removed) stops by itself, as an
+     * etcd member that was removed does: serving on would answer for keys it does not hold.
+     */
+    private static final class SelfStop {
+        private volatile String reason;
+        private volatile CairnServer server;
+
+        void refused(String why) {
+            synchronized (this) {
+                if (reason != null) {
+                    return;
+                }
+                reason = why;
+            }
+            LOG.log(System.Logger.Level.ERROR, "stopping: {0}", why);
+            Thread t = new Thread(this::closeServer, "cairn-self-stop");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void attach(CairnServer s) {
+            server = s;
+            if (reason != null) {
+                closeServer();
+            }
+        }
+
+        private void closeServer() {
+            CairnServer s = server;
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    /** Why the node stopped by itself, if it did: the cluster refused it. */
+    public java.util.Optional<String> stoppedBecause() {
+        return java.util.Optional.ofNullable(selfStop.reason);
     }
 
     public static CairnServer start(ServerConfig config) throws IOException {
@@ -66,10 +109,19 @@ public final class CairnServer implements AutoCloseable {
                     + " address (127.0.0.1), not " + config.listenAddress());
         }
         FaultInjection faults = faultInjection ? FaultInjection.enabled() : FaultInjection.NONE;
+        if (config.join() && !DataDir.hasIdentity(config.dataDir())) {
+            try {
+                JoinCheck.verify(config, JoinCheck.WAIT_MILLIS_DEFAULT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while asking the founders whether " + config.nodeId() + " may join");
+            }
+        }
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             return startOrFail(config, faults, opened);
         } catch (IOException | RuntimeException e) {
+            opened.stream().filter(DataDir.class::isInstance).forEach(d -> ((DataDir) d).discardOnClose());
             closeAll(opened);
             throw e;
         }
@@ -86,13 +138,15 @@ public final class CairnServer implements AutoCloseable {
 
     private static CairnServer startOrFail(ServerConfig config, FaultInjection faults, List<AutoCloseable> opened)
             throws IOException {
-        DataDir dataDir = DataDir.open(config.dataDir(), clusterId(config), config.nodeId());
+        SelfStop stop = new SelfStop();
+        DataDir dataDir = DataDir.open(config.dataDir(), clusterId(config), config.nodeId(), config.params());
         opened.add(dataDir);
         WalLogStore store = openStore(dataDir, faults);
         opened.add(store);
         ClusterMap map = new ClusterMap(Topology.initial(config.initialCluster().addresses(), config.shards()));
+        io.grpc.ClientInterceptor peerHeaders = PeerGate.headers(clusterId(config), config.nodeId());
         PeerTransport transport = new PeerTransport(config.nodeId(), peersOf(map.current(), config.nodeId()),
-                PeerTransport.Config.defaults());
+                PeerTransport.Config.defaults(), address -> PeerTransport.plaintextChannel(address, peerHeaders));
         opened.add(transport);
         if (faults.isEnabled()) {
             transport.filterOutbound(faults::reachable);
@@ -123,14 +177,16 @@ public final class CairnServer implements AutoCloseable {
             opened.add(driver);
         }
         if (sharded) {
-            MetaHeartbeat heartbeat = new MetaHeartbeat(config, loop, map, faults);
+            MetaHeartbeat heartbeat = new MetaHeartbeat(config, loop, map, faults, stop::refused);
             heartbeat.start();
             opened.add(heartbeat);
         }
         LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here{4}",
                 config.nodeId(), config.listenAddress(), loop.hostedGroups().stream().filter(g -> g.value() > 0).count(),
                 map.current().shardCount(), loop.status(ShardGroups.META_GROUP) != null ? ", with a metadata replica" : "");
-        return new CairnServer(opened, grpc, loop);
+        CairnServer server = new CairnServer(opened, grpc, loop, stop);
+        stop.attach(server);
+        return server;
     }
 
     private static TreeMap<NodeId, String> peersOf(Topology t, NodeId self) {
@@ -248,7 +304,8 @@ public final class CairnServer implements AutoCloseable {
         KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
-                .addService(new RaftTransportService(config.nodeId(), loop::deliver))
+                .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), loop::deliver),
+                        new PeerGate(clusterId(config), map)))
                 .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor()))
                 .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor()))
                 .addService(new ClusterService(loop, map, config, driver));

@@ -1,6 +1,8 @@
 package io.cairn.server;
 
 import io.cairn.api.proto.AddNodeRequest;
+import io.cairn.api.proto.CheckJoinRequest;
+import io.cairn.api.proto.CheckJoinResponse;
 import io.cairn.api.proto.ClusterGrpc;
 import io.cairn.api.proto.MembershipResponse;
 import io.cairn.api.proto.NodeHeartbeatRequest;
@@ -19,6 +21,7 @@ import io.cairn.api.proto.TransferLeaderResponse;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Status;
+import io.cairn.placement.Admission;
 import io.cairn.placement.MemberInfo;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
@@ -33,6 +36,7 @@ import java.util.concurrent.CompletionException;
  * group's replicas, the control plane's RPCs (heartbeats, adding and removing nodes).
  */
 final class ClusterService extends ClusterGrpc.ClusterImplBase {
+    private static final System.Logger LOG = System.getLogger(ClusterService.class.getName());
     private final RaftLoop loop;
     private final ClusterMap map;
     private final ServerConfig config;
@@ -61,11 +65,20 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 v.setHosted(true).setRole(roleOf(s.role())).setLeader(s.leader() == null ? 0 : s.leader().value())
                         .setTerm(s.term()).setCommitIndex(s.commitIndex()).setAppliedIndex(s.appliedIndex())
                         .setSizeBytes(loop.sizeBytes(group));
+            } else {
+                // No replica here: the shard's leader as it last reported itself to the metadata
+                // leader (about once a second), rather than "no leader, term 0".
+                reportOf(shard).ifPresent(r -> v.setRole(Role.ROLE_NONE).setLeader(r.getLeader()).setTerm(r.getTerm())
+                        .setAppliedIndex(r.getAppliedIndex()).setSizeBytes(r.getSizeBytes()));
             }
             b.addShards(v);
         }
         out.onNext(b.build());
         out.onCompleted();
+    }
+
+    private java.util.Optional<ShardReport> reportOf(int shard) {
+        return map.reports().stream().filter(r -> r.getShard() == shard).findFirst();
     }
 
     /**
@@ -116,7 +129,25 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void heartbeat(NodeHeartbeatRequest req, StreamObserver<NodeHeartbeatResponse> out) {
-        if (driver != null && driver.serving()) {
+        boolean serving = driver != null && driver.serving();
+        java.util.Optional<String> differs = Admission.paramsDiffer(config.params(), MemberCodec.fromProto(req.getParams()));
+        if (differs.isPresent() && !serving) {
+            // Only the metadata leader speaks for the cluster: a misconfigured node asked by a
+            // correct one must not stop it, nor pass on a membership of another cluster.
+            out.onNext(NodeHeartbeatResponse.newBuilder().setServed(false).build());
+            out.onCompleted();
+            return;
+        }
+        java.util.Optional<String> refused = differs.map(d -> "n" + req.getNodeId() + " does not belong to this cluster: " + d)
+                .or(() -> Admission.refuseHeartbeat(serving ? driver.members() : map.current().members().values(),
+                        NodeId.of(Math.max(1, req.getNodeId()))));
+        if (refused.isPresent()) {
+            LOG.log(System.Logger.Level.WARNING, "refused n{0} at {1}: {2}", req.getNodeId(), req.getAddress(), refused.get());
+            out.onNext(NodeHeartbeatResponse.newBuilder().setServed(serving).setRefused(refused.get()).build());
+            out.onCompleted();
+            return;
+        }
+        if (serving) {
             out.onNext(driver.heartbeat(req));
         } else {
             // Not the metadata leader: say where it is if known, and pass on the newest membership
@@ -146,6 +177,48 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             return;
         }
         answer(driver.addNode(new MemberInfo(id, address, req.getZone(), MemberInfo.State.UP)), out);
+    }
+
+    @Override
+    public void members(io.cairn.api.proto.MembersRequest req, StreamObserver<io.cairn.api.proto.MembersResponse> out) {
+        if (notMetaLeader(out)) {
+            return;
+        }
+        out.onNext(driver.membersView());
+        out.onCompleted();
+    }
+
+    @Override
+    public void replaceNode(AddNodeRequest req, StreamObserver<MembershipResponse> out) {
+        NodeId id;
+        String address;
+        try {
+            id = ClusterSpec.parseName("n" + req.getId());
+            address = ClusterSpec.parseAddress(req.getAddress());
+        } catch (IllegalArgumentException e) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        if (notMetaLeader(out)) {
+            return;
+        }
+        answer(driver.replaceNode(new MemberInfo(id, address, req.getZone(), MemberInfo.State.UP)), out);
+    }
+
+    /**
+     * Answered by any member from its own settings and its view of the membership: a node about
+     * to join asks before it writes its data dir. The metadata leader checks again when the join
+     * arrives, against the stored membership.
+     */
+    @Override
+    public void checkJoin(CheckJoinRequest req, StreamObserver<CheckJoinResponse> out) {
+        Topology t = map.current();
+        java.util.Optional<String> refused = Admission.paramsDiffer(config.params(), MemberCodec.fromProto(req.getParams()));
+        if (refused.isEmpty() && req.getNodeId() > 0) {
+            refused = Admission.refuseJoin(t.members().values(), NodeId.of(req.getNodeId()), req.getAddress());
+        }
+        out.onNext(CheckJoinResponse.newBuilder().setRefused(refused.orElse("")).setEpoch(t.epoch).build());
+        out.onCompleted();
     }
 
     @Override

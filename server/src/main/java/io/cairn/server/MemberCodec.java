@@ -3,6 +3,7 @@ package io.cairn.server;
 import io.cairn.api.proto.Member;
 import io.cairn.api.proto.MemberState;
 import io.cairn.common.NodeId;
+import io.cairn.placement.Admission;
 import io.cairn.placement.MemberInfo;
 
 /** A member as the wire and the metadata group's store carry it. */
@@ -17,6 +18,22 @@ final class MemberCodec {
                     case LEAVING -> MemberState.MEMBER_LEAVING;
                     case REMOVED -> MemberState.MEMBER_REMOVED;
                 }).build();
+    }
+
+    static io.cairn.api.proto.ClusterParams toProto(Admission.Params p) {
+        return io.cairn.api.proto.ClusterParams.newBuilder().setShardCount(p.shardCount())
+                .setFounders(p.foundersSpec()).setFormatVersion(p.formatVersion()).build();
+    }
+
+    /** The parameters a peer sent; one that sent none or a malformed founders' list differs from every cluster. */
+    static Admission.Params fromProto(io.cairn.api.proto.ClusterParams p) {
+        java.util.SortedMap<NodeId, String> founders;
+        try {
+            founders = ClusterSpec.parse(p.getFounders()).addresses();
+        } catch (IllegalArgumentException e) {
+            founders = new java.util.TreeMap<>();
+        }
+        return new Admission.Params(Math.max(1, p.getShardCount()), founders, p.getFormatVersion());
     }
 
     static MemberInfo fromProto(Member m) {

@@ -47,9 +47,14 @@ final class MetaHeartbeat implements AutoCloseable {
     private int nextCandidate;
 
     private final FaultInjection faults;
+    /** Told once, with the reason, when the metadata leader refuses this node; the node stops. */
+    private final java.util.function.Consumer<String> onRefused;
+    private boolean refused;
 
-    MetaHeartbeat(ServerConfig config, RaftLoop loop, ClusterMap map, FaultInjection faults) {
+    MetaHeartbeat(ServerConfig config, RaftLoop loop, ClusterMap map, FaultInjection faults,
+                  java.util.function.Consumer<String> onRefused) {
         this.faults = faults;
+        this.onRefused = onRefused;
         this.config = config;
         this.loop = loop;
         this.map = map;
@@ -75,6 +80,9 @@ final class MetaHeartbeat implements AutoCloseable {
     }
 
     private void beat() {
+        if (refused) {
+            return;
+        }
         if (target == null) {
             List<String> candidates = metaAddresses();
             target = candidates.get(nextCandidate++ % candidates.size());
@@ -82,6 +90,11 @@ final class MetaHeartbeat implements AutoCloseable {
         NodeHeartbeatResponse resp = ClusterGrpc.newBlockingStub(faults.peerChannel(channel(target), target))
                 .withDeadlineAfter(DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                 .heartbeat(request());
+        if (!resp.getRefused().isEmpty()) {
+            refused = true;
+            onRefused.accept(resp.getRefused());
+            return;
+        }
         if (resp.getServed()) {
             lastServedNanos = System.nanoTime();
             map.updateReports(resp.getShardsList(), resp.hasMeta() ? resp.getMeta() : null);
@@ -120,7 +133,7 @@ final class MetaHeartbeat implements AutoCloseable {
 
     private NodeHeartbeatRequest request() {
         NodeHeartbeatRequest.Builder b = NodeHeartbeatRequest.newBuilder().setNodeId(config.nodeId().value())
-                .setAddress(config.listenAddress()).setJoin(config.join());
+                .setAddress(config.listenAddress()).setJoin(config.join()).setParams(MemberCodec.toProto(config.params()));
         List<GroupId> led = new ArrayList<>();
         long nowMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
         for (GroupId g : loop.hostedGroups()) {

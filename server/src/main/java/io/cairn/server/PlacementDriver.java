@@ -13,6 +13,7 @@ import io.cairn.kv.state.Command;
 import io.cairn.kv.state.KeyValue;
 import io.cairn.kv.state.Result;
 import io.cairn.consensus.ConfState;
+import io.cairn.placement.Admission;
 import io.cairn.placement.DriverLedger;
 import io.cairn.placement.MemberInfo;
 import io.cairn.placement.ReplicaReconciler;
@@ -111,7 +112,7 @@ final class PlacementDriver implements AutoCloseable {
         req.getLedList().forEach(r -> led.add(new DriverLedger.GroupReport<>(ShardGroups.groupOfShard(r.getShard()), r)));
         List<ShardReport> fresh;
         synchronized (ledger) {
-            ledger.heard(from, nowMillis, led, req.getJoin(), req.getAddress(), snap.member(from));
+            ledger.heard(from, nowMillis, led, req.getJoin(), req.getAddress());
             // Only fresh reports: a replica that reads its removal in a dead leader's last report
             // would wipe a vote its group may still need (see ReplicaLifecycle).
             fresh = ledger.freshReports(nowMillis);
@@ -135,13 +136,69 @@ final class PlacementDriver implements AutoCloseable {
         return b.build();
     }
 
-    /** Registers a member; completes once the membership has it UP at the given address. */
+    /** Every member with its state and the shards it holds and leads, by fresh reports. */
+    io.cairn.api.proto.MembersResponse membersView() {
+        long nowMillis = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime());
+        Snapshot snap = current;
+        List<ShardReport> fresh;
+        java.util.TreeMap<NodeId, Boolean> heard = new java.util.TreeMap<>();
+        synchronized (ledger) {
+            fresh = ledger.freshReports(nowMillis);
+            snap.members().forEach(m -> heard.put(m.id(), ledger.heardRecently(m.id(), nowMillis)));
+        }
+        java.util.TreeMap<Long, Integer> replicas = new java.util.TreeMap<>();
+        java.util.TreeMap<Long, Integer> leads = new java.util.TreeMap<>();
+        for (ShardReport r : fresh) {
+            confOf(r).members().forEach(n -> replicas.merge(n.value(), 1, Integer::sum));
+            leads.merge(r.getLeader(), 1, Integer::sum);
+        }
+        io.cairn.api.proto.MembersResponse.Builder b = io.cairn.api.proto.MembersResponse.newBuilder()
+                .setEpoch(snap.epoch()).setShardCount(config.shards())
+                .setShardsUnreported(Math.max(0, config.shards() - fresh.size()));
+        for (MemberInfo m : snap.members()) {
+            b.addMembers(io.cairn.api.proto.MemberView.newBuilder().setMember(MemberCodec.toProto(m))
+                    .setReplicas(replicas.getOrDefault(m.id().value(), 0)).setLeads(leads.getOrDefault(m.id().value(), 0))
+                    .setHeardRecently(heard.getOrDefault(m.id(), false)));
+        }
+        return b.build();
+    }
+
+    /** The membership last read from the metadata group. */
+    List<MemberInfo> members() {
+        return current.members();
+    }
+
+    /**
+     * Registers a member; completes once the membership has it UP at the given address. Refused
+     * at once, naming why, when {@link Admission#refuseJoin} says so.
+     */
     CompletableFuture<Snapshot> addNode(MemberInfo member) {
+        Optional<String> refused = Admission.refuseJoin(current.members(), member.id(), member.address());
+        if (refused.isPresent()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(refused.get()));
+        }
         synchronized (ledger) {
             ledger.join(member);
         }
         return await(s -> s.member(member.id())
                 .filter(m -> m.state() == MemberInfo.State.UP && m.address().equals(member.address())).isPresent());
+    }
+
+    /**
+     * Asks to hand a DEAD member's id to a new machine, and answers at once with the membership
+     * as it is: the change waits until every shard's replicas were rebuilt without the old
+     * machine ({@link MembershipPolicy}), which can take minutes. The request is soft state, so a
+     * caller that waits for it (the CLI's {@code --wait}) repeats it until the membership shows it.
+     */
+    CompletableFuture<Snapshot> replaceNode(MemberInfo member) {
+        Optional<String> refused = Admission.refuseReplace(current.members(), member.id(), member.address());
+        if (refused.isPresent()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(refused.get()));
+        }
+        synchronized (ledger) {
+            ledger.replace(member);
+        }
+        return CompletableFuture.completedFuture(current);
     }
 
     /** Starts decommissioning a member; completes once it is LEAVING (or already REMOVED). */

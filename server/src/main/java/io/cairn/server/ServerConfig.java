@@ -2,6 +2,7 @@ package io.cairn.server;
 
 import io.cairn.common.NodeId;
 import io.cairn.kv.state.Limits;
+import io.cairn.placement.Admission;
 import io.cairn.placement.HashSlots;
 import java.nio.file.Path;
 
@@ -108,5 +109,10 @@ public record ServerConfig(
     public ServerConfig withDeadNodeTimeout(long millis) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis);
+    }
+
+    /** The settings every member of this node's cluster must share ({@link Admission}). */
+    public Admission.Params params() {
+        return new Admission.Params(shards, initialCluster.addresses(), Admission.FORMAT_VERSION);
     }
 }

@@ -156,8 +156,7 @@ final class SimDriver {
             led.add(new DriverLedger.GroupReport<>(r.group(),
                     new Report(r.group(), r.leader(), r.term(), r.appliedIndex(), r.conf(), r.confAgeMillis(), now)));
         }
-        Optional<MemberInfo> known = members.stream().filter(m -> m.id().equals(hb.from())).findFirst();
-        ledger.heard(hb.from(), now / 1_000, led, hb.join(), SimHost.addressOf(hb.from()), known);
+        ledger.heard(hb.from(), now / 1_000, led, hb.join(), SimHost.addressOf(hb.from()));
         List<Report> fresh = ledger.freshReports(now / 1_000);
         return new SimHost.HeartbeatAck(true, epoch, members, List.copyOf(fresh), metaReport(now));
     }

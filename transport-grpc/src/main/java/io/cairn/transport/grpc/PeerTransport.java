@@ -163,7 +163,13 @@ public final class PeerTransport implements AutoCloseable {
      * found out and retried quickly.
      */
     public static ManagedChannel plaintextChannel(String address) {
+        return plaintextChannel(address, new io.grpc.ClientInterceptor[0]);
+    }
+
+    /** {@link #plaintextChannel(String)} whose calls pass through {@code interceptors} (e.g. to add headers). */
+    public static ManagedChannel plaintextChannel(String address, io.grpc.ClientInterceptor... interceptors) {
         return NettyChannelBuilder.forTarget(address)
+                .intercept(interceptors)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
                 .usePlaintext()
                 .directExecutor()
