@@ -125,6 +125,38 @@ public final class Admission {
         return Optional.empty();
     }
 
+    /** How a member answers a node's heartbeat. */
+    public sealed interface HeartbeatVerdict {
+        /** Answer as usual. */
+        record Answer() implements HeartbeatVerdict {}
+
+        /**
+         * Answer "not served" with no membership: the sender's settings differ, and only the
+         * metadata leader speaks for the cluster (a misconfigured node asked by a correct one
+         * must neither stop it nor pass on another cluster's membership).
+         */
+        record Ignore() implements HeartbeatVerdict {}
+
+        /** Tell the sender it may not take part, and why; it stops. */
+        record Refuse(String reason) implements HeartbeatVerdict {}
+    }
+
+    /**
+     * The answer to a heartbeat from {@code from}, sent with {@code theirs}, by a member started
+     * with {@code ours} that knows {@code members} and does ({@code serving}) or does not lead
+     * the metadata group.
+     */
+    public static HeartbeatVerdict answerHeartbeat(Params ours, Params theirs, boolean serving,
+                                                   Collection<MemberInfo> members, NodeId from) {
+        Optional<String> differs = paramsDiffer(ours, theirs);
+        if (differs.isPresent()) {
+            return serving ? new HeartbeatVerdict.Refuse(from + " does not belong to this cluster: " + differs.get())
+                    : new HeartbeatVerdict.Ignore();
+        }
+        Optional<String> removed = refuseHeartbeat(members, from);
+        return removed.<HeartbeatVerdict>map(HeartbeatVerdict.Refuse::new).orElseGet(HeartbeatVerdict.Answer::new);
+    }
+
     /** Why a heartbeat from {@code id} is refused (it was removed), or empty. */
     public static Optional<String> refuseHeartbeat(Collection<MemberInfo> members, NodeId id) {
         MemberInfo had = find(members, id);

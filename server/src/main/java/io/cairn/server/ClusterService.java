@@ -130,20 +130,17 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     @Override
     public void heartbeat(NodeHeartbeatRequest req, StreamObserver<NodeHeartbeatResponse> out) {
         boolean serving = driver != null && driver.serving();
-        java.util.Optional<String> differs = Admission.paramsDiffer(config.params(), MemberCodec.fromProto(req.getParams()));
-        if (differs.isPresent() && !serving) {
-            // Only the metadata leader speaks for the cluster: a misconfigured node asked by a
-            // correct one must not stop it, nor pass on a membership of another cluster.
+        Admission.HeartbeatVerdict verdict = Admission.answerHeartbeat(config.params(),
+                MemberCodec.fromProto(req.getParams()), serving,
+                serving ? driver.members() : map.current().members().values(), NodeId.of(Math.max(1, req.getNodeId())));
+        if (verdict instanceof Admission.HeartbeatVerdict.Ignore) {
             out.onNext(NodeHeartbeatResponse.newBuilder().setServed(false).build());
             out.onCompleted();
             return;
         }
-        java.util.Optional<String> refused = differs.map(d -> "n" + req.getNodeId() + " does not belong to this cluster: " + d)
-                .or(() -> Admission.refuseHeartbeat(serving ? driver.members() : map.current().members().values(),
-                        NodeId.of(Math.max(1, req.getNodeId()))));
-        if (refused.isPresent()) {
-            LOG.log(System.Logger.Level.WARNING, "refused n{0} at {1}: {2}", req.getNodeId(), req.getAddress(), refused.get());
-            out.onNext(NodeHeartbeatResponse.newBuilder().setServed(serving).setRefused(refused.get()).build());
+        if (verdict instanceof Admission.HeartbeatVerdict.Refuse refuse) {
+            LOG.log(System.Logger.Level.WARNING, "refused n{0} at {1}: {2}", req.getNodeId(), req.getAddress(), refuse.reason());
+            out.onNext(NodeHeartbeatResponse.newBuilder().setServed(serving).setRefused(refuse.reason()).build());
             out.onCompleted();
             return;
         }

@@ -12,6 +12,9 @@ public final class Coverage {
         CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK,
         // Sharded runs only.
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
+        // Operator mistakes the metadata group refused: a node that stopped when told it may not
+        // take part (another shard count, or removed), and add-node of a live id at another address.
+        NODES_REFUSED, ADDS_REFUSED,
         // The lock workload only (--workload lock), as its clients saw it: new grants (including
         // one that replaced an expired grant on a keep-alive), keep-alives that kept the token,
         // busy answers, register writes applied under the fence (or, in the negative control,
@@ -25,7 +28,7 @@ public final class Coverage {
 
         /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */
         public boolean shardedOnly() {
-            return ordinal() >= EPOCHS.ordinal() && ordinal() <= META_MOVES.ordinal();
+            return ordinal() >= EPOCHS.ordinal() && ordinal() <= ADDS_REFUSED.ordinal();
         }
 
         /** Whether only a run of the lock workload can count this; printed only when some is counted. */

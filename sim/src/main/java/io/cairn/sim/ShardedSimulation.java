@@ -84,6 +84,8 @@ public final class ShardedSimulation {
     private NodeId destroyed;
     /** The node being decommissioned, or null. */
     private NodeId removing;
+    /** Spares started with another shard count: never members, never hosts of a replica. */
+    private final TreeSet<NodeId> misconfigured = new TreeSet<>();
 
     public ShardedSimulation(long seed, SimOptions options, PrintStream trace) {
         this.seed = seed;
@@ -180,6 +182,10 @@ public final class ShardedSimulation {
         network.setDuplicateProbability(params.duplicateProbability());
         network.setDelays(params.minDelayMicros(), params.maxDelayMicros(),
                 faulty ? params.spikeProbability() : 0, faulty ? params.spikeMaxMicros() : 0);
+    }
+
+    SimOptions options() {
+        return options;
     }
 
     SortedMap<NodeId, String> founders() {
@@ -430,15 +436,25 @@ public final class ShardedSimulation {
         });
     }
 
-    /** Joins of the spares, one machine lost for good, perhaps one decommission. */
+    /**
+     * Joins of the spares, one machine lost for good, perhaps one decommission (of a founder or
+     * a joiner, perhaps of the machine that is then lost), and operator mistakes: a spare started
+     * with another shard count, and add-node of a live member's id at another address.
+     */
     private void scheduleMembershipChanges() {
         long phaseMicros = options.faultPhaseMicros();
         for (int id = FOUNDERS + 1; id < hosts.length; id++) {
             SimHost spare = hosts[id];
-            if (id == FOUNDERS + 1 || random.chance(0.5)) {
+            boolean joins = id == FOUNDERS + 1 || random.chance(0.5);
+            if (joins || random.chance(0.5)) {
+                if (!joins) {
+                    spare.misconfigure(shards * 2);
+                    misconfigured.add(spare.id());
+                }
                 long at = phaseMicros / 10 + random.nextLong(phaseMicros / 2);
                 scheduler.at(at, EventKind.MEMBERSHIP, spare.address(), 0, null, () -> {
                     coverage.add(Coverage.Item.JOINS);
+                    note(spare.id() + " starts with --join" + (spare.misconfigured() ? " and --shards " + shards * 2 : ""));
                     spare.start();
                 });
             }
@@ -451,33 +467,44 @@ public final class ShardedSimulation {
             long at = phaseMicros / 5 + random.nextLong(phaseMicros * 3 / 5);
             scheduler.at(at, EventKind.MEMBERSHIP, 0, 0, null, this::decommissionOne);
         }
+        if (random.chance(0.3)) {
+            long at = phaseMicros / 5 + random.nextLong(phaseMicros * 3 / 5);
+            scheduler.at(at, EventKind.MEMBERSHIP, 0, 0, null, this::reAddElsewhere);
+        }
     }
 
-    /** A machine (a metadata replica too) dies and never comes back. */
+    /**
+     * A machine (a metadata replica too) dies and never comes back; sometimes the one being
+     * decommissioned, so the removal races with its death.
+     */
     private void destroyOne() {
         List<SimHost> candidates = new ArrayList<>();
         for (int id = 1; id < hosts.length; id++) {
             SimHost h = hosts[id];
-            if (h.state() != SimHost.State.NOT_STARTED && h.state() != SimHost.State.GONE && !h.id().equals(removing)) {
+            if (h.state() != SimHost.State.NOT_STARTED && h.state() != SimHost.State.GONE && !h.id().equals(removing)
+                    && !misconfigured.contains(h.id())) {
                 candidates.add(h);
             }
         }
-        if (candidates.isEmpty()) {
+        boolean racing = removing != null && hosts[(int) removing.value()].state() != SimHost.State.GONE && random.chance(0.3);
+        if (candidates.isEmpty() && !racing) {
             return;
         }
-        SimHost victim = candidates.get(random.nextInt(candidates.size()));
+        SimHost victim = racing ? hosts[(int) removing.value()] : candidates.get(random.nextInt(candidates.size()));
         destroyed = victim.id();
         victim.destroy();
         coverage.add(Coverage.Item.PERMANENT_DEATHS);
-        note(victim.id() + " dies for good");
+        note(victim.id() + " dies for good" + (racing ? " while being removed" : ""));
     }
 
-    /** {@code cluster remove-node} for a founder, sent until a driver serves it. */
+    /** {@code cluster remove-node} for a founder or a joiner that started, sent until a driver serves it. */
     private void decommissionOne() {
         List<SimHost> candidates = new ArrayList<>();
-        for (int id = 1; id <= FOUNDERS; id++) {
-            if (hosts[id].state() != SimHost.State.GONE) {
-                candidates.add(hosts[id]);
+        for (int id = 1; id < hosts.length; id++) {
+            SimHost h = hosts[id];
+            boolean started = h.state() == SimHost.State.UP || h.state() == SimHost.State.DOWN;
+            if (started && !misconfigured.contains(h.id()) && (id <= FOUNDERS || isMember(h.id()))) {
+                candidates.add(h);
             }
         }
         if (candidates.isEmpty()) {
@@ -487,6 +514,35 @@ public final class ShardedSimulation {
         note("remove-node " + removing);
         coverage.add(Coverage.Item.REMOVALS);
         askToRemove();
+    }
+
+    private boolean isMember(NodeId id) {
+        SimHost serving = servingDriverHost();
+        return serving != null && member(serving, id) != null;
+    }
+
+    /**
+     * {@code cluster add-node} of a live member's id at another address (a typo): the serving
+     * driver must refuse it, by the rule the server's driver runs.
+     */
+    private void reAddElsewhere() {
+        SimHost serving = servingDriverHost();
+        if (serving == null) {
+            return;
+        }
+        List<MemberInfo> up = serving.driver().members().stream().filter(m -> m.state() == MemberInfo.State.UP).toList();
+        if (up.isEmpty()) {
+            return;
+        }
+        MemberInfo target = up.get(random.nextInt(up.size()));
+        String refused = serving.driver().addNode(new MemberInfo(target.id(), "elsewhere:" + target.id().value(), "",
+                MemberInfo.State.UP));
+        if (refused == null) {
+            throw new InvariantFailure("Admission", scheduler.nowMicros(), "add-node " + target.id()
+                    + " at another address was accepted while it is " + target.state());
+        }
+        coverage.add(Coverage.Item.ADDS_REFUSED);
+        note("add-node " + target.id() + "=elsewhere refused: " + refused);
     }
 
     private void askToRemove() {
@@ -686,9 +742,18 @@ public final class ShardedSimulation {
     private String membershipBlocker(SimDriver driver) {
         TreeMap<NodeId, MemberInfo.State> states = new TreeMap<>();
         driver.members().forEach(m -> states.put(m.id(), m.state()));
+        for (NodeId bad : misconfigured) {
+            if (states.containsKey(bad)) {
+                throw new InvariantFailure("Admission", scheduler.nowMicros(), bad + ", started with another shard count,"
+                        + " is a member: " + SimDriver.describe(driver.members()));
+            }
+            if (hosts[(int) bad.value()].state() == SimHost.State.UP) {
+                return bad + " (misconfigured) has not been refused yet";
+            }
+        }
         for (int id = 1; id < hosts.length; id++) {
             SimHost h = hosts[id];
-            if (h.state() == SimHost.State.NOT_STARTED) {
+            if (h.state() == SimHost.State.NOT_STARTED || misconfigured.contains(h.id())) {
                 continue;
             }
             MemberInfo.State want = h.id().equals(removing) ? MemberInfo.State.REMOVED

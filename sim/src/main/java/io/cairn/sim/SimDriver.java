@@ -158,7 +158,7 @@ final class SimDriver {
         }
         ledger.heard(hb.from(), now / 1_000, led, hb.join(), SimHost.addressOf(hb.from()));
         List<Report> fresh = ledger.freshReports(now / 1_000);
-        return new SimHost.HeartbeatAck(true, epoch, members, List.copyOf(fresh), metaReport(now));
+        return new SimHost.HeartbeatAck(true, epoch, members, List.copyOf(fresh), metaReport(now), null);
     }
 
     /** The metadata group as this driver's replica (its leader) sees it, with how long its configuration has held. */
@@ -170,6 +170,19 @@ final class SimDriver {
         Status s = meta.status();
         long age = metaTenure.observe(ShardGroups.META_GROUP, s.term(), s.conf(), now / 1_000);
         return new Report(ShardGroups.META_GROUP, host.id(), s.term(), s.appliedIndex(), s.conf(), age, now);
+    }
+
+    /**
+     * The simulator's {@code cluster add-node}, checked as the server's driver checks it; returns
+     * why it was refused, or null when it was accepted.
+     */
+    String addNode(MemberInfo member) {
+        java.util.Optional<String> refused = io.cairn.placement.Admission.refuseJoin(members, member.id(), member.address());
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        ledger.join(member);
+        return null;
     }
 
     /** Starts decommissioning {@code node} (the simulator's {@code cluster remove-node}). */

@@ -45,10 +45,12 @@ final class SimHost {
         }
     }
 
-    record Heartbeat(NodeId from, boolean join, List<SimDriver.Report> led) {
+    /** @param shardCount the shard count the sender was started with (a misconfigured spare's differs) */
+    record Heartbeat(NodeId from, boolean join, List<SimDriver.Report> led, int shardCount) {
         @Override
         public String toString() {
-            return "Heartbeat " + from + (join ? " join" : "") + " led=" + led;
+            return "Heartbeat " + from + (join ? " join" : "") + " led=" + led
+                    + (shardCount == 0 ? "" : " shards=" + shardCount);
         }
     }
 
@@ -58,11 +60,15 @@ final class SimHost {
      * @param meta the metadata group as the answering driver (its leader) sees it, or null
      */
     record HeartbeatAck(boolean served, long epoch, List<MemberInfo> members, List<SimDriver.Report> reports,
-                        SimDriver.Report meta) {
+                        SimDriver.Report meta, String refused) {
+        static HeartbeatAck refusal(boolean served, String reason) {
+            return new HeartbeatAck(served, 0, List.of(), List.of(), null, reason);
+        }
+
         @Override
         public String toString() {
-            return "HeartbeatAck" + (served ? "" : " (not served)") + " epoch=" + epoch + " "
-                    + SimDriver.describe(members) + " reports=" + reports.size();
+            return "HeartbeatAck" + (served ? "" : " (not served)") + (refused == null ? "" : " refused: " + refused)
+                    + " epoch=" + epoch + " " + SimDriver.describe(members) + " reports=" + reports.size();
         }
     }
 
@@ -79,6 +85,8 @@ final class SimHost {
     record Tombstone(HardState hardState, EntryId lastEntry) {}
     private final SimDriver driver;
     private final boolean joiner;
+    /** The shard count this host was started with: the cluster's, unless an operator mistyped it. */
+    private int shardCount;
     private Topology topology;
     private TreeMap<GroupId, SimDriver.Report> reports = new TreeMap<>();
     /** How long this host has led each group with its configuration (soft state). */
@@ -93,6 +101,7 @@ final class SimHost {
         this.id = id;
         this.sim = sim;
         this.joiner = joiner;
+        this.shardCount = sim.shardCount();
         this.driver = new SimDriver(this, sim, Topology.foundingMembers(sim.founders()));
         this.topology = sim.initialTopology();
     }
@@ -175,6 +184,20 @@ final class SimHost {
         }
     }
 
+    /** An operator's mistake: this spare will be started with another {@code --shards}. */
+    void misconfigure(int shards) {
+        shardCount = shards;
+    }
+
+    boolean misconfigured() {
+        return shardCount != sim.shardCount();
+    }
+
+    /** The parameters this host was started with, as its heartbeats carry them. */
+    io.cairn.placement.Admission.Params params(int shards) {
+        return new io.cairn.placement.Admission.Params(shards, sim.founders(), io.cairn.placement.Admission.FORMAT_VERSION);
+    }
+
     /** Kills the process: every replica keeps only its disk. */
     void crash() {
         if (state != State.UP) {
@@ -248,7 +271,7 @@ final class SimHost {
         MemberInfo self = topology.members().get(id);
         boolean join = joiner && (self == null || self.state() != MemberInfo.State.UP);
         tenure.retainOnly(led.stream().map(SimDriver.Report::group).toList());
-        Heartbeat hb = new Heartbeat(id, join, List.copyOf(led));
+        Heartbeat hb = new Heartbeat(id, join, List.copyOf(led), shardCount);
         // Where the metadata group lives now (it moves off dead nodes), and where it started;
         // after a while without an answer from a driver, every member (one passes on a newer view).
         List<NodeId> metaHosts = MetaContact.targets(topology, Topology.metaVoters(sim.founders()),
@@ -259,14 +282,33 @@ final class SimHost {
     }
 
     void onHeartbeat(Heartbeat hb) {
-        HeartbeatAck ack = driver.onHeartbeat(hb);
+        boolean serving = driver.serving();
+        var verdict = sim.options().sabotage() == SimOptions.Sabotage.ADMIT_ANY
+                ? new io.cairn.placement.Admission.HeartbeatVerdict.Answer()
+                : io.cairn.placement.Admission.answerHeartbeat(params(sim.shardCount()), params(hb.shardCount()),
+                        serving, serving ? driver.members() : topology.members().values(), hb.from());
+        HeartbeatAck ack;
+        if (verdict instanceof io.cairn.placement.Admission.HeartbeatVerdict.Refuse refuse) {
+            ack = HeartbeatAck.refusal(serving, refuse.reason());
+        } else if (verdict instanceof io.cairn.placement.Admission.HeartbeatVerdict.Ignore) {
+            ack = new HeartbeatAck(false, 0, List.of(), List.of(), null, null);
+        } else {
+            ack = driver.onHeartbeat(hb);
+        }
         if (ack == null) {
-            ack = new HeartbeatAck(false, topology.epoch, List.copyOf(topology.members().values()), List.of(), null);
+            ack = new HeartbeatAck(false, topology.epoch, List.copyOf(topology.members().values()), List.of(), null, null);
         }
         sim.sendControl(address(), (int) hb.from().value(), ack);
     }
 
     void onHeartbeatAck(HeartbeatAck ack) {
+        if (ack.refused() != null) {
+            // As the server does: a node the cluster refuses stops serving for good.
+            sim.note(id + " stops: " + ack.refused());
+            sim.coverage().add(Coverage.Item.NODES_REFUSED);
+            destroy();
+            return;
+        }
         if (ack.served()) {
             lastServedAckMicros = sim.nowMicros();
         }

@@ -29,7 +29,12 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * Writes go without a client session ({@code CommandEnvelope.NO_SESSION}), so kv-state
          * applies every retry of a write that commits again.
          */
-        SKIP_DEDUP
+        SKIP_DEDUP,
+        /**
+         * Heartbeats are answered without {@code Admission}'s checks, so a node started with
+         * another shard count joins (sharded runs only).
+         */
+        ADMIT_ANY
     }
 
     /** What the simulated clients do. */

@@ -32,6 +32,17 @@ class PlantedBugTest {
         assertThat(failures).anySatisfy(f -> assertThat(f).startsWith("Linearizability violated"));
     }
 
+    @Test
+    void aJoinerWithAnotherShardCountAdmittedIsCaught() {
+        // About one seed in twelve starts a spare with twice the shard count; admitted, it becomes
+        // a member whose placement disagrees with everyone else's.
+        SimOptions options = SimOptions.defaults().withSharded(true).withSabotage(SimOptions.Sabotage.ADMIT_ANY);
+
+        List<String> failures = failures(options, 60);
+
+        assertThat(failures).anySatisfy(f -> assertThat(f).startsWith("Admission violated"));
+    }
+
     private static List<String> failures(SimOptions options, int seeds) {
         return BatchRunner.run(0, seeds, options, Runtime.getRuntime().availableProcessors(), null)
                 .failures().stream().map(SimResult::failure).toList();
