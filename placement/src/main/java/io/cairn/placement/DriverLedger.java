@@ -118,11 +118,18 @@ public final class DriverLedger<R> {
         return seen != null && nowMillis - seen < ALIVE_AGAIN_BEATS * beatMillis;
     }
 
-    /** The reports young enough to count, in group order. */
+    /**
+     * The shard leaders' reports young enough to count, in group order. The metadata group's own
+     * report (its leader runs the driver and records it, so that {@code holdsNothing} sees that
+     * group too) is not among them.
+     */
     public List<R> freshReports(long nowMillis) {
         List<R> out = new ArrayList<>();
-        reports.values().stream().filter(t -> nowMillis - t.receivedMillis() <= REPORT_FRESH_BEATS * beatMillis)
-                .forEach(t -> out.add(t.report()));
+        reports.forEach((group, t) -> {
+            if (!group.equals(ShardGroups.META_GROUP) && nowMillis - t.receivedMillis() <= REPORT_FRESH_BEATS * beatMillis) {
+                out.add(t.report());
+            }
+        });
         return out;
     }
 

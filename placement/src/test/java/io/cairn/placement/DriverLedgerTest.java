@@ -100,4 +100,25 @@ class DriverLedgerTest {
         assertThat(ledger.freshReports(DriverLedger.REPORT_FRESH_BEATS * BEAT_MS)).containsExactly(new Report(3, List.of(N1, N2, N3)));
         assertThat(ledger.freshReports(DriverLedger.REPORT_FRESH_BEATS * BEAT_MS + 1)).isEmpty();
     }
+
+    /** A node still voting in the metadata group holds something: it is neither removed nor replaced yet. */
+    @Test
+    void theMetadataGroupCountsWhenDecidingANodeHoldsNothing() {
+        DriverLedger<Report> ledger = ledger();
+        ledger.leads(true, 0);
+        GroupId shard0 = new GroupId(1);
+        ledger.heard(N1, 100, List.of(new DriverLedger.GroupReport<>(shard0, new Report(2, List.of(N1, N2, N3))),
+                new DriverLedger.GroupReport<>(ShardGroups.META_GROUP, new Report(2, List.of(N1, N2, N4)))), false, "h:1");
+        List<MemberInfo> members = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.LEAVING));
+        assertThat(ledger.decide(9, members, founders(), 200, DEAD_AFTER_MS, 1)).as("n4 still votes in the metadata group")
+                .isEmpty();
+        assertThat(ledger.freshReports(200)).as("the metadata group's report is not a shard's")
+                .containsExactly(new Report(2, List.of(N1, N2, N3)));
+
+        ledger.heard(N1, 300, List.of(new DriverLedger.GroupReport<>(ShardGroups.META_GROUP,
+                new Report(2, List.of(N1, N2, N3)))), false, "h:1");
+        assertThat(ledger.decide(9, members, founders(), 400, DEAD_AFTER_MS, 1)).hasValueSatisfying(
+                next -> assertThat(next).contains(member(N4, MemberInfo.State.REMOVED)));
+    }
 }

@@ -119,19 +119,7 @@ final class PlacementDriver implements AutoCloseable {
         }
         NodeHeartbeatResponse.Builder b = NodeHeartbeatResponse.newBuilder().setServed(true)
                 .setEpoch(snap.epoch).setMembership(snap.toProto());
-        Status meta = loop.status(ShardGroups.META_GROUP);
-        if (meta != null && meta.role() == Role.LEADER) {
-            long age;
-            synchronized (metaTenure) {
-                age = metaTenure.observe(ShardGroups.META_GROUP, meta.term(), meta.conf(), TimeUnit.NANOSECONDS.toMillis(now));
-            }
-            ShardReport.Builder r = ShardReport.newBuilder().setLeader(config.nodeId().value()).setTerm(meta.term())
-                    .setAppliedIndex(meta.appliedIndex()).setConfAgeMs(age);
-            meta.conf().voters().forEach(n -> r.addVoters(n.value()));
-            meta.conf().votersOutgoing().forEach(n -> r.addVotersOutgoing(n.value()));
-            meta.conf().learners().forEach(n -> r.addLearners(n.value()));
-            b.setMeta(r);
-        }
+        metaReport(now).ifPresent(b::setMeta);
         fresh.forEach(b::addShards);
         return b.build();
     }
@@ -161,6 +149,24 @@ final class PlacementDriver implements AutoCloseable {
                     .setHeardRecently(heard.getOrDefault(m.id(), false)));
         }
         return b.build();
+    }
+
+    /** The metadata group as this node, its leader, sees it now; empty when it does not lead it. */
+    private Optional<ShardReport> metaReport(long nowNanos) {
+        Status meta = loop.status(ShardGroups.META_GROUP);
+        if (meta == null || meta.role() != Role.LEADER) {
+            return Optional.empty();
+        }
+        long age;
+        synchronized (metaTenure) {
+            age = metaTenure.observe(ShardGroups.META_GROUP, meta.term(), meta.conf(), TimeUnit.NANOSECONDS.toMillis(nowNanos));
+        }
+        ShardReport.Builder r = ShardReport.newBuilder().setLeader(config.nodeId().value()).setTerm(meta.term())
+                .setAppliedIndex(meta.appliedIndex()).setConfAgeMs(age);
+        meta.conf().voters().forEach(n -> r.addVoters(n.value()));
+        meta.conf().votersOutgoing().forEach(n -> r.addVotersOutgoing(n.value()));
+        meta.conf().learners().forEach(n -> r.addLearners(n.value()));
+        return Optional.of(r.build());
     }
 
     /** The membership last read from the metadata group. */
@@ -234,6 +240,13 @@ final class PlacementDriver implements AutoCloseable {
         boolean leads = s != null && s.role() == Role.LEADER;
         synchronized (ledger) {
             ledger.leads(leads, TimeUnit.NANOSECONDS.toMillis(now));
+            // The metadata group counts like a shard when deciding that a node holds nothing.
+            Optional<ShardReport> meta = metaReport(now);
+            if (meta.isPresent()) {
+                ledger.heard(config.nodeId(), TimeUnit.NANOSECONDS.toMillis(now),
+                        List.of(new DriverLedger.GroupReport<>(ShardGroups.META_GROUP, meta.get())), false,
+                        config.listenAddress());
+            }
         }
         if (!leads) {
             leading = false;

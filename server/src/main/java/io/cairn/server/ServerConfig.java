@@ -22,8 +22,9 @@ import java.nio.file.Path;
  * @param requestTimeoutMillis how long a request waits for commit or read confirmation
  * @param shards how many shards the keyspace is cut into, each a Raft group of up to three
  *               replicas; fixed when the cluster is created and identical on every node
- * @param join this node is not a founder: it registers with the metadata group (on the first
- *             founders of {@code initialCluster}) and receives its share of replicas
+ * @param join this node founds nothing: it registers with the metadata group (on the first
+ *             founders of {@code initialCluster}) and receives its share of replicas. A new
+ *             node, or the new machine of a replaced member (a founder's id included)
  * @param deadNodeTimeoutMillis a member silent this long is declared dead and its replicas are
  *                              rebuilt on the others (acted on by the metadata group's leader)
  */
@@ -55,9 +56,8 @@ public record ServerConfig(
             throw new IllegalArgumentException("node " + nodeId + " is not in --initial-cluster " + initialCluster
                     + "; a node joining a running cluster needs --join");
         }
-        if (join && initialCluster.contains(nodeId)) {
-            throw new IllegalArgumentException("node " + nodeId + " is a founder in --initial-cluster; --join is for new nodes");
-        }
+        // A founder's id with --join is the new machine of a founder that was replaced
+        // (`cluster replace-node`): it founds nothing and receives its replicas like any joiner.
         if (join && shards == 1) {
             throw new IllegalArgumentException("--join needs a sharded cluster (--shards > 1): a single-shard"
                     + " cluster is one Raft group of its founders");

@@ -100,6 +100,12 @@ final class SimDriver {
         long now = sim.nowMicros();
         boolean leads = s != null && s.role() == Role.LEADER;
         ledger.leads(leads, now / 1_000);
+        Report metaNow = leads ? metaReport(now) : null;
+        if (metaNow != null) {
+            // As the server's driver does: the metadata group counts when deciding a node holds nothing.
+            ledger.heard(host.id(), now / 1_000, List.of(new DriverLedger.GroupReport<>(ShardGroups.META_GROUP, metaNow)),
+                    false, SimHost.addressOf(host.id()));
+        }
         wasLeader = leads;
         if (!leads) {
             leading = false;
