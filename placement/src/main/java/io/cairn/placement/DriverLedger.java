@@ -166,8 +166,18 @@ public final class DriverLedger<R> {
                 return DriverLedger.this.holdsNothing(node, nowMillis, shardCount);
             }
         };
-        return MembershipPolicy.next(members, founders, List.copyOf(allJoins.values()), List.copyOf(replacements.values()),
-                List.copyOf(leaves), liveness, deadNodeTimeoutMillis);
+        Optional<List<MemberInfo>> next = MembershipPolicy.next(members, founders, List.copyOf(allJoins.values()),
+                List.copyOf(replacements.values()), List.copyOf(leaves), liveness, deadNodeTimeoutMillis);
+        // A node admitted now (added before it started, or a replaced id at its new machine) gets a
+        // full dead-node timeout from its admission, not from when its id was last heard.
+        next.ifPresent(list -> list.forEach(m -> {
+            MemberInfo had = byId.get(m.id());
+            boolean admitted = m.state() == MemberInfo.State.UP && !MembershipPolicy.isUpAt(had, m.address());
+            if (admitted && epoch > 0) {
+                lastSeenMillis.put(m.id(), nowMillis);
+            }
+        }));
+        return next;
     }
 
     /** Whether a fresh report of every shard's leader leaves {@code node} out of its group. */

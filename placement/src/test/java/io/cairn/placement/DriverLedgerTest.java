@@ -121,4 +121,26 @@ class DriverLedgerTest {
         assertThat(ledger.decide(9, members, founders(), 400, DEAD_AFTER_MS, 1)).hasValueSatisfying(
                 next -> assertThat(next).contains(member(N4, MemberInfo.State.REMOVED)));
     }
+
+    /** Seen in the runbook test: a replaced id was marked dead again at once, by its old machine's silence. */
+    @Test
+    void aReplacedIdGetsAFullTimeoutFromItsReplacement() {
+        DriverLedger<Report> ledger = ledger();
+        ledger.leads(true, 0);
+        ledger.heard(N4, 1_000, List.of(), false, "h:4");
+        List<MemberInfo> dead = List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.DEAD), member(NodeId.of(5), MemberInfo.State.UP));
+        MemberInfo moved = new MemberInfo(N4, "new:4", "", MemberInfo.State.UP);
+        ledger.replace(moved);
+        java.util.function.LongConsumer othersBeat = at -> List.of(N1, N2, N3, NodeId.of(5))
+                .forEach(n -> ledger.heard(n, at, List.of(), false, "h:" + n.value()));
+        othersBeat.accept(59_000);
+        List<MemberInfo> replaced = ledger.decide(9, dead, founders(), 60_000, DEAD_AFTER_MS, 0).orElseThrow();
+        assertThat(replaced).contains(moved);
+        othersBeat.accept(64_000);
+        assertThat(ledger.decide(10, replaced, founders(), 60_000 + DEAD_AFTER_MS / 2, DEAD_AFTER_MS, 0)).isEmpty();
+        othersBeat.accept(70_000);
+        assertThat(ledger.decide(10, replaced, founders(), 60_001 + DEAD_AFTER_MS, DEAD_AFTER_MS, 0))
+                .hasValueSatisfying(next -> assertThat(next).contains(moved.withState(MemberInfo.State.DEAD)));
+    }
 }
