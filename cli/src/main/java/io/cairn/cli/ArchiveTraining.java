@@ -24,6 +24,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -77,6 +79,8 @@ final class ArchiveTraining {
             run(unexpected, CairnCli.EXIT_OK, "get", "--help");
             run(unexpected, CairnCli.EXIT_OK, "--endpoints", endpoint, "get", "k");
             run(unexpected, CairnCli.EXIT_NEGATIVE, "--endpoints", endpoint, "get", "absent");
+            run(unexpected, CairnCli.EXIT_OK, "--endpoints", endpoint, "get", "--hex", "6b");
+            run(unexpected, CairnCli.EXIT_OK, "--endpoints", endpoint, "get", "k", "--json");
             run(unexpected, CairnCli.EXIT_OK, "--endpoints", endpoint, "put", "k", "v");
             run(unexpected, CairnCli.EXIT_OK, "--endpoints", endpoint, "del", "k");
             run(unexpected, CairnCli.EXIT_OK, "--endpoints", endpoint, "cluster", "status");
@@ -93,6 +97,8 @@ final class ArchiveTraining {
         CommandLine cli = CairnCli.commandLine(args);
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(Writer.nullWriter()));
+        ((CairnCli) cli.getCommand()).stdio = new Stdio(OutputStream.nullOutputStream(), InputStream.nullInputStream(),
+                false, Stdio.argvCharset());
         cli.setErr(new PrintWriter(err, true));
         int exit = cli.execute(args);
         if (exit != expectedExit) {

@@ -3,11 +3,15 @@ package io.cairn.cli;
 import io.cairn.client.CairnClient;
 import io.cairn.client.CairnException;
 import io.cairn.client.CairnUnavailableException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,6 +66,12 @@ public final class CairnCli implements Runnable {
 
     @Spec
     CommandSpec spec;
+
+    /** stdin and stdout as bytes for the data commands; made on first use, set by tests. */
+    Stdio stdio;
+
+    /** gRPC's logger once quietened: held so that its level stays set (the JDK keeps loggers weakly). */
+    private static Logger grpcLog;
 
     @Override
     public void run() {
@@ -138,9 +148,40 @@ public final class CairnCli implements Runnable {
         }
         // After the subcommands: picocli applies these settings to the subcommands present.
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        // Keys are bytes: "@name" is a key, not a file of arguments to read.
+        cli.setExpandAtFiles(false);
         cli.setParameterExceptionHandler(CairnCli::onBadUsage);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> onFailure(e, cmd));
         return cli;
+    }
+
+    Stdio stdio() {
+        if (stdio == null) {
+            stdio = Stdio.system();
+        }
+        return stdio;
+    }
+
+    /** Writes out what the data commands wrote to stdout, if any did. */
+    void flushStdout() {
+        if (stdio != null) {
+            try {
+                stdio.out().flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write to stdout: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * gRPC logs each failed name resolution with a stack trace (an unknown host in --endpoints),
+     * which the command's one-line error says already. Client commands only: a node keeps them.
+     */
+    static synchronized void quietGrpcLogs() {
+        if (grpcLog == null) {
+            grpcLog = Logger.getLogger("io.grpc");
+        }
+        grpcLog.setLevel(Level.OFF);
     }
 
     /** A client for the global options; the caller closes it. */
@@ -181,6 +222,9 @@ public final class CairnCli implements Runnable {
             exit = EXIT_UNAVAILABLE;
             message = t.getMessage();
         } else if (t instanceof CairnException || t instanceof IllegalStateException) {
+            exit = EXIT_NEGATIVE;
+            message = t.getMessage();
+        } else if (t instanceof UncheckedIOException || t instanceof IOException) {
             exit = EXIT_NEGATIVE;
             message = t.getMessage();
         } else {

@@ -16,8 +16,14 @@ abstract class ClientCommand implements Callable<Integer> {
     public final Integer call() throws Exception {
         // Arguments are checked before a client (and any connection) exists.
         validate();
-        try (CairnClient client = newClient(CairnCli.root(spec))) {
+        CairnCli root = CairnCli.root(spec);
+        if (!root.verbose) {
+            CairnCli.quietGrpcLogs();
+        }
+        try (CairnClient client = newClient(root)) {
             return run(client, spec.commandLine().getOut(), spec.commandLine().getErr());
+        } finally {
+            root.flushStdout();
         }
     }
 
@@ -51,10 +57,5 @@ abstract class ClientCommand implements Callable<Integer> {
     static void checkKey(String key) {
         requireNonEmpty("key", key);
         requireAtMost("key", key, CairnClient.KEY_BYTES_MAX_DEFAULT);
-    }
-
-    static void checkValue(String value) {
-        requireNonEmpty("value", value);
-        requireAtMost("value", value, CairnClient.VALUE_BYTES_MAX_DEFAULT);
     }
 }

@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "dev", mixinStandardHelpOptions = true,
         description = {"Starts a local cluster of --nodes processes and waits for a leader.",
-                "Ctrl-C stops every node. Data and logs (nX.log) go to --data-dir."})
+                "Ctrl-C stops every node. Data and logs (nX.log) go to --data-dir; a data dir of a cluster",
+                "with other settings is refused (--fresh wipes it). A node that exits is reported with the",
+                "command that restarts it."})
 final class DevCommand implements Callable<Integer> {
     static final String HOST = "127.0.0.1";
     static final int NODES_MAX = 9;
@@ -58,6 +60,9 @@ final class DevCommand implements Callable<Integer> {
                     + " (see `server --dead-node-timeout`). Default: ${DEFAULT-VALUE}")
     String deadNodeTimeout = "5m";
 
+    @Option(names = "--fresh", description = "Delete --data-dir first: a new, empty cluster.")
+    boolean fresh;
+
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     /** Set once stopping began: nodes exiting then are expected, not reported. */
     private volatile boolean stopping;
@@ -74,6 +79,14 @@ final class DevCommand implements Callable<Integer> {
             }
         }
         Path data = dataDir.toAbsolutePath().normalize();
+        if (fresh) {
+            wipe(data);
+        }
+        String mismatch = mismatch(data);
+        if (mismatch != null) {
+            err.println("cairn: " + data + " holds a cluster " + mismatch + "; add --fresh to wipe it, or give another --data-dir");
+            return CairnCli.EXIT_BAD_INPUT;
+        }
         Files.createDirectories(data);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "cairn-dev-stop"));
         for (int i = 1; i <= nodes; i++) {
@@ -94,6 +107,56 @@ final class DevCommand implements Callable<Integer> {
         }
         if (basePort < 1 || basePort + nodes - 1 > 65535) {
             throw new IllegalArgumentException("--base-port " + basePort + " leaves no room for " + nodes + " ports");
+        }
+    }
+
+    /**
+     * How the cluster in {@code data} differs from the one these options describe (as its nodes
+     * would refuse it at start), or null when it matches or there is none.
+     */
+    private String mismatch(Path data) throws IOException {
+        Path identity = data.resolve("n1").resolve("cairn.properties");
+        if (!Files.exists(identity)) {
+            return null;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (var r = Files.newBufferedReader(identity, StandardCharsets.UTF_8)) {
+            p.load(r);
+        }
+        String hadShards = p.getProperty("shards");
+        String hadFounders = p.getProperty("founders");
+        if (hadShards == null || hadFounders == null) {
+            return null; // written by an older release: the node itself compares and says what differs
+        }
+        List<String> diffs = new ArrayList<>();
+        if (!hadShards.equals(Integer.toString(shards))) {
+            diffs.add("of " + hadShards + (hadShards.equals("1") ? " shard" : " shards") + ", not " + shards);
+        }
+        if (!hadFounders.equals(initialCluster())) {
+            int had = hadFounders.split(",").length;
+            diffs.add(had == nodes ? "at other ports (" + hadFounders + ")" : "of " + had + " nodes, not " + nodes);
+        }
+        return diffs.isEmpty() ? null : String.join(" and ", diffs);
+    }
+
+    /** Deletes a dev data dir; refuses a directory that does not look like one. */
+    private static void wipe(Path data) throws IOException {
+        if (!Files.exists(data)) {
+            return;
+        }
+        try (var entries = Files.list(data)) {
+            for (Path e : entries.toList()) {
+                String name = e.getFileName().toString();
+                if (!name.matches("n[0-9]+(\\.log)?")) {
+                    throw new IllegalArgumentException(data + " holds " + name + ", which bin/cairn dev did not write;"
+                            + " --fresh deletes only a dev cluster's data dir");
+                }
+            }
+        }
+        try (var all = Files.walk(data)) {
+            for (Path e : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(e);
+            }
         }
     }
 
@@ -129,15 +192,21 @@ final class DevCommand implements Callable<Integer> {
 
     private Process startNode(int i, Path data) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = List.of(java, "-cp", System.getProperty("java.class.path"), CairnCli.class.getName(),
-                "server", "--node-id", "n" + i, "--listen", HOST + ":" + port(i),
-                "--data-dir", data.resolve("n" + i).toString(), "--initial-cluster", initialCluster(),
-                "--shards", Integer.toString(shards), "--dead-node-timeout", deadNodeTimeout);
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                CairnCli.class.getName(), "server"));
+        command.addAll(serverArgs(i, data));
         File log = data.resolve("n" + i + ".log").toFile();
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                 .start();
+    }
+
+    /** The arguments of node {@code i}'s {@code server} command. */
+    private List<String> serverArgs(int i, Path data) {
+        return List.of("--node-id", "n" + i, "--listen", HOST + ":" + port(i),
+                "--data-dir", data.resolve("n" + i).toString(), "--initial-cluster", initialCluster(),
+                "--shards", Integer.toString(shards), "--dead-node-timeout", deadNodeTimeout);
     }
 
     /** Polls cluster status until a member reports being leader; null if a node died or time ran out. */
@@ -178,12 +247,22 @@ final class DevCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** Waits while the nodes run; reports each one that exits on its own. */
+    /** Waits while the nodes run; reports each one that exits on its own as it exits, in any order. */
     private int waitForNodes(PrintWriter err, Path data) throws InterruptedException {
+        List<java.util.concurrent.CompletableFuture<?>> exits = new ArrayList<>();
         for (int i = 0; i < processes.size(); i++) {
-            processes.get(i).waitFor();
-            if (!stopping) {
-                reportExit(err, data, i + 1);
+            int node = i + 1;
+            exits.add(processes.get(i).onExit().thenRun(() -> {
+                if (!stopping) {
+                    reportExit(err, data, node);
+                }
+            }));
+        }
+        for (java.util.concurrent.CompletableFuture<?> e : exits) {
+            try {
+                e.get();
+            } catch (java.util.concurrent.ExecutionException ex) {
+                // reportExit failed to print: nothing more to say
             }
         }
         return CairnCli.EXIT_NEGATIVE;
@@ -192,14 +271,17 @@ final class DevCommand implements Callable<Integer> {
     private void reportExit(PrintWriter err, Path data, int node) {
         Process p = processes.get(node - 1);
         Path log = data.resolve("n" + node + ".log");
-        err.println("cairn: n" + node + " exited with code " + p.exitValue() + "; last lines of " + log + ":");
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).forEach(l -> err.println("  " + l));
-        } catch (IOException e) {
-            err.println("  (cannot read it: " + e.getMessage() + ")");
+        synchronized (err) {
+            err.println("cairn: n" + node + " exited with code " + p.exitValue() + "; last lines of " + log + ":");
+            try {
+                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+                lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).forEach(l -> err.println("  " + l));
+            } catch (IOException e) {
+                err.println("  (cannot read it: " + e.getMessage() + ")");
+            }
+            err.println("  restart it (the others keep running) with: bin/cairn server " + String.join(" ", serverArgs(node, data)));
+            err.flush();
         }
-        err.flush();
     }
 
     /** Asks every node to stop, then kills those still running after the grace period. */

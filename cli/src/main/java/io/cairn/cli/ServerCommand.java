@@ -65,6 +65,12 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        // One line per event, time first (the JDK's default spends two lines on each, the first
+        // naming a Java method); a JVM flag or logging.properties still wins.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null
+                && System.getProperty("java.util.logging.config.file") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT.%1$tL %4$s %5$s%6$s%n");
+        }
         // Bad names, addresses and numbers throw IllegalArgumentException: exit 2 with its message.
         ServerConfig config = config();
         PrintWriter out = spec.commandLine().getOut();
