@@ -45,7 +45,10 @@ public final class CairnServer implements AutoCloseable {
     private final SelfStop selfStop;
     private volatile boolean closed;
 
-    private CairnServer(List<AutoCloseable> resources, Server grpc, RaftLoop loop, SelfStop selfStop) {
+    private final NodeId nodeId;
+
+    private CairnServer(NodeId nodeId, List<AutoCloseable> resources, Server grpc, RaftLoop loop, SelfStop selfStop) {
+        this.nodeId = nodeId;
         this.resources = resources;
         this.grpc = grpc;
         this.loop = loop;
@@ -184,7 +187,7 @@ public final class CairnServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here{4}",
                 config.nodeId(), config.listenAddress(), loop.hostedGroups().stream().filter(g -> g.value() > 0).count(),
                 map.current().shardCount(), loop.status(ShardGroups.META_GROUP) != null ? ", with a metadata replica" : "");
-        CairnServer server = new CairnServer(opened, grpc, loop, stop);
+        CairnServer server = new CairnServer(config.nodeId(), opened, grpc, loop, stop);
         stop.attach(server);
         return server;
     }
@@ -339,7 +342,9 @@ public final class CairnServer implements AutoCloseable {
             return;
         }
         closed = true;
+        LOG.log(System.Logger.Level.INFO, "{0} stopping", nodeId);
         closeAll(resources);
+        LOG.log(System.Logger.Level.INFO, "{0} stopped", nodeId);
     }
 
     /** Closes in reverse order of opening: the loop first, the data dir lock last. */

@@ -21,6 +21,7 @@ import io.cairn.kv.state.Result;
 import io.cairn.multiraft.GroupLog;
 import io.cairn.multiraft.PendingRequests;
 import io.cairn.multiraft.WalLogStore;
+import io.cairn.placement.ShardGroups;
 import io.cairn.raft.RaftNode;
 import io.cairn.server.RaftLoop.NotServedException;
 import java.io.IOException;
@@ -173,7 +174,24 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     void publishStatus() {
         Status s = node.status();
         releaseOnStepDown(s);
+        logLeadershipChange(status, s);
         status = s;
+    }
+
+    /** One line when this replica takes or loses its group's leadership: what an operator looks for first. */
+    private void logLeadershipChange(Status before, Status now) {
+        boolean led = before.role() == Role.LEADER;
+        boolean leads = now.role() == Role.LEADER;
+        if (led == leads) {
+            return;
+        }
+        String group = id.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(id);
+        if (leads) {
+            LOG.log(System.Logger.Level.INFO, "{0} leads {1} (term {2})", config.nodeId(), group, now.term());
+        } else {
+            LOG.log(System.Logger.Level.INFO, "{0} no longer leads {1} (term {2}, leader {3})", config.nodeId(), group,
+                    now.term(), now.leader() == null ? "unknown" : now.leader());
+        }
     }
 
     /** Loop thread: proposes a client command; {@code future} completes once it is applied. */
