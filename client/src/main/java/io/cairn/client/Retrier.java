@@ -293,7 +293,17 @@ final class Retrier implements AutoCloseable {
                         retryElsewhere(address);
                     }
                 }
-                case DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED -> retryElsewhere(address);
+                case RESOURCE_EXHAUSTED -> {
+                    if (tooLarge(status)) {
+                        // The same bytes would be too large at any node: say so now, never retry.
+                        fail(new IllegalArgumentException(operation + ": " + status.getDescription()
+                                + " (the request or its answer is over gRPC's message limit; ask for less,"
+                                + " e.g. a smaller scan --limit)"));
+                    } else {
+                        retryElsewhere(address);
+                    }
+                }
+                case DEADLINE_EXCEEDED, ABORTED -> retryElsewhere(address);
                 case INVALID_ARGUMENT -> fail(invalidArgument(status, detail));
                 case FAILED_PRECONDITION -> {
                     if (detail != null && detail.hasPreconditionFailed()) {
@@ -367,6 +377,12 @@ final class Retrier implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** gRPC's own refusal of a message over its size limit, on either side, as opposed to an overloaded node. */
+    static boolean tooLarge(Status status) {
+        String d = status.getDescription();
+        return d != null && (d.contains("exceeds maximum") || d.contains("larger than max") || d.contains("too large"));
     }
 
     private static IllegalArgumentException invalidArgument(Status status, ErrorDetail detail) {

@@ -171,6 +171,30 @@ class CairnClientTest {
         assertThat(n.received).hasSize(1);
     }
 
+    /** Issue 12: an oversized message was retried until the deadline instead of failing at once. */
+    @Test
+    void aMessageOverGrpcsSizeLimitFailsAtOnceNamingTheLimit() throws Exception {
+        FakeNode n = node(1);
+        n.failNext.add(io.grpc.Status.RESOURCE_EXHAUSTED
+                .withDescription("gRPC message exceeds maximum size 4194304: 5242880").asRuntimeException());
+        CairnClient client = client(Duration.ofSeconds(5), n.address());
+
+        assertThatThrownBy(() -> client.put("k", "v"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("exceeds maximum size 4194304");
+        assertThat(n.received).as("sent once, never retried").hasSize(1);
+    }
+
+    @Test
+    void anOverloadedNodesResourceExhaustedIsRetried() throws Exception {
+        FakeNode n = node(1);
+        n.failNext.add(io.grpc.Status.RESOURCE_EXHAUSTED.withDescription("queue full").asRuntimeException());
+        CairnClient client = client(Duration.ofSeconds(5), n.address());
+
+        client.put("k", "v");
+        assertThat(n.received).hasSize(2);
+    }
+
     @Test
     void badArgumentsAreRefusedBeforeAnythingIsSent() throws Exception {
         FakeNode n = node(1);
