@@ -28,15 +28,15 @@ final class PutCommand extends DataCommand {
 
     @Option(names = "--ttl", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Expire the key after this long, e.g. 10s. Default: never.")
-    Duration ttl = Duration.ZERO;
+    Duration ttl;
 
     private byte[] keyBytes;
     private byte[] valueBytes;
 
     @Override
     void parse() {
-        if (ttl.isNegative()) {
-            throw new IllegalArgumentException("--ttl must not be negative");
+        if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+            throw new IllegalArgumentException("--ttl must be positive, e.g. 30s (leave it out for a key that never expires)");
         }
         keyBytes = key("KEY", key);
         valueBytes = value(value, file);
@@ -44,7 +44,7 @@ final class PutCommand extends DataCommand {
 
     @Override
     int run(CairnClient client, PrintWriter err) {
-        WriteResult w = client.put(keyBytes, valueBytes, ttl);
+        WriteResult w = client.put(keyBytes, valueBytes, ttl == null ? Duration.ZERO : ttl);
         writeLine("OK version=" + w.version() + " revision=" + w.modRevision());
         return CairnCli.EXIT_OK;
     }

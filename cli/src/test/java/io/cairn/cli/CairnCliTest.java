@@ -1,6 +1,7 @@
 package io.cairn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.cairn.client.ClusterStatus;
@@ -93,7 +94,7 @@ class CairnCliTest {
     void unreachableEndpointsExitThreeNamingThem() throws IOException {
         String a = deadAddress();
         String b = deadAddress();
-        CliRun run = CliRun.of("--endpoints", a + "," + b, "--timeout", "300ms", "get", "k");
+        CliRun run = CliRun.of("--endpoints", a + "," + b, "--timeout", "2s", "get", "k");
         assertThat(run.exitCode()).isEqualTo(CairnCli.EXIT_UNAVAILABLE);
         assertThat(run.out()).isEmpty();
         assertThat(run.errLines()).hasSize(1);
@@ -112,11 +113,19 @@ class CairnCliTest {
     }
 
     @Test
+    void aZeroTtlIsRefusedRatherThanTakenAsNever() {
+        CliRun run = CliRun.of("put", "k", "v", "--ttl", "0s", "--endpoints", "127.0.0.1:1");
+        assertThat(run.exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
+        assertThat(run.errLines()).singleElement().asString().contains("--ttl must be positive");
+    }
+
+    @Test
     void durationsReadCommonUnits() {
         DurationConverter c = new DurationConverter();
         assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(c.convert("10s")).isEqualTo(Duration.ofSeconds(10));
-        assertThat(c.convert("10")).isEqualTo(Duration.ofSeconds(10));
+        assertThatThrownBy(() -> c.convert("10")).as("a bare number: seconds or milliseconds?")
+                .hasMessageContaining("no unit").hasMessageContaining("10s");
         assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.convert("PT1.5S")).isEqualTo(Duration.ofMillis(1500));
     }

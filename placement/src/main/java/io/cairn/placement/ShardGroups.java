@@ -20,4 +20,9 @@ public final class ShardGroups {
     }
 
     private ShardGroups() {}
+
+    /** How messages name a group: "shard 3" or "the metadata group", never its internal id. */
+    public static String describe(GroupId group) {
+        return group.equals(META_GROUP) ? "the metadata group" : "shard " + shardOfGroup(group);
+    }
 }

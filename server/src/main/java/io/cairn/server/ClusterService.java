@@ -239,7 +239,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
                 return;
             }
             NodeId hint = group.equals(ShardGroups.META_GROUP) || t.replicasOf(group).isEmpty() ? null : t.replicasOf(group).get(0);
-            out.onError(GrpcErrors.wrongShard(t.epoch, group.value(), hint, hint == null ? "" : t.address(hint)));
+            out.onError(GrpcErrors.wrongShard(t.epoch, group.value(), ShardGroups.describe(group), hint, hint == null ? "" : t.address(hint)));
             return;
         }
         if (s.role() != io.cairn.consensus.Role.LEADER) {
@@ -247,8 +247,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             return;
         }
         if (!s.conf().isVoter(target)) {
-            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(target + " is not a voter of group "
-                    + group.value() + " (" + s.conf() + ")").asRuntimeException());
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(target + " is not a voter of "
+                    + ShardGroups.describe(group) + " (" + s.conf() + ")").asRuntimeException());
             return;
         }
         loop.transferLeadership(group, target);
@@ -266,7 +266,7 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
             return;
         }
         if (System.nanoTime() > deadlineNanos) {
-            out.onError(GrpcErrors.unavailable(target + " did not take over group " + group.value() + " in time"));
+            out.onError(GrpcErrors.unavailable(target + " did not take over " + ShardGroups.describe(group) + " in time"));
             return;
         }
         CompletableFuture.delayedExecutor(20, java.util.concurrent.TimeUnit.MILLISECONDS)

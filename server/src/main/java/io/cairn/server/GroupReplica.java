@@ -185,7 +185,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         if (led == leads) {
             return;
         }
-        String group = id.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(id);
+        String group = ShardGroups.describe(id);
         if (leads) {
             LOG.log(System.Logger.Level.INFO, "{0} leads {1} (term {2})", config.nodeId(), group, now.term());
         } else {

@@ -445,7 +445,7 @@ final class KvService extends KvGrpc.KvImplBase {
 
     private StatusRuntimeException wrongShard(GroupId group, NodeId hint) {
         Topology t = map.current();
-        return GrpcErrors.wrongShard(t.epoch, group.value(), hint, hint == null ? "" : t.address(hint));
+        return GrpcErrors.wrongShard(t.epoch, group.value(), ShardGroups.describe(group), hint, hint == null ? "" : t.address(hint));
     }
 
     /**

@@ -284,7 +284,7 @@ final class RaftLoop implements AutoCloseable {
     }
 
     private static NotServedException notHosted(GroupId group) {
-        return new NotServedException(NotServedException.Kind.WRONG_GROUP, "group " + group.value() + " is not hosted here", null);
+        return new NotServedException(NotServedException.Kind.WRONG_GROUP, ShardGroups.describe(group) + " is not hosted here", null);
     }
 
     private static NotServedException stopping() {
@@ -362,7 +362,7 @@ final class RaftLoop implements AutoCloseable {
     };
 
     private static String describe(GroupId group) {
-        return group.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(group);
+        return ShardGroups.describe(group);
     }
 
     /** Loop thread, every tick: the control decisions, each at its own interval. */

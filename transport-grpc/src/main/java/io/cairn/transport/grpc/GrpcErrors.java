@@ -37,10 +37,12 @@ public final class GrpcErrors {
     }
 
     /**
-     * UNAVAILABLE: this node holds no replica of group {@code groupId}; {@code hint} (may be
+     * UNAVAILABLE: this node holds no replica of group {@code groupId} (named {@code groupName}
+     * for people: "shard 3"); {@code hint} (may be
      * null) is the shard's leader or one of its replicas, as of membership {@code epoch}.
      */
-    public static StatusRuntimeException wrongShard(long epoch, long groupId, NodeId hint, String hintAddress) {
+    public static StatusRuntimeException wrongShard(long epoch, long groupId, String groupName, NodeId hint,
+                                                    String hintAddress) {
         WrongShard.Builder ws = WrongShard.newBuilder().setEpoch(epoch).setGroupId(groupId);
         if (hint != null) {
             ws.setHintId(hint.value());
@@ -48,7 +50,7 @@ public final class GrpcErrors {
         if (hintAddress != null) {
             ws.setHintAddress(hintAddress);
         }
-        return error(Status.Code.UNAVAILABLE, "this node holds no replica of group " + groupId + " (epoch " + epoch
+        return error(Status.Code.UNAVAILABLE, "this node holds no replica of " + groupName + " (epoch " + epoch
                 + "); " + (hint == null ? "no replica known" : "try " + hint), ErrorDetail.newBuilder().setWrongShard(ws).build());
     }
 
