@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code add-node} of a live founder with a mistyped address was accepted, leaving a
  *       phantom voter;</li>
  *   <li>a removed joiner went removed, then up again (a new metadata leader took its join
- *       request as new), and a removed node kept serving.</li>
+ *       request as new), and a removed node kept serving;</li>
+ *   <li>{@code cluster shards} asked of a node without a replica of a shard showed that shard
+ *       with no leader and term 0 while it served.</li>
  * </ol>
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -73,6 +75,15 @@ class MembershipMistakesTest {
             // The same node, started right this time on the same directory, joins.
             cluster.start(4);
             awaitMembers(admin, "n4 holds replicas", m -> m.member(4).map(x -> x.replicas() > 0).orElse(false));
+
+            // 5. A node without a replica of some shard still reports that shard's leader, not "no leader, term 0".
+            try (CairnClient viaN4 = CairnClient.builder().endpoints(List.of(cluster.address(4)))
+                    .requestTimeout(Duration.ofSeconds(3)).build()) {
+                ShardsReport seen = awaitShards(viaN4, "n4's view of every shard names a leader",
+                        r -> r.shards().stream().anyMatch(sh -> !sh.replicas().contains(4L))
+                                && r.shards().stream().allMatch(sh -> sh.leader() != 0 && sh.term() > 0));
+                assertThat(seen.answered()).containsExactly(4L);
+            }
 
             // 3. Removed is final, across metadata leader changes, and the removed node stops.
             admin.removeNode(4);
