@@ -22,7 +22,15 @@ enum FaultKind {
     /** Every WAL fsync of the leader (or a random node) takes 100-400 ms longer. */
     SLOW_DISK("slow-disk"),
     /** A node's disk is full: its WAL write fails, the node stops, and is restarted once the disk has room. */
-    DISK_FULL("disk-full");
+    DISK_FULL("disk-full"),
+    /**
+     * Operator actions and mistakes on a sharded cluster (four shards): nodes join and are
+     * removed (joiners and a founder, a removal racing with the node's death), a node joins with
+     * another {@code --shards}, and {@code add-node} names a live member's id at another address.
+     * The mistakes must be refused; nothing may cost an answer or an acknowledged write.
+     * Not part of {@code mixed}, whose cluster is one shard.
+     */
+    MEMBERSHIP("membership");
 
     final String label;
 

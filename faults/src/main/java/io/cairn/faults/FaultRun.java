@@ -77,6 +77,11 @@ final class FaultRun {
     private final List<Event> events = new ArrayList<>();
     /** What went wrong besides the history: a node that failed without a clear message, say. */
     private final List<String> problems = new ArrayList<>();
+    /** Nodes that must not run again: removed ones (they stop by themselves) and refused ones. */
+    private final java.util.TreeSet<Integer> retired = new java.util.TreeSet<>();
+    /** Of those, the ones removed while running: each must stop by itself. */
+    private final java.util.TreeSet<Integer> removedRunning = new java.util.TreeSet<>();
+    private boolean founderRemoved;
     private Faults base = Faults.getDefaultInstance();
 
     FaultRun(Options options, Path dir, PrintStream log) {
@@ -88,7 +93,7 @@ final class FaultRun {
 
     FaultReport run() throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        try (Nodes nodes = new Nodes(dir, options.nodes(), List.of("--tick-ms", Integer.toString(TICK_MS)))) {
+        try (Nodes nodes = new Nodes(dir, options.nodes(), nodeArgs(SHARDS))) {
             nodes.startAll();
             awaitLeader(nodes, Duration.ofSeconds(60));
             if (options.unsafeLocalReads()) {
@@ -120,9 +125,16 @@ final class FaultRun {
             healAll(nodes);
             base = Faults.getDefaultInstance();
             for (int id : nodes.ids()) {
-                nodes.setFaults(id, base);
+                if (!retired.contains(id)) {
+                    nodes.setFaults(id, base);
+                }
             }
-            awaitCaughtUp(nodes, Duration.ofSeconds(90));
+            if (sharded()) {
+                awaitSettled(nodes, Duration.ofSeconds(120));
+                awaitRetiredStopped(nodes, Duration.ofSeconds(60));
+            } else {
+                awaitCaughtUp(nodes, Duration.ofSeconds(90));
+            }
             finalReads(nodes, load, locks);
             return check(load, locks);
         }
@@ -132,6 +144,123 @@ final class FaultRun {
         // A pause must outlast an election timeout, or the cluster never notices it.
         long min = kind == FaultKind.PAUSE ? 2 * ELECTION_TIMEOUT_MAX_MS : 1_500;
         return min + random.nextInt(3_000);
+    }
+
+    /** Shards of the membership scenario's cluster; the others run one group. */
+    static final int SHARDS = 4;
+    /** More members than this and the scenario removes one instead of adding one. */
+    private static final int MEMBERS_MAX = 6;
+
+    private boolean sharded() {
+        return options.kinds().contains(FaultKind.MEMBERSHIP);
+    }
+
+    private List<String> nodeArgs(int shards) {
+        List<String> args = new ArrayList<>(List.of("--tick-ms", Integer.toString(TICK_MS)));
+        if (sharded()) {
+            args.addAll(List.of("--shards", Integer.toString(shards), "--dead-node-timeout", "3s"));
+        }
+        return args;
+    }
+
+    /**
+     * One operator action, as a person at the CLI would take it, right or wrong: a node joins; a
+     * member is removed (a joiner, or one founder once), perhaps killed right after; a node joins
+     * with another shard count; add-node names a live member's id at another address. The wrong
+     * ones must be refused, which is checked here; what the right ones do to the clients'
+     * answers is the history's to show.
+     */
+    private String operatorAction(Nodes nodes) throws IOException, InterruptedException {
+        List<Integer> members = nodes.ids().stream().filter(id -> !retired.contains(id) && nodes.isRunning(id)).toList();
+        List<String> endpoints = members.stream().map(nodes::address).toList();
+        int action = random.nextInt(5);
+        if (action == 0 && members.size() >= MEMBERS_MAX) {
+            action = 1;
+        }
+        if ((action == 1 || action == 2) && members.size() <= 3) {
+            action = 0;
+        }
+        try (CairnClient admin = CairnClient.builder().endpoints(endpoints).requestTimeout(Duration.ofSeconds(10)).build()) {
+            switch (action) {
+                case 0 -> {
+                    int id = nodes.nextId();
+                    nodes.startJoiner(id, nodeArgs(SHARDS));
+                    return "n" + id + " joins";
+                }
+                case 1, 2 -> {
+                    List<Integer> candidates = members.stream().filter(id -> id > options.nodes() || !founderRemoved).toList();
+                    int victim = candidates.get(random.nextInt(candidates.size()));
+                    admin.removeNode(victim);
+                    retired.add(victim);
+                    founderRemoved |= victim <= options.nodes();
+                    if (action == 2) {
+                        nodes.kill(victim);
+                        return "remove-node n" + victim + ", then kill -9 it";
+                    }
+                    removedRunning.add(victim);
+                    return "remove-node n" + victim;
+                }
+                case 3 -> {
+                    int id = nodes.nextId();
+                    retired.add(id);
+                    nodes.startJoiner(id, nodeArgs(SHARDS * 2));
+                    try {
+                        await("n" + id + " (--shards " + SHARDS * 2 + ") to be refused", Duration.ofSeconds(60),
+                                () -> !nodes.isRunning(id));
+                    } catch (IllegalStateException e) {
+                        problems.add("n" + id + ", started with --shards " + SHARDS * 2 + ", was not refused");
+                        nodes.kill(id);
+                        return "n" + id + " joins with --shards " + SHARDS * 2 + ": NOT refused";
+                    }
+                    Integer exit = nodes.exitCode(id);
+                    if (exit == null || exit != 2 || !Files.readString(nodes.logFile(id)).contains("the cluster has " + SHARDS + " shards")) {
+                        problems.add("n" + id + " (--shards " + SHARDS * 2 + ") exited with " + exit
+                                + " without naming the shard count in " + nodes.logFile(id));
+                    }
+                    return "n" + id + " joins with --shards " + SHARDS * 2 + ": refused, exit " + exit;
+                }
+                default -> {
+                    int victim = members.get(random.nextInt(members.size()));
+                    try {
+                        admin.addNode(victim, "127.0.0.1:1");
+                        problems.add("add-node n" + victim + "=127.0.0.1:1 was accepted while n" + victim + " is a live member");
+                        return "add-node n" + victim + " at another address: ACCEPTED";
+                    } catch (IllegalArgumentException e) {
+                        return "add-node n" + victim + " at another address: refused";
+                    }
+                }
+            }
+        } catch (CairnException e) {
+            // The control plane was busy (a metadata leader change): no action this round.
+            return "no action (" + e.getMessage() + ")";
+        }
+    }
+
+    /** Every shard led and on three replicas, none of them a retired node. */
+    private void awaitSettled(Nodes nodes, Duration timeout) throws InterruptedException {
+        List<String> live = nodes.ids().stream().filter(id -> !retired.contains(id)).map(nodes::address).toList();
+        try (CairnClient client = CairnClient.builder().endpoints(live).requestTimeout(Duration.ofSeconds(2)).build()) {
+            await("every shard led by three live replicas", timeout, () -> {
+                try {
+                    return client.shards().shards().stream().allMatch(s -> s.leader() != 0 && s.replicas().size() == 3
+                            && s.replicas().stream().noneMatch(r -> retired.contains(r.intValue())));
+                } catch (CairnException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** A removed node stops by itself once the cluster tells it so. */
+    private void awaitRetiredStopped(Nodes nodes, Duration timeout) throws InterruptedException {
+        for (int id : removedRunning) {
+            try {
+                await("removed n" + id + " to stop by itself", timeout, () -> !nodes.isRunning(id));
+            } catch (IllegalStateException e) {
+                problems.add("n" + id + " was removed but still runs " + timeout.toSeconds() + " s after the faults");
+                nodes.kill(id);
+            }
+        }
     }
 
     /** Waits for a point of the fault schedule: pacing the scenario, not waiting for a condition. */
@@ -229,6 +358,10 @@ final class FaultRun {
                     setFaults(nodes, victim, base);
                 }
             }
+            case MEMBERSHIP -> {
+                detail = operatorAction(nodes);
+                pace(untilNanos);
+            }
             default -> throw new IllegalStateException("unhandled fault " + kind);
         }
         Event event = new Event(kind, detail, start, System.nanoTime());
@@ -282,6 +415,9 @@ final class FaultRun {
     /** Every node resumed, running (restarted if it stopped or was killed) and without faults. */
     private void healAll(Nodes nodes) throws IOException, InterruptedException {
         for (int id : nodes.ids()) {
+            if (retired.contains(id)) {
+                continue;
+            }
             nodes.resume(id);
             if (!nodes.isRunning(id)) {
                 nodes.reap(id);

@@ -33,7 +33,7 @@ public final class FaultSuite implements Callable<Integer> {
 
     @Option(names = "--scenario", split = ",", paramLabel = "NAME",
             description = "Scenarios to run, or all. Known: kill, pause, partition-leader, partition-minority, one-way,"
-                    + " bridge, clock, slow-disk, disk-full, mixed. Default: all")
+                    + " bridge, clock, slow-disk, disk-full, membership, mixed. Default: all")
     List<String> scenarios = List.of("all");
 
     @Option(names = "--seconds", paramLabel = "S", description = "Length of each scenario's load. Default: 60")
@@ -117,7 +117,9 @@ public final class FaultSuite implements Callable<Integer> {
     }
 
     FaultReport runOne(String name, long runSeed, Path runDir, PrintStream log) throws IOException, InterruptedException {
-        List<FaultKind> kinds = name.equals("mixed") ? List.of(FaultKind.values()) : List.of(FaultKind.of(name));
+        List<FaultKind> kinds = name.equals("mixed")
+                ? java.util.Arrays.stream(FaultKind.values()).filter(k -> k != FaultKind.MEMBERSHIP).toList()
+                : List.of(FaultKind.of(name));
         FaultRun.Options options = new FaultRun.Options(kinds, name, runSeed, Duration.ofSeconds(seconds), nodes, keys,
                 3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks);
         log.println(name + " (seed " + runSeed + ", " + seconds + " s, " + nodes + " nodes) in " + runDir);

@@ -27,10 +27,12 @@ final class Nodes implements AutoCloseable {
     private final TreeMap<Integer, Process> processes = new TreeMap<>();
     private final TreeMap<Integer, Boolean> paused = new TreeMap<>();
     private final TreeMap<Integer, ManagedChannel> controls = new TreeMap<>();
+    private final int founders;
 
     Nodes(Path dir, int count, List<String> extraArgs) throws IOException {
         this.dir = dir;
         this.extraArgs = List.copyOf(extraArgs);
+        this.founders = count;
         for (int id = 1; id <= count; id++) {
             addresses.put(id, "127.0.0.1:" + freePort());
         }
@@ -65,8 +67,28 @@ final class Nodes implements AutoCloseable {
 
     private String initialCluster() {
         StringBuilder sb = new StringBuilder();
-        addresses.forEach((id, a) -> sb.append(sb.length() == 0 ? "" : ",").append('n').append(id).append('=').append(a));
+        addresses.headMap(founders, true).forEach((id, a) ->
+                sb.append(sb.length() == 0 ? "" : ",").append('n').append(id).append('=').append(a));
         return sb.toString();
+    }
+
+    /** The next id no node has had. */
+    int nextId() {
+        return addresses.lastKey() + 1;
+    }
+
+    /**
+     * Starts a new node that joins with {@code --join}, given {@code args} in place of the
+     * cluster's extra arguments (a misconfigured node gets other ones).
+     */
+    void startJoiner(int id, List<String> args) throws IOException {
+        if (addresses.containsKey(id)) {
+            throw new IllegalArgumentException("n" + id + " exists");
+        }
+        addresses.put(id, "127.0.0.1:" + freePort());
+        List<String> withJoin = new ArrayList<>(args);
+        withJoin.add("--join");
+        start(id, withJoin);
     }
 
     void startAll() throws IOException {
@@ -76,6 +98,16 @@ final class Nodes implements AutoCloseable {
     }
 
     void start(int id) throws IOException {
+        start(id, id > founders ? withJoin(extraArgs) : extraArgs);
+    }
+
+    private static List<String> withJoin(List<String> args) {
+        List<String> out = new ArrayList<>(args);
+        out.add("--join");
+        return out;
+    }
+
+    private void start(int id, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -86,7 +118,7 @@ final class Nodes implements AutoCloseable {
                 "--data-dir", dir.resolve("n" + id).toString(),
                 "--initial-cluster", initialCluster(),
                 "--fault-injection"));
-        cmd.addAll(extraArgs);
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()));
         processes.put(id, pb.start());
