@@ -251,13 +251,39 @@ final class ClusterCommand implements Runnable {
                     "another replica of one of its shards, hands that shard to the replica leading the fewest.",
                     "Prints each move and the leaders per node before and after. Nodes also do this on their own",
                     "every 2 s, one move at a time; replica placement needs no rebalancing (it follows the",
-                    "membership). Give every node as an endpoint to see every shard's leader."})
-    static final class RebalanceCommand extends ClientCommand {
+                    "membership). With --wait, plans again from fresh reports after each round of moves until",
+                    "no gap of two is left (a move can fail while a shard elects), printing each round."})
+    static final class RebalanceCommand extends MembershipChange {
         @Option(names = "--dry-run", description = "Print the moves without making them.")
         boolean dryRun;
 
         @Override
-        int run(CairnClient client, PrintWriter out, PrintWriter err) {
+        int run(CairnClient client, PrintWriter out, PrintWriter err) throws InterruptedException {
+            long deadline = System.nanoTime() + waitTimeout.toNanos();
+            while (true) {
+                int moves;
+                try {
+                    moves = round(client, out);
+                } catch (io.cairn.client.CairnException e) {
+                    if (!await || dryRun) {
+                        throw e;
+                    }
+                    out.println("a move failed (" + CairnCli.oneLine(e.getMessage()) + "); planning again");
+                    moves = 1;
+                }
+                if (moves == 0 || !await || dryRun) {
+                    return CairnCli.EXIT_OK;
+                }
+                if (System.nanoTime() > deadline) {
+                    err.println("cairn: still not balanced after " + waitTimeout.toSeconds() + " s");
+                    return CairnCli.EXIT_UNAVAILABLE;
+                }
+                Thread.sleep(1_000); // let the shard leaders report their new leadership
+            }
+        }
+
+        /** One round of moves planned from one report; returns how many were made (or planned). */
+        private int round(CairnClient client, PrintWriter out) {
             ShardsReport report = client.shards();
             java.util.TreeMap<Long, Long> leaders = new java.util.TreeMap<>(); // shard -> leader
             report.shards().forEach(s -> leaders.put((long) s.id(), s.leader()));
@@ -276,14 +302,15 @@ final class ClusterCommand implements Runnable {
                 moves++;
             }
             if (moves == 0) {
-                out.println("already balanced");
+                out.println("balanced");
             } else if (!dryRun) {
                 ShardsReport after = client.shards();
                 java.util.TreeMap<Long, Long> now = new java.util.TreeMap<>();
                 after.shards().forEach(s -> now.put((long) s.id(), s.leader()));
                 out.println("leaders per node after: " + leadsPerNode(after, now));
             }
-            return CairnCli.EXIT_OK;
+            out.flush();
+            return moves;
         }
 
         /** {shard, from, to} for the best next move, or null when no gap of two or more is left. */

@@ -59,8 +59,8 @@ public final class Admission {
     public static Optional<String> paramsDiffer(Params ours, Params theirs) {
         List<String> diffs = new ArrayList<>();
         if (ours.shardCount() != theirs.shardCount()) {
-            diffs.add("the cluster has " + ours.shardCount() + " shards, the node was started with --shards "
-                    + theirs.shardCount());
+            diffs.add("the cluster has " + ours.shardCount() + (ours.shardCount() == 1 ? " shard" : " shards")
+                    + ", the node was started with --shards " + theirs.shardCount());
         }
         if (!ours.founders().equals(theirs.founders())) {
             diffs.add("the cluster's founders are " + ours.foundersSpec() + ", the node was started with"

@@ -319,7 +319,9 @@ public final class CairnServer implements AutoCloseable {
         try {
             return builder.build().start();
         } catch (IOException e) {
-            if (e instanceof BindException || e.getCause() instanceof BindException) {
+            // Netty's native transport reports a taken port as its own exception, not a BindException.
+            if (e instanceof BindException || e.getCause() instanceof BindException
+                    || String.valueOf(e.getMessage()).startsWith("Failed to bind")) {
                 throw new IllegalStateException("cannot listen on " + config.listenAddress()
                         + ": the port is in use or the address is not local", e);
             }

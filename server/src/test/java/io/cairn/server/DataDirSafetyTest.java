@@ -95,7 +95,12 @@ class DataDirSafetyTest {
         other.put(NodeId.of(2), "127.0.0.1:" + freePort());
         ClusterSpec otherCluster = new ClusterSpec(other);
         assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(1), otherCluster)))
-                .hasMessageContaining("belongs to another cluster");
+                .hasMessageContaining("belongs to another cluster")
+                .hasMessageContaining("the cluster's founders are n1=" + spec.address(NodeId.of(1)))
+                .hasMessageContaining("--initial-cluster " + otherCluster);
+        assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(1), spec).withShards(8)))
+                .hasMessageContaining("the cluster has 1 shard").hasMessageContaining("the node was started with --shards 8")
+                .hasMessageContaining("empty --data-dir");
         assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(2), otherCluster)))
                 .hasMessageContaining("belongs to");
     }
@@ -106,6 +111,23 @@ class DataDirSafetyTest {
         try (CairnServer first = CairnServer.start(config(NodeId.of(1), spec))) {
             assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(1), spec)))
                     .hasMessageContaining("in use");
+        }
+    }
+
+    /** Issue 12: a node that fails to start leaves no half-written identity behind. */
+    @Test
+    void aNodeThatFailsToStartOnANewDataDirLeavesItEmpty() throws Exception {
+        ClusterSpec spec = single();
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new java.net.InetSocketAddress("127.0.0.1", Integer.parseInt(spec.address(NodeId.of(1)).split(":")[1])));
+            assertThatThrownBy(() -> CairnServer.start(config(NodeId.of(1), spec))).hasMessageContaining("cannot listen");
+        }
+        try (var left = Files.list(dir.resolve("data"))) {
+            org.assertj.core.api.Assertions.assertThat(left.map(p -> p.getFileName().toString()).toList())
+                    .as("only the lock file").containsExactly("LOCK");
+        }
+        try (CairnServer server = CairnServer.start(config(NodeId.of(1), spec).withShards(8))) {
+            org.assertj.core.api.Assertions.assertThat(server.port()).as("the same dir, other settings").isPositive();
         }
     }
 }
