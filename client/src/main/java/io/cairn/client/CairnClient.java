@@ -652,12 +652,14 @@ public final class CairnClient implements AutoCloseable {
 
     /**
      * Asks the endpoints in turn, following NOT_LEADER hints to the metadata leader, until one
-     * answers or the request timeout (at least 10 s: membership changes are rare and slow) runs
+     * answers or the request timeout (at least 30 s: membership changes are rare and slow) runs
      * out. A node that names itself as leader is one that was just elected and has not read the
      * membership yet: it is asked again after a pause.
      */
     private <R> R leaderCall(Function<ClusterGrpc.ClusterBlockingStub, R> call) {
-        long timeoutMillis = Math.max(requestTimeoutMillis, 10_000);
+        // A membership change answers once the metadata group wrote it (the driver waits up to
+        // 15 s for that), so one attempt may take 20 s on a loaded machine.
+        long timeoutMillis = Math.max(requestTimeoutMillis, 30_000);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         io.grpc.StatusRuntimeException last = null;
         java.util.ArrayDeque<String> targets = new java.util.ArrayDeque<>(endpoints.configured());

@@ -249,6 +249,14 @@ final class PlacementDriver implements AutoCloseable {
             }
         }
         if (!leads) {
+            if (leading) {
+                // The request goes on at the new metadata leader: tell the waiting callers now,
+                // not at their timeout (the CLI retries elsewhere at once).
+                for (Waiter w : waiters) {
+                    w.future().completeExceptionally(new IllegalStateException(
+                            "this node stopped leading the metadata group; ask again"));
+                }
+            }
             leading = false;
             return;
         }
