@@ -28,6 +28,23 @@ final class KvJson {
         return out.toByteArray();
     }
 
+    /**
+     * A watch event: {@code {"type":"put","shard":2,"revision":17,"key":"a","value":"b","version":3}};
+     * DELETE and EXPIRE without value and version.
+     */
+    static byte[] watchLine(String type, int shard, long revision, byte[] key, byte[] value, long version) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(96 + key.length + (value == null ? 0 : value.length));
+        ascii(out, "{\"type\":\"" + type + "\",\"shard\":" + shard + ",\"revision\":" + revision + ",");
+        field(out, "key", key);
+        if (value != null) {
+            out.write(',');
+            field(out, "value", value);
+            ascii(out, ",\"version\":" + version);
+        }
+        ascii(out, "}\n");
+        return out.toByteArray();
+    }
+
     /** {@code "name":"text"} for valid UTF-8, else {@code "name_base64":"..."}. */
     private static void field(ByteArrayOutputStream out, String name, byte[] bytes) {
         if (ByteFormat.isUtf8(bytes)) {

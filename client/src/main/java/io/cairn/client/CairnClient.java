@@ -706,6 +706,76 @@ public final class CairnClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches {@code query}: {@code listener} gets every change of the keys asked for, each
+     * shard's in revision order, from the revisions the query gives (else from the next change),
+     * until {@link Watch#close}. Returns once every shard's stream answered, so a change made
+     * after this returns is reported; fails with {@link CairnUnavailableException} when a shard
+     * cannot be reached within the request timeout, and with {@link Watch.CompactedException} when
+     * a start revision is older than the replicas keep. See {@link Watch} for reconnects.
+     */
+    public Watch watch(WatchQuery query, Watch.Listener listener) {
+        int shards = endpoints.shardCount();
+        if (shards == 0) {
+            shards = shards().shardCount();
+            endpoints.shardCountIs(shards);
+        }
+        io.cairn.api.proto.WatchRequest.Builder req = io.cairn.api.proto.WatchRequest.newBuilder()
+                .setKey(ByteString.copyFrom(query.from));
+        List<Integer> covered = new ArrayList<>();
+        switch (query.kind) {
+            case KEY -> covered.add((int) (endpoints.groupOf(query.from) - Endpoints.FIRST_GROUP));
+            case PREFIX -> req.setPrefix(true);
+            case RANGE -> req.setRangeEnd(ByteString.copyFrom(query.toExclusive));
+        }
+        if (covered.isEmpty()) {
+            for (int s = 0; s < shards; s++) {
+                covered.add(s);
+            }
+        }
+        for (int shard : query.startRevisions.keySet()) {
+            if (!covered.contains(shard)) {
+                throw new IllegalArgumentException("the watch does not cover shard " + shard + " (covers " + covered + ")");
+            }
+        }
+        Watch watch = new Watch(endpoints, req.build(), covered, query.startRevisions, listener);
+        watch.start();
+        try {
+            boolean answered = watch.awaitEstablished(Math.max(requestTimeoutMillis, 1_000));
+            if (watch.failure() != null) {
+                throw watch.failure();
+            }
+            if (!answered) {
+                watch.close();
+                throw new CairnUnavailableException("the watch could not reach every shard within " + requestTimeoutMillis
+                        + " ms", endpoints.configured(), null);
+            }
+        } catch (InterruptedException e) {
+            watch.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the watch started", e);
+        }
+        return watch;
+    }
+
+    /** The shard {@code key} belongs to (asks the cluster for its shard count if not known yet). */
+    public int shardOf(byte[] key) {
+        if (endpoints.shardCount() == 0) {
+            endpoints.shardCountIs(shards().shardCount());
+        }
+        return (int) (endpoints.groupOf(key) - Endpoints.FIRST_GROUP);
+    }
+
+    static WatchEvent toWatchEvent(int shard, io.cairn.api.proto.WatchEvent e) {
+        return switch (e.getType()) {
+            case PUT -> new WatchEvent(WatchEvent.Type.PUT, shard, e.getRevision(), e.getKey().toByteArray(),
+                    e.getKv().getValue().toByteArray(), e.getKv().getVersion(), e.getKv().getCreateRevision());
+            case DELETE -> new WatchEvent(WatchEvent.Type.DELETE, shard, e.getRevision(), e.getKey().toByteArray(), null, 0, 0);
+            case EXPIRE -> new WatchEvent(WatchEvent.Type.EXPIRE, shard, e.getRevision(), e.getKey().toByteArray(), null, 0, 0);
+            default -> throw new IllegalStateException("unknown watch event type " + e.getType());
+        };
+    }
+
     /** Stops every request in flight (they fail with {@link IllegalStateException}) and closes the channels. */
     @Override
     public void close() {

@@ -119,6 +119,15 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private final java.util.concurrent.atomic.AtomicBoolean registrationAsked =
             new java.util.concurrent.atomic.AtomicBoolean();
     private long lastExpiryCheckMillis;
+    /** Recent changes and their watchers; set once by {@link #attachWatches} before the first apply. */
+    private volatile WatchHub watches;
+    /** Changes each replica keeps for watchers that resume (memory only; see {@link WatchHub}). */
+    static final int WATCH_RETAIN_EVENTS = 10_000;
+    /** ...and at most this many bytes of them: with large values, fewer changes. */
+    static final long WATCH_RETAIN_BYTES = 8L << 20;
+    /** Unsent bytes a watcher may lag by before it is cut off. */
+    static final long WATCH_PENDING_BYTES_MAX = 16L << 20;
+
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
 
@@ -134,6 +143,17 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         this.config = config;
         this.scratch = scratch;
         this.status = node.status();
+    }
+
+    /** Loop thread, before the first apply: the watchers of this replica are served on {@code fanOut}. */
+    void attachWatches(java.util.concurrent.Executor fanOut) {
+        watches = new WatchHub(stateMachine.appliedIndex(), fanOut, WATCH_RETAIN_EVENTS, WATCH_RETAIN_BYTES,
+                WATCH_PENDING_BYTES_MAX);
+    }
+
+    /** Any thread: this replica's watch hub, or null before {@link #attachWatches}. */
+    WatchHub watches() {
+        return watches;
     }
 
     /** Any thread: the status as of the last loop turn. */
@@ -298,6 +318,9 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         if (rd.snapshot() != null) {
             SnapshotPacker.restore(rd.snapshot().data(), stateMachine, scratch);
             pending.snapshotInstalled(stateMachine.appliedIndex());
+            if (watches != null) {
+                watches.snapshotInstalled(stateMachine.appliedIndex());
+            }
             LOG.log(System.Logger.Level.INFO, "{0}: installed snapshot at index {1}", id, stateMachine.appliedIndex());
         }
         for (ReadState rs : rd.readStates()) {
@@ -322,6 +345,9 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         staged = null;
         stagedEntries = null;
         done.commit();
+        if (watches != null) {
+            watches.published(done.events(), stateMachine.appliedIndex());
+        }
         var results = done.results();
         for (int i = 0; i < entries.size(); i++) {
             LogEntry e = entries.get(i);

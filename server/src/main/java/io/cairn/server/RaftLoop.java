@@ -87,6 +87,8 @@ final class RaftLoop implements AutoCloseable {
     /** Loop thread: the engine writes of the round being applied, and the replicas they belong to. */
     private io.cairn.kv.engine.WriteBatch roundWrites = new io.cairn.kv.engine.WriteBatch();
     private final List<GroupReplica> roundApplied = new ArrayList<>();
+    /** Sends every replica's watch streams, one task at a time, off the loop thread. */
+    private final java.util.concurrent.ScheduledExecutorService watchFanOut;
 
     /**
      * Flushes RocksDB and writes and packs compaction snapshots, so the loop does not wait on
@@ -138,6 +140,12 @@ final class RaftLoop implements AutoCloseable {
         this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis(),
                 MetaHeartbeat.INTERVAL_MILLIS);
         this.thread = new Thread(this::run, "raft-loop-" + self);
+        this.watchFanOut = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cairn-watch-" + self);
+            t.setDaemon(true);
+            return t;
+        });
+        watchFanOut.scheduleWithFixedDelay(this::watchProgress, 1, 1, TimeUnit.SECONDS);
         this.snapshotPacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cairn-snapshot-" + self);
             t.setDaemon(true);
@@ -150,8 +158,25 @@ final class RaftLoop implements AutoCloseable {
         if (thread.isAlive()) {
             throw new IllegalStateException("groups are added before the loop starts");
         }
+        replica.attachWatches(watchFanOut);
         host.addGroup(replica.id, replica.node);
         replicas.put(replica.id, replica);
+    }
+
+    /** Any thread: the watch hub of this node's replica of {@code group}, or null when it has none. */
+    WatchHub watches(GroupId group) {
+        GroupReplica r = replicas.get(group);
+        return r == null ? null : r.watches();
+    }
+
+    /** Once a second: quiet watchers learn how far their stream is complete. */
+    private void watchProgress() {
+        for (GroupReplica r : replicas.values()) {
+            WatchHub hub = r.watches();
+            if (hub != null) {
+                hub.progress();
+            }
+        }
     }
 
     void start() {
@@ -202,6 +227,7 @@ final class RaftLoop implements AutoCloseable {
         }
         try {
             GroupReplica replica = factory.open(group, ConfState.EMPTY);
+            replica.attachWatches(watchFanOut);
             host.addGroup(replica.id, replica.node);
             replicas.put(replica.id, replica);
             LOG.log(System.Logger.Level.INFO, "{0}: opened a replica of shard {1} (epoch {2}), waiting for its leader",
@@ -219,6 +245,9 @@ final class RaftLoop implements AutoCloseable {
         // UNAVAILABLE, not NOT_LEADER: a write waiting here may have been appended, and NOT_LEADER
         // promises it was not (KvService then sends it again).
         replica.failAll(new NotServedException(NotServedException.Kind.UNAVAILABLE, "the replica moved away", null));
+        if (replica.watches() != null) {
+            replica.watches().close("this node's replica of " + ShardGroups.describe(group) + " moved away");
+        }
         store.dropGroup(group);
         replica.deleteState();
         replica.close();
@@ -405,7 +434,12 @@ final class RaftLoop implements AutoCloseable {
         snapshotPacker.awaitTermination(10, TimeUnit.SECONDS);
         for (GroupReplica r : replicas.values()) {
             r.failAll(stopping());
+            if (r.watches() != null) {
+                r.watches().close("the node is stopping");
+            }
             r.close();
         }
+        watchFanOut.shutdown();
+        watchFanOut.awaitTermination(5, TimeUnit.SECONDS);
     }
 }

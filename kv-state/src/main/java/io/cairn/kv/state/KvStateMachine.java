@@ -207,6 +207,11 @@ public final class KvStateMachine {
             return results;
         }
 
+        /** The changes these entries made to user keys, in revision order, for watchers. */
+        public List<WatchEvent> events() {
+            return List.copyOf(batch.events);
+        }
+
         /** After {@link #writes()} reached the engine: the state machine moves to the new applied position. */
         public void commit() {
             Invariants.check(!committed, "staged apply of entries %s..%s committed twice", fromIndex + 1, toIndex);
@@ -372,7 +377,7 @@ public final class KvStateMachine {
             }
             return write(batch, cas.key(), cas.value(), cas.ttlMillis(), revision);
         } else if (command instanceof Command.Expire) {
-            return expire(batch);
+            return expire(batch, revision);
         } else if (command instanceof Command.Lock lock) {
             return lock(batch, lock, revision);
         } else if (command instanceof Command.Unlock unlock) {
@@ -402,6 +407,8 @@ public final class KvStateMachine {
         if (stored.hasTtl()) {
             batch.writes.put(Keyspace.expiryKey(expiresAtMillis, key), Keyspace.EMPTY_VALUE);
         }
+        batch.events.add(WatchEvent.put(revision,
+                new KeyValue(key, value, createRevision, revision, version, expiresAtMillis)));
         return new Result.Written(revision, version);
     }
 
@@ -411,7 +418,9 @@ public final class KvStateMachine {
             return new Result.Deleted(revision, false);
         }
         batch.removeKey(key, old);
-        return new Result.Deleted(revision, old.isLiveAt(batch.clockMillis));
+        boolean live = old.isLiveAt(batch.clockMillis);
+        batch.events.add(WatchEvent.removed(live ? WatchEvent.Type.DELETE : WatchEvent.Type.EXPIRE, revision, key));
+        return new Result.Deleted(revision, live);
     }
 
     /**
@@ -463,7 +472,7 @@ public final class KvStateMachine {
     }
 
     /** Removes keys due at the clock and sessions idle too long, each at most expireBatchMax. */
-    private Result expire(Batch batch) {
+    private Result expire(Batch batch, long revision) {
         long cutoffMillis = batch.clockMillis;
         int bound = options.expireBatchMax();
         List<KvPair> due = batch.writes.scan(
@@ -476,6 +485,7 @@ public final class KvStateMachine {
             Invariants.check(stored != null && stored.expiresAtMillis() == Keyspace.expiryTimeOf(indexKey),
                     "TTL index entry for key %s at %s has no matching value", key, Keyspace.expiryTimeOf(indexKey));
             batch.removeKey(key, stored);
+            batch.events.add(WatchEvent.removed(WatchEvent.Type.EXPIRE, revision, key));
         }
         int sessionsForgotten = 0;
         List<KvPair> idle = List.of();
@@ -538,6 +548,8 @@ public final class KvStateMachine {
     private static final class Batch {
         final PendingWrites writes;
         long clockMillis;
+        /** What watchers are told once the batch is committed, in revision order. */
+        final List<WatchEvent> events = new ArrayList<>();
 
         Batch(PendingWrites writes, long clockMillis) {
             this.writes = writes;

@@ -1,0 +1,266 @@
+package io.cairn.server;
+
+import io.cairn.kv.state.KeyRange;
+import io.cairn.kv.state.WatchEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+
+/**
+ * One replica's recent changes and the watchers of them. The Raft loop hands over each round's
+ * events once they are applied ({@link #published}); a watcher registers from a revision
+ * ({@link #watch}) and gets the retained history from there, then every later change, in
+ * revision order, through its {@link Sink}, on {@code fanOut}'s thread (never the loop's),
+ * which must run one task at a time. A watcher is told the revision through which its stream is
+ * complete with every batch of events, and once a second ({@link #progress}) when quiet.
+ *
+ * <p>The history is bounded ({@code retainEvents}, {@code retainBytes}): it starts at {@link #oldestRevision()}, and
+ * every change at or after that revision is in it. It is memory only: after a restart or a
+ * snapshot install it starts at the replica's applied index + 1, and a watcher that asks for
+ * less is told COMPACTED, with the oldest revision it could have. A watcher whose unsent events
+ * exceed {@code pendingBytesMax} is cut off (with the revision to resume from) rather than let
+ * the node's memory grow.
+ *
+ * <p>Thread-safe: the loop publishes, gRPC threads register and cancel, the fan-out thread sends.
+ */
+final class WatchHub {
+    /** Where a watcher's events go; called on the fan-out thread only, one call at a time per watcher. */
+    interface Sink {
+        /**
+         * {@code events} (maybe none) and the revision through which the watcher has now been
+         * told everything. Returns false when the sink cannot take more now (the caller keeps
+         * what was not sent for later).
+         */
+        boolean send(List<WatchEvent> events, long progressRevision);
+
+        /** The watch ends: the watcher fell behind, or the replica went away. */
+        void cancelled(String reason, long nextRevision, boolean tooSlow);
+    }
+
+    /** A start revision older than the retained history. */
+    static final class CompactedException extends Exception {
+        private static final long serialVersionUID = 1L;
+        final long requested;
+        final long oldest;
+
+        CompactedException(long requested, long oldest) {
+            super("revision " + requested + " is compacted: the oldest this replica still has is " + oldest
+                    + "; read the keys again and watch from that read's revision, or from " + oldest + " accepting the gap");
+            this.requested = requested;
+            this.oldest = oldest;
+        }
+    }
+
+    /** A registered watcher; {@link #cancel} ends it. */
+    final class Watcher {
+        private final KeyRange range;
+        private final Sink sink;
+        /** The first revision not yet sent. */
+        private long next;
+        private final ArrayDeque<WatchEvent> pending = new ArrayDeque<>();
+        private long pendingBytes;
+        private long progressSent;
+        private boolean done;
+
+        private Watcher(KeyRange range, Sink sink, long next) {
+            this.range = range;
+            this.sink = sink;
+            this.next = next;
+        }
+
+        void cancel() {
+            synchronized (WatchHub.this) {
+                done = true;
+                watchers.remove(this);
+            }
+        }
+    }
+
+    private final Executor fanOut;
+    private final int retainEvents;
+    private final long retainBytes;
+    private final long pendingBytesMax;
+    private long historyBytes;
+    private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
+    private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
+    /** Every change at or after this revision is in the history. */
+    private long oldest;
+    /** The replica's applied index as last published. */
+    private long applied;
+    private boolean drainScheduled;
+    /** A progress notification is due for watchers that have nothing else to send. */
+    private boolean progressDue;
+
+    WatchHub(long appliedIndex, Executor fanOut, int retainEvents, long retainBytes, long pendingBytesMax) {
+        if (retainEvents < 1 || retainBytes < 1 || pendingBytesMax < 1) {
+            throw new IllegalArgumentException("retention and the watcher buffer must be positive");
+        }
+        this.fanOut = fanOut;
+        this.retainEvents = retainEvents;
+        this.retainBytes = retainBytes;
+        this.pendingBytesMax = pendingBytesMax;
+        this.applied = appliedIndex;
+        this.oldest = appliedIndex + 1;
+    }
+
+    synchronized long oldestRevision() {
+        return oldest;
+    }
+
+    synchronized long appliedRevision() {
+        return applied;
+    }
+
+    int watcherCount() {
+        return watchers.size();
+    }
+
+    /**
+     * Registers a watcher of {@code range} from {@code startRevision} (0: from the next change).
+     * The history from there is queued for it at once.
+     */
+    synchronized Watcher watch(KeyRange range, long startRevision, Sink sink) throws CompactedException {
+        long start = startRevision == 0 ? applied + 1 : startRevision;
+        if (start < oldest) {
+            throw new CompactedException(start, oldest);
+        }
+        Watcher w = new Watcher(range, sink, start);
+        for (WatchEvent e : history) {
+            if (e.revision() >= start && range.contains(e.key())) {
+                w.pending.add(e);
+                w.pendingBytes += e.sizeBytes();
+            }
+        }
+        watchers.add(w);
+        scheduleDrain();
+        return w;
+    }
+
+    /** Loop thread, after a round's engine write: its events (maybe none) and the new applied index. */
+    synchronized void published(List<WatchEvent> events, long appliedIndex) {
+        for (WatchEvent e : events) {
+            history.addLast(e);
+            historyBytes += e.sizeBytes();
+        }
+        applied = Math.max(applied, appliedIndex);
+        while (history.size() > retainEvents || historyBytes > retainBytes) {
+            // A revision leaves whole: an Expire entry emits many events at one revision.
+            long gone = history.peekFirst().revision();
+            while (!history.isEmpty() && history.peekFirst().revision() == gone) {
+                historyBytes -= history.removeFirst().sizeBytes();
+            }
+            oldest = gone + 1;
+        }
+        for (Watcher w : watchers) {
+            for (WatchEvent e : events) {
+                if (e.revision() >= w.next && w.range.contains(e.key())) {
+                    w.pending.add(e);
+                    w.pendingBytes += e.sizeBytes();
+                }
+            }
+        }
+        scheduleDrain();
+    }
+
+    /**
+     * Loop thread: the replica jumped to {@code appliedIndex} by a snapshot, so the changes before
+     * it are unknown here. Watchers behind it are cancelled with the revision they resume from
+     * (elsewhere, or they are told COMPACTED); the others go on.
+     */
+    synchronized void snapshotInstalled(long appliedIndex) {
+        history.clear();
+        historyBytes = 0;
+        applied = appliedIndex;
+        oldest = appliedIndex + 1;
+        for (Watcher w : watchers) {
+            if (w.next <= appliedIndex) {
+                end(w, "the replica installed a snapshot past revision " + w.next, false);
+            }
+        }
+    }
+
+    /** The replica is going away (dropped or stopping): every watcher resumes elsewhere. */
+    synchronized void close(String why) {
+        for (Watcher w : watchers) {
+            end(w, why, false);
+        }
+    }
+
+    /**
+     * Any thread, about once a second: every watcher that was not told the applied revision
+     * yet is told it, so a quiet watcher knows how far its stream is complete.
+     */
+    synchronized void progress() {
+        progressDue = true;
+        scheduleDrain();
+    }
+
+    /** Any thread: a watcher's stream can take more (gRPC's on-ready). */
+    synchronized void wake() {
+        scheduleDrain();
+    }
+
+    private void scheduleDrain() {
+        if (!drainScheduled && !watchers.isEmpty()) {
+            drainScheduled = true;
+            fanOut.execute(this::drain);
+        }
+    }
+
+    /** Fan-out thread: sends each watcher what it has pending, or cuts off one too far behind. */
+    private void drain() {
+        List<Runnable> sends = new ArrayList<>();
+        synchronized (this) {
+            drainScheduled = false;
+            boolean progressNow = progressDue;
+            progressDue = false;
+            for (Watcher w : watchers) {
+                if (w.pendingBytes > pendingBytesMax) {
+                    end(w, "the watcher fell " + w.pendingBytes + " bytes behind (limit " + pendingBytesMax + ")", true);
+                    continue;
+                }
+                if (w.pending.isEmpty() && (!progressNow || w.progressSent >= applied)) {
+                    continue;
+                }
+                List<WatchEvent> batch = new ArrayList<>(w.pending);
+                long progress = applied;
+                sends.add(() -> deliver(w, batch, progress));
+            }
+        }
+        sends.forEach(Runnable::run);
+    }
+
+    private void deliver(Watcher w, List<WatchEvent> batch, long progress) {
+        if (!w.sink.send(batch, progress)) {
+            return; // the stream is full: what is pending stays and goes with the next drain
+        }
+        synchronized (this) {
+            for (int i = 0; i < batch.size(); i++) {
+                WatchEvent e = w.pending.removeFirst();
+                w.pendingBytes -= e.sizeBytes();
+            }
+            w.next = Math.max(w.next, progress + 1);
+            w.progressSent = Math.max(w.progressSent, progress);
+            if (!w.pending.isEmpty()) {
+                scheduleDrain();
+            }
+        }
+    }
+
+    private void end(Watcher w, String reason, boolean tooSlow) {
+        if (w.done) {
+            return;
+        }
+        w.done = true;
+        watchers.remove(w);
+        long resumeAt = w.pending.isEmpty() ? w.next : w.pending.peekFirst().revision();
+        fanOut.execute(() -> w.sink.cancelled(reason, resumeAt, tooSlow));
+    }
+
+    /** For tests: the events retained, oldest first. */
+    synchronized List<WatchEvent> history() {
+        return List.copyOf(history);
+    }
+}
