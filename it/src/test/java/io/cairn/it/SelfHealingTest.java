@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * killed with SIGKILL for good, and every shard must be back to three replicas on the survivors;
  * then a sixth node joins and must receive replicas and lead some shards; then a fourth is
  * decommissioned and must end up holding nothing. The clients' history
- * must stay linearizable, and no request may fail after the client's own retries.
+ * must stay linearizable, and no request may fail after the client's own retries; a watcher of
+ * its own writes sees each of them once, in order, while the replicas it reads from move.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class SelfHealingTest {
@@ -45,6 +46,9 @@ class SelfHealingTest {
                     60_000);
             Workload load = new Workload(cluster.endpoints(), 16);
             load.start(6, 7);
+            // A watcher of its own keys throughout: its streams follow the replicas that move.
+            WatchedWrites watched = new WatchedWrites(cluster.endpoints(), "moves/");
+            watched.startWriting();
             load.awaitAcknowledgedWrites(200, Duration.ofSeconds(60));
 
             int victim = 3; // a replica of the metadata group too, which must move like a shard
@@ -90,6 +94,8 @@ class SelfHealingTest {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - removeAt), leavingEpoch, drained.epoch());
             load.awaitAcknowledgedWrites(load.acknowledgedWrites.get() + 200, Duration.ofSeconds(60));
             load.stop();
+            System.out.println("watch through the moves: " + watched.check(Duration.ofSeconds(60)));
+            watched.close();
 
             System.out.printf("history: %d ops, %d acknowledged writes, %d failed ops%n",
                     load.history.size(), load.acknowledgedWrites.get(), load.failedOps.get());
