@@ -161,19 +161,29 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
     @Override
     public void addNode(AddNodeRequest req, StreamObserver<MembershipResponse> out) {
-        NodeId id;
-        String address;
+        MemberInfo member = memberOf(req, out);
+        if (member != null && !notMetaLeader(out)) {
+            answer(driver.addNode(member), out);
+        }
+    }
+
+    @Override
+    public void replaceNode(AddNodeRequest req, StreamObserver<MembershipResponse> out) {
+        MemberInfo member = memberOf(req, out);
+        if (member != null && !notMetaLeader(out)) {
+            answer(driver.replaceNode(member), out);
+        }
+    }
+
+    /** The member a request names, UP at its address; null (and INVALID_ARGUMENT sent) when malformed. */
+    private static MemberInfo memberOf(AddNodeRequest req, StreamObserver<?> out) {
         try {
-            id = ClusterSpec.parseName("n" + req.getId());
-            address = ClusterSpec.parseAddress(req.getAddress());
+            return new MemberInfo(ClusterSpec.parseName("n" + req.getId()), ClusterSpec.parseAddress(req.getAddress()),
+                    req.getZone(), MemberInfo.State.UP);
         } catch (IllegalArgumentException e) {
             out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            return;
+            return null;
         }
-        if (notMetaLeader(out)) {
-            return;
-        }
-        answer(driver.addNode(new MemberInfo(id, address, req.getZone(), MemberInfo.State.UP)), out);
     }
 
     @Override
@@ -183,23 +193,6 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         }
         out.onNext(driver.membersView());
         out.onCompleted();
-    }
-
-    @Override
-    public void replaceNode(AddNodeRequest req, StreamObserver<MembershipResponse> out) {
-        NodeId id;
-        String address;
-        try {
-            id = ClusterSpec.parseName("n" + req.getId());
-            address = ClusterSpec.parseAddress(req.getAddress());
-        } catch (IllegalArgumentException e) {
-            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            return;
-        }
-        if (notMetaLeader(out)) {
-            return;
-        }
-        answer(driver.replaceNode(new MemberInfo(id, address, req.getZone(), MemberInfo.State.UP)), out);
     }
 
     /**
