@@ -5,6 +5,7 @@ import io.cairn.cli.bench.BenchOptions;
 import io.cairn.cli.bench.BenchResult;
 import io.cairn.cli.bench.BenchRunner;
 import io.cairn.cli.bench.BenchTarget;
+import io.cairn.cli.bench.WatchBench;
 import io.cairn.client.CairnClient;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
@@ -22,6 +23,9 @@ import picocli.CommandLine.Mixin;
                         + "mixed-a (YCSB A: 50%% reads), mixed-b (YCSB B: 95%% reads), cas (read a version, then "
                         + "compare-and-set it, on --cas-keys keys; conflicts are counted apart from errors), "
                         + "scan (--scan-length keys from a random one).",
+                "watch: --clients watchers follow one prefix while one writer puts --rate changes per second "
+                        + "(default 200); reports the time from each write to each watcher (p50/p99/p99.9/max), the "
+                        + "writes' own latency, and changes never delivered (--json: one line).",
                 "Exits 0 when requests succeeded, 1 when none did (the results are printed either way)."})
 final class BenchCommand extends ClientCommand {
     @Mixin
@@ -31,7 +35,9 @@ final class BenchCommand extends ClientCommand {
 
     @Override
     void validate() {
-        config = options.toConfig(CairnCli.root(spec).timeout);
+        if (!options.watchWorkload()) {
+            config = options.toConfig(CairnCli.root(spec).timeout);
+        }
     }
 
     /** Every request in flight may be a write, and each write holds a write session of its own. */
@@ -44,6 +50,13 @@ final class BenchCommand extends ClientCommand {
 
     @Override
     int run(CairnClient client, PrintWriter out, PrintWriter err) throws InterruptedException {
+        if (options.watchWorkload()) {
+            WatchBench.Result r = WatchBench.run(client, options.clients(), options.seconds(), options.warmupSeconds(),
+                    options.ratePerSecond() == 0 ? 200 : options.ratePerSecond(), options.valueBytes(), err);
+            out.println(options.json() ? r.toJsonLine() : r.toTable());
+            out.flush();
+            return r.writes() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
+        }
         BenchResult result = new BenchRunner(config, BenchTarget.of(client, options.consistency()), System::nanoTime, err).run();
         out.println(options.json() ? result.toJsonLine() : result.toTable());
         out.flush();

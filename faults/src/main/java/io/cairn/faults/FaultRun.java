@@ -104,6 +104,8 @@ final class FaultRun {
             load.start(options.routedClients(), options.plainClients(), options.seed());
             LockWorkload locks = new LockWorkload(nodes.endpoints(), REQUEST_TIMEOUT, !options.unfencedLocks());
             locks.start(options.lockClients(), options.seed());
+            WatchWorkload watches = new WatchWorkload(nodes.endpoints(), REQUEST_TIMEOUT);
+            watches.start();
             long runStart = System.nanoTime();
             await("the clients' first 20 operations", Duration.ofSeconds(30), () -> load.acknowledged.get() >= 20);
             long endNanos = runStart + options.duration().toNanos();
@@ -118,6 +120,7 @@ final class FaultRun {
                 pace(Math.min(endNanos, System.nanoTime() + (1_500 + random.nextInt(1_500)) * 1_000_000L));
             }
             locks.signalStop();
+            watches.signalStop();
             load.stop();
             if (!locks.stop()) {
                 problems.add("a lock client was still running " + REQUEST_TIMEOUT.toSeconds() * 3 + " s after the stop");
@@ -136,6 +139,8 @@ final class FaultRun {
                 awaitCaughtUp(nodes, Duration.ofSeconds(90));
             }
             finalReads(nodes, load, locks);
+            problems.addAll(watches.check(Duration.ofSeconds(60)));
+            log.println("  watch: " + watches.summary());
             return check(load, locks);
         }
     }
@@ -188,9 +193,21 @@ final class FaultRun {
                     return "n" + id + " joins";
                 }
                 case 1, 2 -> {
-                    List<Integer> candidates = members.stream().filter(id -> id > options.nodes() || !founderRemoved).toList();
+                    // Only a node the membership has UP: one that just started may not be admitted yet.
+                    var up = admin.members();
+                    List<Integer> candidates = members.stream().filter(id -> id > options.nodes() || !founderRemoved)
+                            .filter(id -> up.member(id).map(m -> m.state() == io.cairn.client.Members.State.UP)
+                                    .orElse(false)).toList();
+                    if (candidates.size() < 1 || up.members().stream()
+                            .filter(m -> m.state() == io.cairn.client.Members.State.UP).count() <= 3) {
+                        return "no member to remove yet";
+                    }
                     int victim = candidates.get(random.nextInt(candidates.size()));
-                    admin.removeNode(victim);
+                    try {
+                        admin.removeNode(victim);
+                    } catch (IllegalArgumentException e) {
+                        return "remove-node n" + victim + " refused: " + e.getMessage();
+                    }
                     retired.add(victim);
                     founderRemoved |= victim <= options.nodes();
                     if (action == 2) {

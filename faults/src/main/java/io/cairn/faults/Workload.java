@@ -224,6 +224,9 @@ final class Workload {
 
     // ---- plain clients: a bare stub, any node, one attempt ----------------------------------
 
+    /** A plain client's pause after a failed call. */
+    static final long PLAIN_FAILURE_PAUSE_MILLIS = 10;
+
     private void runPlain(int client, SplittableRandom random) {
         List<ManagedChannel> channels = new ArrayList<>();
         for (String endpoint : endpoints) {
@@ -238,12 +241,24 @@ final class Workload {
                 long value = (client + 1) * 1_000_000_000L + (++counter);
                 int kind = random.nextInt(10);
                 attempted.incrementAndGet();
+                boolean ok;
                 if (kind < 4) {
-                    plainPut(stub, client, key, value);
+                    ok = plainPut(stub, client, key, value);
                 } else if (kind < 8) {
-                    plainGet(stub, client, key);
+                    ok = plainGet(stub, client, key);
                 } else {
-                    plainMultiGet(stub, client, random);
+                    ok = plainMultiGet(stub, client, random);
+                }
+                if (!ok) {
+                    // A failing node answers in microseconds: without a pause, as any real client
+                    // makes, an outage turns into thousands of writes of unknown outcome, and the
+                    // checker's search over them explodes (seen as UNKNOWN in disk-full).
+                    try {
+                        TimeUnit.MILLISECONDS.sleep(PLAIN_FAILURE_PAUSE_MILLIS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                 }
                 if (!running.get()) {
                     break;
@@ -254,22 +269,26 @@ final class Workload {
         }
     }
 
-    private void plainPut(KvGrpc.KvBlockingStub stub, int client, String key, long value) {
+    /** Returns whether the put was acknowledged. */
+    private boolean plainPut(KvGrpc.KvBlockingStub stub, int client, String key, long value) {
         long call = System.nanoTime();
         try {
             stub.put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))
                     .setValue(ByteString.copyFromUtf8(Long.toString(value))).build());
             writeAcknowledged(client, new KvInput.Put(key, value), KvOutput.OK, call);
+            return true;
         } catch (StatusRuntimeException e) {
             if (neverSent(e)) {
                 failedWrites.incrementAndGet(); // refused before it was sent: it cannot take effect
             } else {
                 writeUnknown(client, new KvInput.Put(key, value), call);
             }
+            return false;
         }
     }
 
-    private void plainGet(KvGrpc.KvBlockingStub stub, int client, String key) {
+    /** Returns whether the read was answered. */
+    private boolean plainGet(KvGrpc.KvBlockingStub stub, int client, String key) {
         long call = System.nanoTime();
         try {
             var response = stub.get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build());
@@ -277,12 +296,15 @@ final class Workload {
                     ? KvValue.of(Long.parseLong(response.getKv().getValue().toStringUtf8())) : KvValue.ABSENT;
             read(client, key, seen, call, System.nanoTime());
             acknowledged.incrementAndGet();
+            return true;
         } catch (StatusRuntimeException e) {
             failedReads.incrementAndGet();
+            return false;
         }
     }
 
-    private void plainMultiGet(KvGrpc.KvBlockingStub stub, int client, SplittableRandom random) {
+    /** Returns whether the multi-get was answered. */
+    private boolean plainMultiGet(KvGrpc.KvBlockingStub stub, int client, SplittableRandom random) {
         List<String> asked = someKeys(random);
         MultiGetRequest.Builder request = MultiGetRequest.newBuilder();
         asked.forEach(k -> request.addKeys(ByteString.copyFromUtf8(k)));
@@ -297,8 +319,10 @@ final class Workload {
                 read(client, k, seen.getOrDefault(k, KvValue.ABSENT), call, ret);
             }
             acknowledged.incrementAndGet();
+            return true;
         } catch (StatusRuntimeException e) {
             failedReads.incrementAndGet();
+            return false;
         }
     }
 

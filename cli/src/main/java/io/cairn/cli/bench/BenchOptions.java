@@ -69,6 +69,27 @@ public final class BenchOptions {
         return clients;
     }
 
+    /** Whether the run is {@code bench watch} ({@link WatchBench}), which takes only some options. */
+    public boolean watchWorkload() {
+        return "watch".equals(workloadArgument != null ? workloadArgument : workloadOption);
+    }
+
+    public int seconds() {
+        return seconds;
+    }
+
+    public int warmupSeconds() {
+        return warmupSeconds;
+    }
+
+    public long ratePerSecond() {
+        return ratePerSecond;
+    }
+
+    public int valueBytes() {
+        return valueBytes;
+    }
+
     public Consistency consistency() {
         return consistency;
     }
