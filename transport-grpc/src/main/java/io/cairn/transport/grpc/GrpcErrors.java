@@ -100,6 +100,22 @@ public final class GrpcErrors {
         return Optional.empty();
     }
 
+    /** OUT_OF_RANGE: a watch from a revision older than the replica's retained history. */
+    public static StatusRuntimeException compacted(String message, long requested, long oldest) {
+        return error(Status.Code.OUT_OF_RANGE, message, ErrorDetail.newBuilder().setCompacted(
+                io.cairn.api.proto.Compacted.newBuilder().setRequestedRevision(requested).setOldestRevision(oldest)).build());
+    }
+
+    /**
+     * A watch the server ended: RESOURCE_EXHAUSTED when the watcher fell too far behind, else
+     * UNAVAILABLE (the replica went away); either way it resumes from {@code nextRevision}.
+     */
+    public static StatusRuntimeException watchCancelled(String reason, long nextRevision, boolean tooSlow) {
+        return error(tooSlow ? Status.Code.RESOURCE_EXHAUSTED : Status.Code.UNAVAILABLE,
+                reason + "; resume from revision " + nextRevision, ErrorDetail.newBuilder().setWatchCancelled(
+                        io.cairn.api.proto.WatchCancelled.newBuilder().setReason(reason).setNextRevision(nextRevision)).build());
+    }
+
     private static StatusRuntimeException error(Status.Code code, String message, ErrorDetail detail) {
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
                 .setCode(code.value())
