@@ -195,6 +195,11 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         Status s = node.status();
         releaseOnStepDown(s);
         logLeadershipChange(status, s);
+        WatchHub hub = watches;
+        if (hub != null && !s.conf().members().isEmpty()) {
+            hub.member(s.conf().members().contains(config.nodeId()),
+                    config.nodeId() + " is no longer in " + ShardGroups.describe(id) + "'s configuration");
+        }
         status = s;
     }
 

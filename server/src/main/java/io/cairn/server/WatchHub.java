@@ -39,6 +39,15 @@ final class WatchHub {
         void cancelled(String reason, long nextRevision, boolean tooSlow);
     }
 
+    /** This replica does not serve watches now (it left its group's configuration). */
+    static final class NotServingException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NotServingException(String reason) {
+            super(reason);
+        }
+    }
+
     /** A start revision older than the retained history. */
     static final class CompactedException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -90,6 +99,8 @@ final class WatchHub {
     /** The replica's applied index as last published. */
     private long applied;
     private boolean drainScheduled;
+    /** Why this replica serves no watches now, or null when it does. */
+    private String notServing;
     /** A progress notification is due for watchers that have nothing else to send. */
     private boolean progressDue;
 
@@ -121,7 +132,11 @@ final class WatchHub {
      * Registers a watcher of {@code range} from {@code startRevision} (0: from the next change).
      * The history from there is queued for it at once.
      */
-    synchronized Watcher watch(KeyRange range, long startRevision, Sink sink) throws CompactedException {
+    synchronized Watcher watch(KeyRange range, long startRevision, Sink sink) throws CompactedException,
+            NotServingException {
+        if (notServing != null) {
+            throw new NotServingException(notServing);
+        }
         long start = startRevision == 0 ? applied + 1 : startRevision;
         if (start < oldest) {
             throw new CompactedException(start, oldest);
@@ -178,6 +193,20 @@ final class WatchHub {
             if (w.next <= appliedIndex) {
                 end(w, "the replica installed a snapshot past revision " + w.next, false);
             }
+        }
+    }
+
+    /**
+     * Loop thread: whether this replica is in its group's configuration. One that was removed
+     * from it stops applying the group's entries, so its watchers would wait for ever: they are
+     * sent elsewhere, and new ones are refused until it is a member again.
+     */
+    synchronized void member(boolean isMember, String why) {
+        if (isMember) {
+            notServing = null;
+        } else if (notServing == null) {
+            notServing = why;
+            close(why);
         }
     }
 

@@ -48,10 +48,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         GroupId group = ShardGroups.groupOfShard(req.getShard());
         WatchHub hub = loop.watches(group);
         if (hub == null) {
-            List<NodeId> replicas = t.replicasOf(group);
-            NodeId hint = replicas.isEmpty() ? null : replicas.get(0);
-            out.onError(GrpcErrors.wrongShard(t.epoch, group.value(), ShardGroups.describe(group), hint,
-                    hint == null ? "" : t.address(hint)));
+            out.onError(wrongShard(t, group));
             return;
         }
         ServerCallStreamObserver<WatchResponse> call = (ServerCallStreamObserver<WatchResponse>) out;
@@ -85,11 +82,21 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         } catch (WatchHub.CompactedException e) {
             out.onError(GrpcErrors.compacted(e.getMessage(), e.requested, e.oldest));
             return;
+        } catch (WatchHub.NotServingException e) {
+            out.onError(wrongShard(t, group));
+            return;
         }
         call.setOnCancelHandler(watcher::cancel);
         call.setOnReadyHandler(hub::wake);
         // The first answer comes at once, so the watcher knows the stream is open and from where.
         hub.progress();
+    }
+
+    /** No replica here that serves: a replica the placement names instead, not this node. */
+    private io.grpc.StatusRuntimeException wrongShard(Topology t, GroupId group) {
+        NodeId hint = t.replicasOf(group).stream().filter(n -> !n.equals(config.nodeId())).findFirst().orElse(null);
+        return GrpcErrors.wrongShard(t.epoch, group.value(), ShardGroups.describe(group), hint,
+                hint == null ? "" : t.address(hint));
     }
 
     static KeyRange rangeOf(WatchRequest req) {

@@ -122,4 +122,20 @@ class WatchHubTest {
         assertThat(r.resumeAt).isEqualTo(2);
         assertThat(hub.oldestRevision()).isEqualTo(51);
     }
+
+    /** Seen in the fault suite: a watcher on a replica removed from its group waited for ever. */
+    @Test
+    void aReplicaThatLeftItsGroupSendsItsWatchersElsewhereAndTakesNoNewOnes() throws Exception {
+        WatchHub hub = new WatchHub(0, Runnable::run, 100, 1 << 20, 1 << 20);
+        Recording r = new Recording();
+        hub.watch(prefix(""), 0, r);
+        hub.published(List.of(put(1, "a")), 1);
+        hub.member(false, "n3 is no longer in shard 2's configuration");
+        assertThat(r.cancelled).contains("no longer in shard 2");
+        assertThat(r.resumeAt).isEqualTo(2);
+        assertThatThrownBy(() -> hub.watch(prefix(""), 0, new Recording())).isInstanceOf(WatchHub.NotServingException.class);
+        hub.member(true, "");
+        hub.watch(prefix(""), 2, new Recording());
+        assertThat(hub.watcherCount()).isEqualTo(1);
+    }
 }
