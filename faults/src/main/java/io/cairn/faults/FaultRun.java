@@ -237,7 +237,15 @@ final class FaultRun {
                     return "n" + id + " joins with --shards " + SHARDS * 2 + ": refused, exit " + exit;
                 }
                 default -> {
-                    int victim = members.get(random.nextInt(members.size()));
+                    // A live member's id: one that is still joining is not in the membership yet,
+                    // and registering it at an address first is how add-node is meant to be used.
+                    var up = admin.members();
+                    List<Integer> live = members.stream().filter(id -> up.member(id)
+                            .map(m -> m.state() == io.cairn.client.Members.State.UP).orElse(false)).toList();
+                    if (live.isEmpty()) {
+                        return "no live member to re-add yet";
+                    }
+                    int victim = live.get(random.nextInt(live.size()));
                     try {
                         admin.addNode(victim, "127.0.0.1:1");
                         problems.add("add-node n" + victim + "=127.0.0.1:1 was accepted while n" + victim + " is a live member");

@@ -147,14 +147,28 @@ public final class Admission {
      * the metadata group.
      */
     public static HeartbeatVerdict answerHeartbeat(Params ours, Params theirs, boolean serving,
-                                                   Collection<MemberInfo> members, NodeId from) {
+                                                   Collection<MemberInfo> members, NodeId from, String address) {
         Optional<String> differs = paramsDiffer(ours, theirs);
         if (differs.isPresent()) {
             return serving ? new HeartbeatVerdict.Refuse(from + " does not belong to this cluster: " + differs.get())
                     : new HeartbeatVerdict.Ignore();
         }
         Optional<String> removed = refuseHeartbeat(members, from);
-        return removed.<HeartbeatVerdict>map(HeartbeatVerdict.Refuse::new).orElseGet(HeartbeatVerdict.Answer::new);
+        if (removed.isPresent()) {
+            return new HeartbeatVerdict.Refuse(removed.get());
+        }
+        MemberInfo had = find(members, from);
+        // A founder at its founding address may listen on another (0.0.0.0:7401 for 10.0.0.1:7401).
+        boolean founderAtHome = had != null && had.address().equals(ours.founders().get(from));
+        if (serving && had != null && !founderAtHome && !had.address().equals(address)) {
+            // Its peers send to the membership's address: this process would hold replicas that
+            // never hear from their groups. It stops; the member at the other address goes dead
+            // and its replicas are rebuilt, or the operator replaces it.
+            return new HeartbeatVerdict.Refuse(from + " is a member at " + had.address() + ", but this node runs at "
+                    + address + "; start it with --listen " + had.address() + ", or, once " + from
+                    + " is dead, use `cluster replace-node " + from + "=" + address + "`");
+        }
+        return new HeartbeatVerdict.Answer();
     }
 
     /** Why a heartbeat from {@code id} is refused (it was removed), or empty. */

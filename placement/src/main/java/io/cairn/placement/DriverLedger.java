@@ -35,6 +35,8 @@ public final class DriverLedger<R> {
     private final ToLongFunction<R> termOf;
     private final Function<R, ConfState> confOf;
     private final TreeMap<NodeId, Long> lastSeenMillis = new TreeMap<>();
+    /** The address each node heartbeats from: where it really runs. */
+    private final TreeMap<NodeId, String> heardAddresses = new TreeMap<>();
     private final TreeMap<GroupId, Timed<R>> reports = new TreeMap<>();
     private final TreeMap<NodeId, MemberInfo> joins = new TreeMap<>();
     /** Joins asked for by nodes' own heartbeats; only for ids the membership has never had. */
@@ -79,6 +81,7 @@ public final class DriverLedger<R> {
      */
     public void heard(NodeId from, long nowMillis, List<GroupReport<R>> led, boolean join, String address) {
         lastSeenMillis.put(from, nowMillis);
+        heardAddresses.put(from, address);
         for (GroupReport<R> r : led) {
             reports.merge(r.group(), new Timed<>(r.report(), nowMillis),
                     (old, neu) -> termOf.applyAsLong(neu.report()) >= termOf.applyAsLong(old.report()) ? neu : old);
@@ -110,6 +113,21 @@ public final class DriverLedger<R> {
     /** An operator's {@code remove-node}. */
     public void leave(NodeId node) {
         leaves.add(node);
+    }
+
+    /**
+     * Why an operator's join of {@code member} must be refused because a process with that id is
+     * running elsewhere (it heartbeats from another address, lately), or empty. A node that has
+     * started with {@code --join} but is not admitted yet is not in the membership, so only the
+     * heartbeats show that its id is taken.
+     */
+    public Optional<String> refuseJoinOfRunning(MemberInfo member, long nowMillis) {
+        String heard = heardAddresses.get(member.id());
+        if (heard != null && !heard.equals(member.address()) && heardRecently(member.id(), nowMillis)) {
+            return Optional.of(member.id() + " is running at " + heard + " (it heartbeats from there), not "
+                    + member.address() + "; an id cannot be given another address while its node runs");
+        }
+        return Optional.empty();
     }
 
     /** Whether {@code node} was heard from within the last {@link #ALIVE_AGAIN_BEATS} heartbeats. */
@@ -147,7 +165,11 @@ public final class DriverLedger<R> {
         }
         replacements.values().removeIf(r -> MembershipPolicy.isUpAt(byId.get(r.id()), r.address()));
         TreeMap<NodeId, MemberInfo> allJoins = new TreeMap<>(selfJoins);
-        allJoins.putAll(joins);
+        joins.values().forEach(j -> {
+            if (refuseJoinOfRunning(j, nowMillis).isEmpty()) {
+                allJoins.put(j.id(), j);
+            }
+        });
         leaves.removeIf(id -> byId.containsKey(id) ? byId.get(id).state() == MemberInfo.State.LEAVING
                 || byId.get(id).state() == MemberInfo.State.REMOVED : epoch > 0);
         MembershipPolicy.Liveness liveness = new MembershipPolicy.Liveness() {

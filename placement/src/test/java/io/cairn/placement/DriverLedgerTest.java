@@ -143,4 +143,19 @@ class DriverLedgerTest {
         assertThat(ledger.decide(10, replaced, founders(), 60_001 + DEAD_AFTER_MS, DEAD_AFTER_MS, 0))
                 .hasValueSatisfying(next -> assertThat(next).contains(moved.withState(MemberInfo.State.DEAD)));
     }
+
+    /** Seen in the fault suite: add-node of a node that had started with --join, at a typo address, was accepted. */
+    @Test
+    void anIdThatHeartbeatsFromOneAddressCannotBeAddedAtAnother() {
+        DriverLedger<Report> ledger = ledger();
+        ledger.leads(true, 0);
+        ledger.heard(N4, 100, List.of(), true, "h:4");
+        MemberInfo typo = new MemberInfo(N4, "h:1", "", MemberInfo.State.UP);
+        assertThat(ledger.refuseJoinOfRunning(typo, 200)).hasValueSatisfying(r -> assertThat(r).contains("running at h:4"));
+        ledger.join(typo); // even if it got in: the decision admits it where it runs
+        assertThat(ledger.decide(1, founders(), founders(), 300, DEAD_AFTER_MS, 1))
+                .hasValueSatisfying(next -> assertThat(next).contains(member(N4, MemberInfo.State.UP)));
+        assertThat(ledger.refuseJoinOfRunning(typo, 400 + DriverLedger.ALIVE_AGAIN_BEATS * BEAT_MS))
+                .as("not heard lately: nothing proves it runs").isEmpty();
+    }
 }

@@ -132,7 +132,8 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         boolean serving = driver != null && driver.serving();
         Admission.HeartbeatVerdict verdict = Admission.answerHeartbeat(config.params(),
                 MemberCodec.fromProto(req.getParams()), serving,
-                serving ? driver.members() : map.current().members().values(), NodeId.of(Math.max(1, req.getNodeId())));
+                serving ? driver.members() : map.current().members().values(), NodeId.of(Math.max(1, req.getNodeId())),
+                req.getAddress());
         if (verdict instanceof Admission.HeartbeatVerdict.Ignore) {
             out.onNext(NodeHeartbeatResponse.newBuilder().setServed(false).build());
             out.onCompleted();

@@ -180,11 +180,15 @@ final class PlacementDriver implements AutoCloseable {
      */
     CompletableFuture<Snapshot> addNode(MemberInfo member) {
         Optional<String> refused = Admission.refuseJoin(current.members(), member.id(), member.address());
+        synchronized (ledger) {
+            refused = refused.or(() -> ledger.refuseJoinOfRunning(member,
+                    TimeUnit.NANOSECONDS.toMillis(clock.nanoTime())));
+            if (refused.isEmpty()) {
+                ledger.join(member);
+            }
+        }
         if (refused.isPresent()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(refused.get()));
-        }
-        synchronized (ledger) {
-            ledger.join(member);
         }
         return await(s -> s.member(member.id())
                 .filter(m -> m.state() == MemberInfo.State.UP && m.address().equals(member.address())).isPresent());

@@ -183,7 +183,8 @@ final class SimDriver {
      * why it was refused, or null when it was accepted.
      */
     String addNode(MemberInfo member) {
-        java.util.Optional<String> refused = io.cairn.placement.Admission.refuseJoin(members, member.id(), member.address());
+        java.util.Optional<String> refused = io.cairn.placement.Admission.refuseJoin(members, member.id(), member.address())
+                .or(() -> ledger.refuseJoinOfRunning(member, sim.nowMicros() / 1_000));
         if (refused.isPresent()) {
             return refused.get();
         }

@@ -286,7 +286,8 @@ final class SimHost {
         var verdict = sim.options().sabotage() == SimOptions.Sabotage.ADMIT_ANY
                 ? new io.cairn.placement.Admission.HeartbeatVerdict.Answer()
                 : io.cairn.placement.Admission.answerHeartbeat(params(sim.shardCount()), params(hb.shardCount()),
-                        serving, serving ? driver.members() : topology.members().values(), hb.from());
+                        serving, serving ? driver.members() : topology.members().values(), hb.from(),
+                        addressOf(hb.from()));
         HeartbeatAck ack;
         if (verdict instanceof io.cairn.placement.Admission.HeartbeatVerdict.Refuse refuse) {
             ack = HeartbeatAck.refusal(serving, refuse.reason());
