@@ -76,7 +76,7 @@ final class EtcdTarget implements BenchTarget, AutoCloseable {
             stubs.add(KVGrpc.newStub(channel));
             channelEndpoints.add(endpoint);
         }
-        this.serializable = consistency == Consistency.EVENTUAL;
+        this.serializable = consistency.level() == Consistency.Level.EVENTUAL;
         this.timeoutNanos = timeout.toNanos();
     }
 

@@ -60,7 +60,7 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
 
     private ZooKeeperTarget(List<Session> sessions, Consistency consistency, Duration timeout) {
         this.sessions = sessions;
-        this.sync = consistency == Consistency.LINEARIZABLE;
+        this.sync = consistency.level() == Consistency.Level.LINEARIZABLE;
         this.timeoutNanos = timeout.toNanos();
     }
 

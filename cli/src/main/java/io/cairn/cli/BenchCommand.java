@@ -38,6 +38,7 @@ final class BenchCommand extends ClientCommand {
         if (!options.watchWorkload()) {
             config = options.toConfig(CairnCli.root(spec).timeout);
         }
+        options.replicaWeights();
     }
 
     /** Every request in flight may be a write, and each write holds a write session of its own. */
@@ -45,6 +46,8 @@ final class BenchCommand extends ClientCommand {
     CairnClient newClient(CairnCli root) {
         return root.clientBuilder()
                 .writeSessionsMax(Math.max(options.clients(), CairnClient.WRITE_SESSIONS_MAX_DEFAULT))
+                .readBalancing(options.readBalancing())
+                .replicaWeights(options.replicaWeights())
                 .build();
     }
 
@@ -58,6 +61,10 @@ final class BenchCommand extends ClientCommand {
             return r.writes() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
         }
         BenchResult result = new BenchRunner(config, BenchTarget.of(client, options.consistency()), System::nanoTime, err).run();
+        if (options.readBalancing() != io.cairn.client.ReadBalancing.LEADER && options.consistency().replicaRead()) {
+            result = result.withReplicaReads(options.readBalancing().name().toLowerCase(java.util.Locale.ROOT),
+                    client.replicaReadsServed());
+        }
         out.println(options.json() ? result.toJsonLine() : result.toTable());
         out.flush();
         // A run where nothing succeeded measured nothing: say so to scripts too.

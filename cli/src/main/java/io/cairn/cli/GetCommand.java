@@ -19,14 +19,16 @@ import picocli.CommandLine.Parameters;
                         + " in the order given; absent keys are named on stderr and make the exit code 1. A key or"
                         + " value holding a tab or newline makes such lines ambiguous: use --hex or --json.",
                 "--json prints one object per key (JSON Lines): {\"key\":\"a\",\"value\":\"b\",\"version\":1,"
-                        + "\"create_revision\":5,\"mod_revision\":7}, with key_base64 or value_base64 instead for"
-                        + " bytes that are not UTF-8."})
+                        + "\"create_revision\":5,\"mod_revision\":7,\"served_by\":\"n2\",\"read_level\":\"bounded\","
+                        + "\"staleness_ms_max\":40}, with key_base64 or value_base64 instead for bytes that are not"
+                        + " UTF-8; staleness_ms_max says the answer holds every write acknowledged longer ago than"
+                        + " that (0: linearizable or lease, -1: unknown, eventual)."})
 final class GetCommand extends DataCommand {
     @Parameters(index = "0..*", arity = "1..*", paramLabel = "KEY")
     List<String> keys;
 
-    @Option(names = "--consistency", paramLabel = "LEVEL",
-            description = "linearizable (default: confirmed with the leader) or eventual (any replica, maybe stale).")
+    @Option(names = "--consistency", paramLabel = "LEVEL", converter = ConsistencyConverter.class,
+            description = "" + ConsistencyConverter.DESCRIPTION)
     Consistency consistency = Consistency.LINEARIZABLE;
 
     @Option(names = "--json", description = "One JSON object per key found (see above).")
@@ -58,7 +60,7 @@ final class GetCommand extends DataCommand {
                 return CairnCli.EXIT_NEGATIVE;
             }
             if (json) {
-                write(KvJson.line(kv.get(), true));
+                write(KvJson.line(kv.get(), true, true));
             } else {
                 write(raw ? kv.get().value() : format.encode(kv.get().value()));
                 if (!(raw || format.raw()) || io().terminal()) {
@@ -74,7 +76,7 @@ final class GetCommand extends DataCommand {
                 err.println("key not found: " + ByteFormat.display(keyBytes.get(i)));
                 status = CairnCli.EXIT_NEGATIVE;
             } else if (json) {
-                write(KvJson.line(found.get(i).get(), true));
+                write(KvJson.line(found.get(i).get(), true, true));
             } else {
                 write(ScanCommand.textLine(raw ? ByteFormat.RAW : format, found.get(i).get(), true));
             }

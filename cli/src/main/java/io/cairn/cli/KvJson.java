@@ -7,7 +7,9 @@ import java.util.Base64;
 
 /**
  * The {@code --json} form of a key-value, one object per line:
- * {@code {"key":"a","value":"b","version":1,"create_revision":5,"mod_revision":7}}. A key or
+ * {@code {"key":"a","value":"b","version":1,"create_revision":5,"mod_revision":7}}, and for a get
+ * who served it and how fresh: {@code "served_by":"n2","read_level":"bounded","staleness_ms_max":40}
+ * (-1: unknown, an EVENTUAL read). A key or
  * value that is not valid UTF-8 is given in base64 under {@code key_base64} / {@code value_base64}
  * instead, so JSON (which is text) carries any bytes exactly.
  */
@@ -16,6 +18,11 @@ final class KvJson {
 
     /** The object for {@code kv} and a newline; without the value when {@code withValue} is false. */
     static byte[] line(KeyValue kv, boolean withValue) {
+        return line(kv, withValue, false);
+    }
+
+    /** {@link #line(KeyValue, boolean)}, with who served it and how fresh when {@code withFreshness}. */
+    static byte[] line(KeyValue kv, boolean withValue, boolean withFreshness) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + kv.key().length + (withValue ? kv.value().length : 0));
         out.write('{');
         field(out, "key", kv.key());
@@ -24,7 +31,14 @@ final class KvJson {
             field(out, "value", kv.value());
         }
         ascii(out, ",\"version\":" + kv.version() + ",\"create_revision\":" + kv.createRevision()
-                + ",\"mod_revision\":" + kv.modRevision() + "}\n");
+                + ",\"mod_revision\":" + kv.modRevision());
+        if (withFreshness && kv.servedAt() != null) {
+            // How fresh the answer is, for scripts that read at BOUNDED or EVENTUAL.
+            ascii(out, ",\"served_by\":\"n" + kv.servedBy() + "\",\"read_level\":\""
+                    + kv.servedAt().name().toLowerCase(java.util.Locale.ROOT) + "\",\"staleness_ms_max\":"
+                    + kv.stalenessMillisMax());
+        }
+        ascii(out, "}\n");
         return out.toByteArray();
     }
 

@@ -35,7 +35,8 @@ final class ScanCommand extends DataCommand {
     @Option(names = "--limit", paramLabel = "N", description = "Print at most N keys. Default: all.")
     long limit;
 
-    @Option(names = "--consistency", paramLabel = "LEVEL", description = "linearizable (default) or eventual.")
+    @Option(names = "--consistency", paramLabel = "LEVEL", converter = ConsistencyConverter.class,
+            description = "" + ConsistencyConverter.DESCRIPTION)
     Consistency consistency = Consistency.LINEARIZABLE;
 
     @Option(names = "--keys-only", description = "Print keys alone (KEY lines; in --json, no value field).")

@@ -200,7 +200,8 @@ class ByteExactCliTest {
         String revision = String.valueOf(revisionOf(HEX.formatHex(bytes("t\"a\\b\tc\nd\u0001é😀"))));
         assertThat(server.ok("get", "--json", "--", "t\"a\\b\tc\nd\u0001é😀").out()).isEqualTo(
                 "{\"key\":\"t\\\"a\\\\b\\tc\\nd\\u0001é😀\",\"value\":\"x\\u0000y\",\"version\":1,"
-                        + "\"create_revision\":" + revision + ",\"mod_revision\":" + revision + "}\n");
+                        + "\"create_revision\":" + revision + ",\"mod_revision\":" + revision
+                        + ",\"served_by\":\"n1\",\"read_level\":\"linearizable\",\"staleness_ms_max\":0}\n");
         assertThat(server.ok("get", "--json", "--hex", "01").out()).startsWith("{\"key\":\"\\u0001\",\"value_base64\":\"/wA=\",");
         assertThat(server.ok("scan", "--keys-only", "--hex").out()).isEqualTo(
                 "01\n" + HEX.formatHex(bytes("t\"a\\b\tc\nd\u0001é😀")) + "\n");

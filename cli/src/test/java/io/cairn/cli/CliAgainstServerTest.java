@@ -44,6 +44,12 @@ class CliAgainstServerTest {
         // The value's bytes alone: a newline follows on a terminal only.
         assertThat(ok("get", "hello").out()).isEqualTo("world");
         assertThat(ok("get", "hello", "--consistency", "eventual").out()).isEqualTo("world");
+        assertThat(ok("get", "hello", "--consistency", "lease").out()).isEqualTo("world");
+        assertThat(ok("get", "hello", "--consistency", "bounded:500ms", "--json").out())
+                .contains("\"value\":\"world\"", "\"served_by\":\"n1\"").containsPattern("\"staleness_ms_max\":[0-9]+}");
+        CliRun noUnit = cli("get", "hello", "--consistency", "bounded:500");
+        assertThat(noUnit.exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
+        assertThat(noUnit.err()).contains("bounded:500ms");
 
         assertThat(ok("cas", "hello", "1", "there").out()).isEqualTo("2\n");
         CliRun mismatch = cli("cas", "hello", "1", "again");

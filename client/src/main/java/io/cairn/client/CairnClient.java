@@ -127,6 +127,8 @@ public final class CairnClient implements AutoCloseable {
     private final byte[] lockOwner = new byte[16];
     private final int keyBytesMax;
     private final int valueBytesMax;
+    private final ReplicaBalancer balancer;
+    private final ReplicaDirectory directory;
 
     private CairnClient(Builder b) {
         this.requestTimeoutMillis = b.requestTimeout.toMillis();
@@ -140,6 +142,8 @@ public final class CairnClient implements AutoCloseable {
         random.nextBytes(lockOwner);
         this.sessions = new SessionPool(b.writeSessionsMax, b.writesWaitingMax, random::nextLong);
         this.statusCollector = new StatusCollector(endpoints, retrier);
+        this.balancer = new ReplicaBalancer(b.readBalancing, b.replicaWeights, System::nanoTime);
+        this.directory = new ReplicaDirectory(this::fetchReplicas, System::nanoTime);
     }
 
     public static Builder builder() {
@@ -196,9 +200,10 @@ public final class CairnClient implements AutoCloseable {
     /** The key's current value, or empty when it is absent (or expired). */
     public CompletableFuture<Optional<KeyValue>> getAsync(byte[] key, Consistency consistency) {
         checkKey(key);
+        required(consistency);
         GetRequest request = GetRequest.newBuilder().setKey(ByteString.copyFrom(key))
-                .setConsistency(toProto(consistency)).build();
-        return read("get", endpoints.groupOf(key), KvGrpc.getGetMethod(), request, GetResponse::getHeader)
+                .setConsistency(consistency.toProto()).setMaxStalenessMs(consistency.maxStalenessMillis()).build();
+        return readAt(consistency, key, "get", endpoints.groupOf(key), KvGrpc.getGetMethod(), request, GetResponse::getHeader)
                 .thenApply(r -> r.hasKv() ? Optional.of(toKeyValue(r.getKv(), r.getHeader())) : Optional.empty());
     }
 
@@ -230,15 +235,17 @@ public final class CairnClient implements AutoCloseable {
             throw new IllegalArgumentException("multiGet takes 0 to " + MULTI_GET_KEYS_MAX + " keys, got "
                     + (keys == null ? "null" : keys.size()));
         }
+        required(consistency);
         java.util.TreeMap<Long, MultiGetRequest.Builder> byGroup = new java.util.TreeMap<>();
         for (byte[] key : keys) {
             checkKey(key);
             byGroup.computeIfAbsent(endpoints.groupOf(key), g -> MultiGetRequest.newBuilder()
-                    .setConsistency(toProto(consistency))).addKeys(ByteString.copyFrom(key));
+                    .setConsistency(consistency.toProto()).setMaxStalenessMs(consistency.maxStalenessMillis()))
+                    .addKeys(ByteString.copyFrom(key));
         }
         List<CompletableFuture<MultiGetResponse>> parts = new ArrayList<>();
-        byGroup.forEach((group, request) -> parts.add(read("multi-get", group, KvGrpc.getMultiGetMethod(),
-                request.build(), MultiGetResponse::getHeader)));
+        byGroup.forEach((group, request) -> parts.add(readAt(consistency, request.getKeys(0).toByteArray(), "multi-get",
+                group, KvGrpc.getMultiGetMethod(), request.build(), MultiGetResponse::getHeader)));
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
             java.util.HashMap<ByteString, KeyValue> found = new java.util.HashMap<>();
             for (CompletableFuture<MultiGetResponse> p : parts) {
@@ -443,7 +450,7 @@ public final class CairnClient implements AutoCloseable {
     public Optional<LockGrant> describeLock(byte[] name) {
         checkKey(name);
         io.cairn.api.proto.DescribeLockRequest request = io.cairn.api.proto.DescribeLockRequest.newBuilder()
-                .setName(ByteString.copyFrom(name)).setConsistency(toProto(Consistency.LINEARIZABLE)).build();
+                .setName(ByteString.copyFrom(name)).setConsistency(Consistency.LINEARIZABLE.toProto()).build();
         return join(read("describe lock", endpoints.groupOf(name), io.cairn.api.proto.LockGrpc.getDescribeMethod(),
                 request, io.cairn.api.proto.DescribeLockResponse::getHeader)
                 .thenApply(r -> r.hasGrant()
@@ -459,7 +466,8 @@ public final class CairnClient implements AutoCloseable {
         ScanRequest.Builder request = ScanRequest.newBuilder()
                 .setLimit(query.limit())
                 .setPageToken(ByteString.copyFrom(query.pageToken()))
-                .setConsistency(toProto(query.consistency()));
+                .setConsistency(query.consistency().toProto())
+                .setMaxStalenessMs(query.consistency().maxStalenessMillis());
         if (query.kind() == ScanQuery.Kind.PREFIX && query.from().length > 0) {
             request.setPrefix(ByteString.copyFrom(query.from()));
         } else if (query.kind() == ScanQuery.Kind.RANGE && (query.from().length > 0 || query.toExclusive().length > 0)) {
@@ -497,8 +505,9 @@ public final class CairnClient implements AutoCloseable {
     }
 
     private CompletableFuture<ScanResponse> scanGroup(ScanRequest.Builder request, long group) {
-        return read("scan", group, KvGrpc.getScanMethod(), request.clone().setGroupId(group).build(),
-                ScanResponse::getHeader);
+        Consistency consistency = consistencyOf(request);
+        return readAt(consistency, request.getPrefix().toByteArray(), "scan", group, KvGrpc.getScanMethod(),
+                request.clone().setGroupId(group).build(), ScanResponse::getHeader);
     }
 
     private static ScanPage toPage(ScanResponse r) {
@@ -839,6 +848,64 @@ public final class CairnClient implements AutoCloseable {
         return retrier.call(operation, group, method, request, headerOf, deadlineNanos(), requestTimeoutMillis);
     }
 
+    /**
+     * A read at {@code consistency}: one any replica may serve goes first to the replica the
+     * client's {@link ReadBalancing} picks (for {@code key}'s affinity), the others to the leader.
+     */
+    private <Req, Resp> CompletableFuture<Resp> readAt(Consistency consistency, byte[] key, String operation, long group,
+                                                       MethodDescriptor<Req, Resp> method, Req request,
+                                                       Function<Resp, ResponseHeader> headerOf) {
+        if (!consistency.replicaRead() || balancer.policy() == ReadBalancing.LEADER) {
+            return read(operation, group, method, request, headerOf);
+        }
+        String first = balancer.choose(directory.replicas(group), key);
+        return retrier.call(operation, group, method, request, headerOf, deadlineNanos(), requestTimeoutMillis, first,
+                replicaAttempts);
+    }
+
+    private final Retrier.AttemptObserver replicaAttempts = new Retrier.AttemptObserver() {
+        @Override
+        public void started(String address) {
+            balancer.started(address);
+        }
+
+        @Override
+        public void ended(String address, boolean answered, boolean moved) {
+            balancer.ended(address, answered);
+            if (moved) {
+                directory.stale();
+            }
+        }
+    };
+
+    private static Consistency consistencyOf(ScanRequest.Builder request) {
+        return switch (request.getConsistency()) {
+            case CONSISTENCY_EVENTUAL -> Consistency.EVENTUAL;
+            case CONSISTENCY_LEASE -> Consistency.LEASE;
+            case CONSISTENCY_BOUNDED -> Consistency.bounded(Duration.ofMillis(request.getMaxStalenessMs()));
+            default -> Consistency.LINEARIZABLE;
+        };
+    }
+
+    /**
+     * How many replica reads (BOUNDED or EVENTUAL, spread by the {@link ReadBalancing} policy)
+     * each address answered since this client started: the spread the policy achieved.
+     */
+    public java.util.Map<String, Long> replicaReadsServed() {
+        return balancer.servedCounts();
+    }
+
+    /** Fetches where the shards' replicas are: one node's shard view and member addresses. */
+    private CompletableFuture<ReplicaDirectory.Snapshot> fetchReplicas() {
+        long deadline = deadlineNanos();
+        String endpoint = endpoints.configured().get(endpoints.nextRotationStart());
+        CompletableFuture<ShardsResponse> shards = retrier.once(endpoint, ClusterGrpc.getShardsMethod(),
+                ShardsRequest.getDefaultInstance(), deadline);
+        CompletableFuture<io.cairn.api.proto.StatusResponse> members = retrier.once(endpoint, ClusterGrpc.getStatusMethod(),
+                io.cairn.api.proto.StatusRequest.getDefaultInstance(), deadline);
+        return shards.thenCombine(members, ReplicaDirectory.Snapshot::new);
+    }
+
     private long deadlineNanos() {
         return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
     }
@@ -875,19 +942,18 @@ public final class CairnClient implements AutoCloseable {
         return millis == 0 && !ttl.isZero() ? 1 : millis;
     }
 
-    private static io.cairn.api.proto.Consistency toProto(Consistency consistency) {
+    private static Consistency required(Consistency consistency) {
         if (consistency == null) {
             throw new IllegalArgumentException("consistency is required");
         }
-        return switch (consistency) {
-            case LINEARIZABLE -> io.cairn.api.proto.Consistency.CONSISTENCY_LINEARIZABLE;
-            case EVENTUAL -> io.cairn.api.proto.Consistency.CONSISTENCY_EVENTUAL;
-        };
+        return consistency;
     }
 
     private static KeyValue toKeyValue(io.cairn.api.proto.KeyValue kv, ResponseHeader header) {
+        Consistency.Level servedAt = Consistency.levelOf(header.getReadLevel());
         return new KeyValue(kv.getKey().toByteArray(), kv.getValue().toByteArray(), kv.getCreateRevision(),
-                kv.getModRevision(), kv.getVersion(), header.getNodeId(), header.getAppliedIndex());
+                kv.getModRevision(), kv.getVersion(), header.getNodeId(), header.getAppliedIndex(), servedAt,
+                servedAt == null ? -1 : header.getStalenessMsMax());
     }
 
     private static byte[] utf8(String s) {
@@ -927,8 +993,39 @@ public final class CairnClient implements AutoCloseable {
         private int writesWaitingMax = WRITES_WAITING_MAX_DEFAULT;
         private int keyBytesMax = KEY_BYTES_MAX_DEFAULT;
         private int valueBytesMax = VALUE_BYTES_MAX_DEFAULT;
+        private ReadBalancing readBalancing = ReadBalancing.LEADER;
+        private java.util.Map<String, Integer> replicaWeights = java.util.Map.of();
 
         private Builder() {}
+
+        /**
+         * How BOUNDED and EVENTUAL reads are spread over a shard's replicas. Default
+         * {@link ReadBalancing#LEADER}: to the leader, like every other request.
+         */
+        public Builder readBalancing(ReadBalancing policy) {
+            if (policy == null) {
+                throw new IllegalArgumentException("readBalancing is required");
+            }
+            this.readBalancing = policy;
+            return this;
+        }
+
+        /**
+         * Weights for {@link ReadBalancing#WEIGHTED}, by node address ({@code host:port} as the
+         * cluster lists its members); an address not named weighs 1, weight 0 takes no reads
+         * while another replica can.
+         */
+        public Builder replicaWeights(java.util.Map<String, Integer> weights) {
+            java.util.Map<String, Integer> copy = new java.util.HashMap<>();
+            weights.forEach((address, weight) -> {
+                if (weight == null || weight < 0) {
+                    throw new IllegalArgumentException("weight of " + address + " must be 0 or more: " + weight);
+                }
+                copy.put(Endpoints.checkAddress(address), weight);
+            });
+            this.replicaWeights = java.util.Map.copyOf(copy);
+            return this;
+        }
 
         /** Node addresses, {@code host:port}; any member will do, the client finds the leader. */
         public Builder endpoints(String... endpoints) {

@@ -14,13 +14,23 @@ import java.util.Arrays;
  * @param version writes since creation: 1 after the creating write
  * @param servedBy id of the node that answered (its name is {@code n<id>})
  * @param appliedIndex how far that node's replica of the shard had applied when it answered
+ * @param servedAt the level the read was served at (a BOUNDED read that had to confirm with the
+ *     leader is LINEARIZABLE); null when the server did not say
+ * @param stalenessMillisMax the answer holds every write acknowledged more than this long ago: 0
+ *     for LINEARIZABLE and LEASE reads, -1 when unknown (EVENTUAL)
  */
 public record KeyValue(byte[] key, byte[] value, long createRevision, long modRevision, long version,
-                       long servedBy, long appliedIndex) {
+                       long servedBy, long appliedIndex, Consistency.Level servedAt, long stalenessMillisMax) {
     public KeyValue {
         if (key == null || value == null) {
             throw new IllegalArgumentException("key and value are required");
         }
+    }
+
+    /** A key-value whose freshness is not known (not from a read). */
+    public KeyValue(byte[] key, byte[] value, long createRevision, long modRevision, long version, long servedBy,
+                    long appliedIndex) {
+        this(key, value, createRevision, modRevision, version, servedBy, appliedIndex, null, -1);
     }
 
     /** The key decoded as UTF-8. */
@@ -43,7 +53,9 @@ public record KeyValue(byte[] key, byte[] value, long createRevision, long modRe
                 && modRevision == other.modRevision
                 && version == other.version
                 && servedBy == other.servedBy
-                && appliedIndex == other.appliedIndex;
+                && appliedIndex == other.appliedIndex
+                && servedAt == other.servedAt
+                && stalenessMillisMax == other.stalenessMillisMax;
     }
 
     @Override
@@ -55,6 +67,7 @@ public record KeyValue(byte[] key, byte[] value, long createRevision, long modRe
     public String toString() {
         return "KeyValue[key=" + keyUtf8() + ", value=" + value.length + " bytes, createRevision=" + createRevision
                 + ", modRevision=" + modRevision + ", version=" + version + ", servedBy=n" + servedBy
-                + ", appliedIndex=" + appliedIndex + "]";
+                + ", appliedIndex=" + appliedIndex + ", servedAt=" + servedAt + ", stalenessMillisMax="
+                + stalenessMillisMax + "]";
     }
 }

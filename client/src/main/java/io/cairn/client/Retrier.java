@@ -84,7 +84,30 @@ final class Retrier implements AutoCloseable {
     <Req, Resp> CompletableFuture<Resp> call(String operation, long group, MethodDescriptor<Req, Resp> method,
                                              Req request, Function<Resp, ResponseHeader> headerOf, long deadlineNanos,
                                              long timeoutMillis) {
-        Request<Req, Resp> r = new Request<>(operation, group, method, request, headerOf, deadlineNanos, timeoutMillis);
+        return call(operation, group, method, request, headerOf, deadlineNanos, timeoutMillis, null, null);
+    }
+
+    /** What a replica read's attempts report to the client's balancing. */
+    interface AttemptObserver {
+        void started(String address);
+
+        /**
+         * The attempt at {@code address} ended: {@code answered} unless it failed for want of an
+         * answer (unreachable, timed out, overloaded, no leader); {@code moved} when the node
+         * said it holds no replica of the shard.
+         */
+        void ended(String address, boolean answered, boolean moved);
+    }
+
+    /**
+     * {@link #call} whose first attempt goes to {@code first} (a replica the client's balancing
+     * chose; null: the usual order), with every attempt reported to {@code observer} (may be null).
+     */
+    <Req, Resp> CompletableFuture<Resp> call(String operation, long group, MethodDescriptor<Req, Resp> method,
+                                             Req request, Function<Resp, ResponseHeader> headerOf, long deadlineNanos,
+                                             long timeoutMillis, String first, AttemptObserver observer) {
+        Request<Req, Resp> r = new Request<>(operation, group, method, request, headerOf, deadlineNanos, timeoutMillis,
+                first, observer);
         active.add(r);
         r.result.whenComplete((resp, e) -> active.remove(r));
         if (endpoints.isClosed()) {
@@ -182,9 +205,14 @@ final class Retrier implements AutoCloseable {
         private int attempts;
         private String lastError = "none";
         private Throwable lastFailure;
+        private String first;
+        private final AttemptObserver observer;
 
         Request(String operation, long group, MethodDescriptor<Req, Resp> method, Req request,
-                Function<Resp, ResponseHeader> headerOf, long deadlineNanos, long timeoutMillis) {
+                Function<Resp, ResponseHeader> headerOf, long deadlineNanos, long timeoutMillis, String first,
+                AttemptObserver observer) {
+            this.first = first;
+            this.observer = observer;
             this.operation = operation;
             this.group = group;
             this.method = method;
@@ -204,9 +232,13 @@ final class Retrier implements AutoCloseable {
                 failUnavailable();
                 return;
             }
-            String address = pick();
+            String address = first != null ? first : pick();
+            first = null;
             tried.add(address);
             attempts++;
+            if (observer != null) {
+                observer.started(address);
+            }
             ManagedChannel channel;
             try {
                 channel = endpoints.channel(address);
@@ -227,11 +259,22 @@ final class Retrier implements AutoCloseable {
 
                 @Override
                 public void onError(Throwable t) {
+                    if (observer != null) {
+                        Status.Code code = Status.fromThrowable(t).getCode();
+                        ErrorDetail detail = ErrorDetails.of(t);
+                        boolean moved = detail != null && detail.hasWrongShard();
+                        // A node that says it holds no replica answered: it is healthy, the list is stale.
+                        observer.ended(address, moved || (code != Status.Code.UNAVAILABLE
+                                && code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.RESOURCE_EXHAUSTED), moved);
+                    }
                     onFailure(address, t);
                 }
 
                 @Override
                 public void onCompleted() {
+                    if (observer != null) {
+                        observer.ended(address, true, false);
+                    }
                     onSuccess(address, response);
                 }
             });

@@ -8,7 +8,9 @@ import io.cairn.api.proto.PutRequest;
 import io.cairn.client.CairnClient;
 import io.cairn.client.CairnException;
 import io.cairn.client.CasFailedException;
+import io.cairn.client.Consistency;
 import io.cairn.client.KeyValue;
+import io.cairn.client.ReadBalancing;
 import io.cairn.client.ScanPage;
 import io.cairn.client.ScanQuery;
 import io.cairn.sim.lin.KvInput;
@@ -35,7 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * linearizability checker. Two kinds of client run side by side:
  * <ul>
  *   <li><b>routed</b>: the Java client ({@link CairnClient}, with its routing and retries), doing
- *       put, get, compare-and-set, multi-get and scan;</li>
+ *       put, get (LINEARIZABLE, LEASE or BOUNDED; odd clients spread BOUNDED gets over the
+ *       replicas), compare-and-set, multi-get and scan;</li>
  *   <li><b>plain</b>: a bare gRPC stub sending each request to a node picked at random, once, so
  *       followers and forwarding serve it (what a client without Cairn's library sees).</li>
  * </ul>
@@ -117,7 +120,9 @@ final class Workload {
     // ---- routed clients: the Java client -----------------------------------------------------
 
     private void runRouted(int client, SplittableRandom random) {
-        try (CairnClient cairn = CairnClient.builder().endpoints(endpoints).requestTimeout(requestTimeout).build()) {
+        // Odd clients spread their BOUNDED reads over the replicas, so followers serve them.
+        try (CairnClient cairn = CairnClient.builder().endpoints(endpoints).requestTimeout(requestTimeout)
+                .readBalancing(client % 2 == 1 ? ReadBalancing.ROUND_ROBIN : ReadBalancing.LEADER).build()) {
             long counter = 0;
             while (running.get()) {
                 String key = key(random.nextInt(keys));
@@ -127,7 +132,7 @@ final class Workload {
                 if (kind < 6) {
                     routedPut(cairn, client, key, value);
                 } else if (kind < 12) {
-                    routedGet(cairn, client, key);
+                    routedGet(cairn, client, key, READ_LEVELS[random.nextInt(READ_LEVELS.length)]);
                 } else if (kind < 15) {
                     routedCas(cairn, client, key, value);
                 } else if (kind < 18) {
@@ -149,11 +154,23 @@ final class Workload {
         }
     }
 
-    private void routedGet(CairnClient cairn, int client, String key) {
+    /** The BOUNDED reads' staleness bound: a few election timeouts, so followers often serve them. */
+    static final Duration BOUNDED_STALENESS = Duration.ofMillis(300);
+    private static final Consistency[] READ_LEVELS = {
+        Consistency.LINEARIZABLE, Consistency.LEASE, Consistency.bounded(BOUNDED_STALENESS)};
+
+    /**
+     * A get at {@code level}. A BOUNDED read may miss writes acknowledged up to its bound before
+     * it: to the checker it was called that much earlier (the nodes measure the bound on the same
+     * machine's monotonic clock; 1 ms more for rounding).
+     */
+    private void routedGet(CairnClient cairn, int client, String key, Consistency level) {
         long call = System.nanoTime();
         try {
-            KvValue seen = valueOf(cairn.get(bytes(key)));
-            read(client, key, seen, call, System.nanoTime());
+            KvValue seen = valueOf(cairn.get(bytes(key), level));
+            long from = level.level() == Consistency.Level.BOUNDED
+                    ? call - level.maxStaleness().plusMillis(1).toNanos() : call;
+            read(client, key, seen, from, System.nanoTime());
             acknowledged.incrementAndGet();
         } catch (CairnException e) {
             failedReads.incrementAndGet(); // a failed read has no effect to record

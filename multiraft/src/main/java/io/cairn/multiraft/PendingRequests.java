@@ -42,9 +42,19 @@ public final class PendingRequests<W, R> {
 
     private record Write<W>(long term, long deadline, W waiter) {}
 
-    private record Read<R>(long deadline, R waiter) {}
+    private record Read<R>(long requestedAt, long deadline, R waiter) {}
 
-    private record Confirmed<R>(long index, long order, long deadline, R waiter) {}
+    private record Confirmed<R>(long index, long order, long requestedAt, long deadline, R waiter) {}
+
+    /** What a read that may be stale by at most a bound does on this replica now. */
+    public enum BoundedRead {
+        /** The applied state is fresh enough: read it here. */
+        SERVE_LOCAL,
+        /** Fresh enough, but past half the bound: read it here and confirm an index in the background. */
+        SERVE_LOCAL_AND_REFRESH,
+        /** Not provably fresh enough: confirm an index with the leader first, like a linearizable read. */
+        CONFIRM
+    }
 
     private final Answers<W, R> answers;
     private final TreeMap<Long, Write<W>> writes = new TreeMap<>();
@@ -53,6 +63,13 @@ public final class PendingRequests<W, R> {
     private final PriorityQueue<Confirmed<R>> confirmed = new PriorityQueue<>(
             Comparator.comparingLong((Confirmed<R> c) -> c.index()).thenComparingLong(Confirmed::order));
     private long confirmations;
+    /**
+     * The latest request time of a confirmed read served here: every write acknowledged before
+     * it is in the applied state (the leader fixed the confirmed index after the read was
+     * requested, and the applied index only grows), so the state is at most {@code now -
+     * freshSince} stale. Held across role changes: it is a fact about the applied state alone.
+     */
+    private long freshSince = Long.MIN_VALUE;
     private boolean led;
     private NodeId leader;
 
@@ -99,24 +116,54 @@ public final class PendingRequests<W, R> {
         }
     }
 
-    /** A read waiting for the ReadIndex round of {@code context}. */
-    public void readRequested(long context, long deadline, R waiter) {
-        unconfirmed.put(context, new Read<>(deadline, waiter));
+    /** A read, requested at {@code requestedAt}, waiting for the ReadIndex round of {@code context}. */
+    public void readRequested(long context, long requestedAt, long deadline, R waiter) {
+        unconfirmed.put(context, new Read<>(requestedAt, deadline, waiter));
     }
 
     /** The round of {@code context} confirmed {@code index}; the read is served once it is applied. */
     public void readConfirmed(long context, long index) {
         Read<R> r = unconfirmed.remove(context);
         if (r != null) {
-            confirmed.add(new Confirmed<>(index, confirmations++, r.deadline(), r.waiter()));
+            confirmed.add(new Confirmed<>(index, confirmations++, r.requestedAt(), r.deadline(), r.waiter()));
         }
     }
 
     /** Hands every confirmed read whose index is applied to {@code serve}, lowest index first. */
     public void serveConfirmed(long appliedIndex, Consumer<R> serve) {
         while (!confirmed.isEmpty() && confirmed.peek().index() <= appliedIndex) {
-            serve.accept(confirmed.poll().waiter());
+            Confirmed<R> c = confirmed.poll();
+            freshSince = Math.max(freshSince, c.requestedAt());
+            serve.accept(c.waiter());
         }
+    }
+
+    /**
+     * Since when the applied state is known to hold every acknowledged write, on the host's
+     * clock; {@link Long#MIN_VALUE} before any confirmed read was served here.
+     */
+    public long freshSince() {
+        return freshSince;
+    }
+
+    /**
+     * How a read allowed to be {@code bound} stale is served at {@code now}. It is served here
+     * while the state is provably within the bound; past half the bound a confirmation is started
+     * (unless reads already wait for one), so a steady stream of such reads rarely waits.
+     */
+    public BoundedRead boundedRead(long now, long bound) {
+        return boundedRead(freshSince, now, bound, !unconfirmed.isEmpty() || !confirmed.isEmpty());
+    }
+
+    /** {@link #boundedRead(long, long)} for a host that reads {@code freshSince} from another thread. */
+    public static BoundedRead boundedRead(long freshSince, long now, long bound, boolean confirming) {
+        if (bound < 0) {
+            throw new IllegalArgumentException("bound " + bound + " < 0");
+        }
+        if (freshSince == Long.MIN_VALUE || now - freshSince > bound) {
+            return BoundedRead.CONFIRM;
+        }
+        return now - freshSince > bound / 2 && !confirming ? BoundedRead.SERVE_LOCAL_AND_REFRESH : BoundedRead.SERVE_LOCAL;
     }
 
     /**
@@ -183,8 +230,12 @@ public final class PendingRequests<W, R> {
         reads.forEach(failRead);
     }
 
-    /** Drops everything without an answer (the process died with it). */
+    /**
+     * Drops everything without an answer (the process died with it). The freshness goes too: a
+     * restarted replica's applied state starts again from what its disk kept.
+     */
     public void forget() {
+        freshSince = Long.MIN_VALUE;
         led = false;
         leader = null;
         writes.clear();

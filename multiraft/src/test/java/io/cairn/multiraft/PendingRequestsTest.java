@@ -46,8 +46,8 @@ class PendingRequestsTest {
     @Test
     void steppingDownFailsWritesAsUnknownAndUnconfirmedReadsAsNotLeaderButKeepsConfirmedReads() {
         pending.proposed(5, 2, 100, "w5");
-        pending.readRequested(1, 100, "r1");
-        pending.readRequested(2, 100, "r2");
+        pending.readRequested(1, 0, 100, "r1");
+        pending.readRequested(2, 0, 100, "r2");
         pending.readConfirmed(2, 4);
         pending.steppedDown();
         assertThat(log).containsExactly("w5 UNKNOWN", "r1 NOT_LEADER");
@@ -57,9 +57,9 @@ class PendingRequestsTest {
 
     @Test
     void confirmedReadsAreServedOnceTheirIndexIsAppliedLowestFirstThenInConfirmationOrder() {
-        pending.readRequested(1, 100, "a");
-        pending.readRequested(2, 100, "b");
-        pending.readRequested(3, 100, "c");
+        pending.readRequested(1, 0, 100, "a");
+        pending.readRequested(2, 0, 100, "b");
+        pending.readRequested(3, 0, 100, "c");
         pending.readConfirmed(3, 7);
         pending.readConfirmed(2, 9);
         pending.readConfirmed(1, 7);
@@ -73,8 +73,8 @@ class PendingRequestsTest {
     void requestsPastTheirDeadlineTimeOutAndTheRestWait() {
         pending.proposed(5, 2, 10, "w5");
         pending.proposed(6, 2, 30, "w6");
-        pending.readRequested(1, 10, "r1");
-        pending.readRequested(2, 10, "r2");
+        pending.readRequested(1, 0, 10, "r1");
+        pending.readRequested(2, 0, 10, "r2");
         pending.readConfirmed(2, 3);
         pending.expire(10);
         assertThat(log).as("a deadline is the last instant that is still in time").isEmpty();
@@ -86,7 +86,7 @@ class PendingRequestsTest {
     @Test
     void failAllHandsEveryWaiterToTheHostAndForgetDropsThemSilently() {
         pending.proposed(5, 2, 100, "w5");
-        pending.readRequested(1, 100, "r1");
+        pending.readRequested(1, 0, 100, "r1");
         List<String> failed = new ArrayList<>();
         pending.failAll(failed::add, failed::add);
         assertThat(failed).containsExactly("w5", "r1");
@@ -98,8 +98,8 @@ class PendingRequestsTest {
 
     @Test
     void aFollowerWhoseLeaderChangedFailsTheReadsTheOldLeaderWillNeverConfirm() {
-        pending.readRequested(1, 100, "r1");
-        pending.readRequested(2, 100, "r2");
+        pending.readRequested(1, 0, 100, "r1");
+        pending.readRequested(2, 0, 100, "r2");
         pending.readConfirmed(2, 4);
         pending.leaderChanged();
         assertThat(log).containsExactly("r1 NOT_LEADER");
@@ -116,8 +116,40 @@ class PendingRequestsTest {
         assertThat(log).isEmpty();
         pending.observe(false, n2);
         assertThat(log).containsExactly("w5 UNKNOWN");
-        pending.readRequested(1, 100, "r1");
+        pending.readRequested(1, 0, 100, "r1");
         pending.observe(false, null);
         assertThat(log).containsExactly("w5 UNKNOWN", "r1 NOT_LEADER");
+    }
+
+    @Test
+    void aServedConfirmedReadProvesFreshnessFromItsRequestTimeAndBoundedReadsFollowIt() {
+        assertThat(pending.boundedRead(1_000, 500)).as("nothing confirmed yet").isEqualTo(PendingRequests.BoundedRead.CONFIRM);
+        pending.readRequested(1, 1_000, 9_999, "r1");
+        pending.readConfirmed(1, 7);
+        pending.serveConfirmed(6, r -> log.add(r));
+        assertThat(pending.freshSince()).as("confirmed but not yet applied proves nothing").isEqualTo(Long.MIN_VALUE);
+        pending.serveConfirmed(7, r -> log.add(r));
+        assertThat(pending.freshSince()).isEqualTo(1_000);
+        assertThat(pending.boundedRead(1_200, 500)).isEqualTo(PendingRequests.BoundedRead.SERVE_LOCAL);
+        assertThat(pending.boundedRead(1_251, 500)).isEqualTo(PendingRequests.BoundedRead.SERVE_LOCAL_AND_REFRESH);
+        assertThat(pending.boundedRead(1_500, 500)).as("the bound itself is still in").isEqualTo(PendingRequests.BoundedRead.SERVE_LOCAL_AND_REFRESH);
+        assertThat(pending.boundedRead(1_501, 500)).isEqualTo(PendingRequests.BoundedRead.CONFIRM);
+        pending.readRequested(2, 1_300, 9_999, "r2");
+        assertThat(pending.boundedRead(1_400, 500)).as("a confirmation is already under way")
+                .isEqualTo(PendingRequests.BoundedRead.SERVE_LOCAL);
+    }
+
+    @Test
+    void freshnessNeverGoesBackAndAProcessRestartForgetsIt() {
+        pending.readRequested(1, 2_000, 9_999, "late");
+        pending.readRequested(2, 1_000, 9_999, "early");
+        pending.readConfirmed(1, 5);
+        pending.readConfirmed(2, 6);
+        pending.serveConfirmed(6, r -> log.add(r));
+        assertThat(pending.freshSince()).as("the later request time wins, whatever the serving order").isEqualTo(2_000);
+        pending.steppedDown();
+        assertThat(pending.freshSince()).as("a fact about the applied state, not the role").isEqualTo(2_000);
+        pending.forget();
+        assertThat(pending.freshSince()).isEqualTo(Long.MIN_VALUE);
     }
 }

@@ -113,11 +113,16 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     /** Set by the background thread, taken by the loop thread. */
     private final java.util.concurrent.atomic.AtomicReference<PackedSnapshot> packedCompaction =
             new java.util.concurrent.atomic.AtomicReference<>();
-    /** Linearizable reads queued by other threads, not yet registered for a ReadIndex round. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<PendingRead<?>> queuedReads =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicBoolean registrationAsked =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    /** Per {@link ReadMode}: reads queued by other threads, not yet registered for a ReadIndex round. */
+    @SuppressWarnings("unchecked")
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingRead<?>>[] queuedReads =
+            new java.util.concurrent.ConcurrentLinkedQueue[] {
+                new java.util.concurrent.ConcurrentLinkedQueue<>(), new java.util.concurrent.ConcurrentLinkedQueue<>()};
+    private final java.util.concurrent.atomic.AtomicBoolean[] registrationAsked = {
+        new java.util.concurrent.atomic.AtomicBoolean(), new java.util.concurrent.atomic.AtomicBoolean()};
+    /** {@link PendingRequests#freshSince} for other threads, republished after reads are served. */
+    private volatile long freshSinceNanos = Long.MIN_VALUE;
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
     private long lastExpiryCheckMillis;
     /** Recent changes and their watchers; set once by {@link #attachWatches} before the first apply. */
     private volatile WatchHub watches;
@@ -237,22 +242,27 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     }
 
     /**
-     * Any thread: queues a linearizable read. Returns true when the caller must have
-     * {@link #registerReads} run on the loop thread: the first read queued since the last
-     * registration asks for it, and every read queued until it runs shares its ReadIndex round,
-     * so a burst of reads costs the loop one task and one round, not one of each per read.
+     * Any thread: queues a read to confirm with a ReadIndex round in {@code mode}. Returns true
+     * when the caller must have {@link #registerReads} run on the loop thread for that mode: the
+     * first read queued since the last registration asks for it, and every read queued until it
+     * runs shares its round, so a burst of reads costs the loop one task and one round, not one
+     * of each per read.
      */
-    <T> boolean queueLinearizable(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
-        queuedReads.add(new PendingRead<>(read, future));
-        return registrationAsked.compareAndSet(false, true);
+    <T> boolean queueConfirmed(ReadMode mode, Function<KvStateMachine, T> read, CompletableFuture<T> future) {
+        queuedReads[mode.ordinal()].add(new PendingRead<>(read, future));
+        return registrationAsked[mode.ordinal()].compareAndSet(false, true);
     }
 
-    /** Loop thread: the queued reads, as one batch, ask for one ReadIndex round. */
-    void registerReads() {
+    /**
+     * Loop thread: the reads queued in {@code mode}, as one batch, ask for one ReadIndex round in
+     * {@code round} mode (the host downgrades LEASE to READ_INDEX when its tick count may lag
+     * true time, see {@link RaftLoop#leaseTrusted}).
+     */
+    void registerReads(ReadMode mode, ReadMode round) {
         // Cleared before draining: a read queued after this point asks for the next registration.
-        registrationAsked.set(false);
+        registrationAsked[mode.ordinal()].set(false);
         List<PendingRead<?>> reads = new ArrayList<>();
-        for (PendingRead<?> r; (r = queuedReads.poll()) != null; ) {
+        for (PendingRead<?> r; (r = queuedReads[mode.ordinal()].poll()) != null; ) {
             reads.add(r);
         }
         if (reads.isEmpty()) {
@@ -265,7 +275,9 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
             return;
         }
         long ctx = nextReadContext++;
-        ProposeResult r = node.readIndex(ctx, ReadMode.READ_INDEX);
+        // Taken before the round starts: the leader fixes the confirmed index after this instant.
+        long requestedNanos = clock.nanoTime();
+        ProposeResult r = node.readIndex(ctx, round);
         if (r instanceof ProposeResult.Dropped d) {
             batch.fail(d.reason() == DropReason.NOT_LEADER
                     ? notLeader(node.status())
@@ -273,15 +285,43 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
                             node.status().leader()));
             return;
         }
-        pending.readRequested(ctx, deadline(), batch);
+        pending.readRequested(ctx, requestedNanos, deadline(), batch);
     }
 
     /** Any thread: fails the reads queued and not yet registered (the loop will not run them). */
     void failQueuedReads(NotServedException reason) {
-        registrationAsked.set(false);
-        for (PendingRead<?> r; (r = queuedReads.poll()) != null; ) {
-            r.future().completeExceptionally(reason);
+        for (ReadMode mode : ReadMode.values()) {
+            registrationAsked[mode.ordinal()].set(false);
+            for (PendingRead<?> r; (r = queuedReads[mode.ordinal()].poll()) != null; ) {
+                r.future().completeExceptionally(reason);
+            }
         }
+    }
+
+    /**
+     * Any thread: since when ({@link Clock#nanoTime}) this replica's applied state holds every
+     * acknowledged write, as {@link PendingRequests#freshSince} proves it; what BOUNDED reads
+     * are judged by.
+     */
+    long freshSinceNanos() {
+        return freshSinceNanos;
+    }
+
+    /** Any thread: whether a background confirmation for BOUNDED reads is under way. */
+    boolean refreshing() {
+        return refreshing.get();
+    }
+
+    /**
+     * Any thread: claims the one background confirmation that keeps BOUNDED reads local; false
+     * when one is already under way. The claimant calls {@link #refreshDone} when it ends.
+     */
+    boolean startRefresh() {
+        return refreshing.compareAndSet(false, true);
+    }
+
+    void refreshDone() {
+        refreshing.set(false);
     }
 
     /**
@@ -365,6 +405,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     void afterAdvance(java.util.concurrent.Executor background) throws IOException {
         long applied = stateMachine.appliedIndex();
         pending.serveConfirmed(applied, batch -> batch.serve(stateMachine));
+        freshSinceNanos = pending.freshSince();
         maybeCompact(background);
     }
 

@@ -176,10 +176,14 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!checkKey(key, out)) {
             return;
         }
+        ReadLevel level = levelOf(req.getConsistency(), req.getMaxStalenessMs(), out);
+        if (level == null) {
+            return;
+        }
         GroupId group = map.current().groupOfKey(key.toArray());
-        read(group, call(KvGrpc.getGetMethod(), req, out, true), req.getConsistency(), sm -> sm.get(key, clock.epochMillis()),
-                found -> {
-            GetResponse.Builder b = GetResponse.newBuilder().setHeader(header(group));
+        read(group, call(KvGrpc.getGetMethod(), req, out, true), level, sm -> sm.get(key, clock.epochMillis()),
+                (found, header) -> {
+            GetResponse.Builder b = GetResponse.newBuilder().setHeader(header);
             found.ifPresent(kv -> b.setKv(toProto(kv)));
             return b.build();
         });
@@ -202,18 +206,22 @@ final class KvService extends KvGrpc.KvImplBase {
             range = range.resumeAt(Bytes.wrap(req.getPageToken().toByteArray()));
         }
         KeyRange finalRange = range;
+        ReadLevel level = levelOf(req.getConsistency(), req.getMaxStalenessMs(), out);
+        if (level == null) {
+            return;
+        }
         if (map.current().shardCount() == 1 || req.getGroupId() != 0) {
             GroupId group = req.getGroupId() == 0 ? ShardGroups.DATA_GROUP : new GroupId(req.getGroupId());
             if (ShardGroups.shardOfGroup(group) >= map.current().shardCount()) {
                 out.onError(GrpcErrors.invalidArgument("group_id", map.current().shardCount(), req.getGroupId()));
                 return;
             }
-            read(group, call(KvGrpc.getScanMethod(), req, out, true), req.getConsistency(),
-                    sm -> sm.scan(finalRange, limit, clock.epochMillis()), page -> toScanResponse(group, page));
+            read(group, call(KvGrpc.getScanMethod(), req, out, true), level,
+                    sm -> sm.scan(finalRange, limit, clock.epochMillis()), KvService::toScanResponse);
             return;
         }
         // Its parts are started once: a part without a leader fails the scan, and the client retries it.
-        scanAcrossShards(finalRange, limit, req.getConsistency(), call(KvGrpc.getScanMethod(), req, out, false));
+        scanAcrossShards(finalRange, limit, level, call(KvGrpc.getScanMethod(), req, out, false));
     }
 
     /**
@@ -222,14 +230,12 @@ final class KvService extends KvGrpc.KvImplBase {
      * snapshot across shards): here when this node holds a replica, else from the shard's
      * leader (when the caller lets this node forward).
      */
-    private void scanAcrossShards(KeyRange range, int limit, Consistency consistency, Call<ScanRequest, ScanResponse> c) {
+    private void scanAcrossShards(KeyRange range, int limit, ReadLevel level, Call<ScanRequest, ScanResponse> c) {
         List<GroupId> groups = map.current().allGroups();
-        List<CompletableFuture<ScanPage>> parts = new ArrayList<>(groups.size());
+        List<CompletableFuture<ReadLevel.Served<ScanPage>>> parts = new ArrayList<>(groups.size());
         for (GroupId group : groups) {
             if (loop.status(group) != null) {
-                parts.add(local(consistency)
-                        ? loop.readLocal(group, sm -> sm.scan(range, limit, clock.epochMillis()))
-                        : loop.readLinearizable(group, sm -> sm.scan(range, limit, clock.epochMillis())));
+                parts.add(serve(group, level, sm -> sm.scan(range, limit, clock.epochMillis())));
                 continue;
             }
             NodeId target = forwardTarget(group, null);
@@ -239,11 +245,29 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             ScanRequest part = c.request().toBuilder().setGroupId(group.value()).setLimit(limit).build();
             parts.add(forwarder.call(KvGrpc.getScanMethod(), part, map.current().address(target), c.deadline())
-                    .thenApply(KvService::toScanPage));
+                    .thenApply(r -> served(r.getHeader(), toScanPage(r))));
         }
-        respond(() -> CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(done -> toScanResponse(ShardGroups.DATA_GROUP,
-                        mergePages(parts.stream().map(CompletableFuture::join).toList(), limit))), c);
+        respond(() -> CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<ReadLevel.Served<ScanPage>> pages = parts.stream().map(CompletableFuture::join).toList();
+            return toScanResponse(mergePages(pages.stream().map(ReadLevel.Served::value).toList(), limit),
+                    readHeader(header(ShardGroups.DATA_GROUP), pages));
+        }), c);
+    }
+
+    /** A forwarded part's answer with the freshness its server reported. */
+    private static <T> ReadLevel.Served<T> served(ResponseHeader h, T value) {
+        return new ReadLevel.Served<>(value, h.getReadLevel(), h.getStalenessMsMax());
+    }
+
+    /** The header of an answer put together from {@code parts}: the weakest freshness among them. */
+    private static ResponseHeader readHeader(ResponseHeader base, List<? extends ReadLevel.Served<?>> parts) {
+        Consistency level = Consistency.CONSISTENCY_LINEARIZABLE;
+        long staleness = 0;
+        for (ReadLevel.Served<?> p : parts) {
+            level = ReadLevel.weaker(level, p.level());
+            staleness = ReadLevel.Served.weakerStaleness(staleness, p.stalenessMillisMax());
+        }
+        return base.toBuilder().setReadLevel(level).setStalenessMsMax(staleness).build();
     }
 
     private static ScanPage toScanPage(ScanResponse r) {
@@ -276,9 +300,13 @@ final class KvService extends KvGrpc.KvImplBase {
         }
         // Its parts are started once: a part without a leader fails the call, and the client retries it.
         Call<MultiGetRequest, MultiGetResponse> c = call(KvGrpc.getMultiGetMethod(), req, out, false);
-        List<CompletableFuture<List<KeyValue>>> parts = new ArrayList<>();
+        ReadLevel level = levelOf(req.getConsistency(), req.getMaxStalenessMs(), out);
+        if (level == null) {
+            return;
+        }
+        List<CompletableFuture<ReadLevel.Served<List<KeyValue>>>> parts = new ArrayList<>();
         for (Map.Entry<GroupId, List<Bytes>> e : byGroup.entrySet()) {
-            CompletableFuture<List<KeyValue>> part = readKeys(e.getKey(), e.getValue(), req.getConsistency(), c);
+            CompletableFuture<ReadLevel.Served<List<KeyValue>>> part = readKeys(e.getKey(), e.getValue(), level, req, c);
             if (part == null) {
                 return;
             }
@@ -286,18 +314,20 @@ final class KvService extends KvGrpc.KvImplBase {
         }
         respond(() -> CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
             LinkedHashMap<Bytes, KeyValue> found = new LinkedHashMap<>();
-            parts.forEach(p -> p.join().forEach(kv -> found.put(kv.key(), kv)));
+            List<ReadLevel.Served<List<KeyValue>>> served = parts.stream().map(CompletableFuture::join).toList();
+            served.forEach(p -> p.value().forEach(kv -> found.put(kv.key(), kv)));
             // One shard's keys: that shard's header, so a routing client learns its leader.
-            MultiGetResponse.Builder b = MultiGetResponse.newBuilder().setHeader(byGroup.size() == 1
-                    ? header(byGroup.keySet().iterator().next()) : nodeHeader());
+            MultiGetResponse.Builder b = MultiGetResponse.newBuilder().setHeader(readHeader(byGroup.size() == 1
+                    ? header(byGroup.keySet().iterator().next()) : nodeHeader(), served));
             asked.stream().distinct().map(found::get).filter(java.util.Objects::nonNull).forEach(kv -> b.addKvs(toProto(kv)));
             return b.build();
         }), c);
     }
 
     /** One shard's part of a multi-get, or null after answering the caller with an error. */
-    private CompletableFuture<List<KeyValue>> readKeys(GroupId group, List<Bytes> keys, Consistency consistency,
-                                                      Call<MultiGetRequest, MultiGetResponse> c) {
+    private CompletableFuture<ReadLevel.Served<List<KeyValue>>> readKeys(GroupId group, List<Bytes> keys, ReadLevel level,
+                                                                        MultiGetRequest req,
+                                                                        Call<MultiGetRequest, MultiGetResponse> c) {
         if (loop.status(group) != null) {
             Function<io.cairn.kv.state.KvStateMachine, List<KeyValue>> query = sm -> {
                 long now = clock.epochMillis();
@@ -305,18 +335,18 @@ final class KvService extends KvGrpc.KvImplBase {
                 keys.forEach(k -> sm.get(k, now).ifPresent(out::add));
                 return out;
             };
-            return local(consistency) ? loop.readLocal(group, query)
-                    : loop.readLinearizable(group, query);
+            return serve(group, level, query);
         }
         NodeId target = forwardTarget(group, null);
         if (!c.mayForward() || target == null) {
             c.out().onError(wrongShard(group, target));
             return null;
         }
-        MultiGetRequest.Builder part = MultiGetRequest.newBuilder().setConsistency(consistency);
+        MultiGetRequest.Builder part = MultiGetRequest.newBuilder().setConsistency(req.getConsistency())
+                .setMaxStalenessMs(req.getMaxStalenessMs());
         keys.forEach(k -> part.addKeys(ByteString.copyFrom(k.toArray())));
         return forwarder.call(KvGrpc.getMultiGetMethod(), part.build(), map.current().address(target), c.deadline())
-                .thenApply(r -> r.getKvsList().stream().map(KvService::fromProto).toList());
+                .thenApply(r -> served(r.getHeader(), r.getKvsList().stream().map(KvService::fromProto).toList()));
     }
 
     /**
@@ -346,8 +376,8 @@ final class KvService extends KvGrpc.KvImplBase {
         return new ScanPage(complete, Optional.ofNullable(bound));
     }
 
-    private ScanResponse toScanResponse(GroupId group, ScanPage page) {
-        ScanResponse.Builder b = ScanResponse.newBuilder().setHeader(header(group));
+    private static ScanResponse toScanResponse(ScanPage page, ResponseHeader header) {
+        ScanResponse.Builder b = ScanResponse.newBuilder().setHeader(header);
         for (KeyValue kv : page.entries()) {
             b.addKvs(toProto(kv));
         }
@@ -376,22 +406,30 @@ final class KvService extends KvGrpc.KvImplBase {
         }), c);
     }
 
-    /**
-     * Whether a read at {@code consistency} is served from this replica's applied state alone.
-     * Only EVENTUAL reads are, except under the fault suite's negative control.
-     */
-    private boolean local(Consistency consistency) {
-        return consistency == Consistency.CONSISTENCY_EVENTUAL || faults.unsafeLocalReads();
+    /** The level a request asked for, or null after answering it with INVALID_ARGUMENT. */
+    private static ReadLevel levelOf(Consistency consistency, long maxStalenessMillis, StreamObserver<?> out) {
+        try {
+            return ReadLevel.of(consistency, maxStalenessMillis);
+        } catch (io.grpc.StatusRuntimeException e) {
+            out.onError(e);
+            return null;
+        }
     }
 
-    private <Q, T, R> void read(GroupId group, Call<Q, R> c, Consistency consistency,
-                                Function<io.cairn.kv.state.KvStateMachine, T> query, Function<T, R> toResponse) {
+    /** A read of this node's replica of {@code group}; every read is EVENTUAL under the fault suite's negative control. */
+    private <T> CompletableFuture<ReadLevel.Served<T>> serve(GroupId group, ReadLevel level,
+                                                          Function<io.cairn.kv.state.KvStateMachine, T> query) {
+        return loop.read(group, faults.unsafeLocalReads() ? ReadLevel.EVENTUAL : level, query);
+    }
+
+    private <Q, T, R> void read(GroupId group, Call<Q, R> c, ReadLevel level,
+                                Function<io.cairn.kv.state.KvStateMachine, T> query,
+                                java.util.function.BiFunction<T, ResponseHeader, R> toResponse) {
         if (!hosted(group, c)) {
             return;
         }
-        respond(() -> (local(consistency)
-                ? loop.readLocal(group, query)
-                : loop.readLinearizable(group, query)).thenApply(toResponse), c);
+        respond(() -> serve(group, level, query).thenApply(s -> toResponse.apply(s.value(),
+                readHeader(header(group), List.of(s)))), c);
     }
 
     /**
@@ -652,10 +690,14 @@ final class KvService extends KvGrpc.KvImplBase {
             if (!checkKey(name, out)) {
                 return;
             }
+            ReadLevel level = levelOf(req.getConsistency(), 0, out);
+            if (level == null) {
+                return;
+            }
             GroupId group = map.current().groupOfKey(name.toArray());
-            read(group, call(io.cairn.api.proto.LockGrpc.getDescribeMethod(), req, out, true), req.getConsistency(),
-                    sm -> sm.lock(name, clock.epochMillis()), found -> {
-                var b = io.cairn.api.proto.DescribeLockResponse.newBuilder().setHeader(header(group));
+            read(group, call(io.cairn.api.proto.LockGrpc.getDescribeMethod(), req, out, true), level,
+                    sm -> sm.lock(name, clock.epochMillis()), (found, header) -> {
+                var b = io.cairn.api.proto.DescribeLockResponse.newBuilder().setHeader(header);
                 found.ifPresent(g -> b.setGrant(grant(name, g.token(), g.expiresAtMillis())
                         .setOwner(ByteString.copyFrom(g.owner().toArray()))));
                 return b.build();

@@ -5,11 +5,13 @@ import io.cairn.common.Clock;
 import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.ConfState;
+import io.cairn.consensus.ReadMode;
 import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.MultiRaftHost;
+import io.cairn.multiraft.PendingRequests;
 import io.cairn.multiraft.WalLogStore;
 import io.cairn.placement.HostControl;
 import io.cairn.placement.ReplicaLifecycle;
@@ -275,11 +277,62 @@ final class RaftLoop implements AutoCloseable {
      * then run against the state machine once it has applied the confirmed index.
      */
     <T> CompletableFuture<T> readLinearizable(GroupId group, Function<KvStateMachine, T> read) {
-        CompletableFuture<T> future = new CompletableFuture<>();
+        GroupReplica replica = replicas.get(group);
+        return replica == null ? CompletableFuture.failedFuture(notHosted(group))
+                : readConfirmed(replica, ReadMode.READ_INDEX, read);
+    }
+
+    /**
+     * A read at {@code level}: EVENTUAL from the applied state; LINEARIZABLE through ReadIndex;
+     * LEASE through the leader's lease (the core falls back to ReadIndex without one, and a
+     * follower always asks the leader); BOUNDED from the applied state while this replica can
+     * prove it fresh enough ({@link io.cairn.multiraft.PendingRequests#boundedRead}), else
+     * confirmed like a linearizable read.
+     */
+    <T> CompletableFuture<ReadLevel.Served<T>> read(GroupId group, ReadLevel level, Function<KvStateMachine, T> read) {
         GroupReplica replica = replicas.get(group);
         if (replica == null) {
-            future.completeExceptionally(notHosted(group));
-        } else if (replica.queueLinearizable(read, future) && !submit(replica::registerReads)) {
+            return CompletableFuture.failedFuture(notHosted(group));
+        }
+        switch (level.level()) {
+            case CONSISTENCY_EVENTUAL -> {
+                return readLocal(group, read).thenApply(v -> new ReadLevel.Served<>(v, level.level(), -1));
+            }
+            case CONSISTENCY_LEASE -> {
+                return readConfirmed(replica, ReadMode.LEASE, read).thenApply(v -> new ReadLevel.Served<>(v, level.level(), 0));
+            }
+            case CONSISTENCY_BOUNDED -> {
+                return readBounded(group, replica, TimeUnit.MILLISECONDS.toNanos(level.maxStalenessMillis()), read);
+            }
+            default -> {
+                return readConfirmed(replica, ReadMode.READ_INDEX, read)
+                        .thenApply(v -> new ReadLevel.Served<>(v, io.cairn.api.proto.Consistency.CONSISTENCY_LINEARIZABLE, 0));
+            }
+        }
+    }
+
+    private <T> CompletableFuture<ReadLevel.Served<T>> readBounded(GroupId group, GroupReplica replica, long boundNanos,
+                                                                  Function<KvStateMachine, T> read) {
+        long freshSince = replica.freshSinceNanos();
+        long now = clock.nanoTime();
+        PendingRequests.BoundedRead how = PendingRequests.boundedRead(freshSince, now, boundNanos, replica.refreshing());
+        if (how == PendingRequests.BoundedRead.CONFIRM) {
+            return readConfirmed(replica, ReadMode.READ_INDEX, read)
+                    .thenApply(v -> new ReadLevel.Served<>(v, io.cairn.api.proto.Consistency.CONSISTENCY_LINEARIZABLE, 0));
+        }
+        if (how == PendingRequests.BoundedRead.SERVE_LOCAL_AND_REFRESH && replica.startRefresh()) {
+            // A read of nothing: its confirmation alone renews the proof for the reads to come.
+            readConfirmed(replica, ReadMode.READ_INDEX, sm -> null).whenComplete((v, e) -> replica.refreshDone());
+        }
+        long stalenessMillis = (now - freshSince + 999_999) / 1_000_000;
+        return readLocal(group, read).thenApply(v -> new ReadLevel.Served<>(v,
+                io.cairn.api.proto.Consistency.CONSISTENCY_BOUNDED, stalenessMillis));
+    }
+
+    private <T> CompletableFuture<T> readConfirmed(GroupReplica replica, ReadMode mode, Function<KvStateMachine, T> read) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        if (replica.queueConfirmed(mode, read, future)
+                && !submit(() -> replica.registerReads(mode, mode == ReadMode.LEASE && !leaseTrusted() ? ReadMode.READ_INDEX : mode))) {
             replica.failQueuedReads(new NotServedException(NotServedException.Kind.UNAVAILABLE,
                     "node is overloaded or stopping", null));
         }
@@ -320,13 +373,35 @@ final class RaftLoop implements AutoCloseable {
         return new NotServedException(NotServedException.Kind.UNAVAILABLE, "node is stopping", null);
     }
 
+    /**
+     * Loop thread: whether the cores' tick counts keep up with true time, so a leader lease
+     * counted in ticks is one in time. Not when ticks are owed (a busy loop), nor within an
+     * election timeout of the loop skipping ticks after a pause (a GC pause, SIGSTOP): a lease
+     * acknowledged before the pause would look valid for its full length after it, while the
+     * followers may have elected another leader during it. Checked right before the lease is
+     * used; a pause after the check delays the answer, not the instant the read was served at.
+     */
+    boolean leaseTrusted() {
+        long now = clock.nanoTime();
+        long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
+        // Ticks follow a schedule anchored in true time (owed ones are replayed), so with none
+        // due the count is current.
+        return nextTickNanos - now > 0 && now - ticksSkippedAtNanos > tickNanos * (config.electionTicks() + 1L);
+    }
+
+    /** Loop thread: when the next tick is due, and when the loop last skipped ticks it owed. */
+    private long nextTickNanos;
+    private long ticksSkippedAtNanos;
+
     private void run() {
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
-        long nextTick = clock.nanoTime() + tickNanos;
+        nextTickNanos = clock.nanoTime() + tickNanos;
+        // Starting is like a pause: the cores' counts begin now, whatever a lease was before.
+        ticksSkippedAtNanos = clock.nanoTime();
         List<Runnable> batch = new ArrayList<>();
         try {
             while (running) {
-                long wait = nextTick - clock.nanoTime();
+                long wait = nextTickNanos - clock.nanoTime();
                 Runnable first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
                 if (first != null) {
                     first.run();
@@ -337,11 +412,12 @@ final class RaftLoop implements AutoCloseable {
                     batch.clear();
                 }
                 long now = clock.nanoTime();
-                if (now - nextTick >= 0) {
+                if (now - nextTickNanos >= 0) {
                     host.tick();
-                    nextTick += tickNanos;
-                    if (now - nextTick > 10 * tickNanos) {
-                        nextTick = now + tickNanos; // after a long pause, do not replay missed ticks
+                    nextTickNanos += tickNanos;
+                    if (now - nextTickNanos > 10 * tickNanos) {
+                        nextTickNanos = now + tickNanos; // after a long pause, do not replay missed ticks
+                        ticksSkippedAtNanos = now;
                     }
                     for (GroupReplica r : replicas.values()) {
                         r.onTick(now);

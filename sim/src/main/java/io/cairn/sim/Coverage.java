@@ -10,6 +10,8 @@ public final class Coverage {
     public enum Item {
         ELECTIONS, CRASHES, CRASHES_BEFORE_PERSIST, RESTARTS, PARTITIONS, CONF_CHANGES_PROPOSED,
         CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK,
+        // BOUNDED reads a replica served from its own state, proven fresh enough.
+        BOUNDED_READS_LOCAL,
         // Sharded runs only.
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
         // Operator mistakes the metadata group refused: a node that stopped when told it may not

@@ -24,7 +24,12 @@ public enum Fault {
     /** Leadership is handed to another voter. */
     TRANSFER,
     /** Nodes compact their logs into snapshots, so laggards need InstallSnapshot. */
-    COMPACT;
+    COMPACT,
+    /**
+     * Node clocks run fast or slow (within {@link SimParams#CLOCK_DRIFT_PPM_BOUND}): ticks, leases
+     * and BOUNDED reads' freshness are measured on them. Single-group runs only so far.
+     */
+    SKEW;
 
     /** Parses "all", "none" or a comma list such as "drop,crash". */
     public static EnumSet<Fault> parse(String text) {

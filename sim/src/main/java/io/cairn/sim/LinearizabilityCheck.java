@@ -40,13 +40,23 @@ final class LinearizabilityCheck {
         return null;
     }
 
+    /**
+     * A BOUNDED read may show any state from its bound before it was invoked until it returned:
+     * to the checker it was invoked that much earlier. The bound was measured on the serving
+     * node's clock, which may run slow by up to {@link SimParams#CLOCK_DRIFT_PPM_BOUND}: in true
+     * time it may be that much longer.
+     */
     static Operation<VersionedKvInput, VersionedKvOutput> toOperation(HistoryOp op) {
-        VersionedKvInput input = toInput((KvOp) op.op());
-        if (op.isPending()) {
-            return Operation.pending(op.client(), input, op.invokeMicros());
+        KvOp kvOp = (KvOp) op.op();
+        VersionedKvInput input = toInput(kvOp);
+        long invoke = op.invokeMicros();
+        if (kvOp.bounded()) {
+            invoke -= kvOp.staleMicrosMax() * 1_000_000 / (1_000_000 - SimParams.CLOCK_DRIFT_PPM_BOUND) + 1;
         }
-        return Operation.completed(op.client(), input, toOutput((KvResult) op.result()), op.invokeMicros(),
-                op.returnMicros());
+        if (op.isPending()) {
+            return Operation.pending(op.client(), input, invoke);
+        }
+        return Operation.completed(op.client(), input, toOutput((KvResult) op.result()), invoke, op.returnMicros());
     }
 
     private static VersionedKvInput toInput(KvOp op) {

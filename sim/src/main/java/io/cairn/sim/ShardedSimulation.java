@@ -213,7 +213,7 @@ public final class ShardedSimulation {
             config = config.withVoteFloor(tombstone.lastEntry());
         }
         return new SimNode(host.id(), config, disk, new ReplicaEnv(host, group), CoreFactory.RAFT, params.readMode(),
-                params.followerReads(), options.sabotage());
+                params.followerReads(), options.sabotage(), 0);
     }
 
     /** A host's periodic work, at a random phase, for as long as the machine exists. */

@@ -148,11 +148,19 @@ final class SimClient {
         sendAttempt(wander ? 1 + random.nextInt(maxNodeId) : preferred);
     }
 
+    private static final long BOUNDED_READ_MICROS_MIN = 5_000;
+    private static final long BOUNDED_READ_MICROS_SPAN = 400_000;
+
     private KvOp nextOp() {
         String key = keys.get(random.nextInt(keys.size()));
         int dice = random.nextInt(100);
-        if (dice < 30) {
+        if (dice < 20) {
             return KvOp.get(key);
+        }
+        if (dice < 30) {
+            // Bounds around the election timeout: some reads are served by a replica that has
+            // not heard of a new leader yet, others must confirm.
+            return KvOp.boundedGet(key, BOUNDED_READ_MICROS_MIN + random.nextLong(BOUNDED_READ_MICROS_SPAN));
         }
         if (dice < 60) {
             return KvOp.put(key, newValue());

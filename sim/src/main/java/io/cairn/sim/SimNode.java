@@ -24,6 +24,7 @@ import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.PendingRequests;
 import io.cairn.raft.RaftConfig;
+import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.KvReplica;
 import io.cairn.sim.kv.KvResult;
 import io.cairn.sim.kv.OpResult;
@@ -68,6 +69,8 @@ final class SimNode {
     private final ReadMode readMode;
     private final boolean followerReads;
     private final SimOptions.Sabotage sabotage;
+    /** How much faster than true time this node's clock runs, in parts per million (negative: slower). */
+    private final long clockDriftPpm;
     private HardState durableHardState;
     private State state = State.NOT_STARTED;
     private ConsensusCore core;
@@ -85,6 +88,9 @@ final class SimNode {
 
         @Override
         public void readFailed(Waiting read, PendingRequests.Failure why) {
+            if (read.request() == null) {
+                return; // a refresh of this replica's freshness, which nobody waits for
+            }
             if (why == PendingRequests.Failure.NOT_LEADER) {
                 replyNotLeader(read.clientAddress(), read.request(), core.status());
             } else if (why != PendingRequests.Failure.TIMED_OUT) {
@@ -99,7 +105,7 @@ final class SimNode {
     private long lastExpiryCheckMicros;
 
     SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk, NodeEnv env, CoreFactory factory,
-            ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage) {
+            ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage, long clockDriftPpm) {
         this.id = id;
         this.config = config;
         this.disk = disk;
@@ -108,7 +114,19 @@ final class SimNode {
         this.readMode = readMode;
         this.followerReads = followerReads;
         this.sabotage = sabotage;
+        this.clockDriftPpm = clockDriftPpm;
         this.durableHardState = disk.hardState();
+    }
+
+    /** How long this node's clock takes for one tick, in true time: a fast clock ticks sooner. */
+    long tickMicros() {
+        return SimParams.TICK_MICROS * 1_000_000 / (1_000_000 + clockDriftPpm);
+    }
+
+    /** This node's own clock: what it measures intervals with (BOUNDED reads' freshness). */
+    private long localMicros() {
+        long now = env.nowMicros();
+        return now + now / 1_000_000 * clockDriftPpm + now % 1_000_000 * clockDriftPpm / 1_000_000;
     }
 
     NodeId id() {
@@ -367,6 +385,9 @@ final class SimNode {
             pending.readConfirmed(rs.context(), rs.index());
         }
         pending.serveConfirmed(kv.appliedIndex(), read -> {
+            if (read.request() == null) {
+                return;
+            }
             env.coverage().add(Coverage.Item.READS_OK);
             KvResult result = kv.read(read.request().op().key(), nowMillis());
             reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, result);
@@ -416,20 +437,44 @@ final class SimNode {
         return env.nowMicros() / 1_000;
     }
 
-    /** A leader, or a follower that knows its leader when the seed allows follower reads. */
+    /**
+     * A leader, or a follower that knows its leader when the seed allows follower reads. A
+     * BOUNDED read is served by any replica that can prove its state fresh enough, by the rule
+     * the server runs ({@link PendingRequests#boundedRead}), on this node's own clock.
+     */
     private void startRead(int clientAddress, ClientRequest request, Status status) {
-        boolean canRead = status.role() == Role.LEADER || (followerReads && status.leader() != null);
-        if (!canRead) {
+        boolean canConfirm = status.role() == Role.LEADER || (followerReads && status.leader() != null);
+        if (request.op() instanceof KvOp op && op.bounded()) {
+            PendingRequests.BoundedRead how = pending.boundedRead(localMicros(), op.staleMicrosMax());
+            if (how != PendingRequests.BoundedRead.CONFIRM) {
+                if (how == PendingRequests.BoundedRead.SERVE_LOCAL_AND_REFRESH && canConfirm) {
+                    confirmRead(READ_INDEX_REFRESH);
+                }
+                env.coverage().add(Coverage.Item.BOUNDED_READS_LOCAL);
+                reply(clientAddress, request, ClientReply.Outcome.OK, kv.read(op.key(), nowMillis()));
+                return;
+            }
+        }
+        if (!canConfirm) {
             replyNotLeader(clientAddress, request, status);
             return;
         }
+        if (!confirmRead(new Waiting(request, clientAddress))) {
+            replyNotLeader(clientAddress, request, core.status());
+        }
+    }
+
+    /** A refresh of this replica's freshness proof: a confirmed read nobody waits for. */
+    private static final Waiting READ_INDEX_REFRESH = new Waiting(null, -1);
+
+    /** Starts a ReadIndex round for {@code waiter}; false when the core refused it. */
+    private boolean confirmRead(Waiting waiter) {
         long context = env.nextReadContext();
         ProposeResult result = core.readIndex(context, readMode);
         if (result.accepted()) {
-            pending.readRequested(context, env.nowMicros() + READ_EXPIRY_MICROS, new Waiting(request, clientAddress));
-        } else {
-            replyNotLeader(clientAddress, request, core.status());
+            pending.readRequested(context, localMicros(), env.nowMicros() + READ_EXPIRY_MICROS, waiter);
         }
+        return result.accepted();
     }
 
     private void replyNotLeader(int clientAddress, ClientRequest request, Status status) {

@@ -34,7 +34,13 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * Heartbeats are answered without {@code Admission}'s checks, so a node started with
          * another shard count joins (sharded runs only).
          */
-        ADMIT_ANY
+        ADMIT_ANY,
+        /**
+         * Node clocks drift far past {@link SimParams#CLOCK_DRIFT_PPM_BOUND} and every read uses the
+         * leader lease: a deposed leader's lease outlives the election of the next one, and
+         * LEASE and BOUNDED reads can be stale (single-group runs).
+         */
+        CLOCK_DRIFT
     }
 
     /** What the simulated clients do. */

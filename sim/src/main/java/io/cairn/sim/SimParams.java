@@ -44,11 +44,21 @@ public record SimParams(
         long maxApplyBytesPerReady,
         int maxPendingReads,
         long clientAttemptTimeoutMicros,
-        double clientWanderProbability) {
+        double clientWanderProbability,
+        long clockDriftPpmMax) {
 
     public static final long TICK_MICROS = 10_000;
     public static final long CLIENT_ABANDON_MICROS = 3_000_000;
     public static final int SPARE_NODES = 2;
+    /**
+     * How far a node's clock rate may stray from true time, in parts per million, for leases and
+     * BOUNDED reads to keep their promises (docs/consistency.md derives it: a leader's lease of
+     * E - 2 of its ticks must end before E - 1 ticks of any follower, (1 + b) / (1 - b) <= 9 / 8
+     * at E = 10). SKEW draws drifts within it; the CLOCK_DRIFT sabotage far beyond.
+     */
+    public static final long CLOCK_DRIFT_PPM_BOUND = 50_000;
+    /** The CLOCK_DRIFT sabotage: clocks up to 60 % fast or slow, a lease outlives its followers' patience. */
+    public static final long CLOCK_DRIFT_PPM_SABOTAGE = 900_000;
 
     /** Draws the knobs; the order of draws is part of the seed's meaning, so only append. */
     public static SimParams derive(SimOptions options, RandomSource random) {
@@ -64,7 +74,7 @@ public record SimParams(
                 SPARE_NODES,
                 3 + random.nextInt(3),
                 3 + random.nextInt(3),
-                random.chance(0.5) ? ReadMode.READ_INDEX : ReadMode.LEASE,
+                random.chance(0.5) && options.sabotage() != SimOptions.Sabotage.CLOCK_DRIFT ? ReadMode.READ_INDEX : ReadMode.LEASE,
                 random.chance(0.5),
                 faults.contains(Fault.DROP) ? 0.005 + random.nextDouble() * 0.095 : 0,
                 faults.contains(Fault.DUP) ? 0.005 + random.nextDouble() * 0.045 : 0,
@@ -91,7 +101,21 @@ public record SimParams(
                 // Short timeouts and wandering clients find a new leader while an old one still
                 // believes it leads: that is when stale reads would show.
                 20_000 + random.nextLong(280_000),
-                random.nextDouble() * 0.5);
+                random.nextDouble() * 0.5,
+                options.sabotage() == SimOptions.Sabotage.CLOCK_DRIFT ? CLOCK_DRIFT_PPM_SABOTAGE
+                        : faults.contains(Fault.SKEW) ? CLOCK_DRIFT_PPM_BOUND : 0);
+    }
+
+    /**
+     * Node {@code id}'s clock drift, within {@link #clockDriftPpmMax} either way. Past the bound
+     * (the CLOCK_DRIFT sabotage) odd nodes run slow and even ones fast, so a slow leader's lease
+     * regularly outlasts fast followers' election timeouts.
+     */
+    public long drawClockDriftPpm(int id, RandomSource random) {
+        if (clockDriftPpmMax > CLOCK_DRIFT_PPM_BOUND) {
+            return id % 2 == 1 ? -clockDriftPpmMax : clockDriftPpmMax;
+        }
+        return clockDriftPpmMax == 0 ? 0 : random.nextLong(2 * clockDriftPpmMax + 1) - clockDriftPpmMax;
     }
 
     /** A mean gap between injections of a fault, or 0 when neither named fault is active. */

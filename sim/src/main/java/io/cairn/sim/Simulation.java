@@ -147,7 +147,7 @@ public final class Simulation {
             ConfState conf = id <= params.voters() ? ConfState.ofVoters(voters) : ConfState.EMPTY;
             NodeId nodeId = NodeId.of(id);
             nodes[id] = new SimNode(nodeId, params.raftConfig(nodeId), new MemoryLogStorage(conf), env, factory,
-                    params.readMode(), params.followerReads(), options.sabotage());
+                    params.readMode(), params.followerReads(), options.sabotage(), params.drawClockDriftPpm(id, random));
         }
     }
 
@@ -171,7 +171,7 @@ public final class Simulation {
                 return;
             }
             nodeEvent(node, SimNode::tick);
-            scheduleTick(node, atMicros + SimParams.TICK_MICROS);
+            scheduleTick(node, atMicros + node.tickMicros());
         });
     }
 

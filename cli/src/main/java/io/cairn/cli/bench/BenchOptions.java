@@ -44,8 +44,19 @@ public final class BenchOptions {
                     + "from when each was due (free of coordinated omission). Default: closed loop."})
     long ratePerSecond;
 
-    @Option(names = "--consistency", paramLabel = "LEVEL", description = "Of the reads: linearizable (default) or eventual.")
+    @Option(names = "--consistency", paramLabel = "LEVEL", converter = io.cairn.cli.ConsistencyConverter.class,
+            description = "Of the reads: " + io.cairn.cli.ConsistencyConverter.DESCRIPTION)
     Consistency consistency = Consistency.LINEARIZABLE;
+
+    @Option(names = "--read-balancing", paramLabel = "POLICY",
+            description = "How BOUNDED and EVENTUAL reads spread over a shard's replicas: leader (default), round_robin,"
+                    + " random, weighted (--replica-weight), least_outstanding or key_hash. The result shows how many"
+                    + " reads each replica answered.")
+    String readBalancing = "leader";
+
+    @Option(names = "--replica-weight", paramLabel = "HOST:PORT=N", split = ",",
+            description = "weighted only: a node's weight (default 1; 0 takes no reads while another replica can).")
+    java.util.List<String> replicaWeights = new java.util.ArrayList<>();
 
     @Option(names = "--cas-keys", paramLabel = "N", description = "cas only: keys contended on. Default: ${DEFAULT-VALUE}")
     int casKeys = 4;
@@ -88,6 +99,35 @@ public final class BenchOptions {
 
     public int valueBytes() {
         return valueBytes;
+    }
+
+    public io.cairn.client.ReadBalancing readBalancing() {
+        try {
+            return io.cairn.client.ReadBalancing.valueOf(readBalancing.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--read-balancing '" + readBalancing + "' is not one of leader, round_robin,"
+                    + " random, weighted, least_outstanding, key_hash");
+        }
+    }
+
+    /** {@code --replica-weight} as address to weight. */
+    public java.util.Map<String, Integer> replicaWeights() {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (String w : replicaWeights) {
+            int eq = w.lastIndexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException("--replica-weight '" + w + "' must be HOST:PORT=N");
+            }
+            try {
+                out.put(w.substring(0, eq).trim(), Integer.parseInt(w.substring(eq + 1).trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--replica-weight '" + w + "': N must be a whole number");
+            }
+        }
+        if (!out.isEmpty() && readBalancing() != io.cairn.client.ReadBalancing.WEIGHTED) {
+            throw new IllegalArgumentException("--replica-weight applies to --read-balancing weighted only");
+        }
+        return out;
     }
 
     public Consistency consistency() {

@@ -15,7 +15,8 @@ import org.HdrHistogram.Histogram;
  *     in open loop); empty when {@code ops} is 0
  * @param failures requests that did not succeed, by kind; every kind present
  */
-public record BenchResult(BenchConfig config, long ops, Latency latency, Map<ErrorKind, Long> failures) {
+public record BenchResult(BenchConfig config, long ops, Latency latency, Map<ErrorKind, Long> failures,
+                          String readBalancing, Map<String, Long> replicaReads) {
     /** The percentiles reported, in microseconds; all 0 when nothing succeeded. */
     public record Latency(long p50Micros, long p90Micros, long p99Micros, long p999Micros, long maxMicros) {
         public static final Latency NONE = new Latency(0, 0, 0, 0, 0);
@@ -27,6 +28,18 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
             return new Latency(micros.getValueAtPercentile(50), micros.getValueAtPercentile(90),
                     micros.getValueAtPercentile(99), micros.getValueAtPercentile(99.9), micros.getMaxValue());
         }
+    }
+
+    public BenchResult(BenchConfig config, long ops, Latency latency, Map<ErrorKind, Long> failures) {
+        this(config, ops, latency, failures, null, Map.of());
+    }
+
+    /**
+     * This result with the replica reads each address answered under a read balancing policy
+     * ({@code CairnClient.replicaReadsServed}), printed as the spread the policy achieved.
+     */
+    public BenchResult withReplicaReads(String policy, Map<String, Long> reads) {
+        return new BenchResult(config, ops, latency, failures, policy, new java.util.TreeMap<>(reads));
     }
 
     public BenchResult {
@@ -84,7 +97,16 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
                 .append(",\"keys\":").append(config.keysPicked())
                 .append(",\"key_dist\":\"").append(config.keyDist().jsonName()).append('"');
         if (config.workload().kind().reads()) {
-            sb.append(",\"consistency\":\"").append(config.consistency().name().toLowerCase(Locale.ROOT)).append('"');
+            sb.append(",\"consistency\":\"").append(config.consistency()).append('"');
+        }
+        if (readBalancing != null) {
+            sb.append(",\"read_balancing\":\"").append(readBalancing).append("\",\"replica_reads\":{");
+            String sep = "";
+            for (Map.Entry<String, Long> e : replicaReads.entrySet()) {
+                sb.append(sep).append('"').append(e.getKey()).append("\":").append(e.getValue());
+                sep = ",";
+            }
+            sb.append('}');
         }
         if (config.workload().kind() == Workload.Kind.MIXED) {
             sb.append(",\"read_ratio\":").append(config.workload().readRatio());
@@ -99,7 +121,7 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
                 ? "open loop at " + c.ratePerSecond() + " requests/s, at most " + c.clients() + " in flight"
                 : "closed loop, " + c.clients() + " requests in flight";
         String reads = c.workload().kind().reads()
-                ? ", " + c.consistency().name().toLowerCase(Locale.ROOT) + " reads" : "";
+                ? ", " + c.consistency() + " reads" : "";
         String ratio = c.workload().kind() == Workload.Kind.MIXED
                 ? format(", %.0f%% reads", c.workload().readRatio() * 100) : "";
         String row = "%-12s %s%n";
@@ -115,6 +137,13 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
                         + "  max " + millis(latency.maxMicros())));
         sb.append(format(row, "errors", errors() + " (unavailable " + failures.get(ErrorKind.UNAVAILABLE)
                 + ", timeout " + failures.get(ErrorKind.TIMEOUT) + ", other " + failures.get(ErrorKind.OTHER) + ")"));
+        if (readBalancing != null) {
+            long total = replicaReads.values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder spread = new StringBuilder(readBalancing + ":");
+            replicaReads.forEach((address, n) -> spread.append(format(" %s %d (%.1f%%)", address, n,
+                    total == 0 ? 0.0 : 100.0 * n / total)));
+            sb.append(format(row, "replicas", spread));
+        }
         if (c.workload().kind() == Workload.Kind.CAS) {
             sb.append(format(row, "conflicts", failures.get(ErrorKind.CAS_CONFLICT)
                     + " compare-and-sets found another version (not errors, not ops)"));

@@ -12,8 +12,9 @@ import java.nio.ByteBuffer;
  *
  * @param value the value PUT or CAS writes (unused by GET and DELETE)
  * @param expectedVersion the version CAS requires, 0 for "the key is absent" (unused otherwise)
+ * @param staleMicrosMax a GET that may be this stale (a BOUNDED read); 0 for a linearizable GET
  */
-public record KvOp(Kind kind, String key, long value, long expectedVersion) implements ClientOp {
+public record KvOp(Kind kind, String key, long value, long expectedVersion, long staleMicrosMax) implements ClientOp {
     public enum Kind { PUT, GET, CAS, DELETE }
 
     public KvOp {
@@ -23,23 +24,38 @@ public record KvOp(Kind kind, String key, long value, long expectedVersion) impl
         if (expectedVersion < 0) {
             throw new IllegalArgumentException("expectedVersion must not be negative: " + expectedVersion);
         }
+        if (staleMicrosMax < 0 || (staleMicrosMax > 0 && kind != Kind.GET)) {
+            throw new IllegalArgumentException("only a GET may be stale, by 0 or more: " + kind + " " + staleMicrosMax);
+        }
     }
 
     public static KvOp put(String key, long value) {
-        return new KvOp(Kind.PUT, key, value, 0);
+        return new KvOp(Kind.PUT, key, value, 0, 0);
     }
 
     public static KvOp get(String key) {
-        return new KvOp(Kind.GET, key, 0, 0);
+        return new KvOp(Kind.GET, key, 0, 0, 0);
+    }
+
+    /** A BOUNDED read: may miss writes acknowledged less than {@code staleMicrosMax} before it. */
+    public static KvOp boundedGet(String key, long staleMicrosMax) {
+        if (staleMicrosMax < 1) {
+            throw new IllegalArgumentException("a bounded read needs a bound of at least 1 us: " + staleMicrosMax);
+        }
+        return new KvOp(Kind.GET, key, 0, 0, staleMicrosMax);
     }
 
     /** Sets {@code key} to {@code value} if its version is {@code expectedVersion} (0: absent). */
     public static KvOp cas(String key, long expectedVersion, long value) {
-        return new KvOp(Kind.CAS, key, value, expectedVersion);
+        return new KvOp(Kind.CAS, key, value, expectedVersion, 0);
     }
 
     public static KvOp delete(String key) {
-        return new KvOp(Kind.DELETE, key, 0, 0);
+        return new KvOp(Kind.DELETE, key, 0, 0, 0);
+    }
+
+    public boolean bounded() {
+        return staleMicrosMax > 0;
     }
 
     @Override
@@ -83,7 +99,7 @@ public record KvOp(Kind kind, String key, long value, long expectedVersion) impl
     public String toString() {
         return switch (kind) {
             case PUT -> "put(" + key + "," + value + ")";
-            case GET -> "get(" + key + ")";
+            case GET -> staleMicrosMax > 0 ? "get(" + key + ",stale<=" + staleMicrosMax / 1_000 + "ms)" : "get(" + key + ")";
             case CAS -> "cas(" + key + "," + (expectedVersion == 0 ? "absent" : "v" + expectedVersion)
                     + "->" + value + ")";
             case DELETE -> "delete(" + key + ")";
