@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       put, get (LINEARIZABLE, LEASE or BOUNDED; odd clients spread BOUNDED gets over the
  *       replicas), compare-and-set, multi-get and scan;</li>
  *   <li><b>plain</b>: a bare gRPC stub sending each request to a node picked at random, once, so
- *       followers and forwarding serve it (what a client without Cairn's library sees).</li>
+ *       followers and forwarding serve it (what a client without Cairn's library sees); gets at
+ *       the three levels too, so a leader that wakes from a pause meets lease reads.</li>
  * </ul>
  * Every written value is unique, so a value names the write that produced it. A write whose
  * outcome is unknown (timeout, node gone) is recorded as pending: it may or may not have taken
@@ -164,13 +165,15 @@ final class Workload {
      * it: to the checker it was called that much earlier (the nodes measure the bound on the same
      * machine's monotonic clock; 1 ms more for rounding).
      */
+    private static long boundedFrom(long call, Consistency level) {
+        return level.level() == Consistency.Level.BOUNDED ? call - level.maxStaleness().plusMillis(1).toNanos() : call;
+    }
+
     private void routedGet(CairnClient cairn, int client, String key, Consistency level) {
         long call = System.nanoTime();
         try {
             KvValue seen = valueOf(cairn.get(bytes(key), level));
-            long from = level.level() == Consistency.Level.BOUNDED
-                    ? call - level.maxStaleness().plusMillis(1).toNanos() : call;
-            read(client, key, seen, from, System.nanoTime());
+            read(client, key, seen, boundedFrom(call, level), System.nanoTime());
             acknowledged.incrementAndGet();
         } catch (CairnException e) {
             failedReads.incrementAndGet(); // a failed read has no effect to record
@@ -262,7 +265,7 @@ final class Workload {
                 if (kind < 4) {
                     ok = plainPut(stub, client, key, value);
                 } else if (kind < 8) {
-                    ok = plainGet(stub, client, key);
+                    ok = plainGet(stub, client, key, READ_LEVELS[random.nextInt(READ_LEVELS.length)]);
                 } else {
                     ok = plainMultiGet(stub, client, random);
                 }
@@ -305,13 +308,17 @@ final class Workload {
     }
 
     /** Returns whether the read was answered. */
-    private boolean plainGet(KvGrpc.KvBlockingStub stub, int client, String key) {
+    private boolean plainGet(KvGrpc.KvBlockingStub stub, int client, String key, Consistency level) {
         long call = System.nanoTime();
         try {
-            var response = stub.get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build());
+            var response = stub.get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key))
+                    .setConsistency(level.level() == Consistency.Level.LINEARIZABLE ? io.cairn.api.proto.Consistency.CONSISTENCY_LINEARIZABLE
+                            : level.level() == Consistency.Level.LEASE ? io.cairn.api.proto.Consistency.CONSISTENCY_LEASE
+                            : io.cairn.api.proto.Consistency.CONSISTENCY_BOUNDED)
+                    .setMaxStalenessMs(level.maxStaleness().toMillis()).build());
             KvValue seen = response.hasKv()
                     ? KvValue.of(Long.parseLong(response.getKv().getValue().toStringUtf8())) : KvValue.ABSENT;
-            read(client, key, seen, call, System.nanoTime());
+            read(client, key, seen, boundedFrom(call, level), System.nanoTime());
             acknowledged.incrementAndGet();
             return true;
         } catch (StatusRuntimeException e) {
