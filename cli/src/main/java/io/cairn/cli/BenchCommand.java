@@ -60,7 +60,8 @@ final class BenchCommand extends ClientCommand {
             out.flush();
             return r.writes() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
         }
-        BenchResult result = new BenchRunner(config, BenchTarget.of(client, options.consistency()), System::nanoTime, err).run();
+        BenchResult result = new BenchRunner(config, BenchTarget.of(client, options.consistency(), options.ttl()),
+                System::nanoTime, err).run().withTtl(options.ttl().toMillis());
         if (options.readBalancing() != io.cairn.client.ReadBalancing.LEADER && options.consistency().replicaRead()) {
             result = result.withReplicaReads(options.readBalancing().name().toLowerCase(java.util.Locale.ROOT),
                     client.replicaReadsServed());

@@ -84,8 +84,8 @@ public final class CairnCli implements Runnable {
      * can build the model of the one command it runs only: picocli reflects over every command
      * class it is given, and building all ten cost a {@code get} ~45 ms (docs/performance.md).
      */
-    static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "watch", "lock",
-            "cluster", "bench", "help");
+    static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "expire", "persist",
+            "ttl", "watch", "lock", "cluster", "bench", "help");
 
     static Object newCommand(String name) {
         return switch (name) {
@@ -96,6 +96,9 @@ public final class CairnCli implements Runnable {
             case "del" -> new DelCommand();
             case "cas" -> new CasCommand();
             case "scan" -> new ScanCommand();
+            case "expire" -> new ExpireCommand();
+            case "persist" -> new PersistCommand();
+            case "ttl" -> new TtlCommand();
             case "watch" -> new WatchCommand();
             case "lock" -> new LockCommand();
             case "cluster" -> new ClusterCommand();

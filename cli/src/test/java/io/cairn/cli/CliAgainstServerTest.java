@@ -75,6 +75,30 @@ class CliAgainstServerTest {
     }
 
     @Test
+    void expirePersistAndTtlChangeAndReportAKeysTimeLeft() {
+        ok("put", "t", "v");
+        assertThat(ok("ttl", "t").out()).isEqualTo("none\n");
+        assertThat(ok("expire", "t", "30s").out()).isEqualTo("1\n");
+        assertThat(ok("ttl", "t").out()).matches("(29\\.[0-9]{3}|30\\.000)s\n");
+        assertThat(ok("ttl", "t", "--json").out()).matches("\\{\"ttl_ms\":[0-9]+,\"expires_at_ms\":[0-9]+}\n");
+        assertThat(ok("get", "t").out()).as("the value stays").isEqualTo("v");
+        assertThat(ok("persist", "t").out()).isEqualTo("1\n");
+        assertThat(ok("ttl", "t", "--json").out()).isEqualTo("{\"ttl_ms\":null,\"expires_at_ms\":null}\n");
+
+        CliRun absent = cli("expire", "nothing", "10s");
+        assertThat(absent.exitCode()).isEqualTo(CairnCli.EXIT_NEGATIVE);
+        assertThat(absent.out()).isEqualTo("0\n");
+        assertThat(absent.err()).contains("key not found");
+        assertThat(cli("ttl", "nothing").exitCode()).isEqualTo(CairnCli.EXIT_NEGATIVE);
+        for (String bad : new String[] {"0s", "10", "-5s"}) {
+            CliRun run = cli("expire", "t", bad);
+            assertThat(run.exitCode()).as(bad).isEqualTo(CairnCli.EXIT_BAD_INPUT);
+            assertThat(run.err().lines()).hasSize(1);
+        }
+        assertThat(ok("ttl", "t").out()).as("bad input changed nothing").isEqualTo("none\n");
+    }
+
+    @Test
     void aDataDirOfAnotherNodeIsRefusedWithExitTwo() {
         server.close();
         CliRun run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRun.of("server",

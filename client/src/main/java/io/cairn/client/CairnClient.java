@@ -295,6 +295,54 @@ public final class CairnClient implements AutoCloseable {
         return delete(utf8(key));
     }
 
+    // ---- TTL ----------------------------------------------------------------------------
+
+    /**
+     * Gives a live key a TTL of {@code ttl} from when the change applies (ms precision), keeping
+     * its value; {@link Duration#ZERO} removes its TTL ({@link #persist}). A TTL change is a write
+     * of the key: its version and mod revision move, and watchers see a PUT. Completes with false
+     * when the key is absent (or expired): nothing changed.
+     */
+    public CompletableFuture<Boolean> expireAsync(byte[] key, Duration ttl) {
+        checkKey(key);
+        long ttlMillis = ttlMillis(ttl);
+        ByteString k = ByteString.copyFrom(key);
+        return write("expire", key, KvGrpc.getExpireMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.ExpireRequest.newBuilder().setKey(k).setTtlMs(ttlMillis)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.ExpireResponse::getHeader)
+                .thenApply(io.cairn.api.proto.ExpireResponse::getExisted);
+    }
+
+    public boolean expire(byte[] key, Duration ttl) {
+        return join(expireAsync(key, ttl));
+    }
+
+    public boolean expire(String key, Duration ttl) {
+        return expire(utf8(key), ttl);
+    }
+
+    /** Removes a live key's TTL, so it never expires; false when the key is absent. */
+    public boolean persist(byte[] key) {
+        return expire(key, Duration.ZERO);
+    }
+
+    public boolean persist(String key) {
+        return persist(utf8(key));
+    }
+
+    /**
+     * How long {@code key} has left, read linearizably and measured by the serving node's clock:
+     * empty when the key is absent, {@link Duration#ZERO} when it has no TTL.
+     */
+    public Optional<Duration> ttl(byte[] key) {
+        return get(key).map(kv -> Duration.ofMillis(kv.ttlRemainingMillis()));
+    }
+
+    public Optional<Duration> ttl(String key) {
+        return ttl(utf8(key));
+    }
+
     // ---- compare-and-set ----------------------------------------------------------------
 
     public CompletableFuture<Long> compareAndSetAsync(byte[] key, long expectedVersion, byte[] value) {
@@ -953,7 +1001,7 @@ public final class CairnClient implements AutoCloseable {
         Consistency.Level servedAt = Consistency.levelOf(header.getReadLevel());
         return new KeyValue(kv.getKey().toByteArray(), kv.getValue().toByteArray(), kv.getCreateRevision(),
                 kv.getModRevision(), kv.getVersion(), header.getNodeId(), header.getAppliedIndex(), servedAt,
-                servedAt == null ? -1 : header.getStalenessMsMax());
+                servedAt == null ? -1 : header.getStalenessMsMax(), kv.getExpiresAtMs(), kv.getTtlRemainingMs());
     }
 
     private static byte[] utf8(String s) {

@@ -18,9 +18,12 @@ import java.util.Arrays;
  *     leader is LINEARIZABLE); null when the server did not say
  * @param stalenessMillisMax the answer holds every write acknowledged more than this long ago: 0
  *     for LINEARIZABLE and LEASE reads, -1 when unknown (EVENTUAL)
+ * @param expiresAtMillis when the key expires, in the shard leader's time (ms since the epoch); 0: never
+ * @param ttlRemainingMillis how long it had left by the serving node's clock; 0: no TTL
  */
 public record KeyValue(byte[] key, byte[] value, long createRevision, long modRevision, long version,
-                       long servedBy, long appliedIndex, Consistency.Level servedAt, long stalenessMillisMax) {
+                       long servedBy, long appliedIndex, Consistency.Level servedAt, long stalenessMillisMax,
+                       long expiresAtMillis, long ttlRemainingMillis) {
     public KeyValue {
         if (key == null || value == null) {
             throw new IllegalArgumentException("key and value are required");
@@ -30,7 +33,7 @@ public record KeyValue(byte[] key, byte[] value, long createRevision, long modRe
     /** A key-value whose freshness is not known (not from a read). */
     public KeyValue(byte[] key, byte[] value, long createRevision, long modRevision, long version, long servedBy,
                     long appliedIndex) {
-        this(key, value, createRevision, modRevision, version, servedBy, appliedIndex, null, -1);
+        this(key, value, createRevision, modRevision, version, servedBy, appliedIndex, null, -1, 0, 0);
     }
 
     /** The key decoded as UTF-8. */
@@ -55,7 +58,9 @@ public record KeyValue(byte[] key, byte[] value, long createRevision, long modRe
                 && servedBy == other.servedBy
                 && appliedIndex == other.appliedIndex
                 && servedAt == other.servedAt
-                && stalenessMillisMax == other.stalenessMillisMax;
+                && stalenessMillisMax == other.stalenessMillisMax
+                && expiresAtMillis == other.expiresAtMillis
+                && ttlRemainingMillis == other.ttlRemainingMillis;
     }
 
     @Override
@@ -68,6 +73,7 @@ public record KeyValue(byte[] key, byte[] value, long createRevision, long modRe
         return "KeyValue[key=" + keyUtf8() + ", value=" + value.length + " bytes, createRevision=" + createRevision
                 + ", modRevision=" + modRevision + ", version=" + version + ", servedBy=n" + servedBy
                 + ", appliedIndex=" + appliedIndex + ", servedAt=" + servedAt + ", stalenessMillisMax="
-                + stalenessMillisMax + "]";
+                + stalenessMillisMax + ", expiresAtMillis=" + expiresAtMillis + ", ttlRemainingMillis="
+                + ttlRemainingMillis + "]";
     }
 }

@@ -397,6 +397,11 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         for (int i = 0; i < entries.size(); i++) {
             LogEntry e = entries.get(i);
             Result result = results.get(i);
+            if (result instanceof Result.Expired x && x.more()) {
+                // More was due than one Expire removes: look again at the next tick, not in a
+                // second, so a burst of deadlines drains at (batch bound) per tick.
+                lastExpiryCheckMillis = Long.MIN_VALUE / 2;
+            }
             pending.applied(e.index(), e.term(), w -> w.complete(result));
         }
     }

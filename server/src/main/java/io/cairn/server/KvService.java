@@ -126,6 +126,29 @@ final class KvService extends KvGrpc.KvImplBase {
     }
 
     @Override
+    public void expire(io.cairn.api.proto.ExpireRequest req, StreamObserver<io.cairn.api.proto.ExpireResponse> out) {
+        Bytes key = Bytes.wrap(req.getKey().toByteArray());
+        if (!checkKey(key, out) || !checkTtl(req.getTtlMs(), out)) {
+            return;
+        }
+        GroupId group = map.current().groupOfKey(key.toArray());
+        Command command = fenced(req.hasFence() ? req.getFence() : null, group, new Command.SetTtl(key, req.getTtlMs()), out);
+        if (command == null) {
+            return;
+        }
+        write(group, call(KvGrpc.getExpireMethod(), req, out, true), req.getClientId(), req.getSequence(), command, r -> {
+            var b = io.cairn.api.proto.ExpireResponse.newBuilder().setHeader(header(group));
+            if (r instanceof Result.Written w) {
+                return b.setExisted(true).setModRevision(w.revision()).setVersion(w.version()).build();
+            }
+            if (r instanceof Result.Deleted d && !d.existed()) {
+                return b.setExisted(false).build();
+            }
+            throw unexpected(r);
+        });
+    }
+
+    @Override
     public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
         Bytes key = Bytes.wrap(req.getKey().toByteArray());
         if (!checkKey(key, out)) {
@@ -181,7 +204,7 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         GroupId group = map.current().groupOfKey(key.toArray());
-        read(group, call(KvGrpc.getGetMethod(), req, out, true), level, sm -> sm.get(key, clock.epochMillis()),
+        read(group, call(KvGrpc.getGetMethod(), req, out, true), level, sm -> sm.get(key, readTime(sm)),
                 (found, header) -> {
             GetResponse.Builder b = GetResponse.newBuilder().setHeader(header);
             found.ifPresent(kv -> b.setKv(toProto(kv)));
@@ -217,7 +240,7 @@ final class KvService extends KvGrpc.KvImplBase {
                 return;
             }
             read(group, call(KvGrpc.getScanMethod(), req, out, true), level,
-                    sm -> sm.scan(finalRange, limit, clock.epochMillis()), KvService::toScanResponse);
+                    sm -> sm.scan(finalRange, limit, readTime(sm)), this::toScanResponse);
             return;
         }
         // Its parts are started once: a part without a leader fails the scan, and the client retries it.
@@ -235,7 +258,7 @@ final class KvService extends KvGrpc.KvImplBase {
         List<CompletableFuture<ReadLevel.Served<ScanPage>>> parts = new ArrayList<>(groups.size());
         for (GroupId group : groups) {
             if (loop.status(group) != null) {
-                parts.add(serve(group, level, sm -> sm.scan(range, limit, clock.epochMillis())));
+                parts.add(serve(group, level, sm -> sm.scan(range, limit, readTime(sm))));
                 continue;
             }
             NodeId target = forwardTarget(group, null);
@@ -330,7 +353,7 @@ final class KvService extends KvGrpc.KvImplBase {
                                                                         Call<MultiGetRequest, MultiGetResponse> c) {
         if (loop.status(group) != null) {
             Function<io.cairn.kv.state.KvStateMachine, List<KeyValue>> query = sm -> {
-                long now = clock.epochMillis();
+                long now = readTime(sm);
                 List<KeyValue> out = new ArrayList<>();
                 keys.forEach(k -> sm.get(k, now).ifPresent(out::add));
                 return out;
@@ -376,7 +399,7 @@ final class KvService extends KvGrpc.KvImplBase {
         return new ScanPage(complete, Optional.ofNullable(bound));
     }
 
-    private static ScanResponse toScanResponse(ScanPage page, ResponseHeader header) {
+    private ScanResponse toScanResponse(ScanPage page, ResponseHeader header) {
         ScanResponse.Builder b = ScanResponse.newBuilder().setHeader(header);
         for (KeyValue kv : page.entries()) {
             b.addKvs(toProto(kv));
@@ -404,6 +427,15 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             return toResponse.apply(r);
         }), c);
+    }
+
+    /**
+     * The time a read judges expiry by: this node's clock, or the latest leader time its replica
+     * applied if that is later. A replica whose clock runs behind the leader's thus never shows
+     * a key past a deadline it has already seen the leader's time pass (docs/watch.md, TTL).
+     */
+    private long readTime(io.cairn.kv.state.KvStateMachine sm) {
+        return Math.max(clock.epochMillis(), sm.clockMillis());
     }
 
     /** The level a request asked for, or null after answering it with INVALID_ARGUMENT. */
@@ -696,7 +728,7 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             GroupId group = map.current().groupOfKey(name.toArray());
             read(group, call(io.cairn.api.proto.LockGrpc.getDescribeMethod(), req, out, true), level,
-                    sm -> sm.lock(name, clock.epochMillis()), (found, header) -> {
+                    sm -> sm.lock(name, readTime(sm)), (found, header) -> {
                 var b = io.cairn.api.proto.DescribeLockResponse.newBuilder().setHeader(header);
                 found.ifPresent(g -> b.setGrant(grant(name, g.token(), g.expiresAtMillis())
                         .setOwner(ByteString.copyFrom(g.owner().toArray()))));
@@ -731,14 +763,19 @@ final class KvService extends KvGrpc.KvImplBase {
 
     static KeyValue fromProto(io.cairn.api.proto.KeyValue kv) {
         return new KeyValue(Bytes.wrap(kv.getKey().toByteArray()), Bytes.wrap(kv.getValue().toByteArray()),
-                kv.getCreateRevision(), kv.getModRevision(), kv.getVersion(), 0);
+                kv.getCreateRevision(), kv.getModRevision(), kv.getVersion(), kv.getExpiresAtMs());
     }
 
-    static io.cairn.api.proto.KeyValue toProto(KeyValue kv) {
-        return io.cairn.api.proto.KeyValue.newBuilder()
+    /** The wire form, with the time left by this node's clock (reads filter expired keys, so at least 1 ms). */
+    private io.cairn.api.proto.KeyValue toProto(KeyValue kv) {
+        io.cairn.api.proto.KeyValue.Builder b = io.cairn.api.proto.KeyValue.newBuilder()
                 .setKey(ByteString.copyFrom(kv.key().toArray()))
                 .setValue(ByteString.copyFrom(kv.value().toArray()))
                 .setCreateRevision(kv.createRevision()).setModRevision(kv.modRevision())
-                .setVersion(kv.version()).build();
+                .setVersion(kv.version());
+        if (kv.expiresAtMillis() != 0) {
+            b.setExpiresAtMs(kv.expiresAtMillis()).setTtlRemainingMs(Math.max(1, kv.expiresAtMillis() - clock.epochMillis()));
+        }
+        return b.build();
     }
 }

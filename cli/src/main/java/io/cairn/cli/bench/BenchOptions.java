@@ -48,6 +48,11 @@ public final class BenchOptions {
             description = "Of the reads: " + io.cairn.cli.ConsistencyConverter.DESCRIPTION)
     Consistency consistency = Consistency.LINEARIZABLE;
 
+    @Option(names = "--ttl", paramLabel = "DURATION", converter = io.cairn.cli.DurationConverter.class,
+            description = "Every put and compare-and-set with this TTL (e.g. 30s): the cost of TTL keys and of their"
+                    + " expiry. Default: none.")
+    java.time.Duration ttl = java.time.Duration.ZERO;
+
     @Option(names = "--read-balancing", paramLabel = "POLICY",
             description = "How BOUNDED and EVENTUAL reads spread over a shard's replicas: leader (default), round_robin,"
                     + " random, weighted (--replica-weight), least_outstanding or key_hash. The result shows how many"
@@ -128,6 +133,10 @@ public final class BenchOptions {
             throw new IllegalArgumentException("--replica-weight applies to --read-balancing weighted only");
         }
         return out;
+    }
+
+    public java.time.Duration ttl() {
+        return ttl;
     }
 
     public Consistency consistency() {

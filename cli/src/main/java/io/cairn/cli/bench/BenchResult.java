@@ -16,7 +16,7 @@ import org.HdrHistogram.Histogram;
  * @param failures requests that did not succeed, by kind; every kind present
  */
 public record BenchResult(BenchConfig config, long ops, Latency latency, Map<ErrorKind, Long> failures,
-                          String readBalancing, Map<String, Long> replicaReads) {
+                          String readBalancing, Map<String, Long> replicaReads, long ttlMillis) {
     /** The percentiles reported, in microseconds; all 0 when nothing succeeded. */
     public record Latency(long p50Micros, long p90Micros, long p99Micros, long p999Micros, long maxMicros) {
         public static final Latency NONE = new Latency(0, 0, 0, 0, 0);
@@ -31,7 +31,12 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
     }
 
     public BenchResult(BenchConfig config, long ops, Latency latency, Map<ErrorKind, Long> failures) {
-        this(config, ops, latency, failures, null, Map.of());
+        this(config, ops, latency, failures, null, Map.of(), 0);
+    }
+
+    /** This result of a run whose writes carried a TTL of {@code millis}. */
+    public BenchResult withTtl(long millis) {
+        return new BenchResult(config, ops, latency, failures, readBalancing, replicaReads, millis);
     }
 
     /**
@@ -39,7 +44,7 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
      * ({@code CairnClient.replicaReadsServed}), printed as the spread the policy achieved.
      */
     public BenchResult withReplicaReads(String policy, Map<String, Long> reads) {
-        return new BenchResult(config, ops, latency, failures, policy, new java.util.TreeMap<>(reads));
+        return new BenchResult(config, ops, latency, failures, policy, new java.util.TreeMap<>(reads), ttlMillis);
     }
 
     public BenchResult {
@@ -99,6 +104,9 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
         if (config.workload().kind().reads()) {
             sb.append(",\"consistency\":\"").append(config.consistency()).append('"');
         }
+        if (ttlMillis > 0) {
+            sb.append(",\"ttl_ms\":").append(ttlMillis);
+        }
         if (readBalancing != null) {
             sb.append(",\"read_balancing\":\"").append(readBalancing).append("\",\"replica_reads\":{");
             String sep = "";
@@ -128,7 +136,7 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
         StringBuilder sb = new StringBuilder();
         sb.append(format(row, "workload", c.workload().name() + ratio + " (" + mode + ")"));
         sb.append(format(row, "keys", c.keysPicked() + " " + c.keyDist().jsonName() + ", " + c.valueBytes()
-                + "-byte values" + reads + ", seed " + c.seed()));
+                + "-byte values" + (ttlMillis > 0 ? " with a " + ttlMillis + " ms TTL" : "") + reads + ", seed " + c.seed()));
         sb.append(format(row, "measured", c.seconds() + " s after a " + c.warmupSeconds() + " s warm-up"));
         sb.append(format(row, "ops", ops + format(" (%.1f ops/s)", opsPerSecond())));
         sb.append(format(row, "latency ms", ops == 0 ? "- (nothing succeeded)"

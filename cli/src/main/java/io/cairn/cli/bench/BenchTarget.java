@@ -26,10 +26,15 @@ public interface BenchTarget {
 
     /** The cluster behind {@code client}, read at {@code consistency}. */
     static BenchTarget of(CairnClient client, Consistency consistency) {
+        return of(client, consistency, java.time.Duration.ZERO);
+    }
+
+    /** The cluster behind {@code client}, read at {@code consistency}, every put with {@code ttl} (zero: none). */
+    static BenchTarget of(CairnClient client, Consistency consistency, java.time.Duration ttl) {
         return new BenchTarget() {
             @Override
             public CompletableFuture<?> put(byte[] key, byte[] value) {
-                return client.putAsync(key, value);
+                return client.putAsync(key, value, ttl);
             }
 
             @Override
@@ -44,7 +49,7 @@ public interface BenchTarget {
 
             @Override
             public CompletableFuture<?> compareAndSet(byte[] key, long expectedVersion, byte[] value) {
-                return client.compareAndSetAsync(key, expectedVersion, value);
+                return client.compareAndSetAsync(key, expectedVersion, value, ttl);
             }
 
             @Override

@@ -9,7 +9,7 @@ import io.cairn.common.Bytes;
  */
 public sealed interface Command
         permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
-                Command.Lock, Command.Unlock, Command.Fenced {
+                Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
     record Put(Bytes key, Bytes value, long ttlMillis) implements Command {
@@ -37,6 +37,20 @@ public sealed interface Command
             requireKeyAndValue(key, value);
             if (expectedVersion < 0) {
                 throw new IllegalArgumentException("expectedVersion must not be negative: " + expectedVersion);
+            }
+            requireTtl(ttlMillis);
+        }
+    }
+
+    /**
+     * Gives a live {@code key} a new TTL of {@code ttlMillis} from the entry's leader time, or
+     * none with 0 (Redis's EXPIRE and PERSIST), keeping its value. It is a write of the key: its
+     * mod revision and version move, watchers see a PUT. An absent or expired key stays absent.
+     */
+    record SetTtl(Bytes key, long ttlMillis) implements Command {
+        public SetTtl {
+            if (key == null) {
+                throw new IllegalArgumentException("key is required");
             }
             requireTtl(ttlMillis);
         }
@@ -87,7 +101,7 @@ public sealed interface Command
     }
 
     /**
-     * Applies {@code write} (a put, delete or compare-and-set) only while the lock {@code lock}
+     * Applies {@code write} (a put, delete, compare-and-set or TTL change) only while the lock {@code lock}
      * is held, unexpired, under fencing token {@code token}; otherwise changes nothing. The lock
      * must live in the same shard as the key: give both the same {@code {tag}}.
      */
@@ -99,8 +113,9 @@ public sealed interface Command
             if (token < 1) {
                 throw new IllegalArgumentException("a fencing token is positive: " + token);
             }
-            if (!(write instanceof Put || write instanceof Delete || write instanceof CompareAndSet)) {
-                throw new IllegalArgumentException("only a put, delete or compare-and-set can be fenced, not "
+            if (!(write instanceof Put || write instanceof Delete || write instanceof CompareAndSet
+                    || write instanceof SetTtl)) {
+                throw new IllegalArgumentException("only a put, delete, compare-and-set or TTL change can be fenced, not "
                         + write.getClass().getSimpleName());
             }
         }

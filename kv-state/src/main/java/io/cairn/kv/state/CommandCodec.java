@@ -34,6 +34,7 @@ final class CommandCodec {
     static final int TAG_LOCK = 5;
     static final int TAG_UNLOCK = 6;
     static final int TAG_FENCED = 7;
+    static final int TAG_SET_TTL = 8;
 
     private static final String WHAT = "command envelope";
 
@@ -63,6 +64,8 @@ final class CommandCodec {
             out.writeByte(TAG_LOCK).writeBytes(lock.name()).writeBytes(lock.owner()).writeVarLong(lock.ttlMillis());
         } else if (command instanceof Command.Unlock unlock) {
             out.writeByte(TAG_UNLOCK).writeBytes(unlock.name()).writeVarLong(unlock.token());
+        } else if (command instanceof Command.SetTtl setTtl) {
+            out.writeByte(TAG_SET_TTL).writeBytes(setTtl.key()).writeVarLong(setTtl.ttlMillis());
         } else if (command instanceof Command.Fenced fenced) {
             out.writeByte(TAG_FENCED).writeBytes(fenced.lock()).writeVarLong(fenced.token());
             writeCommand(out, fenced.write());
@@ -100,6 +103,7 @@ final class CommandCodec {
             case TAG_EXPIRE -> new Command.Expire(in.readVarLong("nowMillis"));
             case TAG_LOCK -> new Command.Lock(in.readBytes("name"), in.readBytes("owner"), in.readVarLong("ttlMillis"));
             case TAG_UNLOCK -> new Command.Unlock(in.readBytes("name"), in.readVarLong("token"));
+            case TAG_SET_TTL -> new Command.SetTtl(in.readBytes("key"), in.readVarLong("ttlMillis"));
             case TAG_FENCED -> {
                 if (!outer) {
                     throw in.corrupt("a fenced write inside a fenced write", tagOffset);
@@ -121,6 +125,8 @@ final class CommandCodec {
             return lock.name().size() + lock.owner().size();
         } else if (command instanceof Command.Unlock unlock) {
             return unlock.name().size();
+        } else if (command instanceof Command.SetTtl setTtl) {
+            return setTtl.key().size();
         } else if (command instanceof Command.Fenced fenced) {
             return fenced.lock().size() + 12 + payloadBytes(fenced.write());
         }

@@ -376,6 +376,12 @@ public final class KvStateMachine {
                 return new Result.CasFailed(actualVersion);
             }
             return write(batch, cas.key(), cas.value(), cas.ttlMillis(), revision);
+        } else if (command instanceof Command.SetTtl setTtl) {
+            StoredValue current = batch.load(setTtl.key());
+            if (current == null || !current.isLiveAt(batch.clockMillis)) {
+                return new Result.Deleted(revision, false);
+            }
+            return write(batch, setTtl.key(), current.value(), setTtl.ttlMillis(), revision);
         } else if (command instanceof Command.Expire) {
             return expire(batch, revision);
         } else if (command instanceof Command.Lock lock) {

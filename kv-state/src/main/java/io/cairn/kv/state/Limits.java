@@ -80,6 +80,8 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
             return first(keyViolation(lock.name()), ownerViolation(lock.owner()), ttlViolation(lock.ttlMillis()));
         } else if (command instanceof Command.Unlock unlock) {
             return keyViolation(unlock.name());
+        } else if (command instanceof Command.SetTtl setTtl) {
+            return first(keyViolation(setTtl.key()), ttlViolation(setTtl.ttlMillis()));
         } else if (command instanceof Command.Fenced fenced) {
             return first(keyViolation(fenced.lock()), violation(fenced.write()));
         }

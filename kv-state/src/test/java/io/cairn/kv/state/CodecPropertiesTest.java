@@ -239,9 +239,10 @@ class CodecPropertiesTest {
 
     /** A command that can be fenced. */
     private static Command write(RandomSource random) {
-        return switch (random.nextInt(3)) {
+        return switch (random.nextInt(4)) {
             case 0 -> new Command.Put(bytes(random, 40), bytes(random, 200), ttl(random));
             case 1 -> new Command.Delete(bytes(random, 40));
+            case 2 -> new Command.SetTtl(bytes(random, 40), ttl(random));
             default -> new Command.CompareAndSet(
                     bytes(random, 40), nonNegative(random), bytes(random, 200), ttl(random));
         };

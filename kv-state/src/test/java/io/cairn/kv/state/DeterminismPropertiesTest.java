@@ -206,8 +206,11 @@ class DeterminismPropertiesTest {
         if (a.kind() < 65) {
             return new Command.Delete(key);
         }
-        if (a.kind() < 88) {
+        if (a.kind() < 82) {
             return new Command.CompareAndSet(key, a.version(), value, ttl);
+        }
+        if (a.kind() < 88) {
+            return new Command.SetTtl(key, ttl);
         }
         return new Command.Expire(nowMillis);
     }

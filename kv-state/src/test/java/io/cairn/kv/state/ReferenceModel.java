@@ -94,6 +94,11 @@ final class ReferenceModel {
             Entry old = data.remove(delete.key());
             return new Result.Deleted(revision, old != null && old.liveAt(clockMillis));
         }
+        if (command instanceof Command.SetTtl setTtl) {
+            Entry old = data.get(setTtl.key());
+            return old != null && old.liveAt(clockMillis)
+                    ? write(setTtl.key(), old.value(), setTtl.ttlMillis(), revision) : new Result.Deleted(revision, false);
+        }
         if (command instanceof Command.CompareAndSet cas) {
             Entry old = data.get(cas.key());
             long actual = old != null && old.liveAt(clockMillis) ? old.version() : 0;

@@ -36,6 +36,31 @@ class TtlTest {
     }
 
     @Test
+    void aTtlChangeKeepsTheValueMovesTheVersionAndLeavesAnAbsentKeyAbsent() {
+        apply(log.entry(1_000, put("a", "1")));
+
+        Result set = apply(log.entry(2_000, new Command.SetTtl(b("a"), 500)));
+        assertThat(set).isInstanceOf(Result.Written.class);
+        assertThat(sm.get(b("a"), 2_499)).hasValueSatisfying(kv -> {
+            assertThat(kv.value()).isEqualTo(b("1"));
+            assertThat(kv.version()).isEqualTo(2);
+            assertThat(kv.expiresAtMillis()).as("from the entry's leader time").isEqualTo(2_500);
+        });
+        assertThat(sm.nextExpiryMillis()).isEqualTo(2_500);
+
+        Result persisted = apply(log.entry(2_100, new Command.SetTtl(b("a"), 0)));
+        assertThat(persisted).isInstanceOf(Result.Written.class);
+        assertThat(sm.get(b("a"), 99_999)).hasValueSatisfying(kv -> assertThat(kv.expiresAtMillis()).isZero());
+        assertThat(sm.nextExpiryMillis()).as("the old deadline left the index").isEqualTo(Long.MAX_VALUE);
+
+        apply(log.entry(3_000, put("short", "1", 100)));
+        assertThat(apply(log.entry(3_100, new Command.SetTtl(b("short"), 5_000))))
+                .as("expired, not yet removed: absent").isEqualTo(new Result.Deleted(5, false));
+        assertThat(apply(log.entry(3_100, new Command.SetTtl(b("never"), 5_000)))).isEqualTo(new Result.Deleted(6, false));
+        assertThat(sm.get(b("never"), 3_100)).isEmpty();
+    }
+
+    @Test
     void nextExpiryIsTheEarliestKeyExpiryAndNothingWhenNoKeyHasATtl() {
         assertThat(sm.nextExpiryMillis()).isEqualTo(Long.MAX_VALUE);
         sm.apply(List.of(
