@@ -816,6 +816,44 @@ public final class CairnClient implements AutoCloseable {
     }
 
     /** The shard {@code key} belongs to (asks the cluster for its shard count if not known yet). */
+    /**
+     * A cache of the keys under {@code prefix}, at most {@code maximumEntries} of them, kept fresh
+     * by a watch on the prefix; reads through it are EVENTUAL. See {@link NearCache}. Close it
+     * to stop its watch.
+     */
+    public NearCache nearCache(byte[] prefix, long maximumEntries) {
+        if (prefix == null) {
+            throw new IllegalArgumentException("prefix is required (it may be empty: every key)");
+        }
+        if (endpoints.shardCount() == 0) {
+            endpoints.shardCountIs(shards().shardCount());
+        }
+        return new NearCache(this, prefix, maximumEntries, endpoints.shardCount());
+    }
+
+    public NearCache nearCache(String prefix, long maximumEntries) {
+        return nearCache(utf8(prefix), maximumEntries);
+    }
+
+    /**
+     * A near cache's miss: the key's value, how far the serving replica had applied, and this
+     * process's {@link System#nanoTime} before the request left (what a TTL's time left counts from).
+     */
+    record CacheRead(Optional<KeyValue> value, long appliedIndex, long nanoTimeBefore) {}
+
+    /** A near cache's miss, EVENTUAL from a replica its balancing picks, or LINEARIZABLE when {@code confirmed}. */
+    CompletableFuture<CacheRead> readForNearCache(byte[] key, boolean confirmed) {
+        checkKey(key);
+        Consistency level = confirmed ? Consistency.LINEARIZABLE : Consistency.EVENTUAL;
+        long before = System.nanoTime();
+        GetRequest request = GetRequest.newBuilder().setKey(ByteString.copyFrom(key))
+                .setConsistency(level.toProto()).build();
+        return readAt(level, key, "get", endpoints.groupOf(key), KvGrpc.getGetMethod(), request,
+                GetResponse::getHeader)
+                .thenApply(r -> new CacheRead(r.hasKv() ? Optional.of(toKeyValue(r.getKv(), r.getHeader())) : Optional.empty(),
+                        r.getHeader().getAppliedIndex(), before));
+    }
+
     public int shardOf(byte[] key) {
         if (endpoints.shardCount() == 0) {
             endpoints.shardCountIs(shards().shardCount());
@@ -1012,7 +1050,7 @@ public final class CairnClient implements AutoCloseable {
     }
 
     /** Waits for an async result and throws what it failed with, unwrapped. */
-    private static <T> T join(CompletableFuture<T> future) {
+    static <T> T join(CompletableFuture<T> future) {
         try {
             return future.get();
         } catch (ExecutionException e) {

@@ -279,7 +279,7 @@ final class KvService extends KvGrpc.KvImplBase {
 
     /** A forwarded part's answer with the freshness its server reported. */
     private static <T> ReadLevel.Served<T> served(ResponseHeader h, T value) {
-        return new ReadLevel.Served<>(value, h.getReadLevel(), h.getStalenessMsMax());
+        return new ReadLevel.Served<>(value, h.getReadLevel(), h.getStalenessMsMax(), h.getAppliedIndex());
     }
 
     /** The header of an answer put together from {@code parts}: the weakest freshness among them. */
@@ -290,7 +290,12 @@ final class KvService extends KvGrpc.KvImplBase {
             level = ReadLevel.weaker(level, p.level());
             staleness = ReadLevel.Served.weakerStaleness(staleness, p.stalenessMillisMax());
         }
-        return base.toBuilder().setReadLevel(level).setStalenessMsMax(staleness).build();
+        ResponseHeader.Builder b = base.toBuilder().setReadLevel(level).setStalenessMsMax(staleness);
+        if (parts.size() == 1 && parts.get(0).appliedIndex() >= 0) {
+            // The index before the read, not the replica's status after it, which may be further on.
+            b.setAppliedIndex(parts.get(0).appliedIndex());
+        }
+        return b.build();
     }
 
     private static ScanPage toScanPage(ScanResponse r) {
@@ -451,7 +456,14 @@ final class KvService extends KvGrpc.KvImplBase {
     /** A read of this node's replica of {@code group}; every read is EVENTUAL under the fault suite's negative control. */
     private <T> CompletableFuture<ReadLevel.Served<T>> serve(GroupId group, ReadLevel level,
                                                           Function<io.cairn.kv.state.KvStateMachine, T> query) {
-        return loop.read(group, faults.unsafeLocalReads() ? ReadLevel.EVENTUAL : level, query);
+        return loop.read(group, faults.unsafeLocalReads() ? ReadLevel.EVENTUAL : level,
+                        sm -> new AtIndex<>(sm.appliedIndex(), query.apply(sm)))
+                .thenApply(s -> new ReadLevel.Served<>(s.value().value(), s.level(), s.stalenessMillisMax(),
+                        s.value().index()));
+    }
+
+    /** A read's result and the applied index taken before it (the engine's applied index only grows). */
+    private record AtIndex<T>(long index, T value) {
     }
 
     private <Q, T, R> void read(GroupId group, Call<Q, R> c, ReadLevel level,

@@ -67,8 +67,14 @@ record ReadLevel(Consistency level, long maxStalenessMillis) {
      * @param level the level it was served at: a BOUNDED read that confirmed with the leader is LINEARIZABLE
      * @param stalenessMillisMax the state holds every write acknowledged more than this long ago;
      *     0 for LINEARIZABLE and LEASE, -1 unknown (EVENTUAL)
+     * @param appliedIndex the replica's applied index taken just before the read: the state read
+     *     holds at least every entry up to it (what a near cache compares with its watch); -1 unknown
      */
-    record Served<T>(T value, Consistency level, long stalenessMillisMax) {
+    record Served<T>(T value, Consistency level, long stalenessMillisMax, long appliedIndex) {
+        Served(T value, Consistency level, long stalenessMillisMax) {
+            this(value, level, stalenessMillisMax, -1);
+        }
+
         /** The weaker of two parts' freshness, for an answer put together from several shards. */
         static long weakerStaleness(long a, long b) {
             return a < 0 || b < 0 ? -1 : Math.max(a, b);

@@ -68,7 +68,11 @@ public final class KvStateMachine {
     private final KvEngine engine;
     private final Options options;
     private final SessionCache sessions;
-    private long appliedIndex;
+    /**
+     * Volatile: readers on other threads take it before reading the engine, and must never see
+     * an index the engine's state does not yet hold (the engine is written first).
+     */
+    private volatile long appliedIndex;
     private long appliedTerm;
     /** The largest leader timestamp applied so far: the state machine's clock never goes back. */
     private long clockMillis;
