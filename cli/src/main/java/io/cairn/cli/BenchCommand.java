@@ -60,8 +60,21 @@ final class BenchCommand extends ClientCommand {
             out.flush();
             return r.writes() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
         }
-        BenchResult result = new BenchRunner(config, BenchTarget.of(client, options.consistency(), options.ttl()),
-                System::nanoTime, err).run().withTtl(options.ttl().toMillis());
+        io.cairn.client.NearCache nearCache = options.nearCacheEntries() > 0
+                ? client.nearCache("bench/", options.nearCacheEntries())
+                : null;
+        BenchResult result;
+        try {
+            result = new BenchRunner(config, BenchTarget.of(client, options.consistency(), options.ttl(), nearCache),
+                    System::nanoTime, err).run().withTtl(options.ttl().toMillis());
+            if (nearCache != null) {
+                result = result.withNearCache(options.nearCacheEntries(), nearCache.stats());
+            }
+        } finally {
+            if (nearCache != null) {
+                nearCache.close();
+            }
+        }
         if (options.readBalancing() != io.cairn.client.ReadBalancing.LEADER && options.consistency().replicaRead()) {
             result = result.withReplicaReads(options.readBalancing().name().toLowerCase(java.util.Locale.ROOT),
                     client.replicaReadsServed());

@@ -53,6 +53,11 @@ public final class BenchOptions {
                     + " expiry. Default: none.")
     java.time.Duration ttl = java.time.Duration.ZERO;
 
+    @Option(names = "--near-cache", paramLabel = "ENTRIES",
+            description = "get and mixed: read through a client near cache of this many entries, kept fresh by a watch"
+                    + " on bench/ (reads are then eventual). The result shows its hit rate. Default: none.")
+    long nearCacheEntries;
+
     @Option(names = "--read-balancing", paramLabel = "POLICY",
             description = "How BOUNDED and EVENTUAL reads spread over a shard's replicas: leader (default), round_robin,"
                     + " random, weighted (--replica-weight), least_outstanding or key_hash. The result shows how many"
@@ -78,7 +83,7 @@ public final class BenchOptions {
     /** Throws IllegalArgumentException for a bad or missing workload or an out-of-range number. */
     public BenchConfig toConfig(Duration requestTimeout) {
         return new BenchConfig(workload(), clients, seconds, warmupSeconds, valueBytes, keys, keyDist,
-                ratePerSecond, consistency, casKeys, scanKeys, seed, requestTimeout);
+                ratePerSecond, consistency(), casKeys, scanKeys, seed, requestTimeout);
     }
 
     public int clients() {
@@ -135,12 +140,20 @@ public final class BenchOptions {
         return out;
     }
 
+    public long nearCacheEntries() {
+        if (nearCacheEntries < 0) {
+            throw new IllegalArgumentException("--near-cache must be at least 1 entry, got " + nearCacheEntries);
+        }
+        return nearCacheEntries;
+    }
+
     public java.time.Duration ttl() {
         return ttl;
     }
 
+    /** The reads' level: EVENTUAL through a near cache, whatever --consistency said. */
     public Consistency consistency() {
-        return consistency;
+        return nearCacheEntries > 0 ? Consistency.EVENTUAL : consistency;
     }
 
     public boolean json() {

@@ -16,7 +16,7 @@ import org.HdrHistogram.Histogram;
  * @param failures requests that did not succeed, by kind; every kind present
  */
 public record BenchResult(BenchConfig config, long ops, Latency latency, Map<ErrorKind, Long> failures,
-                          String readBalancing, Map<String, Long> replicaReads, long ttlMillis) {
+                          String readBalancing, Map<String, Long> replicaReads, long ttlMillis, String nearCache) {
     /** The percentiles reported, in microseconds; all 0 when nothing succeeded. */
     public record Latency(long p50Micros, long p90Micros, long p99Micros, long p999Micros, long maxMicros) {
         public static final Latency NONE = new Latency(0, 0, 0, 0, 0);
@@ -31,12 +31,20 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
     }
 
     public BenchResult(BenchConfig config, long ops, Latency latency, Map<ErrorKind, Long> failures) {
-        this(config, ops, latency, failures, null, Map.of(), 0);
+        this(config, ops, latency, failures, null, Map.of(), 0, null);
+    }
+
+    /** This result with the near cache's counters of the run: {@code entries} and its stats. */
+    public BenchResult withNearCache(long entries, io.cairn.client.NearCache.Stats s) {
+        String json = "{\"entries\":" + entries + ",\"hits\":" + s.hits() + ",\"misses\":" + s.misses()
+                + ",\"hit_rate\":" + format("%.4f", s.hitRate()) + ",\"invalidations\":" + s.invalidations()
+                + ",\"drops\":" + s.drops() + "}";
+        return new BenchResult(config, ops, latency, failures, readBalancing, replicaReads, ttlMillis, json);
     }
 
     /** This result of a run whose writes carried a TTL of {@code millis}. */
     public BenchResult withTtl(long millis) {
-        return new BenchResult(config, ops, latency, failures, readBalancing, replicaReads, millis);
+        return new BenchResult(config, ops, latency, failures, readBalancing, replicaReads, millis, nearCache);
     }
 
     /**
@@ -44,7 +52,8 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
      * ({@code CairnClient.replicaReadsServed}), printed as the spread the policy achieved.
      */
     public BenchResult withReplicaReads(String policy, Map<String, Long> reads) {
-        return new BenchResult(config, ops, latency, failures, policy, new java.util.TreeMap<>(reads), ttlMillis);
+        return new BenchResult(config, ops, latency, failures, policy, new java.util.TreeMap<>(reads), ttlMillis,
+                nearCache);
     }
 
     public BenchResult {
@@ -107,6 +116,9 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
         if (ttlMillis > 0) {
             sb.append(",\"ttl_ms\":").append(ttlMillis);
         }
+        if (nearCache != null) {
+            sb.append(",\"near_cache\":").append(nearCache);
+        }
         if (readBalancing != null) {
             sb.append(",\"read_balancing\":\"").append(readBalancing).append("\",\"replica_reads\":{");
             String sep = "";
@@ -145,6 +157,9 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
                         + "  max " + millis(latency.maxMicros())));
         sb.append(format(row, "errors", errors() + " (unavailable " + failures.get(ErrorKind.UNAVAILABLE)
                 + ", timeout " + failures.get(ErrorKind.TIMEOUT) + ", other " + failures.get(ErrorKind.OTHER) + ")"));
+        if (nearCache != null) {
+            sb.append(format(row, "near cache", nearCache));
+        }
         if (readBalancing != null) {
             long total = replicaReads.values().stream().mapToLong(Long::longValue).sum();
             StringBuilder spread = new StringBuilder(readBalancing + ":");

@@ -26,11 +26,15 @@ public interface BenchTarget {
 
     /** The cluster behind {@code client}, read at {@code consistency}. */
     static BenchTarget of(CairnClient client, Consistency consistency) {
-        return of(client, consistency, java.time.Duration.ZERO);
+        return of(client, consistency, java.time.Duration.ZERO, null);
     }
 
-    /** The cluster behind {@code client}, read at {@code consistency}, every put with {@code ttl} (zero: none). */
-    static BenchTarget of(CairnClient client, Consistency consistency, java.time.Duration ttl) {
+    /**
+     * The cluster behind {@code client}, read at {@code consistency} or through {@code nearCache}
+     * when not null, every put with {@code ttl} (zero: none).
+     */
+    static BenchTarget of(CairnClient client, Consistency consistency, java.time.Duration ttl,
+                          io.cairn.client.NearCache nearCache) {
         return new BenchTarget() {
             @Override
             public CompletableFuture<?> put(byte[] key, byte[] value) {
@@ -39,7 +43,7 @@ public interface BenchTarget {
 
             @Override
             public CompletableFuture<?> get(byte[] key) {
-                return client.getAsync(key, consistency);
+                return nearCache != null ? nearCache.getAsync(key) : client.getAsync(key, consistency);
             }
 
             @Override
