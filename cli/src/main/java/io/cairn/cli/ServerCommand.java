@@ -59,6 +59,19 @@ final class ServerCommand implements Callable<Integer> {
                     + " (e.g. 30s, 5m). Default: 5m")
     java.time.Duration deadNodeTimeout = java.time.Duration.ofMillis(ServerConfig.DEAD_NODE_TIMEOUT_MILLIS_DEFAULT);
 
+    @Option(names = "--watch-history", paramLabel = "N",
+            description = "Changes each replica keeps in memory for watches that start in the past or resume;"
+                    + " an older start revision is told COMPACTED. Default: ${DEFAULT-VALUE}")
+    int watchHistoryEvents = ServerConfig.WatchRetention.DEFAULT.events();
+
+    @Option(names = "--watch-history-mb", paramLabel = "MIB",
+            description = "...and at most this many MiB of them. Default: ${DEFAULT-VALUE}")
+    long watchHistoryMib = ServerConfig.WatchRetention.DEFAULT.bytes() >> 20;
+
+    @Option(names = "--watch-history-age", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "...and none older than this (e.g. 10m). Default: no age limit.")
+    java.time.Duration watchHistoryAge = java.time.Duration.ZERO;
+
     @Option(names = "--fault-injection", hidden = true,
             description = "Serve the FaultControl service the real-process fault suite drives (loopback only).")
     boolean faultInjection;
@@ -112,7 +125,12 @@ final class ServerCommand implements Callable<Integer> {
         ServerConfig base = join
                 ? ServerConfig.ofJoiner(id, address, dataDir, cluster, shards)
                 : ServerConfig.of(id, address, dataDir, cluster).withShards(shards);
+        if (watchHistoryMib < 1 || watchHistoryMib > 1L << 20) {
+            throw new IllegalArgumentException("--watch-history-mb must be 1 to " + (1L << 20) + ": " + watchHistoryMib);
+        }
         return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
-                .withDeadNodeTimeout(deadNodeTimeout.toMillis());
+                .withDeadNodeTimeout(deadNodeTimeout.toMillis())
+                .withWatchRetention(new ServerConfig.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,
+                        watchHistoryAge.toMillis()));
     }
 }

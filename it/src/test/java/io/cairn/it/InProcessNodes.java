@@ -6,7 +6,6 @@ import io.cairn.server.CairnServer;
 import io.cairn.server.ClusterSpec;
 import io.cairn.server.ServerConfig;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,9 +26,7 @@ final class InProcessNodes implements AutoCloseable {
         this.shards = shards;
         TreeMap<NodeId, String> m = new TreeMap<>();
         for (int i = 1; i <= nodes; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                m.put(NodeId.of(i), "127.0.0.1:" + s.getLocalPort());
-            }
+            m.put(NodeId.of(i), "127.0.0.1:" + io.cairn.server.LocalPorts.free());
         }
         this.spec = new ClusterSpec(m);
     }

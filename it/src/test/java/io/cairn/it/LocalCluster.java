@@ -1,7 +1,6 @@
 package io.cairn.it;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +31,7 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.cairn.server.LocalPorts.free();
     }
 
     /** The founders: the nodes the cluster was created with (joiners are not in it). */

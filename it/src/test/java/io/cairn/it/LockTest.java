@@ -20,7 +20,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -138,9 +137,7 @@ class LockTest {
     private ClusterSpec start(int nodes, int shards) throws IOException {
         TreeMap<NodeId, String> m = new TreeMap<>();
         for (int i = 1; i <= nodes; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                m.put(NodeId.of(i), "127.0.0.1:" + s.getLocalPort());
-            }
+            m.put(NodeId.of(i), "127.0.0.1:" + io.cairn.server.LocalPorts.free());
         }
         ClusterSpec spec = new ClusterSpec(m);
         for (int i = 1; i <= nodes; i++) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cairn.client.CairnClient;
 import io.cairn.client.Members;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,9 +168,7 @@ class RunbookTest {
 
     private String address(int machine) throws IOException {
         if (!ports.containsKey(machine)) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports.put(machine, s.getLocalPort());
-            }
+            ports.put(machine, io.cairn.server.LocalPorts.free());
         }
         return "127.0.0.1:" + ports.get(machine);
     }

@@ -126,10 +126,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private long lastExpiryCheckMillis;
     /** Recent changes and their watchers; set once by {@link #attachWatches} before the first apply. */
     private volatile WatchHub watches;
-    /** Changes each replica keeps for watchers that resume (memory only; see {@link WatchHub}). */
-    static final int WATCH_RETAIN_EVENTS = 10_000;
-    /** ...and at most this many bytes of them: with large values, fewer changes. */
-    static final long WATCH_RETAIN_BYTES = 8L << 20;
     /** Unsent bytes a watcher may lag by before it is cut off. */
     static final long WATCH_PENDING_BYTES_MAX = 16L << 20;
 
@@ -152,8 +148,8 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
 
     /** Loop thread, before the first apply: the watchers of this replica are served on {@code fanOut}. */
     void attachWatches(java.util.concurrent.Executor fanOut) {
-        watches = new WatchHub(stateMachine.appliedIndex(), fanOut, WATCH_RETAIN_EVENTS, WATCH_RETAIN_BYTES,
-                WATCH_PENDING_BYTES_MAX);
+        watches = new WatchHub(stateMachine.appliedIndex(), fanOut, config.watchRetention(), WATCH_PENDING_BYTES_MAX,
+                clock::nanoTime);
     }
 
     /** Any thread: this replica's watch hub, or null before {@link #attachWatches}. */
@@ -202,8 +198,9 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         logLeadershipChange(status, s);
         WatchHub hub = watches;
         if (hub != null && !s.conf().members().isEmpty()) {
-            hub.member(s.conf().members().contains(config.nodeId()),
-                    config.nodeId() + " is no longer in " + ShardGroups.describe(id) + "'s configuration");
+            boolean member = s.conf().members().contains(config.nodeId());
+            hub.serving(member, member ? null
+                    : config.nodeId() + " is no longer in " + ShardGroups.describe(id) + "'s configuration");
         }
         status = s;
     }

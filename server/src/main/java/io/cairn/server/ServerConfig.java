@@ -27,6 +27,8 @@ import java.nio.file.Path;
  *             node, or the new machine of a replaced member (a founder's id included)
  * @param deadNodeTimeoutMillis a member silent this long is declared dead and its replicas are
  *                              rebuilt on the others (acted on by the metadata group's leader)
+ * @param watchRetention the changes each replica keeps in memory for watches that start in the
+ *                       past or resume (docs/watch.md)
  */
 public record ServerConfig(
         NodeId nodeId,
@@ -41,7 +43,24 @@ public record ServerConfig(
         long requestTimeoutMillis,
         int shards,
         boolean join,
-        long deadNodeTimeoutMillis) {
+        long deadNodeTimeoutMillis,
+        WatchRetention watchRetention) {
+
+    /**
+     * How much change history each replica keeps for watchers: at most {@code events} changes
+     * and {@code bytes} of them, and none older than {@code ageMillis} (0: no age limit). A
+     * watch from an older revision is told COMPACTED with the oldest one kept.
+     */
+    public record WatchRetention(int events, long bytes, long ageMillis) {
+        public static final WatchRetention DEFAULT = new WatchRetention(10_000, 8L << 20, 0);
+
+        public WatchRetention {
+            if (events < 1 || bytes < 1 || ageMillis < 0) {
+                throw new IllegalArgumentException("watch history must keep at least 1 change and 1 byte, and its age"
+                        + " limit must not be negative: " + events + " changes, " + bytes + " bytes, " + ageMillis + " ms");
+            }
+        }
+    }
 
     public static final int TICK_MILLIS_DEFAULT = 100;
     public static final int ELECTION_TICKS_DEFAULT = 10;
@@ -62,6 +81,9 @@ public record ServerConfig(
             throw new IllegalArgumentException("--join needs a sharded cluster (--shards > 1): a single-shard"
                     + " cluster is one Raft group of its founders");
         }
+        if (watchRetention == null) {
+            throw new IllegalArgumentException("watchRetention is required");
+        }
         if (deadNodeTimeoutMillis < 1) {
             throw new IllegalArgumentException("--dead-node-timeout must be positive");
         }
@@ -80,22 +102,25 @@ public record ServerConfig(
     public static ServerConfig of(NodeId nodeId, String listenAddress, Path dataDir, ClusterSpec initialCluster) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
-                REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT, false, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT);
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT, false, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT,
+                WatchRetention.DEFAULT);
     }
 
     public ServerConfig withCompaction(long entries, long bytes) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis);
+                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, watchRetention);
     }
 
     public ServerConfig withTicks(int tickMillis, int electionTicks) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
+                watchRetention);
     }
 
     public ServerConfig withShards(int shardCount) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount, join, deadNodeTimeoutMillis);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount, join, deadNodeTimeoutMillis,
+                watchRetention);
     }
 
     /** A node that joins the running cluster founded by {@code initialCluster}, with its defaults. */
@@ -103,12 +128,17 @@ public record ServerConfig(
                                         int shards) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
-                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT);
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT, WatchRetention.DEFAULT);
     }
 
     public ServerConfig withDeadNodeTimeout(long millis) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis, watchRetention);
+    }
+
+    public ServerConfig withWatchRetention(WatchRetention retention) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, retention);
     }
 
     /** The settings every member of this node's cluster must share ({@link Admission}). */

@@ -88,11 +88,13 @@ final class WatchHub {
     }
 
     private final Executor fanOut;
-    private final int retainEvents;
-    private final long retainBytes;
+    private final ServerConfig.WatchRetention retention;
     private final long pendingBytesMax;
+    private final java.util.function.LongSupplier nanoTime;
     private long historyBytes;
     private final ArrayDeque<WatchEvent> history = new ArrayDeque<>();
+    /** When each history event was published ({@code nanoTime}), for retention by age. */
+    private final ArrayDeque<Long> historyTimes = new ArrayDeque<>();
     private final CopyOnWriteArrayList<Watcher> watchers = new CopyOnWriteArrayList<>();
     /** Every change at or after this revision is in the history. */
     private long oldest;
@@ -104,14 +106,15 @@ final class WatchHub {
     /** A progress notification is due for watchers that have nothing else to send. */
     private boolean progressDue;
 
-    WatchHub(long appliedIndex, Executor fanOut, int retainEvents, long retainBytes, long pendingBytesMax) {
-        if (retainEvents < 1 || retainBytes < 1 || pendingBytesMax < 1) {
-            throw new IllegalArgumentException("retention and the watcher buffer must be positive");
+    WatchHub(long appliedIndex, Executor fanOut, ServerConfig.WatchRetention retention, long pendingBytesMax,
+             java.util.function.LongSupplier nanoTime) {
+        if (pendingBytesMax < 1) {
+            throw new IllegalArgumentException("the watcher buffer must be positive");
         }
         this.fanOut = fanOut;
-        this.retainEvents = retainEvents;
-        this.retainBytes = retainBytes;
+        this.retention = retention;
         this.pendingBytesMax = pendingBytesMax;
+        this.nanoTime = nanoTime;
         this.applied = appliedIndex;
         this.oldest = appliedIndex + 1;
     }
@@ -155,19 +158,14 @@ final class WatchHub {
 
     /** Loop thread, after a round's engine write: its events (maybe none) and the new applied index. */
     synchronized void published(List<WatchEvent> events, long appliedIndex) {
+        long now = nanoTime.getAsLong();
         for (WatchEvent e : events) {
             history.addLast(e);
+            historyTimes.addLast(now);
             historyBytes += e.sizeBytes();
         }
         applied = Math.max(applied, appliedIndex);
-        while (history.size() > retainEvents || historyBytes > retainBytes) {
-            // A revision leaves whole: an Expire entry emits many events at one revision.
-            long gone = history.peekFirst().revision();
-            while (!history.isEmpty() && history.peekFirst().revision() == gone) {
-                historyBytes -= history.removeFirst().sizeBytes();
-            }
-            oldest = gone + 1;
-        }
+        trim(now);
         for (Watcher w : watchers) {
             for (WatchEvent e : events) {
                 if (e.revision() >= w.next && w.range.contains(e.key())) {
@@ -186,6 +184,7 @@ final class WatchHub {
      */
     synchronized void snapshotInstalled(long appliedIndex) {
         history.clear();
+        historyTimes.clear();
         historyBytes = 0;
         applied = appliedIndex;
         oldest = appliedIndex + 1;
@@ -197,12 +196,12 @@ final class WatchHub {
     }
 
     /**
-     * Loop thread: whether this replica is in its group's configuration. One that was removed
-     * from it stops applying the group's entries, so its watchers would wait for ever: they are
+     * Loop thread: whether this replica serves watchers. Not while it is out of its group's
+     * configuration: it applies nothing more, so its watchers would wait in silence; they are
      * sent elsewhere, and new ones are refused until it is a member again.
      */
-    synchronized void member(boolean isMember, String why) {
-        if (isMember) {
+        synchronized void serving(boolean serving, String why) {
+        if (serving) {
             notServing = null;
         } else if (notServing == null) {
             notServing = why;
@@ -222,8 +221,24 @@ final class WatchHub {
      * yet is told it, so a quiet watcher knows how far its stream is complete.
      */
     synchronized void progress() {
+        trim(nanoTime.getAsLong());
         progressDue = true;
         scheduleDrain();
+    }
+
+    /** Drops the oldest changes beyond the retention's count, bytes or age; a revision leaves whole. */
+    private void trim(long now) {
+        long ageNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(retention.ageMillis());
+        while (!history.isEmpty() && (history.size() > retention.events() || historyBytes > retention.bytes()
+                || (ageNanos > 0 && now - historyTimes.peekFirst() > ageNanos))) {
+            // An Expire entry emits many events at one revision: they go together.
+            long gone = history.peekFirst().revision();
+            while (!history.isEmpty() && history.peekFirst().revision() == gone) {
+                historyBytes -= history.removeFirst().sizeBytes();
+                historyTimes.removeFirst();
+            }
+            oldest = gone + 1;
+        }
     }
 
     /** Any thread: a watcher's stream can take more (gRPC's on-ready). */

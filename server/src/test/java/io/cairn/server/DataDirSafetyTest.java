@@ -26,9 +26,7 @@ class DataDirSafetyTest {
     Path dir;
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return LocalPorts.free();
     }
 
     private ServerConfig config(NodeId id, ClusterSpec spec) {

@@ -18,7 +18,6 @@ import io.cairn.placement.ShardGroups;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -146,9 +145,7 @@ class StorageLayoutTest {
 
     private static ClusterSpec single() throws IOException {
         TreeMap<NodeId, String> m = new TreeMap<>();
-        try (ServerSocket s = new ServerSocket(0)) {
-            m.put(NodeId.of(1), "127.0.0.1:" + s.getLocalPort());
-        }
+        m.put(NodeId.of(1), "127.0.0.1:" + LocalPorts.free());
         return new ClusterSpec(m);
     }
 

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /** The hub's history, resumption and cut-offs, on a direct executor: every send happens at once. */
 class WatchHubTest {
+    /** The hub's clock, in nanoseconds: moved by hand. */
+    private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
     /** What a sink received, and whether it takes more. */
     private static final class Recording implements WatchHub.Sink {
         final List<Long> revisions = new ArrayList<>();
@@ -49,7 +51,7 @@ class WatchHubTest {
 
     @Test
     void aWatcherGetsTheHistoryFromItsRevisionThenEveryMatchingChangeOnce() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, 100, 1 << 20, 1 << 20);
+        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
         hub.published(List.of(put(1, "a/1"), put(2, "b/1")), 2);
         hub.published(List.of(put(3, "a/2")), 3);
         Recording r = new Recording();
@@ -64,7 +66,7 @@ class WatchHubTest {
 
     @Test
     void aRevisionOlderThanTheRetainedHistoryIsCompactedNamingTheOldest() throws Exception {
-        WatchHub hub = new WatchHub(10, Runnable::run, 3, 1 << 20, 1 << 20);
+        WatchHub hub = new WatchHub(10, Runnable::run, new ServerConfig.WatchRetention(3, 1 << 20, 0), 1 << 20, clock::get);
         assertThat(hub.oldestRevision()).as("after a restart: from the applied index on").isEqualTo(11);
         for (long rev = 11; rev <= 16; rev++) {
             hub.published(List.of(put(rev, "k")), rev);
@@ -79,7 +81,7 @@ class WatchHubTest {
 
     @Test
     void largeValuesLeaveTheHistoryByBytes() {
-        WatchHub hub = new WatchHub(0, Runnable::run, 1_000, 200, 1 << 20);
+        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(1_000, 200, 0), 1 << 20, clock::get);
         for (long rev = 1; rev <= 10; rev++) {
             hub.published(List.of(put(rev, "k")), rev);
         }
@@ -88,8 +90,26 @@ class WatchHubTest {
     }
 
     @Test
+    void changesOlderThanTheAgeLimitLeaveEvenWithoutNewOnes() throws Exception {
+        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(1_000, 1 << 20, 1_000), 1 << 20,
+                clock::get);
+        hub.published(List.of(put(1, "a")), 1);
+        clock.addAndGet(600_000_000L);
+        hub.published(List.of(put(2, "b")), 2);
+        clock.addAndGet(500_000_000L);
+        hub.progress();
+        assertThat(hub.history()).as("1.1 s old: gone; 0.5 s old: kept").extracting(WatchEvent::revision).containsExactly(2L);
+        assertThatThrownBy(() -> hub.watch(prefix(""), 1, new Recording()))
+                .isInstanceOf(WatchHub.CompactedException.class).hasMessageContaining("oldest this replica still has is 2");
+        clock.addAndGet(600_000_000L);
+        hub.progress();
+        assertThat(hub.history()).isEmpty();
+        assertThat(hub.oldestRevision()).isEqualTo(3);
+    }
+
+    @Test
     void anExpireEntryLeavesTheHistoryWhole() {
-        WatchHub hub = new WatchHub(0, Runnable::run, 2, 1 << 20, 1 << 20);
+        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(2, 1 << 20, 0), 1 << 20, clock::get);
         hub.published(List.of(put(1, "a"), put(1, "b"), put(1, "c")), 1);
         hub.published(List.of(put(2, "d")), 2);
         assertThat(hub.history()).extracting(WatchEvent::revision).containsExactly(2L);
@@ -98,7 +118,7 @@ class WatchHubTest {
 
     @Test
     void aWatcherTooFarBehindIsCutOffWithTheRevisionToResumeFrom() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, 1_000, 1 << 20, 500);
+        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(1_000, 1 << 20, 0), 500, clock::get);
         Recording r = new Recording();
         hub.watch(prefix(""), 0, r);
         hub.published(List.of(put(1, "a")), 1);
@@ -113,7 +133,7 @@ class WatchHubTest {
 
     @Test
     void aSnapshotPastAWatcherEndsItAtItsNextRevision() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, 100, 1 << 20, 1 << 20);
+        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
         Recording r = new Recording();
         hub.watch(prefix(""), 0, r);
         hub.published(List.of(put(1, "a")), 1);
@@ -126,15 +146,15 @@ class WatchHubTest {
     /** Seen in the fault suite: a watcher on a replica removed from its group waited for ever. */
     @Test
     void aReplicaThatLeftItsGroupSendsItsWatchersElsewhereAndTakesNoNewOnes() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, 100, 1 << 20, 1 << 20);
+        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
         Recording r = new Recording();
         hub.watch(prefix(""), 0, r);
         hub.published(List.of(put(1, "a")), 1);
-        hub.member(false, "n3 is no longer in shard 2's configuration");
+        hub.serving(false, "n3 is no longer in shard 2's configuration");
         assertThat(r.cancelled).contains("no longer in shard 2");
         assertThat(r.resumeAt).isEqualTo(2);
         assertThatThrownBy(() -> hub.watch(prefix(""), 0, new Recording())).isInstanceOf(WatchHub.NotServingException.class);
-        hub.member(true, "");
+        hub.serving(true, null);
         hub.watch(prefix(""), 2, new Recording());
         assertThat(hub.watcherCount()).isEqualTo(1);
     }
