@@ -62,11 +62,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--watch-history", paramLabel = "N",
             description = "Changes each replica keeps in memory for watches that start in the past or resume;"
                     + " an older start revision is told COMPACTED. Default: ${DEFAULT-VALUE}")
-    int watchHistoryEvents = ServerConfig.WatchRetention.DEFAULT.events();
+    int watchHistoryEvents = io.cairn.kv.state.WatchRetention.DEFAULT.events();
 
     @Option(names = "--watch-history-mb", paramLabel = "MIB",
             description = "...and at most this many MiB of them. Default: ${DEFAULT-VALUE}")
-    long watchHistoryMib = ServerConfig.WatchRetention.DEFAULT.bytes() >> 20;
+    long watchHistoryMib = io.cairn.kv.state.WatchRetention.DEFAULT.bytes() >> 20;
 
     @Option(names = "--watch-history-age", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "...and none older than this (e.g. 10m). Default: no age limit.")
@@ -130,7 +130,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
                 .withDeadNodeTimeout(deadNodeTimeout.toMillis())
-                .withWatchRetention(new ServerConfig.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,
+                .withWatchRetention(new io.cairn.kv.state.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,
                         watchHistoryAge.toMillis()));
     }
 }

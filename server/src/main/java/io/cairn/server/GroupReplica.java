@@ -18,6 +18,7 @@ import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
+import io.cairn.kv.state.WatchHub;
 import io.cairn.multiraft.GroupLog;
 import io.cairn.multiraft.PendingRequests;
 import io.cairn.multiraft.WalLogStore;

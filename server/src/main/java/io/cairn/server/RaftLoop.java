@@ -10,6 +10,7 @@ import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
+import io.cairn.kv.state.WatchHub;
 import io.cairn.multiraft.MultiRaftHost;
 import io.cairn.multiraft.PendingRequests;
 import io.cairn.multiraft.WalLogStore;

@@ -2,6 +2,7 @@ package io.cairn.server;
 
 import io.cairn.common.NodeId;
 import io.cairn.kv.state.Limits;
+import io.cairn.kv.state.WatchRetention;
 import io.cairn.placement.Admission;
 import io.cairn.placement.HashSlots;
 import java.nio.file.Path;
@@ -46,21 +47,6 @@ public record ServerConfig(
         long deadNodeTimeoutMillis,
         WatchRetention watchRetention) {
 
-    /**
-     * How much change history each replica keeps for watchers: at most {@code events} changes
-     * and {@code bytes} of them, and none older than {@code ageMillis} (0: no age limit). A
-     * watch from an older revision is told COMPACTED with the oldest one kept.
-     */
-    public record WatchRetention(int events, long bytes, long ageMillis) {
-        public static final WatchRetention DEFAULT = new WatchRetention(10_000, 8L << 20, 0);
-
-        public WatchRetention {
-            if (events < 1 || bytes < 1 || ageMillis < 0) {
-                throw new IllegalArgumentException("watch history must keep at least 1 change and 1 byte, and its age"
-                        + " limit must not be negative: " + events + " changes, " + bytes + " bytes, " + ageMillis + " ms");
-            }
-        }
-    }
 
     public static final int TICK_MILLIS_DEFAULT = 100;
     public static final int ELECTION_TICKS_DEFAULT = 10;

@@ -8,6 +8,7 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.kv.state.KeyRange;
 import io.cairn.kv.state.WatchEvent;
+import io.cairn.kv.state.WatchHub;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
 import io.cairn.transport.grpc.GrpcErrors;

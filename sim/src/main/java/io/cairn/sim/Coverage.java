@@ -12,6 +12,8 @@ public final class Coverage {
         CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK,
         // BOUNDED reads a replica served from its own state, proven fresh enough.
         BOUNDED_READS_LOCAL,
+        // Watch stream segments checked against what the nodes applied, and those that carried changes.
+        WATCH_SEGMENTS, WATCH_EVENTS,
         // Sharded runs only.
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
         // Operator mistakes the metadata group refused: a node that stopped when told it may not

@@ -29,5 +29,7 @@ public enum EventKind {
     /** Test hook: an arbitrary action. */
     CUSTOM,
     /** Sharded runs: a heartbeat to the metadata group, a placement driver pass, a replica move step. */
-    CONTROL
+    CONTROL,
+    /** A watcher (re)opens its stream at a node. */
+    WATCH
 }

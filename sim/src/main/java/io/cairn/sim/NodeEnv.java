@@ -34,4 +34,11 @@ interface NodeEnv {
 
     /** Folds something that happened inside an event into the digest (and the trace). */
     void note(String text);
+
+    /**
+     * {@code node} applied entries {@code fromIndex..toIndex}, which changed user keys as
+     * {@code events} say (what its watchers are told). Every node must say the same of an index.
+     */
+    default void watchEvents(io.cairn.common.NodeId node, long fromIndex, long toIndex,
+                             java.util.List<io.cairn.kv.state.WatchEvent> events) {}
 }

@@ -24,6 +24,8 @@ import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.PendingRequests;
 import io.cairn.raft.RaftConfig;
+import io.cairn.kv.state.WatchHub;
+import io.cairn.kv.state.WatchRetention;
 import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.KvReplica;
 import io.cairn.sim.kv.KvResult;
@@ -72,6 +74,10 @@ final class SimNode {
     /** How much faster than true time this node's clock runs, in parts per million (negative: slower). */
     private final long clockDriftPpm;
     private HardState durableHardState;
+    /** The process's watch history and watchers, the server's own (memory: gone at a crash). */
+    private WatchHub watches;
+    /** Small, so that resuming watchers meet COMPACTED now and then. */
+    static final WatchRetention WATCH_RETENTION = new WatchRetention(300, 1L << 20, 0);
     private State state = State.NOT_STARTED;
     private ConsensusCore core;
     private KvReplica kv;
@@ -133,6 +139,26 @@ final class SimNode {
         return id;
     }
 
+    /** As the server does about once a second: quiet watchers are told how far they are complete. */
+    private static final int WATCH_PROGRESS_TICKS = 100;
+    private long ticks;
+
+    /**
+     * Registers a watcher of {@code range} from {@code startRevision} (0: from the next change),
+     * as the server's Watch service does; the sink is called at once with what is retained.
+     */
+    WatchHub.Watcher watch(io.cairn.kv.state.KeyRange range, long startRevision, WatchHub.Sink sink)
+            throws WatchHub.CompactedException, WatchHub.NotServingException {
+        WatchHub.Watcher w = watches.watch(range, startRevision, sink);
+        watches.progress();
+        return w;
+    }
+
+    /** The revision a watch from now starts at on this node. */
+    long watchStartNow() {
+        return watches.appliedRevision() + 1;
+    }
+
     int address() {
         return (int) id.value();
     }
@@ -188,6 +214,7 @@ final class SimNode {
     void start(RandomSource random) {
         Snapshot snapshot = disk.snapshot();
         kv = replicaOf(snapshot);
+        watches = new WatchHub(kv.appliedIndex(), Runnable::run, WATCH_RETENTION, 1L << 20, () -> env.nowMicros() * 1_000);
         core = factory.create(config.withAppliedIndex(0), disk, random);
         state = State.UP;
         incarnation++;
@@ -198,6 +225,10 @@ final class SimNode {
     void crash() {
         core = null;
         kv = null;
+        if (watches != null) {
+            watches.close(id + " crashed");
+            watches = null;
+        }
         pending.forget();
         checkpoints.clear();
         disk.setHardState(sabotage == SimOptions.Sabotage.FORGET_VOTE_ON_CRASH
@@ -216,6 +247,9 @@ final class SimNode {
     void tick() {
         core.tick();
         pending.expire(env.nowMicros());
+        if (++ticks % WATCH_PROGRESS_TICKS == 0) {
+            watches.progress();
+        }
         maybeProposeExpire();
     }
 
@@ -325,6 +359,7 @@ final class SimNode {
         long index = snapshot.meta().index();
         env.checker().onInstall(env.nowMicros(), id, index, kv.appliedIndex());
         kv = replicaOf(snapshot);
+        watches.snapshotInstalled(index);
         env.checker().onImage(env.nowMicros(), id, index, kvDigest());
         // Writes whose slots the snapshot covers may or may not be in it: let their clients retry.
         pending.snapshotInstalled(index);
@@ -349,7 +384,10 @@ final class SimNode {
             env.checker().onApply(env.nowMicros(), id, entry, appliedBefore);
             appliedBefore = entry.index();
         }
-        List<Result> results = kv.apply(committed);
+        KvReplica.Applied applied = kv.apply(committed);
+        List<Result> results = applied.results();
+        env.watchEvents(id, committed.get(0).index(), committed.get(committed.size() - 1).index(), applied.events());
+        watches.published(applied.events(), kv.appliedIndex());
         for (int i = 0; i < committed.size(); i++) {
             LogEntry entry = committed.get(i);
             if (entry.type() == EntryType.CONFIG) {

@@ -40,7 +40,12 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * leader lease: a deposed leader's lease outlives the election of the next one, and
          * LEASE and BOUNDED reads can be stale (single-group runs).
          */
-        CLOCK_DRIFT
+        CLOCK_DRIFT,
+        /**
+         * Watchers resume a broken stream one revision late, as a client that took the last
+         * revision it had as the first it lacks would: the watch checker must see the gap.
+         */
+        WATCH_RESUME_GAP
     }
 
     /** What the simulated clients do. */

@@ -47,6 +47,11 @@ public final class Simulation {
     private final List<SimClient> clients = new ArrayList<>();
     private final List<HistoryOp> history = new ArrayList<>();
     private final List<String> keys = new ArrayList<>();
+    /** Watchers of every key, checked against {@link #appliedEvents} at the end. */
+    private final List<SimWatcher> watchers = new ArrayList<>();
+    /** Per log index, the changes the first node to apply it made; every other node must agree. */
+    private final java.util.TreeMap<Long, List<io.cairn.kv.state.WatchEvent>> appliedEvents = new java.util.TreeMap<>();
+    static final int WATCHERS = 2;
     private final Nemesis nemesis;
     private SimClient auditor;
     private Phase phase = Phase.FAULTS;
@@ -82,6 +87,7 @@ public final class Simulation {
             setUp();
             loop();
             checkHistory();
+            checkWatches();
         } catch (InvariantFailure f) {
             failure = f.getMessage();
         } catch (VirtualMachineError e) {
@@ -124,6 +130,12 @@ public final class Simulation {
             }
             clients.add(client);
             client.start(1 + random.nextInt(params.voters()), random.nextLong(50_000));
+        }
+        for (int w = 1; w <= WATCHERS; w++) {
+            SimWatcher watcher = new SimWatcher(w, CLIENT_BASE + params.clients() + 1 + w, scheduler, random, this::node,
+                    params.maxNodeId(), options.sabotage() == SimOptions.Sabotage.WATCH_RESUME_GAP);
+            watchers.add(watcher);
+            watcher.start(random.nextLong(2_000_000));
         }
         nemesis.start();
         scheduler.at(options.faultPhaseMicros(), EventKind.HEAL, 0, 0, null, this::heal);
@@ -224,6 +236,24 @@ public final class Simulation {
 
     /** What nodes see of the world. */
     private final class Env implements NodeEnv {
+        @Override
+        public void watchEvents(NodeId node, long fromIndex, long toIndex, List<io.cairn.kv.state.WatchEvent> events) {
+            java.util.TreeMap<Long, List<io.cairn.kv.state.WatchEvent>> byIndex = new java.util.TreeMap<>();
+            for (long index = fromIndex; index <= toIndex; index++) {
+                byIndex.put(index, new ArrayList<>());
+            }
+            for (io.cairn.kv.state.WatchEvent e : events) {
+                byIndex.get(e.revision()).add(e);
+            }
+            byIndex.forEach((index, at) -> {
+                List<io.cairn.kv.state.WatchEvent> first = appliedEvents.putIfAbsent(index, at);
+                if (first != null && !first.equals(at)) {
+                    throw new InvariantFailure("Watch events agree", scheduler.nowMicros(), node + " applied index "
+                            + index + " as " + describe(at) + ", another node as " + describe(first));
+                }
+            });
+        }
+
         @Override
         public long nowMicros() {
             return scheduler.nowMicros();
@@ -462,6 +492,44 @@ public final class Simulation {
     }
 
     // ---- The end -----------------------------------------------------------------------------------
+
+    /**
+     * Every watch segment received exactly the changes the nodes applied from its start through
+     * the revision it was last told it was complete: in revision order, none missing, none twice.
+     */
+    private void checkWatches() {
+        for (SimWatcher w : watchers) {
+            for (SimWatcher.Segment s : w.segments()) {
+                List<io.cairn.kv.state.WatchEvent> expected = new ArrayList<>();
+                for (long index = s.start; index <= s.through; index++) {
+                    List<io.cairn.kv.state.WatchEvent> at = appliedEvents.get(index);
+                    if (at == null) {
+                        throw new InvariantFailure("Watch streams", scheduler.nowMicros(), "watcher " + w.id()
+                                + " was told revision " + s.through + " is complete, but no node applied index " + index);
+                    }
+                    expected.addAll(at);
+                }
+                if (!expected.equals(s.events)) {
+                    throw new InvariantFailure("Watch streams", scheduler.nowMicros(), "watcher " + w.id() + " segment ["
+                            + s.start + ", " + s.through + "] received " + describe(s.events) + " but the nodes applied "
+                            + describe(expected));
+                }
+                coverage.add(Coverage.Item.WATCH_SEGMENTS);
+                if (!s.events.isEmpty()) {
+                    coverage.add(Coverage.Item.WATCH_EVENTS);
+                }
+            }
+        }
+    }
+
+    private static String describe(List<io.cairn.kv.state.WatchEvent> events) {
+        StringBuilder sb = new StringBuilder(events.size() + " events:");
+        for (int i = 0; i < Math.min(events.size(), 12); i++) {
+            io.cairn.kv.state.WatchEvent e = events.get(i);
+            sb.append(' ').append(e.type()).append('@').append(e.revision()).append(':').append(e.key());
+        }
+        return events.size() > 12 ? sb + " ..." : sb.toString();
+    }
 
     private void checkHistory() {
         SimRun.checkHistory(clients, history, scheduler.nowMicros(), options);

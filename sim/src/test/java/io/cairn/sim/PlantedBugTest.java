@@ -56,6 +56,15 @@ class PlantedBugTest {
         assertThat(failures).anySatisfy(f -> assertThat(f).startsWith("Linearizability violated"));
     }
 
+    @Test
+    void aWatcherThatResumesOneRevisionLateIsCaughtByTheWatchChecker() {
+        SimOptions options = SimOptions.defaults().withSabotage(SimOptions.Sabotage.WATCH_RESUME_GAP);
+
+        List<String> failures = failures(options, 40);
+
+        assertThat(failures).anySatisfy(f -> assertThat(f).startsWith("Watch streams violated"));
+    }
+
     private static List<String> failures(SimOptions options, int seeds) {
         return BatchRunner.run(0, seeds, options, Runtime.getRuntime().availableProcessors(), null)
                 .failures().stream().map(SimResult::failure).toList();

@@ -69,13 +69,21 @@ public final class KvReplica {
         return stateMachine.appliedTerm();
     }
 
-    /** Applies committed entries in one engine write; one result per entry (see KvStateMachine#apply). */
-    public List<Result> apply(List<LogEntry> committed) {
-        List<Result> results = stateMachine.apply(committed);
+    /** What applying committed entries did: one result per entry, and the changes for watchers. */
+    public record Applied(List<Result> results, List<io.cairn.kv.state.WatchEvent> events) {}
+
+    /** Applies committed entries in one engine write, as the server's replica does (stage, write, commit). */
+    public Applied apply(List<LogEntry> committed) {
+        if (committed.isEmpty()) {
+            return new Applied(List.of(), List.of());
+        }
+        KvStateMachine.Staged staged = stateMachine.stage(committed);
+        engine.write(staged.writes());
+        staged.commit();
         // The engine dies with the process and nothing here simulates losing unflushed writes, so
         // flushing costs nothing but keeps the engine from holding an undo record of every write.
         engine.flush();
-        return results;
+        return new Applied(staged.results(), staged.events());
     }
 
     /** When kv-state's Expire would next find work (see KvStateMachine#nextExpiryMillis). */

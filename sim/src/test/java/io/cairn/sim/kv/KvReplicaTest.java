@@ -78,7 +78,7 @@ class KvReplicaTest {
         assertThat(restored.describe(0)).isEqualTo("applied 2 {a=1 v1, b=2 v1}");
         // The session table came along: client 1's sequence 7 is answered, not applied again.
         List<Result> retry = restored.apply(List.of(LogEntry.normal(3, 1,
-                new CommandEnvelope(1, 7, 0, KvOp.put("a", 99).toCommand()).encode())));
+                new CommandEnvelope(1, 7, 0, KvOp.put("a", 99).toCommand()).encode()))).results();
         assertThat(retry).containsExactly(new Result.Written(1, 1));
         assertThat(restored.read("a", 0)).isEqualTo(new KvResult.Read(1L, 1));
     }
@@ -119,7 +119,7 @@ class KvReplicaTest {
     }
 
     private Result apply(LogEntry entry) {
-        return replica.apply(List.of(entry)).get(0);
+        return replica.apply(List.of(entry)).results().get(0);
     }
 
     private KvResult answer(KvOp op) {

@@ -1,7 +1,5 @@
-package io.cairn.server;
+package io.cairn.kv.state;
 
-import io.cairn.kv.state.KeyRange;
-import io.cairn.kv.state.WatchEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +23,9 @@ import java.util.concurrent.Executor;
  *
  * <p>Thread-safe: the loop publishes, gRPC threads register and cancel, the fan-out thread sends.
  */
-final class WatchHub {
+public final class WatchHub {
     /** Where a watcher's events go; called on the fan-out thread only, one call at a time per watcher. */
-    interface Sink {
+    public interface Sink {
         /**
          * {@code events} (maybe none) and the revision through which the watcher has now been
          * told everything. Returns false when the sink cannot take more now (the caller keeps
@@ -40,7 +38,7 @@ final class WatchHub {
     }
 
     /** This replica does not serve watches now (it left its group's configuration). */
-    static final class NotServingException extends Exception {
+    public static final class NotServingException extends Exception {
         private static final long serialVersionUID = 1L;
 
         NotServingException(String reason) {
@@ -49,10 +47,10 @@ final class WatchHub {
     }
 
     /** A start revision older than the retained history. */
-    static final class CompactedException extends Exception {
+    public static final class CompactedException extends Exception {
         private static final long serialVersionUID = 1L;
-        final long requested;
-        final long oldest;
+        public final long requested;
+        public final long oldest;
 
         CompactedException(long requested, long oldest) {
             super("revision " + requested + " is compacted: the oldest this replica still has is " + oldest
@@ -63,7 +61,7 @@ final class WatchHub {
     }
 
     /** A registered watcher; {@link #cancel} ends it. */
-    final class Watcher {
+    public final class Watcher {
         private final KeyRange range;
         private final Sink sink;
         /** The first revision not yet sent. */
@@ -79,7 +77,7 @@ final class WatchHub {
             this.next = next;
         }
 
-        void cancel() {
+        public void cancel() {
             synchronized (WatchHub.this) {
                 done = true;
                 watchers.remove(this);
@@ -88,7 +86,7 @@ final class WatchHub {
     }
 
     private final Executor fanOut;
-    private final ServerConfig.WatchRetention retention;
+    private final WatchRetention retention;
     private final long pendingBytesMax;
     private final java.util.function.LongSupplier nanoTime;
     private long historyBytes;
@@ -106,7 +104,7 @@ final class WatchHub {
     /** A progress notification is due for watchers that have nothing else to send. */
     private boolean progressDue;
 
-    WatchHub(long appliedIndex, Executor fanOut, ServerConfig.WatchRetention retention, long pendingBytesMax,
+    public WatchHub(long appliedIndex, Executor fanOut, WatchRetention retention, long pendingBytesMax,
              java.util.function.LongSupplier nanoTime) {
         if (pendingBytesMax < 1) {
             throw new IllegalArgumentException("the watcher buffer must be positive");
@@ -119,15 +117,15 @@ final class WatchHub {
         this.oldest = appliedIndex + 1;
     }
 
-    synchronized long oldestRevision() {
+    public synchronized long oldestRevision() {
         return oldest;
     }
 
-    synchronized long appliedRevision() {
+    public synchronized long appliedRevision() {
         return applied;
     }
 
-    int watcherCount() {
+    public int watcherCount() {
         return watchers.size();
     }
 
@@ -135,7 +133,7 @@ final class WatchHub {
      * Registers a watcher of {@code range} from {@code startRevision} (0: from the next change).
      * The history from there is queued for it at once.
      */
-    synchronized Watcher watch(KeyRange range, long startRevision, Sink sink) throws CompactedException,
+    public synchronized Watcher watch(KeyRange range, long startRevision, Sink sink) throws CompactedException,
             NotServingException {
         if (notServing != null) {
             throw new NotServingException(notServing);
@@ -157,7 +155,7 @@ final class WatchHub {
     }
 
     /** Loop thread, after a round's engine write: its events (maybe none) and the new applied index. */
-    synchronized void published(List<WatchEvent> events, long appliedIndex) {
+    public synchronized void published(List<WatchEvent> events, long appliedIndex) {
         long now = nanoTime.getAsLong();
         for (WatchEvent e : events) {
             history.addLast(e);
@@ -182,7 +180,7 @@ final class WatchHub {
      * it are unknown here. Watchers behind it are cancelled with the revision they resume from
      * (elsewhere, or they are told COMPACTED); the others go on.
      */
-    synchronized void snapshotInstalled(long appliedIndex) {
+    public synchronized void snapshotInstalled(long appliedIndex) {
         history.clear();
         historyTimes.clear();
         historyBytes = 0;
@@ -200,7 +198,7 @@ final class WatchHub {
      * configuration: it applies nothing more, so its watchers would wait in silence; they are
      * sent elsewhere, and new ones are refused until it is a member again.
      */
-        synchronized void serving(boolean serving, String why) {
+        public synchronized void serving(boolean serving, String why) {
         if (serving) {
             notServing = null;
         } else if (notServing == null) {
@@ -210,7 +208,7 @@ final class WatchHub {
     }
 
     /** The replica is going away (dropped or stopping): every watcher resumes elsewhere. */
-    synchronized void close(String why) {
+    public synchronized void close(String why) {
         for (Watcher w : watchers) {
             end(w, why, false);
         }
@@ -220,7 +218,7 @@ final class WatchHub {
      * Any thread, about once a second: every watcher that was not told the applied revision
      * yet is told it, so a quiet watcher knows how far its stream is complete.
      */
-    synchronized void progress() {
+    public synchronized void progress() {
         trim(nanoTime.getAsLong());
         progressDue = true;
         scheduleDrain();
@@ -242,7 +240,7 @@ final class WatchHub {
     }
 
     /** Any thread: a watcher's stream can take more (gRPC's on-ready). */
-    synchronized void wake() {
+    public synchronized void wake() {
         scheduleDrain();
     }
 
@@ -304,7 +302,7 @@ final class WatchHub {
     }
 
     /** For tests: the events retained, oldest first. */
-    synchronized List<WatchEvent> history() {
+    public synchronized List<WatchEvent> history() {
         return List.copyOf(history);
     }
 }

@@ -1,12 +1,9 @@
-package io.cairn.server;
+package io.cairn.kv.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.common.Bytes;
-import io.cairn.kv.state.KeyRange;
-import io.cairn.kv.state.KeyValue;
-import io.cairn.kv.state.WatchEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -51,7 +48,7 @@ class WatchHubTest {
 
     @Test
     void aWatcherGetsTheHistoryFromItsRevisionThenEveryMatchingChangeOnce() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
         hub.published(List.of(put(1, "a/1"), put(2, "b/1")), 2);
         hub.published(List.of(put(3, "a/2")), 3);
         Recording r = new Recording();
@@ -66,7 +63,7 @@ class WatchHubTest {
 
     @Test
     void aRevisionOlderThanTheRetainedHistoryIsCompactedNamingTheOldest() throws Exception {
-        WatchHub hub = new WatchHub(10, Runnable::run, new ServerConfig.WatchRetention(3, 1 << 20, 0), 1 << 20, clock::get);
+        WatchHub hub = new WatchHub(10, Runnable::run, new WatchRetention(3, 1 << 20, 0), 1 << 20, clock::get);
         assertThat(hub.oldestRevision()).as("after a restart: from the applied index on").isEqualTo(11);
         for (long rev = 11; rev <= 16; rev++) {
             hub.published(List.of(put(rev, "k")), rev);
@@ -81,7 +78,7 @@ class WatchHubTest {
 
     @Test
     void largeValuesLeaveTheHistoryByBytes() {
-        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(1_000, 200, 0), 1 << 20, clock::get);
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(1_000, 200, 0), 1 << 20, clock::get);
         for (long rev = 1; rev <= 10; rev++) {
             hub.published(List.of(put(rev, "k")), rev);
         }
@@ -91,7 +88,7 @@ class WatchHubTest {
 
     @Test
     void changesOlderThanTheAgeLimitLeaveEvenWithoutNewOnes() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(1_000, 1 << 20, 1_000), 1 << 20,
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(1_000, 1 << 20, 1_000), 1 << 20,
                 clock::get);
         hub.published(List.of(put(1, "a")), 1);
         clock.addAndGet(600_000_000L);
@@ -109,7 +106,7 @@ class WatchHubTest {
 
     @Test
     void anExpireEntryLeavesTheHistoryWhole() {
-        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(2, 1 << 20, 0), 1 << 20, clock::get);
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(2, 1 << 20, 0), 1 << 20, clock::get);
         hub.published(List.of(put(1, "a"), put(1, "b"), put(1, "c")), 1);
         hub.published(List.of(put(2, "d")), 2);
         assertThat(hub.history()).extracting(WatchEvent::revision).containsExactly(2L);
@@ -118,7 +115,7 @@ class WatchHubTest {
 
     @Test
     void aWatcherTooFarBehindIsCutOffWithTheRevisionToResumeFrom() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(1_000, 1 << 20, 0), 500, clock::get);
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(1_000, 1 << 20, 0), 500, clock::get);
         Recording r = new Recording();
         hub.watch(prefix(""), 0, r);
         hub.published(List.of(put(1, "a")), 1);
@@ -133,7 +130,7 @@ class WatchHubTest {
 
     @Test
     void aSnapshotPastAWatcherEndsItAtItsNextRevision() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
         Recording r = new Recording();
         hub.watch(prefix(""), 0, r);
         hub.published(List.of(put(1, "a")), 1);
@@ -146,7 +143,7 @@ class WatchHubTest {
     /** Seen in the fault suite: a watcher on a replica removed from its group waited for ever. */
     @Test
     void aReplicaThatLeftItsGroupSendsItsWatchersElsewhereAndTakesNoNewOnes() throws Exception {
-        WatchHub hub = new WatchHub(0, Runnable::run, new ServerConfig.WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
         Recording r = new Recording();
         hub.watch(prefix(""), 0, r);
         hub.published(List.of(put(1, "a")), 1);
