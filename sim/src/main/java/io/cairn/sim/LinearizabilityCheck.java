@@ -25,7 +25,7 @@ final class LinearizabilityCheck {
     static String violation(List<HistoryOp> history) {
         List<Operation<VersionedKvInput, VersionedKvOutput>> ops = new ArrayList<>(history.size());
         for (HistoryOp op : history) {
-            if (op.op() instanceof KvOp) {
+            if (op.op() instanceof KvOp kv && !KvOp.isTtlKey(kv.key())) {
                 ops.add(toOperation(op));
             }
         }

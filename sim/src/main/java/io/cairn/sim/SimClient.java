@@ -151,7 +151,16 @@ final class SimClient {
     private static final long BOUNDED_READ_MICROS_MIN = 5_000;
     private static final long BOUNDED_READ_MICROS_SPAN = 400_000;
 
+    private static final int TTL_KEYS = 2;
+
     private KvOp nextOp() {
+        if (random.chance(0.15)) {
+            // The TTL workload, on keys of its own: puts that expire in 20-400 ms and reads of them.
+            String ttlKey = "t" + (1 + random.nextInt(TTL_KEYS));
+            return random.chance(0.4) ? KvOp.putWithTtl(ttlKey, newValue(), 20 + random.nextLong(381))
+                    : random.chance(0.5) ? KvOp.get(ttlKey) : KvOp.boundedGet(ttlKey, BOUNDED_READ_MICROS_MIN
+                            + random.nextLong(BOUNDED_READ_MICROS_SPAN));
+        }
         String key = keys.get(random.nextInt(keys.size()));
         int dice = random.nextInt(100);
         if (dice < 20) {

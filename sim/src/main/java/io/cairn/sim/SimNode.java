@@ -255,9 +255,8 @@ final class SimNode {
 
     /**
      * As the server's replica does on its tick: once a (virtual) second, a leader proposes
-     * kv-state's Expire, stamped with its time, when something is due. In the simulator only lock
-     * grants come due (keys have no TTL and sessions idle for ten minutes), so key-value runs
-     * never propose one; in lock runs Expire removes expired grants between the clients' steps.
+     * kv-state's Expire, stamped with its time, when something is due: the TTL workload's keys,
+     * lock grants (sessions idle for ten minutes, longer than a run).
      */
     private void maybeProposeExpire() {
         long now = env.nowMicros();
@@ -427,7 +426,7 @@ final class SimNode {
                 return;
             }
             env.coverage().add(Coverage.Item.READS_OK);
-            KvResult result = kv.read(read.request().op().key(), nowMillis());
+            KvResult result = kv.read(read.request().op().key(), readTimeMillis());
             reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, result);
         });
     }
@@ -470,6 +469,14 @@ final class SimNode {
         return new CommandEnvelope(request.client(), request.seq(), nowMillis(), request.op().toCommand());
     }
 
+    /**
+     * The time a read judges expiry by. The TTL_IGNORED sabotage reads as at time 0, so an expired
+     * key shows until the leader's Expire entry removes it.
+     */
+    private long readTimeMillis() {
+        return sabotage == SimOptions.Sabotage.TTL_IGNORED ? 0 : nowMillis();
+    }
+
     /** The virtual time in milliseconds: the leader's timestamp in proposals and the time of reads. */
     private long nowMillis() {
         return env.nowMicros() / 1_000;
@@ -489,7 +496,7 @@ final class SimNode {
                     confirmRead(READ_INDEX_REFRESH);
                 }
                 env.coverage().add(Coverage.Item.BOUNDED_READS_LOCAL);
-                reply(clientAddress, request, ClientReply.Outcome.OK, kv.read(op.key(), nowMillis()));
+                reply(clientAddress, request, ClientReply.Outcome.OK, kv.read(op.key(), readTimeMillis()));
                 return;
             }
         }

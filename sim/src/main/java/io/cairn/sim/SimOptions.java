@@ -45,7 +45,9 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * Watchers resume a broken stream one revision late, as a client that took the last
          * revision it had as the first it lacks would: the watch checker must see the gap.
          */
-        WATCH_RESUME_GAP
+        WATCH_RESUME_GAP,
+        /** Reads ignore TTL deadlines: an expired key shows until it is removed; the TTL check must see it. */
+        TTL_IGNORED
     }
 
     /** What the simulated clients do. */

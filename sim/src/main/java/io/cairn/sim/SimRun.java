@@ -49,6 +49,7 @@ final class SimRun {
         if (options.workload() == SimOptions.Workload.LOCK) {
             LockCheck.check(history, nowMicros);
         }
+        TtlCheck.check(history, nowMicros);
     }
 
     /**

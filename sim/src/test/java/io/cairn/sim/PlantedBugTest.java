@@ -65,6 +65,15 @@ class PlantedBugTest {
         assertThat(failures).anySatisfy(f -> assertThat(f).startsWith("Watch streams violated"));
     }
 
+    @Test
+    void readsThatIgnoreTtlDeadlinesAreCaughtByTheTtlCheck() {
+        SimOptions options = SimOptions.defaults().withSabotage(SimOptions.Sabotage.TTL_IGNORED);
+
+        List<String> failures = failures(options, 40);
+
+        assertThat(failures).anySatisfy(f -> assertThat(f).startsWith("TTL violated"));
+    }
+
     private static List<String> failures(SimOptions options, int seeds) {
         return BatchRunner.run(0, seeds, options, Runtime.getRuntime().availableProcessors(), null)
                 .failures().stream().map(SimResult::failure).toList();
