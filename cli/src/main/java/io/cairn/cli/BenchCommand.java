@@ -23,6 +23,8 @@ import picocli.CommandLine.Mixin;
                         + "mixed-a (YCSB A: 50%% reads), mixed-b (YCSB B: 95%% reads), cas (read a version, then "
                         + "compare-and-set it, on --cas-keys keys; conflicts are counted apart from errors), "
                         + "scan (--scan-length keys from a random one).",
+                "expiry: --keys keys written with TTLs that bring every deadline to one instant; reports how fast"
+                        + " a watcher sees them expire and --clients writers' puts/s before and during (--json: one line).",
                 "watch: --clients watchers follow one prefix while one writer puts --rate changes per second "
                         + "(default 200); reports the time from each write to each watcher (p50/p99/p99.9/max), the "
                         + "writes' own latency, and changes never delivered (--json: one line).",
@@ -35,7 +37,7 @@ final class BenchCommand extends ClientCommand {
 
     @Override
     void validate() {
-        if (!options.watchWorkload()) {
+        if (!options.watchWorkload() && !options.expiryWorkload()) {
             config = options.toConfig(CairnCli.root(spec).timeout);
         }
         options.replicaWeights();
@@ -53,6 +55,13 @@ final class BenchCommand extends ClientCommand {
 
     @Override
     int run(CairnClient client, PrintWriter out, PrintWriter err) throws InterruptedException {
+        if (options.expiryWorkload()) {
+            io.cairn.cli.bench.ExpiryBench.Result r = io.cairn.cli.bench.ExpiryBench.run(client, options.keys(),
+                    options.clients(), err);
+            out.println(options.json() ? r.toJsonLine() : r.toTable());
+            out.flush();
+            return r.expired() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
+        }
         if (options.watchWorkload()) {
             WatchBench.Result r = WatchBench.run(client, options.clients(), options.seconds(), options.warmupSeconds(),
                     options.ratePerSecond() == 0 ? 200 : options.ratePerSecond(), options.valueBytes(), err);

@@ -91,6 +91,14 @@ public final class BenchOptions {
     }
 
     /** Whether the run is {@code bench watch} ({@link WatchBench}), which takes only some options. */
+    public boolean expiryWorkload() {
+        return "expiry".equals(workloadArgument != null ? workloadArgument : workloadOption);
+    }
+
+    public long keys() {
+        return keys;
+    }
+
     public boolean watchWorkload() {
         return "watch".equals(workloadArgument != null ? workloadArgument : workloadOption);
     }

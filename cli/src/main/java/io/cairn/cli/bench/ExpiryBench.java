@@ -1,0 +1,163 @@
+package io.cairn.cli.bench;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.Watch;
+import io.cairn.client.WatchEvent;
+import io.cairn.client.WatchQuery;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code cairn bench expiry}: how fast the cluster removes keys whose deadlines all come at once,
+ * and what that costs concurrent writes. It writes N keys under {@code expirybench/}, each with
+ * the TTL that makes it expire at one instant (the end of the loading plus a margin), watches the
+ * prefix, and counts EXPIRE events per second as they arrive; meanwhile {@code --clients} writers
+ * put plain keys, and their throughput before the deadline is compared with theirs while the
+ * keys expire. Expiries are measured where a user sees them: at a watcher.
+ */
+public final class ExpiryBench {
+    /** What a run measured. */
+    public record Result(long keys, double loadSeconds, long expired, double drainSeconds, double putsPerSecondBefore,
+                         double putsPerSecondDuring) {
+        double expiriesPerSecond() {
+            return drainSeconds <= 0 ? 0 : expired / drainSeconds;
+        }
+
+        public String toJsonLine() {
+            return String.format(Locale.ROOT, "{\"workload\":\"expiry\",\"keys\":%d,\"load_s\":%.1f,\"expired\":%d,"
+                            + "\"drain_s\":%.2f,\"expiries_per_s\":%.0f,\"puts_per_s_before\":%.0f,\"puts_per_s_during\":%.0f}",
+                    keys, loadSeconds, expired, drainSeconds, expiriesPerSecond(), putsPerSecondBefore, putsPerSecondDuring);
+        }
+
+        public String toTable() {
+            return String.format(Locale.ROOT, "expiry: %d keys due at one instant (loaded in %.1f s)%n"
+                            + "expired: %d in %.2f s (%.0f/s, seen by a watcher)%n"
+                            + "puts: %.0f/s before the deadline, %.0f/s while the keys expired",
+                    keys, loadSeconds, expired, drainSeconds, expiriesPerSecond(), putsPerSecondBefore, putsPerSecondDuring);
+        }
+    }
+
+    private static final String PREFIX = "expirybench/";
+    /** Time between the end of the loading and the common deadline, for the writers' "before" window. */
+    private static final long MARGIN_MILLIS = 5_000;
+    private static final int LOAD_IN_FLIGHT = 256;
+
+    private ExpiryBench() {}
+
+    public static Result run(CairnClient client, long keys, int writers, PrintWriter err) throws InterruptedException {
+        if (keys < 1 || keys > 10_000_000) {
+            throw new IllegalArgumentException("--keys must be 1 to 10,000,000 for the expiry workload: " + keys);
+        }
+        AtomicLong expired = new AtomicLong();
+        AtomicLong firstExpiryNanos = new AtomicLong();
+        AtomicLong lastExpiryNanos = new AtomicLong();
+        try (Watch watch = client.watch(WatchQuery.prefix(PREFIX), (shard, events, progress) -> {
+            for (WatchEvent e : events) {
+                if (e.type() == WatchEvent.Type.EXPIRE) {
+                    long now = System.nanoTime();
+                    firstExpiryNanos.compareAndSet(0, now);
+                    lastExpiryNanos.set(now);
+                    expired.incrementAndGet();
+                }
+            }
+        })) {
+            long loadStart = System.nanoTime();
+            // A deadline far enough ahead for the loading at a pessimistic 1,000 puts/s, then moved
+            // closer for each key as time passes, so every key comes due at the same instant.
+            long deadlineNanos = loadStart + TimeUnit.MILLISECONDS.toNanos(keys + MARGIN_MILLIS);
+            Semaphore inFlight = new Semaphore(LOAD_IN_FLIGHT);
+            for (long i = 0; i < keys; i++) {
+                inFlight.acquire();
+                long ttlMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+                client.putAsync(key(i), new byte[16], Duration.ofMillis(ttlMillis))
+                        .whenComplete((r, e) -> inFlight.release());
+                if (i % 20_000 == 0 && i > 0) {
+                    err.printf("bench expiry: %d of %d keys written%n", i, keys);
+                    err.flush();
+                }
+            }
+            inFlight.acquire(LOAD_IN_FLIGHT);
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            err.printf("bench expiry: %d keys written in %.1f s; they expire in %.1f s%n", keys, loadSeconds,
+                    (deadlineNanos - System.nanoTime()) / 1e9);
+            err.flush();
+            Writers w = new Writers(client, writers);
+            w.start();
+            long beforeFrom = System.nanoTime();
+            long beforePuts = w.puts.get();
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, deadlineNanos - System.nanoTime()));
+            double before = (w.puts.get() - beforePuts) / ((System.nanoTime() - beforeFrom) / 1e9);
+            long duringFrom = System.nanoTime();
+            long duringPuts = w.puts.get();
+            long lastCount = -1;
+            long quietSince = System.nanoTime();
+            // Until every key expired, or nothing came for 10 s.
+            while (expired.get() < keys && System.nanoTime() - quietSince < TimeUnit.SECONDS.toNanos(10)) {
+                TimeUnit.MILLISECONDS.sleep(100);
+                if (expired.get() != lastCount) {
+                    lastCount = expired.get();
+                    quietSince = System.nanoTime();
+                }
+            }
+            long end = lastExpiryNanos.get() == 0 ? System.nanoTime() : lastExpiryNanos.get();
+            double during = (w.puts.get() - duringPuts) / Math.max(1e-9, (end - duringFrom) / 1e9);
+            w.stop();
+            double drain = firstExpiryNanos.get() == 0 ? 0 : (end - firstExpiryNanos.get()) / 1e9;
+            return new Result(keys, loadSeconds, expired.get(), drain, before, during);
+        }
+    }
+
+    private static byte[] key(long i) {
+        return String.format(Locale.ROOT, PREFIX + "%010d", i).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Closed-loop writers of plain keys elsewhere, counting acknowledged puts. */
+    private static final class Writers {
+        final AtomicLong puts = new AtomicLong();
+        private final CairnClient client;
+        private final int count;
+        private volatile boolean running = true;
+        private final List<CompletableFuture<Void>> loops = new ArrayList<>();
+
+        Writers(CairnClient client, int count) {
+            this.client = client;
+            this.count = count;
+        }
+
+        void start() {
+            for (int c = 0; c < count; c++) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                loops.add(done);
+                next(c, 0, done);
+            }
+        }
+
+        private void next(int writer, long n, CompletableFuture<Void> done) {
+            if (!running) {
+                done.complete(null);
+                return;
+            }
+            byte[] key = ("expirybench-load/" + writer + "/" + (n % 1_000)).getBytes(StandardCharsets.US_ASCII);
+            client.putAsync(key, new byte[16]).whenComplete((r, e) -> {
+                if (e == null) {
+                    puts.incrementAndGet();
+                }
+                next(writer, n + 1, done);
+            });
+        }
+
+        void stop() {
+            running = false;
+            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS)
+                    .exceptionally(e -> null).join();
+        }
+    }
+}
