@@ -24,7 +24,9 @@ import picocli.CommandLine.Mixin;
                         + "compare-and-set it, on --cas-keys keys; conflicts are counted apart from errors), "
                         + "scan (--scan-length keys from a random one).",
                 "expiry: --keys keys written with TTLs that bring every deadline to one instant; reports how fast"
-                        + " a watcher sees them expire and --clients writers' puts/s before and during (--json: one line).",
+                        + " a watcher sees them expire and --clients writers' puts/s before and during (--json: one line);"
+                        + " --unwatched: nobody watches, the writers are measured over the design drain time (10,000/s)"
+                        + " and the keys left are counted after.",
                 "watch: --clients watchers follow one prefix while one writer puts --rate changes per second "
                         + "(default 200); reports the time from each write to each watcher (p50/p99/p99.9/max), the "
                         + "writes' own latency, and changes never delivered (--json: one line).",
@@ -57,7 +59,7 @@ final class BenchCommand extends ClientCommand {
     int run(CairnClient client, PrintWriter out, PrintWriter err) throws InterruptedException {
         if (options.expiryWorkload()) {
             io.cairn.cli.bench.ExpiryBench.Result r = io.cairn.cli.bench.ExpiryBench.run(client, options.keys(),
-                    options.clients(), err);
+                    options.clients(), options.unwatched(), err);
             out.println(options.json() ? r.toJsonLine() : r.toTable());
             out.flush();
             return r.expired() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;

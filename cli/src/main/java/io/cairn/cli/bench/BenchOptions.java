@@ -58,6 +58,9 @@ public final class BenchOptions {
                     + " on bench/ (reads are then eventual). The result shows its hit rate. Default: none.")
     long nearCacheEntries;
 
+    @Option(names = "--unwatched", description = "expiry only: no watcher (see the workload's description).")
+    boolean unwatched;
+
     @Option(names = "--read-balancing", paramLabel = "POLICY",
             description = "How BOUNDED and EVENTUAL reads spread over a shard's replicas: leader (default), round_robin,"
                     + " random, weighted (--replica-weight), least_outstanding or key_hash. The result shows how many"
@@ -93,6 +96,10 @@ public final class BenchOptions {
     /** Whether the run is {@code bench watch} ({@link WatchBench}), which takes only some options. */
     public boolean expiryWorkload() {
         return "expiry".equals(workloadArgument != null ? workloadArgument : workloadOption);
+    }
+
+    public boolean unwatched() {
+        return unwatched;
     }
 
     public long keys() {
