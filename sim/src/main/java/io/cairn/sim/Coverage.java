@@ -14,6 +14,8 @@ public final class Coverage {
         BOUNDED_READS_LOCAL,
         // Watch stream segments checked against what the nodes applied, and those that carried changes.
         WATCH_SEGMENTS, WATCH_EVENTS,
+        // Expire commands a leader proposed because something was due: TTL keys, lock grants.
+        EXPIRES_PROPOSED,
         // Sharded runs only.
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
         // Operator mistakes the metadata group refused: a node that stopped when told it may not
@@ -26,9 +28,7 @@ public final class Coverage {
         // refused writes that followed such a pause while a newer grant held the lock (a stale
         // holder stopped), and releases, answered Released or NotHolder.
         LOCK_GRANTS, LOCK_EXTENSIONS, LOCK_BUSY, FENCED_WRITES_OK, UNFENCED_WRITES_OK, FENCED_WRITES_REFUSED,
-        PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER,
-        // Expire commands a leader proposed because something was due: in the simulator, lock grants.
-        EXPIRES_PROPOSED;
+        PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER;
 
         /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */
         public boolean shardedOnly() {
