@@ -91,13 +91,22 @@ class WatchTest {
             first.assertEachShardInRevisionOrderWithoutRepeats();
 
             // Changes made while nobody watched come back, and nothing before them does.
+            TreeMap<Integer, Long> lastWritten = new TreeMap<>();
+            resumeAt.forEach((shard, next) -> lastWritten.put(shard, next - 1));
             for (int i = 0; i < 30; i++) {
-                client.put("w/later/" + i, "l" + i);
+                byte[] key = ("w/later/" + i).getBytes(StandardCharsets.UTF_8);
+                long revision = client.put(key, ("l" + i).getBytes(StandardCharsets.UTF_8)).modRevision();
+                lastWritten.merge(client.shardOf(key), revision, Math::max);
             }
             Recorder second = new Recorder();
             try (Watch watch = client.watch(WatchQuery.prefix("w/").fromRevisions(resumeAt), second)) {
-                Awaitility.await("the missed changes").atMost(Duration.ofSeconds(30)).until(() -> second.puts().size() >= 30);
-                Thread.sleep(300); // sampling for stray extra events, not waiting for a condition
+                // Complete through every later write on every shard: any stray event would have come by then.
+                Awaitility.await("the missed changes").atMost(Duration.ofSeconds(30)).until(() -> {
+                    synchronized (second) {
+                        return lastWritten.entrySet().stream()
+                                .allMatch(e -> second.progress.getOrDefault(e.getKey(), 0L) >= e.getValue());
+                    }
+                });
             }
             assertThat(second.puts()).hasSize(30).allMatch(p -> p.startsWith("w/later/"));
             second.assertEachShardInRevisionOrderWithoutRepeats();
