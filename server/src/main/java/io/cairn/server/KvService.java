@@ -273,7 +273,7 @@ final class KvService extends KvGrpc.KvImplBase {
         respond(() -> CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<ReadLevel.Served<ScanPage>> pages = parts.stream().map(CompletableFuture::join).toList();
             return toScanResponse(mergePages(pages.stream().map(ReadLevel.Served::value).toList(), limit),
-                    readHeader(header(ShardGroups.DATA_GROUP), pages));
+                    readHeader(headerBuilder(ShardGroups.DATA_GROUP), pages));
         }), c);
     }
 
@@ -283,14 +283,14 @@ final class KvService extends KvGrpc.KvImplBase {
     }
 
     /** The header of an answer put together from {@code parts}: the weakest freshness among them. */
-    private static ResponseHeader readHeader(ResponseHeader base, List<? extends ReadLevel.Served<?>> parts) {
+    private static ResponseHeader readHeader(ResponseHeader.Builder b, List<? extends ReadLevel.Served<?>> parts) {
         Consistency level = Consistency.CONSISTENCY_LINEARIZABLE;
         long staleness = 0;
         for (ReadLevel.Served<?> p : parts) {
             level = ReadLevel.weaker(level, p.level());
             staleness = ReadLevel.Served.weakerStaleness(staleness, p.stalenessMillisMax());
         }
-        ResponseHeader.Builder b = base.toBuilder().setReadLevel(level).setStalenessMsMax(staleness);
+        b.setReadLevel(level).setStalenessMsMax(staleness);
         if (parts.size() == 1 && parts.get(0).appliedIndex() >= 0) {
             // The index before the read, not the replica's status after it, which may be further on.
             b.setAppliedIndex(parts.get(0).appliedIndex());
@@ -346,7 +346,7 @@ final class KvService extends KvGrpc.KvImplBase {
             served.forEach(p -> p.value().forEach(kv -> found.put(kv.key(), kv)));
             // One shard's keys: that shard's header, so a routing client learns its leader.
             MultiGetResponse.Builder b = MultiGetResponse.newBuilder().setHeader(readHeader(byGroup.size() == 1
-                    ? header(byGroup.keySet().iterator().next()) : nodeHeader(), served));
+                    ? headerBuilder(byGroup.keySet().iterator().next()) : nodeHeaderBuilder(), served));
             asked.stream().distinct().map(found::get).filter(java.util.Objects::nonNull).forEach(kv -> b.addKvs(toProto(kv)));
             return b.build();
         }), c);
@@ -473,7 +473,7 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         respond(() -> serve(group, level, query).thenApply(s -> toResponse.apply(s.value(),
-                readHeader(header(group), List.of(s)))), c);
+                readHeader(headerBuilder(group), List.of(s)))), c);
     }
 
     /**
@@ -759,18 +759,22 @@ final class KvService extends KvGrpc.KvImplBase {
     }
 
     /** A header for an answer that spans shards: who answered and how many shards there are. */
-    private ResponseHeader nodeHeader() {
-        return ResponseHeader.newBuilder().setNodeId(config.nodeId().value()).setShardCount(map.current().shardCount()).build();
+    private ResponseHeader.Builder nodeHeaderBuilder() {
+        return ResponseHeader.newBuilder().setNodeId(config.nodeId().value()).setShardCount(map.current().shardCount());
     }
 
     private ResponseHeader header(GroupId group) {
+        return headerBuilder(group).build();
+    }
+
+    private ResponseHeader.Builder headerBuilder(GroupId group) {
         Status s = loop.status(group);
         ResponseHeader.Builder b = ResponseHeader.newBuilder().setNodeId(config.nodeId().value()).setGroupId(group.value())
                 .setShardCount(map.current().shardCount());
         if (s != null) { // null when the replica moved away after serving
             b.setTerm(s.term()).setAppliedIndex(s.appliedIndex()).setServedBy(ClusterService.roleOf(s.role()));
         }
-        return b.build();
+        return b;
     }
 
     static KeyValue fromProto(io.cairn.api.proto.KeyValue kv) {

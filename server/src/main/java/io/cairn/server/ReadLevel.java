@@ -14,6 +14,7 @@ record ReadLevel(Consistency level, long maxStalenessMillis) {
     /** An hour: a larger bound is an EVENTUAL read in disguise, and says so better as one. */
     static final long MAX_STALENESS_MILLIS_MAX = 3_600_000;
     static final ReadLevel LINEARIZABLE = new ReadLevel(Consistency.CONSISTENCY_LINEARIZABLE, 0);
+    static final ReadLevel LEASE = new ReadLevel(Consistency.CONSISTENCY_LEASE, 0);
     static final ReadLevel EVENTUAL = new ReadLevel(Consistency.CONSISTENCY_EVENTUAL, 0);
 
     /**
@@ -29,7 +30,11 @@ record ReadLevel(Consistency level, long maxStalenessMillis) {
                     throw invalid("max_staleness_ms is " + maxStalenessMillis + " but applies only to CONSISTENCY_BOUNDED, not "
                             + level);
                 }
-                return level == Consistency.CONSISTENCY_UNSPECIFIED ? LINEARIZABLE : new ReadLevel(level, 0);
+                return switch (level) {
+                    case CONSISTENCY_LEASE -> LEASE;
+                    case CONSISTENCY_EVENTUAL -> EVENTUAL;
+                    default -> LINEARIZABLE;
+                };
             }
             case CONSISTENCY_BOUNDED -> {
                 if (maxStalenessMillis < 1 || maxStalenessMillis > MAX_STALENESS_MILLIS_MAX) {
