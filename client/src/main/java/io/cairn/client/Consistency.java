@@ -52,45 +52,6 @@ public final class Consistency {
         return new Consistency(Level.BOUNDED, maxStaleness.toMillis());
     }
 
-    /**
-     * Parses {@code linearizable}, {@code lease}, {@code eventual} or {@code bounded:DURATION}
-     * (a number with ms, s or m: {@code bounded:500ms}), as the CLI takes it.
-     */
-    public static Consistency parse(String text) {
-        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-        switch (t) {
-            case "linearizable" -> {
-                return LINEARIZABLE;
-            }
-            case "lease" -> {
-                return LEASE;
-            }
-            case "eventual" -> {
-                return EVENTUAL;
-            }
-            default -> {
-                if (t.startsWith("bounded:")) {
-                    return bounded(parseDuration(t.substring("bounded:".length()), text));
-                }
-                throw new IllegalArgumentException("unknown consistency '" + text
-                        + "'; use linearizable, lease, eventual or bounded:DURATION (e.g. bounded:500ms)");
-            }
-        }
-    }
-
-    private static Duration parseDuration(String d, String whole) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,10})(ms|s|m)").matcher(d);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + whole + "': the bound must be a number with ms, s or m, e.g. bounded:500ms");
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            default -> Duration.ofMinutes(n);
-        };
-    }
-
     public Level level() {
         return level;
     }
@@ -139,7 +100,7 @@ public final class Consistency {
         return Objects.hash(level, maxStalenessMillis);
     }
 
-    /** The form {@link #parse} reads: {@code linearizable}, {@code bounded:500ms}. */
+    /** As the CLI takes it: {@code linearizable}, {@code bounded:500ms}. */
     @Override
     public String toString() {
         String name = level.name().toLowerCase(Locale.ROOT);
