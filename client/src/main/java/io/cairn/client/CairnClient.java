@@ -379,6 +379,50 @@ public final class CairnClient implements AutoCloseable {
         return compareAndSet(utf8(key), expectedVersion, utf8(value));
     }
 
+    // ---- transactions -------------------------------------------------------------------
+
+    /** An etcd-style transaction (if / then / else) on the keys of one shard; see {@link Txn}. */
+    public Txn txn() {
+        return new Txn(this);
+    }
+
+    /** An optimistic serializable transaction on the keys of one shard; see {@link Transaction}. */
+    public Transaction begin() {
+        return new Transaction(this);
+    }
+
+    /** How often {@link #inTransaction} runs a body that keeps meeting conflicts. */
+    public static final int TRANSACTION_ATTEMPTS_DEFAULT = 10;
+
+    /**
+     * Runs {@code body} in a fresh {@link Transaction} and commits it, again from the start after
+     * each {@link TransactionConflictException} (with a growing, jittered pause), at most
+     * {@link #TRANSACTION_ATTEMPTS_DEFAULT} times; the last conflict is thrown. The body must
+     * be safe to run more than once: all its effects go through the transaction.
+     */
+    public <T> T inTransaction(java.util.function.Function<Transaction, T> body) {
+        TransactionConflictException last = null;
+        for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS_DEFAULT; attempt++) {
+            try (Transaction tx = begin()) {
+                T value = body.apply(tx);
+                tx.commit();
+                return value;
+            } catch (TransactionConflictException e) {
+                last = e;
+                long capMillis = Math.min(BACKOFF_MAX_DEFAULT.toMillis(), BACKOFF_INITIAL_DEFAULT.toMillis() << attempt);
+                pause(java.util.concurrent.ThreadLocalRandom.current().nextLong(capMillis + 1));
+            }
+        }
+        throw last;
+    }
+
+    /** Sends a built transaction to the shard of {@code firstKey}, exactly once. */
+    CompletableFuture<io.cairn.api.proto.TxnResponse> transact(byte[] firstKey, io.cairn.api.proto.TxnRequest.Builder request) {
+        return write("txn", firstKey, KvGrpc.getTxnMethod(),
+                (clientId, sequence) -> request.setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.TxnResponse::getHeader);
+    }
+
     // ---- fenced writes ------------------------------------------------------------------
 
     /** {@link #put(byte[], byte[])} that applies only while {@code fence}'s token is its lock's grant. */
@@ -1035,14 +1079,14 @@ public final class CairnClient implements AutoCloseable {
         return consistency;
     }
 
-    private static KeyValue toKeyValue(io.cairn.api.proto.KeyValue kv, ResponseHeader header) {
+    static KeyValue toKeyValue(io.cairn.api.proto.KeyValue kv, ResponseHeader header) {
         Consistency.Level servedAt = Consistency.levelOf(header.getReadLevel());
         return new KeyValue(kv.getKey().toByteArray(), kv.getValue().toByteArray(), kv.getCreateRevision(),
                 kv.getModRevision(), kv.getVersion(), header.getNodeId(), header.getAppliedIndex(), servedAt,
                 servedAt == null ? -1 : header.getStalenessMsMax(), kv.getExpiresAtMs(), kv.getTtlRemainingMs());
     }
 
-    private static byte[] utf8(String s) {
+    static byte[] utf8(String s) {
         if (s == null) {
             throw new IllegalArgumentException("key and value are required");
         }

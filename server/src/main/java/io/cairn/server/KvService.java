@@ -194,6 +194,66 @@ final class KvService extends KvGrpc.KvImplBase {
     }
 
     @Override
+    public void txn(io.cairn.api.proto.TxnRequest req, StreamObserver<io.cairn.api.proto.TxnResponse> out) {
+        Command.Txn txn;
+        try {
+            txn = TxnRequests.toCommand(req);
+            config.limits().check(txn);
+        } catch (IllegalArgumentException e) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        GroupId group = null;
+        Bytes first = null;
+        for (Bytes key : txn.keys()) {
+            GroupId g = map.current().groupOfKey(key.toArray());
+            if (group == null) {
+                group = g;
+                first = key;
+            } else if (!g.equals(group)) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("keys " + first.toUtf8() + " and "
+                        + key.toUtf8() + " hash to different shards; a transaction's keys share one shard:"
+                        + " give them the same {tag}").asRuntimeException());
+                return;
+            }
+        }
+        if (group == null) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a transaction needs at least one key")
+                    .asRuntimeException());
+            return;
+        }
+        GroupId shard = group;
+        write(shard, call(KvGrpc.getTxnMethod(), req, out, true), req.getClientId(), req.getSequence(), txn, r -> {
+            if (r instanceof Result.TxnDone done) {
+                var b = io.cairn.api.proto.TxnResponse.newBuilder().setHeader(header(shard))
+                        .setSucceeded(done.succeeded()).setFailedCompare(done.failedCompare())
+                        .setRevision(done.revision());
+                for (Result op : done.results()) {
+                    b.addResults(txnOpResult(op));
+                }
+                return b.build();
+            }
+            throw unexpected(r);
+        });
+    }
+
+    private io.cairn.api.proto.TxnOpResult txnOpResult(Result op) {
+        var b = io.cairn.api.proto.TxnOpResult.newBuilder();
+        if (op instanceof Result.Written w) {
+            b.setPut(PutResponse.newBuilder().setModRevision(w.revision()).setVersion(w.version()));
+        } else if (op instanceof Result.Deleted d) {
+            b.setDelete(DeleteResponse.newBuilder().setDeleted(d.existed()));
+        } else if (op instanceof Result.Read r) {
+            GetResponse.Builder get = GetResponse.newBuilder();
+            r.found().ifPresent(kv -> get.setKv(toProto(kv)));
+            b.setGet(get);
+        } else {
+            throw unexpected(op);
+        }
+        return b.build();
+    }
+
+    @Override
     public void get(GetRequest req, StreamObserver<GetResponse> out) {
         Bytes key = Bytes.wrap(req.getKey().toByteArray());
         if (!checkKey(key, out)) {

@@ -1,6 +1,8 @@
 package io.cairn.kv.state;
 
 import io.cairn.common.Bytes;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A write the state machine applies, carried in a {@link CommandEnvelope}. Constructors check
@@ -9,10 +11,10 @@ import io.cairn.common.Bytes;
  */
 public sealed interface Command
         permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
-                Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl {
+                Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl, Command.Txn {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
-    record Put(Bytes key, Bytes value, long ttlMillis) implements Command {
+    record Put(Bytes key, Bytes value, long ttlMillis) implements Command, TxnOp {
         public Put {
             requireKeyAndValue(key, value);
             requireTtl(ttlMillis);
@@ -20,7 +22,7 @@ public sealed interface Command
     }
 
     /** Removes {@code key}; a later put of the same key starts again at version 1. */
-    record Delete(Bytes key) implements Command {
+    record Delete(Bytes key) implements Command, TxnOp {
         public Delete {
             if (key == null) {
                 throw new IllegalArgumentException("key is required");
@@ -118,6 +120,33 @@ public sealed interface Command
                 throw new IllegalArgumentException("only a put, delete, compare-and-set or TTL change can be fenced, not "
                         + write.getClass().getSimpleName());
             }
+        }
+    }
+
+    /**
+     * etcd's mini-transaction on one shard: if every comparison holds, the {@code success}
+     * operations, else the {@code failure} ones, all in one entry, atomically. Nothing else
+     * applies between the comparisons and the operations. A branch writes each key at most
+     * once; the sizes are bounded by {@link Limits#TXN_OPS_MAX} and {@link Limits#TXN_BYTES_MAX}.
+     */
+    record Txn(List<Compare> compares, List<TxnOp> success, List<TxnOp> failure)
+            implements Command {
+        public Txn {
+            if (compares == null || success == null || failure == null) {
+                throw new IllegalArgumentException("compares, success and failure are required (may be empty)");
+            }
+            compares = List.copyOf(compares);
+            success = List.copyOf(success);
+            failure = List.copyOf(failure);
+        }
+
+        /** Every key the transaction compares, reads or writes, with repeats. */
+        public List<Bytes> keys() {
+            List<Bytes> keys = new ArrayList<>();
+            compares.forEach(c -> keys.add(c.key()));
+            success.forEach(o -> keys.add(o.key()));
+            failure.forEach(o -> keys.add(o.key()));
+            return keys;
         }
     }
 

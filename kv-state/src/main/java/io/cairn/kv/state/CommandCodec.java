@@ -1,6 +1,8 @@
 package io.cairn.kv.state;
 
 import io.cairn.common.Bytes;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The binary layout of a {@link CommandEnvelope}, version 1. Integers marked varint are unsigned
@@ -20,6 +22,11 @@ import io.cairn.common.Bytes;
  *        6 Unlock         bytes name, varint token
  *        7 Fenced         bytes lock, varint token, then a Put, Delete or CompareAndSet:
  *                         its tag and fields as above
+ *        8 SetTtl         bytes key, varint ttlMillis
+ *        9 Txn            varint compareCount, then each compare: u8 target code, u8 relation
+ *                         code, bytes key, then varint number, or bytes value for VALUE;
+ *                         then the success and the failure branch, each varint opCount and
+ *                         per op its tag and fields: a Put or Delete as above, or 10 Get (bytes key)
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -35,6 +42,8 @@ final class CommandCodec {
     static final int TAG_UNLOCK = 6;
     static final int TAG_FENCED = 7;
     static final int TAG_SET_TTL = 8;
+    static final int TAG_TXN = 9;
+    static final int TAG_TXN_GET = 10;
 
     private static final String WHAT = "command envelope";
 
@@ -69,9 +78,69 @@ final class CommandCodec {
         } else if (command instanceof Command.Fenced fenced) {
             out.writeByte(TAG_FENCED).writeBytes(fenced.lock()).writeVarLong(fenced.token());
             writeCommand(out, fenced.write());
+        } else if (command instanceof Command.Txn txn) {
+            out.writeByte(TAG_TXN).writeVarLong(txn.compares().size());
+            for (Compare c : txn.compares()) {
+                out.writeByte(c.target().code()).writeByte(c.relation().code()).writeBytes(c.key());
+                if (c.target() == Compare.Target.VALUE) {
+                    out.writeBytes(c.value());
+                } else {
+                    out.writeVarLong(c.number());
+                }
+            }
+            writeOps(out, txn.success());
+            writeOps(out, txn.failure());
         } else {
             throw new AssertionError("unknown command " + command);
         }
+    }
+
+    private static void writeOps(Encoder out, List<TxnOp> ops) {
+        out.writeVarLong(ops.size());
+        for (TxnOp op : ops) {
+            if (op instanceof TxnOp.Get get) {
+                out.writeByte(TAG_TXN_GET).writeBytes(get.key());
+            } else {
+                writeCommand(out, (Command) op);
+            }
+        }
+    }
+
+    private static List<TxnOp> readOps(Decoder in) {
+        int count = in.readVarInt("opCount");
+        if (count > Limits.TXN_OPS_MAX) {
+            throw in.corrupt(count + " operations in a branch, over " + Limits.TXN_OPS_MAX, in.position());
+        }
+        List<TxnOp> ops = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int tagOffset = in.position();
+            int tag = in.readByte("op tag");
+            ops.add(switch (tag) {
+                case TAG_PUT -> new Command.Put(in.readBytes("key"), in.readBytes("value"), in.readVarLong("ttlMillis"));
+                case TAG_DELETE -> new Command.Delete(in.readBytes("key"));
+                case TAG_TXN_GET -> new TxnOp.Get(in.readBytes("key"));
+                default -> throw in.corrupt("unknown transaction op tag " + tag, tagOffset);
+            });
+        }
+        return ops;
+    }
+
+    private static Command.Txn readTxn(Decoder in) {
+        int count = in.readVarInt("compareCount");
+        if (count > Limits.TXN_OPS_MAX) {
+            throw in.corrupt(count + " comparisons, over " + Limits.TXN_OPS_MAX, in.position());
+        }
+        List<Compare> compares = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Compare.Target target = Compare.Target.ofCode(in.readByte("compare target"));
+            Compare.Relation relation = Compare.Relation.ofCode(in.readByte("compare relation"));
+            Bytes key = in.readBytes("compare key");
+            compares.add(target == Compare.Target.VALUE
+                    ? Compare.value(key, relation, in.readBytes("compare value"))
+                    : Compare.of(key, target, relation, in.readVarLong("compare number")));
+        }
+        List<TxnOp> success = readOps(in);
+        return new Command.Txn(compares, success, readOps(in));
     }
 
     static CommandEnvelope decode(Bytes data) {
@@ -104,6 +173,12 @@ final class CommandCodec {
             case TAG_LOCK -> new Command.Lock(in.readBytes("name"), in.readBytes("owner"), in.readVarLong("ttlMillis"));
             case TAG_UNLOCK -> new Command.Unlock(in.readBytes("name"), in.readVarLong("token"));
             case TAG_SET_TTL -> new Command.SetTtl(in.readBytes("key"), in.readVarLong("ttlMillis"));
+            case TAG_TXN -> {
+                if (!outer) {
+                    throw in.corrupt("a transaction inside a fenced write", tagOffset);
+                }
+                yield readTxn(in);
+            }
             case TAG_FENCED -> {
                 if (!outer) {
                     throw in.corrupt("a fenced write inside a fenced write", tagOffset);
@@ -129,6 +204,8 @@ final class CommandCodec {
             return setTtl.key().size();
         } else if (command instanceof Command.Fenced fenced) {
             return fenced.lock().size() + 12 + payloadBytes(fenced.write());
+        } else if (command instanceof Command.Txn txn) {
+            return Limits.txnPayloadBytes(txn);
         }
         return 0;
     }

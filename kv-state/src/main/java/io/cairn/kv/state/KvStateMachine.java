@@ -398,8 +398,37 @@ public final class KvStateMachine {
                 return new Result.FencedOut(current);
             }
             return execute(batch, fenced.write(), revision);
+        } else if (command instanceof Command.Txn txn) {
+            return transact(batch, txn, revision);
         }
         throw new AssertionError("unknown command " + command);
+    }
+
+    /**
+     * The comparisons against the state the entries before this one left, then one branch's
+     * operations in order; every write takes this entry's revision.
+     */
+    private Result transact(Batch batch, Command.Txn txn, long revision) {
+        int failed = -1;
+        for (int i = 0; i < txn.compares().size() && failed < 0; i++) {
+            Compare c = txn.compares().get(i);
+            long token = c.target() == Compare.Target.LOCK_TOKEN ? currentToken(batch, c.key()) : 0;
+            if (!c.holds(batch.live(c.key()), token)) {
+                failed = i;
+            }
+        }
+        List<TxnOp> ops = failed < 0 ? txn.success() : txn.failure();
+        List<Result> results = new ArrayList<>(ops.size());
+        for (TxnOp op : ops) {
+            if (op instanceof Command.Put put) {
+                results.add(write(batch, put.key(), put.value(), put.ttlMillis(), revision));
+            } else if (op instanceof Command.Delete delete) {
+                results.add(delete(batch, delete.key(), revision));
+            } else if (op instanceof TxnOp.Get get) {
+                results.add(new Result.Read(batch.live(get.key())));
+            }
+        }
+        return new Result.TxnDone(failed < 0, failed, revision, results);
     }
 
     /** Sets the key; an expired key not yet removed counts as absent, so this re-creates it. */
@@ -576,6 +605,12 @@ public final class KvStateMachine {
             byte[] dataKey = Keyspace.dataKey(key);
             byte[] raw = writes.get(dataKey);
             return raw == null ? null : StoredValue.decode(raw, dataKey);
+        }
+
+        /** The key as a read at the batch's clock sees it, after the batch so far; null if absent or expired. */
+        KeyValue live(Bytes key) {
+            StoredValue stored = load(key);
+            return stored != null && stored.isLiveAt(clockMillis) ? stored.toKeyValue(key) : null;
         }
 
         /** The lock's record, expired or not, as the batch so far leaves it. */

@@ -1,7 +1,10 @@
 package io.cairn.kv.state;
 
 import io.cairn.common.Bytes;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Size bounds on what a client may write or ask for (design decision 10). The node calls the
@@ -22,6 +25,10 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
     /** A TTL bound so that timestamp plus TTL never overflows: 100 years. */
     public static final int OWNER_BYTES_MAX = 256;
     public static final long TTL_MILLIS_MAX = 100L * 365 * 24 * 3600 * 1000;
+    /** The most comparisons, and separately the most operations per branch, of one transaction. */
+    public static final int TXN_OPS_MAX = 128;
+    /** The most bytes of keys and values one transaction may carry: it is one log entry. */
+    public static final int TXN_BYTES_MAX = 4 * 1024 * 1024;
 
     public static final Limits DEFAULT =
             new Limits(KEY_BYTES_MAX_DEFAULT, VALUE_BYTES_MAX_DEFAULT, SCAN_LIMIT_MAX_DEFAULT);
@@ -84,6 +91,56 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
             return first(keyViolation(setTtl.key()), ttlViolation(setTtl.ttlMillis()));
         } else if (command instanceof Command.Fenced fenced) {
             return first(keyViolation(fenced.lock()), violation(fenced.write()));
+        } else if (command instanceof Command.Txn txn) {
+            return txnViolation(txn);
+        }
+        return Optional.empty();
+    }
+
+    /** The bytes of keys and values a transaction carries, as {@link #TXN_BYTES_MAX} counts them. */
+    public static int txnPayloadBytes(Command.Txn txn) {
+        long bytes = 0;
+        for (Compare c : txn.compares()) {
+            bytes += c.key().size() + (c.value() == null ? 8 : c.value().size());
+        }
+        for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
+            for (TxnOp op : branch) {
+                bytes += op.key().size() + (op instanceof Command.Put put ? put.value().size() : 0);
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, bytes);
+    }
+
+    private Optional<Result.Rejected> txnViolation(Command.Txn txn) {
+        if (txn.compares().size() > TXN_OPS_MAX || txn.success().size() > TXN_OPS_MAX
+                || txn.failure().size() > TXN_OPS_MAX) {
+            return Optional.of(new Result.Rejected(RejectReason.TXN_TOO_LARGE, "a transaction has at most "
+                    + TXN_OPS_MAX + " comparisons and " + TXN_OPS_MAX + " operations per branch, not "
+                    + txn.compares().size() + ", " + txn.success().size() + " and " + txn.failure().size()));
+        }
+        int bytes = txnPayloadBytes(txn);
+        if (bytes > TXN_BYTES_MAX) {
+            return Optional.of(new Result.Rejected(RejectReason.TXN_TOO_LARGE, "the transaction carries "
+                    + bytes + " bytes of keys and values, over the limit TXN_BYTES_MAX=" + TXN_BYTES_MAX));
+        }
+        for (Compare c : txn.compares()) {
+            Optional<Result.Rejected> v = keyViolation(c.key());
+            if (v.isPresent()) {
+                return v;
+            }
+        }
+        for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
+            Set<Bytes> written = new HashSet<>();
+            for (TxnOp op : branch) {
+                Optional<Result.Rejected> v = op instanceof Command c ? violation(c) : keyViolation(op.key());
+                if (v.isPresent()) {
+                    return v;
+                }
+                if (!(op instanceof TxnOp.Get) && !written.add(op.key())) {
+                    return Optional.of(new Result.Rejected(RejectReason.MALFORMED,
+                            "a transaction branch writes key " + op.key().toUtf8() + " more than once"));
+                }
+            }
         }
         return Optional.empty();
     }

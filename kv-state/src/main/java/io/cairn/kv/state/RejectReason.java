@@ -11,7 +11,9 @@ public enum RejectReason {
     /** The value is longer than {@link Limits#valueBytesMax()}. */
     VALUE_TOO_LARGE(4),
     /** The TTL is above {@link Limits#TTL_MILLIS_MAX}. */
-    TTL_TOO_LARGE(5);
+    TTL_TOO_LARGE(5),
+    /** A transaction has more comparisons, operations or bytes than {@link Limits} allow. */
+    TXN_TOO_LARGE(6);
 
     private final int code;
 

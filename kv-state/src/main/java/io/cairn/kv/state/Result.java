@@ -10,7 +10,8 @@ import io.cairn.common.Bytes;
 public sealed interface Result
         permits Result.Written, Result.Deleted, Result.CasFailed, Result.Expired,
                 Result.Stale, Result.Rejected, Result.Skipped,
-                Result.LockGranted, Result.LockBusy, Result.Released, Result.NotHolder, Result.FencedOut {
+                Result.LockGranted, Result.LockBusy, Result.Released, Result.NotHolder, Result.FencedOut,
+                Result.Read, Result.TxnDone {
 
     /**
      * A put, or a compare-and-set whose comparison held, stored the value: the key's
@@ -111,6 +112,37 @@ public sealed interface Result
     record FencedOut(long currentToken) implements Result {
         public FencedOut {
             requireNonNegative(currentToken, "currentToken");
+        }
+    }
+
+    /** A transaction's read of a key: {@code kv} is null when the key is absent or expired. */
+    record Read(KeyValue kv) implements Result {
+        public java.util.Optional<KeyValue> found() {
+            return java.util.Optional.ofNullable(kv);
+        }
+    }
+
+    /**
+     * A {@link Command.Txn} applied: {@code succeeded} says which branch ran, {@code failedCompare}
+     * is the index of the first comparison that did not hold (-1 when all held), {@code revision}
+     * is the transaction's entry index (the mod revision of all it wrote), and {@code results} has
+     * one {@link Written}, {@link Deleted} or {@link Read} per operation of the branch that ran,
+     * in order.
+     */
+    record TxnDone(boolean succeeded, int failedCompare, long revision, java.util.List<Result> results)
+            implements Result {
+        public TxnDone {
+            requirePositive(revision, "revision");
+            if (succeeded != (failedCompare == -1) || failedCompare < -1) {
+                throw new IllegalArgumentException("a transaction succeeds exactly when no comparison failed: "
+                        + succeeded + ", " + failedCompare);
+            }
+            results = java.util.List.copyOf(results);
+            for (Result r : results) {
+                if (!(r instanceof Written || r instanceof Deleted || r instanceof Read)) {
+                    throw new IllegalArgumentException("not an operation's result: " + r);
+                }
+            }
         }
     }
 

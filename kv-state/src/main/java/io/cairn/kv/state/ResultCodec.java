@@ -2,6 +2,8 @@ package io.cairn.kv.state;
 
 import io.cairn.common.Bytes;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The binary layout of a {@link Result}, version 1 (varint and bytes as in {@link CommandCodec}).
@@ -21,6 +23,10 @@ import java.nio.charset.StandardCharsets;
  *   10 Released    varint token
  *   11 NotHolder   varint currentToken
  *   12 FencedOut   varint currentToken
+ *   13 Read        u8 found (0 or 1), then if found: bytes key, bytes value, varint createRevision,
+ *                  varint modRevision, varint version, varint expiresAtMillis
+ *   14 TxnDone     u8 succeeded, varint failedCompare + 1, varint revision, varint count, then count results, each
+ *                  its tag and fields as above (a Written, Deleted or Read)
  * </pre>
  */
 final class ResultCodec {
@@ -37,6 +43,8 @@ final class ResultCodec {
     static final int TAG_RELEASED = 10;
     static final int TAG_NOT_HOLDER = 11;
     static final int TAG_FENCED_OUT = 12;
+    static final int TAG_READ = 13;
+    static final int TAG_TXN_DONE = 14;
 
     private static final String WHAT = "result";
 
@@ -45,6 +53,11 @@ final class ResultCodec {
     static Bytes encode(Result result) {
         Encoder out = new Encoder(24);
         out.writeByte(VERSION);
+        writeResult(out, result);
+        return out.toBytes();
+    }
+
+    private static void writeResult(Encoder out, Result result) {
         if (result instanceof Result.Written w) {
             out.writeByte(TAG_WRITTEN).writeVarLong(w.revision()).writeVarLong(w.version());
         } else if (result instanceof Result.Deleted d) {
@@ -71,35 +84,29 @@ final class ResultCodec {
             out.writeByte(TAG_NOT_HOLDER).writeVarLong(n.currentToken());
         } else if (result instanceof Result.FencedOut f) {
             out.writeByte(TAG_FENCED_OUT).writeVarLong(f.currentToken());
+        } else if (result instanceof Result.Read r) {
+            out.writeByte(TAG_READ).writeBoolean(r.kv() != null);
+            if (r.kv() != null) {
+                KeyValue kv = r.kv();
+                out.writeBytes(kv.key()).writeBytes(kv.value()).writeVarLong(kv.createRevision())
+                        .writeVarLong(kv.modRevision()).writeVarLong(kv.version()).writeVarLong(kv.expiresAtMillis());
+            }
+        } else if (result instanceof Result.TxnDone t) {
+            out.writeByte(TAG_TXN_DONE).writeBoolean(t.succeeded()).writeVarLong(t.failedCompare() + 1L)
+                    .writeVarLong(t.revision())                    .writeVarLong(t.results().size());
+            for (Result r : t.results()) {
+                writeResult(out, r);
+            }
         } else {
             throw new AssertionError("unknown result " + result);
         }
-        return out.toBytes();
     }
 
     static Result decode(Bytes data) {
         Decoder in = new Decoder(data, WHAT);
         in.readVersion(VERSION);
-        int tagOffset = in.position();
-        int tag = in.readByte("result tag");
         try {
-            Result result = switch (tag) {
-                case TAG_WRITTEN -> new Result.Written(in.readVarLong("revision"), in.readVarLong("version"));
-                case TAG_DELETED -> new Result.Deleted(in.readVarLong("revision"), in.readBoolean("existed"));
-                case TAG_CAS_FAILED -> new Result.CasFailed(in.readVarLong("actualVersion"));
-                case TAG_EXPIRED -> new Result.Expired(in.readVarInt("keysRemoved"),
-                        in.readVarInt("sessionsForgotten"), in.readBoolean("more"));
-                case TAG_STALE -> new Result.Stale(in.readVarLong("lastSequence"));
-                case TAG_REJECTED -> new Result.Rejected(RejectReason.ofCode(in.readByte("reason")),
-                        in.readBytes("message").toUtf8());
-                case TAG_SKIPPED -> new Result.Skipped();
-                case TAG_LOCK_GRANTED -> new Result.LockGranted(in.readVarLong("token"), in.readVarLong("expiresAtMillis"));
-                case TAG_LOCK_BUSY -> new Result.LockBusy(in.readVarLong("token"), in.readVarLong("expiresAtMillis"));
-                case TAG_RELEASED -> new Result.Released(in.readVarLong("token"));
-                case TAG_NOT_HOLDER -> new Result.NotHolder(in.readVarLong("currentToken"));
-                case TAG_FENCED_OUT -> new Result.FencedOut(in.readVarLong("currentToken"));
-                default -> throw in.corrupt("unknown result tag " + tag, tagOffset);
-            };
+            Result result = readResult(in, true);
             in.finish();
             return result;
         } catch (CodecException e) {
@@ -107,5 +114,44 @@ final class ResultCodec {
         } catch (IllegalArgumentException e) {
             throw new CodecException("corrupt " + WHAT + ": " + e.getMessage());
         }
+    }
+
+    private static Result readResult(Decoder in, boolean outer) {
+        int tagOffset = in.position();
+        int tag = in.readByte("result tag");
+        return switch (tag) {
+            case TAG_WRITTEN -> new Result.Written(in.readVarLong("revision"), in.readVarLong("version"));
+            case TAG_DELETED -> new Result.Deleted(in.readVarLong("revision"), in.readBoolean("existed"));
+            case TAG_CAS_FAILED -> new Result.CasFailed(in.readVarLong("actualVersion"));
+            case TAG_EXPIRED -> new Result.Expired(in.readVarInt("keysRemoved"),
+                    in.readVarInt("sessionsForgotten"), in.readBoolean("more"));
+            case TAG_STALE -> new Result.Stale(in.readVarLong("lastSequence"));
+            case TAG_REJECTED -> new Result.Rejected(RejectReason.ofCode(in.readByte("reason")),
+                    in.readBytes("message").toUtf8());
+            case TAG_SKIPPED -> new Result.Skipped();
+            case TAG_LOCK_GRANTED -> new Result.LockGranted(in.readVarLong("token"), in.readVarLong("expiresAtMillis"));
+            case TAG_LOCK_BUSY -> new Result.LockBusy(in.readVarLong("token"), in.readVarLong("expiresAtMillis"));
+            case TAG_RELEASED -> new Result.Released(in.readVarLong("token"));
+            case TAG_NOT_HOLDER -> new Result.NotHolder(in.readVarLong("currentToken"));
+            case TAG_FENCED_OUT -> new Result.FencedOut(in.readVarLong("currentToken"));
+            case TAG_READ -> new Result.Read(in.readBoolean("found") ? new KeyValue(in.readBytes("key"),
+                    in.readBytes("value"), in.readVarLong("createRevision"), in.readVarLong("modRevision"),
+                    in.readVarLong("version"), in.readVarLong("expiresAtMillis")) : null);
+            case TAG_TXN_DONE -> {
+                if (!outer) {
+                    throw in.corrupt("a transaction result inside a transaction result", tagOffset);
+                }
+                boolean succeeded = in.readBoolean("succeeded");
+                int failedCompare = in.readVarInt("failedCompare") - 1;
+                long revision = in.readVarLong("revision");
+                int count = in.readVarInt("count");
+                List<Result> results = new ArrayList<>(Math.min(count, Limits.TXN_OPS_MAX));
+                for (int i = 0; i < count; i++) {
+                    results.add(readResult(in, false));
+                }
+                yield new Result.TxnDone(succeeded, failedCompare, revision, results);
+            }
+            default -> throw in.corrupt("unknown result tag " + tag, tagOffset);
+        };
     }
 }

@@ -228,13 +228,37 @@ class CodecPropertiesTest {
     }
 
     static Command command(RandomSource random) {
-        return switch (random.nextInt(7)) {
+        return switch (random.nextInt(8)) {
             case 0, 1, 2 -> write(random);
+            case 6 -> txn(random);
             case 3 -> new Command.Lock(bytes(random, 40), bytes(random, 40), Math.max(1, nonNegative(random)));
             case 4 -> new Command.Unlock(bytes(random, 40), Math.max(1, nonNegative(random)));
             case 5 -> new Command.Fenced(bytes(random, 40), Math.max(1, nonNegative(random)), write(random));
             default -> new Command.Expire(nonNegative(random));
         };
+    }
+
+    private static Command.Txn txn(RandomSource random) {
+        List<Compare> compares = new java.util.ArrayList<>();
+        for (int i = random.nextInt(4); i > 0; i--) {
+            Compare.Target target = Compare.Target.values()[random.nextInt(Compare.Target.values().length)];
+            Compare.Relation relation = Compare.Relation.values()[random.nextInt(Compare.Relation.values().length)];
+            compares.add(target == Compare.Target.VALUE ? Compare.value(bytes(random, 40), relation, bytes(random, 40))
+                    : Compare.of(bytes(random, 40), target, relation, nonNegative(random)));
+        }
+        return new Command.Txn(compares, ops(random), ops(random));
+    }
+
+    private static List<TxnOp> ops(RandomSource random) {
+        List<TxnOp> ops = new java.util.ArrayList<>();
+        for (int i = random.nextInt(4); i > 0; i--) {
+            ops.add(switch (random.nextInt(3)) {
+                case 0 -> new Command.Put(bytes(random, 40), bytes(random, 100), ttl(random));
+                case 1 -> new Command.Delete(bytes(random, 40));
+                default -> new TxnOp.Get(bytes(random, 40));
+            });
+        }
+        return ops;
     }
 
     /** A command that can be fenced. */
@@ -272,7 +296,8 @@ class CodecPropertiesTest {
 
     static Result result(RandomSource random) {
         List<RejectReason> reasons = List.of(RejectReason.values());
-        return switch (random.nextInt(12)) {
+        return switch (random.nextInt(13)) {
+            case 12 -> txnDone(random);
             case 7 -> new Result.LockGranted(Math.max(1, nonNegative(random)), nonNegative(random));
             case 8 -> new Result.LockBusy(Math.max(1, nonNegative(random)), nonNegative(random));
             case 9 -> new Result.Released(Math.max(1, nonNegative(random)));
@@ -286,5 +311,20 @@ class CodecPropertiesTest {
             case 5 -> new Result.Rejected(reasons.get(random.nextInt(reasons.size())), message(random));
             default -> new Result.Skipped();
         };
+    }
+
+    private static Result txnDone(RandomSource random) {
+        List<Result> results = new java.util.ArrayList<>();
+        for (int i = random.nextInt(4); i > 0; i--) {
+            results.add(switch (random.nextInt(4)) {
+                case 0 -> new Result.Written(nonNegative(random), Math.max(1, nonNegative(random)));
+                case 1 -> new Result.Deleted(nonNegative(random), random.chance(0.5));
+                case 2 -> new Result.Read(null);
+                default -> new Result.Read(new KeyValue(bytes(random, 40), bytes(random, 100), 3, 5, 2,
+                        nonNegative(random)));
+            });
+        }
+        int failed = random.chance(0.5) ? -1 : random.nextInt(5);
+        return new Result.TxnDone(failed == -1, failed, Math.max(1, nonNegative(random)), results);
     }
 }
