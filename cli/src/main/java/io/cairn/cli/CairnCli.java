@@ -85,7 +85,7 @@ public final class CairnCli implements Runnable {
      * class it is given, and building all ten cost a {@code get} ~45 ms (docs/performance.md).
      */
     static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "expire", "persist",
-            "ttl", "watch", "lock", "cluster", "bench", "help");
+            "ttl", "txn", "watch", "lock", "cluster", "bench", "help");
 
     static Object newCommand(String name) {
         return switch (name) {
@@ -99,6 +99,7 @@ public final class CairnCli implements Runnable {
             case "expire" -> new ExpireCommand();
             case "persist" -> new PersistCommand();
             case "ttl" -> new TtlCommand();
+            case "txn" -> new TxnCommand();
             case "watch" -> new WatchCommand();
             case "lock" -> new LockCommand();
             case "cluster" -> new ClusterCommand();

@@ -1,0 +1,273 @@
+package io.cairn.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.cairn.api.proto.KvGrpc;
+import io.cairn.api.proto.TxnGet;
+import io.cairn.api.proto.TxnOp;
+import io.cairn.api.proto.TxnPut;
+import io.cairn.api.proto.TxnRequest;
+import io.cairn.api.proto.TxnResponse;
+import io.cairn.client.CairnClient;
+import io.cairn.client.Compare;
+import io.cairn.client.LockAttempt;
+import io.cairn.client.Transaction;
+import io.cairn.client.TransactionConflictException;
+import io.cairn.client.TxnResult;
+import io.cairn.common.NodeId;
+import io.cairn.server.CairnServer;
+import io.cairn.server.ClusterSpec;
+import io.cairn.server.ServerConfig;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Single-shard transactions through the real client and servers of a sharded cluster. */
+class TxnTest {
+    private static final int ACCOUNTS = 6;
+    private static final long OPENING_BALANCE = 100;
+
+    @TempDir
+    Path dir;
+
+    private final List<CairnServer> servers = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        channels.forEach(ManagedChannel::shutdownNow);
+        servers.forEach(CairnServer::close);
+    }
+
+    /**
+     * The bank: concurrent transfers between accounts of one shard and whole-bank reads. Every
+     * read-only transaction that commits sees the opening total, and no balance goes negative.
+     */
+    @Test
+    void concurrentTransfersKeepTheBanksTotalAtEveryReadAndAtTheEnd() throws Exception {
+        ClusterSpec spec = start(3, 4);
+        try (CairnClient client = client(spec)) {
+            for (int i = 0; i < ACCOUNTS; i++) {
+                client.put(account(i), Long.toString(OPENING_BALANCE));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            ConcurrentLinkedQueue<Long> totalsSeen = new ConcurrentLinkedQueue<>();
+            AtomicInteger transfers = new AtomicInteger();
+            AtomicInteger gaveUp = new AtomicInteger();
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                Random random = new Random(t);
+                work.add(pool.submit(() -> {
+                    for (int n = 0; n < 40; n++) {
+                        int from = random.nextInt(ACCOUNTS);
+                        int to = (from + 1 + random.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
+                        long amount = 1 + random.nextInt(30);
+                        try {
+                            client.inTransaction(tx -> transfer(tx, from, to, amount));
+                            transfers.incrementAndGet();
+                        } catch (TransactionConflictException e) {
+                            gaveUp.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            AtomicInteger readsGaveUp = new AtomicInteger();
+            work.add(pool.submit(() -> {
+                for (int n = 0; n < 40; n++) {
+                    // A read-only transaction of six round trips races the transfers and may lose;
+                    // a Txn of six gets reads them all in one entry and never does.
+                    try {
+                        totalsSeen.add(client.inTransaction(TxnTest::total));
+                    } catch (TransactionConflictException e) {
+                        readsGaveUp.incrementAndGet();
+                    }
+                    totalsSeen.add(atomicTotal(client));
+                }
+            }));
+            for (Future<?> f : work) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+
+            assertThat(transfers.get()).as("transfers that committed (%d gave up)", gaveUp.get()).isGreaterThan(60);
+            assertThat(totalsSeen).hasSize(80 - readsGaveUp.get()).containsOnly(ACCOUNTS * OPENING_BALANCE);
+            long end = 0;
+            for (int i = 0; i < ACCOUNTS; i++) {
+                long balance = Long.parseLong(client.get(account(i)).orElseThrow().valueUtf8());
+                assertThat(balance).as("account %d", i).isNotNegative();
+                end += balance;
+            }
+            assertThat(end).isEqualTo(ACCOUNTS * OPENING_BALANCE);
+        }
+    }
+
+    private static Void transfer(Transaction tx, int from, int to, long amount) {
+        long a = Long.parseLong(tx.get(account(from)).orElseThrow().valueUtf8());
+        long b = Long.parseLong(tx.get(account(to)).orElseThrow().valueUtf8());
+        if (a >= amount) {
+            tx.put(account(from), Long.toString(a - amount));
+            tx.put(account(to), Long.toString(b + amount));
+        }
+        return null;
+    }
+
+    private static long atomicTotal(CairnClient client) {
+        io.cairn.client.TxnOp[] gets = new io.cairn.client.TxnOp[ACCOUNTS];
+        for (int i = 0; i < ACCOUNTS; i++) {
+            gets[i] = io.cairn.client.TxnOp.get(account(i));
+        }
+        TxnResult r = client.txn().then(gets).commit();
+        long sum = 0;
+        for (int i = 0; i < ACCOUNTS; i++) {
+            sum += Long.parseLong(r.read(i).orElseThrow().valueUtf8());
+        }
+        return sum;
+    }
+
+    private static long total(Transaction tx) {
+        long sum = 0;
+        for (int i = 0; i < ACCOUNTS; i++) {
+            sum += Long.parseLong(tx.get(account(i)).orElseThrow().valueUtf8());
+        }
+        return sum;
+    }
+
+    @Test
+    void aConflictNamesTheChangedKeyAndWritesNothing() throws IOException {
+        ClusterSpec spec = start(3, 4);
+        try (CairnClient client = client(spec)) {
+            client.put("{t}a", "1");
+            Transaction tx = client.begin();
+            assertThat(tx.get("{t}a").orElseThrow().valueUtf8()).isEqualTo("1");
+            tx.put("{t}b", "from tx");
+            long changedAt = client.put("{t}a", "2").modRevision();
+
+            assertThatThrownBy(tx::commit).isInstanceOfSatisfying(TransactionConflictException.class, e -> {
+                assertThat(new String(e.key(), StandardCharsets.UTF_8)).isEqualTo("{t}a");
+                assertThat(e.shard()).isEqualTo(client.shardOf("{t}a".getBytes(StandardCharsets.UTF_8)));
+                assertThat(e.readRevision()).isLessThan(changedAt);
+            });
+            assertThat(client.get("{t}b")).isEmpty();
+            assertThatThrownBy(tx::commit).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void ifThenElseRunsOneBranchAtomicallyAndSaysWhichCompareFailed() throws IOException {
+        ClusterSpec spec = start(3, 4);
+        try (CairnClient client = client(spec)) {
+            TxnResult created = client.txn().when(Compare.absent("{o}stock"))
+                    .then(io.cairn.client.TxnOp.put("{o}stock", "5"), io.cairn.client.TxnOp.put("{o}log", "created"))
+                    .orElse(io.cairn.client.TxnOp.get("{o}stock")).commit();
+            assertThat(created.succeeded()).isTrue();
+            assertThat(created.results()).containsExactly(new TxnResult.Written(created.revision(), 1),
+                    new TxnResult.Written(created.revision(), 1));
+
+            TxnResult again = client.txn()
+                    .when(Compare.version("{o}log", Compare.Relation.EQUAL, 1), Compare.absent("{o}stock"))
+                    .then(io.cairn.client.TxnOp.put("{o}stock", "0"))
+                    .orElse(io.cairn.client.TxnOp.get("{o}stock"), io.cairn.client.TxnOp.delete("{o}log")).commit();
+            assertThat(again.succeeded()).isFalse();
+            assertThat(again.failedCompare()).isEqualTo(1);
+            assertThat(again.read(0).orElseThrow().valueUtf8()).isEqualTo("5");
+            assertThat(again.results().get(1)).isEqualTo(new TxnResult.Deleted(true));
+            assertThat(client.get("{o}log")).isEmpty();
+        }
+    }
+
+    @Test
+    void aPlainGrpcCallerSendsATxnToAnyNode() throws IOException {
+        ClusterSpec spec = start(3, 4);
+        for (int node = 1; node <= 3; node++) {
+            ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(node))).usePlaintext().build();
+            channels.add(ch);
+            KvGrpc.KvBlockingStub kv = KvGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
+            TxnResponse r = kv.txn(TxnRequest.newBuilder()
+                    .addCompare(io.cairn.api.proto.Compare.newBuilder().setKey(ByteString.copyFromUtf8("{g}n"))
+                            .setTarget(io.cairn.api.proto.Compare.Target.VERSION).setNumber(node - 1))
+                    .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8("{g}n"))
+                            .setValue(ByteString.copyFromUtf8("by " + node))))
+                    .addSuccess(TxnOp.newBuilder().setGet(TxnGet.newBuilder().setKey(ByteString.copyFromUtf8("{g}n"))))
+                    .build());
+            assertThat(r.getSucceeded()).as("through node %d", node).isTrue();
+            assertThat(r.getResults(1).getGet().getKv().getVersion()).isEqualTo(node);
+            assertThat(r.getRevision()).isEqualTo(r.getResults(0).getPut().getModRevision());
+        }
+    }
+
+    @Test
+    void keysOfSeveralShardsOrAFenceOfALapsedLockAreRefusedWithNothingWritten() throws IOException {
+        ClusterSpec spec = start(3, 4);
+        try (CairnClient client = client(spec)) {
+            String other = keyInAnotherShardThan("{x}a", 4);
+            assertThatThrownBy(() -> client.txn().then(io.cairn.client.TxnOp.put("{x}a", "1"),
+                    io.cairn.client.TxnOp.put(other, "1")).commit())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{tag}")
+                    .hasMessageContaining(other);
+            assertThat(client.get("{x}a")).isEmpty();
+
+            byte[] lock = "{x}lock".getBytes(StandardCharsets.UTF_8);
+            LockAttempt held = client.tryLock(lock, Duration.ofMillis(400));
+            Compare fence = Compare.lockToken(lock, Compare.Relation.EQUAL, held.token());
+            assertThat(client.txn().when(fence).then(io.cairn.client.TxnOp.put("{x}a", "fenced")).commit().succeeded())
+                    .isTrue();
+            org.awaitility.Awaitility.await("the grant lapses").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50)).until(() -> client.describeLock(lock).isEmpty());
+            assertThat(client.txn().when(fence).then(io.cairn.client.TxnOp.put("{x}a", "late")).commit().succeeded())
+                    .isFalse();
+            assertThat(client.get("{x}a").orElseThrow().valueUtf8()).isEqualTo("fenced");
+        }
+    }
+
+    private static String keyInAnotherShardThan(String key, int shards) {
+        io.cairn.placement.ShardMap map = io.cairn.placement.ShardMap.of(shards);
+        int shard = map.shardOfKey(key.getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; ; i++) {
+            String other = "other-" + i;
+            if (map.shardOfKey(other.getBytes(StandardCharsets.UTF_8)) != shard) {
+                return other;
+            }
+        }
+    }
+
+    private static String account(int i) {
+        return "{bank}acct-" + i;
+    }
+
+    private ClusterSpec start(int nodes, int shards) throws IOException {
+        TreeMap<NodeId, String> m = new TreeMap<>();
+        for (int i = 1; i <= nodes; i++) {
+            m.put(NodeId.of(i), "127.0.0.1:" + io.cairn.server.LocalPorts.free());
+        }
+        ClusterSpec spec = new ClusterSpec(m);
+        for (int i = 1; i <= nodes; i++) {
+            ServerConfig c = ServerConfig.of(NodeId.of(i), spec.address(NodeId.of(i)), dir.resolve("n" + i), spec)
+                    .withTicks(20, 10).withShards(shards);
+            servers.add(CairnServer.start(c));
+        }
+        return spec;
+    }
+
+    private static CairnClient client(ClusterSpec spec) {
+        return CairnClient.builder().endpoints(List.copyOf(spec.addresses().values()))
+                .requestTimeout(Duration.ofSeconds(10)).build();
+    }
+}
