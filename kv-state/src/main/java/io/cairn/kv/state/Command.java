@@ -11,7 +11,8 @@ import java.util.List;
  */
 public sealed interface Command
         permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
-                Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl, Command.Txn {
+                Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl, Command.Txn,
+                Command.Prepare, Command.Decide, Command.Resolve {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
     record Put(Bytes key, Bytes value, long ttlMillis) implements Command, TxnOp {
@@ -147,6 +148,60 @@ public sealed interface Command
             success.forEach(o -> keys.add(o.key()));
             failure.forEach(o -> keys.add(o.key()));
             return keys;
+        }
+    }
+
+    /**
+     * A cross-shard transaction's first phase on one participant shard: unless another
+     * transaction holds an intent on one of the keys ({@link Result.Locked}, nothing changes),
+     * checks the comparisons (the versions the transaction read here) and, if all hold, places an
+     * intent on every written key and, with {@code lockReads}, a READ intent on every compared
+     * key it does not write, so none changes until {@link Decide} and {@link Resolve}. Without
+     * {@code lockReads} (a read-only transaction's validation) it places nothing, and only a
+     * write intent on a compared key blocks it. The transaction's record will live in the shard
+     * of {@code primaryKey}.
+     */
+    record Prepare(Bytes txnId, Bytes primaryKey, List<Compare> compares, List<TxnOp> writes, boolean lockReads)
+            implements Command {
+        public Prepare {
+            if (txnId == null || primaryKey == null || compares == null || writes == null) {
+                throw new IllegalArgumentException("txnId, primaryKey, compares and writes are required");
+            }
+            compares = List.copyOf(compares);
+            writes = List.copyOf(writes);
+            for (TxnOp op : writes) {
+                if (op instanceof TxnOp.Get) {
+                    throw new IllegalArgumentException("a prepare carries writes only, not " + op);
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the outcome of transaction {@code txnId} into its record, in the primary key's shard,
+     * unless a record exists; either way answers the outcome recorded ({@link Result.Decided}).
+     * The coordinator decides {@code commit} once every participant prepared; anyone aborts a
+     * transaction whose intent outlived the transaction timeout, and whichever applies first wins.
+     */
+    record Decide(Bytes txnId, boolean commit) implements Command {
+        public Decide {
+            if (txnId == null) {
+                throw new IllegalArgumentException("txnId is required");
+            }
+        }
+    }
+
+    /**
+     * Ends transaction {@code txnId}'s intents on {@code keys} (others' intents and keys without
+     * one are left alone): with {@code commit}, each write intent's put or delete applies at this
+     * entry's revision. Only the outcome its record holds may be resolved.
+     */
+    record Resolve(Bytes txnId, boolean commit, List<Bytes> keys) implements Command {
+        public Resolve {
+            if (txnId == null || keys == null) {
+                throw new IllegalArgumentException("txnId and keys are required");
+            }
+            keys = List.copyOf(keys);
         }
     }
 

@@ -27,6 +27,10 @@ import java.util.List;
  *                         code, bytes key, then varint number, or bytes value for VALUE;
  *                         then the success and the failure branch, each varint opCount and
  *                         per op its tag and fields: a Put or Delete as above, or 10 Get (bytes key)
+ *       11 Prepare        bytes txnId, bytes primaryKey, u8 lockReads, the compares as in Txn, then
+ *                         the writes as one branch of Txn (puts and deletes only)
+ *       12 Decide         bytes txnId, u8 commit
+ *       13 Resolve        bytes txnId, u8 commit, varint keyCount, then each key as bytes
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -44,6 +48,9 @@ final class CommandCodec {
     static final int TAG_SET_TTL = 8;
     static final int TAG_TXN = 9;
     static final int TAG_TXN_GET = 10;
+    static final int TAG_PREPARE = 11;
+    static final int TAG_DECIDE = 12;
+    static final int TAG_RESOLVE = 13;
 
     private static final String WHAT = "command envelope";
 
@@ -79,19 +86,35 @@ final class CommandCodec {
             out.writeByte(TAG_FENCED).writeBytes(fenced.lock()).writeVarLong(fenced.token());
             writeCommand(out, fenced.write());
         } else if (command instanceof Command.Txn txn) {
-            out.writeByte(TAG_TXN).writeVarLong(txn.compares().size());
-            for (Compare c : txn.compares()) {
-                out.writeByte(c.target().code()).writeByte(c.relation().code()).writeBytes(c.key());
-                if (c.target() == Compare.Target.VALUE) {
-                    out.writeBytes(c.value());
-                } else {
-                    out.writeVarLong(c.number());
-                }
-            }
+            out.writeByte(TAG_TXN);
+            writeCompares(out, txn.compares());
             writeOps(out, txn.success());
             writeOps(out, txn.failure());
+        } else if (command instanceof Command.Prepare p) {
+            out.writeByte(TAG_PREPARE).writeBytes(p.txnId()).writeBytes(p.primaryKey()).writeBoolean(p.lockReads());
+            writeCompares(out, p.compares());
+            writeOps(out, p.writes());
+        } else if (command instanceof Command.Decide d) {
+            out.writeByte(TAG_DECIDE).writeBytes(d.txnId()).writeBoolean(d.commit());
+        } else if (command instanceof Command.Resolve r) {
+            out.writeByte(TAG_RESOLVE).writeBytes(r.txnId()).writeBoolean(r.commit()).writeVarLong(r.keys().size());
+            for (Bytes key : r.keys()) {
+                out.writeBytes(key);
+            }
         } else {
             throw new AssertionError("unknown command " + command);
+        }
+    }
+
+    private static void writeCompares(Encoder out, List<Compare> compares) {
+        out.writeVarLong(compares.size());
+        for (Compare c : compares) {
+            out.writeByte(c.target().code()).writeByte(c.relation().code()).writeBytes(c.key());
+            if (c.target() == Compare.Target.VALUE) {
+                out.writeBytes(c.value());
+            } else {
+                out.writeVarLong(c.number());
+            }
         }
     }
 
@@ -126,6 +149,34 @@ final class CommandCodec {
     }
 
     private static Command.Txn readTxn(Decoder in) {
+        List<Compare> compares = readCompares(in);
+        List<TxnOp> success = readOps(in);
+        return new Command.Txn(compares, success, readOps(in));
+    }
+
+    private static Command.Prepare readPrepare(Decoder in) {
+        Bytes txnId = in.readBytes("txnId");
+        Bytes primaryKey = in.readBytes("primaryKey");
+        boolean lockReads = in.readBoolean("lockReads");
+        List<Compare> compares = readCompares(in);
+        return new Command.Prepare(txnId, primaryKey, compares, readOps(in), lockReads);
+    }
+
+    private static Command.Resolve readResolve(Decoder in) {
+        Bytes txnId = in.readBytes("txnId");
+        boolean commit = in.readBoolean("commit");
+        int count = in.readVarInt("keyCount");
+        if (count > 2 * Limits.TXN_OPS_MAX) {
+            throw in.corrupt(count + " keys to resolve, over " + 2 * Limits.TXN_OPS_MAX, in.position());
+        }
+        List<Bytes> keys = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            keys.add(in.readBytes("key"));
+        }
+        return new Command.Resolve(txnId, commit, keys);
+    }
+
+    private static List<Compare> readCompares(Decoder in) {
         int count = in.readVarInt("compareCount");
         if (count > Limits.TXN_OPS_MAX) {
             throw in.corrupt(count + " comparisons, over " + Limits.TXN_OPS_MAX, in.position());
@@ -139,8 +190,7 @@ final class CommandCodec {
                     ? Compare.value(key, relation, in.readBytes("compare value"))
                     : Compare.of(key, target, relation, in.readVarLong("compare number")));
         }
-        List<TxnOp> success = readOps(in);
-        return new Command.Txn(compares, success, readOps(in));
+        return compares;
     }
 
     static CommandEnvelope decode(Bytes data) {
@@ -179,6 +229,9 @@ final class CommandCodec {
                 }
                 yield readTxn(in);
             }
+            case TAG_PREPARE -> readPrepare(in);
+            case TAG_DECIDE -> new Command.Decide(in.readBytes("txnId"), in.readBoolean("commit"));
+            case TAG_RESOLVE -> readResolve(in);
             case TAG_FENCED -> {
                 if (!outer) {
                     throw in.corrupt("a fenced write inside a fenced write", tagOffset);
@@ -206,6 +259,10 @@ final class CommandCodec {
             return fenced.lock().size() + 12 + payloadBytes(fenced.write());
         } else if (command instanceof Command.Txn txn) {
             return Limits.txnPayloadBytes(txn);
+        } else if (command instanceof Command.Prepare p) {
+            return Limits.txnPayloadBytes(new Command.Txn(p.compares(), p.writes(), List.of())) + 64;
+        } else if (command instanceof Command.Resolve r) {
+            return r.keys().stream().mapToInt(k -> k.size() + 4).sum() + 64;
         }
         return 0;
     }

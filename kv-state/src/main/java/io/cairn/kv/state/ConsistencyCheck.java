@@ -83,7 +83,13 @@ final class ConsistencyCheck {
             Invariants.check(Arrays.equals(pair.key(), Keyspace.APPLIED_KEY),
                     "unknown meta key 0x%s", Bytes.copyOf(pair.key()).toHex());
         }
-        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.LOCK_EXPIRY), null, 1);
+        for (KvPair pair : all(engine, Keyspace.INTENT)) {
+            Intent.decode(pair.value(), pair.key());
+        }
+        for (KvPair pair : all(engine, Keyspace.TXN)) {
+            TxnRecord.decode(pair.value(), pair.key());
+        }
+        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.TXN), null, 1);
         Invariants.check(beyond.isEmpty(), "unknown key family in key 0x%s",
                 beyond.isEmpty() ? "" : Bytes.copyOf(beyond.get(0).key()).toHex());
     }

@@ -17,6 +17,10 @@ import java.util.Arrays;
  * 0x02 expiresAtMillis(8) userKey              TTL index, empty value
  * 0x03 clientId(8)                             a client's session ({@link Session})
  * 0x04 lastActivityMillis(8) clientId(8)       session idle index, empty value
+ * 0x05 lockName                                a lock's grant ({@link LockRecord})
+ * 0x06 expiresAtMillis(8) lockName             lock expiry index, empty value
+ * 0x07 userKey                                 a prepared transaction's intent on the key ({@link Intent})
+ * 0x08 txnId                                   a decided transaction's record ({@link TxnRecord})
  * </pre>
  */
 final class Keyspace {
@@ -27,6 +31,8 @@ final class Keyspace {
     static final byte SESSION_IDLE = 0x04;
     static final byte LOCK = 0x05;
     static final byte LOCK_EXPIRY = 0x06;
+    static final byte INTENT = 0x07;
+    static final byte TXN = 0x08;
 
     static final byte[] APPLIED_KEY = withFamily(META, "applied".getBytes(StandardCharsets.US_ASCII));
     static final byte[] EMPTY_VALUE = new byte[0];
@@ -68,6 +74,19 @@ final class Keyspace {
     static Bytes userKeyOfExpiry(byte[] expiryKey) {
         checkFamily(expiryKey, EXPIRY, 9);
         return Bytes.copyOf(expiryKey, 9, expiryKey.length - 9);
+    }
+
+    static byte[] intentKey(Bytes userKey) {
+        return named(INTENT, userKey);
+    }
+
+    static Bytes userKeyOfIntent(byte[] intentKey) {
+        checkFamily(intentKey, INTENT, 1);
+        return Bytes.copyOf(intentKey, 1, intentKey.length - 1);
+    }
+
+    static byte[] txnKey(Bytes txnId) {
+        return named(TXN, txnId);
     }
 
     static byte[] lockKey(Bytes name) {

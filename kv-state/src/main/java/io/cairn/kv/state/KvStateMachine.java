@@ -351,6 +351,10 @@ public final class KvStateMachine {
             return session.result(clientId);
         }
         Result result = execute(batch, envelope.command(), revision);
+        if (result instanceof Result.Locked) {
+            // Nothing happened: the same sequence may be proposed again once the intent is gone.
+            return result;
+        }
         // The command may have been an Expire that forgot this very session; re-read before
         // replacing the idle index entry.
         byte[] current = batch.writes.get(sessionKey);
@@ -368,6 +372,13 @@ public final class KvStateMachine {
         Optional<Result.Rejected> violation = options.limits().violation(command);
         if (violation.isPresent()) {
             return violation.get();
+        }
+        Bytes written = writtenKey(command);
+        if (written != null) {
+            Result.Locked locked = blockedBy(batch, written, null, true);
+            if (locked != null) {
+                return locked;
+            }
         }
         if (command instanceof Command.Put put) {
             return write(batch, put.key(), put.value(), put.ttlMillis(), revision);
@@ -400,8 +411,113 @@ public final class KvStateMachine {
             return execute(batch, fenced.write(), revision);
         } else if (command instanceof Command.Txn txn) {
             return transact(batch, txn, revision);
+        } else if (command instanceof Command.Prepare prepare) {
+            return prepare(batch, prepare);
+        } else if (command instanceof Command.Decide decide) {
+            return decide(batch, decide);
+        } else if (command instanceof Command.Resolve resolve) {
+            return resolve(batch, resolve, revision);
         }
         throw new AssertionError("unknown command " + command);
+    }
+
+    /** The key a plain write changes; null for other commands. */
+    private static Bytes writtenKey(Command command) {
+        if (command instanceof Command.Put put) {
+            return put.key();
+        } else if (command instanceof Command.Delete delete) {
+            return delete.key();
+        } else if (command instanceof Command.CompareAndSet cas) {
+            return cas.key();
+        } else if (command instanceof Command.SetTtl setTtl) {
+            return setTtl.key();
+        }
+        return null;
+    }
+
+    /**
+     * The intent of a transaction other than {@code own} (null: none) that stops this command on
+     * {@code key}: any intent stops a write (a read intent keeps what a transaction read from
+     * changing), a write intent stops a read whose answer decides something (a comparison).
+     */
+    private static Result.Locked blockedBy(Batch batch, Bytes key, Bytes own, boolean writing) {
+        Intent intent = batch.loadIntent(key);
+        if (intent == null || intent.txnId().equals(own) || !writing && !intent.isWrite()) {
+            return null;
+        }
+        return new Result.Locked(key, intent.txnId(), intent.primaryKey(), intent.preparedAtMillis());
+    }
+
+    private Result prepare(Batch batch, Command.Prepare p) {
+        for (TxnOp op : p.writes()) {
+            Result.Locked locked = blockedBy(batch, op.key(), p.txnId(), true);
+            if (locked != null) {
+                return locked;
+            }
+        }
+        for (Compare c : p.compares()) {
+            Result.Locked locked = blockedBy(batch, c.key(), p.txnId(), p.lockReads());
+            if (locked != null) {
+                return locked;
+            }
+        }
+        for (int i = 0; i < p.compares().size(); i++) {
+            Compare c = p.compares().get(i);
+            long token = c.target() == Compare.Target.LOCK_TOKEN ? currentToken(batch, c.key()) : 0;
+            if (!c.holds(batch.live(c.key()), token)) {
+                return new Result.Prepared(i);
+            }
+        }
+        for (TxnOp op : p.writes()) {
+            Intent intent = op instanceof Command.Put put
+                    ? new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.PUT, put.value(), put.ttlMillis())
+                    : new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.DELETE, null, 0);
+            batch.writes.put(Keyspace.intentKey(op.key()), intent.encode());
+        }
+        if (p.lockReads()) {
+            for (Compare c : p.compares()) {
+                if (batch.loadIntent(c.key()) == null) {
+                    Intent read = new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.READ, null, 0);
+                    batch.writes.put(Keyspace.intentKey(c.key()), read.encode());
+                }
+            }
+        }
+        return new Result.Prepared(-1);
+    }
+
+    private static Result decide(Batch batch, Command.Decide d) {
+        byte[] recordKey = Keyspace.txnKey(d.txnId());
+        byte[] raw = batch.writes.get(recordKey);
+        if (raw != null) {
+            return new Result.Decided(TxnRecord.decode(raw, recordKey).committed());
+        }
+        batch.writes.put(recordKey, new TxnRecord(d.commit(), batch.clockMillis).encode());
+        return new Result.Decided(d.commit());
+    }
+
+    private Result resolve(Batch batch, Command.Resolve r, long revision) {
+        int ended = 0;
+        for (Bytes key : r.keys()) {
+            Intent intent = batch.loadIntent(key);
+            if (intent == null || !intent.txnId().equals(r.txnId())) {
+                continue;
+            }
+            batch.writes.delete(Keyspace.intentKey(key));
+            ended++;
+            if (r.commit() && intent.kind() == Intent.Kind.PUT) {
+                write(batch, key, intent.value(), intent.ttlMillis(), revision);
+            } else if (r.commit() && intent.kind() == Intent.Kind.DELETE) {
+                delete(batch, key, revision);
+            }
+        }
+        return new Result.Resolved(ended);
+    }
+
+    /** The intent a transaction holds on {@code key} in applied state, if any: for tests and tools. */
+    public Optional<String> intentOn(Bytes key) {
+        byte[] intentKey = Keyspace.intentKey(key);
+        byte[] raw = engine.get(intentKey);
+        return raw == null ? Optional.empty() : Optional.of(Intent.decode(raw, intentKey).kind().name());
     }
 
     /**
@@ -409,6 +525,20 @@ public final class KvStateMachine {
      * operations in order; every write takes this entry's revision.
      */
     private Result transact(Batch batch, Command.Txn txn, long revision) {
+        for (Compare c : txn.compares()) {
+            Result.Locked locked = blockedBy(batch, c.key(), null, false);
+            if (locked != null) {
+                return locked;
+            }
+        }
+        for (List<TxnOp> branch : List.of(txn.success(), txn.failure())) {
+            for (TxnOp op : branch) {
+                Result.Locked locked = blockedBy(batch, op.key(), null, !(op instanceof TxnOp.Get));
+                if (locked != null) {
+                    return locked;
+                }
+            }
+        }
         int failed = -1;
         for (int i = 0; i < txn.compares().size() && failed < 0; i++) {
             Compare c = txn.compares().get(i);
@@ -611,6 +741,13 @@ public final class KvStateMachine {
         KeyValue live(Bytes key) {
             StoredValue stored = load(key);
             return stored != null && stored.isLiveAt(clockMillis) ? stored.toKeyValue(key) : null;
+        }
+
+        /** A transaction's intent on the key, as the batch so far leaves it; null if none. */
+        Intent loadIntent(Bytes key) {
+            byte[] intentKey = Keyspace.intentKey(key);
+            byte[] raw = writes.get(intentKey);
+            return raw == null ? null : Intent.decode(raw, intentKey);
         }
 
         /** The lock's record, expired or not, as the batch so far leaves it. */

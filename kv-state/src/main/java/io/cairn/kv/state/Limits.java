@@ -93,6 +93,28 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
             return first(keyViolation(fenced.lock()), violation(fenced.write()));
         } else if (command instanceof Command.Txn txn) {
             return txnViolation(txn);
+        } else if (command instanceof Command.Prepare p) {
+            return first(txnIdViolation(p.txnId()), keyViolation(p.primaryKey()),
+                    txnViolation(new Command.Txn(p.compares(), p.writes(), List.of())));
+        } else if (command instanceof Command.Decide d) {
+            return txnIdViolation(d.txnId());
+        } else if (command instanceof Command.Resolve r) {
+            if (r.keys().size() > 2 * TXN_OPS_MAX) {
+                return Optional.of(new Result.Rejected(RejectReason.TXN_TOO_LARGE,
+                        "a resolve names at most " + 2 * TXN_OPS_MAX + " keys, not " + r.keys().size()));
+            }
+            return txnIdViolation(r.txnId());
+        }
+        return Optional.empty();
+    }
+
+    /** The most bytes of a transaction id: the coordinator draws 16 random ones. */
+    public static final int TXN_ID_BYTES_MAX = 64;
+
+    private static Optional<Result.Rejected> txnIdViolation(Bytes txnId) {
+        if (txnId.isEmpty() || txnId.size() > TXN_ID_BYTES_MAX) {
+            return Optional.of(new Result.Rejected(RejectReason.MALFORMED,
+                    "a transaction id is 1 to " + TXN_ID_BYTES_MAX + " bytes, not " + txnId.size()));
         }
         return Optional.empty();
     }

@@ -11,7 +11,7 @@ public sealed interface Result
         permits Result.Written, Result.Deleted, Result.CasFailed, Result.Expired,
                 Result.Stale, Result.Rejected, Result.Skipped,
                 Result.LockGranted, Result.LockBusy, Result.Released, Result.NotHolder, Result.FencedOut,
-                Result.Read, Result.TxnDone {
+                Result.Read, Result.TxnDone, Result.Prepared, Result.Locked, Result.Decided, Result.Resolved {
 
     /**
      * A put, or a compare-and-set whose comparison held, stored the value: the key's
@@ -143,6 +143,47 @@ public sealed interface Result
                     throw new IllegalArgumentException("not an operation's result: " + r);
                 }
             }
+        }
+    }
+
+    /**
+     * A {@link Command.Prepare} applied: with {@code failedCompare} -1 every comparison held and
+     * the intents are in place; otherwise comparison {@code failedCompare} did not hold and nothing
+     * changed.
+     */
+    record Prepared(int failedCompare) implements Result {
+        public Prepared {
+            if (failedCompare < -1) {
+                throw new IllegalArgumentException("failedCompare is -1 or an index: " + failedCompare);
+            }
+        }
+
+        public boolean ok() {
+            return failedCompare == -1;
+        }
+    }
+
+    /**
+     * Another transaction, {@code txnId} (its record in the shard of {@code primaryKey}), holds an
+     * intent on {@code key}, prepared at leader time {@code preparedAtMillis}: nothing changed,
+     * and the client's session did not advance, so the same command may be proposed again once the
+     * intent is resolved.
+     */
+    record Locked(Bytes key, Bytes txnId, Bytes primaryKey, long preparedAtMillis) implements Result {
+        public Locked {
+            if (key == null || txnId == null || primaryKey == null) {
+                throw new IllegalArgumentException("key, txnId and primaryKey are required");
+            }
+        }
+    }
+
+    /** The outcome a transaction's record holds. */
+    record Decided(boolean committed) implements Result {}
+
+    /** A {@link Command.Resolve} ended {@code intents} of the transaction's intents. */
+    record Resolved(int intents) implements Result {
+        public Resolved {
+            requireNonNegative(intents, "intents");
         }
     }
 

@@ -27,6 +27,10 @@ import java.util.List;
  *                  varint modRevision, varint version, varint expiresAtMillis
  *   14 TxnDone     u8 succeeded, varint failedCompare + 1, varint revision, varint count, then count results, each
  *                  its tag and fields as above (a Written, Deleted or Read)
+ *   15 Prepared    varint failedCompare + 1
+ *   16 Locked      bytes key, bytes txnId, bytes primaryKey, varint preparedAtMillis
+ *   17 Decided     u8 committed
+ *   18 Resolved    varint intents
  * </pre>
  */
 final class ResultCodec {
@@ -45,6 +49,10 @@ final class ResultCodec {
     static final int TAG_FENCED_OUT = 12;
     static final int TAG_READ = 13;
     static final int TAG_TXN_DONE = 14;
+    static final int TAG_PREPARED = 15;
+    static final int TAG_LOCKED = 16;
+    static final int TAG_DECIDED = 17;
+    static final int TAG_RESOLVED = 18;
 
     private static final String WHAT = "result";
 
@@ -97,6 +105,15 @@ final class ResultCodec {
             for (Result r : t.results()) {
                 writeResult(out, r);
             }
+        } else if (result instanceof Result.Prepared p) {
+            out.writeByte(TAG_PREPARED).writeVarLong(p.failedCompare() + 1L);
+        } else if (result instanceof Result.Locked l) {
+            out.writeByte(TAG_LOCKED).writeBytes(l.key()).writeBytes(l.txnId()).writeBytes(l.primaryKey())
+                    .writeVarLong(l.preparedAtMillis());
+        } else if (result instanceof Result.Decided d) {
+            out.writeByte(TAG_DECIDED).writeBoolean(d.committed());
+        } else if (result instanceof Result.Resolved r) {
+            out.writeByte(TAG_RESOLVED).writeVarLong(r.intents());
         } else {
             throw new AssertionError("unknown result " + result);
         }
@@ -151,6 +168,11 @@ final class ResultCodec {
                 }
                 yield new Result.TxnDone(succeeded, failedCompare, revision, results);
             }
+            case TAG_PREPARED -> new Result.Prepared(in.readVarInt("failedCompare") - 1);
+            case TAG_LOCKED -> new Result.Locked(in.readBytes("key"), in.readBytes("txnId"), in.readBytes("primaryKey"),
+                    in.readVarLong("preparedAtMillis"));
+            case TAG_DECIDED -> new Result.Decided(in.readBoolean("committed"));
+            case TAG_RESOLVED -> new Result.Resolved(in.readVarInt("intents"));
             default -> throw in.corrupt("unknown result tag " + tag, tagOffset);
         };
     }

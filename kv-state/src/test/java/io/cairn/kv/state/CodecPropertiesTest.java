@@ -228,9 +228,15 @@ class CodecPropertiesTest {
     }
 
     static Command command(RandomSource random) {
-        return switch (random.nextInt(8)) {
+        return switch (random.nextInt(11)) {
             case 0, 1, 2 -> write(random);
             case 6 -> txn(random);
+            case 7 -> new Command.Prepare(bytes(random, 16), bytes(random, 40), txn(random).compares(),
+                    List.of(new Command.Put(bytes(random, 40), bytes(random, 100), ttl(random)),
+                            new Command.Delete(bytes(random, 40))), random.chance(0.5));
+            case 8 -> new Command.Decide(bytes(random, 16), random.chance(0.5));
+            case 9 -> new Command.Resolve(bytes(random, 16), random.chance(0.5),
+                    List.of(bytes(random, 40), bytes(random, 40)));
             case 3 -> new Command.Lock(bytes(random, 40), bytes(random, 40), Math.max(1, nonNegative(random)));
             case 4 -> new Command.Unlock(bytes(random, 40), Math.max(1, nonNegative(random)));
             case 5 -> new Command.Fenced(bytes(random, 40), Math.max(1, nonNegative(random)), write(random));
@@ -296,8 +302,12 @@ class CodecPropertiesTest {
 
     static Result result(RandomSource random) {
         List<RejectReason> reasons = List.of(RejectReason.values());
-        return switch (random.nextInt(13)) {
+        return switch (random.nextInt(17)) {
             case 12 -> txnDone(random);
+            case 13 -> new Result.Prepared(random.nextInt(5) - 1);
+            case 14 -> new Result.Locked(bytes(random, 40), bytes(random, 16), bytes(random, 40), nonNegative(random));
+            case 15 -> new Result.Decided(random.chance(0.5));
+            case 16 -> new Result.Resolved(count(random));
             case 7 -> new Result.LockGranted(Math.max(1, nonNegative(random)), nonNegative(random));
             case 8 -> new Result.LockBusy(Math.max(1, nonNegative(random)), nonNegative(random));
             case 9 -> new Result.Released(Math.max(1, nonNegative(random)));
