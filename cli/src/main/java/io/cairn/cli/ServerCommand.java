@@ -72,6 +72,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "...and none older than this (e.g. 10m). Default: no age limit.")
     java.time.Duration watchHistoryAge = java.time.Duration.ZERO;
 
+    @Option(names = "--txn-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "A cross-shard transaction's intent older than this is aborted by the first write that"
+                    + " meets it, so a crashed coordinator holds keys no longer (e.g. 2s). Default: 2s")
+    java.time.Duration txnTimeout = java.time.Duration.ofMillis(ServerConfig.TXN_TIMEOUT_MILLIS_DEFAULT);
+
     @Option(names = "--fault-injection", hidden = true,
             description = "Serve the FaultControl service the real-process fault suite drives (loopback only).")
     boolean faultInjection;
@@ -129,7 +134,7 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--watch-history-mb must be 1 to " + (1L << 20) + ": " + watchHistoryMib);
         }
         return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
-                .withDeadNodeTimeout(deadNodeTimeout.toMillis())
+                .withDeadNodeTimeout(deadNodeTimeout.toMillis()).withTxnTimeout(txnTimeout.toMillis())
                 .withWatchRetention(new io.cairn.kv.state.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,
                         watchHistoryAge.toMillis()));
     }

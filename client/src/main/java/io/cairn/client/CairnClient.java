@@ -423,6 +423,36 @@ public final class CairnClient implements AutoCloseable {
                 io.cairn.api.proto.TxnResponse::getHeader);
     }
 
+    /** A cross-shard transaction's prepare in the shard of {@code firstKey}; see {@link TxnCoordinator}. */
+    CompletableFuture<io.cairn.api.proto.TxnPrepareResponse> prepare(byte[] firstKey,
+                                                                      io.cairn.api.proto.TxnPrepareRequest.Builder request) {
+        return write("txn prepare", firstKey, io.cairn.api.proto.TxnGrpc.getPrepareMethod(),
+                (clientId, sequence) -> request.setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.TxnPrepareResponse::getHeader);
+    }
+
+    /** Records a transaction's outcome in the shard of its primary key, unless one is recorded; answers the recorded one. */
+    CompletableFuture<Boolean> decide(byte[] txnId, byte[] primaryKey, boolean commit) {
+        ByteString id = ByteString.copyFrom(txnId);
+        ByteString primary = ByteString.copyFrom(primaryKey);
+        return write("txn decide", primaryKey, io.cairn.api.proto.TxnGrpc.getDecideMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.TxnDecideRequest.newBuilder().setTxnId(id)
+                        .setPrimaryKey(primary).setCommit(commit).setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.TxnDecideResponse::getHeader)
+                .thenApply(io.cairn.api.proto.TxnDecideResponse::getCommitted);
+    }
+
+    /** Resolves a decided transaction's intents on {@code keys}, which share one shard. */
+    CompletableFuture<Long> resolve(byte[] txnId, boolean commit, List<byte[]> keys) {
+        io.cairn.api.proto.TxnResolveRequest.Builder b = io.cairn.api.proto.TxnResolveRequest.newBuilder()
+                .setTxnId(ByteString.copyFrom(txnId)).setCommit(commit);
+        keys.forEach(k -> b.addKeys(ByteString.copyFrom(k)));
+        return write("txn resolve", keys.get(0), io.cairn.api.proto.TxnGrpc.getResolveMethod(),
+                (clientId, sequence) -> b.setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.TxnResolveResponse::getHeader)
+                .thenApply(r -> r.getHeader().getAppliedIndex());
+    }
+
     // ---- fenced writes ------------------------------------------------------------------
 
     /** {@link #put(byte[], byte[])} that applies only while {@code fence}'s token is its lock's grant. */

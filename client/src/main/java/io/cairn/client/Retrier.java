@@ -353,6 +353,9 @@ final class Retrier implements AutoCloseable {
                         fail(new CasFailedException(detail.getPreconditionFailed().getCurrentVersion()));
                     } else if (detail != null && detail.hasStaleToken()) {
                         fail(new StaleTokenException(detail.getStaleToken().getCurrentToken()));
+                    } else if (detail != null && detail.hasTxnConflict()) {
+                        fail(TransactionConflictException.held(detail.getTxnConflict().getKey().toByteArray(), -1,
+                                detail.getTxnConflict().getTxnId().toByteArray()));
                     } else {
                         fail(new CairnException(operation + " refused by " + lastError, t));
                     }

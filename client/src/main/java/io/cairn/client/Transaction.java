@@ -26,7 +26,9 @@ import java.util.Optional;
  * }
  * }</pre>
  *
- * Every key read or written must hash to one shard: give them the same {@code {tag}}.
+ * When every key read or written hashes to one shard (give them the same {@code {tag}}), the
+ * commit is one Raft entry there. Otherwise it is a two-phase commit across the shards
+ * ({@link TxnCoordinator}): three rounds instead of one, still serializable and atomic.
  */
 public final class Transaction implements AutoCloseable {
     private final CairnClient client;
@@ -105,12 +107,14 @@ public final class Transaction implements AutoCloseable {
             long revision = read.getValue().map(KeyValue::modRevision).orElse(0L);
             compares.add(Compare.modRevision(bytes(read.getKey()), Compare.Relation.EQUAL, revision));
         }
-        checkOneShard(compares);
+        if (!oneShard(compares)) {
+            return new TxnCoordinator(client).commit(compares, List.copyOf(writes.values()));
+        }
         TxnResult result = client.txn().when(compares.toArray(Compare[]::new))
                 .then(writes.values().toArray(TxnOp[]::new)).commit();
         if (!result.succeeded()) {
             Compare failed = compares.get(result.failedCompare());
-            throw new TransactionConflictException(failed.key(), client.shardOf(failed.key()), failed.number());
+            throw TransactionConflictException.changed(failed.key(), client.shardOf(failed.key()), failed.number());
         }
         return result;
     }
@@ -121,24 +125,17 @@ public final class Transaction implements AutoCloseable {
         finished = true;
     }
 
-    private void checkOneShard(List<Compare> compares) {
-        byte[] first = null;
-        int shard = -1;
+    private boolean oneShard(List<Compare> compares) {
         List<byte[]> keys = new ArrayList<>();
         compares.forEach(c -> keys.add(c.key()));
         writes.values().forEach(op -> keys.add(op.key()));
+        int shard = client.shardOf(keys.get(0));
         for (byte[] key : keys) {
-            int s = client.shardOf(key);
-            if (first == null) {
-                first = key;
-                shard = s;
-            } else if (s != shard) {
-                throw new IllegalArgumentException("keys " + new String(first, java.nio.charset.StandardCharsets.UTF_8)
-                        + " (shard " + shard + ") and " + new String(key, java.nio.charset.StandardCharsets.UTF_8)
-                        + " (shard " + s + ") are on different shards; a transaction's keys share one shard:"
-                        + " give them the same {tag}");
+            if (client.shardOf(key) != shard) {
+                return false;
             }
         }
+        return true;
     }
 
     private void checkSize() {

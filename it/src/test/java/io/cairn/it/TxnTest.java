@@ -150,6 +150,122 @@ class TxnTest {
         return sum;
     }
 
+    /** The bank again, with one account per shard or so: every transfer is a two-phase commit. */
+    @Test
+    void transfersAcrossShardsKeepTheTotalAtEveryReadAndAtTheEnd() throws Exception {
+        ClusterSpec spec = start(3, 4);
+        try (CairnClient client = client(spec)) {
+            for (int i = 0; i < ACCOUNTS; i++) {
+                client.put(spread(i), Long.toString(OPENING_BALANCE));
+            }
+            assertThat(java.util.stream.IntStream.range(0, ACCOUNTS)
+                    .map(i -> client.shardOf(spread(i).getBytes(StandardCharsets.UTF_8))).distinct().count())
+                    .as("accounts on several shards").isGreaterThan(1);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            ConcurrentLinkedQueue<Long> totalsSeen = new ConcurrentLinkedQueue<>();
+            AtomicInteger transfers = new AtomicInteger();
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                Random random = new Random(10 + t);
+                work.add(pool.submit(() -> {
+                    for (int n = 0; n < 25; n++) {
+                        int from = random.nextInt(ACCOUNTS);
+                        int to = (from + 1 + random.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
+                        long amount = 1 + random.nextInt(30);
+                        try {
+                            client.inTransaction(tx -> {
+                                long a = Long.parseLong(tx.get(spread(from)).orElseThrow().valueUtf8());
+                                long b = Long.parseLong(tx.get(spread(to)).orElseThrow().valueUtf8());
+                                if (a >= amount) {
+                                    tx.put(spread(from), Long.toString(a - amount));
+                                    tx.put(spread(to), Long.toString(b + amount));
+                                }
+                                return null;
+                            });
+                            transfers.incrementAndGet();
+                        } catch (TransactionConflictException e) {
+                            // Gave up after its attempts: it wrote nothing.
+                        }
+                    }
+                }));
+            }
+            work.add(pool.submit(() -> {
+                for (int n = 0; n < 25; n++) {
+                    try {
+                        totalsSeen.add(client.inTransaction(tx -> {
+                            long sum = 0;
+                            for (int i = 0; i < ACCOUNTS; i++) {
+                                sum += Long.parseLong(tx.get(spread(i)).orElseThrow().valueUtf8());
+                            }
+                            return sum;
+                        }));
+                    } catch (TransactionConflictException e) {
+                        // A read-only transaction that kept losing: it saw nothing it reports.
+                    }
+                }
+            }));
+            for (Future<?> f : work) {
+                f.get(180, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+
+            assertThat(transfers.get()).isGreaterThan(30);
+            assertThat(totalsSeen).isNotEmpty().containsOnly(ACCOUNTS * OPENING_BALANCE);
+            long end = 0;
+            for (int i = 0; i < ACCOUNTS; i++) {
+                long balance = Long.parseLong(client.get(spread(i)).orElseThrow().valueUtf8());
+                assertThat(balance).isNotNegative();
+                end += balance;
+            }
+            assertThat(end).isEqualTo(ACCOUNTS * OPENING_BALANCE);
+        }
+    }
+
+    /**
+     * A coordinator that dies after the decision leaves intents behind: the first write that meets
+     * one after the transaction timeout finds the record committed and applies the transaction's
+     * write before its own. One that dies before deciding is aborted: its writes never appear.
+     */
+    @Test
+    void aCrashedCoordinatorsTransactionIsFinishedByTheNextWriterAsItsRecordSays() throws IOException {
+        ClusterSpec spec = start(3, 4, 1_500);
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
+        channels.add(ch);
+        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = io.cairn.api.proto.TxnGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(20, TimeUnit.SECONDS);
+        String a = "{p}a";
+        String b = keyInAnotherShardThan(a, 4);
+        try (CairnClient client = client(spec)) {
+            for (String outcome : List.of("decided", "undecided")) {
+                ByteString id = ByteString.copyFromUtf8("crashed-" + outcome);
+                for (String key : List.of(a, b)) {
+                    assertThat(txn.prepare(io.cairn.api.proto.TxnPrepareRequest.newBuilder().setTxnId(id)
+                            .setPrimaryKey(ByteString.copyFromUtf8(a)).setLockReads(true)
+                            .addWrite(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8(key))
+                                    .setValue(ByteString.copyFromUtf8("from " + outcome))))
+                            .build()).getPrepared()).isTrue();
+                }
+                if (outcome.equals("decided")) {
+                    assertThat(txn.decide(io.cairn.api.proto.TxnDecideRequest.newBuilder().setTxnId(id)
+                            .setPrimaryKey(ByteString.copyFromUtf8(a)).setCommit(true).build()).getCommitted()).isTrue();
+                }
+                // The coordinator is gone. A transaction that reads b before the timeout conflicts at once.
+                Transaction reader = client.begin();
+                reader.get(b);
+                reader.put(a, "reader");
+                assertThatThrownBy(reader::commit).isInstanceOf(TransactionConflictException.class);
+
+                // A plain write of b waits for the intent, then ends it as the record says: the
+                // committed transaction's write comes first (version 2), the aborted one's never.
+                long expectedVersion = outcome.equals("decided") ? 2 : 1;
+                assertThat(client.put(b, "after " + outcome).version()).as(outcome).isEqualTo(expectedVersion);
+                assertThat(client.put(a, "after " + outcome).version()).as(outcome).isEqualTo(expectedVersion);
+                client.delete(a);
+                client.delete(b);
+            }
+        }
+    }
+
     @Test
     void aConflictNamesTheChangedKeyAndWritesNothing() throws IOException {
         ClusterSpec spec = start(3, 4);
@@ -248,11 +364,34 @@ class TxnTest {
         }
     }
 
+    private static final List<String> SPREAD = spreadOver(4);
+
+    /** Account {@code i} of the bank spread over the shards: account i is in shard i mod 4. */
+    private static String spread(int i) {
+        return SPREAD.get(i);
+    }
+
+    private static List<String> spreadOver(int shards) {
+        io.cairn.placement.ShardMap map = io.cairn.placement.ShardMap.of(shards);
+        List<String> names = new ArrayList<>();
+        for (int n = 0; names.size() < ACCOUNTS; n++) {
+            String name = "account-" + n;
+            if (map.shardOfKey(name.getBytes(StandardCharsets.UTF_8)) == names.size() % shards) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
     private static String account(int i) {
         return "{bank}acct-" + i;
     }
 
     private ClusterSpec start(int nodes, int shards) throws IOException {
+        return start(nodes, shards, ServerConfig.TXN_TIMEOUT_MILLIS_DEFAULT);
+    }
+
+    private ClusterSpec start(int nodes, int shards, long txnTimeoutMillis) throws IOException {
         TreeMap<NodeId, String> m = new TreeMap<>();
         for (int i = 1; i <= nodes; i++) {
             m.put(NodeId.of(i), "127.0.0.1:" + io.cairn.server.LocalPorts.free());
@@ -260,7 +399,7 @@ class TxnTest {
         ClusterSpec spec = new ClusterSpec(m);
         for (int i = 1; i <= nodes; i++) {
             ServerConfig c = ServerConfig.of(NodeId.of(i), spec.address(NodeId.of(i)), dir.resolve("n" + i), spec)
-                    .withTicks(20, 10).withShards(shards);
+                    .withTicks(20, 10).withShards(shards).withTxnTimeout(txnTimeoutMillis);
             servers.add(CairnServer.start(c));
         }
         return spec;

@@ -311,6 +311,7 @@ public final class CairnServer implements AutoCloseable {
                         new PeerGate(clusterId(config), map)))
                 .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor()))
                 .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor()))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.txnService(), Forwarding.serverInterceptor()))
                 .addService(new ClusterService(loop, map, config, driver))
                 .addService(new WatchService(loop, map, config));
         if (faults.isEnabled()) {

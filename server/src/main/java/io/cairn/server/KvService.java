@@ -203,23 +203,8 @@ final class KvService extends KvGrpc.KvImplBase {
             out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
-        GroupId group = null;
-        Bytes first = null;
-        for (Bytes key : txn.keys()) {
-            GroupId g = map.current().groupOfKey(key.toArray());
-            if (group == null) {
-                group = g;
-                first = key;
-            } else if (!g.equals(group)) {
-                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("keys " + first.toUtf8() + " and "
-                        + key.toUtf8() + " hash to different shards; a transaction's keys share one shard:"
-                        + " give them the same {tag}").asRuntimeException());
-                return;
-            }
-        }
+        GroupId group = oneGroup(txn.keys(), out);
         if (group == null) {
-            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a transaction needs at least one key")
-                    .asRuntimeException());
             return;
         }
         GroupId shard = group;
@@ -478,7 +463,9 @@ final class KvService extends KvGrpc.KvImplBase {
         if (!hosted(group, c)) {
             return;
         }
-        respond(() -> loop.propose(group, clientId, sequence, command).thenApply(r -> {
+        long giveUpNanos = c.deadline() == null ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis())
+                : System.nanoTime() + c.deadline().timeRemaining(TimeUnit.NANOSECONDS);
+        respond(() -> proposePastIntents(group, clientId, sequence, command, giveUpNanos).thenApply(r -> {
             if (r instanceof Result.Rejected rej) {
                 throw GrpcErrors.invalidArgument(rej.reason().name().toLowerCase(), 0, 0);
             }
@@ -492,6 +479,94 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             return toResponse.apply(r);
         }), c);
+    }
+
+    /**
+     * Proposes {@code command}; when a prepared transaction's intent stops it ({@link Result.Locked},
+     * which changed nothing and left the session's sequence unused), waits until that intent is
+     * gone and proposes the same command again. An intent older than the transaction timeout is
+     * ended here: its transaction is aborted in its record unless decided already, and the
+     * intent resolved as the record says. A prepare does not wait: it conflicts at once.
+     */
+    private CompletableFuture<Result> proposePastIntents(GroupId group, long clientId, long sequence, Command command,
+                                                         long giveUpNanos) {
+        return loop.propose(group, clientId, sequence, command).thenCompose(r -> {
+            if (!(r instanceof Result.Locked locked)) {
+                return CompletableFuture.completedFuture(r);
+            }
+            boolean prepare = command instanceof Command.Prepare;
+            if (clock.epochMillis() - locked.preparedAtMillis() >= config.txnTimeoutMillis()) {
+                return push(group, locked).thenCompose(x -> proposePastIntents(group, clientId, sequence, command,
+                        giveUpNanos));
+            }
+            if (prepare || System.nanoTime() >= giveUpNanos) {
+                return CompletableFuture.failedFuture(GrpcErrors.txnConflict(prepare, locked.key().toArray(),
+                        locked.txnId().toArray(), locked.primaryKey().toArray()));
+            }
+            CompletableFuture<Result> again = new CompletableFuture<>();
+            waitForIntent(group, locked, giveUpNanos, () -> proposePastIntents(group, clientId, sequence, command,
+                    giveUpNanos).whenComplete((v, e) -> {
+                if (e != null) {
+                    again.completeExceptionally(e);
+                } else {
+                    again.complete(v);
+                }
+            }));
+            return again;
+        });
+    }
+
+    /**
+     * Runs {@code then} once the applied state no longer holds {@code locked}'s intent, or it has
+     * outlived the transaction timeout, or the caller's deadline is near: watched by local reads,
+     * so waiting writes nothing to the log.
+     */
+    private void waitForIntent(GroupId group, Result.Locked locked, long giveUpNanos, Runnable then) {
+        forwarder.later(() -> loop.read(group, ReadLevel.EVENTUAL, sm -> sm.intentHolder(locked.key()))
+                .whenComplete((holder, err) -> {
+                    boolean gone = err != null || holder.value().isEmpty()
+                            || !holder.value().get().equals(locked.txnId());
+                    boolean old = clock.epochMillis() - locked.preparedAtMillis() >= config.txnTimeoutMillis();
+                    if (gone || old || System.nanoTime() >= giveUpNanos) {
+                        then.run();
+                    } else {
+                        waitForIntent(group, locked, giveUpNanos, then);
+                    }
+                }), INTENT_POLL_MILLIS);
+    }
+
+    /** How often a write stopped by an intent looks again whether it is gone. */
+    private static final long INTENT_POLL_MILLIS = 5;
+
+    /**
+     * Ends a stale intent: aborts its transaction in the record (the primary key's shard) unless
+     * it was decided, then resolves the intent here as the record says.
+     */
+    private CompletableFuture<Result> push(GroupId group, Result.Locked locked) {
+        GroupId recordGroup = map.current().groupOfKey(locked.primaryKey().toArray());
+        return decide(recordGroup, locked.txnId(), locked.primaryKey(), false).thenCompose(committed ->
+                loop.propose(group, io.cairn.kv.state.CommandEnvelope.NO_SESSION, 0,
+                        new Command.Resolve(locked.txnId(), committed, List.of(locked.key()))));
+    }
+
+    /** Records {@code commit} for the transaction unless it is decided already; completes with the outcome recorded. */
+    private CompletableFuture<Boolean> decide(GroupId recordGroup, Bytes txnId, Bytes primaryKey, boolean commit) {
+        Status status = loop.status(recordGroup);
+        if (status != null && status.role() == io.cairn.consensus.Role.LEADER) {
+            return loop.propose(recordGroup, io.cairn.kv.state.CommandEnvelope.NO_SESSION, 0,
+                    new Command.Decide(txnId, commit)).thenApply(r -> ((Result.Decided) r).committed());
+        }
+        NodeId target = forwardTarget(recordGroup, null);
+        if (target == null) {
+            return CompletableFuture.failedFuture(GrpcErrors.unavailable("no node is known to hold the shard of"
+                    + " transaction record " + primaryKey.toUtf8()));
+        }
+        io.cairn.api.proto.TxnDecideRequest request = io.cairn.api.proto.TxnDecideRequest.newBuilder()
+                .setTxnId(ByteString.copyFrom(txnId.toArray())).setPrimaryKey(ByteString.copyFrom(primaryKey.toArray()))
+                .setCommit(commit).build();
+        return forwarder.call(io.cairn.api.proto.TxnGrpc.getDecideMethod(), request, map.current().address(target),
+                Deadline.after(config.requestTimeoutMillis(), TimeUnit.MILLISECONDS))
+                .thenApply(io.cairn.api.proto.TxnDecideResponse::getCommitted);
     }
 
     /**
@@ -722,6 +797,123 @@ final class KvService extends KvGrpc.KvImplBase {
             return null;
         }
         return new Command.Fenced(lock, fence.getToken(), write);
+    }
+
+    /** The Txn service (cross-shard transactions' participants), served beside this one. */
+    io.grpc.BindableService txnService() {
+        return new TxnService();
+    }
+
+    private final class TxnService extends io.cairn.api.proto.TxnGrpc.TxnImplBase {
+        @Override
+        public void prepare(io.cairn.api.proto.TxnPrepareRequest req,
+                            StreamObserver<io.cairn.api.proto.TxnPrepareResponse> out) {
+            Command.Prepare prepare;
+            try {
+                Command.Txn parts = TxnRequests.toCommand(io.cairn.api.proto.TxnRequest.newBuilder()
+                        .addAllCompare(req.getCompareList()).addAllSuccess(req.getWriteList()).build());
+                prepare = new Command.Prepare(Bytes.wrap(req.getTxnId().toByteArray()),
+                        Bytes.wrap(req.getPrimaryKey().toByteArray()), parts.compares(), parts.success(), req.getLockReads());
+                config.limits().check(prepare);
+            } catch (IllegalArgumentException e) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return;
+            }
+            List<Bytes> keys = new ArrayList<>();
+            prepare.compares().forEach(c -> keys.add(c.key()));
+            prepare.writes().forEach(w -> keys.add(w.key()));
+            GroupId group = oneGroup(keys, out);
+            if (group == null) {
+                return;
+            }
+            write(group, call(io.cairn.api.proto.TxnGrpc.getPrepareMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), prepare, r -> {
+                if (r instanceof Result.Prepared p) {
+                    return io.cairn.api.proto.TxnPrepareResponse.newBuilder().setHeader(header(group))
+                            .setPrepared(p.ok()).setFailedCompare(p.failedCompare()).build();
+                }
+                throw unexpected(r);
+            });
+        }
+
+        @Override
+        public void decide(io.cairn.api.proto.TxnDecideRequest req, StreamObserver<io.cairn.api.proto.TxnDecideResponse> out) {
+            Bytes primaryKey = Bytes.wrap(req.getPrimaryKey().toByteArray());
+            Command.Decide decide = new Command.Decide(Bytes.wrap(req.getTxnId().toByteArray()), req.getCommit());
+            try {
+                config.limits().check(decide);
+            } catch (IllegalArgumentException e) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return;
+            }
+            if (!checkKey(primaryKey, out)) {
+                return;
+            }
+            GroupId group = map.current().groupOfKey(primaryKey.toArray());
+            write(group, call(io.cairn.api.proto.TxnGrpc.getDecideMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), decide, r -> {
+                if (r instanceof Result.Decided d) {
+                    return io.cairn.api.proto.TxnDecideResponse.newBuilder().setHeader(header(group))
+                            .setCommitted(d.committed()).build();
+                }
+                throw unexpected(r);
+            });
+        }
+
+        @Override
+        public void resolve(io.cairn.api.proto.TxnResolveRequest req,
+                            StreamObserver<io.cairn.api.proto.TxnResolveResponse> out) {
+            List<Bytes> keys = new ArrayList<>(req.getKeysCount());
+            req.getKeysList().forEach(k -> keys.add(Bytes.wrap(k.toByteArray())));
+            Command.Resolve resolve = new Command.Resolve(Bytes.wrap(req.getTxnId().toByteArray()), req.getCommit(), keys);
+            try {
+                config.limits().check(resolve);
+            } catch (IllegalArgumentException e) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return;
+            }
+            GroupId group = oneGroup(keys, out);
+            if (group == null) {
+                return;
+            }
+            write(group, call(io.cairn.api.proto.TxnGrpc.getResolveMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), resolve, r -> {
+                if (r instanceof Result.Resolved resolved) {
+                    return io.cairn.api.proto.TxnResolveResponse.newBuilder().setHeader(header(group))
+                            .setIntents(resolved.intents()).build();
+                }
+                throw unexpected(r);
+            });
+        }
+    }
+
+    /**
+     * The one shard all {@code keys} hash to, or null after answering INVALID_ARGUMENT: a
+     * transaction's part in one shard is one entry of that shard's log.
+     */
+    private GroupId oneGroup(List<Bytes> keys, StreamObserver<?> out) {
+        GroupId group = null;
+        Bytes first = null;
+        for (Bytes key : keys) {
+            if (!checkKey(key, out)) {
+                return null;
+            }
+            GroupId g = map.current().groupOfKey(key.toArray());
+            if (group == null) {
+                group = g;
+                first = key;
+            } else if (!g.equals(group)) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("keys " + first.toUtf8() + " and "
+                        + key.toUtf8() + " hash to different shards; a transaction's keys share one shard:"
+                        + " give them the same {tag}").asRuntimeException());
+                return null;
+            }
+        }
+        if (group == null) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a transaction needs at least one key")
+                    .asRuntimeException());
+        }
+        return group;
     }
 
     /** The Lock service, served beside this one with the same routing, forwarding and errors. */

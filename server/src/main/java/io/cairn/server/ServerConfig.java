@@ -30,6 +30,9 @@ import java.nio.file.Path;
  *                              rebuilt on the others (acted on by the metadata group's leader)
  * @param watchRetention the changes each replica keeps in memory for watches that start in the
  *                       past or resume (docs/watch.md)
+ * @param txnTimeoutMillis a prepared transaction's intent older than this is aborted by the first
+ *                         write that meets it, so a crashed coordinator blocks keys no longer
+ *                         (docs/transactions.md)
  */
 public record ServerConfig(
         NodeId nodeId,
@@ -45,7 +48,8 @@ public record ServerConfig(
         int shards,
         boolean join,
         long deadNodeTimeoutMillis,
-        WatchRetention watchRetention) {
+        WatchRetention watchRetention,
+        long txnTimeoutMillis) {
 
 
     public static final int TICK_MILLIS_DEFAULT = 100;
@@ -55,6 +59,7 @@ public record ServerConfig(
     public static final long REQUEST_TIMEOUT_MILLIS_DEFAULT = 5_000;
     public static final int SHARDS_DEFAULT = 1;
     public static final long DEAD_NODE_TIMEOUT_MILLIS_DEFAULT = 5 * 60 * 1000L;
+    public static final long TXN_TIMEOUT_MILLIS_DEFAULT = 2_000;
 
     public ServerConfig {
         if (!join && !initialCluster.contains(nodeId)) {
@@ -69,6 +74,9 @@ public record ServerConfig(
         }
         if (watchRetention == null) {
             throw new IllegalArgumentException("watchRetention is required");
+        }
+        if (txnTimeoutMillis < 1) {
+            throw new IllegalArgumentException("--txn-timeout must be positive");
         }
         if (deadNodeTimeoutMillis < 1) {
             throw new IllegalArgumentException("--dead-node-timeout must be positive");
@@ -89,24 +97,24 @@ public record ServerConfig(
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
                 REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT, false, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT,
-                WatchRetention.DEFAULT);
+                WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT);
     }
 
     public ServerConfig withCompaction(long entries, long bytes) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, watchRetention);
+                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, watchRetention, txnTimeoutMillis);
     }
 
     public ServerConfig withTicks(int tickMillis, int electionTicks) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
-                watchRetention);
+                watchRetention, txnTimeoutMillis);
     }
 
     public ServerConfig withShards(int shardCount) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount, join, deadNodeTimeoutMillis,
-                watchRetention);
+                watchRetention, txnTimeoutMillis);
     }
 
     /** A node that joins the running cluster founded by {@code initialCluster}, with its defaults. */
@@ -114,17 +122,23 @@ public record ServerConfig(
                                         int shards) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
-                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT, WatchRetention.DEFAULT);
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT, WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT);
     }
 
     public ServerConfig withDeadNodeTimeout(long millis) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis, watchRetention);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis, watchRetention, txnTimeoutMillis);
     }
 
     public ServerConfig withWatchRetention(WatchRetention retention) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, retention);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, retention, txnTimeoutMillis);
+    }
+
+    public ServerConfig withTxnTimeout(long millis) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
+                watchRetention, millis);
     }
 
     /** The settings every member of this node's cluster must share ({@link Admission}). */

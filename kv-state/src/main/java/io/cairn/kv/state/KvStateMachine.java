@@ -513,11 +513,18 @@ public final class KvStateMachine {
         return new Result.Resolved(ended);
     }
 
-    /** The intent a transaction holds on {@code key} in applied state, if any: for tests and tools. */
+    /** The kind of intent (READ, PUT, DELETE) a transaction holds on {@code key} in applied state, if any. */
     public Optional<String> intentOn(Bytes key) {
         byte[] intentKey = Keyspace.intentKey(key);
         byte[] raw = engine.get(intentKey);
         return raw == null ? Optional.empty() : Optional.of(Intent.decode(raw, intentKey).kind().name());
+    }
+
+    /** The id of the transaction holding an intent on {@code key} in applied state, if any. */
+    public Optional<Bytes> intentHolder(Bytes key) {
+        byte[] intentKey = Keyspace.intentKey(key);
+        byte[] raw = engine.get(intentKey);
+        return raw == null ? Optional.empty() : Optional.of(Intent.decode(raw, intentKey).txnId());
     }
 
     /**

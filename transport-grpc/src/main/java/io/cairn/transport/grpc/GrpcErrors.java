@@ -75,6 +75,22 @@ public final class GrpcErrors {
     }
 
     /** FAILED_PRECONDITION: the token given is not the lock's current grant, {@code currentToken} (0: free). */
+    /**
+     * Another transaction holds an intent on {@code key}: FAILED_PRECONDITION for a prepare (the
+     * caller's transaction conflicts), UNAVAILABLE for a write that waited for it in vain.
+     */
+    public static StatusRuntimeException txnConflict(boolean prepare, byte[] key, byte[] txnId, byte[] primaryKey) {
+        String message = "key " + new String(key, java.nio.charset.StandardCharsets.UTF_8)
+                + " is held by a prepared transaction (record with key "
+                + new String(primaryKey, java.nio.charset.StandardCharsets.UTF_8) + ")"
+                + (prepare ? "" : "; it is resolved or aborted within the transaction timeout");
+        return error(prepare ? Status.Code.FAILED_PRECONDITION : Status.Code.UNAVAILABLE, message,
+                ErrorDetail.newBuilder().setTxnConflict(io.cairn.api.proto.TxnConflict.newBuilder()
+                        .setKey(com.google.protobuf.ByteString.copyFrom(key))
+                        .setTxnId(com.google.protobuf.ByteString.copyFrom(txnId))
+                        .setPrimaryKey(com.google.protobuf.ByteString.copyFrom(primaryKey))).build());
+    }
+
     public static StatusRuntimeException staleToken(long currentToken) {
         return error(Status.Code.FAILED_PRECONDITION, "stale fencing token: the lock's current token is "
                         + currentToken + (currentToken == 0 ? " (free or expired)" : ""),
