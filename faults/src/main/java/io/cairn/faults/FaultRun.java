@@ -38,7 +38,7 @@ final class FaultRun {
      */
     record Options(List<FaultKind> kinds, String name, long seed, Duration duration, int nodes, int keys,
                    int routedClients, int plainClients, boolean unsafeLocalReads, int lockClients,
-                   boolean unfencedLocks) {
+                   boolean unfencedLocks, boolean unsafeUncheckedTxns) {
         Options {
             if (kinds.isEmpty() || nodes < 3 || keys < 2 || routedClients + plainClients < 1) {
                 throw new IllegalArgumentException("need a fault kind, >= 3 nodes, >= 2 keys and a client");
@@ -106,6 +106,12 @@ final class FaultRun {
             locks.start(options.lockClients(), options.seed());
             WatchWorkload watches = new WatchWorkload(nodes.endpoints(), REQUEST_TIMEOUT);
             watches.start();
+            BankWorkload bank = new BankWorkload(nodes.endpoints(), REQUEST_TIMEOUT, sharded() ? SHARDS : 1);
+            if (options.unsafeUncheckedTxns()) {
+                base = base.toBuilder().setUnsafeUncheckedTxns(true).build();
+                nodes.ids().forEach(id -> nodes.setFaults(id, base));
+            }
+            bank.start(BANK_CLIENTS, options.seed());
             long runStart = System.nanoTime();
             await("the clients' first 20 operations", Duration.ofSeconds(30), () -> load.acknowledged.get() >= 20);
             long endNanos = runStart + options.duration().toNanos();
@@ -121,7 +127,11 @@ final class FaultRun {
             }
             locks.signalStop();
             watches.signalStop();
+            bank.signalStop();
             load.stop();
+            if (!bank.stop(REQUEST_TIMEOUT.multipliedBy(3))) {
+                problems.add("a bank client was still running " + REQUEST_TIMEOUT.toSeconds() * 3 + " s after the stop");
+            }
             if (!locks.stop()) {
                 problems.add("a lock client was still running " + REQUEST_TIMEOUT.toSeconds() * 3 + " s after the stop");
             }
@@ -141,6 +151,12 @@ final class FaultRun {
             finalReads(nodes, load, locks);
             problems.addAll(watches.check(Duration.ofSeconds(60)));
             log.println("  watch: " + watches.summary());
+            try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints()).requestTimeout(REQUEST_TIMEOUT)
+                    .build()) {
+                bank.finalAudit(client);
+            }
+            problems.addAll(bank.violations());
+            log.println("  bank: " + bank.summary());
             return check(load, locks);
         }
     }
@@ -151,13 +167,17 @@ final class FaultRun {
         return min + random.nextInt(3_000);
     }
 
-    /** Shards of the membership scenario's cluster; the others run one group. */
+    /** Shards of the kill and membership scenarios' clusters; the others run one group. */
     static final int SHARDS = 4;
+    /** The bank's transfer clients, beside its auditor. */
+    private static final int BANK_CLIENTS = 3;
     /** More members than this and the scenario removes one instead of adding one. */
     private static final int MEMBERS_MAX = 6;
 
     private boolean sharded() {
-        return options.kinds().contains(FaultKind.MEMBERSHIP);
+        // Kill runs sharded too, so the bank's cross-shard transactions lose coordinators and leaders.
+        return options.kinds().contains(FaultKind.MEMBERSHIP)
+                || options.kinds().size() == 1 && options.kinds().contains(FaultKind.KILL);
     }
 
     private List<String> nodeArgs(int shards) {

@@ -68,6 +68,10 @@ public final class FaultSuite implements Callable<Integer> {
             description = "Negative control: the lock clients write without their fence. Must FAIL (a lock violation).")
     boolean unsafeUnfencedLocks;
 
+    @Option(names = "--unsafe-unchecked-txns",
+            description = "Negative control: the servers drop transactions' read checks. Must FAIL (the bank's total moves).")
+    boolean unsafeUncheckedTxns;
+
     @Option(names = "--json", description = "One JSON object per scenario instead of the table.")
     boolean json;
 
@@ -107,7 +111,8 @@ public final class FaultSuite implements Callable<Integer> {
                     System.err.println("  rerun: bin/faults --scenario " + name + " --seed " + runSeed + " --seconds "
                             + seconds + " --nodes " + nodes + (unsafeLocalReads ? " --unsafe-local-reads" : "")
                             + (lockClients != 3 ? " --lock-clients " + lockClients : "")
-                            + (unsafeUnfencedLocks ? " --unsafe-unfenced-locks" : ""));
+                            + (unsafeUnfencedLocks ? " --unsafe-unfenced-locks" : "")
+                            + (unsafeUncheckedTxns ? " --unsafe-unchecked-txns" : ""));
                 }
             }
             nextSeed++;
@@ -121,7 +126,7 @@ public final class FaultSuite implements Callable<Integer> {
                 ? java.util.Arrays.stream(FaultKind.values()).filter(k -> k != FaultKind.MEMBERSHIP).toList()
                 : List.of(FaultKind.of(name));
         FaultRun.Options options = new FaultRun.Options(kinds, name, runSeed, Duration.ofSeconds(seconds), nodes, keys,
-                3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks);
+                3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks, unsafeUncheckedTxns);
         log.println(name + " (seed " + runSeed + ", " + seconds + " s, " + nodes + " nodes) in " + runDir);
         FaultReport report = new FaultRun(options, runDir, log).run();
         if (report.passed()) {

@@ -47,6 +47,7 @@ class FaultSuiteTest {
         assertThat(report.acknowledged()).as("operations acknowledged").isGreaterThan(100);
         LockReport lock = report.lock();
         assertThat(lock.violation()).as("lock rules").isNull();
+        assertThat(report.problems()).as("problems, the bank's included").isEmpty();
         // The lock changed hands, and a holder that paused past its TTL had its write refused.
         assertThat(lock.grants()).as("lock grants").isGreaterThan(1);
         assertThat(lock.writesOk()).as("fenced writes applied").isPositive();
@@ -95,6 +96,26 @@ class FaultSuiteTest {
                 + " --scenario pause --seed %d --seconds %d --unsafe-unfenced-locks)", SEED, UNFENCED_SECONDS).isNotNull();
         assertThat(report.lock().violation().rule()).isIn(LockCheck.FENCING, LockCheck.MUTUAL_EXCLUSION);
         assertThat(report.verdict()).as("the register workload is not affected").isEqualTo(CheckResult.Verdict.OK);
+        assertThat(report.passed()).isFalse();
+    }
+
+    /**
+     * Proof that the bank can fail on real processes: with the transactions' read checks dropped
+     * by the servers, two transfers that read the same balance both apply and the total moves,
+     * which an audit or the final audit must report.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void negativeControlUncheckedTransactionsIsCaught() throws Exception {
+        FaultSuite suite = suite(false);
+        suite.seconds = UNFENCED_SECONDS;
+        suite.unsafeUncheckedTxns = true;
+        FaultReport report = suite.runOne("kill", SEED, dir.resolve("unchecked"), System.out);
+        System.out.println(report.row());
+        System.out.println(report.failure());
+        assertThat(report.problems()).as("a lost update must move the bank's total (rerun: bin/faults --scenario kill"
+                + " --seed %d --seconds %d --unsafe-unchecked-txns)", SEED, UNFENCED_SECONDS)
+                .anySatisfy(p -> assertThat(p).contains("audit saw balances"));
         assertThat(report.passed()).isFalse();
     }
 

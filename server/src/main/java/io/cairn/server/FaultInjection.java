@@ -60,6 +60,10 @@ final class FaultInjection {
         return enabled && faults.getUnsafeLocalReads();
     }
 
+    boolean unsafeUncheckedTxns() {
+        return enabled && faults.getUnsafeUncheckedTxns();
+    }
+
     Faults current() {
         return faults;
     }

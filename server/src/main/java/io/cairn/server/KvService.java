@@ -207,6 +207,9 @@ final class KvService extends KvGrpc.KvImplBase {
         if (group == null) {
             return;
         }
+        if (faults.unsafeUncheckedTxns()) {
+            txn = new Command.Txn(List.of(), txn.success(), txn.failure());
+        }
         GroupId shard = group;
         write(shard, call(KvGrpc.getTxnMethod(), req, out, true), req.getClientId(), req.getSequence(), txn, r -> {
             if (r instanceof Result.TxnDone done) {
@@ -825,6 +828,10 @@ final class KvService extends KvGrpc.KvImplBase {
             GroupId group = oneGroup(keys, out);
             if (group == null) {
                 return;
+            }
+            if (faults.unsafeUncheckedTxns()) {
+                prepare = new Command.Prepare(prepare.txnId(), prepare.primaryKey(), List.of(), prepare.writes(),
+                        prepare.lockReads());
             }
             write(group, call(io.cairn.api.proto.TxnGrpc.getPrepareMethod(), req, out, true), req.getClientId(),
                     req.getSequence(), prepare, r -> {
