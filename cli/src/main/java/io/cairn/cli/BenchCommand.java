@@ -22,7 +22,10 @@ import picocli.CommandLine.Mixin;
                 "Workloads: put (writes), get (reads), mixed (--read-ratio reads, the rest updates), "
                         + "mixed-a (YCSB A: 50%% reads), mixed-b (YCSB B: 95%% reads), cas (read a version, then "
                         + "compare-and-set it, on --cas-keys keys; conflicts are counted apart from errors), "
-                        + "scan (--scan-length keys from a random one).",
+                        + "scan (--scan-length keys from a random one),"
+                        + " txn (a transaction reading two keys and writing both, keys of any shards: cross-shard commits"
+                        + " with several shards), txn-local (the same on two keys sharing a {tag}: one shard, one Raft round);"
+                        + " aborted transactions are counted apart from errors.",
                 "expiry: --keys keys written with TTLs that bring every deadline to one instant; reports how fast"
                         + " a watcher sees them expire and --clients writers' puts/s before and during (--json: one line);"
                         + " --unwatched: nobody watches, the writers are measured over the design drain time (10,000/s)"

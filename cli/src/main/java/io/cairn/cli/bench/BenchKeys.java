@@ -16,6 +16,21 @@ public final class BenchKeys {
 
     private BenchKeys() {}
 
+    /**
+     * {@code bench/{0000000042}a} for 42 and 'a': keys of one index share a hash tag, so one
+     * shard (for transactions on one shard).
+     */
+    public static byte[] tagged(long index, char suffix) {
+        byte[] plain = key(index);
+        byte[] key = new byte[plain.length + 3];
+        System.arraycopy(PREFIX, 0, key, 0, PREFIX.length);
+        key[PREFIX.length] = '{';
+        System.arraycopy(plain, PREFIX.length, key, PREFIX.length + 1, DIGITS);
+        key[PREFIX.length + 1 + DIGITS] = '}';
+        key[PREFIX.length + 2 + DIGITS] = (byte) suffix;
+        return key;
+    }
+
     /** {@code bench/0000000042} for 42; {@code index} in {@code [0, INDEX_LIMIT)}. */
     public static byte[] key(long index) {
         if (index < 0 || index >= INDEX_LIMIT) {

@@ -171,6 +171,12 @@ public record BenchResult(BenchConfig config, long ops, Latency latency, Map<Err
             sb.append(format(row, "conflicts", failures.get(ErrorKind.CAS_CONFLICT)
                     + " compare-and-sets found another version (not errors, not ops)"));
         }
+        if (c.workload().kind().transactional()) {
+            long conflicts = failures.get(ErrorKind.TXN_CONFLICT);
+            sb.append(format(row, "conflicts", conflicts + " transactions aborted on a conflict ("
+                    + format("%.1f%%", ops + conflicts == 0 ? 0.0 : 100.0 * conflicts / (ops + conflicts))
+                    + " of those that ended; not errors, not ops)"));
+        }
         return sb.toString().stripTrailing();
     }
 

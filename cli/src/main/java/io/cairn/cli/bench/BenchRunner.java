@@ -214,6 +214,9 @@ public final class BenchRunner {
         if (op instanceof Op.Cas cas) {
             return target.version(cas.key()).thenCompose(v -> target.compareAndSet(cas.key(), v, cas.value()));
         }
+        if (op instanceof Op.Txn txn) {
+            return target.transaction(txn.first(), txn.second(), txn.value());
+        }
         Op.Scan scan = (Op.Scan) op;
         return target.scan(scan.fromKey(), scan.limit());
     }
@@ -317,7 +320,9 @@ public final class BenchRunner {
             }
             String phase = nowNanos < measureStartNanos ? " (warm-up)" : nowNanos >= measureEndNanos ? " (draining)" : "";
             String conflicts = config.workload().kind() == Workload.Kind.CAS
-                    ? ", " + failures.get(ErrorKind.CAS_CONFLICT).sum() + " conflicts" : "";
+                    ? ", " + failures.get(ErrorKind.CAS_CONFLICT).sum() + " conflicts"
+                    : config.workload().kind().transactional()
+                    ? ", " + failures.get(ErrorKind.TXN_CONFLICT).sum() + " conflicts" : "";
             progress.println(String.format(Locale.ROOT, "bench %s %3ds%s: %.0f ops/s, %d errors%s, p99 %s ms",
                     config.workload().name(), Math.round((nowNanos - startNanos) / 1e9), phase, opsPerSecond,
                     errorsSoFar(), conflicts, p99));

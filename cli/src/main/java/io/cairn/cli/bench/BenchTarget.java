@@ -24,6 +24,12 @@ public interface BenchTarget {
     /** Up to {@code limit} keys of the bench's key space, from {@code fromKey} on. */
     CompletableFuture<?> scan(byte[] fromKey, int limit);
 
+    /**
+     * One transaction: read both keys, write {@code value} to both; fails with
+     * {@link io.cairn.client.TransactionConflictException} when another wrote one first.
+     */
+    CompletableFuture<?> transaction(byte[] first, byte[] second, byte[] value);
+
     /** The cluster behind {@code client}, read at {@code consistency}. */
     static BenchTarget of(CairnClient client, Consistency consistency) {
         return of(client, consistency, java.time.Duration.ZERO, null);
@@ -54,6 +60,27 @@ public interface BenchTarget {
             @Override
             public CompletableFuture<?> compareAndSet(byte[] key, long expectedVersion, byte[] value) {
                 return client.compareAndSetAsync(key, expectedVersion, value, ttl);
+            }
+
+            /** Transactions block their thread: each runs on a thread of its own, as many as run at once. */
+            private final java.util.concurrent.ExecutorService transactions =
+                    java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                        Thread t = new Thread(r, "bench-txn");
+                        t.setDaemon(true);
+                        return t;
+                    });
+
+            @Override
+            public CompletableFuture<?> transaction(byte[] first, byte[] second, byte[] value) {
+                return CompletableFuture.runAsync(() -> {
+                    try (io.cairn.client.Transaction tx = client.begin()) {
+                        tx.get(first);
+                        tx.get(second);
+                        tx.put(first, value);
+                        tx.put(second, value);
+                        tx.commit();
+                    }
+                }, transactions);
             }
 
             @Override

@@ -22,6 +22,8 @@ public enum ErrorKind {
     TIMEOUT,
     /** A compare-and-set found another version: an answer, not a failure of the cluster. */
     CAS_CONFLICT,
+    /** A transaction aborted because another wrote what it read (optimistic concurrency). */
+    TXN_CONFLICT,
     /** Anything else: a server error, a refused argument, a closed client. */
     OTHER;
 
@@ -31,7 +33,7 @@ public enum ErrorKind {
 
     /** Whether this kind counts in the run's {@code errors}; a CAS conflict does not. */
     public boolean isError() {
-        return this != CAS_CONFLICT;
+        return this != CAS_CONFLICT && this != TXN_CONFLICT;
     }
 
     /** The kind of a request's failure, looking through future wrappers. */
@@ -42,6 +44,9 @@ public enum ErrorKind {
         }
         if (t instanceof CasFailedException) {
             return CAS_CONFLICT;
+        }
+        if (t instanceof io.cairn.client.TransactionConflictException) {
+            return TXN_CONFLICT;
         }
         if (t instanceof CairnUnavailableException unavailable) {
             Throwable last = unavailable.getCause();

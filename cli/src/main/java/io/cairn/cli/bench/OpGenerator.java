@@ -44,6 +44,17 @@ final class OpGenerator {
                     ? new Op.Get(nextKey()) : new Op.Put(nextKey(), nextValue());
             case CAS -> new Op.Cas(nextKey(), nextValue());
             case SCAN -> new Op.Scan(nextKey(), scanKeys);
+            case TXN -> {
+                long first = keys.next(random);
+                long second = keys.next(random);
+                // Two distinct keys; with a single key picked, the run is one key and its neighbour.
+                yield new Op.Txn(BenchKeys.key(first), BenchKeys.key(second != first ? second
+                        : (first + 1) % BenchKeys.INDEX_LIMIT), nextValue());
+            }
+            case TXN_LOCAL -> {
+                long n = keys.next(random);
+                yield new Op.Txn(BenchKeys.tagged(n, 'a'), BenchKeys.tagged(n, 'b'), nextValue());
+            }
         };
     }
 

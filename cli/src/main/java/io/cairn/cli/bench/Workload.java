@@ -13,7 +13,7 @@ import java.util.Locale;
 public record Workload(String name, Kind kind, double readRatio) {
     public static final double READ_RATIO_A = 0.5;
     public static final double READ_RATIO_B = 0.95;
-    public static final String NAMES = "put, get, mixed, mixed-a, mixed-b, cas, scan";
+    public static final String NAMES = "put, get, mixed, mixed-a, mixed-b, cas, scan, txn, txn-local";
 
     public enum Kind {
         /** Writes of the chosen key. */
@@ -25,11 +25,22 @@ public record Workload(String name, Kind kind, double readRatio) {
         /** Read a key's version, then compare-and-set it: contended on a few keys. */
         CAS,
         /** A short scan from a preloaded key. */
-        SCAN;
+        SCAN,
+        /**
+         * A transaction reading two keys and writing both (a transfer): keys of any shards, so with
+         * several shards most commit across shards (two-phase).
+         */
+        TXN,
+        /** The same on two keys sharing a {@code {tag}}: one shard, one Raft round. */
+        TXN_LOCAL;
 
         /** Whether the run first writes every key, so that reads find them. */
         public boolean needsPreload() {
             return this == GET || this == MIXED || this == SCAN;
+        }
+
+        public boolean transactional() {
+            return this == TXN || this == TXN_LOCAL;
         }
 
         /** Whether the run reads, so that its consistency level matters. */
@@ -58,6 +69,8 @@ public record Workload(String name, Kind kind, double readRatio) {
             case "get" -> new Workload(n, Kind.GET, 0);
             case "cas" -> new Workload(n, Kind.CAS, 0);
             case "scan" -> new Workload(n, Kind.SCAN, 0);
+            case "txn" -> new Workload(n, Kind.TXN, 0);
+            case "txn-local" -> new Workload(n, Kind.TXN_LOCAL, 0);
             case "mixed-a" -> new Workload(n, Kind.MIXED, READ_RATIO_A);
             case "mixed-b" -> new Workload(n, Kind.MIXED, READ_RATIO_B);
             case "mixed" -> new Workload(n, Kind.MIXED, readRatio == null ? READ_RATIO_A : readRatio);

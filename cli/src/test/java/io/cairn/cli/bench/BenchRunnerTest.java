@@ -125,6 +125,14 @@ class BenchRunnerTest {
         }
 
         @Override
+        public CompletableFuture<?> transaction(byte[] first, byte[] second, byte[] value) {
+            return later(() -> {
+                versions.merge(name(first), 1L, Long::sum);
+                return versions.merge(name(second), 1L, Long::sum);
+            });
+        }
+
+        @Override
         public CompletableFuture<Long> version(byte[] key) {
             return later(() -> versions.getOrDefault(name(key), 0L));
         }
