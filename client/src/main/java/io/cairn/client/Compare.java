@@ -71,6 +71,26 @@ public record Compare(byte[] key, Target target, Relation relation, long number,
         return absent(utf8(key));
     }
 
+    /** Whether the comparison holds for the key as read ({@code kv} null: absent); not for lock tokens. */
+    boolean holds(KeyValue kv) {
+        int signum = switch (target) {
+            case VERSION -> Long.compare(kv == null ? 0 : kv.version(), number);
+            case CREATE_REVISION -> Long.compare(kv == null ? 0 : kv.createRevision(), number);
+            case MOD_REVISION -> Long.compare(kv == null ? 0 : kv.modRevision(), number);
+            case VALUE -> kv == null ? 2 : Integer.signum(java.util.Arrays.compareUnsigned(kv.value(), value));
+            case LOCK_TOKEN -> throw new IllegalStateException("a lock token is compared by its shard");
+        };
+        if (signum == 2) {
+            return false; // a value comparison with an absent key never holds
+        }
+        return switch (relation) {
+            case EQUAL -> signum == 0;
+            case NOT_EQUAL -> signum != 0;
+            case LESS -> signum < 0;
+            case GREATER -> signum > 0;
+        };
+    }
+
     io.cairn.api.proto.Compare toProto() {
         var b = io.cairn.api.proto.Compare.newBuilder().setKey(ByteString.copyFrom(key))
                 .setTarget(io.cairn.api.proto.Compare.Target.valueOf(target.name()))

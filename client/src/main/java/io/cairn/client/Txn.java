@@ -12,9 +12,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * etcd's mini-transaction, built by {@link CairnClient#txn()}: if every {@link #when} comparison
- * holds, the {@link #then} operations run, else the {@link #orElse} ones, atomically in one Raft
- * entry. Every key must hash to one shard (give them the same {@code {tag}}). The commit is
- * exactly-once: a retry after a lost answer returns the first outcome.
+ * holds, the {@link #then} operations run, else the {@link #orElse} ones, atomically. When every
+ * key hashes to one shard (give them the same {@code {tag}}) it is one Raft entry there, and
+ * exactly-once: a retry after a lost answer returns the first outcome. Keys of several shards run
+ * as a {@link Transaction}: the compared keys are read, the branch chosen here, and the commit
+ * checks that nothing read changed, else it all runs again (up to
+ * {@link CairnClient#TRANSACTION_ATTEMPTS_DEFAULT} times); there a lock-token comparison is
+ * refused, and written keys' revisions and versions are not reported (0).
  *
  * <pre>{@code
  * TxnResult r = client.txn()
@@ -70,6 +74,15 @@ public final class Txn {
             throw new IllegalArgumentException("a transaction has at most " + OPS_MAX
                     + " comparisons and " + OPS_MAX + " operations per branch");
         }
+        if (!oneShard(first)) {
+            for (Compare c : compares) {
+                if (c.target() == Compare.Target.LOCK_TOKEN) {
+                    throw new IllegalArgumentException("a lock-token comparison needs every key of the transaction"
+                            + " in the lock's shard: give them the same {tag}");
+                }
+            }
+            return CompletableFuture.supplyAsync(this::acrossShards, ACROSS_SHARDS);
+        }
         TxnRequest.Builder request = TxnRequest.newBuilder();
         compares.forEach(c -> request.addCompare(c.toProto()));
         success.forEach(op -> request.addSuccess(toProto(op)));
@@ -79,6 +92,56 @@ public final class Txn {
 
     public TxnResult commit() {
         return CairnClient.join(commitAsync());
+    }
+
+    /** Cross-shard commits block a thread: each gets one of these, as many as run at once. */
+    private static final java.util.concurrent.ExecutorService ACROSS_SHARDS =
+            java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "cairn-txn");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private boolean oneShard(byte[] first) {
+        int shard = client.shardOf(first);
+        for (Compare c : compares) {
+            if (client.shardOf(c.key()) != shard) {
+                return false;
+            }
+        }
+        for (List<TxnOp> branch : List.of(success, failure)) {
+            for (TxnOp op : branch) {
+                if (client.shardOf(op.key()) != shard) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The comparisons and the branch they choose, in one optimistic transaction, again on a conflict. */
+    private TxnResult acrossShards() {
+        return client.inTransaction(tx -> {
+            int failed = -1;
+            for (int i = 0; i < compares.size() && failed < 0; i++) {
+                if (!compares.get(i).holds(tx.get(compares.get(i).key()).orElse(null))) {
+                    failed = i;
+                }
+            }
+            List<TxnResult.OpResult> results = new ArrayList<>();
+            for (TxnOp op : failed < 0 ? success : failure) {
+                if (op instanceof TxnOp.Put p) {
+                    tx.put(p.key(), p.value(), p.ttl());
+                    results.add(new TxnResult.Written(0, 0));
+                } else if (op instanceof TxnOp.Delete d) {
+                    results.add(new TxnResult.Deleted(tx.get(d.key()).isPresent()));
+                    tx.delete(d.key());
+                } else if (op instanceof TxnOp.Get g) {
+                    results.add(new TxnResult.Read(tx.get(g.key())));
+                }
+            }
+            return new TxnResult(failed < 0, failed, results, 0, 0);
+        });
     }
 
     private static TxnResult toResult(TxnResponse r) {

@@ -330,16 +330,47 @@ class TxnTest {
     }
 
     @Test
-    void keysOfSeveralShardsOrAFenceOfALapsedLockAreRefusedWithNothingWritten() throws IOException {
+    void ifThenElseAcrossShardsRunsAsOneTransactionWhileTheServersTxnStaysInOneShard() throws IOException {
         ClusterSpec spec = start(3, 4);
         try (CairnClient client = client(spec)) {
             String other = keyInAnotherShardThan("{x}a", 4);
-            assertThatThrownBy(() -> client.txn().then(io.cairn.client.TxnOp.put("{x}a", "1"),
-                    io.cairn.client.TxnOp.put(other, "1")).commit())
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{tag}")
-                    .hasMessageContaining(other);
+            TxnResult created = client.txn().when(Compare.absent("{x}a"), Compare.absent(other))
+                    .then(io.cairn.client.TxnOp.put("{x}a", "1"), io.cairn.client.TxnOp.put(other, "1")).commit();
+            assertThat(created.succeeded()).isTrue();
+            TxnResult again = client.txn().when(Compare.absent("{x}a"), Compare.absent(other))
+                    .then(io.cairn.client.TxnOp.put("{x}a", "2"))
+                    .orElse(io.cairn.client.TxnOp.get(other), io.cairn.client.TxnOp.delete("{x}a")).commit();
+            assertThat(again.succeeded()).isFalse();
+            assertThat(again.failedCompare()).isZero();
+            assertThat(again.read(0).orElseThrow().valueUtf8()).isEqualTo("1");
+            assertThat(again.results().get(1)).isEqualTo(new TxnResult.Deleted(true));
             assertThat(client.get("{x}a")).isEmpty();
 
+            byte[] lock = "{x}lock".getBytes(StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> client.txn().when(Compare.lockToken(lock, Compare.Relation.EQUAL, 1))
+                    .then(io.cairn.client.TxnOp.put(other, "x")).commit())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{tag}");
+
+            // A plain gRPC caller's Txn is one entry of one shard: keys of two are refused, naming them.
+            ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(2))).usePlaintext().build();
+            channels.add(ch);
+            assertThatThrownBy(() -> KvGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).txn(
+                    TxnRequest.newBuilder()
+                            .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8("{x}a"))))
+                            .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8(other))))
+                            .build()))
+                    .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+                        assertThat(e.getStatus().getDescription()).contains(other).contains("{tag}");
+                    });
+            assertThat(client.get("{x}a")).isEmpty();
+        }
+    }
+
+    @Test
+    void aFenceOfALapsedLockStopsTheWholeTransaction() throws IOException {
+        ClusterSpec spec = start(3, 4);
+        try (CairnClient client = client(spec)) {
             byte[] lock = "{x}lock".getBytes(StandardCharsets.UTF_8);
             LockAttempt held = client.tryLock(lock, Duration.ofMillis(400));
             Compare fence = Compare.lockToken(lock, Compare.Relation.EQUAL, held.token());
