@@ -28,7 +28,10 @@ public final class Coverage {
         // refused writes that followed such a pause while a newer grant held the lock (a stale
         // holder stopped), and releases, answered Released or NotHolder.
         LOCK_GRANTS, LOCK_EXTENSIONS, LOCK_BUSY, FENCED_WRITES_OK, UNFENCED_WRITES_OK, FENCED_WRITES_REFUSED,
-        PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER;
+        PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER,
+        // The bank workload only (--workload bank): transfers committed, transfers whose accounts
+        // changed between read and commit (aborted), and audits.
+        TRANSFERS_COMMITTED, TRANSFER_CONFLICTS, AUDITS;
 
         /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */
         public boolean shardedOnly() {
@@ -37,7 +40,12 @@ public final class Coverage {
 
         /** Whether only a run of the lock workload can count this; printed only when some is counted. */
         public boolean lockOnly() {
-            return ordinal() >= LOCK_GRANTS.ordinal();
+            return ordinal() >= LOCK_GRANTS.ordinal() && ordinal() < TRANSFERS_COMMITTED.ordinal();
+        }
+
+        /** Whether only a run of the bank workload can count this; printed only when some is counted. */
+        public boolean bankOnly() {
+            return ordinal() >= TRANSFERS_COMMITTED.ordinal();
         }
     }
 
@@ -69,11 +77,13 @@ public final class Coverage {
     public synchronized String toString() {
         StringBuilder sb = new StringBuilder();
         boolean locks = false;
+        boolean bank = false;
         for (Item item : Item.values()) {
             locks |= item.lockOnly() && counts[item.ordinal()] > 0;
+            bank |= item.bankOnly() && counts[item.ordinal()] > 0;
         }
         for (Item item : Item.values()) {
-            if (item.lockOnly() && !locks) {
+            if (item.lockOnly() && !locks || item.bankOnly() && !bank) {
                 continue;
             }
             sb.append(sb.length() == 0 ? "" : " ").append(item.name().toLowerCase(java.util.Locale.ROOT))

@@ -23,7 +23,7 @@ import io.cairn.sim.kv.OpResult;
  * <p>The negative control ({@code --unsafe-unfenced-locks}) sends the same writes as plain puts,
  * so a paused holder overwrites a newer holder's writes and {@link LockCheck} must say so.
  */
-final class LockClient {
+final class LockClient implements WorkloadDriver {
     /** The lock and the register share a hash tag: in a sharded cluster they live in one shard. */
     static final String LOCK = "{L}lock";
     static final String REGISTER = "{L}reg";
@@ -69,7 +69,8 @@ final class LockClient {
     }
 
     /** The next step to send. */
-    ClientOp next() {
+    @Override
+    public ClientOp next() {
         return switch (step) {
             case ACQUIRE, EXTEND -> LockOp.lock(LOCK, REGISTER, id, params.ttlMillis());
             case WRITE -> {
@@ -84,11 +85,13 @@ final class LockClient {
     }
 
     /** How long to wait before the next step, decided by the last answer. */
-    long pauseMicros() {
+    @Override
+    public long pauseMicros() {
         return pauseMicros;
     }
 
-    void onResult(ClientOp op, OpResult answer) {
+    @Override
+    public void onResult(ClientOp op, OpResult answer) {
         Result result = ((LockResult) answer).result();
         pauseMicros = think();
         switch (step) {
@@ -134,7 +137,8 @@ final class LockClient {
     }
 
     /** The step's outcome is unknown; carry on as if it failed. */
-    void onAbandoned(ClientOp op) {
+    @Override
+    public void onAbandoned(ClientOp op) {
         pauseMicros = think();
         switch (step) {
             case ACQUIRE -> { }

@@ -158,8 +158,10 @@ public final class ShardedSimulation {
         }
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = newClient(c, params.thinkMaxMicros(), params.clientWanderProbability(), null);
-            if (SimRun.isLockClient(lockParams, c, params.clients())) {
-                client.runLockWorkload(new LockClient(c, random, lockParams, coverage));
+            WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
+                    params.thinkMaxMicros(), coverage);
+            if (driver != null) {
+                client.runWorkload(driver);
             }
             clients.add(client);
             client.start(1 + random.nextInt(FOUNDERS), random.nextLong(50_000));

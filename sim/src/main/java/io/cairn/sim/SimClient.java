@@ -52,8 +52,8 @@ final class SimClient {
     private final double wanderProbability;
     /** A fixed list of operations (the final reads), or null for the random workload. */
     private final ArrayDeque<ClientOp> script;
-    /** The lock workload this client runs instead of the random one, or null. */
-    private LockClient lockClient;
+    /** The workload (locks, the bank) this client runs instead of the random one, or null. */
+    private WorkloadDriver driver;
     /** The version of each key this client last learned of; 0 means it saw the key absent. */
     private final TreeMap<String, Long> lastSeenVersion = new TreeMap<>();
     private long valueCounter;
@@ -98,9 +98,9 @@ final class SimClient {
         return id;
     }
 
-    /** Makes this client run the lock workload; call before {@link #start}. */
-    void runLockWorkload(LockClient lockClient) {
-        this.lockClient = lockClient;
+    /** Makes this client run {@code driver}'s workload; call before {@link #start}. */
+    void runWorkload(WorkloadDriver driver) {
+        this.driver = driver;
     }
 
     /** No operation in flight. */
@@ -137,7 +137,7 @@ final class SimClient {
         if (current != null || (stopping && script == null)) {
             return;
         }
-        ClientOp op = script != null ? script.poll() : lockClient != null ? lockClient.next() : nextOp();
+        ClientOp op = script != null ? script.poll() : driver != null ? driver.next() : nextOp();
         if (op == null) {
             return;
         }
@@ -254,8 +254,8 @@ final class SimClient {
             history.add(new HistoryOp(id, current.seq, current.op, current.invokeMicros, HistoryOp.PENDING, null));
             ClientOp abandoned = current.op;
             current = null;
-            if (lockClient != null) {
-                lockClient.onAbandoned(abandoned);
+            if (driver != null) {
+                driver.onAbandoned(abandoned);
             }
             scheduleNext();
             return;
@@ -295,8 +295,8 @@ final class SimClient {
         completed++;
         if (op instanceof KvOp kvOp) {
             remember(kvOp, (KvResult) result);
-        } else if (lockClient != null) {
-            lockClient.onResult(op, result);
+        } else if (driver != null) {
+            driver.onResult(op, result);
         }
         scheduleNext();
     }
@@ -317,7 +317,7 @@ final class SimClient {
     }
 
     private void scheduleNext() {
-        long think = script != null ? 0 : lockClient != null ? lockClient.pauseMicros() : random.nextLong(thinkMaxMicros + 1);
+        long think = script != null ? 0 : driver != null ? driver.pauseMicros() : random.nextLong(thinkMaxMicros + 1);
         scheduler.after(think, EventKind.CLIENT_NEXT, address, 0, null, this::issue);
     }
 

@@ -463,10 +463,14 @@ final class SimNode {
      * sends it without one, so every retry that commits is applied again.
      */
     private CommandEnvelope envelope(ClientRequest request) {
-        if (sabotage == SimOptions.Sabotage.SKIP_DEDUP) {
-            return CommandEnvelope.withoutSession(nowMillis(), request.op().toCommand());
+        io.cairn.kv.state.Command command = request.op().toCommand();
+        if (sabotage == SimOptions.Sabotage.UNCHECKED_TXNS && command instanceof io.cairn.kv.state.Command.Txn txn) {
+            command = new io.cairn.kv.state.Command.Txn(java.util.List.of(), txn.success(), txn.failure());
         }
-        return new CommandEnvelope(request.client(), request.seq(), nowMillis(), request.op().toCommand());
+        if (sabotage == SimOptions.Sabotage.SKIP_DEDUP) {
+            return CommandEnvelope.withoutSession(nowMillis(), command);
+        }
+        return new CommandEnvelope(request.client(), request.seq(), nowMillis(), command);
     }
 
     /**

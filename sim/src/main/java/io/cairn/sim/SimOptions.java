@@ -47,7 +47,13 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          */
         WATCH_RESUME_GAP,
         /** Reads ignore TTL deadlines: an expired key shows until it is removed; the TTL check must see it. */
-        TTL_IGNORED
+        TTL_IGNORED,
+        /**
+         * Transactions lose their comparisons before they are proposed (as the fault suite's
+         * {@code --unsafe-unchecked-txns} does at a server's edge): concurrent transfers overwrite
+         * each other and the bank check must see the total move.
+         */
+        UNCHECKED_TXNS
     }
 
     /** What the simulated clients do. */
@@ -58,7 +64,12 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * All clients but the last run {@link LockClient}'s lock-and-fenced-write loop, checked by
          * {@link LockCheck}; the last keeps the key-value workload.
          */
-        LOCK
+        LOCK,
+        /**
+         * All clients but the last run {@link BankClient}'s optimistic transfers and audits,
+         * checked by {@link BankCheck}; the last keeps the key-value workload.
+         */
+        BANK
     }
 
     public SimOptions {

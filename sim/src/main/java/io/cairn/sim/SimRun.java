@@ -49,6 +49,9 @@ final class SimRun {
         if (options.workload() == SimOptions.Workload.LOCK) {
             LockCheck.check(history, nowMicros);
         }
+        if (options.workload() == SimOptions.Workload.BANK) {
+            BankCheck.check(history, nowMicros);
+        }
         TtlCheck.check(history, nowMicros);
     }
 
@@ -62,6 +65,9 @@ final class SimRun {
         if (options.workload() == SimOptions.Workload.LOCK) {
             reads.add(LockOp.read(LockClient.LOCK, LockClient.REGISTER));
         }
+        if (options.workload() == SimOptions.Workload.BANK) {
+            reads.add(io.cairn.sim.kv.BankOp.audit(BankClient.NAMES));
+        }
         return reads;
     }
 
@@ -71,9 +77,20 @@ final class SimRun {
                 ? LockClient.Params.derive(random, params.thinkMaxMicros(), !options.unfencedLocks()) : null;
     }
 
-    /** In a lock run every client but the last runs the lock workload. */
-    static boolean isLockClient(LockClient.Params lockParams, int client, int clients) {
-        return lockParams != null && client < clients;
+    /**
+     * The workload client {@code client} runs instead of random key-value operations, or null: in
+     * a lock or bank run, every client but the last.
+     */
+    static WorkloadDriver driverFor(SimOptions options, LockClient.Params lockParams, int client, int clients,
+                                    RandomSource random, long thinkMaxMicros, Coverage coverage) {
+        if (client == clients) {
+            return null;
+        }
+        return switch (options.workload()) {
+            case LOCK -> new LockClient(client, random, lockParams, coverage);
+            case BANK -> new BankClient(random, thinkMaxMicros, coverage);
+            case KV -> null;
+        };
     }
 
     /** Whether the auditor has done its final reads; fails the run once they took longer than the bound. */

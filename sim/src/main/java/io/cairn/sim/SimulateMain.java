@@ -7,8 +7,8 @@ import java.util.Locale;
  * The simulator's command line.
  *
  * <pre>
- *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock] [--trace]
- *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock] [--threads T]
+ *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank] [--trace]
+ *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank] [--threads T]
  * </pre>
  *
  * {@code --sharded} runs a sharded cluster ({@link ShardedSimulation}: many groups, the metadata
@@ -17,7 +17,9 @@ import java.util.Locale;
  * partition, oneway, crash, crashready, membership, transfer, compact. {@code --workload lock}
  * makes all clients but one run {@link LockClient} (locks, fenced writes, pauses past the TTL),
  * checked by {@link LockCheck}; {@code --unsafe-unfenced-locks} is its negative control (writes
- * without the fence, which the checker must catch; implies the lock workload). One seed prints its result
+ * without the fence, which the checker must catch; implies the lock workload). {@code --workload bank}
+ * makes them run {@link BankClient} (optimistic transfers and audits), checked by {@link BankCheck};
+ * {@code --sabotage unchecked_txns} is its negative control. One seed prints its result
  * and ends with {@code digest: <hex>}; a batch prints progress, each failure with its replay
  * command, and ends with {@code N passed, M failed}. The exit code is 1 when anything failed.
  */
@@ -30,10 +32,10 @@ public final class SimulateMain {
             status = run(args, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("simulate: " + e.getMessage());
-            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock]"
+            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank]"
                     + " [--unsafe-unfenced-locks] [--trace]");
             System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded]"
-                    + " [--workload kv|lock] [--unsafe-unfenced-locks] [--threads T]");
+                    + " [--workload kv|lock|bank] [--unsafe-unfenced-locks] [--threads T]");
             status = 2;
         }
         System.exit(status);
@@ -133,7 +135,7 @@ public final class SimulateMain {
                     return w;
                 }
             }
-            throw new IllegalArgumentException("--workload is kv or lock, not '" + value + "'");
+            throw new IllegalArgumentException("--workload is kv, lock or bank, not '" + value + "'");
         }
 
         private static long parseLong(String flag, String value) {

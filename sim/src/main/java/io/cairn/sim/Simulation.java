@@ -125,8 +125,10 @@ public final class Simulation {
             SimClient client = new SimClient(c, CLIENT_BASE + c, scheduler, network, random, history, keys,
                     params.maxNodeId(), params.thinkMaxMicros(), params.clientAttemptTimeoutMicros(),
                     params.clientWanderProbability(), null);
-            if (SimRun.isLockClient(lockParams, c, params.clients())) {
-                client.runLockWorkload(new LockClient(c, random, lockParams, coverage));
+            WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
+                    params.thinkMaxMicros(), coverage);
+            if (driver != null) {
+                client.runWorkload(driver);
             }
             clients.add(client);
             client.start(1 + random.nextInt(params.voters()), random.nextLong(50_000));
