@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "txn", mixinStandardHelpOptions = true,
         description = {"Runs a transaction read from stdin (or --file F): if every compare holds, the second part's"
-                        + " operations, else the third part's, atomically in one Raft entry. Every key must hash to"
-                        + " one shard: give them the same {tag}. The parts are separated by a blank line:",
+                        + " operations, else the third part's, atomically: in one Raft entry when every key hashes to"
+                        + " one shard (give them the same {tag}), else as a cross-shard transaction retried on"
+                        + " conflicts. The parts are separated by a blank line:",
                 "  version(\"{o}stock\") = 0      compares: version, create, mod, value or lock (token), = != < >",
                 "  value({o}state) = \"open\"",
                 "",

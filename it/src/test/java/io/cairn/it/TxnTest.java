@@ -330,7 +330,7 @@ class TxnTest {
     }
 
     @Test
-    void ifThenElseAcrossShardsRunsAsOneTransactionWhileTheServersTxnStaysInOneShard() throws IOException {
+    void ifThenElseAcrossShardsRunsAsOneTransactionFromTheJavaClientAndOverPlainGrpc() throws IOException {
         ClusterSpec spec = start(3, 4);
         try (CairnClient client = client(spec)) {
             String other = keyInAnotherShardThan("{x}a", 4);
@@ -345,25 +345,34 @@ class TxnTest {
             assertThat(again.read(0).orElseThrow().valueUtf8()).isEqualTo("1");
             assertThat(again.results().get(1)).isEqualTo(new TxnResult.Deleted(true));
             assertThat(client.get("{x}a")).isEmpty();
+            client.put(other, "1");
 
             byte[] lock = "{x}lock".getBytes(StandardCharsets.UTF_8);
             assertThatThrownBy(() -> client.txn().when(Compare.lockToken(lock, Compare.Relation.EQUAL, 1))
                     .then(io.cairn.client.TxnOp.put(other, "x")).commit())
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{tag}");
 
-            // A plain gRPC caller's Txn is one entry of one shard: keys of two are refused, naming them.
+            // A plain gRPC caller's Txn across shards is run by the node it reached, as one transaction.
             ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(2))).usePlaintext().build();
             channels.add(ch);
-            assertThatThrownBy(() -> KvGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).txn(
-                    TxnRequest.newBuilder()
-                            .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8("{x}a"))))
-                            .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8(other))))
-                            .build()))
-                    .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
-                        assertThat(e.getStatus().getDescription()).contains(other).contains("{tag}");
-                    });
-            assertThat(client.get("{x}a")).isEmpty();
+            KvGrpc.KvBlockingStub kv = KvGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
+            TxnRequest both = TxnRequest.newBuilder()
+                    .addCompare(io.cairn.api.proto.Compare.newBuilder().setKey(ByteString.copyFromUtf8("{x}a"))
+                            .setTarget(io.cairn.api.proto.Compare.Target.VERSION).setNumber(0))
+                    .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8("{x}a"))
+                            .setValue(ByteString.copyFromUtf8("grpc"))))
+                    .addSuccess(TxnOp.newBuilder().setDelete(io.cairn.api.proto.TxnDelete.newBuilder()
+                            .setKey(ByteString.copyFromUtf8(other))))
+                    .addFailure(TxnOp.newBuilder().setGet(TxnGet.newBuilder().setKey(ByteString.copyFromUtf8("{x}a"))))
+                    .build();
+            TxnResponse first = kv.txn(both);
+            assertThat(first.getSucceeded()).isTrue();
+            assertThat(first.getResults(1).getDelete().getDeleted()).isTrue();
+            assertThat(client.get("{x}a").orElseThrow().valueUtf8()).isEqualTo("grpc");
+            assertThat(client.get(other)).isEmpty();
+            TxnResponse second = kv.txn(both);
+            assertThat(second.getSucceeded()).isFalse();
+            assertThat(second.getResults(0).getGet().getKv().getValue().toStringUtf8()).isEqualTo("grpc");
         }
     }
 

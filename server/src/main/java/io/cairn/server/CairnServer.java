@@ -171,7 +171,9 @@ public final class CairnServer implements AutoCloseable {
         PlacementDriver driver = sharded ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
         Forwarder forwarder = new Forwarder(faults);
         opened.add(forwarder);
-        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock);
+        CrossShardTxns crossShard = new CrossShardTxns(map, config);
+        opened.add(crossShard);
+        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
@@ -298,13 +300,14 @@ public final class CairnServer implements AutoCloseable {
     }
 
     private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver,
-                               Forwarder forwarder, FaultInjection faults, Clock wallClock) throws IOException {
+                               Forwarder forwarder, FaultInjection faults, Clock wallClock,
+                               CrossShardTxns crossShard) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
         // it runs on the Netty thread that read it: a hop to a pool thread per request costs
         // more CPU (a wake-up and a context switch) than the handler itself.
-        KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults);
+        KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults, crossShard);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), loop::deliver),

@@ -65,6 +65,7 @@ final class KvService extends KvGrpc.KvImplBase {
     private final Clock clock;
     private final FaultInjection faults;
     private final Forwarder forwarder;
+    private final CrossShardTxns crossShard;
 
     /**
      * One client call: what to forward it as, where to answer, whether it may be forwarded, and
@@ -84,7 +85,8 @@ final class KvService extends KvGrpc.KvImplBase {
     private static final long LEADER_POLL_MILLIS = 50;
 
     KvService(RaftLoop loop, ClusterMap map, ServerConfig config, Clock clock, Forwarder forwarder,
-              FaultInjection faults) {
+              FaultInjection faults, CrossShardTxns crossShard) {
+        this.crossShard = crossShard;
         this.faults = faults;
         this.loop = loop;
         this.map = map;
@@ -203,6 +205,19 @@ final class KvService extends KvGrpc.KvImplBase {
             out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         }
+        if (!txn.keys().isEmpty() && !sameGroup(txn.keys())) {
+            if (txn.keys().stream().allMatch(k -> checkKey(k, out))) {
+                crossShard.run(txn).whenComplete((r, err) -> {
+                    if (err != null) {
+                        out.onError(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
+                    } else {
+                        out.onNext(r);
+                        out.onCompleted();
+                    }
+                });
+            }
+            return;
+        }
         GroupId group = oneGroup(txn.keys(), out);
         if (group == null) {
             return;
@@ -223,6 +238,11 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             throw unexpected(r);
         });
+    }
+
+    private boolean sameGroup(List<Bytes> keys) {
+        GroupId first = map.current().groupOfKey(keys.get(0).toArray());
+        return keys.stream().allMatch(k -> map.current().groupOfKey(k.toArray()).equals(first));
     }
 
     private io.cairn.api.proto.TxnOpResult txnOpResult(Result op) {
