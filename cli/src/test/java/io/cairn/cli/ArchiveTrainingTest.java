@@ -22,16 +22,28 @@ class ArchiveTrainingTest {
             List<String> unexpected = ArchiveTraining.train();
             System.out.println("unexpected: " + unexpected);
             SharedEventLoops.shutDown();
-            StringBuilder left = new StringBuilder();
-            Thread[] threads = new Thread[Thread.activeCount() + 16];
-            for (int i = 0, n = Thread.enumerate(threads); i < n; i++) {
-                if (threads[i].getName().contains("worker-ELG") && threads[i].isAlive()) {
-                    left.append(threads[i].getName()).append(' ');
-                }
+            // The stand-in server's event loops are gRPC's shared ones, which gRPC releases a
+            // second after their last user: wait for them, with a deadline, before judging.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            String left = eventLoopThreads();
+            while (!left.isEmpty() && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(50); // poll interval of the condition
+                left = eventLoopThreads();
             }
-            System.out.println("client event-loop threads left: [" + left.toString().trim() + "]");
+            System.out.println("client event-loop threads left: [" + left + "]");
             System.exit(0);
         }
+    }
+
+    private static String eventLoopThreads() {
+        StringBuilder left = new StringBuilder();
+        Thread[] threads = new Thread[Thread.activeCount() + 16];
+        for (int i = 0, n = Thread.enumerate(threads); i < n; i++) {
+            if (threads[i].getName().contains("worker-ELG") && threads[i].isAlive()) {
+                left.append(threads[i].getName()).append(' ');
+            }
+        }
+        return left.toString().trim();
     }
 
     @Test

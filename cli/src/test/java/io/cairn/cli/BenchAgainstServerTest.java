@@ -55,6 +55,6 @@ class BenchAgainstServerTest {
         assertThat(json.get("p999_ms").getAsDouble()).isGreaterThanOrEqualTo(json.get("p99_ms").getAsDouble());
         assertThat(json.get("errors").getAsLong()).isZero();
         assertThat(json.getAsJsonObject("errors_by_kind").keySet())
-                .containsExactly("unavailable", "timeout", "cas_conflict", "other");
+                .containsExactly("unavailable", "timeout", "cas_conflict", "txn_conflict", "other");
     }
 }

@@ -442,6 +442,17 @@ public final class CairnClient implements AutoCloseable {
                 .thenApply(io.cairn.api.proto.TxnDecideResponse::getCommitted);
     }
 
+    /** Removes a transaction's record, in the shard of its primary key, once its intents are resolved. */
+    CompletableFuture<Boolean> forget(byte[] txnId, byte[] primaryKey) {
+        ByteString id = ByteString.copyFrom(txnId);
+        ByteString primary = ByteString.copyFrom(primaryKey);
+        return write("txn forget", primaryKey, io.cairn.api.proto.TxnGrpc.getForgetMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.TxnForgetRequest.newBuilder().setTxnId(id)
+                        .setPrimaryKey(primary).setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.TxnForgetResponse::getHeader)
+                .thenApply(io.cairn.api.proto.TxnForgetResponse::getForgotten);
+    }
+
     /** Resolves a decided transaction's intents on {@code keys}, which share one shard. */
     CompletableFuture<Long> resolve(byte[] txnId, boolean commit, List<byte[]> keys) {
         io.cairn.api.proto.TxnResolveRequest.Builder b = io.cairn.api.proto.TxnResolveRequest.newBuilder()

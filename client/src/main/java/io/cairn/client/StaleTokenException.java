@@ -14,7 +14,19 @@ public final class StaleTokenException extends CairnException {
         this.currentToken = currentToken;
     }
 
-    /** The lock's current grant's token; 0 when it is free or its grant expired. */
+    /** A transaction's fence whose token was no longer its lock's grant; the current token is not known (-1). */
+    static StaleTokenException ofFence(Compare fence) {
+        return new StaleTokenException("stale fencing token: lock " + new String(fence.key(),
+                java.nio.charset.StandardCharsets.UTF_8) + " is no longer held under token " + fence.number()
+                + "; the transaction wrote nothing");
+    }
+
+    private StaleTokenException(String message) {
+        super(message);
+        this.currentToken = -1;
+    }
+
+    /** The lock's current grant's token; 0 when it is free or its grant expired, -1 when not known. */
     public long currentToken() {
         return currentToken;
     }

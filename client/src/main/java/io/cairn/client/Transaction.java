@@ -35,6 +35,7 @@ public final class Transaction implements AutoCloseable {
     /** Keys read, with what was read: the commit checks each is still at its mod revision. */
     private final Map<ByteBuffer, Optional<KeyValue>> reads = new LinkedHashMap<>();
     private final Map<ByteBuffer, TxnOp> writes = new LinkedHashMap<>();
+    private final List<Compare> fences = new ArrayList<>();
     private boolean finished;
 
     Transaction(CairnClient client) {
@@ -89,6 +90,19 @@ public final class Transaction implements AutoCloseable {
     }
 
     /**
+     * Commits only while {@code fence}'s token is its lock's current grant, as a fenced write
+     * does. In one shard the token is checked in the commit's own entry; across shards, when the
+     * lock's shard prepares (the lock may lapse before the writes are resolved).
+     */
+    public void fence(Fence fence) {
+        checkOpen();
+        if (fence == null) {
+            throw new IllegalArgumentException("fence is required");
+        }
+        fences.add(Compare.lockToken(fence.lock(), Compare.Relation.EQUAL, fence.token()));
+    }
+
+    /**
      * Writes everything at once if no key read has changed; returns the outcome (its revision is
      * that of every write). Throws {@link TransactionConflictException} naming a changed key, in
      * which case nothing was written. A read-only transaction commits too: success means every
@@ -99,7 +113,7 @@ public final class Transaction implements AutoCloseable {
     public TxnResult commit() {
         checkOpen();
         finished = true;
-        if (reads.isEmpty() && writes.isEmpty()) {
+        if (reads.isEmpty() && writes.isEmpty() && fences.isEmpty()) {
             return new TxnResult(true, -1, List.of(), 0, 0);
         }
         List<Compare> compares = new ArrayList<>(reads.size());
@@ -107,6 +121,7 @@ public final class Transaction implements AutoCloseable {
             long revision = read.getValue().map(KeyValue::modRevision).orElse(0L);
             compares.add(Compare.modRevision(bytes(read.getKey()), Compare.Relation.EQUAL, revision));
         }
+        compares.addAll(fences);
         if (!oneShard(compares)) {
             return new TxnCoordinator(client).commit(compares, List.copyOf(writes.values()));
         }
@@ -114,6 +129,9 @@ public final class Transaction implements AutoCloseable {
                 .then(writes.values().toArray(TxnOp[]::new)).commit();
         if (!result.succeeded()) {
             Compare failed = compares.get(result.failedCompare());
+            if (failed.target() == Compare.Target.LOCK_TOKEN) {
+                throw StaleTokenException.ofFence(failed);
+            }
             throw TransactionConflictException.changed(failed.key(), client.shardOf(failed.key()), failed.number());
         }
         return result;

@@ -91,10 +91,23 @@ final class TxnCoordinator {
         for (CompletableFuture<Long> r : resolved) {
             revision = Math.max(revision, CairnClient.join(r));
         }
+        forgetLater(txnId, primary);
         if (!committed) {
             throw TransactionConflictException.abortedByOthers(primary, client.shardOf(primary));
         }
         return new TxnResult(true, -1, List.of(), revision, 0);
+    }
+
+    /**
+     * Every intent is resolved: the record has nobody left to answer, so it goes, in the
+     * background (commit has its outcome already). If this fails the record stays, which is safe.
+     */
+    private void forgetLater(byte[] txnId, byte[] primary) {
+        try {
+            client.forget(txnId, primary);
+        } catch (RuntimeException e) {
+            // The client is closing or out of sessions: the record stays, which costs its bytes only.
+        }
     }
 
     private static TxnPrepareRequest.Builder prepareRequest(byte[] txnId, byte[] primary, Part part, boolean lockReads) {
@@ -114,6 +127,9 @@ final class TxnCoordinator {
                 return null;
             }
             Compare failed = part.compares.get(r.getFailedCompare());
+            if (failed.target() == Compare.Target.LOCK_TOKEN) {
+                return StaleTokenException.ofFence(failed);
+            }
             return TransactionConflictException.changed(failed.key(), shard, failed.number());
         } catch (CompletionException e) {
             Throwable cause = e.getCause();
@@ -137,6 +153,7 @@ final class TxnCoordinator {
                 resolved.add(client.resolve(txnId, committed, p.keys));
             }
             resolved.forEach(CairnClient::join);
+            forgetLater(txnId, primary);
         } catch (RuntimeException e) {
             // The record never says committed (only this coordinator would write that), so the
             // intents left behind are aborted by the first write that meets them after the timeout.

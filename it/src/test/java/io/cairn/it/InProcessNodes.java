@@ -20,10 +20,20 @@ final class InProcessNodes implements AutoCloseable {
     private final Path dir;
     private final int shards;
     private final TreeMap<Integer, CairnServer> servers = new TreeMap<>();
+    private final java.util.function.UnaryOperator<ServerConfig> tweak;
+    private final boolean faultInjection;
 
     InProcessNodes(Path dir, int nodes, int shards) throws IOException {
+        this(dir, nodes, shards, c -> c, false);
+    }
+
+    /** Nodes whose config {@code tweak} adjusts, serving fault control when {@code faultInjection}. */
+    InProcessNodes(Path dir, int nodes, int shards, java.util.function.UnaryOperator<ServerConfig> tweak,
+                   boolean faultInjection) throws IOException {
         this.dir = dir;
         this.shards = shards;
+        this.tweak = tweak;
+        this.faultInjection = faultInjection;
         TreeMap<NodeId, String> m = new TreeMap<>();
         for (int i = 1; i <= nodes; i++) {
             m.put(NodeId.of(i), "127.0.0.1:" + io.cairn.server.LocalPorts.free());
@@ -41,7 +51,7 @@ final class InProcessNodes implements AutoCloseable {
     void start(int id) throws IOException {
         ServerConfig c = ServerConfig.of(NodeId.of(id), spec.address(NodeId.of(id)), dir.resolve("n" + id), spec)
                 .withTicks(20, 10).withShards(shards);
-        servers.put(id, CairnServer.start(c));
+        servers.put(id, CairnServer.start(tweak.apply(c), faultInjection));
     }
 
     void stop(int id) {
@@ -54,6 +64,22 @@ final class InProcessNodes implements AutoCloseable {
     CairnClient client() {
         return CairnClient.builder().endpoints(List.copyOf(spec.addresses().values()))
                 .requestTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /**
+     * {@code count} keys named {@code prefix} + a number, key i in shard i mod {@code shards}, so
+     * that a workload over them spans every shard.
+     */
+    static List<String> keysOverShards(String prefix, int count, int shards) {
+        io.cairn.placement.ShardMap map = io.cairn.placement.ShardMap.of(shards);
+        List<String> names = new java.util.ArrayList<>();
+        for (int n = 0; names.size() < count; n++) {
+            String name = prefix + n;
+            if (map.shardOfKey(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)) == names.size() % shards) {
+                names.add(name);
+            }
+        }
+        return List.copyOf(names);
     }
 
     @Override

@@ -6,14 +6,9 @@ import io.cairn.client.CairnClient;
 import io.cairn.client.CairnException;
 import io.cairn.client.Transaction;
 import io.cairn.client.TransactionConflictException;
-import io.cairn.common.NodeId;
-import io.cairn.server.CairnServer;
 import io.cairn.server.ClusterSpec;
-import io.cairn.server.ServerConfig;
 import io.cairn.sim.elle.ListAppendCheck;
 import io.cairn.sim.elle.ListTxn;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +16,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,13 +39,15 @@ class ListAppendTest {
     @TempDir
     Path dir;
 
-    private final List<CairnServer> servers = new ArrayList<>();
+    private InProcessNodes cluster;
     private final AtomicLong values = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
 
     @AfterEach
     void stop() {
-        servers.forEach(CairnServer::close);
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     @Test
@@ -89,7 +85,8 @@ class ListAppendTest {
     }
 
     private List<ListTxn> run(boolean transactional, boolean unchecked) throws Exception {
-        ClusterSpec spec = start(unchecked);
+        cluster = new InProcessNodes(dir, 3, SHARDS, c -> c, unchecked).startAll();
+        ClusterSpec spec = cluster.spec;
         for (String address : unchecked ? spec.addresses().values() : List.<String>of()) {
             io.grpc.ManagedChannel ch = io.grpc.ManagedChannelBuilder.forTarget(address).usePlaintext().build();
             try {
@@ -99,7 +96,7 @@ class ListAppendTest {
                 ch.shutdownNow();
             }
         }
-        List<String> keys = keysOverShards();
+        List<String> keys = InProcessNodes.keysOverShards("list-", KEYS, SHARDS);
         List<ListTxn> history = Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<?>> work = new ArrayList<>();
@@ -181,31 +178,5 @@ class ListAppendTest {
         StringBuilder sb = new StringBuilder();
         list.forEach(v -> sb.append(v).append(','));
         return sb.append(value).toString();
-    }
-
-    private static List<String> keysOverShards() {
-        io.cairn.placement.ShardMap map = io.cairn.placement.ShardMap.of(SHARDS);
-        List<String> names = new ArrayList<>();
-        for (int n = 0; names.size() < KEYS; n++) {
-            String name = "list-" + n;
-            if (map.shardOfKey(name.getBytes(StandardCharsets.UTF_8)) == names.size() % SHARDS) {
-                names.add(name);
-            }
-        }
-        return names;
-    }
-
-    private ClusterSpec start(boolean faultInjection) throws IOException {
-        TreeMap<NodeId, String> m = new TreeMap<>();
-        for (int i = 1; i <= 3; i++) {
-            m.put(NodeId.of(i), "127.0.0.1:" + io.cairn.server.LocalPorts.free());
-        }
-        ClusterSpec spec = new ClusterSpec(m);
-        for (int i = 1; i <= 3; i++) {
-            ServerConfig c = ServerConfig.of(NodeId.of(i), spec.address(NodeId.of(i)), dir.resolve("n" + i), spec)
-                    .withTicks(20, 10).withShards(SHARDS);
-            servers.add(CairnServer.start(c, faultInjection));
-        }
-        return spec;
     }
 }

@@ -17,7 +17,6 @@ import io.cairn.client.Transaction;
 import io.cairn.client.TransactionConflictException;
 import io.cairn.client.TxnResult;
 import io.cairn.common.NodeId;
-import io.cairn.server.CairnServer;
 import io.cairn.server.ClusterSpec;
 import io.cairn.server.ServerConfig;
 import io.grpc.ManagedChannel;
@@ -29,7 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,13 +46,13 @@ class TxnTest {
     @TempDir
     Path dir;
 
-    private final List<CairnServer> servers = new ArrayList<>();
+    private final List<InProcessNodes> clusters = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
 
     @AfterEach
     void stop() {
         channels.forEach(ManagedChannel::shutdownNow);
-        servers.forEach(CairnServer::close);
+        clusters.forEach(InProcessNodes::close);
     }
 
     /**
@@ -390,6 +388,26 @@ class TxnTest {
             assertThat(client.txn().when(fence).then(io.cairn.client.TxnOp.put("{x}a", "late")).commit().succeeded())
                     .isFalse();
             assertThat(client.get("{x}a").orElseThrow().valueUtf8()).isEqualTo("fenced");
+
+            // A Transaction's fence, in one shard and across shards: a lapsed grant writes nothing.
+            String other = keyInAnotherShardThan("{x}a", 4);
+            for (String key : List.of("{x}b", other)) {
+                LockAttempt now = client.tryLock(lock, Duration.ofSeconds(30));
+                try (Transaction tx = client.begin()) {
+                    tx.fence(now.fence());
+                    tx.put(key, "fenced");
+                    tx.commit();
+                }
+                assertThat(client.get(key).orElseThrow().valueUtf8()).isEqualTo("fenced");
+                client.unlock(lock, now.token());
+                try (Transaction tx = client.begin()) {
+                    tx.fence(now.fence());
+                    tx.put(key, "after release");
+                    assertThatThrownBy(tx::commit).isInstanceOf(io.cairn.client.StaleTokenException.class)
+                            .hasMessageContaining("no longer held under token " + now.token());
+                }
+                assertThat(client.get(key).orElseThrow().valueUtf8()).isEqualTo("fenced");
+            }
         }
     }
 
@@ -404,23 +422,11 @@ class TxnTest {
         }
     }
 
-    private static final List<String> SPREAD = spreadOver(4);
+    private static final List<String> SPREAD = InProcessNodes.keysOverShards("account-", ACCOUNTS, 4);
 
     /** Account {@code i} of the bank spread over the shards: account i is in shard i mod 4. */
     private static String spread(int i) {
         return SPREAD.get(i);
-    }
-
-    private static List<String> spreadOver(int shards) {
-        io.cairn.placement.ShardMap map = io.cairn.placement.ShardMap.of(shards);
-        List<String> names = new ArrayList<>();
-        for (int n = 0; names.size() < ACCOUNTS; n++) {
-            String name = "account-" + n;
-            if (map.shardOfKey(name.getBytes(StandardCharsets.UTF_8)) == names.size() % shards) {
-                names.add(name);
-            }
-        }
-        return names;
     }
 
     private static String account(int i) {
@@ -432,17 +438,9 @@ class TxnTest {
     }
 
     private ClusterSpec start(int nodes, int shards, long txnTimeoutMillis) throws IOException {
-        TreeMap<NodeId, String> m = new TreeMap<>();
-        for (int i = 1; i <= nodes; i++) {
-            m.put(NodeId.of(i), "127.0.0.1:" + io.cairn.server.LocalPorts.free());
-        }
-        ClusterSpec spec = new ClusterSpec(m);
-        for (int i = 1; i <= nodes; i++) {
-            ServerConfig c = ServerConfig.of(NodeId.of(i), spec.address(NodeId.of(i)), dir.resolve("n" + i), spec)
-                    .withTicks(20, 10).withShards(shards).withTxnTimeout(txnTimeoutMillis);
-            servers.add(CairnServer.start(c));
-        }
-        return spec;
+        InProcessNodes cluster = new InProcessNodes(dir, nodes, shards, c -> c.withTxnTimeout(txnTimeoutMillis), false);
+        clusters.add(cluster);
+        return cluster.startAll().spec;
     }
 
     private static CairnClient client(ClusterSpec spec) {

@@ -888,6 +888,30 @@ final class KvService extends KvGrpc.KvImplBase {
         }
 
         @Override
+        public void forget(io.cairn.api.proto.TxnForgetRequest req, StreamObserver<io.cairn.api.proto.TxnForgetResponse> out) {
+            Bytes primaryKey = Bytes.wrap(req.getPrimaryKey().toByteArray());
+            Command.Forget forget = new Command.Forget(Bytes.wrap(req.getTxnId().toByteArray()));
+            try {
+                config.limits().check(forget);
+            } catch (IllegalArgumentException e) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return;
+            }
+            if (!checkKey(primaryKey, out)) {
+                return;
+            }
+            GroupId group = map.current().groupOfKey(primaryKey.toArray());
+            write(group, call(io.cairn.api.proto.TxnGrpc.getForgetMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), forget, r -> {
+                if (r instanceof Result.Deleted d) {
+                    return io.cairn.api.proto.TxnForgetResponse.newBuilder().setHeader(header(group))
+                            .setForgotten(d.existed()).build();
+                }
+                throw unexpected(r);
+            });
+        }
+
+        @Override
         public void resolve(io.cairn.api.proto.TxnResolveRequest req,
                             StreamObserver<io.cairn.api.proto.TxnResolveResponse> out) {
             List<Bytes> keys = new ArrayList<>(req.getKeysCount());

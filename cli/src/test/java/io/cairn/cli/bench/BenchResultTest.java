@@ -18,7 +18,7 @@ class BenchResultTest {
                 Map.of(ErrorKind.UNAVAILABLE, 2L, ErrorKind.TIMEOUT, 1L));
         assertThat(result.toJsonLine()).isEqualTo("{\"workload\":\"put\",\"clients\":32,\"seconds\":10,"
                 + "\"ops\":123456,\"ops_per_s\":12345.6,\"p50_ms\":1.200,\"p99_ms\":3.400,\"p999_ms\":5.600,"
-                + "\"errors\":3,\"errors_by_kind\":{\"unavailable\":2,\"timeout\":1,\"cas_conflict\":0,\"other\":0},"
+                + "\"errors\":3,\"errors_by_kind\":{\"unavailable\":2,\"timeout\":1,\"cas_conflict\":0,\"txn_conflict\":0,\"other\":0},"
                 + "\"max_ms\":9.999,\"rate\":0,\"value_size\":256,\"keys\":10000,\"key_dist\":\"uniform\",\"seed\":1}");
     }
 
@@ -39,7 +39,7 @@ class BenchResultTest {
                 Map.of(ErrorKind.CAS_CONFLICT, 90L, ErrorKind.OTHER, 1L));
         assertThat(result.errors()).isEqualTo(1);
         assertThat(result.toJsonLine()).contains("\"errors\":1,",
-                "\"errors_by_kind\":{\"unavailable\":0,\"timeout\":0,\"cas_conflict\":90,\"other\":1}", "\"keys\":4,");
+                "\"errors_by_kind\":{\"unavailable\":0,\"timeout\":0,\"cas_conflict\":90,\"txn_conflict\":0,\"other\":1}", "\"keys\":4,");
         assertThat(result.toTable()).contains("conflicts    90 ");
     }
 

@@ -12,7 +12,7 @@ import java.util.List;
 public sealed interface Command
         permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
                 Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl, Command.Txn,
-                Command.Prepare, Command.Decide, Command.Resolve {
+                Command.Prepare, Command.Decide, Command.Resolve, Command.Forget {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
     record Put(Bytes key, Bytes value, long ttlMillis) implements Command, TxnOp {
@@ -202,6 +202,19 @@ public sealed interface Command
                 throw new IllegalArgumentException("txnId and keys are required");
             }
             keys = List.copyOf(keys);
+        }
+    }
+
+    /**
+     * Removes transaction {@code txnId}'s record (answering {@link Result.Deleted}). The
+     * coordinator sends it once every intent the transaction placed is resolved, so no intent is
+     * left to consult the record; a record whose coordinator died first is kept.
+     */
+    record Forget(Bytes txnId) implements Command {
+        public Forget {
+            if (txnId == null) {
+                throw new IllegalArgumentException("txnId is required");
+            }
         }
     }
 

@@ -31,6 +31,7 @@ import java.util.List;
  *                         the writes as one branch of Txn (puts and deletes only)
  *       12 Decide         bytes txnId, u8 commit
  *       13 Resolve        bytes txnId, u8 commit, varint keyCount, then each key as bytes
+ *       14 Forget         bytes txnId
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -51,6 +52,7 @@ final class CommandCodec {
     static final int TAG_PREPARE = 11;
     static final int TAG_DECIDE = 12;
     static final int TAG_RESOLVE = 13;
+    static final int TAG_FORGET = 14;
 
     private static final String WHAT = "command envelope";
 
@@ -96,6 +98,8 @@ final class CommandCodec {
             writeOps(out, p.writes());
         } else if (command instanceof Command.Decide d) {
             out.writeByte(TAG_DECIDE).writeBytes(d.txnId()).writeBoolean(d.commit());
+        } else if (command instanceof Command.Forget f) {
+            out.writeByte(TAG_FORGET).writeBytes(f.txnId());
         } else if (command instanceof Command.Resolve r) {
             out.writeByte(TAG_RESOLVE).writeBytes(r.txnId()).writeBoolean(r.commit()).writeVarLong(r.keys().size());
             for (Bytes key : r.keys()) {
@@ -232,6 +236,7 @@ final class CommandCodec {
             case TAG_PREPARE -> readPrepare(in);
             case TAG_DECIDE -> new Command.Decide(in.readBytes("txnId"), in.readBoolean("commit"));
             case TAG_RESOLVE -> readResolve(in);
+            case TAG_FORGET -> new Command.Forget(in.readBytes("txnId"));
             case TAG_FENCED -> {
                 if (!outer) {
                     throw in.corrupt("a fenced write inside a fenced write", tagOffset);

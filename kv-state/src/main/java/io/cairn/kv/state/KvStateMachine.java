@@ -417,6 +417,11 @@ public final class KvStateMachine {
             return decide(batch, decide);
         } else if (command instanceof Command.Resolve resolve) {
             return resolve(batch, resolve, revision);
+        } else if (command instanceof Command.Forget forget) {
+            byte[] recordKey = Keyspace.txnKey(forget.txnId());
+            boolean existed = batch.writes.get(recordKey) != null;
+            batch.writes.delete(recordKey);
+            return new Result.Deleted(revision, existed);
         }
         throw new AssertionError("unknown command " + command);
     }
@@ -456,7 +461,9 @@ public final class KvStateMachine {
             }
         }
         for (Compare c : p.compares()) {
-            Result.Locked locked = blockedBy(batch, c.key(), p.txnId(), p.lockReads());
+            // A lock token names a lock, not a key: no key intent concerns it.
+            Result.Locked locked = c.target() == Compare.Target.LOCK_TOKEN ? null
+                    : blockedBy(batch, c.key(), p.txnId(), p.lockReads());
             if (locked != null) {
                 return locked;
             }
@@ -476,7 +483,7 @@ public final class KvStateMachine {
         }
         if (p.lockReads()) {
             for (Compare c : p.compares()) {
-                if (batch.loadIntent(c.key()) == null) {
+                if (c.target() != Compare.Target.LOCK_TOKEN && batch.loadIntent(c.key()) == null) {
                     Intent read = new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.READ, null, 0);
                     batch.writes.put(Keyspace.intentKey(c.key()), read.encode());
                 }
@@ -533,7 +540,7 @@ public final class KvStateMachine {
      */
     private Result transact(Batch batch, Command.Txn txn, long revision) {
         for (Compare c : txn.compares()) {
-            Result.Locked locked = blockedBy(batch, c.key(), null, false);
+            Result.Locked locked = c.target() == Compare.Target.LOCK_TOKEN ? null : blockedBy(batch, c.key(), null, false);
             if (locked != null) {
                 return locked;
             }

@@ -98,6 +98,8 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
                     txnViolation(new Command.Txn(p.compares(), p.writes(), List.of())));
         } else if (command instanceof Command.Decide d) {
             return txnIdViolation(d.txnId());
+        } else if (command instanceof Command.Forget f) {
+            return txnIdViolation(f.txnId());
         } else if (command instanceof Command.Resolve r) {
             if (r.keys().size() > 2 * TXN_OPS_MAX) {
                 return Optional.of(new Result.Rejected(RejectReason.TXN_TOO_LARGE,

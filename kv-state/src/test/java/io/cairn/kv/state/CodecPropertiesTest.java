@@ -228,7 +228,8 @@ class CodecPropertiesTest {
     }
 
     static Command command(RandomSource random) {
-        return switch (random.nextInt(11)) {
+        return switch (random.nextInt(12)) {
+            case 10 -> new Command.Forget(bytes(random, 16));
             case 0, 1, 2 -> write(random);
             case 6 -> txn(random);
             case 7 -> new Command.Prepare(bytes(random, 16), bytes(random, 40), txn(random).compares(),

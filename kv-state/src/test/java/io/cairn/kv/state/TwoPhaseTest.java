@@ -136,6 +136,29 @@ class TwoPhaseTest {
     }
 
     @Test
+    void aLockTokenComparisonChecksTheLockAndHoldsNoKey() {
+        long token = ((Result.LockGranted) apply(new Command.Lock(b("k"), b("me"), 10_000))).token();
+        apply(prepare(T2, List.of(), List.of(put("k", "held by T2"))));
+        Compare fence = Compare.of(b("k"), Compare.Target.LOCK_TOKEN, Compare.Relation.EQUAL, token);
+
+        assertThat(apply(prepare(T1, List.of(fence), List.of(put("w", "fenced"))))).as("the key k's intent is T2's")
+                .isEqualTo(new Result.Prepared(-1));
+        assertThat(sm.intentOn(b("k"))).contains("PUT");
+        assertThat(apply(prepare(b("txn-3"), List.of(Compare.of(b("k"), Compare.Target.LOCK_TOKEN,
+                Compare.Relation.EQUAL, token + 1)), List.of(put("v", "x"))))).isEqualTo(new Result.Prepared(0));
+    }
+
+    @Test
+    void aForgottenRecordIsGoneAndForgettingAgainFindsNothing() {
+        apply(new Command.Decide(T1, true));
+
+        assertThat(apply(new Command.Forget(T1))).isEqualTo(new Result.Deleted(log.lastIndex(), true));
+        assertThat(apply(new Command.Forget(T1))).isEqualTo(new Result.Deleted(log.lastIndex(), false));
+        assertThat(apply(new Command.Decide(T1, false))).as("a new decision after the record is gone")
+                .isEqualTo(new Result.Decided(false));
+    }
+
+    @Test
     void aTransactionMayPrepareAgainOnItsOwnIntents() {
         assertThat(apply(prepare(T1, List.of(modIs("k", 0)), List.of()))).isEqualTo(new Result.Prepared(-1));
         assertThat(apply(prepare(T1, List.of(modIs("k", 0)), List.of(put("k", "mine"))))).isEqualTo(new Result.Prepared(-1));
