@@ -116,6 +116,35 @@ final class EtcdTarget implements BenchTarget, AutoCloseable {
         });
     }
 
+    /**
+     * etcd's optimistic transaction, as its STM does it: read both keys, then one Txn that puts
+     * both only if each still has the version read.
+     */
+    @Override
+    public CompletableFuture<?> transaction(byte[] first, byte[] second, byte[] value) {
+        CompletableFuture<RangeResponse> a = call(getRequest(first, false), KVGrpc.KVStub::range);
+        CompletableFuture<RangeResponse> b = call(getRequest(second, false), KVGrpc.KVStub::range);
+        return a.thenCombine(b, (ra, rb) -> transferRequest(first, versionOf(ra), second, versionOf(rb), value))
+                .thenCompose(request -> call(request, KVGrpc.KVStub::txn)).thenApply(response -> {
+                    if (!response.getSucceeded()) {
+                        throw new io.cairn.cli.bench.TxnAborted("etcd: a key read changed before the commit");
+                    }
+                    return response;
+                });
+    }
+
+    static TxnRequest transferRequest(byte[] first, long firstVersion, byte[] second, long secondVersion, byte[] value) {
+        TxnRequest.Builder b = TxnRequest.newBuilder();
+        for (Object[] kv : new Object[][] {{first, firstVersion}, {second, secondVersion}}) {
+            ByteString k = ByteString.copyFrom((byte[]) kv[0]);
+            b.addCompare(Compare.newBuilder().setResult(Compare.CompareResult.EQUAL)
+                    .setTarget(Compare.CompareTarget.VERSION).setKey(k).setVersion((Long) kv[1]));
+            b.addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(k)
+                    .setValue(ByteString.copyFrom(value))));
+        }
+        return b.build();
+    }
+
     @Override
     public CompletableFuture<?> scan(byte[] fromKey, int limit) {
         return call(scanRequest(fromKey, limit, serializable), KVGrpc.KVStub::range);

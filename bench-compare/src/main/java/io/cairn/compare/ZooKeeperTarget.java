@@ -180,6 +180,37 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
         }, null)));
     }
 
+    /**
+     * ZooKeeper's optimistic transaction: read both znodes' versions (after a sync, as gets do),
+     * then one {@code multi} that sets each at the version read, or creates it if it was absent;
+     * a version or existence that changed fails the whole multi.
+     */
+    @Override
+    public CompletableFuture<?> transaction(byte[] first, byte[] second, byte[] value) {
+        String a = ZnodePaths.path(first);
+        String b = ZnodePaths.path(second);
+        return version(first).thenCombine(version(second), (va, vb) -> java.util.List.of(
+                        writeAt(a, va, value), writeAt(b, vb, value)))
+                .thenCompose(ops -> this.<Object>request((s, f) -> s.zk().multi(ops, (rc, p, ctx, results) -> {
+                    Code code = Code.get(rc);
+                    if (code == Code.OK) {
+                        f.complete(null);
+                    } else if (code == Code.BADVERSION || code == Code.NODEEXISTS || code == Code.NONODE) {
+                        f.completeExceptionally(new io.cairn.cli.bench.TxnAborted(
+                                "ZooKeeper: a znode read changed before the multi"));
+                    } else {
+                        f.completeExceptionally(KeeperException.create(code, p));
+                    }
+                }, null)));
+    }
+
+    /** Sets the znode at the version read (Cairn's version minus one), or creates it if it was absent. */
+    private static org.apache.zookeeper.Op writeAt(String path, long version, byte[] value) {
+        return version == 0
+                ? org.apache.zookeeper.Op.create(path, value, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)
+                : org.apache.zookeeper.Op.setData(path, value, (int) (version - 1));
+    }
+
     @Override
     public CompletableFuture<?> compareAndSet(byte[] key, long expectedVersion, byte[] value) {
         String path = ZnodePaths.path(key);

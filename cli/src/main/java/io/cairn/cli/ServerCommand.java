@@ -77,6 +77,14 @@ final class ServerCommand implements Callable<Integer> {
                     + " meets it, so a crashed coordinator holds keys no longer (e.g. 2s). Default: 2s")
     java.time.Duration txnTimeout = java.time.Duration.ofMillis(ServerConfig.TXN_TIMEOUT_MILLIS_DEFAULT);
 
+    @Option(names = "--http-listen", paramLabel = "HOST:PORT|off",
+            description = "Where /metrics (Prometheus), /health and /ready are served. Default: --listen's host"
+                    + " at its port + " + HTTP_PORT_OFFSET + " (skipped, with a warning, if that port is taken); off: none.")
+    String httpListen;
+
+    /** The HTTP port's default distance from the gRPC port: 7401 serves HTTP on 8401. */
+    static final int HTTP_PORT_OFFSET = 1000;
+
     @Option(names = "--fault-injection", hidden = true,
             description = "Serve the FaultControl service the real-process fault suite drives (loopback only).")
     boolean faultInjection;
@@ -118,6 +126,19 @@ final class ServerCommand implements Callable<Integer> {
         return CairnCli.EXIT_OK;
     }
 
+    /** The HTTP address asked for, or derived from the gRPC one (optional then), or none. */
+    private ServerConfig withHttp(ServerConfig base, String address) {
+        if (httpListen != null) {
+            return base.withHttpListen(httpListen.equals("off") ? "" : ClusterSpec.parseAddress(httpListen), false);
+        }
+        int colon = address.lastIndexOf(':');
+        int port = Integer.parseInt(address.substring(colon + 1));
+        if (port == 0 || port + HTTP_PORT_OFFSET > 65_535) {
+            return base;
+        }
+        return base.withHttpListen(address.substring(0, colon) + ":" + (port + HTTP_PORT_OFFSET), true);
+    }
+
     ServerConfig config() {
         NodeId id = ClusterSpec.parseName(nodeId);
         String address = ClusterSpec.parseAddress(listen);
@@ -133,7 +154,7 @@ final class ServerCommand implements Callable<Integer> {
         if (watchHistoryMib < 1 || watchHistoryMib > 1L << 20) {
             throw new IllegalArgumentException("--watch-history-mb must be 1 to " + (1L << 20) + ": " + watchHistoryMib);
         }
-        return base.withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
+        return withHttp(base, address).withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
                 .withDeadNodeTimeout(deadNodeTimeout.toMillis()).withTxnTimeout(txnTimeout.toMillis())
                 .withWatchRetention(new io.cairn.kv.state.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,
                         watchHistoryAge.toMillis()));

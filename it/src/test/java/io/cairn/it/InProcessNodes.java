@@ -61,6 +61,11 @@ final class InProcessNodes implements AutoCloseable {
         }
     }
 
+    /** Node {@code id}'s HTTP port ({@code /metrics}, {@code /health}, {@code /ready}); -1: none. */
+    int httpPort(int id) {
+        return servers.get(id).httpPort();
+    }
+
     CairnClient client() {
         return CairnClient.builder().endpoints(List.copyOf(spec.addresses().values()))
                 .requestTimeout(Duration.ofSeconds(10)).build();

@@ -45,9 +45,12 @@ public final class CairnServer implements AutoCloseable {
     private final SelfStop selfStop;
     private volatile boolean closed;
 
+    private final HttpEndpoints http;
     private final NodeId nodeId;
 
-    private CairnServer(NodeId nodeId, List<AutoCloseable> resources, Server grpc, RaftLoop loop, SelfStop selfStop) {
+    private CairnServer(NodeId nodeId, List<AutoCloseable> resources, Server grpc, RaftLoop loop, SelfStop selfStop,
+                        HttpEndpoints http) {
+        this.http = http;
         this.nodeId = nodeId;
         this.resources = resources;
         this.grpc = grpc;
@@ -173,7 +176,8 @@ public final class CairnServer implements AutoCloseable {
         opened.add(forwarder);
         CrossShardTxns crossShard = new CrossShardTxns(map, config);
         opened.add(crossShard);
-        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard);
+        NodeMetrics metrics = new NodeMetrics(loop);
+        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard, metrics);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
@@ -186,12 +190,48 @@ public final class CairnServer implements AutoCloseable {
             heartbeat.start();
             opened.add(heartbeat);
         }
+        HttpEndpoints http = startHttp(config, metrics, loop, map);
+        if (http != null) {
+            opened.add(http);
+        }
         LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here{4}",
                 config.nodeId(), config.listenAddress(), loop.hostedGroups().stream().filter(g -> g.value() > 0).count(),
                 map.current().shardCount(), loop.status(ShardGroups.META_GROUP) != null ? ", with a metadata replica" : "");
-        CairnServer server = new CairnServer(config.nodeId(), opened, grpc, loop, stop);
+        CairnServer server = new CairnServer(config.nodeId(), opened, grpc, loop, stop, http);
         stop.attach(server);
         return server;
+    }
+
+    /**
+     * The HTTP endpoints at the configured address, or null when there is none, or when a derived
+     * (not asked for) address is taken: then the node runs without them and says so.
+     */
+    private static HttpEndpoints startHttp(ServerConfig config, NodeMetrics metrics, RaftLoop loop, ClusterMap map)
+            throws IOException {
+        if (config.httpListenAddress().isEmpty()) {
+            return null;
+        }
+        String[] hostPort = config.httpListenAddress().split(":");
+        InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
+        try {
+            HttpEndpoints http = HttpEndpoints.start(address, metrics, loop, map);
+            LOG.log(System.Logger.Level.INFO, "{0} serves /metrics, /health and /ready on http://{1}:{2}",
+                    config.nodeId(), hostPort[0], Integer.toString(http.port()));
+            return http;
+        } catch (BindException e) {
+            if (!config.httpOptional()) {
+                throw new IllegalStateException("cannot serve HTTP on " + config.httpListenAddress()
+                        + ": the port is in use or the address is not local", e);
+            }
+            LOG.log(System.Logger.Level.WARNING, "{0} serves no /metrics: {1} is taken (give --http-listen)",
+                    config.nodeId(), config.httpListenAddress());
+            return null;
+        }
+    }
+
+    /** The port of {@code /metrics}, {@code /health} and {@code /ready}; -1 when not served. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
     }
 
     private static TreeMap<NodeId, String> peersOf(Topology t, NodeId self) {
@@ -301,22 +341,23 @@ public final class CairnServer implements AutoCloseable {
 
     private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver,
                                Forwarder forwarder, FaultInjection faults, Clock wallClock,
-                               CrossShardTxns crossShard) throws IOException {
+                               CrossShardTxns crossShard, NodeMetrics metrics) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
         // it runs on the Netty thread that read it: a hop to a pool thread per request costs
         // more CPU (a wake-up and a context switch) than the handler itself.
-        KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults, crossShard);
+        KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults, crossShard, metrics);
+        io.grpc.ServerInterceptor timed = metrics.requests();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), loop::deliver),
                         new PeerGate(clusterId(config), map)))
-                .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor()))
-                .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor()))
-                .addService(io.grpc.ServerInterceptors.intercept(kv.txnService(), Forwarding.serverInterceptor()))
-                .addService(new ClusterService(loop, map, config, driver))
-                .addService(new WatchService(loop, map, config));
+                .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor(), timed))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor(), timed))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.txnService(), Forwarding.serverInterceptor(), timed))
+                .addService(io.grpc.ServerInterceptors.intercept(new ClusterService(loop, map, config, driver), timed))
+                .addService(io.grpc.ServerInterceptors.intercept(new WatchService(loop, map, config), timed));
         if (faults.isEnabled()) {
             builder.addService(faults.service());
         }

@@ -66,6 +66,7 @@ final class KvService extends KvGrpc.KvImplBase {
     private final FaultInjection faults;
     private final Forwarder forwarder;
     private final CrossShardTxns crossShard;
+    private final NodeMetrics metrics;
 
     /**
      * One client call: what to forward it as, where to answer, whether it may be forwarded, and
@@ -85,8 +86,9 @@ final class KvService extends KvGrpc.KvImplBase {
     private static final long LEADER_POLL_MILLIS = 50;
 
     KvService(RaftLoop loop, ClusterMap map, ServerConfig config, Clock clock, Forwarder forwarder,
-              FaultInjection faults, CrossShardTxns crossShard) {
+              FaultInjection faults, CrossShardTxns crossShard, NodeMetrics metrics) {
         this.crossShard = crossShard;
+        this.metrics = metrics;
         this.faults = faults;
         this.loop = loop;
         this.map = map;
@@ -518,6 +520,7 @@ final class KvService extends KvGrpc.KvImplBase {
                 return CompletableFuture.completedFuture(r);
             }
             boolean prepare = command instanceof Command.Prepare;
+            metrics.txnConflict(group, prepare);
             if (clock.epochMillis() - locked.preparedAtMillis() >= config.txnTimeoutMillis()) {
                 return push(group, locked).thenCompose(x -> proposePastIntents(group, clientId, sequence, command,
                         giveUpNanos));

@@ -33,6 +33,10 @@ import java.nio.file.Path;
  * @param txnTimeoutMillis a prepared transaction's intent older than this is aborted by the first
  *                         write that meets it, so a crashed coordinator blocks keys no longer
  *                         (docs/transactions.md)
+ * @param httpListenAddress where {@code /metrics}, {@code /health} and {@code /ready} are served
+ *                          (host:port); empty: not at all
+ * @param httpOptional the address was not asked for but derived: if it cannot be bound, the node
+ *                     says so and runs without HTTP instead of refusing to start
  */
 public record ServerConfig(
         NodeId nodeId,
@@ -49,7 +53,9 @@ public record ServerConfig(
         boolean join,
         long deadNodeTimeoutMillis,
         WatchRetention watchRetention,
-        long txnTimeoutMillis) {
+        long txnTimeoutMillis,
+        String httpListenAddress,
+        boolean httpOptional) {
 
 
     public static final int TICK_MILLIS_DEFAULT = 100;
@@ -75,6 +81,12 @@ public record ServerConfig(
         if (watchRetention == null) {
             throw new IllegalArgumentException("watchRetention is required");
         }
+        if (httpListenAddress == null) {
+            throw new IllegalArgumentException("httpListenAddress is required (empty: no HTTP)");
+        }
+        if (!httpListenAddress.isEmpty()) {
+            ClusterSpec.parseAddress(httpListenAddress);
+        }
         if (txnTimeoutMillis < 1) {
             throw new IllegalArgumentException("--txn-timeout must be positive");
         }
@@ -97,24 +109,24 @@ public record ServerConfig(
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
                 REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT, false, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT,
-                WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT);
+                WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT, "", false);
     }
 
     public ServerConfig withCompaction(long entries, long bytes) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, watchRetention, txnTimeoutMillis);
+                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
     }
 
     public ServerConfig withTicks(int tickMillis, int electionTicks) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
-                watchRetention, txnTimeoutMillis);
+                watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
     }
 
     public ServerConfig withShards(int shardCount) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount, join, deadNodeTimeoutMillis,
-                watchRetention, txnTimeoutMillis);
+                watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
     }
 
     /** A node that joins the running cluster founded by {@code initialCluster}, with its defaults. */
@@ -122,23 +134,30 @@ public record ServerConfig(
                                         int shards) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
-                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT, WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT);
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT, WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT, "", false);
     }
 
     public ServerConfig withDeadNodeTimeout(long millis) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis, watchRetention, txnTimeoutMillis);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis, watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
     }
 
     public ServerConfig withWatchRetention(WatchRetention retention) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, retention, txnTimeoutMillis);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, retention, txnTimeoutMillis, httpListenAddress, httpOptional);
     }
 
     public ServerConfig withTxnTimeout(long millis) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
-                watchRetention, millis);
+                watchRetention, millis, httpListenAddress, httpOptional);
+    }
+
+    /** Serves HTTP at {@code address} (empty: none); {@code optional}: a derived default, skipped if taken. */
+    public ServerConfig withHttpListen(String address, boolean optional) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
+                watchRetention, txnTimeoutMillis, address, optional);
     }
 
     /** The settings every member of this node's cluster must share ({@link Admission}). */

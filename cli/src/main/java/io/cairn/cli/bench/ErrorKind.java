@@ -45,7 +45,7 @@ public enum ErrorKind {
         if (t instanceof CasFailedException) {
             return CAS_CONFLICT;
         }
-        if (t instanceof io.cairn.client.TransactionConflictException) {
+        if (t instanceof io.cairn.client.TransactionConflictException || t instanceof TxnAborted) {
             return TXN_CONFLICT;
         }
         if (t instanceof CairnUnavailableException unavailable) {

@@ -1,0 +1,122 @@
+package io.cairn.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.api.proto.FaultControlGrpc;
+import io.cairn.api.proto.Faults;
+import io.cairn.client.CairnClient;
+import io.cairn.common.NodeId;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node's HTTP side on a real 3-node, 2-shard cluster: {@code /metrics} counts and times the
+ * requests it served and reports every replica's Raft state; {@code /ready} turns 503 on a node
+ * cut off from its peers, naming the shards without a leader, and 200 again once healed.
+ */
+class MetricsTest {
+    @TempDir
+    Path dir;
+
+    private InProcessNodes nodes;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @AfterEach
+    void stop() {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    private HttpResponse<String> get(int node, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.httpPort(node) + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The sum over nodes of the samples of {@code name} whose labels contain every one of {@code labels}. */
+    private double sum(String name, String... labels) throws Exception {
+        double total = 0;
+        for (int node = 1; node <= 3; node++) {
+            for (String line : get(node, "/metrics").body().split("\n")) {
+                if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                    continue;
+                }
+                boolean all = true;
+                for (String label : labels) {
+                    all &= line.contains(label);
+                }
+                if (all) {
+                    total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return total;
+    }
+
+    @Test
+    void countersMoveUnderLoadAndReadyFollowsIsolation() throws Exception {
+        nodes = new InProcessNodes(dir, 3, 2,
+                c -> c.withHttpListen("127.0.0.1:" + io.cairn.server.LocalPorts.free(), false), true).startAll();
+        Awaitility.await("every node ready").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> get(1, "/ready").statusCode() == 200 && get(2, "/ready").statusCode() == 200
+                        && get(3, "/ready").statusCode() == 200);
+        assertThat(get(2, "/health").body()).isEqualTo("ok\n");
+
+        double putsBefore = sum("cairn_requests_seconds_count", "method=\"Put\"", "code=\"OK\"");
+        try (CairnClient client = nodes.client()) {
+            for (int i = 0; i < 200; i++) {
+                client.put("metrics/" + i, "v" + i);
+            }
+            client.get("metrics/1");
+        }
+        assertThat(sum("cairn_requests_seconds_count", "method=\"Put\"", "code=\"OK\"") - putsBefore)
+                .as("puts counted by the nodes that served them").isGreaterThanOrEqualTo(200);
+        assertThat(sum("cairn_requests_seconds_bucket", "method=\"Put\"", "le=\"+Inf\""))
+                .as("the latency histogram filled").isGreaterThanOrEqualTo(200);
+        assertThat(sum("cairn_requests_seconds_count", "method=\"Get\"")).isPositive();
+        Awaitility.await("one leader per group: 2 shards and the metadata group").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> sum("cairn_raft_leader") == 3);
+        assertThat(sum("cairn_raft_applied_index")).isPositive();
+        assertThat(get(1, "/metrics").body()).contains("jvm_memory_used_bytes").contains("cairn_shard_size_bytes");
+
+        // Cut n3 off: its replicas lose their leader within an election timeout.
+        String a1 = nodes.spec.address(NodeId.of(1));
+        String a2 = nodes.spec.address(NodeId.of(2));
+        String a3 = nodes.spec.address(NodeId.of(3));
+        setFaults(a3, Faults.newBuilder().addBlockedAddresses(a1).addBlockedAddresses(a2).build());
+        setFaults(a1, Faults.newBuilder().addBlockedAddresses(a3).build());
+        setFaults(a2, Faults.newBuilder().addBlockedAddresses(a3).build());
+        Awaitility.await("n3 not ready").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> get(3, "/ready").statusCode() == 503);
+        assertThat(get(3, "/ready").body()).startsWith("not ready: no leader known for");
+        Awaitility.await("the majority side serves").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> get(1, "/ready").statusCode() == 200);
+
+        for (String address : List.of(a1, a2, a3)) {
+            setFaults(address, Faults.getDefaultInstance());
+        }
+        Awaitility.await("n3 ready again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> get(3, "/ready").statusCode() == 200);
+    }
+
+    private static void setFaults(String address, Faults faults) {
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+        try {
+            FaultControlGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS).set(faults);
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+}
