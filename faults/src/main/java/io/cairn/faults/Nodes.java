@@ -114,6 +114,8 @@ final class Nodes implements AutoCloseable {
                 "--listen", addresses.get(id),
                 "--data-dir", dir.resolve("n" + id).toString(),
                 "--initial-cluster", initialCluster(),
+                // Ports here are drawn at random: one node's gRPC port may be another's + 1000.
+                "--http-listen", "off",
                 "--fault-injection"));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
