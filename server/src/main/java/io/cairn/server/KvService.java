@@ -208,16 +208,15 @@ final class KvService extends KvGrpc.KvImplBase {
             return;
         }
         if (!txn.keys().isEmpty() && !sameGroup(txn.keys())) {
-            if (txn.keys().stream().allMatch(k -> checkKey(k, out))) {
-                crossShard.run(txn).whenComplete((r, err) -> {
-                    if (err != null) {
-                        out.onError(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
-                    } else {
-                        out.onNext(r);
-                        out.onCompleted();
-                    }
-                });
-            }
+            // The limits check above refused empty and oversized keys.
+            crossShard.run(txn).whenComplete((r, err) -> {
+                if (err != null) {
+                    out.onError(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
+                } else {
+                    out.onNext(r);
+                    out.onCompleted();
+                }
+            });
             return;
         }
         GroupId group = oneGroup(txn.keys(), out);
@@ -227,10 +226,9 @@ final class KvService extends KvGrpc.KvImplBase {
         if (faults.unsafeUncheckedTxns()) {
             txn = new Command.Txn(List.of(), txn.success(), txn.failure());
         }
-        GroupId shard = group;
-        write(shard, call(KvGrpc.getTxnMethod(), req, out, true), req.getClientId(), req.getSequence(), txn, r -> {
+        write(group, call(KvGrpc.getTxnMethod(), req, out, true), req.getClientId(), req.getSequence(), txn, r -> {
             if (r instanceof Result.TxnDone done) {
-                var b = io.cairn.api.proto.TxnResponse.newBuilder().setHeader(header(shard))
+                var b = io.cairn.api.proto.TxnResponse.newBuilder().setHeader(header(group))
                         .setSucceeded(done.succeeded()).setFailedCompare(done.failedCompare())
                         .setRevision(done.revision());
                 for (Result op : done.results()) {
