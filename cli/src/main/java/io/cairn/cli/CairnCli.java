@@ -85,7 +85,7 @@ public final class CairnCli implements Runnable {
      * class it is given, and building all ten cost a {@code get} ~45 ms (docs/performance.md).
      */
     static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "expire", "persist",
-            "ttl", "txn", "watch", "lock", "cluster", "endpoint", "bench", "help");
+            "ttl", "txn", "watch", "lock", "cluster", "endpoint", "top", "bench", "help");
 
     static Object newCommand(String name) {
         return switch (name) {
@@ -104,6 +104,7 @@ public final class CairnCli implements Runnable {
             case "lock" -> new LockCommand();
             case "cluster" -> new ClusterCommand();
             case "endpoint" -> new EndpointCommand();
+            case "top" -> new TopCommand();
             case "bench" -> new BenchCommand();
             case "help" -> new CommandLine.HelpCommand();
             default -> throw new IllegalArgumentException("no command " + name);

@@ -38,9 +38,17 @@ public record ClusterStatus(long leaderId, long term, List<Member> members) {
      * @param commitIndex the highest log index it knows committed
      * @param appliedIndex the highest log index it has applied
      * @param error why it is unreachable; empty otherwise
+     * @param httpAddress host:port of its /metrics, /health and /ready; empty when it serves no HTTP
+     *     or did not answer
      */
     public record Member(long id, String address, Role role, long term, long commitIndex, long appliedIndex,
-                         Optional<String> error) {}
+                         Optional<String> error, String httpAddress) {
+        /** A member's report without an HTTP address. */
+        public Member(long id, String address, Role role, long term, long commitIndex, long appliedIndex,
+                      Optional<String> error) {
+            this(id, address, role, term, commitIndex, appliedIndex, error, "");
+        }
+    }
 
     /** The leader's report, if a member reports being leader. */
     public Optional<Member> leader() {

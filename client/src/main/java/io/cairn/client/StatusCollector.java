@@ -97,7 +97,7 @@ final class StatusCollector {
             if (self.isPresent()) {
                 NodeStatus n = self.get();
                 known.put(n.getId(), new ClusterStatus.Member(n.getId(), a.address(), role(n.getRole()), n.getTerm(),
-                        n.getCommitIndex(), n.getAppliedIndex(), Optional.empty()));
+                        n.getCommitIndex(), n.getAppliedIndex(), Optional.empty(), n.getHttpAddress()));
             } else {
                 anonymous.add(new ClusterStatus.Member(0, a.address(), ClusterStatus.Role.UNKNOWN,
                         a.response().getTerm(), 0, 0, Optional.of("its answer does not describe " + a.address())));

@@ -177,7 +177,8 @@ public final class CairnServer implements AutoCloseable {
         CrossShardTxns crossShard = new CrossShardTxns(map, config);
         opened.add(crossShard);
         NodeMetrics metrics = new NodeMetrics(loop);
-        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard, metrics);
+        java.util.concurrent.atomic.AtomicReference<String> httpAddress = new java.util.concurrent.atomic.AtomicReference<>("");
+        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard, metrics, httpAddress::get);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
@@ -193,6 +194,14 @@ public final class CairnServer implements AutoCloseable {
         HttpEndpoints http = startHttp(config, metrics, loop, map);
         if (http != null) {
             opened.add(http);
+            String host = config.httpListenAddress().substring(0, config.httpListenAddress().lastIndexOf(':'));
+            if (host.equals("0.0.0.0") || host.equals("[::]") || host.equals("::")) {
+                // Bound on every interface: peers and tools reach it where they reach the gRPC port.
+                String advertised = map.current().address(config.nodeId());
+                String reached = advertised.isEmpty() ? config.listenAddress() : advertised;
+                host = reached.substring(0, reached.lastIndexOf(':'));
+            }
+            httpAddress.set(host + ":" + http.port());
         }
         LOG.log(System.Logger.Level.INFO, "{0} serving on {1}: {2} of {3} shards hosted here{4}",
                 config.nodeId(), config.listenAddress(), loop.hostedGroups().stream().filter(g -> g.value() > 0).count(),
@@ -341,14 +350,16 @@ public final class CairnServer implements AutoCloseable {
 
     private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver,
                                Forwarder forwarder, FaultInjection faults, Clock wallClock,
-                               CrossShardTxns crossShard, NodeMetrics metrics) throws IOException {
+                               CrossShardTxns crossShard, NodeMetrics metrics,
+                               java.util.function.Supplier<String> httpAddress) throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
         // it runs on the Netty thread that read it: a hop to a pool thread per request costs
         // more CPU (a wake-up and a context switch) than the handler itself.
         KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults, crossShard, metrics);
-        io.grpc.ServerInterceptor timed = metrics.requests();
+        // Nobody can read the request meters without HTTP: then they are not kept at all.
+        io.grpc.ServerInterceptor timed = config.httpListenAddress().isEmpty() ? NodeMetrics.none() : metrics.requests();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
                 .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), loop::deliver),
@@ -356,7 +367,7 @@ public final class CairnServer implements AutoCloseable {
                 .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor(), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor(), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(kv.txnService(), Forwarding.serverInterceptor(), timed))
-                .addService(io.grpc.ServerInterceptors.intercept(new ClusterService(loop, map, config, driver), timed))
+                .addService(io.grpc.ServerInterceptors.intercept(new ClusterService(loop, map, config, driver, httpAddress), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(new WatchService(loop, map, config), timed));
         if (faults.isEnabled()) {
             builder.addService(faults.service());

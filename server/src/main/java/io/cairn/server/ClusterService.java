@@ -43,7 +43,12 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
     /** Null on nodes without a metadata replica, and in a single-shard cluster. */
     private final PlacementDriver driver;
 
-    ClusterService(RaftLoop loop, ClusterMap map, ServerConfig config, PlacementDriver driver) {
+    /** Where this node serves HTTP, once it does; empty when it does not. */
+    private final java.util.function.Supplier<String> httpAddress;
+
+    ClusterService(RaftLoop loop, ClusterMap map, ServerConfig config, PlacementDriver driver,
+                   java.util.function.Supplier<String> httpAddress) {
+        this.httpAddress = httpAddress;
         this.loop = loop;
         this.map = map;
         this.config = config;
@@ -115,6 +120,9 @@ final class ClusterService extends ClusterGrpc.ClusterImplBase {
         }
         for (MemberInfo m : map.current().members().values()) {
             NodeStatus.Builder n = NodeStatus.newBuilder().setId(m.id().value()).setAddress(m.address());
+            if (m.id().equals(config.nodeId())) {
+                n.setHttpAddress(httpAddress.get());
+            }
             if (s != null && m.id().equals(s.id())) {
                 n.setRole(roleOf(s.role())).setTerm(s.term())
                         .setCommitIndex(s.commitIndex()).setAppliedIndex(s.appliedIndex());

@@ -97,6 +97,17 @@ final class NodeMetrics {
                 .register(registry).increment();
     }
 
+    /** An interceptor that does nothing: for a node that serves no {@code /metrics}. */
+    static ServerInterceptor none() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                              ServerCallHandler<Q, R> next) {
+                return next.startCall(call, headers);
+            }
+        };
+    }
+
     /** Times every client call of the services it wraps, by method and status code. */
     ServerInterceptor requests() {
         return new ServerInterceptor() {
