@@ -75,8 +75,8 @@ final class BankClient implements WorkloadDriver {
             }
             case TRANSFER -> {
                 commit = null;
-                coverage.add(result.done().succeeded() ? Coverage.Item.TRANSFERS_COMMITTED
-                        : Coverage.Item.TRANSFER_CONFLICTS);
+                coverage.add(result.done().succeeded() ? Coverage.Item.TXNS_COMMITTED
+                        : Coverage.Item.TXNS_CONFLICTED);
             }
             case AUDIT -> coverage.add(Coverage.Item.AUDITS);
         }

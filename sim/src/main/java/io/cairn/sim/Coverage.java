@@ -29,9 +29,9 @@ public final class Coverage {
         // holder stopped), and releases, answered Released or NotHolder.
         LOCK_GRANTS, LOCK_EXTENSIONS, LOCK_BUSY, FENCED_WRITES_OK, UNFENCED_WRITES_OK, FENCED_WRITES_REFUSED,
         PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER,
-        // The bank workload only (--workload bank): transfers committed, transfers whose accounts
-        // changed between read and commit (aborted), and audits.
-        TRANSFERS_COMMITTED, TRANSFER_CONFLICTS, AUDITS;
+        // The transaction workloads only (--workload bank or list-append): transactions committed,
+        // transactions whose reads changed before the commit (aborted), and the bank's audits.
+        TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS;
 
         /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */
         public boolean shardedOnly() {
@@ -40,12 +40,12 @@ public final class Coverage {
 
         /** Whether only a run of the lock workload can count this; printed only when some is counted. */
         public boolean lockOnly() {
-            return ordinal() >= LOCK_GRANTS.ordinal() && ordinal() < TRANSFERS_COMMITTED.ordinal();
+            return ordinal() >= LOCK_GRANTS.ordinal() && ordinal() < TXNS_COMMITTED.ordinal();
         }
 
-        /** Whether only a run of the bank workload can count this; printed only when some is counted. */
-        public boolean bankOnly() {
-            return ordinal() >= TRANSFERS_COMMITTED.ordinal();
+        /** Whether only a run of a transaction workload can count this; printed only when some is counted. */
+        public boolean txnOnly() {
+            return ordinal() >= TXNS_COMMITTED.ordinal();
         }
     }
 
@@ -80,10 +80,10 @@ public final class Coverage {
         boolean bank = false;
         for (Item item : Item.values()) {
             locks |= item.lockOnly() && counts[item.ordinal()] > 0;
-            bank |= item.bankOnly() && counts[item.ordinal()] > 0;
+            bank |= item.txnOnly() && counts[item.ordinal()] > 0;
         }
         for (Item item : Item.values()) {
-            if (item.lockOnly() && !locks || item.bankOnly() && !bank) {
+            if (item.lockOnly() && !locks || item.txnOnly() && !bank) {
                 continue;
             }
             sb.append(sb.length() == 0 ? "" : " ").append(item.name().toLowerCase(java.util.Locale.ROOT))

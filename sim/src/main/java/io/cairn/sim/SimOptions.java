@@ -69,7 +69,13 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * All clients but the last run {@link BankClient}'s optimistic transfers and audits,
          * checked by {@link BankCheck}; the last keeps the key-value workload.
          */
-        BANK
+        BANK,
+        /**
+         * All clients but the last run {@link ListAppendClient}'s transactions of reads and appends
+         * to lists, checked by {@code ListAppendCheck} for Adya's anomalies; the last keeps the
+         * key-value workload.
+         */
+        LIST_APPEND
     }
 
     public SimOptions {
@@ -159,7 +165,7 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
             sb.append(" --fault-ms ").append(faultPhaseMicros / 1000);
         }
         if (workload != Workload.KV) {
-            sb.append(" --workload ").append(workload.name().toLowerCase(java.util.Locale.ROOT));
+            sb.append(" --workload ").append(workload.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         }
         if (unfencedLocks) {
             sb.append(" --unsafe-unfenced-locks");

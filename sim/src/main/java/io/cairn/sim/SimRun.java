@@ -52,7 +52,30 @@ final class SimRun {
         if (options.workload() == SimOptions.Workload.BANK) {
             BankCheck.check(history, nowMicros);
         }
+        if (options.workload() == SimOptions.Workload.LIST_APPEND) {
+            checkListAppend(history, nowMicros);
+        }
         TtlCheck.check(history, nowMicros);
+    }
+
+    /** The list-append workload's commits as Elle's transactions, checked for Adya's anomalies. */
+    private static void checkListAppend(List<HistoryOp> history, long nowMicros) {
+        List<io.cairn.sim.elle.ListTxn> txns = new ArrayList<>();
+        for (HistoryOp h : history) {
+            if (h.op() instanceof io.cairn.sim.kv.ListOp op && op.commit()) {
+                io.cairn.sim.elle.ListTxn.Outcome outcome = h.isPending() ? io.cairn.sim.elle.ListTxn.Outcome.INFO
+                        : ((io.cairn.sim.kv.BankResult) h.result()).done().succeeded()
+                        ? io.cairn.sim.elle.ListTxn.Outcome.OK : io.cairn.sim.elle.ListTxn.Outcome.FAILED;
+                List<io.cairn.sim.elle.ListTxn.Mop> mops = outcome == io.cairn.sim.elle.ListTxn.Outcome.OK ? op.mops()
+                        : op.mops().stream().filter(io.cairn.sim.elle.ListTxn.Mop::append).toList();
+                txns.add(new io.cairn.sim.elle.ListTxn(txns.size() + 1, outcome, mops));
+            }
+        }
+        List<io.cairn.sim.elle.ListAppendCheck.Anomaly> anomalies = io.cairn.sim.elle.ListAppendCheck.check(txns);
+        if (!anomalies.isEmpty()) {
+            throw new InvariantFailure("List-append", nowMicros, anomalies.size() + " anomalies in " + txns.size()
+                    + " transactions, first " + anomalies.get(0));
+        }
     }
 
     /**
@@ -89,6 +112,7 @@ final class SimRun {
         return switch (options.workload()) {
             case LOCK -> new LockClient(client, random, lockParams, coverage);
             case BANK -> new BankClient(random, thinkMaxMicros, coverage);
+            case LIST_APPEND -> new ListAppendClient(client, random, thinkMaxMicros, coverage);
             case KV -> null;
         };
     }

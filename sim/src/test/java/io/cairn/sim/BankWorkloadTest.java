@@ -26,7 +26,7 @@ class BankWorkloadTest {
                 summary.runsWith());
         assertThat(summary.failures()).as("failing seeds:%n%s", summary.failures().stream()
                 .map(f -> BatchRunner.replayCommand(f.seed(), BANK) + ": " + f.failure()).toList()).isEmpty();
-        for (Coverage.Item item : List.of(Coverage.Item.TRANSFERS_COMMITTED, Coverage.Item.TRANSFER_CONFLICTS,
+        for (Coverage.Item item : List.of(Coverage.Item.TXNS_COMMITTED, Coverage.Item.TXNS_CONFLICTED,
                 Coverage.Item.AUDITS)) {
             assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(seeds / 2);
         }
@@ -39,7 +39,7 @@ class BankWorkloadTest {
 
         assertThat(summary.failures()).as("failing seeds:%n%s", summary.failures().stream()
                 .map(f -> BatchRunner.replayCommand(f.seed(), sharded) + ": " + f.failure()).toList()).isEmpty();
-        assertThat(summary.runsWith().get(Coverage.Item.TRANSFERS_COMMITTED)).isGreaterThanOrEqualTo(15);
+        assertThat(summary.runsWith().get(Coverage.Item.TXNS_COMMITTED)).isGreaterThanOrEqualTo(15);
     }
 
     @Test

@@ -34,7 +34,7 @@ class SimulationTest {
 
         // Each seed injects a random subset of the faults, so no item happens in every run.
         for (Coverage.Item item : Coverage.Item.values()) {
-            if (item.shardedOnly() || item.lockOnly() || item.bankOnly()) {
+            if (item.shardedOnly() || item.lockOnly() || item.txnOnly()) {
                 continue;
             }
             assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(50);

@@ -5,7 +5,10 @@ import io.cairn.kv.state.Result;
 import java.util.ArrayList;
 import java.util.List;
 
-/** kv-state's answer to a bank step: which branch ran, and the accounts a READ or AUDIT saw. */
+/**
+ * kv-state's answer to a transaction step (the bank's, the list-append workload's): which branch
+ * ran, and what its gets saw.
+ */
 public record BankResult(Result.TxnDone done) implements OpResult {
     public BankResult {
         if (done == null) {
@@ -24,6 +27,17 @@ public record BankResult(Result.TxnDone done) implements OpResult {
         return out;
     }
 
+    /** What each get of the step saw, in order. */
+    public List<Result.Read> reads() {
+        List<Result.Read> out = new ArrayList<>();
+        for (Result r : done.results()) {
+            if (r instanceof Result.Read read) {
+                out.add(read);
+            }
+        }
+        return out;
+    }
+
     /** The versions read, in account order (0: absent). */
     public List<Long> versions() {
         List<Long> out = new ArrayList<>();
@@ -37,7 +51,15 @@ public record BankResult(Result.TxnDone done) implements OpResult {
 
     @Override
     public String toString() {
-        return done.succeeded() ? (balances().isEmpty() ? "committed r" + done.revision() : "read " + balances())
-                : "conflict on compare " + done.failedCompare();
+        if (!done.succeeded()) {
+            return "conflict on compare " + done.failedCompare();
+        }
+        List<String> seen = new ArrayList<>();
+        for (Result.Read read : reads()) {
+            // The bank's balances are 8-byte numbers; the list-append workload's lists are text.
+            seen.add(read.found().map(kv -> kv.value().size() == Long.BYTES
+                    ? Long.toString(KvOp.decodeValue(kv.value())) : "[" + kv.value().toUtf8() + "]").orElse("absent"));
+        }
+        return seen.isEmpty() ? "committed r" + done.revision() : "read " + seen;
     }
 }

@@ -111,7 +111,10 @@ public final class KvReplica {
         ScanPage page = stateMachine.scan(KeyRange.all(), DESCRIBE_KEYS_MAX, nowMillis);
         StringJoiner joiner = new StringJoiner(", ", "{", page.isLast() ? "}" : ", ...}");
         for (KeyValue kv : page.entries()) {
-            joiner.add(kv.key().toUtf8() + "=" + KvOp.decodeValue(kv.value()) + " v" + kv.version());
+            // Key-value and bank values are 8-byte numbers; the list-append workload's are text.
+            String value = kv.value().size() == Long.BYTES ? Long.toString(KvOp.decodeValue(kv.value()))
+                    : "\"" + kv.value().toUtf8() + "\"";
+            joiner.add(kv.key().toUtf8() + "=" + value + " v" + kv.version());
         }
         return "applied " + appliedIndex() + " " + joiner;
     }
