@@ -2,10 +2,6 @@ package io.cairn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cairn.common.NodeId;
-import io.cairn.server.CairnServer;
-import io.cairn.server.ClusterSpec;
-import io.cairn.server.ServerConfig;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,25 +13,22 @@ class EndpointCommandTest {
     @TempDir
     Path dir;
 
-    private CairnServer server;
-    private String endpoint;
+    private SingleNodeServer node;
 
     @BeforeEach
     void startServer() throws Exception {
-        ServerConfig config = ServerConfig.of(NodeId.of(1), "127.0.0.1:0", dir.resolve("n1"),
-                ClusterSpec.parse("n1=127.0.0.1:0")).withTicks(10, 5);
-        server = CairnServer.start(config);
-        endpoint = "127.0.0.1:" + server.port();
+        node = SingleNodeServer.start(dir);
     }
 
     @AfterEach
     void stopServer() {
-        server.close();
+        node.close();
     }
 
     @Test
     void aServingNodeIsHealthyAndAnAddressNobodyServesIsNot() {
-        CliRun ok = CliRun.of("--endpoints", endpoint, "endpoint", "health");
+        String endpoint = node.endpoint();
+        CliRun ok = node.cli("endpoint", "health");
         assertThat(ok.exitCode()).as(ok.err()).isZero();
         assertThat(ok.out()).matches(endpoint.replace(".", "\\.") + " is healthy: a linearizable read through it"
                 + " took \\d+\\.\\d ms\n");

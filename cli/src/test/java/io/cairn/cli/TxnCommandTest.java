@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.client.Compare;
 import io.cairn.client.TxnOp;
-import io.cairn.common.NodeId;
-import io.cairn.server.CairnServer;
-import io.cairn.server.ClusterSpec;
-import io.cairn.server.ServerConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -21,31 +17,25 @@ class TxnCommandTest {
     @TempDir
     Path dir;
 
-    private CairnServer server;
-    private String endpoint;
+    private SingleNodeServer node;
 
     @BeforeEach
     void startServer() throws Exception {
-        ServerConfig config = ServerConfig.of(NodeId.of(1), "127.0.0.1:0", dir.resolve("n1"),
-                ClusterSpec.parse("n1=127.0.0.1:0")).withTicks(10, 5);
-        server = CairnServer.start(config);
-        endpoint = "127.0.0.1:" + server.port();
+        node = SingleNodeServer.start(dir);
     }
 
     @AfterEach
     void stopServer() {
-        server.close();
+        node.close();
     }
 
     private CliRun txn(String script, String... flags) {
-        String[] all = new String[flags.length + 5];
-        all[0] = "--endpoints";
-        all[1] = endpoint;
-        all[2] = "--timeout";
-        all[3] = "5s";
-        all[4] = "txn";
-        System.arraycopy(flags, 0, all, 5, flags.length);
-        return CliRun.withStdin(script.getBytes(StandardCharsets.UTF_8), all);
+        String[] all = new String[flags.length + 3];
+        all[0] = "--timeout";
+        all[1] = "5s";
+        all[2] = "txn";
+        System.arraycopy(flags, 0, all, 3, flags.length);
+        return node.cliWithStdin(script.getBytes(StandardCharsets.UTF_8), all);
     }
 
     @Test
@@ -88,7 +78,7 @@ class TxnCommandTest {
         CliRun bad = txn("version(a) = 0\n\nput a 1\nfrobnicate a\n");
         assertThat(bad.exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
         assertThat(bad.err()).contains("line 4: unknown operation frobnicate");
-        CliRun after = CliRun.of("--endpoints", endpoint, "get", "a");
+        CliRun after = node.cli("get", "a");
         assertThat(after.exitCode()).as("nothing was written").isEqualTo(CairnCli.EXIT_NEGATIVE);
 
         assertThat(txn("").err()).contains("the txn script is empty");

@@ -866,18 +866,11 @@ final class KvService extends KvGrpc.KvImplBase {
 
         @Override
         public void decide(io.cairn.api.proto.TxnDecideRequest req, StreamObserver<io.cairn.api.proto.TxnDecideResponse> out) {
-            Bytes primaryKey = Bytes.wrap(req.getPrimaryKey().toByteArray());
             Command.Decide decide = new Command.Decide(Bytes.wrap(req.getTxnId().toByteArray()), req.getCommit());
-            try {
-                config.limits().check(decide);
-            } catch (IllegalArgumentException e) {
-                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            GroupId group = recordGroup(decide, req.getPrimaryKey(), out);
+            if (group == null) {
                 return;
             }
-            if (!checkKey(primaryKey, out)) {
-                return;
-            }
-            GroupId group = map.current().groupOfKey(primaryKey.toArray());
             write(group, call(io.cairn.api.proto.TxnGrpc.getDecideMethod(), req, out, true), req.getClientId(),
                     req.getSequence(), decide, r -> {
                 if (r instanceof Result.Decided d) {
@@ -890,18 +883,11 @@ final class KvService extends KvGrpc.KvImplBase {
 
         @Override
         public void forget(io.cairn.api.proto.TxnForgetRequest req, StreamObserver<io.cairn.api.proto.TxnForgetResponse> out) {
-            Bytes primaryKey = Bytes.wrap(req.getPrimaryKey().toByteArray());
             Command.Forget forget = new Command.Forget(Bytes.wrap(req.getTxnId().toByteArray()));
-            try {
-                config.limits().check(forget);
-            } catch (IllegalArgumentException e) {
-                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            GroupId group = recordGroup(forget, req.getPrimaryKey(), out);
+            if (group == null) {
                 return;
             }
-            if (!checkKey(primaryKey, out)) {
-                return;
-            }
-            GroupId group = map.current().groupOfKey(primaryKey.toArray());
             write(group, call(io.cairn.api.proto.TxnGrpc.getForgetMethod(), req, out, true), req.getClientId(),
                     req.getSequence(), forget, r -> {
                 if (r instanceof Result.Deleted d) {
@@ -910,6 +896,21 @@ final class KvService extends KvGrpc.KvImplBase {
                 }
                 throw unexpected(r);
             });
+        }
+
+        /**
+         * The shard of a transaction's record (its primary key's), or null after answering
+         * INVALID_ARGUMENT for a command or key that breaks a limit.
+         */
+        private GroupId recordGroup(Command command, ByteString primaryKey, StreamObserver<?> out) {
+            try {
+                config.limits().check(command);
+            } catch (IllegalArgumentException e) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return null;
+            }
+            Bytes key = Bytes.wrap(primaryKey.toByteArray());
+            return checkKey(key, out) ? map.current().groupOfKey(key.toArray()) : null;
         }
 
         @Override
