@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,12 +25,13 @@ class ArchiveTrainingTest {
             SharedEventLoops.shutDown();
             // The stand-in server's event loops are gRPC's shared ones, which gRPC releases a
             // second after their last user: wait for them, with a deadline, before judging.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            String left = eventLoopThreads();
-            while (!left.isEmpty() && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(50); // poll interval of the condition
-                left = eventLoopThreads();
+            try {
+                org.awaitility.Awaitility.await("gRPC's shared event loops stop").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(50)).until(() -> eventLoopThreads().isEmpty());
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // Reported below: the test judges what is left.
             }
+            String left = eventLoopThreads();
             System.out.println("client event-loop threads left: [" + left + "]");
             System.exit(0);
         }
