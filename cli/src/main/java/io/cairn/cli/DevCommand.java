@@ -242,8 +242,9 @@ final class DevCommand implements Callable<Integer> {
                 + " (term " + status.term() + ")");
         out.println("endpoints: " + endpoints());
         out.println("data and logs: " + data);
-        out.println("metrics: http://127.0.0.1:" + (basePort + ServerCommand.HTTP_PORT_OFFSET) + "/metrics (and /health,"
-                + " /ready; n2 at the next port, ...)");
+        String http = "http://127.0.0.1:" + (basePort + ServerCommand.HTTP_PORT_OFFSET);
+        out.println("dashboard: " + http + "/ (metrics at " + http + "/metrics, also /health and /ready;"
+                + " n2 at the next port, ...)");
         out.println("try: bin/cairn " + (defaults ? "" : "--endpoints " + endpoints() + " ") + "put hello world");
         out.println("Ctrl-C stops the cluster.");
         out.flush();

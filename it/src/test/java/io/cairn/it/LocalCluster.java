@@ -93,9 +93,11 @@ final class LocalCluster implements AutoCloseable {
                 "--node-id", "n" + id,
                 "--listen", addresses.get(id),
                 "--data-dir", dir.resolve("n" + id).toString(),
-                "--initial-cluster", initialCluster(),
-                // Ports here are drawn at random: one node's gRPC port may be another's + 1000.
-                "--http-listen", "off"));
+                "--initial-cluster", initialCluster()));
+        if (!args.contains("--http-listen")) {
+            // Ports here are drawn at random: one node's gRPC port may be another's + 1000.
+            cmd.addAll(List.of("--http-listen", "off"));
+        }
         cmd.addAll(args);
         if (id > founders) {
             cmd.add("--join");

@@ -2,6 +2,8 @@ package io.cairn.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.cairn.api.proto.FaultControlGrpc;
 import io.cairn.api.proto.Faults;
 import io.cairn.client.CairnClient;
@@ -89,7 +91,26 @@ class MetricsTest {
         Awaitility.await("one leader per group: 2 shards and the metadata group").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100)).until(() -> sum("cairn_raft_leader") == 3);
         assertThat(sum("cairn_raft_applied_index")).isPositive();
-        assertThat(get(1, "/metrics").body()).contains("jvm_memory_used_bytes").contains("cairn_shard_size_bytes");
+        assertThat(get(1, "/metrics").body()).contains("jvm_memory_used_bytes").contains("cairn_shard_size_bytes")
+                .contains("cairn_rocksdb_estimate_num_keys").contains("cairn_watchers{shard=");
+        assertThat(sum("cairn_wal_fsync_seconds_count")).as("every node timed its fdatasyncs").isPositive();
+        assertThat(sum("cairn_wal_fsync_seconds_bucket", "le=\"+Inf\"")).isEqualTo(sum("cairn_wal_fsync_seconds_count"));
+        assertThat(sum("cairn_wal_records_total")).isGreaterThanOrEqualTo(200);
+        assertThat(sum("cairn_raft_append_entries_count")).as("leaders' append batches").isPositive();
+        assertThat(sum("cairn_raft_leader_changes_seen_total")).as("each replica saw its first leader").isGreaterThanOrEqualTo(9);
+        assertThat(sum("cairn_shard_under_replicated")).isZero();
+
+        // The dashboard's data: any node answers for the whole cluster.
+        JsonObject cluster = JsonParser.parseString(get(2, "/api/cluster").body()).getAsJsonObject();
+        assertThat(cluster.get("served_by").getAsString()).isEqualTo("n2");
+        assertThat(cluster.getAsJsonArray("shards")).hasSize(3);
+        assertThat(cluster.getAsJsonArray("members")).hasSize(3).allSatisfy(m -> {
+            assertThat(m.getAsJsonObject().get("reachable").getAsBoolean()).isTrue();
+            assertThat(m.getAsJsonObject().getAsJsonArray("replicas")).hasSize(3);
+        });
+        assertThat(cluster.getAsJsonArray("events").toString()).contains("became leader of shard 0");
+        assertThat(get(1, "/dashboard/").body()).contains("<svg id=\"ring\"");
+        assertThat(get(1, "/dashboard/no-such-file.js").statusCode()).isEqualTo(404);
 
         // Cut n3 off: its replicas lose their leader within an election timeout.
         String a1 = nodes.spec.address(NodeId.of(1));

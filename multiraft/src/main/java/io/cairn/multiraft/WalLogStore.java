@@ -104,6 +104,11 @@ public final class WalLogStore implements Closeable {
         return wal.recoveryReport();
     }
 
+    /** The WAL's counters since it was opened (appends, records, bytes, fdatasyncs). */
+    public io.cairn.wal.WalStats walStats() {
+        return wal.stats();
+    }
+
     /** The group's log, or null if the store has never seen it. */
     public GroupLog group(GroupId id) {
         return groups.get(id);

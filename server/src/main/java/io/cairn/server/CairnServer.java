@@ -147,7 +147,10 @@ public final class CairnServer implements AutoCloseable {
         SelfStop stop = new SelfStop();
         DataDir dataDir = DataDir.open(config.dataDir(), clusterId(config), config.nodeId(), config.params());
         opened.add(dataDir);
-        WalLogStore store = openStore(dataDir, faults);
+        // Without HTTP nothing is metered: a node run for a benchmark of its own pays nothing.
+        boolean metered = !config.httpListenAddress().isEmpty();
+        NodeMetrics metrics = new NodeMetrics();
+        WalLogStore store = openStore(dataDir, metered ? metrics.timed(faults.fileIo()) : faults.fileIo());
         opened.add(store);
         ClusterMap map = new ClusterMap(Topology.initial(config.initialCluster().addresses(), config.shards()));
         io.grpc.ClientInterceptor peerHeaders = PeerGate.headers(clusterId(config), config.nodeId());
@@ -163,8 +166,13 @@ public final class CairnServer implements AutoCloseable {
         opened.add(engine);
         // The wall clock that stamps and checks TTLs; the fault suite may shift it.
         Clock wallClock = faults.clock();
-        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store, engine, wallClock);
-        RaftLoop loop = new RaftLoop(config.nodeId(), store, transport::send, Clock.SYSTEM, config, map, factory);
+        NodeEvents events = new NodeEvents(config.nodeId());
+        RaftLoop.ReplicaFactory factory = new Replicas(config, dataDir, store, engine, wallClock, events);
+        RaftLoop.Outbox outbox = metered ? (to, group, message) -> {
+            metrics.raftMessage(true, message);
+            transport.send(to, group, message);
+        } : transport::send;
+        RaftLoop loop = new RaftLoop(config.nodeId(), store, outbox, Clock.SYSTEM, config, map, factory, events);
         for (java.util.Map.Entry<GroupId, ConfState> g : groupsToOpen(config, store, map.current()).entrySet()) {
             loop.addGroup(factory.open(g.getKey(), g.getValue()));
         }
@@ -176,7 +184,7 @@ public final class CairnServer implements AutoCloseable {
         opened.add(forwarder);
         CrossShardTxns crossShard = new CrossShardTxns(map, config);
         opened.add(crossShard);
-        NodeMetrics metrics = new NodeMetrics(loop);
+        metrics.bind(loop, map, events, store, engine);
         java.util.concurrent.atomic.AtomicReference<String> httpAddress = new java.util.concurrent.atomic.AtomicReference<>("");
         Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard, metrics, httpAddress::get);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
@@ -191,7 +199,9 @@ public final class CairnServer implements AutoCloseable {
             heartbeat.start();
             opened.add(heartbeat);
         }
-        HttpEndpoints http = startHttp(config, metrics, loop, map);
+        DashboardApi dashboard = new DashboardApi(config.nodeId(), loop, map, metrics, events, httpAddress::get);
+        opened.add(dashboard);
+        HttpEndpoints http = startHttp(config, metrics, loop, map, dashboard);
         if (http != null) {
             opened.add(http);
             String host = config.httpListenAddress().substring(0, config.httpListenAddress().lastIndexOf(':'));
@@ -215,16 +225,16 @@ public final class CairnServer implements AutoCloseable {
      * The HTTP endpoints at the configured address, or null when there is none, or when a derived
      * (not asked for) address is taken: then the node runs without them and says so.
      */
-    private static HttpEndpoints startHttp(ServerConfig config, NodeMetrics metrics, RaftLoop loop, ClusterMap map)
-            throws IOException {
+    private static HttpEndpoints startHttp(ServerConfig config, NodeMetrics metrics, RaftLoop loop, ClusterMap map,
+                                           DashboardApi dashboard) throws IOException {
         if (config.httpListenAddress().isEmpty()) {
             return null;
         }
         String[] hostPort = config.httpListenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         try {
-            HttpEndpoints http = HttpEndpoints.start(address, metrics, loop, map);
-            LOG.log(System.Logger.Level.INFO, "{0} serves /metrics, /health and /ready on http://{1}:{2}",
+            HttpEndpoints http = HttpEndpoints.start(address, metrics, loop, map, dashboard);
+            LOG.log(System.Logger.Level.INFO, "{0} serves its dashboard, /metrics, /health and /ready on http://{1}:{2}/",
                     config.nodeId(), hostPort[0], Integer.toString(http.port()));
             return http;
         } catch (BindException e) {
@@ -279,7 +289,8 @@ public final class CairnServer implements AutoCloseable {
     }
 
     /** Opens replicas at start and whenever the placement gives this node a new one. */
-    private record Replicas(ServerConfig config, DataDir dataDir, WalLogStore store, NodeEngine engine, Clock clock)
+    private record Replicas(ServerConfig config, DataDir dataDir, WalLogStore store, NodeEngine engine, Clock clock,
+                            NodeEvents events)
             implements RaftLoop.ReplicaFactory {
         @Override
         public GroupReplica open(GroupId group, ConfState confIfNew) throws IOException {
@@ -311,7 +322,7 @@ public final class CairnServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "{0}: {1} (term {2}, applied {3}, log {4}..{5}, {6})", config.nodeId(),
                     group.equals(ShardGroups.META_GROUP) ? "metadata group" : "shard " + ShardGroups.shardOfGroup(group),
                     node.status().term(), stateMachine.appliedIndex(), log.firstIndex(), log.lastIndex(), node.status().conf());
-            return new GroupReplica(group, node, store, stateMachine, view, clock, config, dataDir.scratchDir());
+            return new GroupReplica(group, node, store, stateMachine, view, clock, config, dataDir.scratchDir(), events);
         }
     }
 
@@ -326,9 +337,9 @@ public final class CairnServer implements AutoCloseable {
         return HexFormat.of().toHexDigits((int) crc.getValue());
     }
 
-    private static WalLogStore openStore(DataDir dataDir, FaultInjection faults) throws IOException {
+    private static WalLogStore openStore(DataDir dataDir, io.cairn.wal.FileIo io) throws IOException {
         try {
-            return WalLogStore.open(dataDir.logDir(), WalOptions.DEFAULTS, faults.fileIo());
+            return WalLogStore.open(dataDir.logDir(), WalOptions.DEFAULTS, io);
         } catch (WalCorruptionException e) {
             throw new IllegalStateException("data dir " + dataDir.root() + " is corrupt: " + e.getMessage()
                     + "; refusing to start rather than lose committed data", e);
@@ -359,10 +370,16 @@ public final class CairnServer implements AutoCloseable {
         // more CPU (a wake-up and a context switch) than the handler itself.
         KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults, crossShard, metrics);
         // Nobody can read the request meters without HTTP: then they are not kept at all.
-        io.grpc.ServerInterceptor timed = config.httpListenAddress().isEmpty() ? NodeMetrics.none() : metrics.requests();
+        boolean metered = !config.httpListenAddress().isEmpty();
+        io.grpc.ServerInterceptor timed = metered ? metrics.requests() : NodeMetrics.none();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .directExecutor()
-                .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), loop::deliver),
+                .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), metered
+                                ? (group, message) -> {
+                                    metrics.raftMessage(false, message);
+                                    loop.deliver(group, message);
+                                }
+                                : loop::deliver),
                         new PeerGate(clusterId(config), map)))
                 .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor(), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor(), timed))

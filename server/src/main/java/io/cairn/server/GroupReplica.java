@@ -132,10 +132,14 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
 
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
+    private final NodeEvents events;
+    /** Loop thread: the last leader this replica knew of, to count changes rather than turns. */
+    private io.cairn.common.NodeId lastLeaderSeen;
 
     GroupReplica(GroupId id, RaftNode node, WalLogStore store, KvStateMachine stateMachine, PrefixedKvEngine engine,
-                 Clock clock, ServerConfig config, Path scratch) {
+                 Clock clock, ServerConfig config, Path scratch, NodeEvents events) {
         this.id = id;
+        this.events = events;
         this.node = node;
         this.store = store;
         this.log = store.group(id);
@@ -151,6 +155,11 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     void attachWatches(java.util.concurrent.Executor fanOut) {
         watches = new WatchHub(stateMachine.appliedIndex(), fanOut, config.watchRetention(), WATCH_PENDING_BYTES_MAX,
                 clock::nanoTime);
+    }
+
+    /** Any thread: the state's census (see {@link KvStateMachine#census}), read from the engine. */
+    KvStateMachine.Census census(int perKindMax) {
+        return stateMachine.census(perKindMax);
     }
 
     /** Any thread: this replica's watch hub, or null before {@link #attachWatches}. */
@@ -208,6 +217,10 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
 
     /** One line when this replica takes or loses its group's leadership: what an operator looks for first. */
     private void logLeadershipChange(Status before, Status now) {
+        if (now.leader() != null && !now.leader().equals(lastLeaderSeen)) {
+            lastLeaderSeen = now.leader();
+            events.leaderSeen(id);
+        }
         boolean led = before.role() == Role.LEADER;
         boolean leads = now.role() == Role.LEADER;
         if (led == leads) {
@@ -215,6 +228,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         }
         String group = ShardGroups.describe(id);
         if (leads) {
+            events.becameLeader(id, now.term());
             LOG.log(System.Logger.Level.INFO, "{0} leads {1} (term {2})", config.nodeId(), group, now.term());
         } else {
             LOG.log(System.Logger.Level.INFO, "{0} no longer leads {1} (term {2}, leader {3})", config.nodeId(), group,

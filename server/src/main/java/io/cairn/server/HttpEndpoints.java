@@ -17,10 +17,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A node's HTTP side (the JDK's own server, one thread): {@code /metrics} in Prometheus text,
- * {@code /health} (200 while the process serves HTTP at all) and {@code /ready} (200 when the
- * node knows the membership and every shard replica it hosts follows or is a leader it knows;
- * else 503 with the reason in the body).
+ * A node's HTTP side (the JDK's own server, a few threads): {@code /metrics} in Prometheus text,
+ * {@code /health} (200 while the process serves HTTP at all), {@code /ready} (200 when the node
+ * knows the membership and every shard replica it hosts follows or is a leader it knows; else
+ * 503 with the reason in the body), and the web dashboard: static files shipped in the jar under
+ * {@code /dashboard/} with its data at {@code /api/cluster} and {@code /api/node}.
  */
 final class HttpEndpoints implements AutoCloseable {
     private final HttpServer server;
@@ -31,10 +32,15 @@ final class HttpEndpoints implements AutoCloseable {
         this.thread = thread;
     }
 
-    static HttpEndpoints start(InetSocketAddress address, NodeMetrics metrics, RaftLoop loop, ClusterMap map)
-            throws IOException {
+    /** Threads that answer HTTP: a dashboard waiting on a dead peer must not hold up a scrape. */
+    private static final int THREADS = 4;
+    private static final String DASHBOARD_RESOURCES = "/io/cairn/server/dashboard/";
+    private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    static HttpEndpoints start(InetSocketAddress address, NodeMetrics metrics, RaftLoop loop, ClusterMap map,
+                               DashboardApi dashboard) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        ExecutorService thread = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "cairn-http");
             t.setDaemon(true);
             return t;
@@ -42,10 +48,22 @@ final class HttpEndpoints implements AutoCloseable {
         server.setExecutor(thread);
         server.createContext("/metrics", ex -> answer(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                 metrics.scrape()));
-        server.createContext("/health", ex -> answer(ex, 200, "text/plain; charset=utf-8", "ok\n"));
+        server.createContext("/health", ex -> answer(ex, 200, TEXT, "ok\n"));
         server.createContext("/ready", ex -> {
             String why = notReady(loop, map);
-            answer(ex, why == null ? 200 : 503, "text/plain; charset=utf-8", why == null ? "ready\n" : why + "\n");
+            answer(ex, why == null ? 200 : 503, TEXT, why == null ? "ready\n" : why + "\n");
+        });
+        server.createContext("/api/node", ex -> json(ex, dashboard::node));
+        server.createContext("/api/cluster", ex -> json(ex, dashboard::cluster));
+        server.createContext("/dashboard", HttpEndpoints::dashboardFile);
+        server.createContext("/", ex -> {
+            if (!ex.getRequestURI().getPath().equals("/")) {
+                answer(ex, 404, TEXT, "not found: " + ex.getRequestURI().getPath()
+                        + " (try /dashboard/, /metrics, /health, /ready)\n");
+                return;
+            }
+            ex.getResponseHeaders().set("Location", "/dashboard/");
+            answer(ex, 302, TEXT, "the dashboard is at /dashboard/\n");
         });
         server.start();
         return new HttpEndpoints(server, thread);
@@ -73,9 +91,64 @@ final class HttpEndpoints implements AutoCloseable {
         return leaderless.isEmpty() ? null : "not ready: no leader known for " + String.join(", ", leaderless);
     }
 
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String TEXT = "text/plain; charset=utf-8";
+
+    private static void json(HttpExchange ex, java.util.function.Supplier<com.google.gson.JsonObject> view)
+            throws IOException {
+        String body;
+        try {
+            body = view.get().toString();
+        } catch (RuntimeException e) {
+            answer(ex, 500, TEXT, "cannot build the view: " + e + "\n");
+            return;
+        }
+        answer(ex, 200, JSON, body);
+    }
+
+    /** A file of the dashboard from the jar; only plain names directly in its folder. */
+    private static void dashboardFile(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        if (path.equals("/dashboard")) {
+            ex.getResponseHeaders().set("Location", "/dashboard/");
+            answer(ex, 302, TEXT, "the dashboard is at /dashboard/\n");
+            return;
+        }
+        String name = path.substring("/dashboard/".length());
+        if (name.isEmpty()) {
+            name = "index.html";
+        }
+        java.io.InputStream in = FILE_NAME.matcher(name).matches()
+                ? HttpEndpoints.class.getResourceAsStream(DASHBOARD_RESOURCES + name) : null;
+        if (in == null) {
+            answer(ex, 404, TEXT, "not found: " + path + "\n");
+            return;
+        }
+        byte[] bytes;
+        try (in) {
+            bytes = in.readAllBytes();
+        }
+        answer(ex, 200, contentType(name), bytes);
+    }
+
+    private static String contentType(String name) {
+        if (name.endsWith(".html")) {
+            return "text/html; charset=utf-8";
+        } else if (name.endsWith(".js")) {
+            return "text/javascript; charset=utf-8";
+        } else if (name.endsWith(".css")) {
+            return "text/css; charset=utf-8";
+        }
+        return TEXT;
+    }
+
     private static void answer(HttpExchange ex, int code, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        answer(ex, code, type, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void answer(HttpExchange ex, int code, String type, byte[] bytes) throws IOException {
         ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(code, -1);
         } else {

@@ -65,6 +65,11 @@ final class NodeEngine implements AutoCloseable {
         return new PrefixedKvEngine(engine, prefixOf(group));
     }
 
+    /** A RocksDB integer property of the node's engine (metrics); -1 once closed. */
+    long property(String name) {
+        return engine.longProperty(name);
+    }
+
     /** Writes a round's batch of every group that applied entries in it. */
     void write(WriteBatch round) {
         engine.write(round);

@@ -98,14 +98,16 @@ final class RaftLoop implements AutoCloseable {
      * them (they caused the loop's longest pauses: 100-200 ms at 32 clients).
      */
     private final java.util.concurrent.ExecutorService snapshotPacker;
+    private final NodeEvents events;
 
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(INBOX_CAPACITY);
     private volatile boolean running = true;
     private final Thread thread;
 
     RaftLoop(NodeId self, WalLogStore store, Outbox outbox, Clock clock, ServerConfig config, ClusterMap map,
-             ReplicaFactory factory) {
+             ReplicaFactory factory, NodeEvents events) {
         this.self = self;
+        this.events = events;
         this.clock = clock;
         this.config = config;
         this.store = store;
@@ -198,6 +200,12 @@ final class RaftLoop implements AutoCloseable {
         return r == null ? 0 : r.sizeBytes();
     }
 
+    /** Any thread: the census of this node's replica of {@code group}, or null if it has none. */
+    io.cairn.kv.state.KvStateMachine.Census census(GroupId group, int perKindMax) {
+        GroupReplica r = replicas.get(group);
+        return r == null ? null : r.census(perKindMax);
+    }
+
     /** Runs {@code task} on the loop thread; false if the loop is saturated or stopped. */
     boolean submit(Runnable task) {
         return running && inbox.offer(task);
@@ -233,6 +241,7 @@ final class RaftLoop implements AutoCloseable {
             replica.attachWatches(watchFanOut);
             host.addGroup(replica.id, replica.node);
             replicas.put(replica.id, replica);
+            events.replicaOpened(group);
             LOG.log(System.Logger.Level.INFO, "{0}: opened a replica of shard {1} (epoch {2}), waiting for its leader",
                     self, ShardGroups.shardOfGroup(group), t.epoch);
         } catch (IOException e) {
@@ -254,6 +263,7 @@ final class RaftLoop implements AutoCloseable {
         store.dropGroup(group);
         replica.deleteState();
         replica.close();
+        events.replicaRemoved(group, why);
         LOG.log(System.Logger.Level.INFO, "{0}: removed its replica of shard {1}: {2}", self,
                 ShardGroups.shardOfGroup(group), why);
     }

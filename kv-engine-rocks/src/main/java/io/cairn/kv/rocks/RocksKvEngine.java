@@ -586,6 +586,26 @@ public final class RocksKvEngine implements RangedKvEngine {
     }
 
     /**
+     * A RocksDB integer property of the default column family, such as
+     * {@code rocksdb.estimate-num-keys}, for metrics; -1 when the engine is closed.
+     */
+    public long longProperty(String name) {
+        Lock read;
+        try {
+            read = readLockOpen();
+        } catch (IllegalStateException closed) {
+            return -1;
+        }
+        try {
+            return handles.db.getLongProperty(name);
+        } catch (RocksDBException e) {
+            throw failure("longProperty " + name, e);
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /**
      * Closes the database (flushing first unless {@link Options#flushOnClose()} is false) and
      * releases every native handle. Idempotent.
      */

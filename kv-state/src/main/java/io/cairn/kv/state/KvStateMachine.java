@@ -282,6 +282,46 @@ public final class KvStateMachine {
         }
     }
 
+    /**
+     * How many of each kind of record the state holds, for metrics: keys with a TTL, client
+     * sessions, locks held, open transaction intents and transaction records. Each count stops
+     * at {@code perKindMax} (then {@link Census#capped} is true), so a scrape of a large shard
+     * costs a bounded scan. Reads the engine only; safe beside apply on an engine whose reads
+     * are (RocksDB's are), and as current as the engine's last write.
+     */
+    public Census census(int perKindMax) {
+        if (perKindMax <= 0) {
+            throw new IllegalArgumentException("perKindMax must be positive: " + perKindMax);
+        }
+        long[] counts = new long[5];
+        byte[] families = {Keyspace.EXPIRY, Keyspace.SESSION, Keyspace.LOCK, Keyspace.INTENT, Keyspace.TXN};
+        boolean capped = false;
+        for (int i = 0; i < families.length; i++) {
+            counts[i] = countFamily(families[i], perKindMax);
+            capped |= counts[i] == perKindMax;
+        }
+        return new Census(counts[0], counts[1], counts[2], counts[3], counts[4], capped);
+    }
+
+    /** See {@link #census}. */
+    public record Census(long ttlKeys, long sessions, long locksHeld, long intents, long txnRecords, boolean capped) {}
+
+    private long countFamily(byte family, int max) {
+        byte[] cursor = Keyspace.familyStart(family);
+        byte[] end = Keyspace.familyEnd(family);
+        long count = 0;
+        while (count < max) {
+            int asked = (int) Math.min(1_024, max - count);
+            List<KvPair> page = engine.scan(cursor, end, asked);
+            count += page.size();
+            if (page.size() < asked) {
+                break; // the family ended
+            }
+            cursor = Keyspace.successor(page.get(page.size() - 1).key());
+        }
+        return count;
+    }
+
     /** {@link #scan} of every key that starts with {@code prefix}. */
     public ScanPage scanPrefix(Bytes prefix, int limit, long nowMillis) {
         return scan(KeyRange.prefix(prefix), limit, nowMillis);

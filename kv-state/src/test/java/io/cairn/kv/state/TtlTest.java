@@ -179,4 +179,24 @@ class TtlTest {
         assertThat(apply(log.entry(Long.MAX_VALUE, new Command.Expire(Long.MAX_VALUE))))
                 .isEqualTo(new Result.Expired(1, 0, false));
     }
+
+    @Test
+    void theCensusCountsTtlKeysAndLocksAndStopsAtItsBound() {
+        sm.apply(List.of(
+                log.entry(1_000, put("forever", "1")),
+                log.entry(1_000, put("a", "1", 10_000)),
+                log.entry(1_000, put("b", "1", 10_000)),
+                log.entry(1_000, put("c", "1", 10_000)),
+                log.entry(1_000, new Command.Lock(b("L"), b("owner"), 5_000))));
+
+        KvStateMachine.Census all = sm.census(100);
+        assertThat(all.ttlKeys()).isEqualTo(3);
+        assertThat(all.locksHeld()).isEqualTo(1);
+        assertThat(all.intents()).isZero();
+        assertThat(all.capped()).isFalse();
+
+        KvStateMachine.Census bounded = sm.census(2);
+        assertThat(bounded.ttlKeys()).as("stops at the bound").isEqualTo(2);
+        assertThat(bounded.capped()).isTrue();
+    }
 }
