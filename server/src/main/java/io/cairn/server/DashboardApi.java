@@ -170,10 +170,12 @@ final class DashboardApi implements AutoCloseable {
 
     private static JsonArray shardMap(Topology t) {
         JsonArray shards = new JsonArray();
-        JsonObject meta = new JsonObject();
-        meta.addProperty("shard", "meta");
-        meta.add("replicas", ids(t.replicasOf(ShardGroups.META_GROUP)));
-        shards.add(meta);
+        if (t.shardCount() > 1) { // a one-shard cluster keeps its membership in its one group
+            JsonObject meta = new JsonObject();
+            meta.addProperty("shard", "meta");
+            meta.add("replicas", ids(t.replicasOf(ShardGroups.META_GROUP)));
+            shards.add(meta);
+        }
         for (int s = 0; s < t.shardCount(); s++) {
             JsonObject shard = new JsonObject();
             shard.addProperty("shard", Integer.toString(s));
