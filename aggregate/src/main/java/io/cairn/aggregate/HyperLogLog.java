@@ -4,16 +4,22 @@ package io.cairn.aggregate;
  * A distinct-count sketch (Flajolet et al., HyperLogLog, 2007): 2^p one-byte registers, each the
  * longest run of leading zeros seen among the 64-bit hashes routed to it. The estimate's
  * standard error is about 1.04 / sqrt(2^p): 0.8 % at the default p = 14 (16 KiB). Small
- * cardinalities use linear counting over the empty registers, which is exact up to a few
- * hundred values. Two sketches of the same precision merge by taking each register's maximum,
- * so shards' sketches combine in any order.
+ * cardinalities are exact: up to {@link #SPARSE_MAX} distinct hashes are kept as a set (a 64-bit
+ * hash collision aside) and only then folded into the registers, so a count of a few values is
+ * not off by one. Two sketches of the same precision merge by uniting their sets or taking each
+ * register's maximum, so shards' sketches combine in any order.
  */
 final class HyperLogLog {
     static final int PRECISION_MIN = 4;
     static final int PRECISION_MAX = 16;
 
+    /** Distinct hashes kept exactly before the registers take over. */
+    static final int SPARSE_MAX = 1_024;
+
     private final int precision;
     private final byte[] registers;
+    /** The distinct hashes seen, while there are few; null once folded into the registers. */
+    private java.util.TreeSet<Long> sparse = new java.util.TreeSet<>();
 
     HyperLogLog(int precision) {
         if (precision < PRECISION_MIN || precision > PRECISION_MAX) {
@@ -24,7 +30,19 @@ final class HyperLogLog {
     }
 
     void add(byte[] value) {
-        long h = hash64(value);
+        addHash(hash64(value));
+    }
+
+    private void addHash(long h) {
+        if (sparse != null) {
+            sparse.add(h);
+            if (sparse.size() > SPARSE_MAX) {
+                java.util.TreeSet<Long> hashes = sparse;
+                sparse = null;
+                hashes.forEach(this::addHash);
+            }
+            return;
+        }
         int index = (int) (h >>> (64 - precision));
         // The remaining bits, with a guard bit so the rank stays within 64 - precision + 1.
         long rest = (h << precision) | (1L << (precision - 1));
@@ -38,6 +56,15 @@ final class HyperLogLog {
         if (other.precision != precision) {
             throw new IllegalArgumentException("cannot merge sketches of precision " + precision + " and " + other.precision);
         }
+        if (other.sparse != null) {
+            other.sparse.forEach(this::addHash);
+            return this;
+        }
+        if (sparse != null) {
+            java.util.TreeSet<Long> hashes = sparse;
+            sparse = null;
+            hashes.forEach(this::addHash);
+        }
         for (int i = 0; i < registers.length; i++) {
             registers[i] = (byte) Math.max(registers[i], other.registers[i]);
         }
@@ -45,6 +72,9 @@ final class HyperLogLog {
     }
 
     long estimate() {
+        if (sparse != null) {
+            return sparse.size();
+        }
         int m = registers.length;
         double harmonic = 0;
         int empty = 0;
@@ -67,20 +97,38 @@ final class HyperLogLog {
         return Math.round(raw);
     }
 
+    /** The precision, then either 0 and the sorted hashes, or 1 and the registers. */
     byte[] encode() {
-        byte[] out = new byte[1 + registers.length];
+        if (sparse != null) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + 8 * sparse.size());
+            b.put((byte) precision).put((byte) 0);
+            sparse.forEach(b::putLong);
+            return b.array();
+        }
+        byte[] out = new byte[2 + registers.length];
         out[0] = (byte) precision;
-        System.arraycopy(registers, 0, out, 1, registers.length);
+        out[1] = 1;
+        System.arraycopy(registers, 0, out, 2, registers.length);
         return out;
     }
 
     static HyperLogLog decode(byte[] bytes) {
-        if (bytes.length < 1 || bytes[0] < PRECISION_MIN || bytes[0] > PRECISION_MAX
-                || bytes.length != 1 + (1 << bytes[0])) {
+        if (bytes.length < 2 || bytes[0] < PRECISION_MIN || bytes[0] > PRECISION_MAX) {
             throw new IllegalArgumentException("not a HyperLogLog sketch: " + bytes.length + " bytes");
         }
         HyperLogLog h = new HyperLogLog(bytes[0]);
-        System.arraycopy(bytes, 1, h.registers, 0, h.registers.length);
+        if (bytes[1] == 0 && (bytes.length - 2) % 8 == 0 && (bytes.length - 2) / 8 <= SPARSE_MAX) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes, 2, bytes.length - 2);
+            while (b.hasRemaining()) {
+                h.sparse.add(b.getLong());
+            }
+            return h;
+        }
+        if (bytes[1] != 1 || bytes.length != 2 + (1 << bytes[0])) {
+            throw new IllegalArgumentException("not a HyperLogLog sketch: " + bytes.length + " bytes");
+        }
+        h.sparse = null;
+        System.arraycopy(bytes, 2, h.registers, 0, h.registers.length);
         return h;
     }
 

@@ -91,6 +91,11 @@ class AggregationTest {
     @Test
     void distinctIsExactForAFewValuesAndWithinFourStandardErrorsForMany() {
         assertThat(run("distinct", Map.of(), 0, "a", "x", "b", "y", "c", "x").get("")).isEqualTo("2");
+        Aggregation.Partial few = Aggregation.of("distinct", Map.of(), 0).newPartial();
+        for (int i = 0; i < HyperLogLog.SPARSE_MAX; i++) {
+            few.add(b("k" + i), b("v" + i));
+        }
+        assertThat(few.finish().get("")).as("exact while the set is kept").isEqualTo(Integer.toString(HyperLogLog.SPARSE_MAX));
         Aggregation.Partial p = Aggregation.of("distinct", Map.of(), 0).newPartial();
         int n = 200_000;
         for (int i = 0; i < n; i++) {

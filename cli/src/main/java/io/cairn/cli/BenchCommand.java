@@ -33,6 +33,10 @@ import picocli.CommandLine.Mixin;
                 "watch: --clients watchers follow one prefix while one writer puts --rate changes per second "
                         + "(default 200); reports the time from each write to each watcher (p50/p99/p99.9/max), the "
                         + "writes' own latency, and changes never delivered (--json: one line).",
+                "aggregate: makes sure --keys keys exist under aggbench/ (written 128 to a one-shard transaction by"
+                        + " --clients writers), then sums them back to back for --seconds at linearizable (one consistent"
+                        + " cut) and as long at eventual; reports runs, median and worst time, keys per second and rounds"
+                        + " per level (--json: one line).",
                 "Exits 0 when requests succeeded, 1 when none did (the results are printed either way)."})
 final class BenchCommand extends ClientCommand {
     @Mixin
@@ -42,7 +46,7 @@ final class BenchCommand extends ClientCommand {
 
     @Override
     void validate() {
-        if (!options.watchWorkload() && !options.expiryWorkload()) {
+        if (!options.watchWorkload() && !options.expiryWorkload() && !options.aggregateWorkload()) {
             config = options.toConfig(CairnCli.root(spec).timeout);
         }
         options.replicaWeights();
@@ -66,6 +70,13 @@ final class BenchCommand extends ClientCommand {
             out.println(options.json() ? r.toJsonLine() : r.toTable());
             out.flush();
             return r.expired() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
+        }
+        if (options.aggregateWorkload()) {
+            io.cairn.cli.bench.AggregateBench.Result r = io.cairn.cli.bench.AggregateBench.run(client, options.keys(),
+                    options.clients(), options.seconds(), err);
+            out.println(options.json() ? r.toJsonLine() : r.toTable());
+            out.flush();
+            return CairnCli.EXIT_OK;
         }
         if (options.watchWorkload()) {
             WatchBench.Result r = WatchBench.run(client, options.clients(), options.seconds(), options.warmupSeconds(),

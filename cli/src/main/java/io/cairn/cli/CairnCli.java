@@ -85,7 +85,7 @@ public final class CairnCli implements Runnable {
      * class it is given, and building all ten cost a {@code get} ~45 ms (docs/performance.md).
      */
     static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "expire", "persist",
-            "ttl", "txn", "watch", "lock", "cluster", "endpoint", "top", "bench", "help");
+            "ttl", "txn", "watch", "lock", "aggregate", "cluster", "endpoint", "top", "bench", "help");
 
     static Object newCommand(String name) {
         return switch (name) {
@@ -102,6 +102,7 @@ public final class CairnCli implements Runnable {
             case "txn" -> new TxnCommand();
             case "watch" -> new WatchCommand();
             case "lock" -> new LockCommand();
+            case "aggregate" -> new AggregateCommand();
             case "cluster" -> new ClusterCommand();
             case "endpoint" -> new EndpointCommand();
             case "top" -> new TopCommand();

@@ -725,6 +725,35 @@ public final class CairnClient implements AutoCloseable {
         return v.getAppliedIndex() > best.getAppliedIndex();
     }
 
+    /**
+     * Runs an aggregation on every shard next to its data; any node runs it and merges the shards'
+     * partial results (docs/aggregation.md). Throws IllegalArgumentException for an unknown
+     * aggregator or bad parameters, {@link CairnException} when no consistent cut was found before
+     * the deadline, {@link CairnUnavailableException} when no endpoint answered. Shards that did
+     * not answer in time make the result {@link AggregateResult#partial()}, never a silent total.
+     */
+    public AggregateResult aggregate(AggregateQuery query) {
+        io.cairn.api.proto.AggregateRequest request = query.toProto();
+        // The node bounds the run by the query's deadline; this leaves it time to answer.
+        long deadline = System.nanoTime() + query.deadline().plusSeconds(5).toNanos();
+        Throwable last = null;
+        for (String address : endpoints.configured()) {
+            try {
+                return AggregateResult.fromProto(join(retrier.once(address,
+                        io.cairn.api.proto.AggregateGrpc.getRunMethod(), request, deadline)));
+            } catch (io.grpc.StatusRuntimeException e) {
+                switch (e.getStatus().getCode()) {
+                    case INVALID_ARGUMENT -> throw new IllegalArgumentException(e.getStatus().getDescription(), e);
+                    case FAILED_PRECONDITION -> throw new CairnException(e.getStatus().getDescription(), e);
+                    default -> last = e;
+                }
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw new CairnUnavailableException("no endpoint ran the aggregation: " + last, endpoints.configured(), last);
+    }
+
     public ClusterStatus clusterStatus() {
         return join(clusterStatusAsync());
     }

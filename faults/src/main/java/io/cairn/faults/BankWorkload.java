@@ -1,5 +1,7 @@
 package io.cairn.faults;
 
+import io.cairn.client.AggregateQuery;
+import io.cairn.client.AggregateResult;
 import io.cairn.client.CairnClient;
 import io.cairn.client.CairnException;
 import io.cairn.client.TransactionConflictException;
@@ -17,12 +19,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * The bank under the scenario's faults: {@link #ACCOUNTS} accounts of {@link #OPENING} each,
  * spread over the shards when the cluster has several (so every transfer is a cross-shard
  * transaction), transfer clients moving random amounts in serializable transactions (never
- * below zero), and an auditor summing every account in a read-only transaction. Every total an
- * audit commits with, and the total after healing, must be the opening total, and no balance may
- * go negative: a transfer whose outcome was unknown still applied whole or not at all.
+ * below zero), an auditor summing every account in a read-only transaction, and one summing
+ * them with a LINEARIZABLE {@code sum} aggregation (one consistent cut of all shards). Every
+ * total an audit commits with, every complete aggregation at a cut, and the total after healing
+ * must be the opening total, and no balance may go negative: a transfer whose outcome was
+ * unknown still applied whole or not at all.
  *
- * <p>The negative control ({@code --unsafe-unchecked-txns}) makes the servers drop the
- * transactions' read checks, so two transfers from one account both apply and the total moves.
+ * <p>The negative controls: {@code --unsafe-unchecked-txns} makes the servers drop the
+ * transactions' read checks, so two transfers from one account both apply and the total moves;
+ * {@code --unsafe-uncut-aggregates} makes them skip the aggregations' cut, so a sum can see a
+ * transfer on one shard and not on the other.
  */
 final class BankWorkload {
     static final int ACCOUNTS = 5;
@@ -34,6 +40,9 @@ final class BankWorkload {
     final AtomicLong unknown = new AtomicLong();
     final AtomicLong audits = new AtomicLong();
     final AtomicLong auditsLost = new AtomicLong();
+    final AtomicLong aggregates = new AtomicLong();
+    /** Aggregations that came back partial, found no cut before their deadline, or failed. */
+    final AtomicLong aggregatesLost = new AtomicLong();
 
     private final List<String> endpoints;
     private final Duration requestTimeout;
@@ -74,6 +83,7 @@ final class BankWorkload {
             threads.add(new Thread(() -> transfers(random), "fault-bank-" + i));
         }
         threads.add(new Thread(this::audits, "fault-bank-audit"));
+        threads.add(new Thread(this::aggregateAudits, "fault-bank-aggregate"));
         threads.forEach(Thread::start);
     }
 
@@ -125,6 +135,34 @@ final class BankWorkload {
             }
         } catch (RuntimeException e) {
             violate("the auditor failed: " + e);
+        }
+    }
+
+    private void aggregateAudits() {
+        SplittableRandom random = new SplittableRandom(accounts.hashCode() + 1L);
+        AggregateQuery sum = AggregateQuery.of("sum").withPrefix("bank/").withDeadline(requestTimeout.multipliedBy(2));
+        try (CairnClient client = client()) {
+            while (running) {
+                try {
+                    AggregateResult r = client.aggregate(sum);
+                    if (r.partial()) {
+                        aggregatesLost.incrementAndGet();
+                    } else {
+                        aggregates.incrementAndGet();
+                        if (!r.consistentCut() || r.keys() != ACCOUNTS
+                                || !r.value().equals(Long.toString(OPENING * ACCOUNTS))) {
+                            violate("a sum aggregation saw " + r.value() + " over " + r.keys() + " accounts"
+                                    + (r.consistentCut() ? " at a cut" : " without a cut") + " (expected "
+                                    + OPENING * ACCOUNTS + " over " + ACCOUNTS + ")");
+                        }
+                    }
+                } catch (CairnException e) {
+                    aggregatesLost.incrementAndGet();
+                }
+                think(random);
+            }
+        } catch (RuntimeException e) {
+            violate("the aggregating auditor failed: " + e);
         }
     }
 
@@ -206,7 +244,8 @@ final class BankWorkload {
 
     String summary() {
         return String.format(java.util.Locale.ROOT, "%d accounts, %d transfers committed, %d gave up on conflicts,"
-                        + " %d unknown; %d audits (%d lost)", ACCOUNTS, committed.get(), conflicts.get(), unknown.get(),
-                audits.get(), auditsLost.get());
+                        + " %d unknown; %d audits (%d lost); %d sums at a cut (%d partial or without a cut)", ACCOUNTS,
+                committed.get(), conflicts.get(), unknown.get(), audits.get(), auditsLost.get(), aggregates.get(),
+                aggregatesLost.get());
     }
 }

@@ -38,7 +38,7 @@ final class FaultRun {
      */
     record Options(List<FaultKind> kinds, String name, long seed, Duration duration, int nodes, int keys,
                    int routedClients, int plainClients, boolean unsafeLocalReads, int lockClients,
-                   boolean unfencedLocks, boolean unsafeUncheckedTxns) {
+                   boolean unfencedLocks, boolean unsafeUncheckedTxns, boolean unsafeUncutAggregates) {
         Options {
             if (kinds.isEmpty() || nodes < 3 || keys < 2 || routedClients + plainClients < 1) {
                 throw new IllegalArgumentException("need a fault kind, >= 3 nodes, >= 2 keys and a client");
@@ -107,8 +107,9 @@ final class FaultRun {
             WatchWorkload watches = new WatchWorkload(nodes.endpoints(), REQUEST_TIMEOUT);
             watches.start();
             BankWorkload bank = new BankWorkload(nodes.endpoints(), REQUEST_TIMEOUT, sharded() ? SHARDS : 1);
-            if (options.unsafeUncheckedTxns()) {
-                base = base.toBuilder().setUnsafeUncheckedTxns(true).build();
+            if (options.unsafeUncheckedTxns() || options.unsafeUncutAggregates()) {
+                base = base.toBuilder().setUnsafeUncheckedTxns(options.unsafeUncheckedTxns())
+                        .setUnsafeUncutAggregates(options.unsafeUncutAggregates()).build();
                 nodes.ids().forEach(id -> nodes.setFaults(id, base));
             }
             bank.start(BANK_CLIENTS, options.seed());

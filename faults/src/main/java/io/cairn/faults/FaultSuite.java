@@ -72,6 +72,10 @@ public final class FaultSuite implements Callable<Integer> {
             description = "Negative control: the servers drop transactions' read checks. Must FAIL (the bank's total moves).")
     boolean unsafeUncheckedTxns;
 
+    @Option(names = "--unsafe-uncut-aggregates",
+            description = "Negative control: the servers skip the aggregations' consistent cut. Must FAIL (a sum moves).")
+    boolean unsafeUncutAggregates;
+
     @Option(names = "--json", description = "One JSON object per scenario instead of the table.")
     boolean json;
 
@@ -112,7 +116,8 @@ public final class FaultSuite implements Callable<Integer> {
                             + seconds + " --nodes " + nodes + (unsafeLocalReads ? " --unsafe-local-reads" : "")
                             + (lockClients != 3 ? " --lock-clients " + lockClients : "")
                             + (unsafeUnfencedLocks ? " --unsafe-unfenced-locks" : "")
-                            + (unsafeUncheckedTxns ? " --unsafe-unchecked-txns" : ""));
+                            + (unsafeUncheckedTxns ? " --unsafe-unchecked-txns" : "")
+                            + (unsafeUncutAggregates ? " --unsafe-uncut-aggregates" : ""));
                 }
             }
             nextSeed++;
@@ -126,7 +131,7 @@ public final class FaultSuite implements Callable<Integer> {
                 ? java.util.Arrays.stream(FaultKind.values()).filter(k -> k != FaultKind.MEMBERSHIP).toList()
                 : List.of(FaultKind.of(name));
         FaultRun.Options options = new FaultRun.Options(kinds, name, runSeed, Duration.ofSeconds(seconds), nodes, keys,
-                3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks, unsafeUncheckedTxns);
+                3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks, unsafeUncheckedTxns, unsafeUncutAggregates);
         log.println(name + " (seed " + runSeed + ", " + seconds + " s, " + nodes + " nodes) in " + runDir);
         FaultReport report = new FaultRun(options, runDir, log).run();
         if (report.passed()) {

@@ -66,6 +66,17 @@ final class InProcessNodes implements AutoCloseable {
         return servers.get(id).httpPort();
     }
 
+    /** Sets node {@code address}'s faults through its fault-control service (nodes started with fault injection). */
+    static void setFaults(String address, io.cairn.api.proto.Faults faults) {
+        io.grpc.ManagedChannel ch = io.grpc.ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+        try {
+            io.cairn.api.proto.FaultControlGrpc.newBlockingStub(ch).withDeadlineAfter(5, java.util.concurrent.TimeUnit.SECONDS)
+                    .set(faults);
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
     CairnClient client() {
         return CairnClient.builder().endpoints(List.copyOf(spec.addresses().values()))
                 .requestTimeout(Duration.ofSeconds(10)).build();

@@ -384,6 +384,7 @@ public final class CairnServer implements AutoCloseable {
                 .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor(), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor(), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(kv.txnService(), Forwarding.serverInterceptor(), timed))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.aggregateService(), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(new ClusterService(loop, map, config, driver, httpAddress), timed))
                 .addService(io.grpc.ServerInterceptors.intercept(new WatchService(loop, map, config), timed));
         if (faults.isEnabled()) {

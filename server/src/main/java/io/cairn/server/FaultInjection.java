@@ -64,6 +64,10 @@ final class FaultInjection {
         return enabled && faults.getUnsafeUncheckedTxns();
     }
 
+    boolean unsafeUncutAggregates() {
+        return enabled && faults.getUnsafeUncutAggregates();
+    }
+
     Faults current() {
         return faults;
     }

@@ -823,6 +823,178 @@ final class KvService extends KvGrpc.KvImplBase {
         return new Command.Fenced(lock, fence.getToken(), write);
     }
 
+    /** The Aggregate service (docs/aggregation.md), served beside this one. */
+    io.grpc.BindableService aggregateService() {
+        return new AggregateService();
+    }
+
+    /** Keys a shard folds per read while aggregating; reads of one replica, off the Raft loop. */
+    private static final int AGGREGATE_CHUNK_KEYS = 10_000;
+
+    /**
+     * Aggregations block (a run waits for its rounds, a part reads chunk after chunk), so they
+     * run here, never on the gRPC thread that took the request. Daemon threads: a node stops
+     * without waiting for an aggregation.
+     */
+    private final java.util.concurrent.ExecutorService aggregateThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "cairn-aggregate");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final AggregateRunner aggregateRunner = new AggregateRunner(this::askAggregatePart);
+
+    /** A shard's part: here when this node replicates the shard, else at a node that does. */
+    private CompletableFuture<io.cairn.api.proto.AggregatePartResponse> askAggregatePart(
+            GroupId group, io.cairn.api.proto.AggregatePartRequest part, long deadlineNanos) {
+        Deadline deadline = Deadline.after(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (loop.status(group) != null) {
+            CompletableFuture<io.cairn.api.proto.AggregatePartResponse> local = new CompletableFuture<>();
+            new AggregateService().part(part, new StreamObserver<>() {
+                @Override
+                public void onNext(io.cairn.api.proto.AggregatePartResponse r) {
+                    local.complete(r);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    local.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+            return local;
+        }
+        NodeId target = forwardTarget(group, null);
+        if (target == null) {
+            return CompletableFuture.failedFuture(wrongShard(group, null));
+        }
+        return forwarder.call(io.cairn.api.proto.AggregateGrpc.getPartMethod(), part, map.current().address(target), deadline);
+    }
+
+    private static KeyRange rangeOf(io.cairn.api.proto.AggregateRequest q) {
+        return switch (q.getRangeCase()) {
+            case PREFIX -> KeyRange.prefix(Bytes.wrap(q.getPrefix().toByteArray()));
+            case KEY_RANGE -> new KeyRange(Bytes.wrap(q.getKeyRange().getStart().toByteArray()),
+                    q.getKeyRange().getEnd().isEmpty() ? null : Bytes.wrap(q.getKeyRange().getEnd().toByteArray()));
+            case RANGE_NOT_SET -> KeyRange.all();
+        };
+    }
+
+    private static StatusRuntimeException badAggregation(String message) {
+        return io.grpc.Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+    }
+
+    private final class AggregateService extends io.cairn.api.proto.AggregateGrpc.AggregateImplBase {
+        @Override
+        public void run(io.cairn.api.proto.AggregateRequest req, StreamObserver<io.cairn.api.proto.AggregateResponse> out) {
+            long start = System.nanoTime();
+            io.cairn.aggregate.Aggregation aggregation;
+            try {
+                aggregation = io.cairn.aggregate.Aggregation.of(req.getAggregator(), req.getParamsMap(),
+                        req.getGroupBySegment());
+                rangeOf(req);
+            } catch (IllegalArgumentException e) {
+                out.onError(badAggregation(e.getMessage()));
+                return;
+            }
+            if (levelOf(req.getConsistency(), req.getMaxStalenessMs(), out) == null) {
+                return;
+            }
+            long deadlineMillis = req.getDeadlineMs() == 0 ? AggregateRunner.DEADLINE_MILLIS_DEFAULT : req.getDeadlineMs();
+            if (deadlineMillis > AggregateRunner.DEADLINE_MILLIS_MAX) {
+                out.onError(GrpcErrors.invalidArgument("deadline_ms", AggregateRunner.DEADLINE_MILLIS_MAX, deadlineMillis));
+                return;
+            }
+            long deadlineNanos = start + TimeUnit.MILLISECONDS.toNanos(deadlineMillis);
+            aggregateThreads.execute(() -> {
+                try {
+                    io.cairn.api.proto.AggregateResponse r = aggregateRunner.run(req, aggregation, map.current(), start,
+                            deadlineNanos, faults.unsafeUncutAggregates());
+                    out.onNext(r.toBuilder().setNodeId(config.nodeId().value()).build());
+                    out.onCompleted();
+                } catch (AggregateRunner.NoCutException e) {
+                    out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    out.onError(GrpcErrors.unavailable("node is stopping"));
+                } catch (RuntimeException e) {
+                    out.onError(toStatus(e));
+                }
+            });
+        }
+
+        @Override
+        public void part(io.cairn.api.proto.AggregatePartRequest req,
+                         StreamObserver<io.cairn.api.proto.AggregatePartResponse> out) {
+            GroupId group = new GroupId(req.getGroupId());
+            if (loop.status(group) == null) {
+                out.onError(wrongShard(group, forwardTarget(group, null)));
+                return;
+            }
+            io.cairn.api.proto.AggregateRequest q = req.getQuery();
+            io.cairn.aggregate.Aggregation aggregation;
+            KeyRange range;
+            try {
+                aggregation = io.cairn.aggregate.Aggregation.of(q.getAggregator(), q.getParamsMap(), q.getGroupBySegment());
+                range = rangeOf(q);
+            } catch (IllegalArgumentException e) {
+                out.onError(badAggregation(e.getMessage()));
+                return;
+            }
+            ReadLevel level = levelOf(q.getConsistency(), q.getMaxStalenessMs(), out);
+            if (level == null) {
+                return;
+            }
+            if (req.getCheckOnly()) {
+                // Linearizable, on the loop: the watch history is as far as the applied state.
+                serve(group, ReadLevel.LINEARIZABLE, sm -> {
+                    io.cairn.kv.state.WatchHub hub = loop.watches(group);
+                    Boolean changed = hub == null ? null : hub.changedSince(range, req.getSinceRevision(), sm.appliedIndex());
+                    return changed == null || changed || sm.writeIntentsIn(range, 1) > 0;
+                }).whenComplete((s, err) -> {
+                    if (err != null) {
+                        out.onError(toStatus(err));
+                        return;
+                    }
+                    out.onNext(io.cairn.api.proto.AggregatePartResponse.newBuilder().setHeader(header(group))
+                            .setRevision(s.appliedIndex()).setChanged(s.value()).build());
+                    out.onCompleted();
+                });
+                return;
+            }
+            // The read at the requested level fixes where the shard starts; the keys are then
+            // folded from this replica's applied state (never older), off the loop.
+            serve(group, level, sm -> sm.writeIntentsIn(range, Integer.MAX_VALUE)).whenComplete((s, err) -> {
+                if (err != null) {
+                    out.onError(toStatus(err));
+                    return;
+                }
+                aggregateThreads.execute(() -> {
+                    try {
+                        io.cairn.aggregate.Aggregation.Partial partial = aggregation.newPartial();
+                        java.util.Optional<Bytes> resume = java.util.Optional.of(range.fromInclusive());
+                        while (resume.isPresent()) {
+                            KeyRange rest = new KeyRange(resume.get(), range.toExclusive());
+                            resume = loop.readLocal(group, sm -> sm.forEachLive(rest, AGGREGATE_CHUNK_KEYS, readTime(sm),
+                                    partial::add)).join();
+                        }
+                        out.onNext(io.cairn.api.proto.AggregatePartResponse.newBuilder().setHeader(header(group))
+                                .setPartial(ByteString.copyFrom(partial.encode())).setRevision(s.appliedIndex())
+                                .setWriteIntents(s.value()).build());
+                        out.onCompleted();
+                    } catch (IllegalStateException e) {
+                        out.onError(badAggregation(e.getMessage()));
+                    } catch (RuntimeException e) {
+                        out.onError(toStatus(e));
+                    }
+                });
+            });
+        }
+    }
+
     /** The Txn service (cross-shard transactions' participants), served beside this one. */
     io.grpc.BindableService txnService() {
         return new TxnService();

@@ -322,6 +322,64 @@ public final class KvStateMachine {
         return count;
     }
 
+    /**
+     * Hands up to {@code keysMax} live keys of {@code range} to {@code sink}, in key order, as
+     * (key, value) arrays the sink may keep. Returns the key to resume at, or empty when the range
+     * is done. For aggregations, which see every key of a range a bounded chunk at a time.
+     */
+    public Optional<Bytes> forEachLive(KeyRange range, int keysMax, long nowMillis,
+                                       java.util.function.BiConsumer<byte[], byte[]> sink) {
+        if (keysMax <= 0) {
+            throw new IllegalArgumentException("keysMax must be positive: " + keysMax);
+        }
+        byte[] cursor = Keyspace.dataKey(range.fromInclusive());
+        byte[] end = range.toExclusive() == null
+                ? Keyspace.familyEnd(Keyspace.DATA) : Keyspace.dataKey(range.toExclusive());
+        int examined = 0;
+        while (examined < keysMax) {
+            int asked = Math.min(1_024, keysMax - examined);
+            List<KvPair> chunk = engine.scan(cursor, end, asked);
+            for (KvPair pair : chunk) {
+                StoredValue stored = StoredValue.decode(pair.value(), pair.key());
+                if (stored.isLiveAt(nowMillis)) {
+                    sink.accept(Keyspace.userKeyOfData(pair.key()).toArray(), stored.value().toArray());
+                }
+            }
+            examined += chunk.size();
+            if (chunk.size() < asked) {
+                return Optional.empty();
+            }
+            cursor = Keyspace.successor(chunk.get(chunk.size() - 1).key());
+        }
+        List<KvPair> next = engine.scan(cursor, end, 1);
+        return next.isEmpty() ? Optional.empty() : Optional.of(Keyspace.userKeyOfData(next.get(0).key()));
+    }
+
+    /**
+     * How many write intents (a prepared transaction's put or delete) lie on keys of
+     * {@code range}, counting up to {@code max}: while one does, the range's committed state may
+     * be about to change as part of a transaction that other shards already show.
+     */
+    public long writeIntentsIn(KeyRange range, int max) {
+        byte[] cursor = Keyspace.intentKey(range.fromInclusive());
+        byte[] end = range.toExclusive() == null
+                ? Keyspace.familyEnd(Keyspace.INTENT) : Keyspace.intentKey(range.toExclusive());
+        long count = 0;
+        while (count < max) {
+            List<KvPair> chunk = engine.scan(cursor, end, 256);
+            for (KvPair pair : chunk) {
+                if (Intent.decode(pair.value(), pair.key()).kind() != Intent.Kind.READ && ++count == max) {
+                    return count;
+                }
+            }
+            if (chunk.size() < 256) {
+                return count;
+            }
+            cursor = Keyspace.successor(chunk.get(chunk.size() - 1).key());
+        }
+        return count;
+    }
+
     /** {@link #scan} of every key that starts with {@code prefix}. */
     public ScanPage scanPrefix(Bytes prefix, int limit, long nowMillis) {
         return scan(KeyRange.prefix(prefix), limit, nowMillis);

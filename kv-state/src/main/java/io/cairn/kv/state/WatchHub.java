@@ -125,6 +125,28 @@ public final class WatchHub {
         return applied;
     }
 
+    /**
+     * Whether a key of {@code range} changed (put, delete or expiry) in a revision after
+     * {@code revision} up to {@code upTo}: TRUE or FALSE from the retained history, or null when
+     * it cannot be told (the history starts later, or has not reached {@code upTo}).
+     */
+    public synchronized Boolean changedSince(KeyRange range, long revision, long upTo) {
+        if (revision + 1 < oldest || applied < upTo) {
+            return null;
+        }
+        java.util.Iterator<WatchEvent> newestFirst = history.descendingIterator();
+        while (newestFirst.hasNext()) {
+            WatchEvent e = newestFirst.next();
+            if (e.revision() <= revision) {
+                break;
+            }
+            if (range.contains(e.key())) {
+                return Boolean.TRUE;
+            }
+        }
+        return Boolean.FALSE;
+    }
+
     public int watcherCount() {
         return watchers.size();
     }
