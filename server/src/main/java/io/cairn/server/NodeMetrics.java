@@ -338,7 +338,11 @@ final class NodeMetrics {
         };
     }
 
-    /** Times every client call of the services it wraps, by method and status code. */
+    /**
+     * Times every unary client call of the services it wraps, by method and status code. Streams
+     * (watches, session keepalives) live for minutes: their lifetimes would swamp the latency
+     * histograms, so they are only counted as they end, in {@code cairn_streams_total}.
+     */
     ServerInterceptor requests() {
         return new ServerInterceptor() {
             @Override
@@ -347,14 +351,23 @@ final class NodeMetrics {
                 long start = System.nanoTime();
                 String service = call.getMethodDescriptor().getServiceName();
                 String method = call.getMethodDescriptor().getBareMethodName();
+                boolean unary = call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.UNARY;
                 return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                     @Override
                     public void close(io.grpc.Status status, Metadata trailers) {
-                        Timer.builder("cairn_requests").description("client calls, by method and outcome")
-                                .tag("service", service == null ? "" : service).tag("method", method == null ? "" : method)
-                                .tag("code", status.getCode().name()).publishPercentileHistogram()
-                                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                                .register(registry).record(Duration.ofNanos(System.nanoTime() - start));
+                        String serviceTag = service == null ? "" : service;
+                        String methodTag = method == null ? "" : method;
+                        if (unary) {
+                            Timer.builder("cairn_requests").description("unary client calls, by method and outcome")
+                                    .tag("service", serviceTag).tag("method", methodTag)
+                                    .tag("code", status.getCode().name()).publishPercentileHistogram()
+                                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                                    .register(registry).record(Duration.ofNanos(System.nanoTime() - start));
+                        } else {
+                            Counter.builder("cairn_streams").description("client streams ended, by method and outcome")
+                                    .tag("service", serviceTag).tag("method", methodTag)
+                                    .tag("code", status.getCode().name()).register(registry).increment();
+                        }
                         super.close(status, trailers);
                     }
                 }, headers);
