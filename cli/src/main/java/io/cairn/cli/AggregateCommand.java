@@ -21,11 +21,12 @@ import picocli.CommandLine.Parameters;
                 "By default every shard is read at one consistent cut: the answer is that of one state of the"
                         + " whole cluster. A shard that does not answer before --deadline is left out and named"
                         + " (exit 1); the answer says so, it is never a silently short total.",
+                "A run longer than a second prints a line on stderr as each shard's part is read.",
                 "Exit codes: 0 complete, 1 partial (shards missing) or no consistent cut in time, 2 bad input,"
                         + " 3 unreachable.",
                 "--json prints one object: {\"aggregator\":\"sum\",\"groups\":{\"\":1234},\"keys\":1000,\"skipped\":2,"
                         + "\"partial\":false,\"missing\":[],\"consistent_cut\":true,\"attempts\":1,\"shards\":4,"
-                        + "\"took_ms\":85} (a group's value is the aggregator's JSON: a number, null, an array or an"
+                        + "\"took_ms\":85,\"served\":[{\"shard\":0,\"node\":\"n1\",\"revision\":42,\"keys\":250}]} (a group's value is the aggregator's JSON: a number, null, an array or an"
                         + " object; missing entries are {\"shard\",\"first_slot\",\"end_slot\",\"reason\"})."})
 final class AggregateCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "AGGREGATOR")
@@ -60,8 +61,20 @@ final class AggregateCommand extends ClientCommand {
             description = "Bound on the whole run; shards not done by then are reported missing. Default: 30s.")
     Duration deadline = AggregateQuery.DEADLINE_DEFAULT;
 
+    @Option(names = "--spread", paramLabel = "POLICY",
+            description = "Which replica of each shard does its work: local (default: the asked node's own replica,"
+                    + " else the leader), leader, round-robin, random or weighted (--replica-weights).")
+    String spread = "local";
+
+    @Option(names = "--replica-weights", paramLabel = "n1=W,...", split = ",",
+            description = "With --spread weighted: a weight per node id (unlisted: 1; 0: never).")
+    Map<String, Integer> replicaWeights = new LinkedHashMap<>();
+
     @Option(names = "--json", description = "Print one JSON object (see above).")
     boolean json;
+
+    /** Runs shorter than this print no progress; longer ones a line per shard part. */
+    private static final long PROGRESS_AFTER_MILLIS = 1_000;
 
     private AggregateQuery query;
 
@@ -72,10 +85,25 @@ final class AggregateCommand extends ClientCommand {
         putIf(all, "buckets", buckets);
         putIf(all, "encoding", encoding);
         query = AggregateQuery.of(aggregator).withPrefix(prefix).groupBy(groupBy).withConsistency(consistency)
-                .withDeadline(deadline);
+                .withDeadline(deadline).withSpread(spreadPolicy(), replicaWeights);
         for (Map.Entry<String, String> p : all.entrySet()) {
             query = query.withParam(p.getKey(), p.getValue());
         }
+    }
+
+    private io.cairn.client.ReadBalancing spreadPolicy() {
+        if (!replicaWeights.isEmpty() && !spread.equals("weighted")) {
+            throw new IllegalArgumentException("--replica-weights goes with --spread weighted");
+        }
+        return switch (spread) {
+            case "local" -> null;
+            case "leader" -> io.cairn.client.ReadBalancing.LEADER;
+            case "round-robin" -> io.cairn.client.ReadBalancing.ROUND_ROBIN;
+            case "random" -> io.cairn.client.ReadBalancing.RANDOM;
+            case "weighted" -> io.cairn.client.ReadBalancing.WEIGHTED;
+            default -> throw new IllegalArgumentException("--spread must be local, leader, round-robin, random or weighted: "
+                    + spread);
+        };
     }
 
     private static void putIf(Map<String, String> params, String name, String value) {
@@ -86,7 +114,16 @@ final class AggregateCommand extends ClientCommand {
 
     @Override
     int run(CairnClient client, PrintWriter out, PrintWriter err) {
-        AggregateResult r = client.aggregate(query);
+        long start = System.nanoTime();
+        int[] parts = {0};
+        AggregateResult r = client.aggregate(query, part -> {
+            parts[0]++;
+            if (System.nanoTime() - start > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(PROGRESS_AFTER_MILLIS)) {
+                err.println(String.format("aggregate: shard %d read by n%d at revision %d, %,d keys (%d parts so far)",
+                        part.shard(), part.nodeId(), part.revision(), part.keys(), parts[0]));
+                err.flush();
+            }
+        });
         if (json) {
             out.println(json(r));
         } else {
@@ -131,8 +168,15 @@ final class AggregateCommand extends ClientCommand {
                     .append(ClusterCommand.jsonString(m.reason())).append('}');
             first = false;
         }
-        return sb.append("],\"consistent_cut\":").append(r.consistentCut()).append(",\"attempts\":").append(r.attempts())
+        sb.append("],\"consistent_cut\":").append(r.consistentCut()).append(",\"attempts\":").append(r.attempts())
                 .append(",\"shards\":").append(r.shardsAnswered()).append(",\"took_ms\":").append(r.tookMillis())
-                .append('}').toString();
+                .append(",\"served\":[");
+        first = true;
+        for (AggregateResult.Part p : r.served()) {
+            sb.append(first ? "" : ",").append("{\"shard\":").append(p.shard()).append(",\"node\":\"n").append(p.nodeId())
+                    .append("\",\"revision\":").append(p.revision()).append(",\"keys\":").append(p.keys()).append('}');
+            first = false;
+        }
+        return sb.append("]}").toString();
     }
 }

@@ -733,22 +733,45 @@ public final class CairnClient implements AutoCloseable {
      * not answer in time make the result {@link AggregateResult#partial()}, never a silent total.
      */
     public AggregateResult aggregate(AggregateQuery query) {
+        return aggregate(query, part -> { });
+    }
+
+    /**
+     * {@link #aggregate(AggregateQuery)}, telling {@code progress} each shard's part as it is read
+     * (on this thread; a round that found no cut reads the shards again).
+     */
+    public AggregateResult aggregate(AggregateQuery query, java.util.function.Consumer<AggregateResult.Part> progress) {
         io.cairn.api.proto.AggregateRequest request = query.toProto();
         // The node bounds the run by the query's deadline; this leaves it time to answer.
         long deadline = System.nanoTime() + query.deadline().plusSeconds(5).toNanos();
         Throwable last = null;
         for (String address : endpoints.configured()) {
+            boolean heard = false;
             try {
-                return AggregateResult.fromProto(join(retrier.once(address,
-                        io.cairn.api.proto.AggregateGrpc.getRunMethod(), request, deadline)));
+                java.util.Iterator<io.cairn.api.proto.AggregateProgress> stream = io.grpc.stub.ClientCalls
+                        .blockingServerStreamingCall(endpoints.channel(address),
+                                io.cairn.api.proto.AggregateGrpc.getRunWithProgressMethod(),
+                                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(deadline - System.nanoTime(),
+                                        TimeUnit.NANOSECONDS), request);
+                while (stream.hasNext()) {
+                    io.cairn.api.proto.AggregateProgress p = stream.next();
+                    heard = true;
+                    if (p.hasResult()) {
+                        return AggregateResult.fromProto(p.getResult());
+                    }
+                    progress.accept(AggregateResult.Part.fromProto(p.getPart()));
+                }
+                last = new CairnException(address + " ended the aggregation without a result");
             } catch (io.grpc.StatusRuntimeException e) {
                 switch (e.getStatus().getCode()) {
                     case INVALID_ARGUMENT -> throw new IllegalArgumentException(e.getStatus().getDescription(), e);
                     case FAILED_PRECONDITION -> throw new CairnException(e.getStatus().getDescription(), e);
                     default -> last = e;
                 }
-            } catch (RuntimeException e) {
-                last = e;
+            }
+            if (heard) {
+                // The run had started there: another node would start it over, past the caller's deadline.
+                break;
             }
         }
         throw new CairnUnavailableException("no endpoint ran the aggregation: " + last, endpoints.configured(), last);

@@ -80,6 +80,23 @@ class AggregateTest {
             assertThat(client.aggregate(AggregateQuery.of("sum").withPrefix("orders/")
                     .withConsistency(Consistency.EVENTUAL)).consistentCut()).isFalse();
 
+            // Spread: round-robin hands each shard's part to its replicas in turn, run after run;
+            // progress hears every shard's part as it is read.
+            java.util.Set<Long> servers = new java.util.TreeSet<>();
+            for (int run = 0; run < 3; run++) {
+                List<AggregateResult.Part> heard = new ArrayList<>();
+                AggregateResult r = client.aggregate(AggregateQuery.of("count").withPrefix("orders/")
+                        .withSpread(io.cairn.client.ReadBalancing.ROUND_ROBIN, java.util.Map.of()), heard::add);
+                assertThat(r.value()).isEqualTo("41");
+                assertThat(heard).extracting(AggregateResult.Part::shard).containsExactlyInAnyOrder(0, 1, 2, 3);
+                assertThat(r.served().stream().mapToLong(AggregateResult.Part::keys).sum()).isEqualTo(41);
+                r.served().stream().filter(p -> p.shard() == 0).forEach(p -> servers.add(p.nodeId()));
+            }
+            assertThat(servers).as("shard 0's part read by each of its replicas in turn").containsExactly(1L, 2L, 3L);
+            AggregateResult weighted = client.aggregate(AggregateQuery.of("count").withPrefix("orders/")
+                    .withSpread(io.cairn.client.ReadBalancing.WEIGHTED, java.util.Map.of("n1", 0, "n2", 0)));
+            assertThat(weighted.served()).extracting(AggregateResult.Part::nodeId).containsOnly(3L);
+
             assertThatThrownBy(() -> client.aggregate(AggregateQuery.of("median")))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown aggregator 'median'");
             assertThatThrownBy(() -> client.aggregate(AggregateQuery.of("topk").withParam("k", "-1")))

@@ -48,6 +48,13 @@ final class AggregateRunner {
         CompletableFuture<AggregatePartResponse> ask(GroupId group, AggregatePartRequest request, long deadlineNanos);
     }
 
+    /** Told each shard part as it is read, from any thread; for progress output. */
+    interface Progress {
+        Progress NONE = (group, part, attempt) -> { };
+
+        void partRead(GroupId group, AggregatePartResponse part, int attempt);
+    }
+
     private final Parts parts;
 
     AggregateRunner(Parts parts) {
@@ -66,7 +73,8 @@ final class AggregateRunner {
      * LINEARIZABLE run then reads each shard once and calls it a cut without checking.
      */
     AggregateResponse run(AggregateRequest request, Aggregation aggregation, Topology topology, long startNanos,
-                          long deadlineNanos, boolean unsafeSkipCut) throws NoCutException, InterruptedException {
+                          long deadlineNanos, boolean unsafeSkipCut, Progress progress)
+            throws NoCutException, InterruptedException {
         boolean cut = request.getConsistency() == Consistency.CONSISTENCY_LINEARIZABLE
                 || request.getConsistency() == Consistency.CONSISTENCY_UNSPECIFIED;
         List<GroupId> groups = topology.allGroups();
@@ -77,7 +85,9 @@ final class AggregateRunner {
             attempts++;
             Map<GroupId, AggregatePartResponse> read = new TreeMap<>();
             Map<GroupId, String> missing = new TreeMap<>();
-            collect(groups, request, false, null, deadlineNanos, read, missing);
+            int round = attempts;
+            collect(groups, request, false, null, deadlineNanos, read, missing,
+                    (group, part) -> progress.partRead(group, part, round));
             if (!cut || unsafeSkipCut) {
                 return answer(request, aggregation, topology, read, missing, cut, attempts, startNanos);
             }
@@ -111,7 +121,7 @@ final class AggregateRunner {
         }
         Map<GroupId, AggregatePartResponse> checked = new TreeMap<>();
         Map<GroupId, String> failed = new TreeMap<>();
-        collect(new ArrayList<>(read.keySet()), request, true, read, deadlineNanos, checked, failed);
+        collect(new ArrayList<>(read.keySet()), request, true, read, deadlineNanos, checked, failed, (g, p) -> { });
         if (!failed.isEmpty()) {
             Map.Entry<GroupId, String> f = failed.entrySet().iterator().next();
             return "the check of " + ShardGroups.describe(f.getKey()) + " failed: " + f.getValue();
@@ -127,7 +137,8 @@ final class AggregateRunner {
     /** Asks every group's part at once; each answers, or is retried, or ends up missing with why. */
     private void collect(List<GroupId> groups, AggregateRequest request, boolean checkOnly,
                          Map<GroupId, AggregatePartResponse> readBefore, long deadlineNanos,
-                         Map<GroupId, AggregatePartResponse> answers, Map<GroupId, String> missing)
+                         Map<GroupId, AggregatePartResponse> answers, Map<GroupId, String> missing,
+                         java.util.function.BiConsumer<GroupId, AggregatePartResponse> onAnswer)
             throws InterruptedException {
         Map<GroupId, CompletableFuture<AggregatePartResponse>> asked = new TreeMap<>();
         for (GroupId group : groups) {
@@ -136,7 +147,11 @@ final class AggregateRunner {
             if (checkOnly) {
                 part.setSinceRevision(readBefore.get(group).getRevision());
             }
-            asked.put(group, askWithRetries(group, part.build(), deadlineNanos, 1));
+            asked.put(group, askWithRetries(group, part.build(), deadlineNanos, 1).whenComplete((r, err) -> {
+                if (err == null) {
+                    onAnswer.accept(group, r);
+                }
+            }));
         }
         for (Map.Entry<GroupId, CompletableFuture<AggregatePartResponse>> a : asked.entrySet()) {
             long leftNanos = Math.max(0, deadlineNanos - System.nanoTime());
@@ -173,14 +188,21 @@ final class AggregateRunner {
         }).thenCompose(f -> f);
     }
 
+    static io.cairn.api.proto.PartServed served(GroupId group, AggregatePartResponse part) {
+        return io.cairn.api.proto.PartServed.newBuilder().setShard(ShardGroups.shardOfGroup(group))
+                .setNodeId(part.getHeader().getNodeId()).setRevision(part.getRevision()).setKeys(part.getKeys()).build();
+    }
+
     private static AggregateResponse answer(AggregateRequest request, Aggregation aggregation, Topology topology,
                                             Map<GroupId, AggregatePartResponse> read, Map<GroupId, String> missing,
                                             boolean cut, int attempts, long startNanos) {
         Aggregation.Partial merged = aggregation.newPartial();
         Map<GroupId, String> unreadable = new TreeMap<>(missing);
+        List<io.cairn.api.proto.PartServed> served = new ArrayList<>();
         for (Map.Entry<GroupId, AggregatePartResponse> r : read.entrySet()) {
             try {
                 merged.merge(aggregation.decode(r.getValue().getPartial().toByteArray()));
+                served.add(served(r.getKey(), r.getValue()));
             } catch (IllegalArgumentException e) {
                 // A node with another version of the aggregator: its part cannot be trusted.
                 unreadable.put(r.getKey(), e.getMessage());
@@ -189,6 +211,7 @@ final class AggregateRunner {
         AggregateResponse.Builder b = AggregateResponse.newBuilder().setKeys(merged.keys()).setSkipped(merged.skipped())
                 .setConsistentCut(cut).setAttempts(attempts).setShardsAnswered(read.size() - (unreadable.size() - missing.size()))
                 .setTookMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        b.addAllServed(served);
         merged.finish().forEach((group, json) -> b.addGroups(AggregateGroup.newBuilder().setGroup(group).setValueJson(json)));
         for (Map.Entry<GroupId, String> m : unreadable.entrySet()) {
             int shard = ShardGroups.shardOfGroup(m.getKey());

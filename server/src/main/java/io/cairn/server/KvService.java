@@ -844,34 +844,90 @@ final class KvService extends KvGrpc.KvImplBase {
 
     private final AggregateRunner aggregateRunner = new AggregateRunner(this::askAggregatePart);
 
-    /** A shard's part: here when this node replicates the shard, else at a node that does. */
+    /** Turns of AGGREGATE_SPREAD_ROUND_ROBIN, per group. */
+    private final java.util.concurrent.ConcurrentHashMap<GroupId, java.util.concurrent.atomic.AtomicLong> aggregateTurns =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A shard's part, asked of the replica the request's spread picks: here, or forwarded. */
     private CompletableFuture<io.cairn.api.proto.AggregatePartResponse> askAggregatePart(
             GroupId group, io.cairn.api.proto.AggregatePartRequest part, long deadlineNanos) {
         Deadline deadline = Deadline.after(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        if (loop.status(group) != null) {
-            CompletableFuture<io.cairn.api.proto.AggregatePartResponse> local = new CompletableFuture<>();
-            new AggregateService().part(part, new StreamObserver<>() {
-                @Override
-                public void onNext(io.cairn.api.proto.AggregatePartResponse r) {
-                    local.complete(r);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    local.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                }
-            });
-            return local;
-        }
-        NodeId target = forwardTarget(group, null);
+        NodeId target = aggregateReplica(group, part.getQuery());
         if (target == null) {
             return CompletableFuture.failedFuture(wrongShard(group, null));
         }
-        return forwarder.call(io.cairn.api.proto.AggregateGrpc.getPartMethod(), part, map.current().address(target), deadline);
+        if (!target.equals(config.nodeId())) {
+            return forwarder.call(io.cairn.api.proto.AggregateGrpc.getPartMethod(), part, map.current().address(target),
+                    deadline);
+        }
+        CompletableFuture<io.cairn.api.proto.AggregatePartResponse> local = new CompletableFuture<>();
+        new AggregateService().part(part, new StreamObserver<>() {
+            @Override
+            public void onNext(io.cairn.api.proto.AggregatePartResponse r) {
+                local.complete(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                local.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        return local;
+    }
+
+    /** The node whose replica of {@code group} does its part, by the request's spread; null when none is known. */
+    private NodeId aggregateReplica(GroupId group, io.cairn.api.proto.AggregateRequest q) {
+        boolean hostedHere = loop.status(group) != null;
+        List<NodeId> replicas = new ArrayList<>();
+        for (NodeId n : map.current().replicasOf(group)) {
+            if (n.equals(config.nodeId()) ? hostedHere : !map.current().address(n).isEmpty()) {
+                replicas.add(n);
+            }
+        }
+        switch (q.getSpread()) {
+            case AGGREGATE_SPREAD_LEADER -> {
+                io.cairn.consensus.Status s = loop.status(group);
+                if (s != null && s.role() == io.cairn.consensus.Role.LEADER) {
+                    return config.nodeId();
+                }
+                return forwardTarget(group, s == null ? null : s.leader());
+            }
+            case AGGREGATE_SPREAD_ROUND_ROBIN -> {
+                if (!replicas.isEmpty()) {
+                    long turn = aggregateTurns.computeIfAbsent(group, g -> new java.util.concurrent.atomic.AtomicLong())
+                            .getAndIncrement();
+                    return replicas.get((int) Math.floorMod(turn, replicas.size()));
+                }
+            }
+            case AGGREGATE_SPREAD_RANDOM -> {
+                if (!replicas.isEmpty()) {
+                    return replicas.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(replicas.size()));
+                }
+            }
+            case AGGREGATE_SPREAD_WEIGHTED -> {
+                long total = 0;
+                for (NodeId n : replicas) {
+                    total += q.getReplicaWeightsOrDefault(n.toString(), 1);
+                }
+                if (total > 0) {
+                    long pick = java.util.concurrent.ThreadLocalRandom.current().nextLong(total);
+                    for (NodeId n : replicas) {
+                        pick -= q.getReplicaWeightsOrDefault(n.toString(), 1);
+                        if (pick < 0) {
+                            return n;
+                        }
+                    }
+                }
+            }
+            default -> {
+                // LOCAL, below
+            }
+        }
+        return hostedHere ? config.nodeId() : forwardTarget(group, null);
     }
 
     private static KeyRange rangeOf(io.cairn.api.proto.AggregateRequest q) {
@@ -890,6 +946,34 @@ final class KvService extends KvGrpc.KvImplBase {
     private final class AggregateService extends io.cairn.api.proto.AggregateGrpc.AggregateImplBase {
         @Override
         public void run(io.cairn.api.proto.AggregateRequest req, StreamObserver<io.cairn.api.proto.AggregateResponse> out) {
+            start(req, out, AggregateRunner.Progress.NONE, r -> {
+                out.onNext(r);
+                out.onCompleted();
+            });
+        }
+
+        @Override
+        public void runWithProgress(io.cairn.api.proto.AggregateRequest req,
+                                    StreamObserver<io.cairn.api.proto.AggregateProgress> out) {
+            // Parts are read on several threads; a stream takes one message at a time.
+            Object sending = new Object();
+            start(req, out, (group, part, attempt) -> {
+                synchronized (sending) {
+                    out.onNext(io.cairn.api.proto.AggregateProgress.newBuilder().setAttempt(attempt)
+                            .setPart(AggregateRunner.served(group, part)).build());
+                }
+            }, r -> {
+                synchronized (sending) {
+                    out.onNext(io.cairn.api.proto.AggregateProgress.newBuilder().setResult(r).build());
+                    out.onCompleted();
+                }
+            });
+        }
+
+        /** Checks the request, then runs it on an aggregation thread; answers {@code out}'s errors itself. */
+        private void start(io.cairn.api.proto.AggregateRequest req, StreamObserver<?> out,
+                           AggregateRunner.Progress progress,
+                           java.util.function.Consumer<io.cairn.api.proto.AggregateResponse> done) {
             long start = System.nanoTime();
             io.cairn.aggregate.Aggregation aggregation;
             try {
@@ -903,6 +987,10 @@ final class KvService extends KvGrpc.KvImplBase {
             if (levelOf(req.getConsistency(), req.getMaxStalenessMs(), out) == null) {
                 return;
             }
+            if (req.getConsistency() == Consistency.CONSISTENCY_LEASE) {
+                out.onError(badAggregation("aggregations run at LINEARIZABLE (one cut), BOUNDED or EVENTUAL, not LEASE"));
+                return;
+            }
             long deadlineMillis = req.getDeadlineMs() == 0 ? AggregateRunner.DEADLINE_MILLIS_DEFAULT : req.getDeadlineMs();
             if (deadlineMillis > AggregateRunner.DEADLINE_MILLIS_MAX) {
                 out.onError(GrpcErrors.invalidArgument("deadline_ms", AggregateRunner.DEADLINE_MILLIS_MAX, deadlineMillis));
@@ -912,9 +1000,8 @@ final class KvService extends KvGrpc.KvImplBase {
             aggregateThreads.execute(() -> {
                 try {
                     io.cairn.api.proto.AggregateResponse r = aggregateRunner.run(req, aggregation, map.current(), start,
-                            deadlineNanos, faults.unsafeUncutAggregates());
-                    out.onNext(r.toBuilder().setNodeId(config.nodeId().value()).build());
-                    out.onCompleted();
+                            deadlineNanos, faults.unsafeUncutAggregates(), progress);
+                    done.accept(r.toBuilder().setNodeId(config.nodeId().value()).build());
                 } catch (AggregateRunner.NoCutException e) {
                     out.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
                 } catch (InterruptedException e) {
@@ -983,7 +1070,7 @@ final class KvService extends KvGrpc.KvImplBase {
                         }
                         out.onNext(io.cairn.api.proto.AggregatePartResponse.newBuilder().setHeader(header(group))
                                 .setPartial(ByteString.copyFrom(partial.encode())).setRevision(s.appliedIndex())
-                                .setWriteIntents(s.value()).build());
+                                .setWriteIntents(s.value()).setKeys(partial.keys()).build());
                         out.onCompleted();
                     } catch (IllegalStateException e) {
                         out.onError(badAggregation(e.getMessage()));
