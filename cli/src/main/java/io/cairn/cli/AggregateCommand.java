@@ -144,8 +144,8 @@ final class AggregateCommand extends ClientCommand {
             out.println(String.format("%-" + width + "s  %s", "GROUP", "VALUE"));
             r.groups().forEach((g, v) -> out.println(String.format("%-" + width + "s  %s", g, v)));
         }
-        out.println(String.format("%,d keys, %,d skipped; %d shards %s%s, %d ms", r.keys(), r.skipped(),
-                r.shardsAnswered(), r.consistentCut() ? "at one consistent cut" : "each as a replica had it (no cut)",
+        out.println(String.format("%,d keys, %,d skipped; %d shard%s %s%s, %d ms", r.keys(), r.skipped(),
+                r.shardsAnswered(), r.shardsAnswered() == 1 ? "" : "s", r.consistentCut() ? "at one consistent cut" : "each as a replica had it (no cut)",
                 r.attempts() > 1 ? " (" + r.attempts() + " rounds)" : "", r.tookMillis()));
         if (r.partial()) {
             out.println("PARTIAL: " + r.missing().size() + " shard(s) missing, see stderr");

@@ -149,88 +149,44 @@ final class FaultInjection {
         };
     }
 
-    private final class FaultyFileIo implements FileIo {
-        private final FileIo real;
-
+    private final class FaultyFileIo extends io.cairn.wal.ForwardingFileIo {
         FaultyFileIo(FileIo real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
         public Handle create(Path file) throws IOException {
             failIfFull();
-            return new FaultyHandle(real.create(file));
+            return super.create(file);
         }
 
         @Override
-        public Handle open(Path file) throws IOException {
-            return new FaultyHandle(real.open(file));
-        }
-
-        @Override
-        public List<Path> list(Path dir) throws IOException {
-            return real.list(dir);
-        }
-
-        @Override
-        public void createDirectories(Path dir) throws IOException {
-            real.createDirectories(dir);
-        }
-
-        @Override
-        public void delete(Path file) throws IOException {
-            real.delete(file);
-        }
-
-        @Override
-        public void rename(Path source, Path target) throws IOException {
-            real.rename(source, target);
+        protected Handle wrap(Handle handle) {
+            return new FaultyHandle(handle);
         }
 
         @Override
         public void syncDirectory(Path dir) throws IOException {
             slowDown();
-            real.syncDirectory(dir);
+            super.syncDirectory(dir);
+        }
+    }
+
+    private final class FaultyHandle extends io.cairn.wal.ForwardingFileIo.ForwardingHandle {
+        FaultyHandle(FileIo.Handle real) {
+            super(real);
         }
 
-        private final class FaultyHandle implements Handle {
-            private final Handle real;
+        @Override
+        public void write(ByteBuffer source, long position) throws IOException {
+            failIfFull();
+            super.write(source, position);
+        }
 
-            FaultyHandle(Handle real) {
-                this.real = real;
-            }
-
-            @Override
-            public void write(ByteBuffer source, long position) throws IOException {
-                failIfFull();
-                real.write(source, position);
-            }
-
-            @Override
-            public int read(ByteBuffer target, long position) throws IOException {
-                return real.read(target, position);
-            }
-
-            @Override
-            public void force() throws IOException {
-                slowDown();
-                real.force();
-            }
-
-            @Override
-            public void truncate(long sizeBytes) throws IOException {
-                real.truncate(sizeBytes);
-            }
-
-            @Override
-            public long size() throws IOException {
-                return real.size();
-            }
-
-            @Override
-            public void close() throws IOException {
-                real.close();
-            }
+        @Override
+        public void force() throws IOException {
+            slowDown();
+            super.force();
         }
     }
 

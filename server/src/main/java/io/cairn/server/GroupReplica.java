@@ -205,7 +205,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     void publishStatus() {
         Status s = node.status();
         releaseOnStepDown(s);
-        logLeadershipChange(status, s);
+        noteLeadershipChange(status, s);
         WatchHub hub = watches;
         if (hub != null && !s.conf().members().isEmpty()) {
             boolean member = s.conf().members().contains(config.nodeId());
@@ -215,8 +215,12 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         status = s;
     }
 
-    /** One line when this replica takes or loses its group's leadership: what an operator looks for first. */
-    private void logLeadershipChange(Status before, Status now) {
+    /**
+     * Counts a leader this replica had not known, records a leadership it takes for the
+     * dashboard, and logs one line when it takes or loses its group's leadership: what an
+     * operator looks for first.
+     */
+    private void noteLeadershipChange(Status before, Status now) {
         if (now.leader() != null && !now.leader().equals(lastLeaderSeen)) {
             lastLeaderSeen = now.leader();
             events.leaderSeen(id);

@@ -11,6 +11,7 @@ import io.cairn.placement.MemberInfo;
 import io.cairn.placement.ShardGroups;
 import io.cairn.raft.RaftMessage;
 import io.cairn.wal.FileIo;
+import io.cairn.wal.ForwardingFileIo;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -29,8 +30,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -244,74 +243,24 @@ final class NodeMetrics {
     }
 
     /** Times {@link FileIo.Handle#force()}, the WAL's fdatasync. */
-    private record TimedFileIo(FileIo io, Timer fsync) implements FileIo {
-        @Override
-        public Handle create(Path file) throws IOException {
-            return new TimedHandle(io.create(file), fsync);
+    private static final class TimedFileIo extends ForwardingFileIo {
+        private final Timer fsync;
+
+        TimedFileIo(FileIo io, Timer fsync) {
+            super(io);
+            this.fsync = fsync;
         }
 
         @Override
-        public Handle open(Path file) throws IOException {
-            return new TimedHandle(io.open(file), fsync);
-        }
-
-        @Override
-        public List<Path> list(Path dir) throws IOException {
-            return io.list(dir);
-        }
-
-        @Override
-        public void createDirectories(Path dir) throws IOException {
-            io.createDirectories(dir);
-        }
-
-        @Override
-        public void delete(Path file) throws IOException {
-            io.delete(file);
-        }
-
-        @Override
-        public void rename(Path source, Path target) throws IOException {
-            io.rename(source, target);
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            io.syncDirectory(dir);
-        }
-    }
-
-    private record TimedHandle(FileIo.Handle handle, Timer fsync) implements FileIo.Handle {
-        @Override
-        public void write(ByteBuffer source, long position) throws IOException {
-            handle.write(source, position);
-        }
-
-        @Override
-        public int read(ByteBuffer target, long position) throws IOException {
-            return handle.read(target, position);
-        }
-
-        @Override
-        public void force() throws IOException {
-            long start = System.nanoTime();
-            handle.force();
-            fsync.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public void truncate(long sizeBytes) throws IOException {
-            handle.truncate(sizeBytes);
-        }
-
-        @Override
-        public long size() throws IOException {
-            return handle.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            handle.close();
+        protected Handle wrap(Handle handle) {
+            return new ForwardingHandle(handle) {
+                @Override
+                public void force() throws IOException {
+                    long start = System.nanoTime();
+                    super.force();
+                    fsync.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+            };
         }
     }
 
