@@ -1,6 +1,7 @@
 package io.cairn.server;
 
 import io.cairn.aggregate.Aggregation;
+import io.cairn.aggregate.CutRule;
 import io.cairn.api.proto.AggregateGroup;
 import io.cairn.api.proto.AggregatePartRequest;
 import io.cairn.api.proto.AggregatePartResponse;
@@ -27,12 +28,9 @@ import java.util.concurrent.TimeoutException;
  * every shard aggregates its keys of the range (a linearizable first read, then chunks of the
  * same replica) and says the revision it started at; then every shard is asked, linearizably,
  * whether any key of the range changed after that revision and whether a transaction's write
- * intent lies on one. When no shard changed and none holds intents, each shard's range held the
- * aggregated state from its first read through its check, and every first read came before
- * every check: at any instant between the last read and the first check, the whole cluster's
- * range was exactly what was aggregated, and no cross-shard transaction was half resolved in it
- * (a resolve on one shard is a change there, an unresolved one an intent). Otherwise the round
- * repeats, until the deadline. BOUNDED and EVENTUAL aggregate each shard once, no cut.
+ * intent lies on one. {@link CutRule} decides whether the round is a cut (and says why it is
+ * not); otherwise the round repeats, until the deadline. BOUNDED and EVENTUAL aggregate each
+ * shard once, no cut.
  */
 final class AggregateRunner {
     static final long DEADLINE_MILLIS_DEFAULT = 30_000;
@@ -108,30 +106,24 @@ final class AggregateRunner {
     }
 
     /**
-     * Null when every shard read is settled (no intents then, no change and no intents now), else
-     * why not. A shard whose check does not answer makes the round unsettled too.
+     * Null when the round's reads are at one cut ({@link CutRule}), else why not: intents at the
+     * reads stop it before any check; then every shard read is checked.
      */
     private String unsettled(Map<GroupId, AggregatePartResponse> read, long deadlineNanos, AggregateRequest request)
             throws InterruptedException {
-        for (Map.Entry<GroupId, AggregatePartResponse> r : read.entrySet()) {
-            if (r.getValue().getWriteIntents() > 0) {
-                return ShardGroups.describe(r.getKey()) + " held " + r.getValue().getWriteIntents()
-                        + " write intents of unresolved transactions";
-            }
+        List<CutRule.Read> reads = new ArrayList<>();
+        read.forEach((group, r) -> reads.add(new CutRule.Read(ShardGroups.describe(group), r.getWriteIntents())));
+        String before = CutRule.beforeCheck(reads);
+        if (before != null) {
+            return before;
         }
         Map<GroupId, AggregatePartResponse> checked = new TreeMap<>();
         Map<GroupId, String> failed = new TreeMap<>();
         collect(new ArrayList<>(read.keySet()), request, true, read, deadlineNanos, checked, failed, (g, p) -> { });
-        if (!failed.isEmpty()) {
-            Map.Entry<GroupId, String> f = failed.entrySet().iterator().next();
-            return "the check of " + ShardGroups.describe(f.getKey()) + " failed: " + f.getValue();
-        }
-        for (Map.Entry<GroupId, AggregatePartResponse> c : checked.entrySet()) {
-            if (c.getValue().getChanged()) {
-                return "keys of the range changed in " + ShardGroups.describe(c.getKey()) + " while it was read";
-            }
-        }
-        return null;
+        Map<String, CutRule.Check> checks = new TreeMap<>();
+        checked.forEach((group, c) -> checks.put(ShardGroups.describe(group), new CutRule.Check(c.getChanged(), null)));
+        failed.forEach((group, why) -> checks.put(ShardGroups.describe(group), new CutRule.Check(true, why)));
+        return CutRule.atCut(reads, checks);
     }
 
     /** Asks every group's part at once; each answers, or is retried, or ends up missing with why. */
