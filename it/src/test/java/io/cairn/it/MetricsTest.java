@@ -78,12 +78,14 @@ class MetricsTest {
                 client.put("metrics/" + i, "v" + i);
             }
             client.get("metrics/1");
+            client.get("metrics/2", io.cairn.client.Consistency.EVENTUAL);
         }
         assertThat(sum("cairn_requests_seconds_count", "method=\"Put\"", "code=\"OK\"") - putsBefore)
                 .as("puts counted by the nodes that served them").isGreaterThanOrEqualTo(200);
         assertThat(sum("cairn_requests_seconds_bucket", "method=\"Put\"", "le=\"+Inf\""))
                 .as("the latency histogram filled").isGreaterThanOrEqualTo(200);
-        assertThat(sum("cairn_requests_seconds_count", "method=\"Get\"")).isPositive();
+        assertThat(sum("cairn_requests_seconds_count", "method=\"Get\"", "consistency=\"linearizable\"")).isPositive();
+        assertThat(sum("cairn_requests_seconds_count", "method=\"Put\"", "consistency=\"none\"")).isGreaterThanOrEqualTo(200);
         Awaitility.await("one leader per group: 2 shards and the metadata group").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100)).until(() -> sum("cairn_raft_leader") == 3);
         assertThat(sum("cairn_raft_applied_index")).isPositive();
@@ -93,6 +95,7 @@ class MetricsTest {
         assertThat(sum("cairn_wal_fsync_seconds_bucket", "le=\"+Inf\"")).as("the fsync histogram filled").isPositive();
         assertThat(sum("cairn_wal_records_total")).isGreaterThanOrEqualTo(200);
         assertThat(sum("cairn_raft_append_entries_count")).as("leaders' append batches").isPositive();
+        assertThat(sum("cairn_requests_seconds_count", "method=\"Get\"", "consistency=\"eventual\"")).isEqualTo(1);
         assertThat(sum("cairn_raft_leader_changes_seen_total")).as("each replica saw its first leader").isGreaterThanOrEqualTo(9);
         assertThat(sum("cairn_shard_under_replicated")).isZero();
 

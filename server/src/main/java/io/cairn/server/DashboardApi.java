@@ -108,29 +108,47 @@ final class DashboardApi implements AutoCloseable {
         return out;
     }
 
-    /** Every request timer: cumulative count, total seconds and histogram buckets. */
+    /**
+     * Every request timer's cumulative count, total seconds and histogram buckets, summed over
+     * consistency levels into one entry per method and status code (the page's series).
+     */
     private JsonArray requests() {
-        JsonArray out = new JsonArray();
+        Map<String, long[]> buckets = new TreeMap<>();
+        Map<String, double[]> bounds = new TreeMap<>();
+        Map<String, Double> seconds = new TreeMap<>();
         for (Timer t : metrics.registry().find("cairn_requests").timers()) {
-            JsonObject r = new JsonObject();
-            r.addProperty("method", t.getId().getTag("method"));
-            r.addProperty("code", t.getId().getTag("code"));
+            String key = t.getId().getTag("method") + " " + t.getId().getTag("code");
             var snapshot = t.takeSnapshot();
-            JsonArray buckets = new JsonArray();
-            long inBuckets = 0;
-            for (CountAtBucket b : snapshot.histogramCounts()) {
+            CountAtBucket[] counts = snapshot.histogramCounts();
+            long[] sums = buckets.computeIfAbsent(key, k -> new long[counts.length]);
+            double[] les = bounds.computeIfAbsent(key, k -> new double[counts.length]);
+            for (int i = 0; i < counts.length && i < sums.length; i++) {
+                sums[i] += (long) counts[i].count();
+                les[i] = counts[i].bucket(TimeUnit.SECONDS);
+            }
+            seconds.merge(key, snapshot.total(TimeUnit.SECONDS), Double::sum);
+        }
+        JsonArray out = new JsonArray();
+        for (Map.Entry<String, long[]> e : buckets.entrySet()) {
+            String[] methodCode = e.getKey().split(" ", 2);
+            JsonObject r = new JsonObject();
+            r.addProperty("method", methodCode[0]);
+            r.addProperty("code", methodCode[1]);
+            JsonArray list = new JsonArray();
+            long[] sums = e.getValue();
+            double[] les = bounds.get(e.getKey());
+            for (int i = 0; i < sums.length; i++) {
                 JsonArray pair = new JsonArray();
-                pair.add(b.bucket(TimeUnit.SECONDS));
-                pair.add((long) b.count());
-                buckets.add(pair);
-                inBuckets = (long) b.count();
+                pair.add(les[i]);
+                pair.add(sums[i]);
+                list.add(pair);
             }
             // The timer's count and its buckets are separate counters, read one after the other:
             // under load the count runs a few calls ahead, which would read as calls slower than
             // the last bucket. The last bucket's count (calls up to 30 s) agrees with the others.
-            r.addProperty("count", inBuckets);
-            r.addProperty("sum_s", snapshot.total(TimeUnit.SECONDS));
-            r.add("buckets", buckets);
+            r.addProperty("count", sums.length == 0 ? 0 : sums[sums.length - 1]);
+            r.addProperty("sum_s", seconds.get(e.getKey()));
+            r.add("buckets", list);
             out.add(r);
         }
         return out;

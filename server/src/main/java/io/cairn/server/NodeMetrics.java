@@ -288,9 +288,10 @@ final class NodeMetrics {
     }
 
     /**
-     * Times every unary client call of the services it wraps, by method and status code. Streams
-     * (watches, session keepalives) live for minutes: their lifetimes would swamp the latency
-     * histograms, so they are only counted as they end, in {@code cairn_streams_total}.
+     * Times every unary client call of the services it wraps, by method, consistency level (of a
+     * read that names one; "none" otherwise) and status code. Streams (watches, session
+     * keepalives) live for minutes: their lifetimes would swamp the latency histograms, so they
+     * are only counted as they end, in {@code cairn_streams_total}.
      */
     ServerInterceptor requests() {
         return new ServerInterceptor() {
@@ -301,14 +302,16 @@ final class NodeMetrics {
                 String service = call.getMethodDescriptor().getServiceName();
                 String method = call.getMethodDescriptor().getBareMethodName();
                 boolean unary = call.getMethodDescriptor().getType() == io.grpc.MethodDescriptor.MethodType.UNARY;
-                return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                // Set from the request when it arrives, read when the call closes after it.
+                String[] level = {"none"};
+                ServerCall.Listener<Q> listener = next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                     @Override
                     public void close(io.grpc.Status status, Metadata trailers) {
                         String serviceTag = service == null ? "" : service;
                         String methodTag = method == null ? "" : method;
                         if (unary) {
-                            Timer.builder("cairn_requests").description("unary client calls, by method and outcome")
-                                    .tag("service", serviceTag).tag("method", methodTag)
+                            Timer.builder("cairn_requests").description("unary client calls, by method, level and outcome")
+                                    .tag("service", serviceTag).tag("method", methodTag).tag("consistency", level[0])
                                     .tag("code", status.getCode().name()).publishPercentileHistogram()
                                     .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
                                     .register(registry).record(Duration.ofNanos(System.nanoTime() - start));
@@ -320,7 +323,28 @@ final class NodeMetrics {
                         super.close(status, trailers);
                     }
                 }, headers);
+                return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                    @Override
+                    public void onMessage(Q message) {
+                        level[0] = consistencyOf(message);
+                        super.onMessage(message);
+                    }
+                };
             }
         };
+    }
+
+    /** The consistency level a request asks for, lower case ("linearizable" when unset), or "none". */
+    static String consistencyOf(Object request) {
+        if (!(request instanceof com.google.protobuf.Message m)) {
+            return "none";
+        }
+        com.google.protobuf.Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("consistency");
+        if (f == null || f.getType() != com.google.protobuf.Descriptors.FieldDescriptor.Type.ENUM) {
+            return "none";
+        }
+        String name = ((com.google.protobuf.Descriptors.EnumValueDescriptor) m.getField(f)).getName();
+        return name.equals("CONSISTENCY_UNSPECIFIED") ? "linearizable"
+                : name.substring("CONSISTENCY_".length()).toLowerCase(java.util.Locale.ROOT);
     }
 }
