@@ -225,6 +225,12 @@ class AggregateTest {
             for (String k : InProcessNodes.keysOverShards("p/", 8, SHARDS)) {
                 client.put(k, "1");
             }
+            // n1 may lag the two that acknowledged the writes: let its replicas catch up first,
+            // so its own (EVENTUAL) view below is complete.
+            AggregateQuery onN1 = AggregateQuery.of("count").withPrefix("p/").withConsistency(Consistency.EVENTUAL)
+                    .withSpread(io.cairn.client.ReadBalancing.WEIGHTED, java.util.Map.of("n2", 0, "n3", 0));
+            org.awaitility.Awaitility.await("n1 applied every write").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(50)).until(() -> client.aggregate(onN1).value(), "8"::equals);
             nodes.stop(2);
             nodes.stop(3);
             AggregateResult r = client.aggregate(AggregateQuery.of("count").withPrefix("p/")
