@@ -310,11 +310,8 @@ final class NodeMetrics {
                         String serviceTag = service == null ? "" : service;
                         String methodTag = method == null ? "" : method;
                         if (unary) {
-                            Timer.builder("cairn_requests").description("unary client calls, by method, level and outcome")
-                                    .tag("service", serviceTag).tag("method", methodTag).tag("consistency", level[0])
-                                    .tag("code", status.getCode().name()).publishPercentileHistogram()
-                                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
-                                    .register(registry).record(Duration.ofNanos(System.nanoTime() - start));
+                            requestTimer(serviceTag, methodTag, level[0], status.getCode().name())
+                                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
                         } else {
                             Counter.builder("cairn_streams").description("client streams ended, by method and outcome")
                                     .tag("service", serviceTag).tag("method", methodTag)
@@ -334,13 +331,31 @@ final class NodeMetrics {
         };
     }
 
+    /** Request timers by service, method, level and code: found here rather than built per call. */
+    private final Map<List<String>, Timer> requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each request type's consistency field, or empty: looked up once per type, not per call. */
+    private static final Map<com.google.protobuf.Descriptors.Descriptor,
+            java.util.Optional<com.google.protobuf.Descriptors.FieldDescriptor>> CONSISTENCY_FIELDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Timer requestTimer(String service, String method, String level, String code) {
+        return requestTimers.computeIfAbsent(List.of(service, method, level, code), k ->
+                Timer.builder("cairn_requests").description("unary client calls, by method, level and outcome")
+                        .tag("service", service).tag("method", method).tag("consistency", level).tag("code", code)
+                        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                        .maximumExpectedValue(Duration.ofSeconds(30)).register(registry));
+    }
+
     /** The consistency level a request asks for, lower case ("linearizable" when unset), or "none". */
     static String consistencyOf(Object request) {
         if (!(request instanceof com.google.protobuf.Message m)) {
             return "none";
         }
-        com.google.protobuf.Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("consistency");
-        if (f == null || f.getType() != com.google.protobuf.Descriptors.FieldDescriptor.Type.ENUM) {
+        com.google.protobuf.Descriptors.FieldDescriptor f = CONSISTENCY_FIELDS.computeIfAbsent(m.getDescriptorForType(),
+                d -> java.util.Optional.ofNullable(d.findFieldByName("consistency"))
+                        .filter(x -> x.getType() == com.google.protobuf.Descriptors.FieldDescriptor.Type.ENUM))
+                .orElse(null);
+        if (f == null) {
             return "none";
         }
         String name = ((com.google.protobuf.Descriptors.EnumValueDescriptor) m.getField(f)).getName();
