@@ -153,10 +153,10 @@ final class AggregateCommand extends ClientCommand {
     }
 
     private String json(AggregateResult r) {
-        StringBuilder sb = new StringBuilder("{\"aggregator\":").append(ClusterCommand.jsonString(aggregator)).append(",\"groups\":{");
+        StringBuilder sb = new StringBuilder("{\"aggregator\":").append(KvJson.quote(aggregator)).append(",\"groups\":{");
         boolean first = true;
         for (Map.Entry<String, String> g : r.groups().entrySet()) {
-            sb.append(first ? "" : ",").append(ClusterCommand.jsonString(g.getKey())).append(':').append(g.getValue());
+            sb.append(first ? "" : ",").append(KvJson.quote(g.getKey())).append(':').append(g.getValue());
             first = false;
         }
         sb.append("},\"keys\":").append(r.keys()).append(",\"skipped\":").append(r.skipped())
@@ -165,7 +165,7 @@ final class AggregateCommand extends ClientCommand {
         for (AggregateResult.Missing m : r.missing()) {
             sb.append(first ? "" : ",").append("{\"shard\":").append(m.shard()).append(",\"first_slot\":")
                     .append(m.firstSlot()).append(",\"end_slot\":").append(m.endSlot()).append(",\"reason\":")
-                    .append(ClusterCommand.jsonString(m.reason())).append('}');
+                    .append(KvJson.quote(m.reason())).append('}');
             first = false;
         }
         sb.append("],\"consistent_cut\":").append(r.consistentCut()).append(",\"attempts\":").append(r.attempts())

@@ -64,6 +64,30 @@ public final class CairnCli implements Runnable {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
     boolean verbose;
 
+    @Option(names = "--cacert", scope = ScopeType.INHERIT, paramLabel = "FILE", defaultValue = "${env:CAIRN_CACERT}",
+            description = "Speak TLS, trusting the cluster CA in FILE (PEM). For `server`: the CA its peers and clients"
+                    + " must be signed by. Env: CAIRN_CACERT")
+    java.nio.file.Path cacert;
+
+    @Option(names = "--cert", scope = ScopeType.INHERIT, paramLabel = "FILE", defaultValue = "${env:CAIRN_CERT}",
+            description = "Own certificate (PEM): a client certificate signs in as its user; `server` needs a node"
+                    + " certificate. Env: CAIRN_CERT")
+    java.nio.file.Path cert;
+
+    @Option(names = "--key-file", scope = ScopeType.INHERIT, paramLabel = "FILE", defaultValue = "${env:CAIRN_KEY_FILE}",
+            description = "The private key of --cert (PKCS#8 PEM). Env: CAIRN_KEY_FILE")
+    java.nio.file.Path key;
+
+    @Option(names = "--user", scope = ScopeType.INHERIT, paramLabel = "NAME", defaultValue = "${env:CAIRN_USER}",
+            description = "Sign in as NAME (clusters with --auth); the password comes from --password-file, or"
+                    + " CAIRN_PASSWORD, or is asked for. Env: CAIRN_USER")
+    String user;
+
+    @Option(names = "--password-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            defaultValue = "${env:CAIRN_PASSWORD_FILE}",
+            description = "Read --user's password from the first line of FILE. Env: CAIRN_PASSWORD_FILE")
+    java.nio.file.Path passwordFile;
+
     @Spec
     CommandSpec spec;
 
@@ -85,7 +109,11 @@ public final class CairnCli implements Runnable {
      * class it is given, and building all ten cost a {@code get} ~45 ms (docs/performance.md).
      */
     static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "expire", "persist",
-            "ttl", "txn", "watch", "lock", "aggregate", "cluster", "endpoint", "top", "bench", "help");
+            "ttl", "txn", "watch", "lock", "aggregate", "cluster", "endpoint", "certs", "user", "role", "whoami", "top", "bench", "help");
+
+    /** The global options that take a value. */
+    private static final List<String> VALUED_OPTIONS = List.of("--endpoints", "--timeout", "--cacert", "--cert", "--key-file",
+            "--user", "--password-file");
 
     static Object newCommand(String name) {
         return switch (name) {
@@ -105,6 +133,10 @@ public final class CairnCli implements Runnable {
             case "aggregate" -> new AggregateCommand();
             case "cluster" -> new ClusterCommand();
             case "endpoint" -> new EndpointCommand();
+            case "user" -> new AccessCommands.User();
+            case "role" -> new AccessCommands.Role();
+            case "whoami" -> new AccessCommands.WhoAmI();
+            case "certs" -> new CertsCommand();
             case "top" -> new TopCommand();
             case "bench" -> new BenchCommand();
             case "help" -> new CommandLine.HelpCommand();
@@ -139,9 +171,9 @@ public final class CairnCli implements Runnable {
     static String commandNamed(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--endpoints") || a.equals("--timeout")) {
+            if (VALUED_OPTIONS.contains(a)) {
                 i++;
-            } else if (!a.equals("--verbose") && !a.startsWith("--endpoints=") && !a.startsWith("--timeout=")) {
+            } else if (!a.equals("--verbose") && VALUED_OPTIONS.stream().noneMatch(o -> a.startsWith(o + "="))) {
                 // "help NAME" shows another subcommand's help: it needs them all.
                 return COMMANDS.contains(a) && !a.equals("help") ? a : null;
             }
@@ -199,11 +231,51 @@ public final class CairnCli implements Runnable {
 
     /** The client settings of the global options, for a command that adds its own. */
     CairnClient.Builder clientBuilder() {
-        return CairnClient.builder()
+        CairnClient.Builder b = CairnClient.builder()
                 .endpoints(endpoints)
                 .requestTimeout(timeout)
                 .attemptTimeout(timeout.compareTo(CairnClient.ATTEMPT_TIMEOUT_DEFAULT) < 0
                         ? timeout : CairnClient.ATTEMPT_TIMEOUT_DEFAULT);
+        if (cacert != null) {
+            b.tls(cacert, cert, key);
+        } else if (cert != null || key != null) {
+            throw new IllegalArgumentException("--cert and --key-file need --cacert (the cluster CA to trust)");
+        }
+        if (user != null && !user.isEmpty()) {
+            if (cacert == null) {
+                throw new IllegalArgumentException("--user sends a password: give --cacert too, so it travels over TLS");
+            }
+            b.credentials(user, password());
+        }
+        return b;
+    }
+
+    /** --user's password: from --password-file, CAIRN_PASSWORD, or the terminal. */
+    private String password() {
+        try {
+            if (passwordFile != null) {
+                List<String> lines = java.nio.file.Files.readAllLines(passwordFile, java.nio.charset.StandardCharsets.UTF_8);
+                if (lines.isEmpty() || lines.get(0).isBlank()) {
+                    throw new IllegalArgumentException("--password-file " + passwordFile + " is empty");
+                }
+                return lines.get(0).strip();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read --password-file: " + e.getMessage());
+        }
+        String env = System.getenv("CAIRN_PASSWORD");
+        if (env != null && !env.isEmpty()) {
+            return env;
+        }
+        java.io.Console console = System.console();
+        if (console == null) {
+            throw new IllegalArgumentException("--user " + user + " needs a password: give --password-file or set CAIRN_PASSWORD");
+        }
+        char[] typed = console.readPassword("password for %s: ", user);
+        if (typed == null || typed.length == 0) {
+            throw new IllegalArgumentException("no password given");
+        }
+        return new String(typed);
     }
 
     /** The root command's options, from any subcommand. */
@@ -228,7 +300,7 @@ public final class CairnCli implements Runnable {
             message = t.getMessage();
         } else if (t instanceof CairnUnavailableException) {
             exit = EXIT_UNAVAILABLE;
-            message = t.getMessage();
+            message = t.getMessage() + tlsHint(t.getMessage(), root(cmd.getCommandSpec()).cacert != null);
         } else if (t instanceof CairnException || t instanceof IllegalStateException) {
             exit = EXIT_NEGATIVE;
             message = t.getMessage();
@@ -245,6 +317,24 @@ public final class CairnCli implements Runnable {
         }
         err.flush();
         return exit;
+    }
+
+    /**
+     * What a connection failure likely means when plaintext met TLS or the certificates do not
+     * match: gRPC reports these as a closed connection or a handshake error, which say little.
+     */
+    static String tlsHint(String message, boolean tls) {
+        String m = String.valueOf(message);
+        if (!tls && (m.contains("Network closed for unknown reason") || m.contains("first received frame was not SETTINGS")
+                || m.contains("Connection closed") && m.contains("HTTP/2"))) {
+            return " (the nodes may speak TLS: give --cacert)";
+        }
+        if (tls && (m.contains("not an SSL/TLS record") || m.contains("SSLHandshakeException")
+                || m.contains("ssl") && m.contains("Connection reset"))) {
+            return " (TLS failed: the nodes may not speak TLS, or their certificates are not from --cacert's CA,"
+                    + " or a certificate expired; see `cairn certs show FILE`)";
+        }
+        return "";
     }
 
     static Throwable unwrap(Throwable e) {

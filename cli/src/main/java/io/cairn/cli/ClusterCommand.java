@@ -386,9 +386,9 @@ final class ClusterCommand implements Runnable {
         for (int i = 0; i < m.members().size(); i++) {
             Members.Member x = m.members().get(i);
             sb.append(i == 0 ? "" : ",").append("{\"id\":").append(nodeName(x.id()))
-                    .append(",\"address\":").append(jsonString(x.address()))
-                    .append(",\"zone\":").append(jsonString(x.zone()))
-                    .append(",\"state\":").append(jsonString(x.state().name().toLowerCase(Locale.ROOT)))
+                    .append(",\"address\":").append(KvJson.quote(x.address()))
+                    .append(",\"zone\":").append(KvJson.quote(x.zone()))
+                    .append(",\"state\":").append(KvJson.quote(x.state().name().toLowerCase(Locale.ROOT)))
                     .append(",\"replicas\":").append(x.replicas())
                     .append(",\"leads\":").append(x.leads())
                     .append(",\"heard_recently\":").append(x.heardRecently()).append('}');
@@ -418,7 +418,7 @@ final class ClusterCommand implements Runnable {
         for (int i = 0; i < report.shards().size(); i++) {
             ShardsReport.Shard s = report.shards().get(i);
             sb.append(i == 0 ? "" : ",").append("{\"id\":").append(s.id())
-                    .append(",\"slots\":").append(jsonString(slots(s)))
+                    .append(",\"slots\":").append(KvJson.quote(slots(s)))
                     .append(",\"replicas\":[");
             for (int r = 0; r < s.replicas().size(); r++) {
                 sb.append(r == 0 ? "" : ",").append(nodeName(s.replicas().get(r)));
@@ -456,8 +456,8 @@ final class ClusterCommand implements Runnable {
             ClusterStatus.Member m = status.members().get(i);
             sb.append(i == 0 ? "" : ",")
                     .append("{\"id\":").append(nodeName(m.id()))
-                    .append(",\"address\":").append(jsonString(m.address()))
-                    .append(",\"role\":").append(jsonString(roleName(m.role())))
+                    .append(",\"address\":").append(KvJson.quote(m.address()))
+                    .append(",\"role\":").append(KvJson.quote(roleName(m.role())))
                     .append(",\"term\":").append(m.term())
                     .append(",\"commit_index\":").append(m.commitIndex())
                     .append(",\"applied_index\":").append(m.appliedIndex())
@@ -487,27 +487,5 @@ final class ClusterCommand implements Runnable {
 
     private static String nodeName(long id) {
         return id == 0 ? "null" : "\"n" + id + "\"";
-    }
-
-    static String jsonString(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

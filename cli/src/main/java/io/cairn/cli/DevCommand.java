@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,6 +40,8 @@ final class DevCommand implements Callable<Integer> {
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final int LOG_TAIL_LINES = 5;
+    static final String CERTS_DIR = "certs";
+    static final String ROOT_PASSWORD_FILE = "root.password";
 
     @Spec
     CommandSpec spec;
@@ -62,6 +65,10 @@ final class DevCommand implements Callable<Integer> {
 
     @Option(names = "--fresh", description = "Delete --data-dir first: a new, empty cluster.")
     boolean fresh;
+
+    @Option(names = "--secure", description = {"TLS between everyone (mutual between nodes) and authentication:",
+            "certificates go to DATA/certs (made once, by `certs init`), the root password to DATA/root.password."})
+    boolean secure;
 
     private final List<Process> processes = new CopyOnWriteArrayList<>();
     /** Set once stopping began: nodes exiting then are expected, not reported. */
@@ -88,6 +95,12 @@ final class DevCommand implements Callable<Integer> {
             return CairnCli.EXIT_BAD_INPUT;
         }
         Files.createDirectories(data);
+        if (secure) {
+            prepareSecurity(data, out);
+        } else if (Files.exists(data.resolve(CERTS_DIR))) {
+            err.println("cairn: " + data + " holds a cluster made with --secure; add --secure (or --fresh to wipe it)");
+            return CairnCli.EXIT_BAD_INPUT;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "cairn-dev-stop"));
         for (int i = 1; i <= nodes; i++) {
             processes.add(startNode(i, data));
@@ -147,7 +160,7 @@ final class DevCommand implements Callable<Integer> {
         try (var entries = Files.list(data)) {
             for (Path e : entries.toList()) {
                 String name = e.getFileName().toString();
-                if (!name.matches("n[0-9]+(\\.log)?")) {
+                if (!name.matches("n[0-9]+(\\.log)?") && !name.equals(CERTS_DIR) && !name.equals(ROOT_PASSWORD_FILE)) {
                     throw new IllegalArgumentException(data + " holds " + name + ", which bin/cairn dev did not write;"
                             + " --fresh deletes only a dev cluster's data dir");
                 }
@@ -204,16 +217,76 @@ final class DevCommand implements Callable<Integer> {
 
     /** The arguments of node {@code i}'s {@code server} command. */
     private List<String> serverArgs(int i, Path data) {
-        return List.of("--node-id", "n" + i, "--listen", HOST + ":" + port(i),
+        List<String> args = new ArrayList<>(List.of("--node-id", "n" + i, "--listen", HOST + ":" + port(i),
                 "--data-dir", data.resolve("n" + i).toString(), "--initial-cluster", initialCluster(),
-                "--shards", Integer.toString(shards), "--dead-node-timeout", deadNodeTimeout);
+                "--shards", Integer.toString(shards), "--dead-node-timeout", deadNodeTimeout));
+        if (secure) {
+            Path certs = data.resolve(CERTS_DIR);
+            args.addAll(List.of("--cacert", certs.resolve("ca.crt").toString(),
+                    "--cert", certs.resolve("nodes").resolve("n" + i + ".crt").toString(),
+                    "--key-file", certs.resolve("nodes").resolve("n" + i + ".key").toString(),
+                    "--auth", "--root-password-file", data.resolve(ROOT_PASSWORD_FILE).toString()));
+        }
+        return args;
+    }
+
+    /**
+     * Certificates for every node and for the root client, and the root password, made once per
+     * data dir; a later run reuses them (a node added with --nodes gets its certificate then).
+     */
+    private void prepareSecurity(Path data, PrintWriter out) throws IOException {
+        Path certs = data.resolve(CERTS_DIR);
+        Instant now = Instant.now();
+        Instant until = now.plus(Duration.ofDays(365));
+        CertificateAuthority ca;
+        if (Files.exists(certs.resolve("ca.key"))) {
+            ca = CertificateAuthority.load(certs.resolve("ca.crt"), certs.resolve("ca.key"));
+        } else {
+            Files.createDirectories(certs.resolve("nodes"));
+            Files.createDirectories(certs.resolve("clients"));
+            ca = CertificateAuthority.create("cairn dev CA", Duration.ofDays(365));
+            ca.writeTo(certs.resolve("ca.crt"), certs.resolve("ca.key"));
+            ca.issueClient("root", now, until).writeTo(certs.resolve("clients").resolve("root.crt"),
+                    certs.resolve("clients").resolve("root.key"));
+            out.println("made a CA and certificates in " + certs);
+        }
+        for (int i = 1; i <= nodes; i++) {
+            Path crt = certs.resolve("nodes").resolve("n" + i + ".crt");
+            if (!Files.exists(crt)) {
+                ca.issueNode("n" + i, List.of("localhost"), now, until).writeTo(crt, certs.resolve("nodes").resolve("n" + i + ".key"));
+            }
+        }
+        Path password = data.resolve(ROOT_PASSWORD_FILE);
+        if (!Files.exists(password)) {
+            byte[] random = new byte[18];
+            new java.security.SecureRandom().nextBytes(random);
+            String generated = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+            Files.createFile(password, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(password, generated + "\n", StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A client of the dev cluster, as root when it is secure. */
+    private CairnClient.Builder client() {
+        CairnClient.Builder b = CairnClient.builder().endpoints(endpoints().split(","));
+        if (secure) {
+            Path data = dataDir.toAbsolutePath().normalize();
+            Path certs = data.resolve(CERTS_DIR);
+            try {
+                b.tls(certs.resolve("ca.crt"), null, null)
+                        .credentials("root", Files.readAllLines(data.resolve(ROOT_PASSWORD_FILE)).get(0).strip());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return b;
     }
 
     /** Polls cluster status until a member reports being leader; null if a node died or time ran out. */
     private ClusterStatus awaitLeader(PrintWriter err, Path data) throws InterruptedException {
         long deadline = System.nanoTime() + LEADER_WAIT.toNanos();
-        try (CairnClient client = CairnClient.builder().endpoints(endpoints().split(","))
-                .requestTimeout(Duration.ofSeconds(1)).build()) {
+        try (CairnClient client = client().requestTimeout(Duration.ofSeconds(1)).build()) {
             while (System.nanoTime() < deadline) {
                 for (int i = 0; i < processes.size(); i++) {
                     if (!processes.get(i).isAlive()) {
@@ -245,6 +318,15 @@ final class DevCommand implements Callable<Integer> {
         String http = "http://127.0.0.1:" + (basePort + ServerCommand.HTTP_PORT_OFFSET);
         out.println("dashboard: " + http + "/ (metrics at " + http + "/metrics, also /health and /ready;"
                 + " n2 at the next port, ...)");
+        if (secure) {
+            Path certs = data.resolve(CERTS_DIR);
+            out.println("secure: TLS (mutual between nodes) and authentication; user root, password in "
+                    + data.resolve(ROOT_PASSWORD_FILE));
+            out.println("for the CLI: export CAIRN_CACERT=" + certs.resolve("ca.crt") + " CAIRN_USER=root CAIRN_PASSWORD_FILE="
+                    + data.resolve(ROOT_PASSWORD_FILE));
+        } else {
+            out.println("open: no TLS, no authentication, on 127.0.0.1 only (--secure turns both on)");
+        }
         out.println("try: bin/cairn " + (defaults ? "" : "--endpoints " + endpoints() + " ") + "put hello world");
         out.println("Ctrl-C stops the cluster.");
         out.flush();

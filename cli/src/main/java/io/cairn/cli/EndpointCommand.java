@@ -64,7 +64,7 @@ final class EndpointCommand implements Runnable {
                     sb.append(sb.length() == 1 ? "" : ",").append("{\"endpoint\":\"").append(c.endpoint())
                             .append("\",\"health\":").append(c.healthy()).append(",\"took_ms\":")
                             .append(String.format(Locale.ROOT, "%.1f", c.tookMillis())).append(",\"error\":")
-                            .append(jsonString(c.error())).append('}');
+                            .append(KvJson.quote(c.error())).append('}');
                 }
                 out.println(sb.append(']'));
             } else {
@@ -94,12 +94,6 @@ final class EndpointCommand implements Runnable {
             } finally {
                 channel.shutdownNow();
             }
-        }
-
-        private static String jsonString(String s) {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            KvJson.string(out, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 }

@@ -16,6 +16,13 @@ import java.util.Base64;
 final class KvJson {
     private KvJson() {}
 
+    /** {@code s} as a JSON string, quotes included. */
+    static String quote(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        string(out, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The object for {@code kv} and a newline; without the value when {@code withValue} is false. */
     static byte[] line(KeyValue kv, boolean withValue) {
         return line(kv, withValue, false);

@@ -3,6 +3,7 @@ package io.cairn.cli;
 import io.cairn.common.NodeId;
 import io.cairn.server.CairnServer;
 import io.cairn.server.ClusterSpec;
+import io.cairn.server.Security;
 import io.cairn.server.ServerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -85,6 +86,26 @@ final class ServerCommand implements Callable<Integer> {
     /** The HTTP port's default distance from the gRPC port: 7401 serves HTTP on 8401. */
     static final int HTTP_PORT_OFFSET = 1000;
 
+    @Option(names = "--auth", description = "Every client request must come from a user (password login or client"
+            + " certificate) whose roles allow it. Needs TLS (--cacert, --cert, --key-file).")
+    boolean auth;
+
+    @Option(names = "--root-password-file", paramLabel = "FILE",
+            description = "With --auth: the root user's password at the cluster's first start (first line of FILE)."
+                    + " Default: one is generated and printed once by the node that creates it.")
+    Path rootPasswordFile;
+
+    @Option(names = "--auth-token-ttl", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long a login's token is valid (clients renew it). Default: 10m")
+    java.time.Duration authTokenTtl = java.time.Duration.ofMillis(Security.TOKEN_TTL_MILLIS_DEFAULT);
+
+    @Option(names = "--require-client-certs", description = "Refuse clients without a certificate of the cluster CA.")
+    boolean requireClientCerts;
+
+    @Option(names = "--insecure", description = "Serve a non-loopback --listen address without TLS and --auth anyway:"
+            + " anyone who reaches the port may then read, write and reconfigure the cluster.")
+    boolean insecure;
+
     @Option(names = "--fault-injection", hidden = true,
             description = "Serve the FaultControl service the real-process fault suite drives (loopback only).")
     boolean faultInjection;
@@ -154,7 +175,16 @@ final class ServerCommand implements Callable<Integer> {
         if (watchHistoryMib < 1 || watchHistoryMib > 1L << 20) {
             throw new IllegalArgumentException("--watch-history-mb must be 1 to " + (1L << 20) + ": " + watchHistoryMib);
         }
-        return withHttp(base, address).withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
+        CairnCli root = CairnCli.root(spec);
+        if (root.cacert == null && (root.cert != null || root.key != null)) {
+            throw new IllegalArgumentException("--cert and --key-file need --cacert (the CA that signs peers and clients)");
+        }
+        if (root.cacert != null && (root.cert == null || root.key == null)) {
+            throw new IllegalArgumentException("a node with TLS needs --cert and --key-file (its node certificate) besides --cacert");
+        }
+        Security security = new Security(root.cacert == null ? null : new io.cairn.client.Tls.Files(root.cacert, root.cert, root.key),
+                requireClientCerts, auth, rootPasswordFile, authTokenTtl.toMillis(), Security.OPEN.passwordIterations(), insecure);
+        return withHttp(base, address).withSecurity(security).withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
                 .withDeadNodeTimeout(deadNodeTimeout.toMillis()).withTxnTimeout(txnTimeout.toMillis())
                 .withWatchRetention(new io.cairn.kv.state.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,
                         watchHistoryAge.toMillis()));

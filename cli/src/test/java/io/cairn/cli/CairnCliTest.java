@@ -143,7 +143,7 @@ class CairnCliTest {
                 + "\"commit_index\":0,\"applied_index\":0}]}");
         assertThat(ClusterCommand.toTable(status)).startsWith("leader n1, term 5\nID")
                 .contains("unreachable").contains("UNAVAILABLE: io exception");
-        assertThat(ClusterCommand.jsonString("a\"b\\c\u0001")).isEqualTo("\"a\\\"b\\\\c\\u0001\"");
+        assertThat(KvJson.quote("a\"b\\c\u0001")).isEqualTo("\"a\\\"b\\\\c\\u0001\"");
     }
 
     @Test

@@ -129,13 +129,20 @@ public final class CairnClient implements AutoCloseable {
     private final int valueBytesMax;
     private final ReplicaBalancer balancer;
     private final ReplicaDirectory directory;
+    /** The TLS files this client reloads; null when it was given none. */
+    private final io.cairn.client.Tls tls;
 
     private CairnClient(Builder b) {
         this.requestTimeoutMillis = b.requestTimeout.toMillis();
         this.keyBytesMax = b.keyBytesMax;
         this.valueBytesMax = b.valueBytesMax;
         int connectTimeoutMillis = (int) Math.min(b.attemptTimeout.toMillis(), Integer.MAX_VALUE);
-        this.endpoints = new Endpoints(b.endpoints, connectTimeoutMillis);
+        this.tls = b.tlsFiles == null ? null : io.cairn.client.Tls.load(b.tlsFiles,
+                io.cairn.client.Tls.RELOAD_EVERY_DEFAULT);
+        io.grpc.ChannelCredentials credentials = tls != null ? tls.channelCredentials()
+                : b.channelCredentials != null ? b.channelCredentials : io.grpc.InsecureChannelCredentials.create();
+        Login login = b.user == null ? null : new Login(b.user, b.password, System::currentTimeMillis);
+        this.endpoints = new Endpoints(b.endpoints, connectTimeoutMillis, credentials, login);
         this.retrier = new Retrier(endpoints, b.attemptTimeout.toMillis(), b.backoffInitial.toMillis(),
                 b.backoffMax.toMillis());
         SecureRandom random = new SecureRandom();
@@ -766,6 +773,8 @@ public final class CairnClient implements AutoCloseable {
                 switch (e.getStatus().getCode()) {
                     case INVALID_ARGUMENT -> throw new IllegalArgumentException(e.getStatus().getDescription(), e);
                     case FAILED_PRECONDITION -> throw new CairnException(e.getStatus().getDescription(), e);
+                    case PERMISSION_DENIED -> throw new AccessDeniedException(address + ": " + e.getStatus().getDescription(), e);
+                    case UNAUTHENTICATED -> throw new AuthenticationException(address + ": " + e.getStatus().getDescription(), e);
                     default -> last = e;
                 }
             }
@@ -775,6 +784,11 @@ public final class CairnClient implements AutoCloseable {
             }
         }
         throw new CairnUnavailableException("no endpoint ran the aggregation: " + last, endpoints.configured(), last);
+    }
+
+    /** Users, roles and the caller's own identity (clusters with authentication on). */
+    public AccessControl access() {
+        return new AccessControl(this, retrier, requestTimeoutMillis);
     }
 
     public ClusterStatus clusterStatus() {
@@ -876,6 +890,12 @@ public final class CairnClient implements AutoCloseable {
                 if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
                         || e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION) {
                     throw new IllegalArgumentException(e.getStatus().getDescription());
+                }
+                if (e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED) {
+                    throw new AccessDeniedException(target + ": " + e.getStatus().getDescription(), e);
+                }
+                if (e.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED) {
+                    throw new AuthenticationException(target + ": " + e.getStatus().getDescription(), e);
                 }
                 if (d != null && d.hasNotLeader() && !d.getNotLeader().getLeaderAddress().isEmpty()) {
                     String hint = d.getNotLeader().getLeaderAddress();
@@ -1014,6 +1034,9 @@ public final class CairnClient implements AutoCloseable {
         endpoints.close();
         retrier.close();
         sessions.failWaiters(Retrier.closed());
+        if (tls != null) {
+            tls.close();
+        }
     }
 
     // ---- plumbing -----------------------------------------------------------------------
@@ -1218,6 +1241,10 @@ public final class CairnClient implements AutoCloseable {
         private int valueBytesMax = VALUE_BYTES_MAX_DEFAULT;
         private ReadBalancing readBalancing = ReadBalancing.LEADER;
         private java.util.Map<String, Integer> replicaWeights = java.util.Map.of();
+        private io.cairn.client.Tls.Files tlsFiles;
+        private io.grpc.ChannelCredentials channelCredentials;
+        private String user;
+        private String password;
 
         private Builder() {}
 
@@ -1314,6 +1341,36 @@ public final class CairnClient implements AutoCloseable {
             }
             this.keyBytesMax = keyBytesMax;
             this.valueBytesMax = valueBytesMax;
+            return this;
+        }
+
+        /**
+         * Speaks TLS, trusting the cluster CA in {@code caCert}; with {@code cert} and {@code key}
+         * (both or neither) it presents a client certificate, which also signs it in as the
+         * certificate's user when the cluster has authentication on. The files are read again
+         * when they change.
+         */
+        public Builder tls(java.nio.file.Path caCert, java.nio.file.Path cert, java.nio.file.Path key) {
+            this.tlsFiles = new io.cairn.client.Tls.Files(caCert, cert, key);
+            return this;
+        }
+
+        /** Channel credentials made elsewhere (a node's own, for its embedded client); {@link #tls} wins. */
+        public Builder channelCredentials(io.grpc.ChannelCredentials credentials) {
+            this.channelCredentials = credentials;
+            return this;
+        }
+
+        /**
+         * Signs in as {@code user} with {@code password} (for clusters with authentication on): the
+         * client logs in on first use and renews its token before it expires. Use it with TLS.
+         */
+        public Builder credentials(String user, String password) {
+            if (user == null || user.isEmpty() || password == null || password.isEmpty()) {
+                throw new IllegalArgumentException("credentials need a user and a password");
+            }
+            this.user = user;
+            this.password = password;
             return this;
         }
 

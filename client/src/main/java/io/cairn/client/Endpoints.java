@@ -38,7 +38,17 @@ final class Endpoints implements AutoCloseable {
     private final AtomicInteger rotation = new AtomicInteger();
     private volatile boolean closed;
 
+    private final io.grpc.ChannelCredentials credentials;
+    /** Null when the client sends no password (no authentication, or a client certificate). */
+    private final Login login;
+
     Endpoints(List<String> endpoints, int connectTimeoutMillis) {
+        this(endpoints, connectTimeoutMillis, io.grpc.InsecureChannelCredentials.create(), null);
+    }
+
+    Endpoints(List<String> endpoints, int connectTimeoutMillis, io.grpc.ChannelCredentials credentials, Login login) {
+        this.credentials = credentials;
+        this.login = login;
         LinkedHashSet<String> unique = new LinkedHashSet<>();
         for (String e : endpoints) {
             unique.add(checkAddress(e));
@@ -156,9 +166,11 @@ final class Endpoints implements AutoCloseable {
     }
 
     private ManagedChannel connect(String address) {
-        return NettyChannelBuilder.forTarget(address)
-                .usePlaintext()
-                .intercept(ROUTES_ITSELF)
+        NettyChannelBuilder b = NettyChannelBuilder.forTarget(address, credentials);
+        if (login != null) {
+            b.intercept(login.interceptor());
+        }
+        return b.intercept(ROUTES_ITSELF)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .maxInboundMessageSize(INBOUND_MESSAGE_BYTES_MAX)
                 // Cairn retries itself, with the exactly-once sequence the server dedups on.
@@ -167,6 +179,11 @@ final class Endpoints implements AutoCloseable {
                 // no hop to a pool thread (see CairnClient: callbacks must not block).
                 .directExecutor()
                 .build();
+    }
+
+    /** Whether calls log in with a password, so an UNAUTHENTICATED answer may be cured by logging in again. */
+    boolean logsIn() {
+        return login != null;
     }
 
     boolean isClosed() {

@@ -205,6 +205,7 @@ final class Retrier implements AutoCloseable {
         private int attempts;
         private String lastError = "none";
         private Throwable lastFailure;
+        private boolean reloggedIn;
         private String first;
         private final AttemptObserver observer;
 
@@ -347,6 +348,17 @@ final class Retrier implements AutoCloseable {
                     }
                 }
                 case DEADLINE_EXCEEDED, ABORTED -> retryElsewhere(address);
+                case UNAUTHENTICATED -> {
+                    // A token that expired or was revoked was dropped by the failed call: one more
+                    // attempt logs in afresh. A second refusal is the credentials' fault.
+                    if (endpoints.logsIn() && !reloggedIn) {
+                        reloggedIn = true;
+                        retryElsewhere(address);
+                    } else {
+                        fail(new AuthenticationException(operation + " refused by " + lastError, t));
+                    }
+                }
+                case PERMISSION_DENIED -> fail(new AccessDeniedException(operation + " refused by " + lastError, t));
                 case INVALID_ARGUMENT -> fail(invalidArgument(status, detail));
                 case FAILED_PRECONDITION -> {
                     if (detail != null && detail.hasPreconditionFailed()) {

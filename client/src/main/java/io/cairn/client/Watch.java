@@ -229,6 +229,11 @@ public final class Watch implements AutoCloseable {
                 fail(new IllegalArgumentException(status.getDescription()));
                 return;
             }
+            if (status.getCode() == Status.Code.PERMISSION_DENIED) {
+                // Reconnecting would be refused the same way: a revoked read ends the watch.
+                fail(new AccessDeniedException(address + ": " + status.getDescription(), t));
+                return;
+            }
             if (detail != null && detail.hasWatchCancelled()) {
                 next = Math.max(next, detail.getWatchCancelled().getNextRevision());
             }

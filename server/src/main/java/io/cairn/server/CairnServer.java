@@ -16,6 +16,7 @@ import io.cairn.raft.RaftNode;
 import io.cairn.transport.grpc.Forwarding;
 import io.cairn.transport.grpc.PeerTransport;
 import io.cairn.transport.grpc.RaftTransportService;
+import io.cairn.client.Tls;
 import io.cairn.wal.WalCorruptionException;
 import io.cairn.wal.WalOptions;
 import io.grpc.Server;
@@ -114,18 +115,40 @@ public final class CairnServer implements AutoCloseable {
             throw new IllegalArgumentException("--fault-injection is for tests on one machine: listen on a loopback"
                     + " address (127.0.0.1), not " + config.listenAddress());
         }
+        if (!isLoopback(config.listenAddress()) && !config.security().secured() && !config.security().insecure()) {
+            throw new IllegalArgumentException("refusing to serve " + config.listenAddress() + " without TLS and"
+                    + " authentication: anyone who reaches the port could read and write every key, remove nodes and"
+                    + " speak Raft. Give --cacert, --cert, --key-file and --auth (`cairn certs init` makes the files), or"
+                    + " --insecure to serve it open anyway");
+        }
         FaultInjection faults = faultInjection ? FaultInjection.enabled() : FaultInjection.NONE;
-        if (config.join() && !DataDir.hasIdentity(config.dataDir())) {
-            try {
-                JoinCheck.verify(config, JoinCheck.WAIT_MILLIS_DEFAULT);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while asking the founders whether " + config.nodeId() + " may join");
+        List<AutoCloseable> opened = new ArrayList<>();
+        Tls tls = config.security().tls() == null ? null : Tls.load(config.security().tls(), Tls.RELOAD_EVERY_DEFAULT);
+        if (tls != null) {
+            opened.add(tls);
+            java.security.cert.X509Certificate own = tls.certificate().orElseThrow();
+            if (!Tls.isNode(own)) {
+                closeAll(opened);
+                throw new IllegalArgumentException("--cert " + config.security().tls().cert() + " is not a node certificate"
+                        + " (its subject is " + own.getSubjectX500Principal().getName() + "; a node's has O="
+                        + Tls.NODE_ORGANIZATION + "): issue one with `cairn certs issue DIR --node NAME`");
             }
         }
-        List<AutoCloseable> opened = new ArrayList<>();
+        PeerChannels peers = new PeerChannels(tls);
+        if (config.join() && !DataDir.hasIdentity(config.dataDir())) {
+            try {
+                JoinCheck.verify(config, peers, JoinCheck.WAIT_MILLIS_DEFAULT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closeAll(opened);
+                throw new IllegalStateException("interrupted while asking the founders whether " + config.nodeId() + " may join");
+            } catch (RuntimeException e) {
+                closeAll(opened);
+                throw e;
+            }
+        }
         try {
-            return startOrFail(config, faults, opened);
+            return startOrFail(config, faults, opened, tls, peers);
         } catch (IOException | RuntimeException e) {
             opened.stream().filter(DataDir.class::isInstance).forEach(d -> ((DataDir) d).discardOnClose());
             closeAll(opened);
@@ -142,8 +165,8 @@ public final class CairnServer implements AutoCloseable {
         }
     }
 
-    private static CairnServer startOrFail(ServerConfig config, FaultInjection faults, List<AutoCloseable> opened)
-            throws IOException {
+    private static CairnServer startOrFail(ServerConfig config, FaultInjection faults, List<AutoCloseable> opened,
+                                           Tls tls, PeerChannels peers) throws IOException {
         SelfStop stop = new SelfStop();
         DataDir dataDir = DataDir.open(config.dataDir(), clusterId(config), config.nodeId(), config.params());
         opened.add(dataDir);
@@ -155,7 +178,7 @@ public final class CairnServer implements AutoCloseable {
         ClusterMap map = new ClusterMap(Topology.initial(config.initialCluster().addresses(), config.shards()));
         io.grpc.ClientInterceptor peerHeaders = PeerGate.headers(clusterId(config), config.nodeId());
         PeerTransport transport = new PeerTransport(config.nodeId(), peersOf(map.current(), config.nodeId()),
-                PeerTransport.Config.defaults(), address -> PeerTransport.plaintextChannel(address, peerHeaders));
+                PeerTransport.Config.defaults(), address -> peers.open(address, peerHeaders));
         opened.add(transport);
         if (faults.isEnabled()) {
             transport.filterOutbound(faults::reachable);
@@ -180,26 +203,34 @@ public final class CairnServer implements AutoCloseable {
         // Every node of a sharded cluster may come to hold the metadata group (it moves off dead
         // nodes); the driver is idle unless this node's replica leads it.
         PlacementDriver driver = sharded ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
-        Forwarder forwarder = new Forwarder(faults);
+        Forwarder forwarder = new Forwarder(faults, peers);
         opened.add(forwarder);
-        CrossShardTxns crossShard = new CrossShardTxns(map, config);
+        CrossShardTxns crossShard = new CrossShardTxns(map, config, peers);
         opened.add(crossShard);
         metrics.bind(loop, map, events, store, engine);
         java.util.concurrent.atomic.AtomicReference<String> httpAddress = new java.util.concurrent.atomic.AtomicReference<>("");
-        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard, metrics, httpAddress::get);
+        AuthStore auth = config.security().auth() ? new AuthStore(loop, map, config, forwarder) : null;
+        if (auth != null) {
+            opened.add(auth);
+        }
+        Server grpc = bind(config, loop, map, driver, forwarder, faults, wallClock, crossShard, metrics, httpAddress::get,
+                tls, auth);
         opened.add(() -> grpc.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS));
         loop.start();
         opened.add(loop);
+        if (auth != null) {
+            auth.start();
+        }
         if (driver != null) {
             driver.start();
             opened.add(driver);
         }
         if (sharded) {
-            MetaHeartbeat heartbeat = new MetaHeartbeat(config, loop, map, faults, stop::refused);
+            MetaHeartbeat heartbeat = new MetaHeartbeat(config, loop, map, faults, stop::refused, peers);
             heartbeat.start();
             opened.add(heartbeat);
         }
-        DashboardApi dashboard = new DashboardApi(config.nodeId(), loop, map, metrics, events, httpAddress::get);
+        DashboardApi dashboard = new DashboardApi(config.nodeId(), loop, map, metrics, events, httpAddress::get, peers);
         opened.add(dashboard);
         HttpEndpoints http = startHttp(config, metrics, loop, map, dashboard);
         if (http != null) {
@@ -362,7 +393,8 @@ public final class CairnServer implements AutoCloseable {
     private static Server bind(ServerConfig config, RaftLoop loop, ClusterMap map, PlacementDriver driver,
                                Forwarder forwarder, FaultInjection faults, Clock wallClock,
                                CrossShardTxns crossShard, NodeMetrics metrics,
-                               java.util.function.Supplier<String> httpAddress) throws IOException {
+                               java.util.function.Supplier<String> httpAddress, Tls tls, AuthStore auth)
+            throws IOException {
         String[] hostPort = config.listenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         // Every handler only checks its input and hands the request to the Raft loop's queue, so
@@ -372,7 +404,12 @@ public final class CairnServer implements AutoCloseable {
         // Nobody can read the request meters without HTTP: then they are not kept at all.
         boolean metered = !config.httpListenAddress().isEmpty();
         io.grpc.ServerInterceptor timed = metered ? metrics.requests() : NodeMetrics.none();
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
+        // Interceptors listed last run first: the gate checks a call before it is timed or served.
+        AuthGate gate = new AuthGate(tls != null, auth, metrics::denied, wallClock::epochMillis);
+        AuthService authService = new AuthService(auth, config, wallClock::epochMillis, forwarder.timer());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address, tls == null
+                        ? io.grpc.InsecureServerCredentials.create()
+                        : tls.serverCredentials(config.security().requireClientCertificates()))
                 .directExecutor()
                 .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), metered
                                 ? (group, message) -> {
@@ -380,13 +417,14 @@ public final class CairnServer implements AutoCloseable {
                                     loop.deliver(group, message);
                                 }
                                 : loop::deliver),
-                        new PeerGate(clusterId(config), map)))
-                .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor(), timed))
-                .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor(), timed))
-                .addService(io.grpc.ServerInterceptors.intercept(kv.txnService(), Forwarding.serverInterceptor(), timed))
-                .addService(io.grpc.ServerInterceptors.intercept(kv.aggregateService(), timed))
-                .addService(io.grpc.ServerInterceptors.intercept(new ClusterService(loop, map, config, driver, httpAddress), timed))
-                .addService(io.grpc.ServerInterceptors.intercept(new WatchService(loop, map, config), timed));
+                        new PeerGate(clusterId(config), map), gate))
+                .addService(io.grpc.ServerInterceptors.intercept(kv, Forwarding.serverInterceptor(), timed, gate))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.lockService(), Forwarding.serverInterceptor(), timed, gate))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.txnService(), Forwarding.serverInterceptor(), timed, gate))
+                .addService(io.grpc.ServerInterceptors.intercept(kv.aggregateService(), timed, gate))
+                .addService(io.grpc.ServerInterceptors.intercept(new ClusterService(loop, map, config, driver, httpAddress), timed, gate))
+                .addService(io.grpc.ServerInterceptors.intercept(new WatchService(loop, map, config), timed, gate))
+                .addService(io.grpc.ServerInterceptors.intercept(authService, Forwarding.serverInterceptor(), timed, gate));
         if (faults.isEnabled()) {
             builder.addService(faults.service());
         }

@@ -28,12 +28,14 @@ import java.util.concurrent.CompletionException;
  * lost answer runs it again. The client is made on first use and closed with the node.
  */
 final class CrossShardTxns implements AutoCloseable {
+    private final PeerChannels channels;
     private final ClusterMap map;
     private final ServerConfig config;
     private CairnClient client;
     private boolean closed;
 
-    CrossShardTxns(ClusterMap map, ServerConfig config) {
+    CrossShardTxns(ClusterMap map, ServerConfig config, PeerChannels channels) {
+        this.channels = channels;
         this.map = map;
         this.config = config;
     }
@@ -75,15 +77,7 @@ final class CrossShardTxns implements AutoCloseable {
             throw new IllegalStateException("the node is stopping");
         }
         if (client == null) {
-            List<String> endpoints = new ArrayList<>();
-            for (NodeId id : map.current().members().keySet()) {
-                String address = map.current().address(id);
-                if (!address.isEmpty()) {
-                    endpoints.add(address);
-                }
-            }
-            client = CairnClient.builder().endpoints(endpoints)
-                    .requestTimeout(Duration.ofMillis(config.requestTimeoutMillis())).build();
+            client = channels.clusterClient(map, Duration.ofMillis(config.requestTimeoutMillis()));
         }
         return client;
     }

@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
  * Counters are cumulative; the page computes rates and quantiles between two polls.
  */
 final class DashboardApi implements AutoCloseable {
+    private final PeerChannels channels;
     static final Duration PEER_TIMEOUT = Duration.ofMillis(1_500);
     /** Events kept in the cluster view, newest first. */
     private static final int CLUSTER_EVENTS_MAX = 100;
@@ -55,7 +56,8 @@ final class DashboardApi implements AutoCloseable {
     private boolean closed;
 
     DashboardApi(NodeId self, RaftLoop loop, ClusterMap map, NodeMetrics metrics, NodeEvents events,
-                 java.util.function.Supplier<String> httpAddress) {
+                 java.util.function.Supplier<String> httpAddress, PeerChannels channels) {
+        this.channels = channels;
         this.self = self;
         this.loop = loop;
         this.map = map;
@@ -284,13 +286,7 @@ final class DashboardApi implements AutoCloseable {
             throw new IllegalStateException("the node is stopping");
         }
         if (client == null) {
-            List<String> endpoints = new ArrayList<>();
-            map.current().members().values().forEach(m -> {
-                if (!m.address().isEmpty()) {
-                    endpoints.add(m.address());
-                }
-            });
-            client = CairnClient.builder().endpoints(endpoints).requestTimeout(PEER_TIMEOUT).build();
+            client = channels.clusterClient(map, PEER_TIMEOUT);
         }
         return client;
     }

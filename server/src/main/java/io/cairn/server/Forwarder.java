@@ -1,7 +1,6 @@
 package io.cairn.server;
 
 import io.cairn.transport.grpc.Forwarding;
-import io.cairn.transport.grpc.PeerTransport;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -34,8 +33,11 @@ final class Forwarder implements AutoCloseable {
     private final FaultInjection faults;
     private volatile boolean closed;
 
-    Forwarder(FaultInjection faults) {
+    private final PeerChannels peers;
+
+    Forwarder(FaultInjection faults, PeerChannels peers) {
         this.faults = faults;
+        this.peers = peers;
     }
 
     /** Calls {@code method} at {@code address}; the future fails with the peer's own status. */
@@ -80,6 +82,11 @@ final class Forwarder implements AutoCloseable {
         });
     }
 
+    /** The timer of delayed calls; others may schedule short tasks on it. */
+    java.util.concurrent.ScheduledExecutorService timer() {
+        return timer;
+    }
+
     /** Runs {@code task} after {@code delayMillis} (a call waiting for its shard to elect a leader). */
     void later(Runnable task, long delayMillis) {
         if (!closed) {
@@ -89,7 +96,7 @@ final class Forwarder implements AutoCloseable {
 
     private Channel channel(String address) {
         return marked.computeIfAbsent(address, a -> ClientInterceptors.intercept(faults.peerChannel(
-                channels.computeIfAbsent(a, PeerTransport::plaintextChannel), a), Forwarding.markForwarded()));
+                channels.computeIfAbsent(a, peers::open), a), Forwarding.markForwarded()));
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.cairn.api.proto.CheckJoinRequest;
 import io.cairn.api.proto.CheckJoinResponse;
 import io.cairn.api.proto.ClusterGrpc;
 import io.cairn.common.NodeId;
-import io.cairn.transport.grpc.PeerTransport;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.util.Map;
@@ -28,7 +27,7 @@ final class JoinCheck {
      * Returns once a founder said yes; throws IllegalStateException naming the reason when one
      * said no, or when none answered within {@code waitMillis}.
      */
-    static void verify(ServerConfig config, long waitMillis) throws InterruptedException {
+    static void verify(ServerConfig config, PeerChannels peers, long waitMillis) throws InterruptedException {
         CheckJoinRequest req = CheckJoinRequest.newBuilder().setNodeId(config.nodeId().value())
                 .setAddress(config.listenAddress()).setParams(MemberCodec.toProto(config.params())).build();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
@@ -36,7 +35,7 @@ final class JoinCheck {
         boolean told = false;
         while (true) {
             for (Map.Entry<NodeId, String> founder : config.initialCluster().addresses().entrySet()) {
-                ManagedChannel channel = PeerTransport.plaintextChannel(founder.getValue());
+                ManagedChannel channel = peers.open(founder.getValue());
                 try {
                     CheckJoinResponse resp = ClusterGrpc.newBlockingStub(channel)
                             .withDeadlineAfter(ATTEMPT_MILLIS, TimeUnit.MILLISECONDS).checkJoin(req);

@@ -13,7 +13,6 @@ import io.cairn.placement.MemberInfo;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.MetaContact;
 import io.cairn.placement.Topology;
-import io.cairn.transport.grpc.PeerTransport;
 import io.grpc.ManagedChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +38,7 @@ final class MetaHeartbeat implements AutoCloseable {
     private final ClusterMap map;
     private final List<NodeId> founderMetaVoters;
     private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final PeerChannels peers;
     /** Heartbeat thread only. */
     private final ConfTenure tenure = new ConfTenure();
     private final ScheduledExecutorService executor;
@@ -52,7 +52,8 @@ final class MetaHeartbeat implements AutoCloseable {
     private boolean refused;
 
     MetaHeartbeat(ServerConfig config, RaftLoop loop, ClusterMap map, FaultInjection faults,
-                  java.util.function.Consumer<String> onRefused) {
+                  java.util.function.Consumer<String> onRefused, PeerChannels peers) {
+        this.peers = peers;
         this.faults = faults;
         this.onRefused = onRefused;
         this.config = config;
@@ -156,7 +157,7 @@ final class MetaHeartbeat implements AutoCloseable {
     }
 
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, PeerTransport::plaintextChannel);
+        return channels.computeIfAbsent(address, a -> peers.open(a));
     }
 
     @Override

@@ -362,4 +362,13 @@ final class NodeMetrics {
         return name.equals("CONSISTENCY_UNSPECIFIED") ? "linearizable"
                 : name.substring("CONSISTENCY_".length()).toLowerCase(java.util.Locale.ROOT);
     }
+
+    /**
+     * A call the edge refused: {@code unauthenticated} (no or bad credentials), {@code denied}
+     * (a permission missing), {@code node-only} (a method for nodes called by a client).
+     */
+    void denied(String reason) {
+        Counter.builder("cairn_auth_refusals").description("calls refused by authentication or authorization, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
 }

@@ -37,6 +37,7 @@ import java.nio.file.Path;
  *                          (host:port); empty: not at all
  * @param httpOptional the address was not asked for but derived: if it cannot be bound, the node
  *                     says so and runs without HTTP instead of refusing to start
+ * @param security TLS, authentication and what to do off loopback ({@link Security})
  */
 public record ServerConfig(
         NodeId nodeId,
@@ -55,7 +56,8 @@ public record ServerConfig(
         WatchRetention watchRetention,
         long txnTimeoutMillis,
         String httpListenAddress,
-        boolean httpOptional) {
+        boolean httpOptional,
+        Security security) {
 
 
     public static final int TICK_MILLIS_DEFAULT = 100;
@@ -80,6 +82,9 @@ public record ServerConfig(
         }
         if (watchRetention == null) {
             throw new IllegalArgumentException("watchRetention is required");
+        }
+        if (security == null) {
+            throw new IllegalArgumentException("security is required (Security.OPEN: none)");
         }
         if (httpListenAddress == null) {
             throw new IllegalArgumentException("httpListenAddress is required (empty: no HTTP)");
@@ -109,24 +114,24 @@ public record ServerConfig(
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
                 REQUEST_TIMEOUT_MILLIS_DEFAULT, SHARDS_DEFAULT, false, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT,
-                WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT, "", false);
+                WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT, "", false, Security.OPEN);
     }
 
     public ServerConfig withCompaction(long entries, long bytes) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
+                entries, bytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional, security);
     }
 
     public ServerConfig withTicks(int tickMillis, int electionTicks) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
-                watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
+                watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional, security);
     }
 
     public ServerConfig withShards(int shardCount) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shardCount, join, deadNodeTimeoutMillis,
-                watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
+                watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional, security);
     }
 
     /** A node that joins the running cluster founded by {@code initialCluster}, with its defaults. */
@@ -134,30 +139,36 @@ public record ServerConfig(
                                         int shards) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, TICK_MILLIS_DEFAULT,
                 ELECTION_TICKS_DEFAULT, COMPACT_ENTRIES_DEFAULT, COMPACT_BYTES_DEFAULT, Limits.DEFAULT,
-                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT, WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT, "", false);
+                REQUEST_TIMEOUT_MILLIS_DEFAULT, shards, true, DEAD_NODE_TIMEOUT_MILLIS_DEFAULT, WatchRetention.DEFAULT, TXN_TIMEOUT_MILLIS_DEFAULT, "", false, Security.OPEN);
     }
 
     public ServerConfig withDeadNodeTimeout(long millis) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis, watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, millis, watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional, security);
     }
 
     public ServerConfig withWatchRetention(WatchRetention retention) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
-                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, retention, txnTimeoutMillis, httpListenAddress, httpOptional);
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis, retention, txnTimeoutMillis, httpListenAddress, httpOptional, security);
     }
 
     public ServerConfig withTxnTimeout(long millis) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
-                watchRetention, millis, httpListenAddress, httpOptional);
+                watchRetention, millis, httpListenAddress, httpOptional, security);
     }
 
     /** Serves HTTP at {@code address} (empty: none); {@code optional}: a derived default, skipped if taken. */
     public ServerConfig withHttpListen(String address, boolean optional) {
         return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
                 compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
-                watchRetention, txnTimeoutMillis, address, optional);
+                watchRetention, txnTimeoutMillis, address, optional, security);
+    }
+
+    public ServerConfig withSecurity(Security s) {
+        return new ServerConfig(nodeId, listenAddress, dataDir, initialCluster, tickMillis, electionTicks,
+                compactEntries, compactBytes, limits, requestTimeoutMillis, shards, join, deadNodeTimeoutMillis,
+                watchRetention, txnTimeoutMillis, httpListenAddress, httpOptional, s);
     }
 
     /** The settings every member of this node's cluster must share ({@link Admission}). */

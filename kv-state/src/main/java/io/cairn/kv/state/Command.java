@@ -12,7 +12,7 @@ import java.util.List;
 public sealed interface Command
         permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
                 Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl, Command.Txn,
-                Command.Prepare, Command.Decide, Command.Resolve, Command.Forget {
+                Command.Prepare, Command.Decide, Command.Resolve, Command.Forget, Command.SetSystem {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
     record Put(Bytes key, Bytes value, long ttlMillis) implements Command, TxnOp {
@@ -214,6 +214,24 @@ public sealed interface Command
         public Forget {
             if (txnId == null) {
                 throw new IllegalArgumentException("txnId is required");
+            }
+        }
+    }
+
+    /**
+     * Sets the record {@code name} of the shard's system family, which no client request reads
+     * or writes (the control group keeps users and roles there), if its version is
+     * {@code expectedVersion} (0: absent); answers {@link Result.Written} with the new version
+     * (the entry's index) or {@link Result.CasFailed}. Nodes write it, never clients.
+     */
+    record SetSystem(Bytes name, long expectedVersion, Bytes value) implements Command {
+        public static final int VALUE_BYTES_MAX = 8 << 20;
+
+        public SetSystem {
+            requireKeyAndValue(name, value);
+            if (name.size() == 0 || expectedVersion < 0 || value.size() > VALUE_BYTES_MAX) {
+                throw new IllegalArgumentException("a system record needs a name, a version >= 0 and at most "
+                        + VALUE_BYTES_MAX + " bytes");
             }
         }
     }

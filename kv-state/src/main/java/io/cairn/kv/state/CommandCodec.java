@@ -32,6 +32,7 @@ import java.util.List;
  *       12 Decide         bytes txnId, u8 commit
  *       13 Resolve        bytes txnId, u8 commit, varint keyCount, then each key as bytes
  *       14 Forget         bytes txnId
+ *       15 SetSystem      bytes name, varint expectedVersion, bytes value
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -53,6 +54,7 @@ final class CommandCodec {
     static final int TAG_DECIDE = 12;
     static final int TAG_RESOLVE = 13;
     static final int TAG_FORGET = 14;
+    static final int TAG_SET_SYSTEM = 15;
 
     private static final String WHAT = "command envelope";
 
@@ -100,6 +102,8 @@ final class CommandCodec {
             out.writeByte(TAG_DECIDE).writeBytes(d.txnId()).writeBoolean(d.commit());
         } else if (command instanceof Command.Forget f) {
             out.writeByte(TAG_FORGET).writeBytes(f.txnId());
+        } else if (command instanceof Command.SetSystem sys) {
+            out.writeByte(TAG_SET_SYSTEM).writeBytes(sys.name()).writeVarLong(sys.expectedVersion()).writeBytes(sys.value());
         } else if (command instanceof Command.Resolve r) {
             out.writeByte(TAG_RESOLVE).writeBytes(r.txnId()).writeBoolean(r.commit()).writeVarLong(r.keys().size());
             for (Bytes key : r.keys()) {
@@ -237,6 +241,8 @@ final class CommandCodec {
             case TAG_DECIDE -> new Command.Decide(in.readBytes("txnId"), in.readBoolean("commit"));
             case TAG_RESOLVE -> readResolve(in);
             case TAG_FORGET -> new Command.Forget(in.readBytes("txnId"));
+            case TAG_SET_SYSTEM -> new Command.SetSystem(in.readBytes("name"), in.readVarLong("expectedVersion"),
+                    in.readBytes("value"));
             case TAG_FENCED -> {
                 if (!outer) {
                     throw in.corrupt("a fenced write inside a fenced write", tagOffset);
@@ -268,6 +274,8 @@ final class CommandCodec {
             return Limits.txnPayloadBytes(new Command.Txn(p.compares(), p.writes(), List.of())) + 64;
         } else if (command instanceof Command.Resolve r) {
             return r.keys().stream().mapToInt(k -> k.size() + 4).sum() + 64;
+        } else if (command instanceof Command.SetSystem sys) {
+            return sys.name().size() + sys.value().size() + 12;
         }
         return 0;
     }

@@ -89,7 +89,11 @@ final class ConsistencyCheck {
         for (KvPair pair : all(engine, Keyspace.TXN)) {
             TxnRecord.decode(pair.value(), pair.key());
         }
-        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.TXN), null, 1);
+        for (KvPair pair : all(engine, Keyspace.SYSTEM)) {
+            Invariants.check(pair.value().length >= 8, "system record 0x%s has no version",
+                    Bytes.copyOf(pair.key()).toHex());
+        }
+        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.SYSTEM), null, 1);
         Invariants.check(beyond.isEmpty(), "unknown key family in key 0x%s",
                 beyond.isEmpty() ? "" : Bytes.copyOf(beyond.get(0).key()).toHex());
     }

@@ -21,6 +21,7 @@ import java.util.Arrays;
  * 0x06 expiresAtMillis(8) lockName             lock expiry index, empty value
  * 0x07 userKey                                 a prepared transaction's intent on the key ({@link Intent})
  * 0x08 txnId                                   a decided transaction's record ({@link TxnRecord})
+ * 0x09 name                                    a system record: version(8) value ({@link Command.SetSystem})
  * </pre>
  */
 final class Keyspace {
@@ -33,6 +34,7 @@ final class Keyspace {
     static final byte LOCK_EXPIRY = 0x06;
     static final byte INTENT = 0x07;
     static final byte TXN = 0x08;
+    static final byte SYSTEM = 0x09;
 
     static final byte[] APPLIED_KEY = withFamily(META, "applied".getBytes(StandardCharsets.US_ASCII));
     static final byte[] EMPTY_VALUE = new byte[0];
@@ -46,6 +48,10 @@ final class Keyspace {
     /** The first key after every key of the family. */
     static byte[] familyEnd(byte family) {
         return new byte[] {(byte) (family + 1)};
+    }
+
+    static byte[] systemKey(Bytes name) {
+        return named(SYSTEM, name);
     }
 
     static byte[] dataKey(Bytes userKey) {

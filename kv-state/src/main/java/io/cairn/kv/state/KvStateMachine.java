@@ -234,6 +234,25 @@ public final class KvStateMachine {
      * {@link #scan} read only the engine, so they may run on other threads than {@link #apply}
      * when the engine takes concurrent reads.
      */
+    /** The system record {@code name} ({@link Command.SetSystem}): its value, and its version as both revisions. */
+    public Optional<KeyValue> system(Bytes name) {
+        byte[] recordKey = Keyspace.systemKey(name);
+        byte[] raw = engine.get(recordKey);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        long version = systemVersion(raw, recordKey);
+        return Optional.of(new KeyValue(name, Bytes.copyOf(raw, 8, raw.length - 8), version, version, version, 0));
+    }
+
+    private static long systemVersion(byte[] stored, byte[] recordKey) {
+        if (stored.length < 8) {
+            throw new CodecException("system record 0x" + Bytes.wrap(recordKey).toHex() + " is " + stored.length
+                    + " bytes, shorter than its version");
+        }
+        return java.nio.ByteBuffer.wrap(stored).getLong();
+    }
+
     public Optional<KeyValue> get(Bytes key, long nowMillis) {
         byte[] dataKey = Keyspace.dataKey(key);
         byte[] raw = engine.get(dataKey);
@@ -520,6 +539,18 @@ public final class KvStateMachine {
             boolean existed = batch.writes.get(recordKey) != null;
             batch.writes.delete(recordKey);
             return new Result.Deleted(revision, existed);
+        } else if (command instanceof Command.SetSystem sys) {
+            byte[] recordKey = Keyspace.systemKey(sys.name());
+            byte[] current = batch.writes.get(recordKey);
+            long actual = current == null ? 0 : systemVersion(current, recordKey);
+            if (actual != sys.expectedVersion()) {
+                return new Result.CasFailed(actual);
+            }
+            byte[] stored = new byte[8 + sys.value().size()];
+            java.nio.ByteBuffer.wrap(stored).putLong(revision);
+            sys.value().copyTo(stored, 8);
+            batch.writes.put(recordKey, stored);
+            return new Result.Written(revision, revision);
         }
         throw new AssertionError("unknown command " + command);
     }

@@ -228,8 +228,9 @@ class CodecPropertiesTest {
     }
 
     static Command command(RandomSource random) {
-        return switch (random.nextInt(12)) {
+        return switch (random.nextInt(13)) {
             case 10 -> new Command.Forget(bytes(random, 16));
+            case 12 -> new Command.SetSystem(Bytes.utf8("record"), nonNegative(random), bytes(random, 100));
             case 0, 1, 2 -> write(random);
             case 6 -> txn(random);
             case 7 -> new Command.Prepare(bytes(random, 16), bytes(random, 40), txn(random).compares(),

@@ -214,4 +214,22 @@ class KvStateMachineTest {
         second.commit();
         assertThatThrownBy(stale::commit).isInstanceOf(InvariantViolation.class).hasMessageContaining("applied index 2");
     }
+
+    @Test
+    void aSystemRecordIsSetByVersionAndStaysOutOfTheKeyspace() {
+        Bytes name = Bytes.utf8("auth");
+        assertThat(apply(log.entry(100, new Command.SetSystem(name, 5, b("v1"))))).isEqualTo(new Result.CasFailed(0));
+        assertThat(apply(log.entry(100, new Command.SetSystem(name, 0, b("v1"))))).isEqualTo(new Result.Written(2, 2));
+        assertThat(apply(log.entry(100, new Command.SetSystem(name, 0, b("v2"))))).isEqualTo(new Result.CasFailed(2));
+        assertThat(apply(log.entry(100, new Command.SetSystem(name, 2, b("v2"))))).isEqualTo(new Result.Written(4, 4));
+        KeyValue stored = sm.system(name).orElseThrow();
+        assertThat(stored.value()).isEqualTo(b("v2"));
+        assertThat(stored.version()).isEqualTo(4);
+        // Nothing a client reads or scans sees it, and a key of the same name is another thing.
+        assertThat(sm.get(name, 1_000)).isEmpty();
+        assertThat(sm.scan(KeyRange.all(), 100, 1_000).entries()).isEmpty();
+        apply(log.entry(100, put("auth", "user data")));
+        assertThat(sm.system(name).orElseThrow().value()).isEqualTo(b("v2"));
+        assertThat(sm.system(Bytes.utf8("other"))).isEmpty();
+    }
 }

@@ -168,10 +168,15 @@ public final class PeerTransport implements AutoCloseable {
 
     /** {@link #plaintextChannel(String)} whose calls pass through {@code interceptors} (e.g. to add headers). */
     public static ManagedChannel plaintextChannel(String address, io.grpc.ClientInterceptor... interceptors) {
-        return NettyChannelBuilder.forTarget(address)
+        return channel(address, io.grpc.InsecureChannelCredentials.create(), interceptors);
+    }
+
+    /** The default channel over {@code credentials} (TLS between nodes: the client module's {@code Tls}). */
+    public static ManagedChannel channel(String address, io.grpc.ChannelCredentials credentials,
+                                         io.grpc.ClientInterceptor... interceptors) {
+        return NettyChannelBuilder.forTarget(address, credentials)
                 .intercept(interceptors)
                 .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
-                .usePlaintext()
                 .directExecutor()
                 .disableRetry()
                 .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)

@@ -1,0 +1,53 @@
+package io.cairn.server;
+
+import io.cairn.client.Tls;
+import java.nio.file.Path;
+
+/**
+ * How a node protects itself (docs/security.md).
+ *
+ * @param tls the cluster CA and this node's certificate and key; null: plaintext. With TLS,
+ *            peers must present a node certificate of the same CA (mutual TLS between nodes)
+ * @param requireClientCertificates refuse clients without a certificate of the cluster CA
+ * @param auth every client request must come from a user (token or client certificate) whose
+ *             roles allow it; needs TLS, so passwords and tokens never cross the network in the
+ *             clear
+ * @param rootPasswordFile the root user's password at bootstrap, first line of the file; null:
+ *                         one is generated and printed once
+ * @param tokenTtlMillis how long a token from a login is valid
+ * @param passwordIterations PBKDF2 iterations of password hashes made by this node
+ * @param insecure serve a non-loopback address without TLS and authentication anyway
+ */
+public record Security(Tls.Files tls, boolean requireClientCertificates, boolean auth, Path rootPasswordFile,
+                       long tokenTtlMillis, int passwordIterations, boolean insecure) {
+    public static final long TOKEN_TTL_MILLIS_DEFAULT = 10 * 60 * 1000L;
+    public static final Security OPEN = new Security(null, false, false, null, TOKEN_TTL_MILLIS_DEFAULT,
+            Passwords.ITERATIONS_DEFAULT, false);
+
+    public Security {
+        if (auth && tls == null) {
+            throw new IllegalArgumentException("--auth needs TLS (--cacert, --cert and --key-file): passwords and tokens"
+                    + " must not cross the network in the clear");
+        }
+        if (requireClientCertificates && tls == null) {
+            throw new IllegalArgumentException("--require-client-certs needs TLS (--cacert, --cert and --key-file)");
+        }
+        if (tls != null && tls.cert() == null) {
+            throw new IllegalArgumentException("a node's TLS needs its own certificate and key (--cert, --key-file)");
+        }
+        if (rootPasswordFile != null && !auth) {
+            throw new IllegalArgumentException("--root-password-file is only used with --auth");
+        }
+        if (tokenTtlMillis < 1000) {
+            throw new IllegalArgumentException("--auth-token-ttl must be at least 1s");
+        }
+        if (passwordIterations < 1000) {
+            throw new IllegalArgumentException("password hashing needs at least 1000 PBKDF2 iterations");
+        }
+    }
+
+    /** Secure in the sense that refuses open service off loopback: TLS and authentication both on. */
+    public boolean secured() {
+        return tls != null && auth;
+    }
+}
