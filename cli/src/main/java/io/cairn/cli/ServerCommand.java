@@ -99,6 +99,14 @@ final class ServerCommand implements Callable<Integer> {
             description = "How long a login's token is valid (clients renew it). Default: 10m")
     java.time.Duration authTokenTtl = java.time.Duration.ofMillis(Security.TOKEN_TTL_MILLIS_DEFAULT);
 
+    @Option(names = "--max-streams-per-user", paramLabel = "N",
+            description = "With --auth: watches and other streams one user may hold open on this node. Default: ${DEFAULT-VALUE}")
+    int maxStreamsPerUser = Security.STREAMS_PER_USER_MAX_DEFAULT;
+
+    @Option(names = "--max-calls-per-connection", paramLabel = "N",
+            description = "Concurrent calls on one client connection; more wait their turn. Default: ${DEFAULT-VALUE}")
+    int maxCallsPerConnection = Security.CALLS_PER_CONNECTION_MAX_DEFAULT;
+
     @Option(names = "--require-client-certs", description = "Refuse clients without a certificate of the cluster CA.")
     boolean requireClientCerts;
 
@@ -183,7 +191,8 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("a node with TLS needs --cert and --key-file (its node certificate) besides --cacert");
         }
         Security security = new Security(root.cacert == null ? null : new io.cairn.client.Tls.Files(root.cacert, root.cert, root.key),
-                requireClientCerts, auth, rootPasswordFile, authTokenTtl.toMillis(), Security.OPEN.passwordIterations(), insecure);
+                requireClientCerts, auth, rootPasswordFile, authTokenTtl.toMillis(), Security.OPEN.passwordIterations(), insecure,
+                maxStreamsPerUser, maxCallsPerConnection);
         return withHttp(base, address).withSecurity(security).withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
                 .withDeadNodeTimeout(deadNodeTimeout.toMillis()).withTxnTimeout(txnTimeout.toMillis())
                 .withWatchRetention(new io.cairn.kv.state.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,

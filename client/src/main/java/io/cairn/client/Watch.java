@@ -229,6 +229,10 @@ public final class Watch implements AutoCloseable {
                 fail(new IllegalArgumentException(status.getDescription()));
                 return;
             }
+            if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && String.valueOf(status.getDescription()).contains("the limit")) {
+                fail(new CairnException(address + ": " + status.getDescription(), t));
+                return;
+            }
             if (status.getCode() == Status.Code.PERMISSION_DENIED) {
                 // Reconnecting would be refused the same way: a revoked read ends the watch.
                 fail(new AccessDeniedException(address + ": " + status.getDescription(), t));

@@ -59,6 +59,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SecurityTest {
     private static final Duration TOKEN_TTL = Duration.ofSeconds(3);
     private static final String ROOT_PASSWORD = "root-password-for-tests";
+    private static final int STREAMS_MAX = 3;
 
     @TempDir
     static Path dir;
@@ -93,7 +94,7 @@ class SecurityTest {
             cluster.start(i, List.of("--shards", "2", "--cacert", certs.resolve("ca.crt").toString(),
                     "--cert", certs.resolve("n" + i + ".crt").toString(), "--key-file", certs.resolve("n" + i + ".key").toString(),
                     "--auth", "--root-password-file", dir.resolve("root.password").toString(),
-                    "--auth-token-ttl", TOKEN_TTL.toMillis() + "ms"));
+                    "--auth-token-ttl", TOKEN_TTL.toMillis() + "ms", "--max-streams-per-user", Integer.toString(STREAMS_MAX)));
         }
         root = client("root", ROOT_PASSWORD);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
@@ -368,6 +369,71 @@ class SecurityTest {
             socket.setSSLParameters(p);
             socket.startHandshake();
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    @Test
+    void aUserMayHoldOnlySoManyWatchesOnANode() throws Exception {
+        ManagedChannel channel = channel(certs.resolve("ca.crt"), certs.resolve("carol.crt"), certs.resolve("carol.key"));
+        List<io.grpc.Context.CancellableContext> open = new java.util.ArrayList<>();
+        try {
+            List<CompletableFuture<Status>> ends = new java.util.ArrayList<>();
+            for (int i = 0; i <= STREAMS_MAX; i++) {
+                io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+                open.add(ctx);
+                CompletableFuture<Status> end = new CompletableFuture<>();
+                ends.add(end);
+                ctx.run(() -> io.cairn.api.proto.WatchGrpc.newStub(channel).watch(io.cairn.api.proto.WatchRequest.newBuilder()
+                        .setKey(utf8("app/")).setPrefix(true).setShard(0).build(), new StreamObserver<>() {
+                            @Override
+                            public void onNext(io.cairn.api.proto.WatchResponse value) {}
+
+                            @Override
+                            public void onError(Throwable t) {
+                                end.complete(Status.fromThrowable(t));
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                end.complete(Status.OK);
+                            }
+                        }));
+            }
+            Status refused = await().atMost(Duration.ofSeconds(10)).until(
+                    () -> ends.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join)
+                            .filter(st -> st.getCode() == Status.Code.RESOURCE_EXHAUSTED).findFirst().orElse(null),
+                    java.util.Objects::nonNull);
+            assertThat(refused.getDescription()).contains("carol").contains("the limit");
+            assertThat(ends.stream().filter(CompletableFuture::isDone).count()).isEqualTo(1);
+            // Closing one frees its place.
+            open.get(0).cancel(null);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                CompletableFuture<Status> again = new CompletableFuture<>();
+                io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+                open.add(ctx);
+                ctx.run(() -> io.cairn.api.proto.WatchGrpc.newStub(channel).watch(io.cairn.api.proto.WatchRequest.newBuilder()
+                        .setKey(utf8("app/")).setPrefix(true).setShard(0).build(), new StreamObserver<>() {
+                            @Override
+                            public void onNext(io.cairn.api.proto.WatchResponse value) {
+                                again.complete(Status.OK);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                again.complete(Status.fromThrowable(t));
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                again.complete(Status.OK);
+                            }
+                        }));
+                root.put(InProcessNodes.keysOverShards("app/poke", 1, 2).get(0), "x");
+                assertThat(again.get(5, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+            });
+        } finally {
+            open.forEach(c -> c.cancel(null));
+            channel.shutdownNow();
         }
     }
 

@@ -58,8 +58,17 @@ final class AuthGate implements ServerInterceptor {
     private final AtomicLong logWindow = new AtomicLong();
     private final AtomicLong logLines = new AtomicLong();
 
+    /** Streams (watches, aggregations with progress) one user may hold open on one node. */
+    static final int STREAMS_PER_USER_MAX_DEFAULT = 1_000;
+
+    private final int streamsPerUserMax;
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> streams =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** @param store null when authentication is off */
-    AuthGate(boolean tls, AuthStore store, Denials denials, java.util.function.LongSupplier wallMillis) {
+    AuthGate(boolean tls, AuthStore store, Denials denials, java.util.function.LongSupplier wallMillis,
+             int streamsPerUserMax) {
+        this.streamsPerUserMax = streamsPerUserMax;
         this.tls = tls;
         this.store = store;
         this.denials = denials;
@@ -114,9 +123,48 @@ final class AuthGate implements ServerInterceptor {
             return withPrincipal(who, call, headers, next);
         }
         Granted granted = new Granted();
-        ServerCall<Q, A> served = call.getMethodDescriptor().getType().serverSendsOneMessage() ? call
-                : new Rechecked<>(call, granted, who, method);
-        return new Checked<>(withPrincipal(who, served, headers, next), call, rule, who, method, granted);
+        boolean stream = !call.getMethodDescriptor().getType().serverSendsOneMessage();
+        if (stream) {
+            java.util.concurrent.atomic.AtomicInteger open = streams.computeIfAbsent(who.user(), u -> new java.util.concurrent.atomic.AtomicInteger());
+            if (open.incrementAndGet() > streamsPerUserMax) {
+                open.decrementAndGet();
+                return refuse(call, Status.RESOURCE_EXHAUSTED, "limit", who.user(), method, "user " + who.user() + " has "
+                        + streamsPerUserMax + " watches or streams open on this node, the limit (--max-streams-per-user);"
+                        + " close some first");
+            }
+        }
+        ServerCall<Q, A> served = stream ? new Rechecked<>(call, granted, who, method) : call;
+        ServerCall.Listener<Q> checked = new Checked<>(withPrincipal(who, served, headers, next), call, rule, who, method, granted);
+        return stream ? new Counted<>(checked, streams.get(who.user())) : checked;
+    }
+
+    /** Gives a stream's slot back when it ends, however it ends. */
+    private static final class Counted<Q> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
+        private final java.util.concurrent.atomic.AtomicInteger open;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Counted(ServerCall.Listener<Q> delegate, java.util.concurrent.atomic.AtomicInteger open) {
+            super(delegate);
+            this.open = open;
+        }
+
+        @Override
+        public void onComplete() {
+            release();
+            super.onComplete();
+        }
+
+        @Override
+        public void onCancel() {
+            release();
+            super.onCancel();
+        }
+
+        private void release() {
+            if (done.compareAndSet(false, true)) {
+                open.decrementAndGet();
+            }
+        }
     }
 
     /** What the caller's request messages asked for, as allowed so far. */

@@ -405,12 +405,15 @@ public final class CairnServer implements AutoCloseable {
         boolean metered = !config.httpListenAddress().isEmpty();
         io.grpc.ServerInterceptor timed = metered ? metrics.requests() : NodeMetrics.none();
         // Interceptors listed last run first: the gate checks a call before it is timed or served.
-        AuthGate gate = new AuthGate(tls != null, auth, metrics::denied, wallClock::epochMillis);
+        AuthGate gate = new AuthGate(tls != null, auth, metrics::denied, wallClock::epochMillis,
+                config.security().streamsPerUserMax());
         AuthService authService = new AuthService(auth, config, wallClock::epochMillis, forwarder.timer());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address, tls == null
                         ? io.grpc.InsecureServerCredentials.create()
                         : tls.serverCredentials(config.security().requireClientCertificates()))
                 .directExecutor()
+                // Beyond this a connection's further calls wait (HTTP/2 flow control), not fail.
+                .maxConcurrentCallsPerConnection(config.security().callsPerConnectionMax())
                 .addService(io.grpc.ServerInterceptors.intercept(new RaftTransportService(config.nodeId(), metered
                                 ? (group, message) -> {
                                     metrics.raftMessage(false, message);
