@@ -437,6 +437,25 @@ class SecurityTest {
         }
     }
 
+    /**
+     * The negative control: the same attempts against a node without TLS and authentication
+     * succeed, so the refusals above come from the security layer and these tests can fail.
+     */
+    @Test
+    void withoutSecurityTheSameAttemptsSucceed() throws Exception {
+        try (InProcessNodes open = new InProcessNodes(dir.resolve("open"), 1, 1).startAll();
+             CairnClient anyone = open.client()) {
+            assertThat(anyone.put("other/x", "1").version()).isEqualTo(1);
+            assertThat(anyone.access().whoAmI().authEnabled()).isFalse();
+            ManagedChannel plain = NettyChannelBuilder.forTarget(open.spec.address(io.cairn.common.NodeId.of(1))).usePlaintext().build();
+            try {
+                assertThat(raftStreamStatus(plain).getCode()).isNotEqualTo(Status.Code.PERMISSION_DENIED);
+            } finally {
+                plain.shutdownNow();
+            }
+        }
+    }
+
     private static io.grpc.ClientInterceptor bearer(String token) {
         Metadata m = new Metadata();
         m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
