@@ -251,7 +251,7 @@ public final class CairnCli implements Runnable {
     }
 
     /** --user's password: from --password-file, CAIRN_PASSWORD, or the terminal. */
-    private String password() {
+    String password() {
         try {
             if (passwordFile != null) {
                 List<String> lines = java.nio.file.Files.readAllLines(passwordFile, java.nio.charset.StandardCharsets.UTF_8);

@@ -54,8 +54,10 @@ final class EndpointCommand implements Runnable {
                 CairnCli.quietGrpcLogs();
             }
             List<Check> checks = new ArrayList<>();
-            for (String endpoint : root.endpoints) {
-                checks.add(check(endpoint, root.timeout.toMillis()));
+            try (Access access = Access.of(root)) {
+                for (String endpoint : root.endpoints) {
+                    checks.add(check(endpoint, root.timeout.toMillis(), access));
+                }
             }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
@@ -79,15 +81,69 @@ final class EndpointCommand implements Runnable {
             return checks.stream().allMatch(Check::healthy) ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
         }
 
-        private static Check check(String endpoint, long timeoutMillis) {
-            ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
+        /**
+         * How the checks reach a node: TLS from the global options, and as their user (a login
+         * made once, at the first endpoint that answers it, or the client certificate).
+         */
+        private static final class Access implements AutoCloseable {
+            private final io.cairn.client.Tls tls;
+            private final CairnCli root;
+            private String token;
+
+            private Access(io.cairn.client.Tls tls, CairnCli root) {
+                this.tls = tls;
+                this.root = root;
+            }
+
+            static Access of(CairnCli root) {
+                io.cairn.client.Tls tls = root.cacert == null ? null
+                        : io.cairn.client.Tls.load(new io.cairn.client.Tls.Files(root.cacert, root.cert, root.key),
+                                io.cairn.client.Tls.RELOAD_EVERY_DEFAULT);
+                return new Access(tls, root);
+            }
+
+            ManagedChannel channel(String endpoint) {
+                return NettyChannelBuilder.forTarget(endpoint, io.cairn.client.Tls.channelCredentials(tls)).build();
+            }
+
+            KvGrpc.KvBlockingStub stub(ManagedChannel channel, long timeoutMillis) {
+                KvGrpc.KvBlockingStub stub = KvGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS);
+                if (root.user == null || root.user.isEmpty()) {
+                    return stub;
+                }
+                if (token == null) {
+                    token = io.cairn.api.proto.AuthGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                            .login(io.cairn.api.proto.LoginRequest.newBuilder().setUser(root.user).setPassword(root.password()).build())
+                            .getToken();
+                }
+                io.grpc.Metadata bearer = new io.grpc.Metadata();
+                bearer.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+                return stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(bearer));
+            }
+
+            @Override
+            public void close() {
+                if (tls != null) {
+                    tls.close();
+                }
+            }
+        }
+
+        private static Check check(String endpoint, long timeoutMillis, Access access) {
+            ManagedChannel channel = access.channel(endpoint);
             long start = System.nanoTime();
             try {
-                KvGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                access.stub(channel, timeoutMillis)
                         .get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("health"))
                                 .setConsistency(Consistency.CONSISTENCY_LINEARIZABLE).build());
                 return new Check(endpoint, true, (System.nanoTime() - start) / 1e6, "");
             } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED) {
+                    // As etcd does: the node authenticated the caller and answered, though the user
+                    // may not read "health" (grant read:health to test the read path too).
+                    return new Check(endpoint, true, (System.nanoTime() - start) / 1e6,
+                            "the user may not read key health: the node answered, its read path was not tried");
+                }
                 String why = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
                         : ": " + e.getStatus().getDescription());
                 return new Check(endpoint, false, (System.nanoTime() - start) / 1e6, why);
