@@ -44,6 +44,7 @@ final class BankWorkload {
     /** Aggregations that came back partial, found no cut before their deadline, or failed. */
     final AtomicLong aggregatesLost = new AtomicLong();
 
+    private final SecureSetup security;
     private final List<String> endpoints;
     private final Duration requestTimeout;
     private final List<String> accounts;
@@ -52,7 +53,8 @@ final class BankWorkload {
     private volatile boolean running;
 
     /** {@code shards}: the cluster's shard count, over which the accounts are spread. */
-    BankWorkload(List<String> endpoints, Duration requestTimeout, int shards) {
+    BankWorkload(SecureSetup security, List<String> endpoints, Duration requestTimeout, int shards) {
+        this.security = security;
         this.endpoints = List.copyOf(endpoints);
         this.requestTimeout = requestTimeout;
         this.accounts = spread(shards);
@@ -88,7 +90,7 @@ final class BankWorkload {
     }
 
     private CairnClient client() {
-        return CairnClient.builder().endpoints(endpoints).requestTimeout(requestTimeout).build();
+        return security.client(endpoints).requestTimeout(requestTimeout).build();
     }
 
     private void transfers(SplittableRandom random) {

@@ -7,12 +7,13 @@ import java.util.List;
 /**
  * What one scenario did and found. {@code unavailableMs} has one entry per fault: the time from
  * the fault to the first write sent after it that was acknowledged (-1: none was). {@code lock} is
- * the lock workload's counts and verdict ({@link LockReport#NONE} when it did not run).
+ * the lock workload's counts and verdict ({@link LockReport#NONE} when it did not run). {@code secure}:
+ * the run had TLS and authentication on (--secure).
  */
 record FaultReport(String scenario, long seed, Duration duration, long attempted, long acknowledged,
                    long indeterminate, long failedReads, int historyOps, CheckResult.Verdict verdict,
                    String explanation, List<FaultRun.Event> events, List<Long> unavailableMs,
-                   List<String> problems, LockReport lock) {
+                   List<String> problems, LockReport lock, boolean secure) {
 
     boolean passed() {
         return verdict == CheckResult.Verdict.OK && problems.isEmpty() && lock.violation() == null;
@@ -60,7 +61,8 @@ record FaultReport(String scenario, long seed, Duration duration, long attempted
                 seed, events.size(), attempted, acknowledged, indeterminate, violations(), unavailableMaxMs(),
                 unavailableMedianMs(), lock.grants(), lock.busy(), lock.writesOk(), lock.writesRefused(),
                 lock.pausesPastTtl(), lock.violations(), verdict + (lock.violation() == null ? ""
-                        : " / locks: " + lock.violation().rule().toUpperCase(java.util.Locale.ROOT)));
+                        : " / locks: " + lock.violation().rule().toUpperCase(java.util.Locale.ROOT))
+                        + (secure ? " (secure)" : ""));
     }
 
     String json() {
@@ -70,11 +72,11 @@ record FaultReport(String scenario, long seed, Duration duration, long attempted
                         + "\"lock_clients\":%d,\"lock_fenced\":%b,\"lock_steps\":%d,\"lock_grants\":%d,"
                         + "\"lock_extensions\":%d,\"lock_busy\":%d,\"lock_writes_ok\":%d,\"lock_writes_refused\":%d,"
                         + "\"lock_taken_over\":%d,\"lock_pauses_past_ttl\":%d,\"lock_unknown\":%d,"
-                        + "\"lock_expiry_margin_ms\":%d,\"lock_violations\":%d,\"lock_rule\":%s,\"passed\":%b}",
+                        + "\"lock_expiry_margin_ms\":%d,\"lock_violations\":%d,\"lock_rule\":%s,\"secure\":%b,\"passed\":%b}",
                 scenario, seed, duration.toSeconds(), events.size(), attempted, acknowledged, indeterminate, failedReads,
                 historyOps, violations(), unavailableMaxMs(), unavailableMedianMs(), verdict, lock.clients(),
                 lock.fenced(), lock.steps(), lock.grants(), lock.extensions(), lock.busy(), lock.writesOk(),
                 lock.writesRefused(), lock.takenOver(), lock.pausesPastTtl(), lock.unknown(), lock.expiryMarginMs(),
-                lock.violations(), lock.violation() == null ? "null" : "\"" + lock.violation().rule() + "\"", passed());
+                lock.violations(), lock.violation() == null ? "null" : "\"" + lock.violation().rule() + "\"", secure, passed());
     }
 }

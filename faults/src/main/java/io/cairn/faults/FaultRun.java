@@ -35,10 +35,12 @@ final class FaultRun {
     /**
      * Options of a run. {@code lockClients} run the lock workload beside the register workload
      * (0: none); {@code unfencedLocks} is its negative control (their writes go without the fence).
+     * {@code secure}: TLS and authentication on every node, every client signed in as root.
      */
     record Options(List<FaultKind> kinds, String name, long seed, Duration duration, int nodes, int keys,
                    int routedClients, int plainClients, boolean unsafeLocalReads, int lockClients,
-                   boolean unfencedLocks, boolean unsafeUncheckedTxns, boolean unsafeUncutAggregates) {
+                   boolean unfencedLocks, boolean unsafeUncheckedTxns, boolean unsafeUncutAggregates,
+                   boolean secure) {
         Options {
             if (kinds.isEmpty() || nodes < 3 || keys < 2 || routedClients + plainClients < 1) {
                 throw new IllegalArgumentException("need a fault kind, >= 3 nodes, >= 2 keys and a client");
@@ -83,6 +85,8 @@ final class FaultRun {
     private final java.util.TreeSet<Integer> removedRunning = new java.util.TreeSet<>();
     private boolean founderRemoved;
     private Faults base = Faults.getDefaultInstance();
+    /** Set for the length of {@link #run}: how every node is started and every client made. */
+    private SecureSetup security = SecureSetup.plain();
 
     FaultRun(Options options, Path dir, PrintStream log) {
         this.options = options;
@@ -93,20 +97,30 @@ final class FaultRun {
 
     FaultReport run() throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        try (Nodes nodes = new Nodes(dir, options.nodes(), nodeArgs(SHARDS))) {
+        try (SecureSetup setup = options.secure() ? SecureSetup.create(dir, options.nodes()) : SecureSetup.plain()) {
+            security = setup;
+            return runNodes();
+        }
+    }
+
+    private FaultReport runNodes() throws IOException, InterruptedException {
+        try (Nodes nodes = new Nodes(dir, options.nodes(), nodeArgs(SHARDS), security)) {
             nodes.startAll();
             awaitLeader(nodes, Duration.ofSeconds(60));
+            for (int id : nodes.ids()) {
+                problems.addAll(security.unrefusedCallers(nodes.address(id)));
+            }
             if (options.unsafeLocalReads()) {
                 base = Faults.newBuilder().setUnsafeLocalReads(true).build();
                 nodes.ids().forEach(id -> nodes.setFaults(id, base));
             }
-            Workload load = new Workload(nodes.endpoints(), options.keys(), REQUEST_TIMEOUT);
+            Workload load = new Workload(security, nodes.endpoints(), options.keys(), REQUEST_TIMEOUT);
             load.start(options.routedClients(), options.plainClients(), options.seed());
-            LockWorkload locks = new LockWorkload(nodes.endpoints(), REQUEST_TIMEOUT, !options.unfencedLocks());
+            LockWorkload locks = new LockWorkload(security, nodes.endpoints(), REQUEST_TIMEOUT, !options.unfencedLocks());
             locks.start(options.lockClients(), options.seed());
-            WatchWorkload watches = new WatchWorkload(nodes.endpoints(), REQUEST_TIMEOUT);
+            WatchWorkload watches = new WatchWorkload(security, nodes.endpoints(), REQUEST_TIMEOUT);
             watches.start();
-            BankWorkload bank = new BankWorkload(nodes.endpoints(), REQUEST_TIMEOUT, sharded() ? SHARDS : 1);
+            BankWorkload bank = new BankWorkload(security, nodes.endpoints(), REQUEST_TIMEOUT, sharded() ? SHARDS : 1);
             if (options.unsafeUncheckedTxns() || options.unsafeUncutAggregates()) {
                 base = base.toBuilder().setUnsafeUncheckedTxns(options.unsafeUncheckedTxns())
                         .setUnsafeUncutAggregates(options.unsafeUncutAggregates()).build();
@@ -152,7 +166,7 @@ final class FaultRun {
             finalReads(nodes, load, locks);
             problems.addAll(watches.check(Duration.ofSeconds(60)));
             log.println("  watch: " + watches.summary());
-            try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints()).requestTimeout(REQUEST_TIMEOUT)
+            try (CairnClient client = security.client(nodes.endpoints()).requestTimeout(REQUEST_TIMEOUT)
                     .build()) {
                 bank.finalAudit(client);
             }
@@ -206,7 +220,7 @@ final class FaultRun {
         if ((action == 1 || action == 2) && members.size() <= 3) {
             action = 0;
         }
-        try (CairnClient admin = CairnClient.builder().endpoints(endpoints).requestTimeout(Duration.ofSeconds(10)).build()) {
+        try (CairnClient admin = security.client(endpoints).requestTimeout(Duration.ofSeconds(10)).build()) {
             switch (action) {
                 case 0 -> {
                     int id = nodes.nextId();
@@ -285,7 +299,7 @@ final class FaultRun {
     /** Every shard led and on three replicas, none of them a retired node. */
     private void awaitSettled(Nodes nodes, Duration timeout) throws InterruptedException {
         List<String> live = nodes.ids().stream().filter(id -> !retired.contains(id)).map(nodes::address).toList();
-        try (CairnClient client = CairnClient.builder().endpoints(live).requestTimeout(Duration.ofSeconds(2)).build()) {
+        try (CairnClient client = security.client(live).requestTimeout(Duration.ofSeconds(2)).build()) {
             await("every shard led by three live replicas", timeout, () -> {
                 try {
                     return client.shards().shards().stream().allMatch(s -> s.leader() != 0 && s.replicas().size() == 3
@@ -489,7 +503,7 @@ final class FaultRun {
                 .map(nodes::address).toList();
         if (!live.isEmpty()) {
             // The node that says it leads in the highest term: a view relayed by another node may be stale.
-            try (CairnClient client = CairnClient.builder().endpoints(live).requestTimeout(Duration.ofSeconds(2)).build()) {
+            try (CairnClient client = security.client(live).requestTimeout(Duration.ofSeconds(2)).build()) {
                 Optional<ClusterStatus.Member> leader = client.clusterStatus().members().stream()
                         .filter(m -> m.role() == ClusterStatus.Role.LEADER)
                         .max(java.util.Comparator.comparingLong(ClusterStatus.Member::term));
@@ -503,8 +517,9 @@ final class FaultRun {
         return nodes.ids().get(random.nextInt(nodes.ids().size()));
     }
 
-    private static void awaitLeader(Nodes nodes, Duration timeout) throws InterruptedException {
-        try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints())
+    private void awaitLeader(Nodes nodes, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (CairnClient client = security.client(nodes.endpoints())
                 .requestTimeout(Duration.ofSeconds(2)).build()) {
             await("a leader", timeout, () -> {
                 try {
@@ -514,11 +529,31 @@ final class FaultRun {
                 }
             });
         }
+        if (security.secure()) {
+            // A node refuses every request until it holds a copy of the users and roles, which
+            // the control group's first leader creates after its election: without this wait the
+            // workloads' first calls meet nodes that cannot check them yet, and the bank's
+            // opening balances fail outright.
+            for (int id : nodes.ids()) {
+                try (CairnClient one = security.client(List.of(nodes.address(id)))
+                        .requestTimeout(Duration.ofSeconds(2)).build()) {
+                    await("n" + id + " to check permissions", Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                            () -> {
+                                try {
+                                    one.clusterStatus();
+                                    return true;
+                                } catch (CairnException e) {
+                                    return false;
+                                }
+                            });
+                }
+            }
+        }
     }
 
     /** Waits until every node has applied everything the leader committed. */
-    private static void awaitCaughtUp(Nodes nodes, Duration timeout) throws InterruptedException {
-        try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints())
+    private void awaitCaughtUp(Nodes nodes, Duration timeout) throws InterruptedException {
+        try (CairnClient client = security.client(nodes.endpoints())
                 .requestTimeout(Duration.ofSeconds(2)).build()) {
             await("every node caught up with the leader", timeout, () -> {
                 try {
@@ -535,7 +570,7 @@ final class FaultRun {
 
     /** After healing, every key is read once more: an acknowledged write that was lost shows here. */
     private void finalReads(Nodes nodes, Workload load, LockWorkload locks) {
-        try (CairnClient client = CairnClient.builder().endpoints(nodes.endpoints()).requestTimeout(REQUEST_TIMEOUT).build()) {
+        try (CairnClient client = security.client(nodes.endpoints()).requestTimeout(REQUEST_TIMEOUT).build()) {
             for (int i = 0; i < options.keys(); i++) {
                 String key = Workload.key(i);
                 long call = System.nanoTime();
@@ -589,7 +624,7 @@ final class FaultRun {
         FaultReport report = new FaultReport(options.name(), options.seed(), options.duration(), load.attempted.get(),
                 load.acknowledged.get(), load.indeterminate.get(), load.failedReads.get(), history.size(),
                 result.verdict(), result.verdict() == CheckResult.Verdict.OK ? "" : result.toString(),
-                List.copyOf(events), unavailableMs, List.copyOf(problems), lock);
+                List.copyOf(events), unavailableMs, List.copyOf(problems), lock, options.secure());
         if (result.verdict() != CheckResult.Verdict.OK) {
             StringBuilder sb = new StringBuilder();
             history.forEach(op -> sb.append(op).append('\n'));

@@ -76,6 +76,11 @@ public final class FaultSuite implements Callable<Integer> {
             description = "Negative control: the servers skip the aggregations' consistent cut. Must FAIL (a sum moves).")
     boolean unsafeUncutAggregates;
 
+    @Option(names = "--secure",
+            description = "TLS everywhere (mutual between nodes) and --auth on every node; every client signs in as root"
+                    + " (the CA, certificates and root password are made in the run's directory).")
+    boolean secure;
+
     @Option(names = "--json", description = "One JSON object per scenario instead of the table.")
     boolean json;
 
@@ -117,7 +122,8 @@ public final class FaultSuite implements Callable<Integer> {
                             + (lockClients != 3 ? " --lock-clients " + lockClients : "")
                             + (unsafeUnfencedLocks ? " --unsafe-unfenced-locks" : "")
                             + (unsafeUncheckedTxns ? " --unsafe-unchecked-txns" : "")
-                            + (unsafeUncutAggregates ? " --unsafe-uncut-aggregates" : ""));
+                            + (unsafeUncutAggregates ? " --unsafe-uncut-aggregates" : "")
+                            + (secure ? " --secure" : ""));
                 }
             }
             nextSeed++;
@@ -131,8 +137,9 @@ public final class FaultSuite implements Callable<Integer> {
                 ? java.util.Arrays.stream(FaultKind.values()).filter(k -> k != FaultKind.MEMBERSHIP).toList()
                 : List.of(FaultKind.of(name));
         FaultRun.Options options = new FaultRun.Options(kinds, name, runSeed, Duration.ofSeconds(seconds), nodes, keys,
-                3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks, unsafeUncheckedTxns, unsafeUncutAggregates);
-        log.println(name + " (seed " + runSeed + ", " + seconds + " s, " + nodes + " nodes) in " + runDir);
+                3, 3, unsafeLocalReads, lockClients, unsafeUnfencedLocks, unsafeUncheckedTxns, unsafeUncutAggregates, secure);
+        log.println(name + " (seed " + runSeed + ", " + seconds + " s, " + nodes + " nodes" + (secure ? ", secure" : "")
+                + ") in " + runDir);
         FaultReport report = new FaultRun(options, runDir, log).run();
         if (report.passed()) {
             deleteTree(runDir);

@@ -82,13 +82,15 @@ final class LockWorkload {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
+    private final SecureSetup security;
     private final List<String> endpoints;
     private final Duration requestTimeout;
     private final boolean fenced;
     private final long anchorNanos;
     private final long anchorMicros;
 
-    LockWorkload(List<String> endpoints, Duration requestTimeout, boolean fenced) {
+    LockWorkload(SecureSetup security, List<String> endpoints, Duration requestTimeout, boolean fenced) {
+        this.security = security;
         this.endpoints = List.copyOf(endpoints);
         this.requestTimeout = requestTimeout;
         this.fenced = fenced;
@@ -217,7 +219,7 @@ final class LockWorkload {
         }
 
         void run() {
-            try (CairnClient cairn = CairnClient.builder().endpoints(endpoints).requestTimeout(requestTimeout).build()) {
+            try (CairnClient cairn = security.client(endpoints).requestTimeout(requestTimeout).build()) {
                 while (running.get()) {
                     // The client's own pace; a pause past the TTL is a holder frozen past its lease.
                     if (waitMillis > 0 && stopped.await(waitMillis, TimeUnit.MILLISECONDS)) {

@@ -5,7 +5,6 @@ import io.cairn.api.proto.Faults;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,10 +26,12 @@ final class Nodes implements AutoCloseable {
     private final TreeMap<Integer, Boolean> paused = new TreeMap<>();
     private final TreeMap<Integer, ManagedChannel> controls = new TreeMap<>();
     private final int founders;
+    private final SecureSetup security;
 
-    Nodes(Path dir, int count, List<String> extraArgs) throws IOException {
+    Nodes(Path dir, int count, List<String> extraArgs, SecureSetup security) throws IOException {
         this.dir = dir;
         this.extraArgs = List.copyOf(extraArgs);
+        this.security = security;
         this.founders = count;
         for (int id = 1; id <= count; id++) {
             addresses.put(id, "127.0.0.1:" + freePort());
@@ -117,6 +118,7 @@ final class Nodes implements AutoCloseable {
                 // Ports here are drawn at random: one node's gRPC port may be another's + 1000.
                 "--http-listen", "off",
                 "--fault-injection"));
+        cmd.addAll(security.serverArgs(id));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()));
@@ -203,8 +205,7 @@ final class Nodes implements AutoCloseable {
         if (!isRunning(id) || isPaused(id)) {
             throw new IllegalStateException("n" + id + " is not running: its faults cannot be set");
         }
-        ManagedChannel channel = controls.computeIfAbsent(id, i ->
-                NettyChannelBuilder.forTarget(addresses.get(i)).usePlaintext().build());
+        ManagedChannel channel = controls.computeIfAbsent(id, i -> security.channel(addresses.get(i)));
         // A node just started may not listen yet: retry while its process runs, up to a deadline.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {

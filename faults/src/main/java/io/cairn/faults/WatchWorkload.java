@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 final class WatchWorkload {
     private static final String PREFIX = "watch/";
 
+    private final SecureSetup security;
     private final List<String> endpoints;
     private final Duration requestTimeout;
     private final List<WatchEvent> events = new CopyOnWriteArrayList<>();
@@ -34,13 +35,14 @@ final class WatchWorkload {
     private CairnClient watcher;
     private Watch watch;
 
-    WatchWorkload(List<String> endpoints, Duration requestTimeout) {
+    WatchWorkload(SecureSetup security, List<String> endpoints, Duration requestTimeout) {
+        this.security = security;
         this.endpoints = List.copyOf(endpoints);
         this.requestTimeout = requestTimeout;
     }
 
     void start() {
-        watcher = CairnClient.builder().endpoints(endpoints).requestTimeout(Duration.ofSeconds(30)).build();
+        watcher = security.client(endpoints).requestTimeout(Duration.ofSeconds(30)).build();
         watch = watcher.watch(WatchQuery.prefix(PREFIX), new Watch.Listener() {
             @Override
             public void onEvents(int shard, List<WatchEvent> batch, long progressRevision) {
@@ -58,7 +60,7 @@ final class WatchWorkload {
     }
 
     private void write() {
-        try (CairnClient writer = CairnClient.builder().endpoints(endpoints).requestTimeout(requestTimeout).build()) {
+        try (CairnClient writer = security.client(endpoints).requestTimeout(requestTimeout).build()) {
             for (long n = 0; running; n++) {
                 String kv = PREFIX + n + "=v" + n;
                 try {

@@ -19,7 +19,6 @@ import io.cairn.sim.lin.KvValue;
 import io.cairn.sim.lin.Operation;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,11 +64,13 @@ final class Workload {
     private final List<long[]> acknowledgedWrites = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
+    private final SecureSetup security;
     private final List<String> endpoints;
     private final int keys;
     private final Duration requestTimeout;
 
-    Workload(List<String> endpoints, int keys, Duration requestTimeout) {
+    Workload(SecureSetup security, List<String> endpoints, int keys, Duration requestTimeout) {
+        this.security = security;
         this.endpoints = List.copyOf(endpoints);
         this.keys = keys;
         this.requestTimeout = requestTimeout;
@@ -122,7 +123,7 @@ final class Workload {
 
     private void runRouted(int client, SplittableRandom random) {
         // Odd clients spread their BOUNDED reads over the replicas, so followers serve them.
-        try (CairnClient cairn = CairnClient.builder().endpoints(endpoints).requestTimeout(requestTimeout)
+        try (CairnClient cairn = security.passwordClient(endpoints).requestTimeout(requestTimeout)
                 .readBalancing(client % 2 == 1 ? ReadBalancing.ROUND_ROBIN : ReadBalancing.LEADER).build()) {
             long counter = 0;
             while (running.get()) {
@@ -250,7 +251,7 @@ final class Workload {
     private void runPlain(int client, SplittableRandom random) {
         List<ManagedChannel> channels = new ArrayList<>();
         for (String endpoint : endpoints) {
-            channels.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().build());
+            channels.add(security.channel(endpoint));
         }
         try {
             long counter = 0;

@@ -106,8 +106,8 @@ final class AuthGate implements ServerInterceptor {
         try {
             state = store.current();
         } catch (io.grpc.StatusRuntimeException e) {
-            call.close(e.getStatus(), new Metadata());
-            return new ServerCall.Listener<>() {};
+            return refuse(call, e.getStatus().getCode() == Status.Code.UNAVAILABLE ? Status.UNAVAILABLE : e.getStatus(),
+                    "stale", "", method, String.valueOf(e.getStatus().getDescription()));
         }
         Principal who;
         try {

@@ -59,6 +59,8 @@ final class AuthStore implements AutoCloseable {
     static final long STALE_MAX_MILLIS = 5_000;
     static final long REFRESH_WAIT_MILLIS = 2_000;
     private static final int CHANGE_ATTEMPTS_MAX = 5;
+    /** Password hashing uses at most this many cores, so logins cannot starve the Raft loop. */
+    private static final int HASHING_THREADS = 2;
     private static final long CALL_TIMEOUT_MILLIS = 2_000;
 
     private final RaftLoop loop;
@@ -84,8 +86,10 @@ final class AuthStore implements AutoCloseable {
         this.controlGroup = config.shards() == 1 ? ShardGroups.DATA_GROUP : ShardGroups.META_GROUP;
         this.nanoTime = System::nanoTime;
         this.timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "auth-refresh"));
-        this.hashing = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(64),
-                r -> daemon(r, "auth-hash"), new ThreadPoolExecutor.AbortPolicy());
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(HASHING_THREADS, HASHING_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(64), r -> daemon(r, "auth-hash"), new ThreadPoolExecutor.AbortPolicy());
+        pool.allowCoreThreadTimeOut(true);
+        this.hashing = pool;
     }
 
     private static Thread daemon(Runnable r, String name) {
