@@ -299,7 +299,7 @@ final class AuthGate implements ServerInterceptor {
             if (!header.startsWith("Bearer ")) {
                 throw new IllegalArgumentException("the authorization header must be 'Bearer TOKEN'");
             }
-            AuthTokens.Claims claims = AuthTokens.verify(state.tokenKey(), header.substring(7).trim(), wallMillis.getAsLong());
+            AuthTokens.Claims claims = claimsOf(state, header.substring(7).trim());
             AuthUser user = state.user(claims.user()).orElseThrow(() ->
                     new IllegalArgumentException("user " + claims.user() + " no longer exists"));
             if (user.getGeneration() != claims.generation()) {
@@ -319,6 +319,37 @@ final class AuthGate implements ServerInterceptor {
         throw new IllegalArgumentException("authentication is on: log in (a user and password) or present a client"
                 + " certificate of the cluster CA");
     }
+
+    /**
+     * A token's claims, its MAC checked once per token and users-record revision rather than at
+     * every call (a client sends the same token for minutes); the expiry is checked every time.
+     */
+    private AuthTokens.Claims claimsOf(AuthState state, String token) {
+        CheckedTokens known = checkedTokens;
+        if (known.revision != state.revision() || known.claims.size() >= CHECKED_TOKENS_MAX) {
+            known = new CheckedTokens(state.revision());
+            checkedTokens = known;
+        }
+        AuthTokens.Claims claims = known.claims.get(token);
+        long now = wallMillis.getAsLong();
+        if (claims == null) {
+            claims = AuthTokens.verify(state.tokenKey(), token, now);
+            known.claims.put(token, claims);
+        } else if (now >= claims.expiresAtMillis()) {
+            throw new IllegalArgumentException("token expired " + (now - claims.expiresAtMillis()) / 1000 + " s ago; log in again");
+        }
+        return claims;
+    }
+
+    private static final int CHECKED_TOKENS_MAX = 10_000;
+
+    private record CheckedTokens(long revision, java.util.concurrent.ConcurrentHashMap<String, AuthTokens.Claims> claims) {
+        CheckedTokens(long revision) {
+            this(revision, new java.util.concurrent.ConcurrentHashMap<>());
+        }
+    }
+
+    private volatile CheckedTokens checkedTokens = new CheckedTokens(-1);
 
     private <Q, A> ServerCall.Listener<Q> withPrincipal(Principal p, ServerCall<Q, A> call, Metadata headers,
                                                          ServerCallHandler<Q, A> next) {
