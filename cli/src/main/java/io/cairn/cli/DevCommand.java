@@ -315,9 +315,10 @@ final class DevCommand implements Callable<Integer> {
                 + " (term " + status.term() + ")");
         out.println("endpoints: " + endpoints());
         out.println("data and logs: " + data);
-        String http = "http://127.0.0.1:" + (basePort + ServerCommand.HTTP_PORT_OFFSET);
+        String http = (secure ? "https" : "http") + "://127.0.0.1:" + (basePort + ServerCommand.HTTP_PORT_OFFSET);
         out.println("dashboard: " + http + "/ (metrics at " + http + "/metrics, also /health and /ready;"
-                + " n2 at the next port, ...)");
+                + " n2 at the next port, ...)" + (secure ? "; a browser asks to trust " + data.resolve(CERTS_DIR)
+                .resolve("ca.crt") + " first" : ""));
         if (secure) {
             Path certs = data.resolve(CERTS_DIR);
             out.println("secure: TLS (mutual between nodes) and authentication; user root, password in "

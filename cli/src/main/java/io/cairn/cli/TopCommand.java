@@ -38,7 +38,9 @@ final class TopCommand extends ClientCommand {
             description = "Time between views (and between the two samples of --once). Default: 1s")
     Duration interval = Duration.ofSeconds(1);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Made at the first scrape: HTTPS trusting --cacert when it is given (the nodes then serve HTTPS). */
+    private HttpClient http;
+    private String scheme = "http";
 
     @Override
     void validate() {
@@ -92,8 +94,19 @@ final class TopCommand extends ClientCommand {
 
     /** The body at {@code path}, or null when the node did not answer 200. */
     private String get(String httpAddress, String path) {
+        if (http == null) {
+            CairnCli root = CairnCli.root(spec);
+            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+            if (root.cacert != null) {
+                io.cairn.client.Tls tls = io.cairn.client.Tls.load(new io.cairn.client.Tls.Files(root.cacert, root.cert, root.key),
+                        io.cairn.client.Tls.RELOAD_EVERY_DEFAULT);
+                b.sslContext(tls.sslContext());
+                scheme = "https";
+            }
+            http = b.build();
+        }
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + httpAddress + path))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(scheme + "://" + httpAddress + path))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body() : null;
         } catch (java.io.IOException e) {

@@ -218,6 +218,21 @@ public final class Tls implements AutoCloseable {
         return b.build();
     }
 
+    /**
+     * The same material for the JDK's own TLS (HTTPS: a node's dashboard and metrics, and the
+     * clients that read them): this side's certificate if it has one, trusting the cluster CA.
+     */
+    public javax.net.ssl.SSLContext sslContext() {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(keys == null ? null : new javax.net.ssl.KeyManager[] {keys},
+                    new javax.net.ssl.TrustManager[] {trust}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM cannot make a TLS context: " + e.getMessage(), e);
+        }
+    }
+
     /** Plaintext when {@code tls} is null. */
     public static ChannelCredentials channelCredentials(Tls tls) {
         return tls == null ? InsecureChannelCredentials.create() : tls.channelCredentials();

@@ -69,6 +69,7 @@ class SecurityTest {
     private CertificateAuthority foreign;
     private Path certs;
     private CairnClient root;
+    private int httpPort;
 
     @BeforeAll
     void startSecureCluster() throws Exception {
@@ -90,8 +91,9 @@ class SecurityTest {
         Files.writeString(dir.resolve("root.password"), ROOT_PASSWORD + "\n");
 
         cluster = new LocalCluster(dir, 3, List.of());
+        httpPort = io.cairn.server.LocalPorts.free();
         for (int i = 1; i <= 3; i++) {
-            cluster.start(i, List.of("--shards", "2", "--cacert", certs.resolve("ca.crt").toString(),
+            cluster.start(i, List.of("--shards", "2", "--http-listen", i == 1 ? "127.0.0.1:" + httpPort : "off", "--cacert", certs.resolve("ca.crt").toString(),
                     "--cert", certs.resolve("n" + i + ".crt").toString(), "--key-file", certs.resolve("n" + i + ".key").toString(),
                     "--auth", "--root-password-file", dir.resolve("root.password").toString(),
                     "--auth-token-ttl", TOKEN_TTL.toMillis() + "ms", "--max-streams-per-user", Integer.toString(STREAMS_MAX)));
@@ -434,6 +436,27 @@ class SecurityTest {
         } finally {
             open.forEach(c -> c.cancel(null));
             channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void aNodeWithTlsServesItsHttpSideOverHttpsOnly() throws Exception {
+        io.cairn.client.Tls tls = io.cairn.client.Tls.load(new io.cairn.client.Tls.Files(certs.resolve("ca.crt"), null, null),
+                io.cairn.client.Tls.RELOAD_EVERY_DEFAULT);
+        try {
+            java.net.http.HttpClient https = java.net.http.HttpClient.newBuilder().sslContext(tls.sslContext())
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            java.net.http.HttpResponse<String> health = https.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("https://127.0.0.1:" + httpPort + "/health")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("ok\n");
+            java.net.http.HttpClient plain = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            assertThatThrownBy(() -> plain.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + httpPort + "/health")).timeout(Duration.ofSeconds(5)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+        } finally {
+            tls.close();
         }
     }
 

@@ -232,7 +232,7 @@ public final class CairnServer implements AutoCloseable {
         }
         DashboardApi dashboard = new DashboardApi(config.nodeId(), loop, map, metrics, events, httpAddress::get, peers);
         opened.add(dashboard);
-        HttpEndpoints http = startHttp(config, metrics, loop, map, dashboard);
+        HttpEndpoints http = startHttp(config, metrics, loop, map, dashboard, tls);
         if (http != null) {
             opened.add(http);
             String host = config.httpListenAddress().substring(0, config.httpListenAddress().lastIndexOf(':'));
@@ -257,16 +257,16 @@ public final class CairnServer implements AutoCloseable {
      * (not asked for) address is taken: then the node runs without them and says so.
      */
     private static HttpEndpoints startHttp(ServerConfig config, NodeMetrics metrics, RaftLoop loop, ClusterMap map,
-                                           DashboardApi dashboard) throws IOException {
+                                           DashboardApi dashboard, Tls tls) throws IOException {
         if (config.httpListenAddress().isEmpty()) {
             return null;
         }
         String[] hostPort = config.httpListenAddress().split(":");
         InetSocketAddress address = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         try {
-            HttpEndpoints http = HttpEndpoints.start(address, metrics, loop, map, dashboard);
-            LOG.log(System.Logger.Level.INFO, "{0} serves its dashboard, /metrics, /health and /ready on http://{1}:{2}/",
-                    config.nodeId(), hostPort[0], Integer.toString(http.port()));
+            HttpEndpoints http = HttpEndpoints.start(address, metrics, loop, map, dashboard, tls);
+            LOG.log(System.Logger.Level.INFO, "{0} serves its dashboard, /metrics, /health and /ready on {1}://{2}:{3}/",
+                    config.nodeId(), tls == null ? "http" : "https", hostPort[0], Integer.toString(http.port()));
             return http;
         } catch (BindException e) {
             if (!config.httpOptional()) {

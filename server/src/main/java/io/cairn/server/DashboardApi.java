@@ -51,13 +51,14 @@ final class DashboardApi implements AutoCloseable {
     private final NodeMetrics metrics;
     private final NodeEvents events;
     private final java.util.function.Supplier<String> httpAddress;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PEER_TIMEOUT).build();
+    private final HttpClient http;
     private CairnClient client;
     private boolean closed;
 
     DashboardApi(NodeId self, RaftLoop loop, ClusterMap map, NodeMetrics metrics, NodeEvents events,
                  java.util.function.Supplier<String> httpAddress, PeerChannels channels) {
         this.channels = channels;
+        this.http = channels.httpClient(PEER_TIMEOUT);
         this.self = self;
         this.loop = loop;
         this.map = map;
@@ -246,7 +247,7 @@ final class DashboardApi implements AutoCloseable {
             o.addProperty("ready_reason", "serves no HTTP (--http-listen off): no figures");
             return CompletableFuture.completedFuture(o);
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + status.httpAddress() + "/api/node"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(channels.httpScheme() + "://" + status.httpAddress() + "/api/node"))
                 .timeout(PEER_TIMEOUT).GET().build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((response, err) -> {
             if (err != null) {

@@ -37,9 +37,17 @@ final class HttpEndpoints implements AutoCloseable {
     private static final String DASHBOARD_RESOURCES = "/io/cairn/server/dashboard/";
     private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
+    /** Over HTTPS with the node's own certificate when {@code tls} is given (clients need not present one). */
     static HttpEndpoints start(InetSocketAddress address, NodeMetrics metrics, RaftLoop loop, ClusterMap map,
-                               DashboardApi dashboard) throws IOException {
-        HttpServer server = HttpServer.create(address, 16);
+                               DashboardApi dashboard, io.cairn.client.Tls tls) throws IOException {
+        HttpServer server;
+        if (tls == null) {
+            server = HttpServer.create(address, 16);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 16);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls.sslContext()));
+            server = https;
+        }
         ExecutorService thread = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "cairn-http");
             t.setDaemon(true);

@@ -17,9 +17,25 @@ import java.util.List;
  */
 final class PeerChannels {
     private final ChannelCredentials credentials;
+    private final Tls tls;
 
     PeerChannels(Tls tls) {
+        this.tls = tls;
         this.credentials = Tls.channelCredentials(tls);
+    }
+
+    /** How this node reads its peers' HTTP side: HTTPS trusting the cluster CA when it has TLS. */
+    java.net.http.HttpClient httpClient(Duration connectTimeout) {
+        java.net.http.HttpClient.Builder b = java.net.http.HttpClient.newBuilder().connectTimeout(connectTimeout);
+        if (tls != null) {
+            b.sslContext(tls.sslContext());
+        }
+        return b.build();
+    }
+
+    /** The scheme of every node's HTTP side: all nodes of a cluster have TLS, or none. */
+    String httpScheme() {
+        return tls == null ? "http" : "https";
     }
 
     ChannelCredentials credentials() {
