@@ -52,7 +52,12 @@ public final class LocalPorts {
     /** The start of the kernel's ephemeral range (Linux), or 32768 where it cannot be read. */
     static int ephemeralLow() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            // Read to the end of the stream: a /proc file reports size 0, and a read sized by it
+            // (Files.readString) returned only the first byte here, "3".
+            String range;
+            try (java.io.InputStream in = Files.newInputStream(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+                range = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            }
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32_768;
