@@ -76,6 +76,21 @@ public final class CompareBench implements Callable<Integer> {
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
 
+    @Option(names = "--cacert", defaultValue = "${env:CAIRN_CACERT}", paramLabel = "FILE", description = "cairn: speak TLS, trusting this CA (as `cairn bench`).")
+    java.nio.file.Path cacert;
+
+    @Option(names = "--cert", defaultValue = "${env:CAIRN_CERT}", paramLabel = "FILE", description = "cairn: a client certificate (with --key-file).")
+    java.nio.file.Path cert;
+
+    @Option(names = "--key-file", defaultValue = "${env:CAIRN_KEY_FILE}", paramLabel = "FILE", description = "cairn: the client certificate's key.")
+    java.nio.file.Path key;
+
+    @Option(names = "--user", defaultValue = "${env:CAIRN_USER}", paramLabel = "NAME", description = "cairn: sign in as NAME (with --password-file).")
+    String user;
+
+    @Option(names = "--password-file", defaultValue = "${env:CAIRN_PASSWORD_FILE}", paramLabel = "FILE", description = "cairn: the first line is --user's password.")
+    java.nio.file.Path passwordFile;
+
     @Mixin
     BenchOptions options;
 
@@ -106,6 +121,13 @@ public final class CompareBench implements Callable<Integer> {
         if (target == Target.ZOOKEEPER && config.workload().kind() == Workload.Kind.SCAN) {
             throw new IllegalArgumentException(ZooKeeperTarget.NO_SCAN);
         }
+        boolean secure = cacert != null || cert != null || key != null || user != null || passwordFile != null;
+        if (target != Target.CAIRN && secure) {
+            throw new IllegalArgumentException("--cacert, --cert, --key-file, --user and --password-file are for --target cairn");
+        }
+        if (user != null && (passwordFile == null || cacert == null)) {
+            throw new IllegalArgumentException("--user needs --password-file and --cacert");
+        }
         if (target == Target.CAIRN && conns != null) {
             throw new IllegalArgumentException("--conns is for etcd and zookeeper; Cairn's client manages its connections");
         }
@@ -127,13 +149,19 @@ public final class CompareBench implements Callable<Integer> {
         switch (target) {
             case CAIRN -> {
                 // As cairn bench builds its client: every request in flight may be a write with a session of its own.
-                try (CairnClient client = CairnClient.builder()
+                CairnClient.Builder b = CairnClient.builder()
                         .endpoints(to)
                         .requestTimeout(timeout)
                         .attemptTimeout(timeout.compareTo(CairnClient.ATTEMPT_TIMEOUT_DEFAULT) < 0
                                 ? timeout : CairnClient.ATTEMPT_TIMEOUT_DEFAULT)
-                        .writeSessionsMax(Math.max(options.clients(), CairnClient.WRITE_SESSIONS_MAX_DEFAULT))
-                        .build()) {
+                        .writeSessionsMax(Math.max(options.clients(), CairnClient.WRITE_SESSIONS_MAX_DEFAULT));
+                if (cacert != null) {
+                    b.tls(cacert, cert, key);
+                }
+                if (user != null) {
+                    b.credentials(user, java.nio.file.Files.readAllLines(passwordFile).get(0).strip());
+                }
+                try (CairnClient client = b.build()) {
                     return runner(config, BenchTarget.of(client, options.consistency()), err).run();
                 }
             }

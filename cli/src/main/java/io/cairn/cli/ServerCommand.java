@@ -103,6 +103,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "With --auth: watches and other streams one user may hold open on this node. Default: ${DEFAULT-VALUE}")
     int maxStreamsPerUser = Security.STREAMS_PER_USER_MAX_DEFAULT;
 
+    @Option(names = "--max-sessions-per-user", paramLabel = "N",
+            description = "With --auth: write sessions (exactly-once client ids) one user may have open on this node;"
+                    + " idle ones lapse after 10 min. Default: ${DEFAULT-VALUE}")
+    int maxSessionsPerUser = Security.SESSIONS_PER_USER_MAX_DEFAULT;
+
     @Option(names = "--max-calls-per-connection", paramLabel = "N",
             description = "Concurrent calls on one client connection; more wait their turn. Default: ${DEFAULT-VALUE}")
     int maxCallsPerConnection = Security.CALLS_PER_CONNECTION_MAX_DEFAULT;
@@ -192,7 +197,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         Security security = new Security(root.cacert == null ? null : new io.cairn.client.Tls.Files(root.cacert, root.cert, root.key),
                 requireClientCerts, auth, rootPasswordFile, authTokenTtl.toMillis(), Security.OPEN.passwordIterations(), insecure,
-                maxStreamsPerUser, maxCallsPerConnection);
+                maxStreamsPerUser, maxCallsPerConnection, maxSessionsPerUser);
         return withHttp(base, address).withSecurity(security).withTicks(tickMillis, electionTicks).withCompaction(compactEntries, base.compactBytes())
                 .withDeadNodeTimeout(deadNodeTimeout.toMillis()).withTxnTimeout(txnTimeout.toMillis())
                 .withWatchRetention(new io.cairn.kv.state.WatchRetention(watchHistoryEvents, watchHistoryMib << 20,

@@ -76,7 +76,7 @@ final class BankWorkload {
     void start(int transferClients, long seed) {
         try (CairnClient client = client()) {
             for (String account : accounts) {
-                client.put(account, Long.toString(OPENING));
+                open(client, account);
             }
         }
         running = true;
@@ -88,6 +88,28 @@ final class BankWorkload {
         threads.add(new Thread(this::aggregateAudits, "fault-bank-aggregate"));
         threads.forEach(Thread::start);
     }
+
+    /**
+     * Writes an opening balance, again while the cluster cannot take it yet (a node still
+     * loading its users, a shard between leaders), up to {@link #OPENING_WAIT}: a slow start is
+     * not a failed run. A put repeated after an unknown outcome writes the same value.
+     */
+    private static void open(CairnClient client, String account) {
+        long deadline = System.nanoTime() + OPENING_WAIT.toNanos();
+        while (true) {
+            try {
+                client.put(account, Long.toString(OPENING));
+                return;
+            } catch (io.cairn.client.CairnException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("the bank cannot open account " + account + " within "
+                            + OPENING_WAIT.toSeconds() + " s: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private static final java.time.Duration OPENING_WAIT = java.time.Duration.ofSeconds(30);
 
     private CairnClient client() {
         return security.client(endpoints).requestTimeout(requestTimeout).build();

@@ -179,6 +179,34 @@ final class AccessRules {
         return null;
     }
 
+    /** The write session (exactly-once client id) a request writes in; 0 for none. */
+    static long clientIdOf(Object request) {
+        if (request instanceof PutRequest r) {
+            return r.getClientId();
+        } else if (request instanceof DeleteRequest r) {
+            return r.getClientId();
+        } else if (request instanceof CompareAndSetRequest r) {
+            return r.getClientId();
+        } else if (request instanceof ExpireRequest r) {
+            return r.getClientId();
+        } else if (request instanceof TxnRequest r) {
+            return r.getClientId();
+        } else if (request instanceof TxnPrepareRequest r) {
+            return r.getClientId();
+        } else if (request instanceof TxnDecideRequest r) {
+            return r.getClientId();
+        } else if (request instanceof TxnResolveRequest r) {
+            return r.getClientId();
+        } else if (request instanceof TxnForgetRequest r) {
+            return r.getClientId();
+        } else if (request instanceof AcquireRequest r) {
+            return r.getClientId();
+        } else if (request instanceof ReleaseRequest r) {
+            return r.getClientId();
+        }
+        return 0;
+    }
+
     private static KeyRange scanRange(ScanRequest req) {
         return switch (req.getRangeCase()) {
             case PREFIX -> KeyRange.prefix(Bytes.wrap(req.getPrefix().toByteArray()));

@@ -65,9 +65,12 @@ final class AuthGate implements ServerInterceptor {
     private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> streams =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final UserSessions sessions;
+
     /** @param store null when authentication is off */
     AuthGate(boolean tls, AuthStore store, Denials denials, java.util.function.LongSupplier wallMillis,
-             int streamsPerUserMax) {
+             int streamsPerUserMax, UserSessions sessions) {
+        this.sessions = sessions;
         this.streamsPerUserMax = streamsPerUserMax;
         this.tls = tls;
         this.store = store;
@@ -270,6 +273,16 @@ final class AuthGate implements ServerInterceptor {
                 refused = true;
                 record("denied", who.user(), method, why);
                 call.close(Status.PERMISSION_DENIED.withDescription(why), new Metadata());
+                return;
+            }
+            long clientId = AccessRules.clientIdOf(message);
+            if (clientId != 0 && !sessions.admit(who.user(), clientId, System.nanoTime())) {
+                refused = true;
+                String limit = "user " + who.user() + " has " + sessions.perUserMax() + " write sessions open on this node,"
+                        + " the limit (--max-sessions-per-user); reuse them (one client object per process) or wait"
+                        + " for idle ones to lapse";
+                record("limit", who.user(), method, limit);
+                call.close(Status.RESOURCE_EXHAUSTED.withDescription(limit), new Metadata());
                 return;
             }
             List<AccessRules.Need> all = new java.util.ArrayList<>(granted.needs);

@@ -406,7 +406,8 @@ public final class CairnServer implements AutoCloseable {
         io.grpc.ServerInterceptor timed = metered ? metrics.requests() : NodeMetrics.none();
         // Interceptors listed last run first: the gate checks a call before it is timed or served.
         AuthGate gate = new AuthGate(tls != null, auth, metrics::denied, wallClock::epochMillis,
-                config.security().streamsPerUserMax());
+                config.security().streamsPerUserMax(), new UserSessions(config.security().sessionsPerUserMax(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(KvStateMachine.Options.SESSION_TTL_MILLIS_DEFAULT)));
         AuthService authService = new AuthService(auth, config, wallClock::epochMillis, forwarder.timer());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address, tls == null
                         ? io.grpc.InsecureServerCredentials.create()

@@ -186,6 +186,8 @@ final class NodeMetrics {
         censusGauge("cairn_locks_held", "locks held", shard, group, KvStateMachine.Census::locksHeld);
         censusGauge("cairn_txn_intents", "write intents of unresolved transactions", shard, group,
                 KvStateMachine.Census::intents);
+        censusGauge("cairn_txn_records", "decided transactions' records kept for their intents' resolution",
+                shard, group, KvStateMachine.Census::txnRecords);
     }
 
     /** 0 or 1 as the shard's leader sees its replication; 0 on a replica that does not lead. */

@@ -20,15 +20,19 @@ import java.nio.file.Path;
  * @param streamsPerUserMax with authentication: watches and other streams one user may hold open
  *                          on one node; the next is refused (RESOURCE_EXHAUSTED)
  * @param callsPerConnectionMax concurrent calls on one connection; further calls wait
+ * @param sessionsPerUserMax with authentication: write sessions (exactly-once client ids) one
+ *                           user may have open on one node; a write in another is refused
  */
 public record Security(Tls.Files tls, boolean requireClientCertificates, boolean auth, Path rootPasswordFile,
                        long tokenTtlMillis, int passwordIterations, boolean insecure, int streamsPerUserMax,
-                       int callsPerConnectionMax) {
+                       int callsPerConnectionMax, int sessionsPerUserMax) {
     public static final long TOKEN_TTL_MILLIS_DEFAULT = 10 * 60 * 1000L;
     public static final int STREAMS_PER_USER_MAX_DEFAULT = AuthGate.STREAMS_PER_USER_MAX_DEFAULT;
     public static final int CALLS_PER_CONNECTION_MAX_DEFAULT = 10_000;
+    public static final int SESSIONS_PER_USER_MAX_DEFAULT = 10_000;
     public static final Security OPEN = new Security(null, false, false, null, TOKEN_TTL_MILLIS_DEFAULT,
-            Passwords.ITERATIONS_DEFAULT, false, STREAMS_PER_USER_MAX_DEFAULT, CALLS_PER_CONNECTION_MAX_DEFAULT);
+            Passwords.ITERATIONS_DEFAULT, false, STREAMS_PER_USER_MAX_DEFAULT, CALLS_PER_CONNECTION_MAX_DEFAULT,
+            SESSIONS_PER_USER_MAX_DEFAULT);
 
     public Security {
         if (auth && tls == null) {
@@ -47,8 +51,9 @@ public record Security(Tls.Files tls, boolean requireClientCertificates, boolean
         if (tokenTtlMillis < 1000) {
             throw new IllegalArgumentException("--auth-token-ttl must be at least 1s");
         }
-        if (streamsPerUserMax < 1 || callsPerConnectionMax < 1) {
-            throw new IllegalArgumentException("--max-streams-per-user and --max-calls-per-connection must be positive");
+        if (streamsPerUserMax < 1 || callsPerConnectionMax < 1 || sessionsPerUserMax < 1) {
+            throw new IllegalArgumentException("--max-streams-per-user, --max-sessions-per-user and"
+                    + " --max-calls-per-connection must be positive");
         }
         if (passwordIterations < 1000) {
             throw new IllegalArgumentException("password hashing needs at least 1000 PBKDF2 iterations");

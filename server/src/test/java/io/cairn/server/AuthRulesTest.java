@@ -190,4 +190,18 @@ class AuthRulesTest {
                 .setName("alice").setPassword("new-password")).build(), ITERATIONS);
         assertThat(changed.user("alice").orElseThrow().getGeneration()).isEqualTo(alice.getGeneration() + 1);
     }
+
+    @Test
+    void aUserAtItsSessionCapKeepsItsSessionsAndGetsANewOneOnlyWhenOneLapsed() {
+        UserSessions sessions = new UserSessions(2, 1_000);
+        assertThat(sessions.admit("alice", 1, 0)).isTrue();
+        assertThat(sessions.admit("alice", 2, 10)).isTrue();
+        assertThat(sessions.admit("alice", 3, 20)).isFalse();
+        assertThat(sessions.admit("bob", 3, 20)).isTrue();
+        assertThat(sessions.admit("alice", 1, 500)).isTrue();
+        // Session 2 was last used at 10: idle for 1,000 by 1,010, session 1 not (used at 500).
+        assertThat(sessions.admit("alice", 3, 1_009)).isFalse();
+        assertThat(sessions.admit("alice", 3, 1_010)).isTrue();
+        assertThat(sessions.admit("alice", 4, 1_011)).isFalse();
+    }
 }
