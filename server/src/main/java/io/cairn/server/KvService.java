@@ -518,7 +518,7 @@ final class KvService extends KvGrpc.KvImplBase {
                 return CompletableFuture.completedFuture(r);
             }
             boolean prepare = command instanceof Command.Prepare;
-            metrics.txnConflict(group, prepare);
+            metrics.txnConflict(group, prepare, locked.key().toArray());
             if (clock.epochMillis() - locked.preparedAtMillis() >= config.txnTimeoutMillis()) {
                 return push(group, locked).thenCompose(x -> proposePastIntents(group, clientId, sequence, command,
                         giveUpNanos));
@@ -1037,11 +1037,8 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             if (req.getCheckOnly()) {
                 // Linearizable, on the loop: the watch history is as far as the applied state.
-                serve(group, ReadLevel.LINEARIZABLE, sm -> {
-                    io.cairn.kv.state.WatchHub hub = loop.watches(group);
-                    Boolean changed = hub == null ? null : hub.changedSince(range, req.getSinceRevision(), sm.appliedIndex());
-                    return changed == null || changed || sm.writeIntentsIn(range, 1) > 0;
-                }).whenComplete((s, err) -> {
+                serve(group, ReadLevel.LINEARIZABLE, sm -> io.cairn.kv.state.CutCheck.unsettled(loop.watches(group), sm,
+                        range, req.getSinceRevision())).whenComplete((s, err) -> {
                     if (err != null) {
                         out.onError(toStatus(err));
                         return;

@@ -271,11 +271,43 @@ final class NodeMetrics {
         return group.equals(ShardGroups.META_GROUP) ? "meta" : Integer.toString(ShardGroups.shardOfGroup(group));
     }
 
-    /** A transaction conflict in {@code group}: a prepare refused, or a write that had to wait. */
-    void txnConflict(GroupId group, boolean prepare) {
+    /**
+     * A transaction conflict in {@code group} on {@code key}: a prepare refused, or a write that had
+     * to wait. Labelled with the key's range, its first segment ({@link #rangeOf}), so hot spots
+     * show by key prefix as well as by shard.
+     */
+    void txnConflict(GroupId group, boolean prepare, byte[] key) {
         Counter.builder("cairn_txn_conflicts").description("transactions that met another's intent")
-                .tag("shard", shardLabel(group)).tag("kind", prepare ? "prepare" : "wait")
+                .tag("shard", shardLabel(group)).tag("kind", prepare ? "prepare" : "wait").tag("range", rangeOf(key))
                 .register(registry).increment();
+    }
+
+    /** Distinct range labels kept; conflicts in further ranges count as "other". */
+    static final int CONFLICT_RANGES_MAX = 64;
+    private final java.util.Set<String> conflictRanges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A key's range for metrics: the key up to and including its first '/' (a key without one
+     * counts whole, cut to 32 bytes), as printable text; past {@link #CONFLICT_RANGES_MAX}
+     * distinct ranges, "other", so a workload of random keys cannot grow the label set.
+     */
+    String rangeOf(byte[] key) {
+        int end = Math.min(key.length, 32);
+        for (int i = 0; i < end; i++) {
+            if (key[i] == '/') {
+                end = i + 1;
+                break;
+            }
+        }
+        String range = io.cairn.common.Bytes.copyOf(key, 0, end).toString() + (end < key.length && key[end - 1] != '/' ? "..." : "");
+        if (conflictRanges.contains(range)) {
+            return range;
+        }
+        if (conflictRanges.size() >= CONFLICT_RANGES_MAX) {
+            return "other";
+        }
+        conflictRanges.add(range);
+        return range;
     }
 
     /** An interceptor that does nothing: for a node that serves no {@code /metrics}. */

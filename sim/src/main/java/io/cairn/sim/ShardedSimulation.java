@@ -159,7 +159,7 @@ public final class ShardedSimulation {
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = newClient(c, params.thinkMaxMicros(), params.clientWanderProbability(), null);
             WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
-                    params.thinkMaxMicros(), coverage);
+                    params.thinkMaxMicros(), coverage, shards);
             if (driver != null) {
                 client.runWorkload(driver);
             }
@@ -885,7 +885,7 @@ public final class ShardedSimulation {
     // ---- The end -----------------------------------------------------------------------------------
 
     private void checkHistory() {
-        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options);
+        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options, shards);
     }
 
     private long completedOps() {

@@ -295,7 +295,9 @@ final class SimClient {
         completed++;
         if (op instanceof KvOp kvOp) {
             remember(kvOp, (KvResult) result);
-        } else if (driver != null) {
+        }
+        // A driver that writes plain keys (the aggregation workload's writer) learns of them too.
+        if (driver != null) {
             driver.onResult(op, result);
         }
         scheduleNext();

@@ -26,6 +26,7 @@ import io.cairn.multiraft.PendingRequests;
 import io.cairn.raft.RaftConfig;
 import io.cairn.kv.state.WatchHub;
 import io.cairn.kv.state.WatchRetention;
+import io.cairn.sim.kv.AggOp;
 import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.KvReplica;
 import io.cairn.sim.kv.KvResult;
@@ -426,7 +427,8 @@ final class SimNode {
                 return;
             }
             env.coverage().add(Coverage.Item.READS_OK);
-            KvResult result = kv.read(read.request().op().key(), readTimeMillis());
+            OpResult result = read.request().op() instanceof AggOp agg ? kv.aggregate(agg, watches, readTimeMillis())
+                    : kv.read(read.request().op().key(), readTimeMillis());
             reply(read.clientAddress(), read.request(), ClientReply.Outcome.OK, result);
         });
     }

@@ -53,7 +53,13 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * {@code --unsafe-unchecked-txns} does at a server's edge): concurrent transfers overwrite
          * each other and the bank check must see the total move.
          */
-        UNCHECKED_TXNS
+        UNCHECKED_TXNS,
+        /**
+         * Aggregations read every shard once and take that as a cut, without checking the shards
+         * again (as the fault suite's {@code --unsafe-uncut-aggregates} does): a round can straddle
+         * a write and the aggregate check must see a state no instant held.
+         */
+        UNCUT_AGGREGATES
     }
 
     /** What the simulated clients do. */
@@ -75,7 +81,13 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * to lists, checked by {@code ListAppendCheck} for Adya's anomalies; the last keeps the
          * key-value workload.
          */
-        LIST_APPEND
+        LIST_APPEND,
+        /**
+         * One client raises a counter per shard in shard order, all others but the last aggregate
+         * them over every shard at a consistent cut ({@link AggregateWorkload}); the last keeps the
+         * key-value workload.
+         */
+        AGGREGATE
     }
 
     public SimOptions {

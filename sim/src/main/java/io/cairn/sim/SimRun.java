@@ -36,6 +36,11 @@ final class SimRun {
      * the key-value operations for linearizability, and the lock workload's steps (if it ran).
      */
     static void checkHistory(List<SimClient> clients, List<HistoryOp> history, long nowMicros, SimOptions options) {
+        checkHistory(clients, history, nowMicros, options, 1);
+    }
+
+    static void checkHistory(List<SimClient> clients, List<HistoryOp> history, long nowMicros, SimOptions options,
+                             int shards) {
         for (SimClient client : clients) {
             HistoryOp inFlight = client.inFlightAsPending();
             if (inFlight != null) {
@@ -54,6 +59,9 @@ final class SimRun {
         }
         if (options.workload() == SimOptions.Workload.LIST_APPEND) {
             checkListAppend(history, nowMicros);
+        }
+        if (options.workload() == SimOptions.Workload.AGGREGATE) {
+            AggregateWorkload.check(history, shards, options.sabotage() == SimOptions.Sabotage.UNCUT_AGGREGATES, nowMicros);
         }
         TtlCheck.check(history, nowMicros);
     }
@@ -105,11 +113,15 @@ final class SimRun {
      * a lock or bank run, every client but the last.
      */
     static WorkloadDriver driverFor(SimOptions options, LockClient.Params lockParams, int client, int clients,
-                                    RandomSource random, long thinkMaxMicros, Coverage coverage) {
+                                    RandomSource random, long thinkMaxMicros, Coverage coverage, int shards) {
         if (client == clients) {
             return null;
         }
         return switch (options.workload()) {
+            case AGGREGATE -> client == 1
+                    ? new AggregateWorkload.Writer(AggregateWorkload.counters(shards), random, thinkMaxMicros)
+                    : new AggregateWorkload.Auditor(AggregateWorkload.counters(shards), random, thinkMaxMicros,
+                            options.sabotage() == SimOptions.Sabotage.UNCUT_AGGREGATES, coverage);
             case LOCK -> new LockClient(client, random, lockParams, coverage);
             case BANK -> new BankClient(random, thinkMaxMicros, coverage);
             case LIST_APPEND -> new ListAppendClient(client, random, thinkMaxMicros, coverage);

@@ -7,8 +7,8 @@ import java.util.Locale;
  * The simulator's command line.
  *
  * <pre>
- *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append] [--trace]
- *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append] [--threads T]
+ *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append|aggregate] [--trace]
+ *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append|aggregate] [--threads T]
  * </pre>
  *
  * {@code --sharded} runs a sharded cluster ({@link ShardedSimulation}: many groups, the metadata
@@ -32,10 +32,10 @@ public final class SimulateMain {
             status = run(args, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("simulate: " + e.getMessage());
-            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append]"
+            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append|aggregate]"
                     + " [--unsafe-unfenced-locks] [--trace]");
             System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded]"
-                    + " [--workload kv|lock|bank|list-append] [--unsafe-unfenced-locks] [--threads T]");
+                    + " [--workload kv|lock|bank|list-append|aggregate] [--unsafe-unfenced-locks] [--threads T]");
             status = 2;
         }
         System.exit(status);
@@ -135,7 +135,7 @@ public final class SimulateMain {
                     return w;
                 }
             }
-            throw new IllegalArgumentException("--workload is kv, lock, bank or list-append, not '" + value + "'");
+            throw new IllegalArgumentException("--workload is kv, lock, bank, list-append or aggregate, not '" + value + "'");
         }
 
         private static long parseLong(String flag, String value) {

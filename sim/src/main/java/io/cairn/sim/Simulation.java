@@ -126,7 +126,7 @@ public final class Simulation {
                     params.maxNodeId(), params.thinkMaxMicros(), params.clientAttemptTimeoutMicros(),
                     params.clientWanderProbability(), null);
             WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
-                    params.thinkMaxMicros(), coverage);
+                    params.thinkMaxMicros(), coverage, 1);
             if (driver != null) {
                 client.runWorkload(driver);
             }

@@ -96,6 +96,27 @@ public final class KvReplica {
         return KvResult.read(stateMachine.get(Bytes.utf8(key), nowMillis));
     }
 
+    /**
+     * An aggregation step on this replica's applied state, as the node serves it: the aggregate
+     * module's "sum" over the 8-byte values under the op's prefix (with the write intents on the
+     * range), or the {@link io.cairn.kv.state.CutCheck} of the range since the op's revision.
+     */
+    public AggResult aggregate(AggOp op, io.cairn.kv.state.WatchHub hub, long nowMillis) {
+        if (op.kind() == AggOp.Kind.CHECK) {
+            return new AggResult(appliedIndex(), 0, 0, io.cairn.kv.state.CutCheck.unsettled(hub, stateMachine, op.range(),
+                    op.sinceRevision()));
+        }
+        io.cairn.aggregate.Aggregation sum = io.cairn.aggregate.Aggregation.of("sum", java.util.Map.of("encoding", "int64"), 0);
+        io.cairn.aggregate.Aggregation.Partial partial = sum.newPartial();
+        java.util.Optional<Bytes> resume = java.util.Optional.of(op.range().fromInclusive());
+        while (resume.isPresent()) {
+            resume = stateMachine.forEachLive(new KeyRange(resume.get(), op.range().toExclusive()), 1_024, nowMillis,
+                    partial::add);
+        }
+        long total = Long.parseLong(partial.finish().get(""));
+        return new AggResult(appliedIndex(), total, stateMachine.writeIntentsIn(op.range(), Integer.MAX_VALUE), false);
+    }
+
     /** The engine's image: equal on every replica that applied the same entries. */
     public Bytes image() {
         return engine.image();
