@@ -11,7 +11,7 @@ import java.util.List;
  */
 public sealed interface Command
         permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
-                Command.Lock, Command.Unlock, Command.Fenced, Command.SetTtl, Command.Txn,
+                Command.Lock, Command.Unlock, Command.LockRelease, Command.EndSessions, Command.Fenced, Command.SetTtl, Command.Txn,
                 Command.Prepare, Command.Decide, Command.Resolve, Command.Forget, Command.SetSystem {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
@@ -73,20 +73,78 @@ public sealed interface Command
     }
 
     /**
-     * Takes the lock {@code name} for {@code owner} until {@code ttlMillis} after the entry's
-     * leader time, if it is free or its grant expired: the grant's fencing token is the entry's
-     * log index, so tokens of a lock only grow. If {@code owner} already holds it, the grant is
-     * extended by the TTL and keeps its token (a holder's keep-alive; taking it again is
-     * reentrant). Held by another owner, nothing changes. Locks live apart from keys: a lock and
-     * a key may share a name.
+     * Asks for the lock {@code name} for {@code owner} (see {@link LockRecord} for the kinds).
+     *
+     * <p>Without a session ({@code sessionId} 0): a grant until {@code ttlMillis} after the entry's
+     * leader time, if the lock has room now; asked again by the same owner, the grant is extended
+     * and keeps its token (a keep-alive; taking it again is reentrant). It never waits.
+     *
+     * <p>With a session: an entry that lasts until released or until the session ends in this
+     * shard; {@code ttlMillis} is the session's TTL. Granted now if it fits and nobody waits,
+     * otherwise queued when {@code waits}, else refused. Asked again by the same session and owner,
+     * the entry is reported as it stands.
+     *
+     * <p>A grant's fencing token is the log index of the entry that granted it, so the tokens of a
+     * lock only grow. Locks live apart from keys: a lock and a key may share a name.
+     *
+     * @param permits         the lock's permits: 1 exclusive, n a semaphore,
+     *                        {@link #READ_WRITE_PERMITS} a read-write lock; all entries agree
+     * @param weight          the permits this entry takes, 1 to {@code permits}
+     * @param lockDelayMillis how long the lock stays closed to others if the session ends by
+     *                        expiry while holding it
      */
-    record Lock(Bytes name, Bytes owner, long ttlMillis) implements Command {
+    record Lock(Bytes name, Bytes owner, long ttlMillis, long sessionId, int permits, int weight, boolean waits,
+                long lockDelayMillis) implements Command {
+        /** The permits of a read-write lock: a writer takes them all, a reader one. */
+        public static final int READ_WRITE_PERMITS = LockRecord.READ_WRITE_PERMITS;
+
         public Lock {
             if (name == null || owner == null) {
                 throw new IllegalArgumentException("name and owner are required");
             }
             if (ttlMillis < 1) {
-                throw new IllegalArgumentException("a lock's ttlMillis must be positive: " + ttlMillis);
+                throw new IllegalArgumentException("a lock's (or its session's) ttlMillis must be positive: " + ttlMillis);
+            }
+            if (permits < 1 || weight < 1 || weight > permits) {
+                throw new IllegalArgumentException("a lock has at least one permit and an entry takes 1 to all of them: "
+                        + weight + " of " + permits);
+            }
+            if (sessionId == 0 && (waits || lockDelayMillis != 0)) {
+                throw new IllegalArgumentException("only a session's entry may wait or have a lock delay");
+            }
+            if (lockDelayMillis < 0) {
+                throw new IllegalArgumentException("lockDelayMillis must not be negative: " + lockDelayMillis);
+            }
+        }
+
+        /** An exclusive lock with its own TTL. */
+        public Lock(Bytes name, Bytes owner, long ttlMillis) {
+            this(name, owner, ttlMillis, 0, 1, 1, false, 0);
+        }
+    }
+
+    /** Withdraws session {@code sessionId}'s entry of {@code owner} in lock {@code name}, held or waiting. */
+    record LockRelease(Bytes name, long sessionId, Bytes owner) implements Command {
+        public LockRelease {
+            if (name == null || owner == null || sessionId == 0) {
+                throw new IllegalArgumentException("name, a session and owner are required");
+            }
+        }
+    }
+
+    /**
+     * Ends sessions in this shard: their entries leave every lock (waiters behind them are granted)
+     * and a later request of theirs here is refused. The leader proposes it with {@code expired}
+     * for sessions it had no keep-alive from for their TTL; a client closing its session, without.
+     */
+    record EndSessions(List<Long> sessionIds, boolean expired) implements Command {
+        /** The most sessions one command ends. */
+        public static final int SESSIONS_MAX = 1_000;
+
+        public EndSessions {
+            sessionIds = List.copyOf(sessionIds);
+            if (sessionIds.isEmpty() || sessionIds.size() > SESSIONS_MAX || sessionIds.contains(0L)) {
+                throw new IllegalArgumentException("1 to " + SESSIONS_MAX + " sessions, none 0: " + sessionIds.size());
             }
         }
     }

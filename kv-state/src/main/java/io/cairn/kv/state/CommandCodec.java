@@ -33,6 +33,11 @@ import java.util.List;
  *       13 Resolve        bytes txnId, u8 commit, varint keyCount, then each key as bytes
  *       14 Forget         bytes txnId
  *       15 SetSystem      bytes name, varint expectedVersion, bytes value
+ *       16 SessionLock    bytes name, bytes owner, varint ttlMillis, i64 sessionId, varint permits,
+ *                         varint weight, u8 waits, varint lockDelayMillis (a Lock with any field
+ *                         beyond the first three set; tag 5 holds the others)
+ *       17 LockRelease    bytes name, i64 sessionId, bytes owner
+ *       18 EndSessions    u8 expired, varint count, then each session id as i64
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -55,6 +60,9 @@ final class CommandCodec {
     static final int TAG_RESOLVE = 13;
     static final int TAG_FORGET = 14;
     static final int TAG_SET_SYSTEM = 15;
+    static final int TAG_SESSION_LOCK = 16;
+    static final int TAG_LOCK_RELEASE = 17;
+    static final int TAG_END_SESSIONS = 18;
 
     private static final String WHAT = "command envelope";
 
@@ -80,8 +88,19 @@ final class CommandCodec {
                     .writeBytes(cas.value()).writeVarLong(cas.ttlMillis());
         } else if (command instanceof Command.Expire expire) {
             out.writeByte(TAG_EXPIRE).writeVarLong(expire.nowMillis());
-        } else if (command instanceof Command.Lock lock) {
+        } else if (command instanceof Command.Lock lock && lock.equals(new Command.Lock(lock.name(), lock.owner(), lock.ttlMillis()))) {
             out.writeByte(TAG_LOCK).writeBytes(lock.name()).writeBytes(lock.owner()).writeVarLong(lock.ttlMillis());
+        } else if (command instanceof Command.Lock lock) {
+            out.writeByte(TAG_SESSION_LOCK).writeBytes(lock.name()).writeBytes(lock.owner()).writeVarLong(lock.ttlMillis())
+                    .writeLong(lock.sessionId()).writeVarLong(lock.permits()).writeVarLong(lock.weight())
+                    .writeBoolean(lock.waits()).writeVarLong(lock.lockDelayMillis());
+        } else if (command instanceof Command.LockRelease r) {
+            out.writeByte(TAG_LOCK_RELEASE).writeBytes(r.name()).writeLong(r.sessionId()).writeBytes(r.owner());
+        } else if (command instanceof Command.EndSessions e) {
+            out.writeByte(TAG_END_SESSIONS).writeBoolean(e.expired()).writeVarLong(e.sessionIds().size());
+            for (long id : e.sessionIds()) {
+                out.writeLong(id);
+            }
         } else if (command instanceof Command.Unlock unlock) {
             out.writeByte(TAG_UNLOCK).writeBytes(unlock.name()).writeVarLong(unlock.token());
         } else if (command instanceof Command.SetTtl setTtl) {
@@ -184,6 +203,19 @@ final class CommandCodec {
         return new Command.Resolve(txnId, commit, keys);
     }
 
+    private static Command.EndSessions readEndSessions(Decoder in) {
+        boolean expired = in.readBoolean("expired");
+        int count = in.readVarInt("sessionCount");
+        if (count > Command.EndSessions.SESSIONS_MAX) {
+            throw in.corrupt(count + " sessions, over " + Command.EndSessions.SESSIONS_MAX, in.position());
+        }
+        List<Long> ids = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ids.add(in.readLong("sessionId"));
+        }
+        return new Command.EndSessions(ids, expired);
+    }
+
     private static List<Compare> readCompares(Decoder in) {
         int count = in.readVarInt("compareCount");
         if (count > Limits.TXN_OPS_MAX) {
@@ -230,6 +262,12 @@ final class CommandCodec {
             case TAG_EXPIRE -> new Command.Expire(in.readVarLong("nowMillis"));
             case TAG_LOCK -> new Command.Lock(in.readBytes("name"), in.readBytes("owner"), in.readVarLong("ttlMillis"));
             case TAG_UNLOCK -> new Command.Unlock(in.readBytes("name"), in.readVarLong("token"));
+            case TAG_SESSION_LOCK -> new Command.Lock(in.readBytes("name"), in.readBytes("owner"),
+                    in.readVarLong("ttlMillis"), in.readLong("sessionId"), in.readVarInt("permits"), in.readVarInt("weight"),
+                    in.readBoolean("waits"), in.readVarLong("lockDelayMillis"));
+            case TAG_LOCK_RELEASE -> new Command.LockRelease(in.readBytes("name"), in.readLong("sessionId"),
+                    in.readBytes("owner"));
+            case TAG_END_SESSIONS -> readEndSessions(in);
             case TAG_SET_TTL -> new Command.SetTtl(in.readBytes("key"), in.readVarLong("ttlMillis"));
             case TAG_TXN -> {
                 if (!outer) {
@@ -261,9 +299,13 @@ final class CommandCodec {
         } else if (command instanceof Command.Delete delete) {
             return delete.key().size();
         } else if (command instanceof Command.Lock lock) {
-            return lock.name().size() + lock.owner().size();
+            return lock.name().size() + lock.owner().size() + 40;
         } else if (command instanceof Command.Unlock unlock) {
             return unlock.name().size();
+        } else if (command instanceof Command.LockRelease r) {
+            return r.name().size() + r.owner().size() + 12;
+        } else if (command instanceof Command.EndSessions e) {
+            return 8 * e.sessionIds().size() + 8;
         } else if (command instanceof Command.SetTtl setTtl) {
             return setTtl.key().size();
         } else if (command instanceof Command.Fenced fenced) {

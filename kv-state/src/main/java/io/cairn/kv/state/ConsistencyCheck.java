@@ -63,18 +63,53 @@ final class ConsistencyCheck {
         Invariants.check(sessions == idleEntries, "%s sessions but %s idle index entries", sessions, idleEntries);
     }
 
+    /**
+     * Every lock's expiry index entry is at its next event and every session entry of a lock is
+     * indexed under a live session, and the other way round.
+     */
     private static void checkLocks(KvEngine engine) {
-        long locks = 0;
+        long indexed = 0;
+        long sessionEntries = 0;
         for (KvPair pair : all(engine, Keyspace.LOCK)) {
             Bytes name = Keyspace.lockNameOf(pair.key());
-            LockRecord held = LockRecord.decode(pair.value(), pair.key());
-            Invariants.check(held.token() >= 1, "lock %s has token %s", name, held.token());
-            Invariants.check(engine.get(Keyspace.lockExpiryKey(held.expiresAtMillis(), name)) != null,
-                    "lock %s has no expiry index entry at %s", name, held.expiresAtMillis());
-            locks++;
+            LockRecord lock = LockRecord.decode(pair.value(), pair.key());
+            Invariants.check(!lock.entries().isEmpty(), "lock %s is stored with no entry", name);
+            if (lock.nextEventMillis() != Long.MAX_VALUE) {
+                Invariants.check(engine.get(Keyspace.lockExpiryKey(lock.nextEventMillis(), name)) != null,
+                        "lock %s has no expiry index entry at %s", name, lock.nextEventMillis());
+                indexed++;
+            }
+            for (LockRecord.Entry e : lock.entries()) {
+                if (e.sessionId() == 0) {
+                    continue;
+                }
+                Invariants.check(engine.get(Keyspace.sessionEntryKey(e.sessionId(), name)) != null,
+                        "lock %s has an entry of session %s that the session does not index", name, e.sessionId());
+                byte[] sessionKey = Keyspace.lockSessionKey(e.sessionId());
+                byte[] session = engine.get(sessionKey);
+                Invariants.check(session != null && !LockSession.decode(session, sessionKey).ended(),
+                        "lock %s has an entry of session %s, which is not live here", name, e.sessionId());
+                sessionEntries++;
+            }
         }
         long expiryEntries = all(engine, Keyspace.LOCK_EXPIRY).size();
-        Invariants.check(locks == expiryEntries, "%s locks but %s lock expiry index entries", locks, expiryEntries);
+        Invariants.check(indexed == expiryEntries, "%s locks with a next event but %s lock expiry index entries",
+                indexed, expiryEntries);
+        long entryIndex = all(engine, Keyspace.LOCK_SESSION_ENTRY).size();
+        Invariants.check(sessionEntries == entryIndex, "%s session entries in locks but %s in the session index",
+                sessionEntries, entryIndex);
+        long ended = 0;
+        for (KvPair pair : all(engine, Keyspace.LOCK_SESSION)) {
+            LockSession session = LockSession.decode(pair.value(), pair.key());
+            long id = Keyspace.sessionIdOfLockSession(pair.key());
+            if (session.ended()) {
+                Invariants.check(engine.get(Keyspace.endedSessionKey(session.endedAtMillis(), id)) != null,
+                        "ended session %s has no index entry", id);
+                ended++;
+            }
+        }
+        long endedIndex = all(engine, Keyspace.LOCK_SESSION_ENDED).size();
+        Invariants.check(ended == endedIndex, "%s ended sessions but %s index entries", ended, endedIndex);
     }
 
     private static void checkNoStrayKeys(KvEngine engine) {
@@ -93,7 +128,7 @@ final class ConsistencyCheck {
             Invariants.check(pair.value().length >= 8, "system record 0x%s has no version",
                     Bytes.copyOf(pair.key()).toHex());
         }
-        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.SYSTEM), null, 1);
+        List<KvPair> beyond = engine.scan(Keyspace.familyEnd(Keyspace.LOCK_SESSION_ENDED), null, 1);
         Invariants.check(beyond.isEmpty(), "unknown key family in key 0x%s",
                 beyond.isEmpty() ? "" : Bytes.copyOf(beyond.get(0).key()).toHex());
     }

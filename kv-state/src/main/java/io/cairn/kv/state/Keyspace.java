@@ -22,6 +22,9 @@ import java.util.Arrays;
  * 0x07 userKey                                 a prepared transaction's intent on the key ({@link Intent})
  * 0x08 txnId                                   a decided transaction's record ({@link TxnRecord})
  * 0x09 name                                    a system record: version(8) value ({@link Command.SetSystem})
+ * 0x0A sessionId(8)                            a lock session ({@link LockSession})
+ * 0x0B sessionId(8) lockName                   a lock the session has an entry in, empty value
+ * 0x0C endedAtMillis(8) sessionId(8)           ended lock sessions by time of end, empty value
  * </pre>
  */
 final class Keyspace {
@@ -35,6 +38,9 @@ final class Keyspace {
     static final byte INTENT = 0x07;
     static final byte TXN = 0x08;
     static final byte SYSTEM = 0x09;
+    static final byte LOCK_SESSION = 0x0A;
+    static final byte LOCK_SESSION_ENTRY = 0x0B;
+    static final byte LOCK_SESSION_ENDED = 0x0C;
 
     static final byte[] APPLIED_KEY = withFamily(META, "applied".getBytes(StandardCharsets.US_ASCII));
     static final byte[] EMPTY_VALUE = new byte[0];
@@ -121,6 +127,74 @@ final class Keyspace {
     static Bytes lockNameOfExpiry(byte[] lockExpiryKey) {
         checkFamily(lockExpiryKey, LOCK_EXPIRY, 9);
         return Bytes.copyOf(lockExpiryKey, 9, lockExpiryKey.length - 9);
+    }
+
+    static byte[] lockSessionKey(long sessionId) {
+        byte[] k = new byte[9];
+        k[0] = LOCK_SESSION;
+        putLong(k, 1, sessionId);
+        return k;
+    }
+
+    static long sessionIdOfLockSession(byte[] key) {
+        checkFamily(key, LOCK_SESSION, 9);
+        return getLong(key, 1);
+    }
+
+    static byte[] sessionEntryKey(long sessionId, Bytes lockName) {
+        byte[] k = new byte[9 + lockName.size()];
+        k[0] = LOCK_SESSION_ENTRY;
+        putLong(k, 1, sessionId);
+        lockName.copyTo(k, 9);
+        return k;
+    }
+
+    static byte[] sessionEntriesStart(long sessionId) {
+        byte[] k = new byte[9];
+        k[0] = LOCK_SESSION_ENTRY;
+        putLong(k, 1, sessionId);
+        return k;
+    }
+
+    /** The first key after every entry key of the session. */
+    static byte[] sessionEntriesEnd(long sessionId) {
+        if (sessionId == -1L) {
+            return familyEnd(LOCK_SESSION_ENTRY);
+        }
+        return sessionEntriesStart(sessionId + 1);
+    }
+
+    static long sessionIdOfEntry(byte[] entryKey) {
+        checkFamily(entryKey, LOCK_SESSION_ENTRY, 9);
+        return getLong(entryKey, 1);
+    }
+
+    static Bytes lockNameOfSessionEntry(byte[] entryKey) {
+        checkFamily(entryKey, LOCK_SESSION_ENTRY, 9);
+        return Bytes.copyOf(entryKey, 9, entryKey.length - 9);
+    }
+
+    static byte[] endedSessionKey(long endedAtMillis, long sessionId) {
+        byte[] k = new byte[17];
+        k[0] = LOCK_SESSION_ENDED;
+        putLong(k, 1, endedAtMillis);
+        putLong(k, 9, sessionId);
+        return k;
+    }
+
+    /** The end of "ended at or before {@code cutoffMillis}" in the ended-session index. */
+    static byte[] endedSessionEndAfter(long cutoffMillis) {
+        return timedEndAfter(LOCK_SESSION_ENDED, Math.max(-1, cutoffMillis));
+    }
+
+    static long endedTimeOf(byte[] endedKey) {
+        checkFamily(endedKey, LOCK_SESSION_ENDED, 17);
+        return getLong(endedKey, 1);
+    }
+
+    static long sessionIdOfEnded(byte[] endedKey) {
+        checkFamily(endedKey, LOCK_SESSION_ENDED, 17);
+        return getLong(endedKey, 9);
     }
 
     /** family + name: data keys and locks. */

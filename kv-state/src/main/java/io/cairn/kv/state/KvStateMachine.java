@@ -123,11 +123,7 @@ public final class KvStateMachine {
         if (!key.isEmpty()) {
             next = Keyspace.expiryTimeOf(key.get(0).key());
         }
-        List<KvPair> lock = engine.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
-                Keyspace.familyEnd(Keyspace.LOCK_EXPIRY), 1);
-        if (!lock.isEmpty()) {
-            next = Math.min(next, Keyspace.lockExpiryTimeOf(lock.get(0).key()));
-        }
+        next = Math.min(next, LockTable.nextEventMillis(engine));
         List<KvPair> idle = engine.scan(Keyspace.familyStart(Keyspace.SESSION_IDLE),
                 Keyspace.familyEnd(Keyspace.SESSION_IDLE), 1);
         if (!idle.isEmpty()) {
@@ -214,6 +210,21 @@ public final class KvStateMachine {
         /** The changes these entries made to user keys, in revision order, for watchers. */
         public List<WatchEvent> events() {
             return List.copyOf(batch.events);
+        }
+
+        /** The locks these entries changed, in order: whose waiters to wake once written. */
+        public List<Bytes> locksChanged() {
+            return List.copyOf(batch.locks.changed);
+        }
+
+        /** Lock sessions these entries brought into the shard, with their TTLs. */
+        public java.util.Map<Long, Long> sessionsOpened() {
+            return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(batch.locks.opened));
+        }
+
+        /** Lock sessions these entries ended, or that left the shard with their last lock here. */
+        public java.util.Set<Long> sessionsLeft() {
+            return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(batch.locks.left));
         }
 
         /** After {@link #writes()} reached the engine: the state machine moves to the new applied position. */
@@ -517,13 +528,16 @@ public final class KvStateMachine {
         } else if (command instanceof Command.Expire) {
             return expire(batch, revision);
         } else if (command instanceof Command.Lock lock) {
-            return lock(batch, lock, revision);
+            return batch.locks.acquire(lock, batch.clockMillis, revision);
         } else if (command instanceof Command.Unlock unlock) {
-            return unlock(batch, unlock);
+            return batch.locks.unlock(unlock, batch.clockMillis, revision);
+        } else if (command instanceof Command.LockRelease release) {
+            return batch.locks.release(release, batch.clockMillis, revision);
+        } else if (command instanceof Command.EndSessions end) {
+            return batch.locks.endSessions(end, batch.clockMillis, revision);
         } else if (command instanceof Command.Fenced fenced) {
-            long current = currentToken(batch, fenced.lock());
-            if (current != fenced.token()) {
-                return new Result.FencedOut(current);
+            if (!batch.locks.holds(fenced.lock(), fenced.token(), batch.clockMillis)) {
+                return new Result.FencedOut(batch.locks.currentToken(fenced.lock(), batch.clockMillis));
             }
             return execute(batch, fenced.write(), revision);
         } else if (command instanceof Command.Txn txn) {
@@ -599,7 +613,7 @@ public final class KvStateMachine {
         }
         for (int i = 0; i < p.compares().size(); i++) {
             Compare c = p.compares().get(i);
-            long token = c.target() == Compare.Target.LOCK_TOKEN ? currentToken(batch, c.key()) : 0;
+            long token = c.target() == Compare.Target.LOCK_TOKEN ? batch.locks.currentToken(c.key(), batch.clockMillis) : 0;
             if (!c.holds(batch.live(c.key()), token)) {
                 return new Result.Prepared(i);
             }
@@ -685,7 +699,7 @@ public final class KvStateMachine {
         int failed = -1;
         for (int i = 0; i < txn.compares().size() && failed < 0; i++) {
             Compare c = txn.compares().get(i);
-            long token = c.target() == Compare.Target.LOCK_TOKEN ? currentToken(batch, c.key()) : 0;
+            long token = c.target() == Compare.Target.LOCK_TOKEN ? batch.locks.currentToken(c.key(), batch.clockMillis) : 0;
             if (!c.holds(batch.live(c.key()), token)) {
                 failed = i;
             }
@@ -736,51 +750,52 @@ public final class KvStateMachine {
     }
 
     /**
-     * A free (or expired) lock is granted with the entry's index as its token; its holder
-     * extends it and keeps the token; another owner finds it busy.
-     */
-    private Result lock(Batch batch, Command.Lock lock, long revision) {
-        LockRecord held = batch.loadLock(lock.name());
-        long expiresAt = saturatedAdd(batch.clockMillis, lock.ttlMillis());
-        if (held != null && held.isHeldAt(batch.clockMillis) && !held.owner().equals(lock.owner())) {
-            return new Result.LockBusy(held.token(), held.expiresAtMillis());
-        }
-        boolean extend = held != null && held.isHeldAt(batch.clockMillis);
-        long token = extend ? held.token() : revision;
-        batch.putLock(lock.name(), held, new LockRecord(lock.owner(), token, expiresAt));
-        return new Result.LockGranted(token, expiresAt);
-    }
-
-    private Result unlock(Batch batch, Command.Unlock unlock) {
-        LockRecord held = batch.loadLock(unlock.name());
-        long current = held != null && held.isHeldAt(batch.clockMillis) ? held.token() : 0;
-        if (current != unlock.token()) {
-            return new Result.NotHolder(current);
-        }
-        batch.removeLock(unlock.name(), held);
-        return new Result.Released(current);
-    }
-
-    /** The token of the lock's unexpired grant at the batch's clock; 0 if it is free. */
-    private static long currentToken(Batch batch, Bytes name) {
-        LockRecord held = batch.loadLock(name);
-        return held != null && held.isHeldAt(batch.clockMillis) ? held.token() : 0;
-    }
-
-    /**
      * The lock's current grant as a read at {@code nowMillis} sees it; empty if free or expired.
      * Reads applied state only, as {@link #get} does.
      */
     public Optional<LockGrant> lock(Bytes name, long nowMillis) {
+        return lockState(name, nowMillis).flatMap(state -> state.newestHolder().map(
+                h -> new LockGrant(name, h.owner(), h.token(), h.expiresAtMillis())));
+    }
+
+    /** The lock's holders and waiters as a read at {@code nowMillis} sees them; empty when it has none. */
+    public Optional<LockState> lockState(Bytes name, long nowMillis) {
         byte[] lockKey = Keyspace.lockKey(name);
         byte[] raw = engine.get(lockKey);
-        if (raw == null) {
-            return Optional.empty();
+        return raw == null ? Optional.empty() : LockState.of(name, LockRecord.decode(raw, lockKey), nowMillis);
+    }
+
+    /** Up to {@code limit} locks with holders or waiters, by name from {@code fromName} on. */
+    public List<LockState> locks(Bytes fromName, int limit, long nowMillis) {
+        options.limits().checkScanLimit(limit);
+        List<LockState> out = new ArrayList<>();
+        byte[] from = Keyspace.lockKey(fromName);
+        while (out.size() < limit) {
+            int asked = limit - out.size();
+            List<KvPair> page = engine.scan(from, Keyspace.familyEnd(Keyspace.LOCK), asked);
+            for (KvPair pair : page) {
+                LockState.of(Keyspace.lockNameOf(pair.key()), LockRecord.decode(pair.value(), pair.key()), nowMillis)
+                        .ifPresent(out::add);
+            }
+            if (page.size() < asked) {
+                break;
+            }
+            from = Keyspace.successor(page.get(page.size() - 1).key());
         }
-        LockRecord held = LockRecord.decode(raw, lockKey);
-        return held.isHeldAt(nowMillis)
-                ? Optional.of(new LockGrant(name, held.owner(), held.token(), held.expiresAtMillis()))
-                : Optional.empty();
+        return out;
+    }
+
+    /** The live lock sessions this shard has entries of, with their TTLs: what its leader watches. */
+    public java.util.Map<Long, Long> lockSessions() {
+        java.util.Map<Long, Long> live = new java.util.LinkedHashMap<>();
+        for (KvPair pair : engine.scan(Keyspace.familyStart(Keyspace.LOCK_SESSION),
+                Keyspace.familyEnd(Keyspace.LOCK_SESSION), Integer.MAX_VALUE)) {
+            LockSession session = LockSession.decode(pair.value(), pair.key());
+            if (!session.ended()) {
+                live.put(Keyspace.sessionIdOfLockSession(pair.key()), session.ttlMillis());
+            }
+        }
+        return live;
     }
 
     /** Removes keys due at the clock and sessions idle too long, each at most expireBatchMax. */
@@ -812,19 +827,9 @@ public final class KvStateMachine {
                 batch.writes.delete(idleKey);
             }
         }
-        List<KvPair> locks = batch.writes.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
-                Keyspace.lockExpiryEndAfter(cutoffMillis), bound + 1);
-        int locksRemoved = Math.min(bound, locks.size());
-        for (int i = 0; i < locksRemoved; i++) {
-            byte[] indexKey = locks.get(i).key();
-            Bytes name = Keyspace.lockNameOfExpiry(indexKey);
-            LockRecord held = batch.loadLock(name);
-            Invariants.check(held != null && held.expiresAtMillis() == Keyspace.lockExpiryTimeOf(indexKey),
-                    "lock expiry index entry for %s at %s has no matching lock", name, Keyspace.lockExpiryTimeOf(indexKey));
-            batch.removeLock(name, held);
-        }
-        boolean more = due.size() > bound || idle.size() > bound || locks.size() > bound;
-        return new Result.Expired(keysRemoved + locksRemoved, sessionsForgotten, more);
+        LockTable.Expiry locks = batch.locks.expire(cutoffMillis, revision, bound);
+        boolean more = due.size() > bound || idle.size() > bound || locks.more();
+        return new Result.Expired(keysRemoved + locks.settled(), sessionsForgotten + locks.forgotten(), more);
     }
 
     private void loadAppliedPosition() {
@@ -863,8 +868,11 @@ public final class KvStateMachine {
         /** What watchers are told once the batch is committed, in revision order. */
         final List<WatchEvent> events = new ArrayList<>();
 
+        final LockTable locks;
+
         Batch(PendingWrites writes, long clockMillis) {
             this.writes = writes;
+            this.locks = new LockTable(writes);
             this.clockMillis = clockMillis;
         }
 
@@ -891,27 +899,6 @@ public final class KvStateMachine {
             byte[] intentKey = Keyspace.intentKey(key);
             byte[] raw = writes.get(intentKey);
             return raw == null ? null : Intent.decode(raw, intentKey);
-        }
-
-        /** The lock's record, expired or not, as the batch so far leaves it. */
-        LockRecord loadLock(Bytes name) {
-            byte[] lockKey = Keyspace.lockKey(name);
-            byte[] raw = writes.get(lockKey);
-            return raw == null ? null : LockRecord.decode(raw, lockKey);
-        }
-
-        /** Replaces {@code old} (null: none) with {@code grant}, keeping the expiry index in step. */
-        void putLock(Bytes name, LockRecord old, LockRecord grant) {
-            if (old != null) {
-                writes.delete(Keyspace.lockExpiryKey(old.expiresAtMillis(), name));
-            }
-            writes.put(Keyspace.lockKey(name), grant.encode());
-            writes.put(Keyspace.lockExpiryKey(grant.expiresAtMillis(), name), Keyspace.EMPTY_VALUE);
-        }
-
-        void removeLock(Bytes name, LockRecord held) {
-            writes.delete(Keyspace.lockKey(name));
-            writes.delete(Keyspace.lockExpiryKey(held.expiresAtMillis(), name));
         }
 
         void removeKey(Bytes key, StoredValue stored) {

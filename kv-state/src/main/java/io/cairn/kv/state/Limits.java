@@ -84,9 +84,12 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
         } else if (command instanceof Command.Delete delete) {
             return keyViolation(delete.key());
         } else if (command instanceof Command.Lock lock) {
-            return first(keyViolation(lock.name()), ownerViolation(lock.owner()), ttlViolation(lock.ttlMillis()));
+            return first(keyViolation(lock.name()), ownerViolation(lock.owner()), ttlViolation(lock.ttlMillis()),
+                    ttlViolation(lock.lockDelayMillis()));
         } else if (command instanceof Command.Unlock unlock) {
             return keyViolation(unlock.name());
+        } else if (command instanceof Command.LockRelease release) {
+            return first(keyViolation(release.name()), ownerViolation(release.owner()));
         } else if (command instanceof Command.SetTtl setTtl) {
             return first(keyViolation(setTtl.key()), ttlViolation(setTtl.ttlMillis()));
         } else if (command instanceof Command.Fenced fenced) {

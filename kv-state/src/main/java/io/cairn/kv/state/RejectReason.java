@@ -13,7 +13,11 @@ public enum RejectReason {
     /** The TTL is above {@link Limits#TTL_MILLIS_MAX}. */
     TTL_TOO_LARGE(5),
     /** A transaction has more comparisons, operations or bytes than {@link Limits} allow. */
-    TXN_TOO_LARGE(6);
+    TXN_TOO_LARGE(6),
+    /** The lock exists with another number of permits (an exclusive lock asked as a semaphore, say). */
+    LOCK_KIND(7),
+    /** The lock has as many holders and waiters as one lock takes. */
+    LOCK_FULL(8);
 
     private final int code;
 

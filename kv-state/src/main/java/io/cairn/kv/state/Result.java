@@ -10,7 +10,7 @@ import io.cairn.common.Bytes;
 public sealed interface Result
         permits Result.Written, Result.Deleted, Result.CasFailed, Result.Expired,
                 Result.Stale, Result.Rejected, Result.Skipped,
-                Result.LockGranted, Result.LockBusy, Result.Released, Result.NotHolder, Result.FencedOut,
+                Result.LockGranted, Result.LockBusy, Result.LockQueued, Result.Released, Result.SessionEnded, Result.SessionsEnded, Result.NotHolder, Result.FencedOut,
                 Result.Read, Result.TxnDone, Result.Prepared, Result.Locked, Result.Decided, Result.Resolved {
 
     /**
@@ -74,24 +74,49 @@ public sealed interface Result
     /** The entry carried no command: a leader's no-op or a configuration change. */
     record Skipped() implements Result {}
 
-    /** The lock is held by the caller under {@code token} until {@code expiresAtMillis} (leader time). */
+    /**
+     * The lock is held by the caller under {@code token} until {@code expiresAtMillis} (leader
+     * time; 0 for a session's entry, held until released or its session ends).
+     */
     record LockGranted(long token, long expiresAtMillis) implements Result {
         public LockGranted {
             requirePositive(token, "token");
         }
     }
 
-    /** Another owner holds the lock, under {@code token}, until {@code expiresAtMillis}; nothing changed. */
+    /**
+     * The lock has no room for the caller: its newest holder has {@code token} until
+     * {@code expiresAtMillis} (0: until its session ends), or, with token 0, it is closed by a
+     * lock delay until {@code expiresAtMillis}; nothing changed.
+     */
     record LockBusy(long token, long expiresAtMillis) implements Result {
         public LockBusy {
-            requirePositive(token, "token");
+            requireNonNegative(token, "token");
         }
     }
 
-    /** The grant with fencing token {@code token} was released. */
+    /** The caller waits for the lock, {@code position} in line (1: next), behind holder {@code holderToken}. */
+    record LockQueued(int position, long holderToken) implements Result {
+        public LockQueued {
+            requirePositive(position, "position");
+            requireNonNegative(holderToken, "holderToken");
+        }
+    }
+
+    /** The grant with fencing token {@code token} was released; token 0: a waiter left the queue. */
     record Released(long token) implements Result {
         public Released {
-            requirePositive(token, "token");
+            requireNonNegative(token, "token");
+        }
+    }
+
+    /** Session {@code sessionId} ended in this shard (it expired or was closed); nothing changed. */
+    record SessionEnded(long sessionId) implements Result {}
+
+    /** {@link Command.EndSessions} applied: {@code entries} holders and waiters left their locks. */
+    record SessionsEnded(int entries) implements Result {
+        public SessionsEnded {
+            requireNonNegative(entries, "entries");
         }
     }
 

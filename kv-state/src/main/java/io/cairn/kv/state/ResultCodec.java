@@ -31,6 +31,9 @@ import java.util.List;
  *   16 Locked      bytes key, bytes txnId, bytes primaryKey, varint preparedAtMillis
  *   17 Decided     u8 committed
  *   18 Resolved    varint intents
+ *   19 LockQueued  varint position, varint holderToken
+ *   20 SessionEnded i64 sessionId
+ *   21 SessionsEnded varint entries
  * </pre>
  */
 final class ResultCodec {
@@ -53,6 +56,9 @@ final class ResultCodec {
     static final int TAG_LOCKED = 16;
     static final int TAG_DECIDED = 17;
     static final int TAG_RESOLVED = 18;
+    static final int TAG_LOCK_QUEUED = 19;
+    static final int TAG_SESSION_ENDED = 20;
+    static final int TAG_SESSIONS_ENDED = 21;
 
     private static final String WHAT = "result";
 
@@ -114,6 +120,12 @@ final class ResultCodec {
             out.writeByte(TAG_DECIDED).writeBoolean(d.committed());
         } else if (result instanceof Result.Resolved r) {
             out.writeByte(TAG_RESOLVED).writeVarLong(r.intents());
+        } else if (result instanceof Result.LockQueued q) {
+            out.writeByte(TAG_LOCK_QUEUED).writeVarLong(q.position()).writeVarLong(q.holderToken());
+        } else if (result instanceof Result.SessionEnded e) {
+            out.writeByte(TAG_SESSION_ENDED).writeLong(e.sessionId());
+        } else if (result instanceof Result.SessionsEnded e) {
+            out.writeByte(TAG_SESSIONS_ENDED).writeVarLong(e.entries());
         } else {
             throw new AssertionError("unknown result " + result);
         }
@@ -173,6 +185,9 @@ final class ResultCodec {
                     in.readVarLong("preparedAtMillis"));
             case TAG_DECIDED -> new Result.Decided(in.readBoolean("committed"));
             case TAG_RESOLVED -> new Result.Resolved(in.readVarInt("intents"));
+            case TAG_LOCK_QUEUED -> new Result.LockQueued(in.readVarInt("position"), in.readVarLong("holderToken"));
+            case TAG_SESSION_ENDED -> new Result.SessionEnded(in.readLong("sessionId"));
+            case TAG_SESSIONS_ENDED -> new Result.SessionsEnded(in.readVarInt("entries"));
             default -> throw in.corrupt("unknown result tag " + tag, tagOffset);
         };
     }

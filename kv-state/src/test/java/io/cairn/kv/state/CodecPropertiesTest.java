@@ -228,7 +228,10 @@ class CodecPropertiesTest {
     }
 
     static Command command(RandomSource random) {
-        return switch (random.nextInt(13)) {
+        return switch (random.nextInt(16)) {
+            case 13 -> sessionLock(random);
+            case 14 -> new Command.LockRelease(bytes(random, 40), random.nextLong() | 1, bytes(random, 40));
+            case 15 -> new Command.EndSessions(List.of(random.nextLong() | 1, random.nextLong() | 1), random.chance(0.5));
             case 10 -> new Command.Forget(bytes(random, 16));
             case 12 -> new Command.SetSystem(Bytes.utf8("record"), nonNegative(random), bytes(random, 100));
             case 0, 1, 2 -> write(random);
@@ -244,6 +247,12 @@ class CodecPropertiesTest {
             case 5 -> new Command.Fenced(bytes(random, 40), Math.max(1, nonNegative(random)), write(random));
             default -> new Command.Expire(nonNegative(random));
         };
+    }
+
+    private static Command.Lock sessionLock(RandomSource random) {
+        int permits = random.chance(0.3) ? Command.Lock.READ_WRITE_PERMITS : 1 + random.nextInt(5);
+        return new Command.Lock(bytes(random, 40), bytes(random, 40), Math.max(1, nonNegative(random)),
+                random.nextLong() | 1, permits, 1 + random.nextInt(permits), random.chance(0.5), nonNegative(random));
     }
 
     private static Command.Txn txn(RandomSource random) {
@@ -304,15 +313,18 @@ class CodecPropertiesTest {
 
     static Result result(RandomSource random) {
         List<RejectReason> reasons = List.of(RejectReason.values());
-        return switch (random.nextInt(17)) {
+        return switch (random.nextInt(20)) {
+            case 17 -> new Result.LockQueued(1 + random.nextInt(1_000), nonNegative(random));
+            case 18 -> new Result.SessionEnded(random.nextLong());
+            case 19 -> new Result.SessionsEnded(count(random));
             case 12 -> txnDone(random);
             case 13 -> new Result.Prepared(random.nextInt(5) - 1);
             case 14 -> new Result.Locked(bytes(random, 40), bytes(random, 16), bytes(random, 40), nonNegative(random));
             case 15 -> new Result.Decided(random.chance(0.5));
             case 16 -> new Result.Resolved(count(random));
             case 7 -> new Result.LockGranted(Math.max(1, nonNegative(random)), nonNegative(random));
-            case 8 -> new Result.LockBusy(Math.max(1, nonNegative(random)), nonNegative(random));
-            case 9 -> new Result.Released(Math.max(1, nonNegative(random)));
+            case 8 -> new Result.LockBusy(nonNegative(random), nonNegative(random));
+            case 9 -> new Result.Released(nonNegative(random));
             case 10 -> new Result.NotHolder(nonNegative(random));
             case 11 -> new Result.FencedOut(nonNegative(random));
             case 0 -> new Result.Written(nonNegative(random), Math.max(1, nonNegative(random)));

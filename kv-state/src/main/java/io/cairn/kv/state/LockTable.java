@@ -1,0 +1,324 @@
+package io.cairn.kv.state;
+
+import io.cairn.common.Bytes;
+import io.cairn.common.Invariants;
+import io.cairn.kv.engine.KvPair;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The lock commands of one apply batch over its pending writes: acquire, release, the end of a
+ * session, and expiry. Every change to a lock goes through {@link #store}, which settles the
+ * lock (grants waiters in order), keeps the expiry and session indexes in step and notes the
+ * lock's name for the waiters the host wakes once the batch is written.
+ */
+final class LockTable {
+    /** How long an ended session's id is remembered, so a late request with it is refused. */
+    static final long ENDED_SESSION_KEEP_MILLIS = 60 * 60 * 1000L;
+
+    private final PendingWrites writes;
+    /** Locks changed by the batch, in order of first change: whose waiters to wake. */
+    final Set<Bytes> changed = new LinkedHashSet<>();
+    /** Sessions the batch first saw in this shard, with their TTLs: what the leader starts watching. */
+    final Map<Long, Long> opened = new LinkedHashMap<>();
+
+    /** Sessions that ended or left the shard in the batch: what the leader stops watching. */
+    final Set<Long> left = new LinkedHashSet<>();
+
+    /** What one Expire did to locks: locks settled, ended sessions forgotten, whether more is due. */
+    record Expiry(int settled, int forgotten, boolean more) {}
+
+    LockTable(PendingWrites writes) {
+        this.writes = writes;
+    }
+
+    LockRecord load(Bytes name) {
+        byte[] lockKey = Keyspace.lockKey(name);
+        byte[] raw = writes.get(lockKey);
+        return raw == null ? null : LockRecord.decode(raw, lockKey);
+    }
+
+    /** The newest live grant of the lock at {@code nowMillis}; 0 when nobody holds it. */
+    long currentToken(Bytes name, long nowMillis) {
+        LockRecord lock = load(name);
+        return lock == null ? 0 : lock.newestTokenAt(nowMillis);
+    }
+
+    boolean holds(Bytes name, long token, long nowMillis) {
+        LockRecord lock = load(name);
+        return lock != null && lock.holdsTokenAt(token, nowMillis);
+    }
+
+    Result acquire(Command.Lock cmd, long nowMillis, long revision) {
+        if (cmd.sessionId() != 0) {
+            Result refused = joinSession(cmd.sessionId(), cmd.ttlMillis(), cmd.name());
+            if (refused != null) {
+                return refused;
+            }
+        }
+        LockRecord old = load(cmd.name());
+        LockRecord lock = old == null ? null : old.settle(nowMillis, revision);
+        if (lock != null && lock.permits() != cmd.permits()) {
+            return new Result.Rejected(RejectReason.LOCK_KIND, "lock " + cmd.name() + " has " + describePermits(lock.permits())
+                    + ", not " + describePermits(cmd.permits()));
+        }
+        List<LockRecord.Entry> entries = lock == null ? new ArrayList<>() : new ArrayList<>(lock.entries());
+        int mine = lock == null ? -1 : lock.indexOf(cmd.sessionId(), cmd.owner());
+        if (mine >= 0) {
+            return again(cmd, old, lock, entries, mine, nowMillis, revision);
+        }
+        int permits = cmd.permits();
+        long delayUntil = lock == null ? 0 : lock.delayUntilMillis();
+        boolean fits = (lock == null || !lock.hasWaiters() && lock.permitsHeldAt(nowMillis) + cmd.weight() <= permits)
+                && delayUntil == 0;
+        if (!fits && !cmd.waits()) {
+            LockRecord.Entry holder = lock == null ? null : lock.newestHolderAt(nowMillis);
+            if (old != null && !old.equals(lock)) {
+                store(cmd.name(), old, lock); // the settle dropped lapsed entries or granted waiters
+            }
+            return new Result.LockBusy(holder == null ? 0 : holder.token(),
+                    holder == null ? delayUntil : holder.expiresAtMillis());
+        }
+        if (entries.size() >= LockRecord.ENTRIES_MAX) {
+            return new Result.Rejected(RejectReason.LOCK_FULL, "lock " + cmd.name() + " already has "
+                    + LockRecord.ENTRIES_MAX + " holders and waiters, the most one lock takes");
+        }
+        long expiresAt = cmd.sessionId() == 0 ? saturatedAdd(nowMillis, cmd.ttlMillis()) : 0;
+        LockRecord.Entry entry = new LockRecord.Entry(cmd.owner(), cmd.sessionId(), cmd.weight(), fits ? revision : 0,
+                expiresAt, cmd.lockDelayMillis());
+        entries.add(entry);
+        store(cmd.name(), old, new LockRecord(permits, delayUntil, entries));
+        if (cmd.sessionId() != 0) {
+            writes.put(Keyspace.sessionEntryKey(cmd.sessionId(), cmd.name()), Keyspace.EMPTY_VALUE);
+        }
+        return fits ? new Result.LockGranted(revision, expiresAt) : queued(lock, entries.size() - 1, nowMillis);
+    }
+
+    /** The caller already has an entry: a TTL holder extends it, a session's entry is reported as it stands. */
+    private Result again(Command.Lock cmd, LockRecord old, LockRecord lock, List<LockRecord.Entry> entries, int mine,
+                         long nowMillis, long revision) {
+        LockRecord.Entry e = entries.get(mine);
+        if (e.sessionId() == 0) {
+            long expiresAt = saturatedAdd(nowMillis, cmd.ttlMillis());
+            entries.set(mine, new LockRecord.Entry(e.owner(), 0, e.weight(), e.token(), expiresAt, 0));
+            store(cmd.name(), old, lock.with(entries, lock.delayUntilMillis()));
+            return new Result.LockGranted(e.token(), expiresAt);
+        }
+        if (!old.equals(lock)) {
+            store(cmd.name(), old, lock);
+        }
+        return e.granted() ? new Result.LockGranted(e.token(), 0) : queued(lock, mine, nowMillis);
+    }
+
+    private static Result.LockQueued queued(LockRecord lock, int index, long nowMillis) {
+        int ahead = 0;
+        for (int i = 0; i < index; i++) {
+            ahead += lock.entries().get(i).granted() ? 0 : 1;
+        }
+        return new Result.LockQueued(ahead + 1, lock == null ? 0 : lock.newestTokenAt(nowMillis));
+    }
+
+    /** Releases a TTL grant by its token. */
+    Result unlock(Command.Unlock cmd, long nowMillis, long revision) {
+        LockRecord old = load(cmd.name());
+        LockRecord lock = old == null ? null : old.settle(nowMillis, revision);
+        int index = -1;
+        for (int i = 0; lock != null && i < lock.entries().size(); i++) {
+            LockRecord.Entry e = lock.entries().get(i);
+            if (e.sessionId() == 0 && e.token() == cmd.token()) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            if (old != null && !old.equals(lock)) {
+                store(cmd.name(), old, lock);
+            }
+            return new Result.NotHolder(lock == null ? 0 : lock.newestTokenAt(nowMillis));
+        }
+        List<LockRecord.Entry> entries = new ArrayList<>(lock.entries());
+        entries.remove(index);
+        store(cmd.name(), old, settled(lock.with(entries, lock.delayUntilMillis()), nowMillis, revision));
+        return new Result.Released(cmd.token());
+    }
+
+    /** Withdraws a session's entry: releases it if granted, leaves the queue if waiting. */
+    Result release(Command.LockRelease cmd, long nowMillis, long revision) {
+        LockRecord old = load(cmd.name());
+        int index = old == null ? -1 : old.indexOf(cmd.sessionId(), cmd.owner());
+        if (index < 0) {
+            return new Result.NotHolder(old == null ? 0 : old.newestTokenAt(nowMillis));
+        }
+        LockRecord.Entry e = old.entries().get(index);
+        List<LockRecord.Entry> entries = new ArrayList<>(old.entries());
+        entries.remove(index);
+        store(cmd.name(), old, settled(old.with(entries, old.delayUntilMillis()), nowMillis, revision));
+        leaveSession(cmd.sessionId(), cmd.name());
+        return new Result.Released(e.token());
+    }
+
+    /**
+     * Ends sessions in this shard: their entries go, waiters behind them are granted, and their ids
+     * are remembered for {@link #ENDED_SESSION_KEEP_MILLIS} so a late acquire is refused. A session
+     * that {@code expired} closes each lock it held for that entry's lock delay.
+     */
+    Result endSessions(Command.EndSessions cmd, long nowMillis, long revision) {
+        int released = 0;
+        for (long sessionId : cmd.sessionIds()) {
+            byte[] sessionKey = Keyspace.lockSessionKey(sessionId);
+            byte[] raw = writes.get(sessionKey);
+            // Unknown here (it never held anything in this shard, or released all of it): nothing to end.
+            if (raw == null || LockSession.decode(raw, sessionKey).ended()) {
+                continue;
+            }
+            long ttl = LockSession.decode(raw, sessionKey).ttlMillis();
+            for (Bytes name : sessionLocks(sessionId)) {
+                released += dropSessionEntry(name, sessionId, cmd.expired(), nowMillis, revision);
+                writes.delete(Keyspace.sessionEntryKey(sessionId, name));
+            }
+            long endedAt = Math.max(1, nowMillis);
+            writes.put(sessionKey, new LockSession(ttl, endedAt).encode());
+            writes.put(Keyspace.endedSessionKey(endedAt, sessionId), Keyspace.EMPTY_VALUE);
+            left.add(sessionId);
+        }
+        return new Result.SessionsEnded(released);
+    }
+
+    private int dropSessionEntry(Bytes name, long sessionId, boolean expired, long nowMillis, long revision) {
+        LockRecord old = load(name);
+        Invariants.check(old != null, "session %s indexes lock %s, which does not exist", sessionId, name);
+        List<LockRecord.Entry> entries = new ArrayList<>();
+        long delayUntil = old.delayUntilMillis();
+        int dropped = 0;
+        for (LockRecord.Entry e : old.entries()) {
+            if (e.sessionId() != sessionId) {
+                entries.add(e);
+                continue;
+            }
+            dropped++;
+            if (expired && e.granted() && e.lockDelayMillis() > 0) {
+                delayUntil = Math.max(delayUntil, saturatedAdd(nowMillis, e.lockDelayMillis()));
+            }
+        }
+        Invariants.check(dropped > 0, "session %s indexes lock %s, which has no entry of it", sessionId, name);
+        store(name, old, settled(old.with(entries, delayUntil), nowMillis, revision));
+        return dropped;
+    }
+
+    /**
+     * Expiry at {@code cutoffMillis}: the locks whose next event passed (a lapsed TTL grant, a
+     * delay over) are settled, and ended sessions past their keep time forgotten; at most
+     * {@code bound} of each. Returns the locks settled and sessions forgotten, and whether more is due.
+     */
+    Expiry expire(long cutoffMillis, long revision, int bound) {
+        List<KvPair> due = writes.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
+                Keyspace.lockExpiryEndAfter(cutoffMillis), bound + 1);
+        int settledCount = Math.min(bound, due.size());
+        for (int i = 0; i < settledCount; i++) {
+            byte[] indexKey = due.get(i).key();
+            Bytes name = Keyspace.lockNameOfExpiry(indexKey);
+            LockRecord old = load(name);
+            Invariants.check(old != null && old.nextEventMillis() == Keyspace.lockExpiryTimeOf(indexKey),
+                    "lock expiry index entry for %s at %s has no matching lock", name, Keyspace.lockExpiryTimeOf(indexKey));
+            store(name, old, old.settle(cutoffMillis, revision));
+        }
+        List<KvPair> ended = writes.scan(Keyspace.familyStart(Keyspace.LOCK_SESSION_ENDED),
+                Keyspace.endedSessionEndAfter(cutoffMillis - ENDED_SESSION_KEEP_MILLIS), bound + 1);
+        int forgotten = cutoffMillis > ENDED_SESSION_KEEP_MILLIS ? Math.min(bound, ended.size()) : 0;
+        for (int i = 0; i < forgotten; i++) {
+            byte[] indexKey = ended.get(i).key();
+            writes.delete(Keyspace.lockSessionKey(Keyspace.sessionIdOfEnded(indexKey)));
+            writes.delete(indexKey);
+        }
+        boolean more = due.size() > bound || forgotten == bound && ended.size() > bound;
+        return new Expiry(settledCount, forgotten, more);
+    }
+
+    /** The earliest time an Expire finds lock work: a lock's next event or an ended session to forget. */
+    static long nextEventMillis(io.cairn.kv.engine.KvEngine engine) {
+        long next = Long.MAX_VALUE;
+        List<KvPair> lock = engine.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
+                Keyspace.familyEnd(Keyspace.LOCK_EXPIRY), 1);
+        if (!lock.isEmpty()) {
+            next = Keyspace.lockExpiryTimeOf(lock.get(0).key());
+        }
+        List<KvPair> ended = engine.scan(Keyspace.familyStart(Keyspace.LOCK_SESSION_ENDED),
+                Keyspace.familyEnd(Keyspace.LOCK_SESSION_ENDED), 1);
+        if (!ended.isEmpty()) {
+            next = Math.min(next, Keyspace.endedTimeOf(ended.get(0).key()) + ENDED_SESSION_KEEP_MILLIS);
+        }
+        return next;
+    }
+
+    /** Registers the lock under a live session of this shard; a refusal when the session ended here. */
+    private Result joinSession(long sessionId, long ttlMillis, Bytes name) {
+        byte[] sessionKey = Keyspace.lockSessionKey(sessionId);
+        byte[] raw = writes.get(sessionKey);
+        if (raw == null) {
+            writes.put(sessionKey, new LockSession(ttlMillis, 0).encode());
+            opened.put(sessionId, ttlMillis);
+            left.remove(sessionId);
+            return null;
+        }
+        LockSession session = LockSession.decode(raw, sessionKey);
+        if (session.ended()) {
+            return new Result.SessionEnded(sessionId);
+        }
+        return null;
+    }
+
+    /** After a session's entry left a lock: the session leaves the shard when that was its last lock here. */
+    private void leaveSession(long sessionId, Bytes name) {
+        writes.delete(Keyspace.sessionEntryKey(sessionId, name));
+        if (sessionLocksFirst(sessionId).isEmpty()) {
+            writes.delete(Keyspace.lockSessionKey(sessionId));
+            opened.remove(sessionId);
+            left.add(sessionId);
+        }
+    }
+
+    private List<KvPair> sessionLocksFirst(long sessionId) {
+        return writes.scan(Keyspace.sessionEntriesStart(sessionId), Keyspace.sessionEntriesEnd(sessionId), 1);
+    }
+
+    private List<Bytes> sessionLocks(long sessionId) {
+        List<Bytes> names = new ArrayList<>();
+        for (KvPair pair : writes.scan(Keyspace.sessionEntriesStart(sessionId), Keyspace.sessionEntriesEnd(sessionId),
+                Integer.MAX_VALUE)) {
+            names.add(Keyspace.lockNameOfSessionEntry(pair.key()));
+        }
+        return names;
+    }
+
+    private static LockRecord settled(LockRecord lock, long nowMillis, long revision) {
+        return lock.entries().isEmpty() ? null : lock.settle(nowMillis, revision);
+    }
+
+    /** Replaces {@code old} (null: none) with {@code lock} (null: none), keeping the expiry index in step. */
+    void store(Bytes name, LockRecord old, LockRecord lock) {
+        if (old != null && old.nextEventMillis() != Long.MAX_VALUE) {
+            writes.delete(Keyspace.lockExpiryKey(old.nextEventMillis(), name));
+        }
+        if (lock == null) {
+            writes.delete(Keyspace.lockKey(name));
+        } else {
+            writes.put(Keyspace.lockKey(name), lock.encode());
+            if (lock.nextEventMillis() != Long.MAX_VALUE) {
+                writes.put(Keyspace.lockExpiryKey(lock.nextEventMillis(), name), Keyspace.EMPTY_VALUE);
+            }
+        }
+        changed.add(name);
+    }
+
+    private static String describePermits(int permits) {
+        return permits == 1 ? "one permit (an exclusive lock)"
+                : permits == LockRecord.READ_WRITE_PERMITS ? "a read-write lock's permits" : permits + " permits";
+    }
+
+    static long saturatedAdd(long a, long b) {
+        return b > Long.MAX_VALUE - a ? Long.MAX_VALUE : a + b;
+    }
+}
