@@ -599,6 +599,89 @@ public final class CairnClient implements AutoCloseable {
                         : Optional.empty()));
     }
 
+    /**
+     * Opens a lock session with {@code ttl}: locks, semaphores and read-write locks taken through
+     * it last until released or until the session ends, and may wait in line. The session is kept
+     * alive in the background; see {@link LockSession}. Close it to release everything it holds.
+     */
+    public LockSession openSession(Duration ttl) {
+        return openSession(ttl, Duration.ZERO);
+    }
+
+    /**
+     * {@link #openSession(Duration)} with a lock delay: a lock the session holds when it expires
+     * (not when it is closed) stays closed to others for {@code lockDelay}, so that a holder
+     * that is merely slow is unlikely to overlap with the next one.
+     */
+    public LockSession openSession(Duration ttl, Duration lockDelay) {
+        return LockSession.open(this, ttl, lockDelay);
+    }
+
+    /**
+     * The locks of every shard that have holders or waiters, by shard then name, read
+     * linearizably; at most {@code limitPerShard} per shard.
+     */
+    public List<LockInfo> listLocks(int limitPerShard) {
+        if (limitPerShard < 1) {
+            throw new IllegalArgumentException("limitPerShard must be positive: " + limitPerShard);
+        }
+        int shards = endpoints.shardCount();
+        if (shards == 0) {
+            shards = shards().shardCount();
+            endpoints.shardCountIs(shards);
+        }
+        List<LockInfo> out = new ArrayList<>();
+        for (int shard = 0; shard < shards; shard++) {
+            io.cairn.api.proto.ListLocksRequest req = io.cairn.api.proto.ListLocksRequest.newBuilder().setShard(shard)
+                    .setLimit(Math.min(limitPerShard, MULTI_GET_KEYS_MAX)).setConsistency(Consistency.LINEARIZABLE.toProto())
+                    .build();
+            io.cairn.api.proto.ListLocksResponse r = join(read("list locks", Endpoints.FIRST_GROUP + shard,
+                    io.cairn.api.proto.LockGrpc.getListMethod(), req, io.cairn.api.proto.ListLocksResponse::getHeader));
+            r.getLocksList().forEach(l -> out.add(LockInfo.of(l)));
+        }
+        return out;
+    }
+
+    /** A session's acquire of a lock entry; see {@link SessionLock}. */
+    CompletableFuture<io.cairn.api.proto.AcquireResponse> acquireEntry(byte[] name, byte[] owner, long sessionId,
+                                                                        long ttlMillis, int permits, int weight,
+                                                                        boolean waits, long lockDelayMillis) {
+        ByteString n = ByteString.copyFrom(name);
+        ByteString o = ByteString.copyFrom(owner);
+        return write("lock", name, io.cairn.api.proto.LockGrpc.getAcquireMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.AcquireRequest.newBuilder().setName(n).setOwner(o)
+                        .setTtlMs(ttlMillis).setSessionId(sessionId).setPermits(permits).setWeight(weight).setWait(waits)
+                        .setLockDelayMs(lockDelayMillis).setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.AcquireResponse::getHeader);
+    }
+
+    /** Withdraws a session's entry; answers the released grant's token (0: it was waiting). */
+    CompletableFuture<Long> releaseEntry(byte[] name, byte[] owner, long sessionId) {
+        ByteString n = ByteString.copyFrom(name);
+        ByteString o = ByteString.copyFrom(owner);
+        return write("unlock", name, io.cairn.api.proto.LockGrpc.getReleaseMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.ReleaseRequest.newBuilder().setName(n).setOwner(o)
+                        .setSessionId(sessionId).setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.ReleaseResponse::getHeader).thenApply(io.cairn.api.proto.ReleaseResponse::getToken);
+    }
+
+    /** Ends the session in the shard of lock {@code name}. */
+    CompletableFuture<Integer> endSessionIn(byte[] name, long sessionId) {
+        ByteString n = ByteString.copyFrom(name);
+        return write("end session", name, io.cairn.api.proto.LockGrpc.getEndSessionMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.EndSessionRequest.newBuilder().setName(n).setSessionId(sessionId)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.EndSessionResponse::getHeader).thenApply(io.cairn.api.proto.EndSessionResponse::getEntries);
+    }
+
+    Endpoints endpointsForSessions() {
+        return endpoints;
+    }
+
+    long requestTimeoutMillis() {
+        return requestTimeoutMillis;
+    }
+
     // ---- scan ---------------------------------------------------------------------------
 
     /** One page of keys; follow {@link ScanPage#hasMore()} with {@link ScanQuery#after}. */
@@ -1207,6 +1290,13 @@ public final class CairnClient implements AutoCloseable {
             throw new IllegalArgumentException("key and value are required");
         }
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A name for messages: its UTF-8 text when it is printable, else hex. */
+    static String printable(byte[] name) {
+        String text = new String(name, StandardCharsets.UTF_8);
+        boolean plain = text.chars().allMatch(c -> c >= 0x20 && c != 0x7F && c != 0xFFFD);
+        return plain ? text : "0x" + java.util.HexFormat.of().formatHex(name);
     }
 
     /** Waits for an async result and throws what it failed with, unwrapped. */

@@ -365,6 +365,9 @@ final class Retrier implements AutoCloseable {
                         fail(new CasFailedException(detail.getPreconditionFailed().getCurrentVersion()));
                     } else if (detail != null && detail.hasStaleToken()) {
                         fail(new StaleTokenException(detail.getStaleToken().getCurrentToken()));
+                    } else if (detail != null && detail.hasSessionEnded()) {
+                        fail(new SessionLostException(detail.getSessionEnded().getSessionId(),
+                                "the cluster ended it (no keep-alive reached the lock's shard leader for its TTL, or it was closed)"));
                     } else if (detail != null && detail.hasTxnConflict()) {
                         fail(TransactionConflictException.held(detail.getTxnConflict().getKey().toByteArray(), -1,
                                 detail.getTxnConflict().getTxnId().toByteArray()));
@@ -447,8 +450,10 @@ final class Retrier implements AutoCloseable {
         if (detail != null && detail.hasInvalidArgument()) {
             InvalidArgument ia = detail.getInvalidArgument();
             if (ia.getLimit() == 0 && ia.getValue() == 0) {
-                // A refusal without numbers, e.g. a malformed field.
-                return new IllegalArgumentException("invalid argument: " + ia.getField());
+                // A refusal without numbers: the server's description says why.
+                String why = status.getDescription();
+                return new IllegalArgumentException("invalid argument: " + ia.getField()
+                        + (why == null || why.isEmpty() ? "" : ": " + why));
             }
             return new IllegalArgumentException(ia.getField() + " is " + Long.toUnsignedString(ia.getValue())
                     + ", above the server's limit " + Long.toUnsignedString(ia.getLimit()));

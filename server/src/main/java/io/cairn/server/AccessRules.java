@@ -133,6 +133,15 @@ final class AccessRules {
         user(LockGrpc.getReleaseMethod().getFullMethodName(), r -> List.of(Need.key(Permission.Kind.LOCK, ((ReleaseRequest) r).getName())));
         user(LockGrpc.getDescribeMethod().getFullMethodName(),
                 r -> List.of(Need.key(Permission.Kind.LOCK, ((DescribeLockRequest) r).getName())));
+        user(LockGrpc.getAwaitGrantMethod().getFullMethodName(),
+                r -> List.of(Need.key(Permission.Kind.LOCK, ((io.cairn.api.proto.WaitRequest) r).getName())));
+        user(LockGrpc.getEndSessionMethod().getFullMethodName(),
+                r -> List.of(Need.key(Permission.Kind.LOCK, ((io.cairn.api.proto.EndSessionRequest) r).getName())));
+        // Listing shows every lock of a shard from the first name on: lock permission on all of them.
+        user(LockGrpc.getListMethod().getFullMethodName(), r -> List.of(Need.range(Permission.Kind.LOCK,
+                new KeyRange(Bytes.wrap(((io.cairn.api.proto.ListLocksRequest) r).getFromName().toByteArray()), null))));
+        // A keep-alive names random session ids and only delays their end: any signed-in user.
+        user(LockGrpc.getKeepAliveMethod().getFullMethodName(), r -> List.of());
         user(ClusterGrpc.getStatusMethod().getFullMethodName(), r -> List.of());
         user(ClusterGrpc.getShardsMethod().getFullMethodName(), r -> List.of());
         user(ClusterGrpc.getMembersMethod().getFullMethodName(), r -> List.of());

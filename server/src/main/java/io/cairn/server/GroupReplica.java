@@ -127,6 +127,10 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private long lastExpiryCheckMillis;
     /** Recent changes and their watchers; set once by {@link #attachWatches} before the first apply. */
     private volatile WatchHub watches;
+    /** Loop thread: when this replica, as leader, ends its shard's lock sessions. */
+    private final io.cairn.kv.state.SessionExpiry sessionExpiry = new io.cairn.kv.state.SessionExpiry();
+    private io.cairn.kv.state.Keepalives keepalives;
+    private LockChanges lockChanges;
     /** Unsent bytes a watcher may lag by before it is cut off. */
     static final long WATCH_PENDING_BYTES_MAX = 16L << 20;
 
@@ -151,10 +155,23 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         this.status = node.status();
     }
 
-    /** Loop thread, before the first apply: the watchers of this replica are served on {@code fanOut}. */
-    void attachWatches(java.util.concurrent.Executor fanOut) {
+    /**
+     * Loop thread, before the first apply: the watchers of this replica are served on
+     * {@code fanOut}; lock sessions are kept alive by {@code keepalives}, and {@code lockChanges}
+     * hears of every lock an apply changed.
+     */
+    void attach(java.util.concurrent.Executor fanOut, io.cairn.kv.state.Keepalives keepalives, LockChanges lockChanges) {
         watches = new WatchHub(stateMachine.appliedIndex(), fanOut, config.watchRetention(), WATCH_PENDING_BYTES_MAX,
                 clock::nanoTime);
+        this.keepalives = keepalives;
+        this.lockChanges = lockChanges;
+        sessionExpiry.reset(stateMachine.lockSessions(), clock.nanoTime());
+    }
+
+    /** Who hears, after each apply, which locks of a replica changed: the waiters' side. */
+    interface LockChanges {
+        /** {@code names} of {@code group}'s locks changed; null: any may have (a snapshot was installed). */
+        void changed(GroupId group, List<Bytes> names);
     }
 
     /** Any thread: the state's census (see {@link KvStateMachine#census}), read from the engine. */
@@ -232,6 +249,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         }
         String group = ShardGroups.describe(id);
         if (leads) {
+            sessionExpiry.becameLeader(clock.nanoTime());
             events.becameLeader(id, now.term());
             LOG.log(System.Logger.Level.INFO, "{0} leads {1} (term {2})", config.nodeId(), group, now.term());
         } else {
@@ -352,9 +370,11 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     /** Loop thread, on every tick: times requests out and proposes expiry when something is due. */
     void onTick(long nowNanos) {
         pending.expire(nowNanos);
+        sessionExpiry.tick(nowNanos);
         if (node.status().role() != Role.LEADER) {
             return;
         }
+        endLapsedSessions(nowNanos);
         long nowMillis = clock.epochMillis();
         if (nowMillis - lastExpiryCheckMillis < EXPIRE_INTERVAL_MILLIS) {
             return;
@@ -370,6 +390,22 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     }
 
     /**
+     * Leader: proposes the end of the sessions that sent this node no keep-alive for their TTL.
+     * An end lost to a leader change is proposed again a TTL later, or by the next leader.
+     */
+    private void endLapsedSessions(long nowNanos) {
+        if (keepalives == null) {
+            return;
+        }
+        List<Long> lapsed = sessionExpiry.due(nowNanos, keepalives::lastSeen, Command.EndSessions.SESSIONS_MAX);
+        if (!lapsed.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "{0}: ending {1} lock session(s) without keep-alives, first {2}",
+                    id, lapsed.size(), Long.toHexString(lapsed.get(0)));
+            node.propose(CommandEnvelope.withoutSession(clock.epochMillis(), new Command.EndSessions(lapsed, true)).encode());
+        }
+    }
+
+    /**
      * Loop thread: what a persisted Ready hands to the state machine, before the core advances.
      * A snapshot is installed at once; committed entries are applied in memory and their engine
      * writes returned, in the shared engine's keys, for the host to write with every other
@@ -381,6 +417,10 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
             pending.snapshotInstalled(stateMachine.appliedIndex());
             if (watches != null) {
                 watches.snapshotInstalled(stateMachine.appliedIndex());
+            }
+            sessionExpiry.reset(stateMachine.lockSessions(), clock.nanoTime());
+            if (lockChanges != null) {
+                lockChanges.changed(id, null);
             }
             LOG.log(System.Logger.Level.INFO, "{0}: installed snapshot at index {1}", id, stateMachine.appliedIndex());
         }
@@ -408,6 +448,13 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         done.commit();
         if (watches != null) {
             watches.published(done.events(), stateMachine.appliedIndex());
+        }
+        long now = clock.nanoTime();
+        done.sessionsOpened().forEach((session, ttl) -> sessionExpiry.track(session, ttl, now));
+        done.sessionsLeft().forEach(sessionExpiry::forget);
+        List<Bytes> locks = done.locksChanged();
+        if (!locks.isEmpty() && lockChanges != null) {
+            lockChanges.changed(id, locks);
         }
         var results = done.results();
         for (int i = 0; i < entries.size(); i++) {

@@ -490,7 +490,10 @@ final class KvService extends KvGrpc.KvImplBase {
                 : System.nanoTime() + c.deadline().timeRemaining(TimeUnit.NANOSECONDS);
         respond(() -> proposePastIntents(group, clientId, sequence, command, giveUpNanos).thenApply(r -> {
             if (r instanceof Result.Rejected rej) {
-                throw GrpcErrors.invalidArgument(rej.reason().name().toLowerCase(), 0, 0);
+                throw GrpcErrors.rejected(rej.reason().name().toLowerCase(java.util.Locale.ROOT), rej.message());
+            }
+            if (r instanceof Result.SessionEnded ended) {
+                throw GrpcErrors.sessionEnded(ended.sessionId());
             }
             if (r instanceof Result.FencedOut f) {
                 throw GrpcErrors.staleToken(f.currentToken());
@@ -1235,30 +1238,43 @@ final class KvService extends KvGrpc.KvImplBase {
         public void acquire(io.cairn.api.proto.AcquireRequest req, StreamObserver<io.cairn.api.proto.AcquireResponse> out) {
             Bytes name = Bytes.wrap(req.getName().toByteArray());
             Bytes owner = Bytes.wrap(req.getOwner().toByteArray());
-            if (!checkKey(name, out)) {
-                return;
-            }
-            if (owner.isEmpty() || owner.size() > io.cairn.kv.state.Limits.OWNER_BYTES_MAX) {
-                out.onError(GrpcErrors.invalidArgument("owner", io.cairn.kv.state.Limits.OWNER_BYTES_MAX, owner.size()));
+            if (!checkKey(name, out) || !checkOwner(owner, out)) {
                 return;
             }
             if (req.getTtlMs() < 1) {
-                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a lock needs a TTL of at least 1 ms,"
-                        + " so that it is freed when its holder dies").asRuntimeException());
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a lock needs a TTL of at least 1 ms (its"
+                        + " own, or its session's), so that it is freed when its holder dies").asRuntimeException());
                 return;
             }
-            if (!checkTtl(req.getTtlMs(), out)) {
+            if (!checkTtl(req.getTtlMs(), out) || !checkTtl(req.getLockDelayMs(), out)) {
+                return;
+            }
+            Command.Lock command;
+            try {
+                int permits = Math.max(1, req.getPermits());
+                command = new Command.Lock(name, owner, req.getTtlMs(), req.getSessionId(), permits,
+                        Math.max(1, req.getWeight()), req.getWait(), req.getLockDelayMs());
+                if (command.sessionId() != 0 && command.ttlMillis() > io.cairn.kv.state.Limits.SESSION_TTL_MILLIS_MAX) {
+                    throw new IllegalArgumentException("a session's TTL is at most "
+                            + io.cairn.kv.state.Limits.SESSION_TTL_MILLIS_MAX + " ms, not " + command.ttlMillis());
+                }
+            } catch (IllegalArgumentException e) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
                 return;
             }
             GroupId group = map.current().groupOfKey(name.toArray());
             write(group, call(io.cairn.api.proto.LockGrpc.getAcquireMethod(), req, out, true), req.getClientId(),
-                    req.getSequence(), new Command.Lock(name, owner, req.getTtlMs()), r -> {
+                    req.getSequence(), command, r -> {
                 var b = io.cairn.api.proto.AcquireResponse.newBuilder().setHeader(header(group));
                 if (r instanceof Result.LockGranted g) {
                     return b.setAcquired(true).setGrant(grant(name, g.token(), g.expiresAtMillis())).build();
                 }
                 if (r instanceof Result.LockBusy busy) {
                     return b.setAcquired(false).setGrant(grant(name, busy.token(), busy.expiresAtMillis())).build();
+                }
+                if (r instanceof Result.LockQueued q) {
+                    return b.setAcquired(false).setQueuePosition(q.position()).setGrant(grant(name, q.holderToken(), 0))
+                            .build();
                 }
                 throw unexpected(r);
             });
@@ -1270,16 +1286,26 @@ final class KvService extends KvGrpc.KvImplBase {
             if (!checkKey(name, out)) {
                 return;
             }
-            if (req.getToken() < 1) {
+            Command command;
+            if (req.getSessionId() != 0) {
+                Bytes owner = Bytes.wrap(req.getOwner().toByteArray());
+                if (!checkOwner(owner, out)) {
+                    return;
+                }
+                command = new Command.LockRelease(name, req.getSessionId(), owner);
+            } else if (req.getToken() < 1) {
                 out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a release needs the grant's token"
-                        + " (a positive number)").asRuntimeException());
+                        + " (a positive number), or a session and owner").asRuntimeException());
                 return;
+            } else {
+                command = new Command.Unlock(name, req.getToken());
             }
             GroupId group = map.current().groupOfKey(name.toArray());
             write(group, call(io.cairn.api.proto.LockGrpc.getReleaseMethod(), req, out, true), req.getClientId(),
-                    req.getSequence(), new Command.Unlock(name, req.getToken()), r -> {
-                if (r instanceof Result.Released) {
-                    return io.cairn.api.proto.ReleaseResponse.newBuilder().setHeader(header(group)).build();
+                    req.getSequence(), command, r -> {
+                if (r instanceof Result.Released released) {
+                    return io.cairn.api.proto.ReleaseResponse.newBuilder().setHeader(header(group))
+                            .setToken(released.token()).build();
                 }
                 if (r instanceof Result.NotHolder n) {
                     throw GrpcErrors.staleToken(n.currentToken());
@@ -1301,12 +1327,114 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             GroupId group = map.current().groupOfKey(name.toArray());
             read(group, call(io.cairn.api.proto.LockGrpc.getDescribeMethod(), req, out, true), level,
-                    sm -> sm.lock(name, readTime(sm)), (found, header) -> {
+                    sm -> sm.lockState(name, readTime(sm)), (found, header) -> {
                 var b = io.cairn.api.proto.DescribeLockResponse.newBuilder().setHeader(header);
-                found.ifPresent(g -> b.setGrant(grant(name, g.token(), g.expiresAtMillis())
-                        .setOwner(ByteString.copyFrom(g.owner().toArray()))));
+                found.ifPresent(state -> {
+                    b.setState(lockState(state));
+                    state.newestHolder().ifPresent(h -> b.setGrant(grant(name, h.token(), h.expiresAtMillis())
+                            .setOwner(ByteString.copyFrom(h.owner().toArray()))));
+                });
                 return b.build();
             });
+        }
+
+        @Override
+        public StreamObserver<io.cairn.api.proto.KeepAliveRequest> keepAlive(
+                StreamObserver<io.cairn.api.proto.KeepAliveResponse> out) {
+            return loop.lockSessions().keepAlive(out, config.nodeId().value());
+        }
+
+        @Override
+        public void awaitGrant(io.cairn.api.proto.WaitRequest req, StreamObserver<io.cairn.api.proto.WaitResponse> out) {
+            Bytes name = Bytes.wrap(req.getName().toByteArray());
+            Bytes owner = Bytes.wrap(req.getOwner().toByteArray());
+            if (!checkKey(name, out) || !checkOwner(owner, out)) {
+                return;
+            }
+            if (req.getSessionId() == 0) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("only a session's entry waits")
+                        .asRuntimeException());
+                return;
+            }
+            loop.lockSessions().await(map.current().groupOfKey(name.toArray()), name, req.getSessionId(), owner, out);
+        }
+
+        @Override
+        public void endSession(io.cairn.api.proto.EndSessionRequest req,
+                               StreamObserver<io.cairn.api.proto.EndSessionResponse> out) {
+            Bytes name = Bytes.wrap(req.getName().toByteArray());
+            if (!checkKey(name, out)) {
+                return;
+            }
+            if (req.getSessionId() == 0) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a session id is not 0").asRuntimeException());
+                return;
+            }
+            GroupId group = map.current().groupOfKey(name.toArray());
+            write(group, call(io.cairn.api.proto.LockGrpc.getEndSessionMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), new Command.EndSessions(List.of(req.getSessionId()), false), r -> {
+                if (r instanceof Result.SessionsEnded ended) {
+                    return io.cairn.api.proto.EndSessionResponse.newBuilder().setHeader(header(group))
+                            .setEntries(ended.entries()).build();
+                }
+                throw unexpected(r);
+            });
+        }
+
+        @Override
+        public void list(io.cairn.api.proto.ListLocksRequest req, StreamObserver<io.cairn.api.proto.ListLocksResponse> out) {
+            io.cairn.placement.Topology t = map.current();
+            if (req.getShard() >= t.shardCount()) {
+                out.onError(GrpcErrors.invalidArgument("shard", t.shardCount() - 1L, req.getShard()));
+                return;
+            }
+            int limit = req.getLimit() == 0 ? 100 : req.getLimit();
+            try {
+                config.limits().checkScanLimit(limit);
+            } catch (IllegalArgumentException e) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return;
+            }
+            ReadLevel level = levelOf(req.getConsistency(), 0, out);
+            if (level == null) {
+                return;
+            }
+            Bytes from = Bytes.wrap(req.getFromName().toByteArray());
+            GroupId group = io.cairn.placement.ShardGroups.groupOfShard(req.getShard());
+            read(group, call(io.cairn.api.proto.LockGrpc.getListMethod(), req, out, true), level,
+                    sm -> sm.locks(from, Math.min(limit + 1, config.limits().scanLimitMax()), readTime(sm)),
+                    (locks, header) -> {
+                var b = io.cairn.api.proto.ListLocksResponse.newBuilder().setHeader(header);
+                for (int i = 0; i < Math.min(limit, locks.size()); i++) {
+                    b.addLocks(lockState(locks.get(i)));
+                }
+                if (locks.size() > limit) {
+                    b.setNextName(ByteString.copyFrom(locks.get(limit).name().toArray()));
+                }
+                return b.build();
+            });
+        }
+
+        private boolean checkOwner(Bytes owner, StreamObserver<?> out) {
+            if (owner.isEmpty() || owner.size() > io.cairn.kv.state.Limits.OWNER_BYTES_MAX) {
+                out.onError(GrpcErrors.invalidArgument("owner", io.cairn.kv.state.Limits.OWNER_BYTES_MAX, owner.size()));
+                return false;
+            }
+            return true;
+        }
+
+        private io.cairn.api.proto.LockState lockState(io.cairn.kv.state.LockState state) {
+            var b = io.cairn.api.proto.LockState.newBuilder().setName(ByteString.copyFrom(state.name().toArray()))
+                    .setPermits(state.permits()).setDelayUntilMs(state.delayUntilMillis());
+            state.holders().forEach(e -> b.addHolders(lockEntry(e)));
+            state.waiters().forEach(e -> b.addWaiters(lockEntry(e)));
+            return b.build();
+        }
+
+        private io.cairn.api.proto.LockEntry lockEntry(io.cairn.kv.state.LockState.Entry e) {
+            return io.cairn.api.proto.LockEntry.newBuilder().setOwner(ByteString.copyFrom(e.owner().toArray()))
+                    .setSessionId(e.sessionId()).setWeight(e.weight()).setToken(e.token())
+                    .setExpiresAtMs(e.expiresAtMillis()).build();
         }
 
         private io.cairn.api.proto.LockGrant.Builder grant(Bytes name, long token, long expiresAtMillis) {

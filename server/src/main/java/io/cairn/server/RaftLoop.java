@@ -92,6 +92,8 @@ final class RaftLoop implements AutoCloseable {
     private final List<GroupReplica> roundApplied = new ArrayList<>();
     /** Sends every replica's watch streams, one task at a time, off the loop thread. */
     private final java.util.concurrent.ScheduledExecutorService watchFanOut;
+    /** Keep-alives received and clients waiting for locks, for every replica here. */
+    private final LockSessions lockSessions;
 
     /**
      * Flushes RocksDB and writes and packs compaction snapshots, so the loop does not wait on
@@ -151,6 +153,7 @@ final class RaftLoop implements AutoCloseable {
             return t;
         });
         watchFanOut.scheduleWithFixedDelay(this::watchProgress, 1, 1, TimeUnit.SECONDS);
+        this.lockSessions = new LockSessions(this, clock, watchFanOut);
         this.snapshotPacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cairn-snapshot-" + self);
             t.setDaemon(true);
@@ -163,9 +166,13 @@ final class RaftLoop implements AutoCloseable {
         if (thread.isAlive()) {
             throw new IllegalStateException("groups are added before the loop starts");
         }
-        replica.attachWatches(watchFanOut);
+        replica.attach(watchFanOut, lockSessions.keepalives(), lockSessions);
         host.addGroup(replica.id, replica.node);
         replicas.put(replica.id, replica);
+    }
+
+    LockSessions lockSessions() {
+        return lockSessions;
     }
 
     /** Any thread: the watch hub of this node's replica of {@code group}, or null when it has none. */
@@ -238,7 +245,7 @@ final class RaftLoop implements AutoCloseable {
         }
         try {
             GroupReplica replica = factory.open(group, ConfState.EMPTY);
-            replica.attachWatches(watchFanOut);
+            replica.attach(watchFanOut, lockSessions.keepalives(), lockSessions);
             host.addGroup(replica.id, replica.node);
             replicas.put(replica.id, replica);
             events.replicaOpened(group);
@@ -260,6 +267,7 @@ final class RaftLoop implements AutoCloseable {
         if (replica.watches() != null) {
             replica.watches().close("this node's replica of " + ShardGroups.describe(group) + " moved away");
         }
+        lockSessions.replicaGone(group);
         store.dropGroup(group);
         replica.deleteState();
         replica.close();

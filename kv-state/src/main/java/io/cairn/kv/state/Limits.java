@@ -25,6 +25,8 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
     /** A TTL bound so that timestamp plus TTL never overflows: 100 years. */
     public static final int OWNER_BYTES_MAX = 256;
     public static final long TTL_MILLIS_MAX = 100L * 365 * 24 * 3600 * 1000;
+    /** The longest lock session TTL: an hour. */
+    public static final long SESSION_TTL_MILLIS_MAX = 3_600_000L;
     /** The most comparisons, and separately the most operations per branch, of one transaction. */
     public static final int TXN_OPS_MAX = 128;
     /** The most bytes of keys and values one transaction may carry: it is one log entry. */
@@ -85,7 +87,10 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
             return keyViolation(delete.key());
         } else if (command instanceof Command.Lock lock) {
             return first(keyViolation(lock.name()), ownerViolation(lock.owner()), ttlViolation(lock.ttlMillis()),
-                    ttlViolation(lock.lockDelayMillis()));
+                    ttlViolation(lock.lockDelayMillis()), lock.sessionId() != 0 && lock.ttlMillis() > SESSION_TTL_MILLIS_MAX
+                            ? Optional.of(new Result.Rejected(RejectReason.TTL_TOO_LARGE, "a session's TTL is at most "
+                                    + SESSION_TTL_MILLIS_MAX + " ms, not " + lock.ttlMillis()))
+                            : Optional.empty());
         } else if (command instanceof Command.Unlock unlock) {
             return keyViolation(unlock.name());
         } else if (command instanceof Command.LockRelease release) {

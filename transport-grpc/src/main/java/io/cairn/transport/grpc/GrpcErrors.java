@@ -74,7 +74,6 @@ public final class GrpcErrors {
                         PreconditionFailed.newBuilder().setCurrentVersion(currentVersion)).build());
     }
 
-    /** FAILED_PRECONDITION: the token given is not the lock's current grant, {@code currentToken} (0: free). */
     /**
      * Another transaction holds an intent on {@code key}: FAILED_PRECONDITION for a prepare (the
      * caller's transaction conflicts), UNAVAILABLE for a write that waited for it in vain.
@@ -91,11 +90,26 @@ public final class GrpcErrors {
                         .setPrimaryKey(com.google.protobuf.ByteString.copyFrom(primaryKey))).build());
     }
 
+    /** FAILED_PRECONDITION: the token given is not the lock's current grant, {@code currentToken} (0: free). */
     public static StatusRuntimeException staleToken(long currentToken) {
         return error(Status.Code.FAILED_PRECONDITION, "stale fencing token: the lock's current token is "
                         + currentToken + (currentToken == 0 ? " (free or expired)" : ""),
                 ErrorDetail.newBuilder().setStaleToken(
                         io.cairn.api.proto.StaleToken.newBuilder().setCurrentToken(currentToken)).build());
+    }
+
+    /** FAILED_PRECONDITION: lock session {@code sessionId} ended in the lock's shard. */
+    public static StatusRuntimeException sessionEnded(long sessionId) {
+        return error(Status.Code.FAILED_PRECONDITION, "lock session " + Long.toHexString(sessionId)
+                        + " ended (no keep-alive for its TTL, or closed); open a new session",
+                ErrorDetail.newBuilder().setSessionEnded(
+                        io.cairn.api.proto.SessionEnded.newBuilder().setSessionId(sessionId)).build());
+    }
+
+    /** INVALID_ARGUMENT: the state machine refused the command for {@code reason}, explained by {@code message}. */
+    public static StatusRuntimeException rejected(String reason, String message) {
+        return error(Status.Code.INVALID_ARGUMENT, message,
+                ErrorDetail.newBuilder().setInvalidArgument(InvalidArgument.newBuilder().setField(reason)).build());
     }
 
     /** The ErrorDetail a failed call carries, if any. */

@@ -1,0 +1,194 @@
+package io.cairn.client;
+
+import io.cairn.api.proto.AcquireResponse;
+import io.cairn.api.proto.LockGrpc;
+import io.cairn.api.proto.WaitRequest;
+import io.cairn.api.proto.WaitResponse;
+import io.grpc.StatusRuntimeException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One handle on a lock of a {@link LockSession}: an exclusive lock, a semaphore's permits or one
+ * side of a read-write lock. Taking it returns the grant's fencing token; pass
+ * {@link #fence()} with the writes it guards so the store refuses them once the grant is gone.
+ *
+ * <p>Waiting is pushed by the server: a queued request waits on a stream for its grant, so a
+ * released lock goes to the next waiter within one round trip, strictly in the order they asked.
+ * A handle is reentrant: each {@link #lock()} that succeeds needs one {@link #unlock()}. Use one
+ * handle per thread that takes the lock; two handles queue behind each other like two clients.
+ */
+public final class SessionLock implements AutoCloseable {
+    /** The permits of a read-write lock: a reader takes one, a writer all of them. */
+    public static final int READ_WRITE_PERMITS = 1 << 20;
+    /** How long one wait on the server's stream lasts before the entry is looked at again at the leader. */
+    static final long WAIT_STREAM_MILLIS = 35_000;
+
+    private final LockSession session;
+    private final byte[] name;
+    private final int permits;
+    private final int weight;
+    private final byte[] owner = new byte[16];
+    private final long group;
+    private int holds;
+    private long token;
+
+    SessionLock(LockSession session, byte[] name, int permits, int weight) {
+        if (name == null || name.length == 0) {
+            throw new IllegalArgumentException("a lock needs a name");
+        }
+        this.session = session;
+        this.name = name.clone();
+        this.permits = permits;
+        this.weight = weight;
+        new SecureRandom().nextBytes(owner);
+        this.group = session.endpoints().groupOf(name);
+    }
+
+    /** Takes the lock, waiting as long as it takes; returns the fencing token. */
+    public synchronized long lock() throws InterruptedException {
+        return acquire(true, Long.MAX_VALUE).orElseThrow();
+    }
+
+    /** Takes the lock if it has room now, without waiting in line. */
+    public synchronized OptionalLong tryLock() {
+        try {
+            return acquire(false, Long.MAX_VALUE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Waits in line at most {@code timeout}; empty if not granted by then (and the place in line is given up). */
+    public synchronized OptionalLong tryLock(Duration timeout) throws InterruptedException {
+        if (timeout == null || timeout.isNegative()) {
+            throw new IllegalArgumentException("a timeout is zero or more: " + timeout);
+        }
+        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
+        return acquire(true, deadline);
+    }
+
+    /** Gives back one hold; the last releases the lock (or the permits) for the next in line. */
+    public synchronized void unlock() {
+        if (holds == 0) {
+            throw new IllegalStateException("lock " + CairnClient.printable(name) + " is not held through this handle");
+        }
+        if (--holds > 0) {
+            return;
+        }
+        token = 0;
+        session.checkUsable();
+        join(session.client().releaseEntry(name, owner, session.id()));
+    }
+
+    /** Whether this handle holds the lock and its session can still be proven alive. */
+    public synchronized boolean isHeld() {
+        return holds > 0 && session.isAlive();
+    }
+
+    /** The fence of the current grant; throws if this handle does not hold the lock. */
+    public synchronized Fence fence() {
+        if (holds == 0) {
+            throw new IllegalStateException("lock " + CairnClient.printable(name) + " is not held through this handle");
+        }
+        return new Fence(name, token);
+    }
+
+    /** The current grant's fencing token; 0 when not held. */
+    public synchronized long token() {
+        return token;
+    }
+
+    /** Releases every hold this handle has. */
+    @Override
+    public synchronized void close() {
+        if (holds > 0) {
+            holds = 1;
+            unlock();
+        }
+    }
+
+    private OptionalLong acquire(boolean waits, long deadlineNanos) throws InterruptedException {
+        session.checkUsable();
+        if (holds > 0) {
+            holds++;
+            return OptionalLong.of(token);
+        }
+        while (true) {
+            long sent = System.nanoTime();
+            AcquireResponse r = join(session.client().acquireEntry(name, owner, session.id(), session.ttlMillis(),
+                    permits, weight, waits, session.lockDelayMillis()));
+            session.touched(group, name, sent);
+            if (r.getAcquired()) {
+                return granted(r.getGrant().getToken());
+            }
+            if (!waits || r.getQueuePosition() == 0) {
+                return OptionalLong.empty(); // busy, or closed by a lock delay
+            }
+            long granted = awaitGrant(deadlineNanos);
+            if (granted > 0) {
+                return granted(granted);
+            }
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                // Out of time: leave the line. The grant may have come meanwhile; then it is released here.
+                join(session.client().releaseEntry(name, owner, session.id()));
+                return OptionalLong.empty();
+            }
+            // The wait ended without an answer (a stream cut, a moved replica): ask the leader again.
+        }
+    }
+
+    private OptionalLong granted(long grantToken) {
+        holds = 1;
+        token = grantToken;
+        return OptionalLong.of(grantToken);
+    }
+
+    /** Waits on the server's stream for the entry: its token once granted; 0 to look again. */
+    private long awaitGrant(long deadlineNanos) throws InterruptedException {
+        long waitMillis = Math.min(WAIT_STREAM_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        if (waitMillis <= 0) {
+            return 0;
+        }
+        String address = session.endpoints().leaderGuess(group);
+        if (address == null) {
+            address = session.endpoints().configured().get(0);
+        }
+        WaitRequest req = WaitRequest.newBuilder().setName(com.google.protobuf.ByteString.copyFrom(name))
+                .setSessionId(session.id()).setOwner(com.google.protobuf.ByteString.copyFrom(owner)).build();
+        try {
+            Iterator<WaitResponse> answers = LockGrpc.newBlockingStub(session.endpoints().channel(address))
+                    .withDeadlineAfter(waitMillis, TimeUnit.MILLISECONDS).awaitGrant(req);
+            if (answers.hasNext()) {
+                WaitResponse w = answers.next();
+                return w.getGranted() ? w.getGrant().getToken() : 0;
+            }
+            return 0;
+        } catch (StatusRuntimeException e) {
+            if (Thread.interrupted()) {
+                join(session.client().releaseEntry(name, owner, session.id()));
+                throw new InterruptedException("interrupted while waiting for lock " + CairnClient.printable(name));
+            }
+            if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
+                    || e.getStatus().getCode() == io.grpc.Status.Code.DEADLINE_EXCEEDED) {
+                return 0;
+            }
+            throw new CairnException("waiting for lock " + CairnClient.printable(name) + " failed: " + e.getStatus(), e);
+        }
+    }
+
+    private <T> T join(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return CairnClient.join(f);
+        } catch (SessionLostException e) {
+            session.endedByCluster(e);
+            holds = 0;
+            token = 0;
+            throw e;
+        }
+    }
+}
