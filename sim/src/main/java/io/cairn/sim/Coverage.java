@@ -29,6 +29,10 @@ public final class Coverage {
         // holder stopped), and releases, answered Released or NotHolder.
         LOCK_GRANTS, LOCK_EXTENSIONS, LOCK_BUSY, FENCED_WRITES_OK, UNFENCED_WRITES_OK, FENCED_WRITES_REFUSED,
         PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER,
+        // The session lock workload only (--workload session-lock): requests that waited in line,
+        // waiters that left the line, EndSessions a leader proposed for sessions without
+        // keep-alives, and requests answered that the client's session had ended.
+        LOCK_QUEUED, WAITS_ABANDONED, SESSIONS_ENDED, SESSIONS_LOST,
         // The transaction workloads only (--workload bank or list-append): transactions committed,
         // transactions whose reads changed before the commit (aborted), and the bank's audits.
         TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS;

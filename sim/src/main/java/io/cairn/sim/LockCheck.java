@@ -30,7 +30,8 @@ import java.util.TreeMap;
  *       (or the holder's last extension) told it, must be refused: the leader stamps the entry
  *       with its time, which in the simulator is the virtual time, without skew, so the state
  *       machine's clock is past the expiry when it applies. A write whose client has a Lock of
- *       unknown outcome since (which may have extended the grant) is not judged.</li>
+ *       unknown outcome since (which may have extended the grant) is not judged, nor one under a
+ *       session's grant, which has no expiry time (it ends with its session).</li>
  *   <li><b>Token monotonicity.</b> Every answer that names the lock's current grant (a grant, a
  *       busy answer, a release, NotHolder or FencedOut with a current token, a fenced write's own
  *       token) saw it at one moment of log order, where current grants only grow: if answer A
@@ -162,9 +163,11 @@ public final class LockCheck {
             Result r = ((LockResult) h.result()).result();
             if (r instanceof Result.LockGranted g) {
                 observations.add(new Observation(g.token(), true, h));
-            } else if (r instanceof Result.LockBusy b) {
+            } else if (r instanceof Result.LockBusy b && b.token() > 0) {
                 observations.add(new Observation(b.token(), false, h));
-            } else if (r instanceof Result.Released released) {
+            } else if (r instanceof Result.LockQueued q && q.holderToken() > 0) {
+                observations.add(new Observation(q.holderToken(), false, h));
+            } else if (r instanceof Result.Released released && released.token() > 0) {
                 observations.add(new Observation(released.token(), false, h));
             } else if (r instanceof Result.NotHolder n && n.currentToken() > 0) {
                 observations.add(new Observation(n.currentToken(), false, h));
@@ -259,8 +262,9 @@ public final class LockCheck {
                     } else if (((LockResult) h.result()).result() instanceof Result.LockGranted g) {
                         // A later answered Lock makes any earlier one of this client stale for good.
                         unknownLock = false;
-                        expiresAtMillis = g.token() == token ? Math.max(expiresAtMillis, g.expiresAtMillis())
-                                : g.expiresAtMillis();
+                        // A session's grant (expiry 0) lasts until its session ends: no time to judge by.
+                        long grantExpiry = g.expiresAtMillis() == 0 ? Long.MAX_VALUE / 2_000 : g.expiresAtMillis();
+                        expiresAtMillis = g.token() == token ? Math.max(expiresAtMillis, grantExpiry) : grantExpiry;
                         token = g.token();
                     } else {
                         unknownLock = false;
@@ -302,7 +306,7 @@ public final class LockCheck {
             }
             long current = r instanceof Result.NotHolder n ? n.currentToken()
                     : r instanceof Result.FencedOut f ? f.currentToken() : -1;
-            if (current == h.token()) {
+            if (h.token() > 0 && current == h.token()) {
                 return new Violation(TOKENS, "c" + h.client() + " was refused token " + h.token()
                         + " by an answer naming it the current grant: " + h);
             }

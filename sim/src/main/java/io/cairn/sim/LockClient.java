@@ -20,6 +20,13 @@ import io.cairn.sim.kv.OpResult;
  * unsure; it carries on as if the step had failed (a retried Lock extends a grant it did not
  * learn of and keeps its token).
  *
+ * <p>With sessions ({@code --workload session-lock}) the lock is held by the client's session
+ * instead of by a TTL: the request waits in line (asked again now and then, which reports where
+ * it stands, until granted or, after a while, withdrawn), an extension is such a request made
+ * while holding, and the simulation sends the session's keep-alives to every node every quarter
+ * TTL, except while the client pauses: a paused holder's session ends at the shard leader and
+ * the next in line is granted. A request answered that the session ended starts a new session.
+ *
  * <p>The negative control ({@code --unsafe-unfenced-locks}) sends the same writes as plain puts,
  * so a paused holder overwrites a newer holder's writes and {@link LockCheck} must say so.
  */
@@ -48,10 +55,20 @@ final class LockClient implements WorkloadDriver {
 
     private enum Step { ACQUIRE, EXTEND, WRITE, RELEASE }
 
+    /** How many times a session's waiting request is asked again before the client leaves the line. */
+    static final int WAIT_POLLS_MAX = 30;
+
     private final int id;
     private final RandomSource random;
     private final Params params;
     private final Coverage coverage;
+    /** Virtual time, for a session client's pauses; null without sessions. */
+    private final java.util.function.LongSupplier nowMicros;
+    /** The session's generation: a new one after the cluster ended the last. */
+    private long generation = 1;
+    private int polls;
+    /** Until when a paused session client sends no keep-alive. */
+    private long frozenUntilMicros;
     private Step step = Step.ACQUIRE;
     /** The token of the grant this client believes it holds; 0 before its first. */
     private long token;
@@ -62,17 +79,41 @@ final class LockClient implements WorkloadDriver {
     private boolean afterLongPause;
 
     LockClient(int id, RandomSource random, Params params, Coverage coverage) {
+        this(id, random, params, coverage, null);
+    }
+
+    /** With {@code nowMicros}, a client holding the lock through a session. */
+    LockClient(int id, RandomSource random, Params params, Coverage coverage, java.util.function.LongSupplier nowMicros) {
         this.id = id;
         this.random = random;
         this.params = params;
         this.coverage = coverage;
+        this.nowMicros = nowMicros;
+    }
+
+    boolean sessions() {
+        return nowMicros != null;
+    }
+
+    long sessionId() {
+        return ((long) id << 32) | generation;
+    }
+
+    long sessionTtlMillis() {
+        return params.ttlMillis();
+    }
+
+    /** The session to keep alive now; 0 while the client pauses (a frozen process sends nothing). */
+    long keepaliveSession(long now) {
+        return now < frozenUntilMicros ? 0 : sessionId();
     }
 
     /** The next step to send. */
     @Override
     public ClientOp next() {
         return switch (step) {
-            case ACQUIRE, EXTEND -> LockOp.lock(LOCK, REGISTER, id, params.ttlMillis());
+            case ACQUIRE, EXTEND -> sessions() ? LockOp.sessionLock(LOCK, REGISTER, id, sessionId(), params.ttlMillis())
+                    : LockOp.lock(LOCK, REGISTER, id, params.ttlMillis());
             case WRITE -> {
                 if (afterLongPause) {
                     coverage.add(Coverage.Item.PAUSES_PAST_TTL);
@@ -80,7 +121,8 @@ final class LockClient implements WorkloadDriver {
                 yield LockOp.write(LOCK, REGISTER, token, LockOp.registerValue(id, token, ++writeCounter),
                         params.fenced());
             }
-            case RELEASE -> LockOp.unlock(LOCK, REGISTER, token);
+            case RELEASE -> sessions() ? LockOp.sessionUnlock(LOCK, REGISTER, id, sessionId(), token)
+                    : LockOp.unlock(LOCK, REGISTER, token);
         };
     }
 
@@ -94,9 +136,25 @@ final class LockClient implements WorkloadDriver {
     public void onResult(ClientOp op, OpResult answer) {
         Result result = ((LockResult) answer).result();
         pauseMicros = think();
+        if (result instanceof Result.SessionEnded) {
+            coverage.add(Coverage.Item.SESSIONS_LOST);
+            generation++;
+            token = 0;
+            step = Step.ACQUIRE;
+            return;
+        }
         switch (step) {
             case ACQUIRE -> {
-                if (result instanceof Result.LockGranted granted) {
+                if (result instanceof Result.LockQueued) {
+                    coverage.add(Coverage.Item.LOCK_QUEUED);
+                    pauseMicros = 1_000 + random.nextLong(20_000);
+                    if (++polls >= WAIT_POLLS_MAX) {
+                        coverage.add(Coverage.Item.WAITS_ABANDONED);
+                        token = 0;
+                        step = Step.RELEASE;
+                    }
+                } else if (result instanceof Result.LockGranted granted) {
+                    polls = 0;
                     coverage.add(Coverage.Item.LOCK_GRANTS);
                     hold(granted.token());
                 } else {
@@ -152,6 +210,7 @@ final class LockClient implements WorkloadDriver {
     }
 
     private void hold(long grantedToken) {
+        polls = 0;
         if (step == Step.ACQUIRE) {
             writesLeft = 1 + random.nextInt(3);
         }
@@ -174,6 +233,9 @@ final class LockClient implements WorkloadDriver {
             long ttlMicros = params.ttlMillis() * 1_000;
             pauseMicros = ttlMicros + 1_000 + random.nextLong(ttlMicros * 3 / 2);
             afterLongPause = true;
+            if (sessions()) {
+                frozenUntilMicros = nowMicros.getAsLong() + pauseMicros;
+            }
         } else if (random.chance(params.keepAliveProbability())) {
             step = Step.EXTEND;
         }

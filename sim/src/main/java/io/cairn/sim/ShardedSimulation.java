@@ -159,12 +159,13 @@ public final class ShardedSimulation {
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = newClient(c, params.thinkMaxMicros(), params.clientWanderProbability(), null);
             WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
-                    params.thinkMaxMicros(), coverage, shards);
+                    params.thinkMaxMicros(), coverage, shards, scheduler::nowMicros);
             if (driver != null) {
                 client.runWorkload(driver);
             }
             clients.add(client);
             client.start(1 + random.nextInt(FOUNDERS), random.nextLong(50_000));
+            SimRun.keepSessionAlive(scheduler, driver, client.address(), hosts.length - 1, network::send);
         }
         startNemesis();
         scheduler.at(options.faultPhaseMicros(), EventKind.HEAL, 0, 0, null, this::heal);
@@ -214,8 +215,10 @@ public final class ShardedSimulation {
                     tombstone.hardState().votedFor(), 0));
             config = config.withVoteFloor(tombstone.lastEntry());
         }
-        return new SimNode(host.id(), config, disk, new ReplicaEnv(host, group), CoreFactory.RAFT, params.readMode(),
-                params.followerReads(), options.sabotage(), 0);
+        SimNode replica = new SimNode(host.id(), config, disk, new ReplicaEnv(host, group), CoreFactory.RAFT,
+                params.readMode(), params.followerReads(), options.sabotage(), 0);
+        replica.useKeepalives(host::keepalives);
+        return replica;
     }
 
     /** A host's periodic work, at a random phase, for as long as the machine exists. */
@@ -290,6 +293,8 @@ public final class ShardedSimulation {
             GroupId group = from >= DRIVER_BASE && from < CLIENT_BASE ? ShardGroups.META_GROUP
                     : ShardGroups.groupOfShard(shardOfKey(request.op().key()));
             host.onClientRequest(from, request, group);
+        } else if (message instanceof SimKeepalive k) {
+            host.onKeepalive(k);
         } else if (message instanceof SimHost.Heartbeat hb) {
             host.onHeartbeat(hb);
         } else if (message instanceof SimHost.HeartbeatAck ack) {

@@ -68,6 +68,10 @@ final class SimClient {
     private int firstTarget;
     private long completed;
 
+    int address() {
+        return address;
+    }
+
     SimClient(int id, int address, Scheduler scheduler, Network network, RandomSource random,
               List<HistoryOp> history, List<String> keys, int maxNodeId, long thinkMaxMicros,
               long attemptTimeoutMicros, double wanderProbability, List<? extends ClientOp> script) {

@@ -161,10 +161,23 @@ final class SimHost {
         }
     }
 
+    /** The keep-alives this process received, shared by its replicas as the server's node shares them. */
+    private io.cairn.kv.state.Keepalives keepalives = new io.cairn.kv.state.Keepalives();
+
+    io.cairn.kv.state.Keepalives keepalives() {
+        return keepalives;
+    }
+
+    /** A lock session's keep-alive: counted once for the process, judged by every replica that leads. */
+    void onKeepalive(SimKeepalive k) {
+        keepalives.seen(k.sessionId(), sim.nowMicros() * 1_000);
+    }
+
     /** Starts or restarts the process: replicas from their disks, control state from nothing. */
     void start() {
         boolean first = state == State.NOT_STARTED;
         state = State.UP;
+        keepalives = new io.cairn.kv.state.Keepalives();
         incarnation++;
         topology = sim.initialTopology();
         reports = new TreeMap<>();

@@ -110,6 +110,12 @@ final class SimNode {
     private int incarnation;
     /** When this process last looked for due expiries (soft state). */
     private long lastExpiryCheckMicros;
+    /** The server's rule for ending lock sessions (soft state, rebuilt from the replica at start). */
+    private io.cairn.kv.state.SessionExpiry sessionExpiry;
+    /** The keep-alives this process received: its own, or its host's in a sharded run. */
+    private java.util.function.Supplier<io.cairn.kv.state.Keepalives> keepalives;
+    private io.cairn.kv.state.Keepalives ownKeepalives;
+    private boolean led;
 
     SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk, NodeEnv env, CoreFactory factory,
             ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage, long clockDriftPpm) {
@@ -220,6 +226,28 @@ final class SimNode {
         state = State.UP;
         incarnation++;
         lastExpiryCheckMicros = env.nowMicros();
+        sessionExpiry = new io.cairn.kv.state.SessionExpiry();
+        sessionExpiry.reset(kv.lockSessions(), nowNanos());
+        led = false;
+        if (keepalives == null || ownKeepalives != null) {
+            ownKeepalives = new io.cairn.kv.state.Keepalives();
+            keepalives = () -> ownKeepalives;
+        }
+    }
+
+    /** In a sharded run: the keep-alives are the host process's, shared by its replicas. */
+    void useKeepalives(java.util.function.Supplier<io.cairn.kv.state.Keepalives> hostKeepalives) {
+        this.keepalives = hostKeepalives;
+        this.ownKeepalives = null;
+    }
+
+    /** A lock session's keep-alive reached this process (a server counts it for every shard it leads). */
+    void onKeepalive(long sessionId) {
+        keepalives.get().seen(sessionId, nowNanos());
+    }
+
+    private long nowNanos() {
+        return env.nowMicros() * 1_000;
     }
 
     /** Kills the process: only the disk and its last synced hard state remain. */
@@ -252,6 +280,20 @@ final class SimNode {
             watches.progress();
         }
         maybeProposeExpire();
+        endLapsedSessions();
+    }
+
+    /** As the server's replica does on its tick: a leader ends the sessions without keep-alives for their TTL. */
+    private void endLapsedSessions() {
+        sessionExpiry.tick(nowNanos());
+        if (core.status().role() != Role.LEADER) {
+            return;
+        }
+        List<Long> lapsed = sessionExpiry.due(nowNanos(), keepalives.get()::lastSeen, Command.EndSessions.SESSIONS_MAX);
+        if (!lapsed.isEmpty()) {
+            core.propose(CommandEnvelope.withoutSession(nowMillis(), new Command.EndSessions(lapsed, true)).encode());
+            env.coverage().add(Coverage.Item.SESSIONS_ENDED);
+        }
     }
 
     /**
@@ -316,6 +358,11 @@ final class SimNode {
     private void releaseOnStepDown() {
         Status s = core.status();
         pending.observe(s.role() == Role.LEADER, s.leader());
+        boolean leads = s.role() == Role.LEADER;
+        if (leads && !led) {
+            sessionExpiry.becameLeader(nowNanos());
+        }
+        led = leads;
     }
 
     private void sendAll(List<ConsensusMessage> messages) {
@@ -359,6 +406,7 @@ final class SimNode {
         long index = snapshot.meta().index();
         env.checker().onInstall(env.nowMicros(), id, index, kv.appliedIndex());
         kv = replicaOf(snapshot);
+        sessionExpiry.reset(kv.lockSessions(), nowNanos());
         watches.snapshotInstalled(index);
         env.checker().onImage(env.nowMicros(), id, index, kvDigest());
         // Writes whose slots the snapshot covers may or may not be in it: let their clients retry.
@@ -388,6 +436,8 @@ final class SimNode {
         List<Result> results = applied.results();
         env.watchEvents(id, committed.get(0).index(), committed.get(committed.size() - 1).index(), applied.events());
         watches.published(applied.events(), kv.appliedIndex());
+        applied.sessionsOpened().forEach((session, ttl) -> sessionExpiry.track(session, ttl, nowNanos()));
+        applied.sessionsLeft().forEach(sessionExpiry::forget);
         for (int i = 0; i < committed.size(); i++) {
             LogEntry entry = committed.get(i);
             if (entry.type() == EntryType.CONFIG) {

@@ -72,6 +72,11 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          */
         LOCK,
         /**
+         * {@link #LOCK} with the lock held by each client's session, kept alive by keep-alives
+         * and ended by the shard leader when they stop; requests wait in line.
+         */
+        SESSION_LOCK,
+        /**
          * All clients but the last run {@link BankClient}'s optimistic transfers and audits,
          * checked by {@link BankCheck}; the last keeps the key-value workload.
          */
@@ -87,14 +92,19 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * them over every shard at a consistent cut ({@link AggregateWorkload}); the last keeps the
          * key-value workload.
          */
-        AGGREGATE
+        AGGREGATE;
+
+        /** Whether the clients run the lock workload, with or without sessions. */
+        public boolean locks() {
+            return this == LOCK || this == SESSION_LOCK;
+        }
     }
 
     public SimOptions {
         if (workload == null) {
             throw new IllegalArgumentException("workload is required");
         }
-        if (unfencedLocks && workload != Workload.LOCK) {
+        if (unfencedLocks && !workload.locks()) {
             throw new IllegalArgumentException("unfenced locks are a variant of the lock workload");
         }
         if (nodes != 0 && nodes != 3 && nodes != 5) {
@@ -148,7 +158,7 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
      */
     public SimOptions withUnfencedLocks(boolean unfencedLocks) {
         return new SimOptions(nodes, faults, faultPhaseMicros, livenessBoundMicros, sabotage, sharded,
-                unfencedLocks ? Workload.LOCK : workload, unfencedLocks);
+                unfencedLocks && !workload.locks() ? Workload.LOCK : workload, unfencedLocks);
     }
 
     /** The run these options describe, for {@code seed}. */

@@ -51,7 +51,7 @@ final class SimRun {
         if (violation != null) {
             throw new InvariantFailure("Linearizability", nowMicros, violation);
         }
-        if (options.workload() == SimOptions.Workload.LOCK) {
+        if (options.workload().locks()) {
             LockCheck.check(history, nowMicros);
         }
         if (options.workload() == SimOptions.Workload.BANK) {
@@ -93,7 +93,7 @@ final class SimRun {
     static List<ClientOp> readsOf(List<String> keys, SimOptions options) {
         List<ClientOp> reads = new ArrayList<>();
         keys.forEach(key -> reads.add(KvOp.get(key)));
-        if (options.workload() == SimOptions.Workload.LOCK) {
+        if (options.workload().locks()) {
             reads.add(LockOp.read(LockClient.LOCK, LockClient.REGISTER));
         }
         if (options.workload() == SimOptions.Workload.BANK) {
@@ -104,7 +104,7 @@ final class SimRun {
 
     /** The lock workload's knobs for this seed (drawn only when it runs), or null. */
     static LockClient.Params lockParams(SimOptions options, RandomSource random, SimParams params) {
-        return options.workload() == SimOptions.Workload.LOCK
+        return options.workload().locks()
                 ? LockClient.Params.derive(random, params.thinkMaxMicros(), !options.unfencedLocks()) : null;
     }
 
@@ -113,7 +113,8 @@ final class SimRun {
      * a lock or bank run, every client but the last.
      */
     static WorkloadDriver driverFor(SimOptions options, LockClient.Params lockParams, int client, int clients,
-                                    RandomSource random, long thinkMaxMicros, Coverage coverage, int shards) {
+                                    RandomSource random, long thinkMaxMicros, Coverage coverage, int shards,
+                                    java.util.function.LongSupplier nowMicros) {
         if (client == clients) {
             return null;
         }
@@ -123,10 +124,40 @@ final class SimRun {
                     : new AggregateWorkload.Auditor(AggregateWorkload.counters(shards), random, thinkMaxMicros,
                             options.sabotage() == SimOptions.Sabotage.UNCUT_AGGREGATES, coverage);
             case LOCK -> new LockClient(client, random, lockParams, coverage);
+            case SESSION_LOCK -> new LockClient(client, random, lockParams, coverage, nowMicros);
             case BANK -> new BankClient(random, thinkMaxMicros, coverage);
             case LIST_APPEND -> new ListAppendClient(client, random, thinkMaxMicros, coverage);
             case KV -> null;
         };
+    }
+
+    /** Where a message goes: the simulated network's send. */
+    interface Sender {
+        void send(int from, int to, Object message);
+    }
+
+    /**
+     * For a lock client with a session: every quarter of its TTL, its keep-alive to every node
+     * address 1..{@code maxNodeAddress} (down or missing nodes lose it), except while it pauses.
+     * As the real client does, it never stops on its own; the cluster ends the session.
+     */
+    static void keepSessionAlive(Scheduler scheduler, WorkloadDriver driver, int clientAddress, int maxNodeAddress,
+                                 Sender network) {
+        if (!(driver instanceof LockClient lock) || !lock.sessions()) {
+            return;
+        }
+        long periodMicros = lock.sessionTtlMillis() * 1_000 / 4;
+        Runnable[] beat = new Runnable[1];
+        beat[0] = () -> {
+            long session = lock.keepaliveSession(scheduler.nowMicros());
+            if (session != 0) {
+                for (int node = 1; node <= maxNodeAddress; node++) {
+                    network.send(clientAddress, node, new SimKeepalive(session));
+                }
+            }
+            scheduler.after(periodMicros, EventKind.CUSTOM, clientAddress, 0, null, beat[0]);
+        };
+        scheduler.after(periodMicros, EventKind.CUSTOM, clientAddress, 0, null, beat[0]);
     }
 
     /** Whether the auditor has done its final reads; fails the run once they took longer than the bound. */

@@ -7,8 +7,8 @@ import java.util.Locale;
  * The simulator's command line.
  *
  * <pre>
- *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append|aggregate] [--trace]
- *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append|aggregate] [--threads T]
+ *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|list-append|aggregate] [--trace]
+ *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|list-append|aggregate] [--threads T]
  * </pre>
  *
  * {@code --sharded} runs a sharded cluster ({@link ShardedSimulation}: many groups, the metadata
@@ -16,7 +16,8 @@ import java.util.Locale;
  * {@code --faults} is {@code all} (default), {@code none} or a comma list of drop, delay, dup,
  * partition, oneway, crash, crashready, membership, transfer, compact. {@code --workload lock}
  * makes all clients but one run {@link LockClient} (locks, fenced writes, pauses past the TTL),
- * checked by {@link LockCheck}; {@code --unsafe-unfenced-locks} is its negative control (writes
+ * checked by {@link LockCheck}; {@code --workload session-lock} holds the locks by sessions kept alive
+ * by keep-alives instead; {@code --unsafe-unfenced-locks} is the negative control of both (writes
  * without the fence, which the checker must catch; implies the lock workload). {@code --workload bank}
  * makes them run {@link BankClient} (optimistic transfers and audits), checked by {@link BankCheck};
  * {@code --sabotage unchecked_txns} is its negative control. One seed prints its result
@@ -32,10 +33,10 @@ public final class SimulateMain {
             status = run(args, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("simulate: " + e.getMessage());
-            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|bank|list-append|aggregate]"
+            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|list-append|aggregate]"
                     + " [--unsafe-unfenced-locks] [--trace]");
             System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded]"
-                    + " [--workload kv|lock|bank|list-append|aggregate] [--unsafe-unfenced-locks] [--threads T]");
+                    + " [--workload kv|lock|session-lock|bank|list-append|aggregate] [--unsafe-unfenced-locks] [--threads T]");
             status = 2;
         }
         System.exit(status);
@@ -135,7 +136,7 @@ public final class SimulateMain {
                     return w;
                 }
             }
-            throw new IllegalArgumentException("--workload is kv, lock, bank, list-append or aggregate, not '" + value + "'");
+            throw new IllegalArgumentException("--workload is kv, lock, session-lock, bank, list-append or aggregate, not '" + value + "'");
         }
 
         private static long parseLong(String flag, String value) {

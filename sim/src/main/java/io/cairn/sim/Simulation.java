@@ -126,12 +126,13 @@ public final class Simulation {
                     params.maxNodeId(), params.thinkMaxMicros(), params.clientAttemptTimeoutMicros(),
                     params.clientWanderProbability(), null);
             WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
-                    params.thinkMaxMicros(), coverage, 1);
+                    params.thinkMaxMicros(), coverage, 1, scheduler::nowMicros);
             if (driver != null) {
                 client.runWorkload(driver);
             }
             clients.add(client);
             client.start(1 + random.nextInt(params.voters()), random.nextLong(50_000));
+            SimRun.keepSessionAlive(scheduler, driver, CLIENT_BASE + c, nodes.length - 1, network::send);
         }
         for (int w = 1; w <= WATCHERS; w++) {
             SimWatcher watcher = new SimWatcher(w, CLIENT_BASE + params.clients() + 1 + w, scheduler, random, this::node,
@@ -226,6 +227,8 @@ public final class Simulation {
         }
         if (message instanceof ClientRequest request) {
             nodeEvent(nodes[to], n -> n.onClientRequest(from, request));
+        } else if (message instanceof SimKeepalive k) {
+            nodeEvent(nodes[to], n -> n.onKeepalive(k.sessionId()));
         } else {
             nodeEvent(nodes[to], n -> n.step((ConsensusMessage) message));
         }

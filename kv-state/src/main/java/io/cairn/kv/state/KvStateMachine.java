@@ -788,14 +788,21 @@ public final class KvStateMachine {
     /** The live lock sessions this shard has entries of, with their TTLs: what its leader watches. */
     public java.util.Map<Long, Long> lockSessions() {
         java.util.Map<Long, Long> live = new java.util.LinkedHashMap<>();
-        for (KvPair pair : engine.scan(Keyspace.familyStart(Keyspace.LOCK_SESSION),
-                Keyspace.familyEnd(Keyspace.LOCK_SESSION), Integer.MAX_VALUE)) {
-            LockSession session = LockSession.decode(pair.value(), pair.key());
-            if (!session.ended()) {
-                live.put(Keyspace.sessionIdOfLockSession(pair.key()), session.ttlMillis());
+        byte[] from = Keyspace.familyStart(Keyspace.LOCK_SESSION);
+        int pageSize = 4_096;
+        while (true) {
+            List<KvPair> page = engine.scan(from, Keyspace.familyEnd(Keyspace.LOCK_SESSION), pageSize);
+            for (KvPair pair : page) {
+                LockSession session = LockSession.decode(pair.value(), pair.key());
+                if (!session.ended()) {
+                    live.put(Keyspace.sessionIdOfLockSession(pair.key()), session.ttlMillis());
+                }
             }
+            if (page.size() < pageSize) {
+                return live;
+            }
+            from = Keyspace.successor(page.get(page.size() - 1).key());
         }
-        return live;
     }
 
     /** Removes keys due at the clock and sessions idle too long, each at most expireBatchMax. */

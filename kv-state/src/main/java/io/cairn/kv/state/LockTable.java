@@ -20,6 +20,7 @@ final class LockTable {
     /** How long an ended session's id is remembered, so a late request with it is refused. */
     static final long ENDED_SESSION_KEEP_MILLIS = 60 * 60 * 1000L;
 
+    private static final int SCAN_PAGE = 1_024;
     private final PendingWrites writes;
     /** Locks changed by the batch, in order of first change: whose waiters to wake. */
     final Set<Bytes> changed = new LinkedHashSet<>();
@@ -286,11 +287,18 @@ final class LockTable {
 
     private List<Bytes> sessionLocks(long sessionId) {
         List<Bytes> names = new ArrayList<>();
-        for (KvPair pair : writes.scan(Keyspace.sessionEntriesStart(sessionId), Keyspace.sessionEntriesEnd(sessionId),
-                Integer.MAX_VALUE)) {
-            names.add(Keyspace.lockNameOfSessionEntry(pair.key()));
+        byte[] from = Keyspace.sessionEntriesStart(sessionId);
+        byte[] end = Keyspace.sessionEntriesEnd(sessionId);
+        while (true) {
+            List<KvPair> page = writes.scan(from, end, SCAN_PAGE);
+            for (KvPair pair : page) {
+                names.add(Keyspace.lockNameOfSessionEntry(pair.key()));
+            }
+            if (page.size() < SCAN_PAGE) {
+                return names;
+            }
+            from = Keyspace.successor(page.get(page.size() - 1).key());
         }
-        return names;
     }
 
     private static LockRecord settled(LockRecord lock, long nowMillis, long revision) {

@@ -70,12 +70,13 @@ public final class KvReplica {
     }
 
     /** What applying committed entries did: one result per entry, and the changes for watchers. */
-    public record Applied(List<Result> results, List<io.cairn.kv.state.WatchEvent> events) {}
+    public record Applied(List<Result> results, List<io.cairn.kv.state.WatchEvent> events,
+                          java.util.Map<Long, Long> sessionsOpened, java.util.Set<Long> sessionsLeft) {}
 
     /** Applies committed entries in one engine write, as the server's replica does (stage, write, commit). */
     public Applied apply(List<LogEntry> committed) {
         if (committed.isEmpty()) {
-            return new Applied(List.of(), List.of());
+            return new Applied(List.of(), List.of(), java.util.Map.of(), java.util.Set.of());
         }
         KvStateMachine.Staged staged = stateMachine.stage(committed);
         engine.write(staged.writes());
@@ -83,7 +84,12 @@ public final class KvReplica {
         // The engine dies with the process and nothing here simulates losing unflushed writes, so
         // flushing costs nothing but keeps the engine from holding an undo record of every write.
         engine.flush();
-        return new Applied(staged.results(), staged.events());
+        return new Applied(staged.results(), staged.events(), staged.sessionsOpened(), staged.sessionsLeft());
+    }
+
+    /** The live lock sessions of this replica's shard, with their TTLs (ms). */
+    public java.util.Map<Long, Long> lockSessions() {
+        return stateMachine.lockSessions();
     }
 
     /** When kv-state's Expire would next find work (see KvStateMachine#nextExpiryMillis). */

@@ -15,9 +15,12 @@ import io.cairn.kv.state.Result;
  * @param ttlMillis the lock's time to live; LOCK only
  * @param value  the register value a WRITE stores: {@link #registerValue}
  * @param fenced a WRITE goes as kv-state's {@link Command.Fenced}; false only in the negative control
+ * @param sessionId for LOCK and UNLOCK, the session the entry belongs to (0: a lock with its own
+ *                  TTL); a session's LOCK waits in line and asking again reports where it stands,
+ *                  its UNLOCK withdraws the session's entry of {@code owner}
  */
 public record LockOp(Kind kind, String lock, String register, long owner, long token, long ttlMillis, long value,
-                     boolean fenced) implements ClientOp {
+                     boolean fenced, long sessionId) implements ClientOp {
     public enum Kind { LOCK, UNLOCK, WRITE, READ }
 
     public LockOp {
@@ -27,20 +30,30 @@ public record LockOp(Kind kind, String lock, String register, long owner, long t
     }
 
     public static LockOp lock(String lock, String register, long owner, long ttlMillis) {
-        return new LockOp(Kind.LOCK, lock, register, owner, 0, ttlMillis, 0, false);
+        return new LockOp(Kind.LOCK, lock, register, owner, 0, ttlMillis, 0, false, 0);
+    }
+
+    /** A session's request for the lock, waiting in line; {@code ttlMillis} is the session's TTL. */
+    public static LockOp sessionLock(String lock, String register, long owner, long sessionId, long ttlMillis) {
+        return new LockOp(Kind.LOCK, lock, register, owner, 0, ttlMillis, 0, false, sessionId);
     }
 
     public static LockOp unlock(String lock, String register, long token) {
-        return new LockOp(Kind.UNLOCK, lock, register, 0, token, 0, 0, false);
+        return new LockOp(Kind.UNLOCK, lock, register, 0, token, 0, 0, false, 0);
+    }
+
+    /** Withdraws the session's entry, held under {@code token} (0: it was waiting). */
+    public static LockOp sessionUnlock(String lock, String register, long owner, long sessionId, long token) {
+        return new LockOp(Kind.UNLOCK, lock, register, owner, token, 0, 0, false, sessionId);
     }
 
     /** A write of {@code value} to the register under {@code token}, fenced or (negative control) plain. */
     public static LockOp write(String lock, String register, long token, long value, boolean fenced) {
-        return new LockOp(Kind.WRITE, lock, register, 0, token, 0, value, fenced);
+        return new LockOp(Kind.WRITE, lock, register, 0, token, 0, value, fenced, 0);
     }
 
     public static LockOp read(String lock, String register) {
-        return new LockOp(Kind.READ, lock, register, 0, 0, 0, 0, false);
+        return new LockOp(Kind.READ, lock, register, 0, 0, 0, 0, false, 0);
     }
 
     /**
@@ -70,8 +83,10 @@ public record LockOp(Kind kind, String lock, String register, long owner, long t
     @Override
     public Command toCommand() {
         return switch (kind) {
-            case LOCK -> new Command.Lock(Bytes.utf8(lock), ownerBytes(), ttlMillis);
-            case UNLOCK -> new Command.Unlock(Bytes.utf8(lock), token);
+            case LOCK -> sessionId == 0 ? new Command.Lock(Bytes.utf8(lock), ownerBytes(), ttlMillis)
+                    : new Command.Lock(Bytes.utf8(lock), ownerBytes(), ttlMillis, sessionId, 1, 1, true, 0);
+            case UNLOCK -> sessionId == 0 ? new Command.Unlock(Bytes.utf8(lock), token)
+                    : new Command.LockRelease(Bytes.utf8(lock), sessionId, ownerBytes());
             case WRITE -> {
                 Command put = new Command.Put(Bytes.utf8(register), KvOp.encodeValue(value), 0);
                 yield fenced ? new Command.Fenced(Bytes.utf8(lock), token, put) : put;
@@ -88,8 +103,10 @@ public record LockOp(Kind kind, String lock, String register, long owner, long t
     @Override
     public String toString() {
         return switch (kind) {
-            case LOCK -> "lock(" + lock + ",c" + owner + ",ttl=" + ttlMillis + "ms)";
-            case UNLOCK -> "unlock(" + lock + ",t" + token + ")";
+            case LOCK -> sessionId == 0 ? "lock(" + lock + ",c" + owner + ",ttl=" + ttlMillis + "ms)"
+                    : "lock(" + lock + ",c" + owner + ",s" + Long.toHexString(sessionId) + ")";
+            case UNLOCK -> sessionId == 0 ? "unlock(" + lock + ",t" + token + ")"
+                    : "unlock(" + lock + ",c" + owner + ",s" + Long.toHexString(sessionId) + ",t" + token + ")";
             case WRITE -> (fenced ? "fenced-put(" : "unfenced-put(") + register + ",t" + token + ",c"
                     + (value >>> 56) + "#" + (value & 0xFFFF) + ")";
             case READ -> "get(" + register + ")";

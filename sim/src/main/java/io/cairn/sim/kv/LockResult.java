@@ -21,7 +21,8 @@ public record LockResult(Result result) implements OpResult {
      */
     static LockResult of(LockOp op, Result result) {
         boolean matches = switch (op.kind()) {
-            case LOCK -> result instanceof Result.LockGranted || result instanceof Result.LockBusy;
+            case LOCK -> result instanceof Result.LockGranted || result instanceof Result.LockBusy
+                    || op.sessionId() != 0 && (result instanceof Result.LockQueued || result instanceof Result.SessionEnded);
             case UNLOCK -> result instanceof Result.Released || result instanceof Result.NotHolder;
             case WRITE -> result instanceof Result.Written || (op.fenced() && result instanceof Result.FencedOut);
             case READ -> false;
@@ -39,6 +40,12 @@ public record LockResult(Result result) implements OpResult {
         }
         if (result instanceof Result.LockBusy b) {
             return "busy t" + b.token() + " until " + b.expiresAtMillis() + "ms";
+        }
+        if (result instanceof Result.LockQueued q) {
+            return "queued #" + q.position() + " behind t" + q.holderToken();
+        }
+        if (result instanceof Result.SessionEnded) {
+            return "session ended";
         }
         if (result instanceof Result.Released r) {
             return "released t" + r.token();

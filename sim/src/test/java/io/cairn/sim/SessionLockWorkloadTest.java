@@ -1,0 +1,80 @@
+package io.cairn.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Locks held by sessions under the simulator's faults ({@code --workload session-lock}): clients
+ * wait in line for the lock, keep their session alive with keep-alives to every node, stop them
+ * while paused (so the shard leader ends the session and grants the next in line, through the
+ * server's own {@link io.cairn.kv.state.SessionExpiry}), and {@link LockCheck} judges what they
+ * were told. The negative control writes without the fence and must be caught.
+ */
+class SessionLockWorkloadTest {
+    private static final SimOptions SESSIONS = SimOptions.defaults().withWorkload(SimOptions.Workload.SESSION_LOCK);
+    private static final SimOptions UNFENCED = SESSIONS.withUnfencedLocks(true);
+    private static final int THREADS = Runtime.getRuntime().availableProcessors();
+
+    @Test
+    void sessionLocksKeepEveryRuleUnderEveryFault() {
+        int seeds = 100;
+        BatchRunner.Summary summary = BatchRunner.run(0, seeds, SESSIONS, THREADS, null);
+
+        assertThat(summary.failures()).as("failing seeds:%n%s", report(summary, SESSIONS)).isEmpty();
+        for (Coverage.Item item : List.of(Coverage.Item.LOCK_GRANTS, Coverage.Item.LOCK_QUEUED,
+                Coverage.Item.SESSIONS_ENDED, Coverage.Item.SESSIONS_LOST, Coverage.Item.FENCED_WRITES_OK,
+                Coverage.Item.STALE_WRITES_REFUSED, Coverage.Item.UNLOCKS_RELEASED)) {
+            assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(seeds / 2);
+        }
+    }
+
+    @Test
+    void writesWithoutTheFenceAreCaughtWhenAPausedHoldersSessionEnded() {
+        BatchRunner.Summary summary = BatchRunner.run(0, 20, UNFENCED, THREADS, null);
+
+        assertThat(summary.failures()).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(summary.failures()).anySatisfy(f -> assertThat(f.failure()).startsWith("Fencing safety violated"));
+        SimResult failed = summary.failures().get(0);
+        assertThat(BatchRunner.replayCommand(failed.seed(), UNFENCED)).isEqualTo(
+                "bin/simulate --seed " + failed.seed() + " --workload session-lock --unsafe-unfenced-locks");
+    }
+
+    /**
+     * Seed 1: requests wait in line hundreds of times; paused holders' sessions are ended by the
+     * leader, their next write is refused while the next in line holds the lock, and their next
+     * request learns the session ended.
+     */
+    @Test
+    void aPausedHoldersSessionEndsAndItsStaleWriteIsRefusedOnAPinnedSeed() {
+        SimResult r = SESSIONS.run(1, null);
+
+        assertThat(r.passed()).as(r.failure()).isTrue();
+        Coverage c = r.coverage();
+        assertThat(c.get(Coverage.Item.LOCK_QUEUED)).isGreaterThan(100);
+        assertThat(c.get(Coverage.Item.SESSIONS_ENDED)).isPositive();
+        assertThat(c.get(Coverage.Item.SESSIONS_LOST)).isPositive();
+        assertThat(c.get(Coverage.Item.STALE_WRITES_REFUSED)).isPositive();
+        assertThat(c.get(Coverage.Item.WAITS_ABANDONED)).isPositive();
+        assertThat(SESSIONS.run(1, null).digest()).isEqualTo(r.digest());
+    }
+
+    @Test
+    void sessionLocksKeepEveryRuleInAShardedClusterWhileReplicasMove() {
+        SimOptions sharded = SESSIONS.withSharded(true);
+        BatchRunner.Summary summary = BatchRunner.run(0, 12, sharded, THREADS, null);
+
+        assertThat(summary.failures()).as("failing seeds:%n%s", report(summary, sharded)).isEmpty();
+        assertThat(summary.runsWith().get(Coverage.Item.SESSIONS_ENDED)).isGreaterThanOrEqualTo(6);
+        assertThat(summary.runsWith().get(Coverage.Item.REPLICAS_OPENED)).isGreaterThanOrEqualTo(6);
+    }
+
+    private static String report(BatchRunner.Summary summary, SimOptions options) {
+        return summary.failures().stream()
+                .map(f -> "FAIL seed=" + f.seed() + ": " + f.failure() + "\n  replay: "
+                        + BatchRunner.replayCommand(f.seed(), options) + " --trace")
+                .collect(Collectors.joining("\n"));
+    }
+}
