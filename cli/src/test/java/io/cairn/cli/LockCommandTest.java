@@ -81,6 +81,29 @@ class LockCommandTest {
     }
 
     @Test
+    void aWaiterGetsTheLockWhenTheHolderFinishesAndListShowsBothMeanwhile() throws Exception {
+        Path started = dir.resolve("started");
+        Path go = dir.resolve("go");
+        CompletableFuture<CliRun> holder = CompletableFuture.supplyAsync(() -> cli("lock", "line", "--", "sh", "-c",
+                "touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.05; done"));
+        Awaitility.await("the holder's command started").atMost(Duration.ofSeconds(20)).until(() -> Files.exists(started));
+        Path ran = dir.resolve("ran");
+        CompletableFuture<CliRun> waiter = CompletableFuture.supplyAsync(
+                () -> cli("lock", "line", "--wait", "30s", "--", "touch", ran.toString()));
+        Awaitility.await("the second one waits in line").atMost(Duration.ofSeconds(20))
+                .until(() -> cli("lock", "list", "--json").out().contains("\"waiters\":[{"));
+
+        CliRun list = cli("lock", "list");
+        assertThat(list.out()).contains("line held token=").contains("exclusive").contains("waiter #1");
+        Files.createFile(go);
+
+        assertThat(holder.get(30, TimeUnit.SECONDS).exitCode()).isZero();
+        assertThat(waiter.get(30, TimeUnit.SECONDS).exitCode()).isZero();
+        assertThat(ran).exists();
+        assertThat(cli("lock", "list", "--json").out().trim()).isEqualTo("[]");
+    }
+
+    @Test
     void aHolderThatCannotExtendItsLockStopsTheCommandAndExitsOne() throws Exception {
         Path started = dir.resolve("started");
         CompletableFuture<CliRun> holder = CompletableFuture.supplyAsync(
@@ -99,5 +122,7 @@ class LockCommandTest {
         assertThat(cli("lock", "x").exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
         assertThat(cli("lock", "x", "--ttl", "10ms", "--", "true").exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
         assertThat(cli("lock", "", "--", "true").exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
+        assertThat(cli("lock", "x", "--read", "--write", "--", "true").exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
+        assertThat(cli("lock", "x", "--permits", "0", "--", "true").exitCode()).isEqualTo(CairnCli.EXIT_BAD_INPUT);
     }
 }

@@ -682,6 +682,16 @@ public final class CairnClient implements AutoCloseable {
         return requestTimeoutMillis;
     }
 
+    /** The lock's holders and waiters, read linearizably; empty when it has none. */
+    public Optional<LockInfo> lockInfo(byte[] name) {
+        checkKey(name);
+        io.cairn.api.proto.DescribeLockRequest request = io.cairn.api.proto.DescribeLockRequest.newBuilder()
+                .setName(ByteString.copyFrom(name)).setConsistency(Consistency.LINEARIZABLE.toProto()).build();
+        return join(read("describe lock", endpoints.groupOf(name), io.cairn.api.proto.LockGrpc.getDescribeMethod(),
+                request, io.cairn.api.proto.DescribeLockResponse::getHeader)
+                .thenApply(r -> r.hasState() ? Optional.of(LockInfo.of(r.getState())) : Optional.empty()));
+    }
+
     // ---- scan ---------------------------------------------------------------------------
 
     /** One page of keys; follow {@link ScanPage#hasMore()} with {@link ScanQuery#after}. */
