@@ -277,6 +277,7 @@ public final class LockSession implements AutoCloseable {
         List<Consumer<SessionLostException>> toRun = new ArrayList<>(listeners);
         listeners.clear();
         notify(toRun, e);
+        timer.shutdown();
         // The locks are as good as gone: free them for others at once where the cluster still hears us.
         Thread ender = new Thread(this::endEverywhere, "cairn-session-end-" + Long.toHexString(id));
         ender.setDaemon(true);
@@ -295,7 +296,11 @@ public final class LockSession implements AutoCloseable {
     private void endEverywhere() {
         List<java.util.concurrent.CompletableFuture<Integer>> ends = new ArrayList<>();
         for (byte[] name : touched.values()) {
-            ends.add(client.endSessionIn(name, id));
+            try {
+                ends.add(client.endSessionIn(name, id));
+            } catch (RuntimeException e) {
+                // The client is closed: the shard ends the session itself once its TTL passes.
+            }
         }
         for (var end : ends) {
             try {

@@ -41,6 +41,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * client did not learn ({@link io.cairn.client.CairnUnavailableException} or any other failure
  * than a refusal) is recorded with an unknown outcome; the client carries on as if it failed.
  *
+ * <p>Every second client holds the lock through a session instead ({@link SessionHolder}): it waits
+ * in line (pushed by the server) rather than backing off, its session is kept alive by the
+ * client's keep-alive streams, and its pause past the TTL is a process cut off from the cluster:
+ * its client is closed without ending the session, so the keep-alives stop and the shard leader
+ * ends the session and grants the next in line; the write it sends afterwards, under the old token
+ * through a new client, must be refused. TTL holders and session holders share one lock, so the
+ * queue serves both kinds.
+ *
  * <p>The negative control ({@code --unsafe-unfenced-locks}) sends the same writes as plain puts:
  * a paused holder's write then lands after a newer holder's, and the checker must say so.
  *
@@ -75,6 +83,9 @@ final class LockWorkload {
     final AtomicLong notHolder = new AtomicLong();
     /** Steps whose outcome the client did not learn. */
     final AtomicLong unknown = new AtomicLong();
+    /** Session holders only: waits in line that ended in a grant, and sessions the cluster ended. */
+    final AtomicLong waitedGrants = new AtomicLong();
+    final AtomicLong sessionsLost = new AtomicLong();
 
     private final List<Recorded> history = Collections.synchronizedList(new ArrayList<>());
     /** Failures that are not the cluster's answer (a bug of this workload, say): they fail the run. */
@@ -105,8 +116,9 @@ final class LockWorkload {
 
     void start(int clients, long seed) {
         for (int c = 1; c <= clients; c++) {
-            Holder holder = new Holder(c, new SplittableRandom(seed * 1_000 + 500 + c));
-            Thread t = new Thread(holder::run, "fault-lock-client-" + c);
+            SplittableRandom random = new SplittableRandom(seed * 1_000 + 500 + c);
+            Runnable holder = c % 2 == 0 ? new SessionHolder(c, random)::run : new Holder(c, random)::run;
+            Thread t = new Thread(holder, "fault-lock-client-" + c);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -345,6 +357,166 @@ final class LockWorkload {
             } else if (random.nextDouble() < KEEP_ALIVE_PROBABILITY) {
                 next = Next.EXTEND;
             }
+        }
+    }
+
+    /**
+     * A lock client holding the lock through a session: the same steps as {@link Holder}, but it
+     * waits in line for the lock, needs no extension, and pauses by being cut off.
+     */
+    private final class SessionHolder {
+        private final int id;
+        private final SplittableRandom random;
+        private long seq;
+        private long writeCounter;
+        private CairnClient client;
+        private io.cairn.client.LockSession session;
+        private io.cairn.client.SessionLock handle;
+
+        SessionHolder(int id, SplittableRandom random) {
+            this.id = id;
+            this.random = random;
+        }
+
+        void run() {
+            try {
+                while (running.get()) {
+                    if (stopped.await(random.nextInt(THINK_MAX_MS + 1), TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                    turn();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                problems.add("session lock client " + id + " failed: " + e);
+            } finally {
+                drop(true);
+            }
+        }
+
+        /** Takes the lock (waiting in line), writes 1-3 times under it, maybe after being cut off, then releases it. */
+        private void turn() throws InterruptedException {
+            if (session == null) {
+                client = security.client(endpoints).requestTimeout(requestTimeout).build();
+                try {
+                    session = client.openSession(TTL);
+                } catch (CairnException e) {
+                    drop(true);
+                    return;
+                }
+                handle = session.lock(LOCK);
+            }
+            long token = lock();
+            if (token == 0) {
+                return;
+            }
+            int writes = 1 + random.nextInt(3);
+            for (int w = 0; w < writes && running.get(); w++) {
+                boolean cutOff = random.nextDouble() < PAUSE_PROBABILITY;
+                if (cutOff) {
+                    // Cut off from the cluster past the TTL: keep-alives stop, the session is not ended.
+                    drop(false);
+                    long ttl = TTL.toMillis();
+                    if (stopped.await(ttl + 1 + random.nextLong(ttl * 3 / 2), TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                    pausesPastTtl.incrementAndGet();
+                    try (CairnClient late = security.client(endpoints).requestTimeout(requestTimeout).build()) {
+                        write(late, token, true);
+                    }
+                    return; // the next turn opens a new session
+                }
+                if (!write(client, token, false)) {
+                    break;
+                }
+            }
+            release(token);
+        }
+
+        /** The grant's token, or 0 when not granted within a TTL (the place in line is given up) or unknown. */
+        private long lock() throws InterruptedException {
+            Recorded r = begin(id, ++seq, LockOp.Kind.LOCK, 0, 0, false,
+                    LockOp.sessionLock(LOCK, REGISTER, id, session.id(), TTL.toMillis()).toString());
+            try {
+                java.util.OptionalLong token = handle.tryLock(TTL);
+                if (token.isEmpty()) {
+                    busy.incrementAndGet();
+                    r.complete(new LockResult(new Result.LockQueued(1, 0)), nowMicros());
+                    return 0;
+                }
+                grants.incrementAndGet();
+                waitedGrants.incrementAndGet();
+                r.complete(new LockResult(new Result.LockGranted(token.getAsLong(), 0)), nowMicros());
+                return token.getAsLong();
+            } catch (io.cairn.client.SessionLostException e) {
+                sessionsLost.incrementAndGet();
+                r.complete(new LockResult(new Result.SessionEnded(e.sessionId())), nowMicros());
+                drop(true);
+                return 0;
+            } catch (CairnException e) {
+                unknown.incrementAndGet();
+                drop(true);
+                return 0;
+            }
+        }
+
+        /** One fenced write; false when it was refused or its outcome is unknown. */
+        private boolean write(CairnClient through, long token, boolean afterPause) {
+            long value = LockOp.registerValue(id, token, ++writeCounter);
+            Recorded r = begin(id, ++seq, LockOp.Kind.WRITE, token, value, fenced,
+                    LockOp.write(LOCK, REGISTER, token, value, fenced).toString());
+            byte[] bytes = Long.toString(value).getBytes(StandardCharsets.UTF_8);
+            try {
+                WriteResult w = fenced ? through.put(REGISTER_BYTES, bytes, new Fence(LOCK_BYTES, token))
+                        : through.put(REGISTER_BYTES, bytes);
+                r.complete(new LockResult(new Result.Written(w.modRevision(), w.version())), nowMicros());
+                writesOk.incrementAndGet();
+                return true;
+            } catch (StaleTokenException e) {
+                r.complete(new LockResult(new Result.FencedOut(e.currentToken())), nowMicros());
+                writesRefused.incrementAndGet();
+                if (afterPause && e.currentToken() > token) {
+                    takenOver.incrementAndGet();
+                }
+                return false;
+            } catch (CairnException e) {
+                unknown.incrementAndGet();
+                return false;
+            }
+        }
+
+        private void release(long token) {
+            Recorded r = begin(id, ++seq, LockOp.Kind.UNLOCK, token, 0, false,
+                    LockOp.sessionUnlock(LOCK, REGISTER, id, session.id(), token).toString());
+            try {
+                handle.unlock();
+                r.complete(new LockResult(new Result.Released(token)), nowMicros());
+                released.incrementAndGet();
+            } catch (StaleTokenException e) {
+                r.complete(new LockResult(new Result.NotHolder(e.currentToken())), nowMicros());
+                notHolder.incrementAndGet();
+            } catch (io.cairn.client.SessionLostException e) {
+                sessionsLost.incrementAndGet();
+                r.complete(new LockResult(new Result.NotHolder(0)), nowMicros());
+                drop(true);
+            } catch (CairnException e) {
+                unknown.incrementAndGet();
+                drop(true);
+            }
+        }
+
+        /** Forgets the session: closed (its locks released) when {@code end}, else left for the cluster to end. */
+        private void drop(boolean end) {
+            if (session != null && end) {
+                session.close();
+            }
+            if (client != null) {
+                client.close();
+            }
+            session = null;
+            handle = null;
+            client = null;
         }
     }
 }
