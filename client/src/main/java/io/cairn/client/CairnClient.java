@@ -645,13 +645,14 @@ public final class CairnClient implements AutoCloseable {
     /** A session's acquire of a lock entry; see {@link SessionLock}. */
     CompletableFuture<io.cairn.api.proto.AcquireResponse> acquireEntry(byte[] name, byte[] owner, long sessionId,
                                                                         long ttlMillis, int permits, int weight,
-                                                                        boolean waits, long lockDelayMillis) {
+                                                                        boolean waits, long lockDelayMillis, byte[] value) {
         ByteString n = ByteString.copyFrom(name);
         ByteString o = ByteString.copyFrom(owner);
+        ByteString v = ByteString.copyFrom(value);
         return write("lock", name, io.cairn.api.proto.LockGrpc.getAcquireMethod(),
                 (clientId, sequence) -> io.cairn.api.proto.AcquireRequest.newBuilder().setName(n).setOwner(o)
                         .setTtlMs(ttlMillis).setSessionId(sessionId).setPermits(permits).setWeight(weight).setWait(waits)
-                        .setLockDelayMs(lockDelayMillis).setClientId(clientId).setSequence(sequence).build(),
+                        .setLockDelayMs(lockDelayMillis).setValue(v).setClientId(clientId).setSequence(sequence).build(),
                 io.cairn.api.proto.AcquireResponse::getHeader);
     }
 
@@ -663,6 +664,18 @@ public final class CairnClient implements AutoCloseable {
                 (clientId, sequence) -> io.cairn.api.proto.ReleaseRequest.newBuilder().setName(n).setOwner(o)
                         .setSessionId(sessionId).setClientId(clientId).setSequence(sequence).build(),
                 io.cairn.api.proto.ReleaseResponse::getHeader).thenApply(io.cairn.api.proto.ReleaseResponse::getToken);
+    }
+
+    /** Replaces what a session's held entry proclaims; answers its token. */
+    CompletableFuture<Long> proclaimEntry(byte[] name, byte[] owner, long sessionId, byte[] value) {
+        checkValue(value);
+        ByteString n = ByteString.copyFrom(name);
+        ByteString o = ByteString.copyFrom(owner);
+        ByteString v = ByteString.copyFrom(value);
+        return write("proclaim", name, io.cairn.api.proto.LockGrpc.getProclaimMethod(),
+                (clientId, sequence) -> io.cairn.api.proto.ProclaimRequest.newBuilder().setName(n).setOwner(o).setValue(v)
+                        .setSessionId(sessionId).setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.ProclaimResponse::getHeader).thenApply(io.cairn.api.proto.ProclaimResponse::getToken);
     }
 
     /** Ends the session in the shard of lock {@code name}. */

@@ -13,9 +13,10 @@ import java.util.List;
 public record LockInfo(byte[] name, int permits, long delayUntilMillis, List<Entry> holders, List<Entry> waiters) {
     /**
      * One holder or waiter: {@code sessionId} 0 for a lock taken with its own TTL (lapsing at
-     * {@code expiresAtMillis}); {@code token} 0 for a waiter.
+     * {@code expiresAtMillis}); {@code token} 0 for a waiter; {@code value} what it proclaims (an
+     * election's candidate), empty for most.
      */
-    public record Entry(byte[] owner, long sessionId, int weight, long token, long expiresAtMillis) {}
+    public record Entry(byte[] owner, long sessionId, int weight, long token, long expiresAtMillis, byte[] value) {}
 
     public LockInfo {
         holders = List.copyOf(holders);
@@ -28,7 +29,8 @@ public record LockInfo(byte[] name, int permits, long delayUntilMillis, List<Ent
                 s.getWaitersList().stream().map(LockInfo::entry).toList());
     }
 
-    private static Entry entry(io.cairn.api.proto.LockEntry e) {
-        return new Entry(e.getOwner().toByteArray(), e.getSessionId(), e.getWeight(), e.getToken(), e.getExpiresAtMs());
+    static Entry entry(io.cairn.api.proto.LockEntry e) {
+        return new Entry(e.getOwner().toByteArray(), e.getSessionId(), e.getWeight(), e.getToken(), e.getExpiresAtMs(),
+                e.getValue().toByteArray());
     }
 }

@@ -144,6 +144,15 @@ public final class LockSession implements AutoCloseable {
                 new SessionLock(this, name, SessionLock.READ_WRITE_PERMITS, SessionLock.READ_WRITE_PERMITS));
     }
 
+    /** Leader election {@code name} on this session: see {@link Election}. */
+    public Election election(String name) {
+        return election(CairnClient.utf8(name));
+    }
+
+    public Election election(byte[] name) {
+        return new Election(this, name);
+    }
+
     /** The two handles of one read-write lock, each taken and released on its own. */
     public record ReadWriteLock(SessionLock readLock, SessionLock writeLock) {}
 

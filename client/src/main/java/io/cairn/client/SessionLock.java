@@ -33,10 +33,17 @@ public final class SessionLock implements AutoCloseable {
     private final int weight;
     private final byte[] owner = new byte[16];
     private final long group;
-    private int holds;
-    private long token;
+    /** What the entry proclaims (an election's candidate value); empty for a plain lock. */
+    private final byte[] value;
+    /** Written under this handle's monitor; read without it, so a waiting lock() blocks nobody who asks. */
+    private volatile int holds;
+    private volatile long token;
 
     SessionLock(LockSession session, byte[] name, int permits, int weight) {
+        this(session, name, permits, weight, new byte[0]);
+    }
+
+    SessionLock(LockSession session, byte[] name, int permits, int weight, byte[] value) {
         if (name == null || name.length == 0) {
             throw new IllegalArgumentException("a lock needs a name");
         }
@@ -44,6 +51,7 @@ public final class SessionLock implements AutoCloseable {
         this.name = name.clone();
         this.permits = permits;
         this.weight = weight;
+        this.value = value.clone();
         new SecureRandom().nextBytes(owner);
         this.group = session.endpoints().groupOf(name);
     }
@@ -86,21 +94,34 @@ public final class SessionLock implements AutoCloseable {
     }
 
     /** Whether this handle holds the lock and its session can still be proven alive. */
-    public synchronized boolean isHeld() {
+    public boolean isHeld() {
         return holds > 0 && session.isAlive();
     }
 
     /** The fence of the current grant; throws if this handle does not hold the lock. */
-    public synchronized Fence fence() {
-        if (holds == 0) {
+    public Fence fence() {
+        long t = token;
+        if (t == 0) {
             throw new IllegalStateException("lock " + CairnClient.printable(name) + " is not held through this handle");
         }
-        return new Fence(name, token);
+        return new Fence(name, t);
     }
 
     /** The current grant's fencing token; 0 when not held. */
-    public synchronized long token() {
+    public long token() {
         return token;
+    }
+
+    byte[] name() {
+        return name.clone();
+    }
+
+    byte[] owner() {
+        return owner.clone();
+    }
+
+    long group() {
+        return group;
     }
 
     /** Releases every hold this handle has. */
@@ -121,7 +142,7 @@ public final class SessionLock implements AutoCloseable {
         while (true) {
             long sent = System.nanoTime();
             AcquireResponse r = join(session.client().acquireEntry(name, owner, session.id(), session.ttlMillis(),
-                    permits, weight, waits, session.lockDelayMillis()));
+                    permits, weight, waits, session.lockDelayMillis(), value));
             session.touched(group, name, sent);
             if (r.getAcquired()) {
                 return granted(r.getGrant().getToken());

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pushed by the server, semaphores and read-write locks, and a session whose keep-alives stop
  * losing its locks to the next in line, its late writes fenced out.
  */
+@org.junit.jupiter.api.Timeout(value = 3, unit = TimeUnit.MINUTES)
 class SessionLockTest {
     @TempDir
     Path dir;
@@ -197,6 +198,44 @@ class SessionLockTest {
         assertThat(admin.listLocks(10)).singleElement().satisfies(l -> {
             assertThat(l.holders()).singleElement().satisfies(h -> assertThat(h.token()).isEqualTo(token));
         });
+    }
+
+    @Test
+    void candidatesAreElectedInTurnAndObserversSeeEveryLeaderAndValue() throws Exception {
+        ClusterSpec spec = start(3, 2);
+        LockSession a = session(client(spec), Duration.ofSeconds(10));
+        LockSession b = session(client(spec), Duration.ofSeconds(10));
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
+        AutoCloseable observing = client(spec).openSession(Duration.ofSeconds(10)).election("primary").observe(leader -> {
+            seen.add(leader.map(l -> new String(l.value(), StandardCharsets.UTF_8)).orElse("-"));
+            leader.ifPresent(l -> tokens.add(l.token()));
+        });
+        closeables.add(observing);
+
+        io.cairn.client.Election ea = a.election("primary");
+        long termA = ea.campaign(utf8("node-a:7000"));
+        io.cairn.client.Election eb = b.election("primary");
+        CompletableFuture<Long> termB = CompletableFuture.supplyAsync(() -> {
+            try {
+                return eb.campaign(utf8("node-b:7000"));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, threads);
+        Awaitility.await("the observer sees a").atMost(Duration.ofSeconds(10)).until(() -> seen.contains("node-a:7000"));
+        assertThat(ea.leader()).hasValueSatisfying(l -> assertThat(l.token()).isEqualTo(termA));
+        assertThatThrownBy(() -> eb.proclaim(utf8("x"))).isInstanceOf(IllegalStateException.class);
+
+        ea.proclaim(utf8("node-a:7001"));
+        Awaitility.await("the observer sees the new value").atMost(Duration.ofSeconds(10))
+                .until(() -> seen.contains("node-a:7001"));
+        assertThat(termB).isNotDone();
+
+        ea.resign();
+        assertThat(termB.get(20, TimeUnit.SECONDS)).isGreaterThan(termA);
+        Awaitility.await("the observer sees b").atMost(Duration.ofSeconds(10)).until(() -> seen.contains("node-b:7000"));
+        assertThat(tokens).isSorted();
     }
 
     private int waiters(ClusterSpec spec, String lock) {

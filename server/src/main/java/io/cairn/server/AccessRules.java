@@ -140,6 +140,10 @@ final class AccessRules {
         // Listing shows every lock of a shard from the first name on: lock permission on all of them.
         user(LockGrpc.getListMethod().getFullMethodName(), r -> List.of(Need.range(Permission.Kind.LOCK,
                 new KeyRange(Bytes.wrap(((io.cairn.api.proto.ListLocksRequest) r).getFromName().toByteArray()), null))));
+        user(LockGrpc.getProclaimMethod().getFullMethodName(),
+                r -> List.of(Need.key(Permission.Kind.LOCK, ((io.cairn.api.proto.ProclaimRequest) r).getName())));
+        user(LockGrpc.getObserveMethod().getFullMethodName(),
+                r -> List.of(Need.key(Permission.Kind.LOCK, ((io.cairn.api.proto.ObserveRequest) r).getName())));
         // A keep-alive names random session ids and only delays their end: any signed-in user.
         user(LockGrpc.getKeepAliveMethod().getFullMethodName(), r -> List.of());
         user(ClusterGrpc.getStatusMethod().getFullMethodName(), r -> List.of());

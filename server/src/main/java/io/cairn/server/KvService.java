@@ -1252,8 +1252,12 @@ final class KvService extends KvGrpc.KvImplBase {
             Command.Lock command;
             try {
                 int permits = Math.max(1, req.getPermits());
+                Bytes value = Bytes.wrap(req.getValue().toByteArray());
+                if (!checkValue(value, out)) {
+                    return;
+                }
                 command = new Command.Lock(name, owner, req.getTtlMs(), req.getSessionId(), permits,
-                        Math.max(1, req.getWeight()), req.getWait(), req.getLockDelayMs());
+                        Math.max(1, req.getWeight()), req.getWait(), req.getLockDelayMs(), value);
                 if (command.sessionId() != 0 && command.ttlMillis() > io.cairn.kv.state.Limits.SESSION_TTL_MILLIS_MAX) {
                     throw new IllegalArgumentException("a session's TTL is at most "
                             + io.cairn.kv.state.Limits.SESSION_TTL_MILLIS_MAX + " ms, not " + command.ttlMillis());
@@ -1415,6 +1419,48 @@ final class KvService extends KvGrpc.KvImplBase {
             });
         }
 
+        @Override
+        public void proclaim(io.cairn.api.proto.ProclaimRequest req, StreamObserver<io.cairn.api.proto.ProclaimResponse> out) {
+            Bytes name = Bytes.wrap(req.getName().toByteArray());
+            Bytes owner = Bytes.wrap(req.getOwner().toByteArray());
+            Bytes value = Bytes.wrap(req.getValue().toByteArray());
+            if (!checkKey(name, out) || !checkOwner(owner, out) || !checkValue(value, out)) {
+                return;
+            }
+            if (req.getSessionId() == 0) {
+                out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("only a session's entry proclaims a value")
+                        .asRuntimeException());
+                return;
+            }
+            GroupId group = map.current().groupOfKey(name.toArray());
+            write(group, call(io.cairn.api.proto.LockGrpc.getProclaimMethod(), req, out, true), req.getClientId(),
+                    req.getSequence(), new Command.Proclaim(name, req.getSessionId(), owner, value), r -> {
+                if (r instanceof Result.LockGranted g) {
+                    return io.cairn.api.proto.ProclaimResponse.newBuilder().setHeader(header(group)).setToken(g.token()).build();
+                }
+                if (r instanceof Result.NotHolder n) {
+                    throw GrpcErrors.staleToken(n.currentToken());
+                }
+                throw unexpected(r);
+            });
+        }
+
+        @Override
+        public void observe(io.cairn.api.proto.ObserveRequest req, StreamObserver<io.cairn.api.proto.ObserveResponse> out) {
+            Bytes name = Bytes.wrap(req.getName().toByteArray());
+            if (!checkKey(name, out)) {
+                return;
+            }
+            GroupId group = map.current().groupOfKey(name.toArray());
+            loop.lockSessions().observe(group, name, out, entry -> {
+                var b = io.cairn.api.proto.ObserveResponse.newBuilder().setHeader(header(group));
+                if (entry != null) {
+                    b.setLeader(lockEntry(entry));
+                }
+                return b.build();
+            });
+        }
+
         private boolean checkOwner(Bytes owner, StreamObserver<?> out) {
             if (owner.isEmpty() || owner.size() > io.cairn.kv.state.Limits.OWNER_BYTES_MAX) {
                 out.onError(GrpcErrors.invalidArgument("owner", io.cairn.kv.state.Limits.OWNER_BYTES_MAX, owner.size()));
@@ -1434,7 +1480,7 @@ final class KvService extends KvGrpc.KvImplBase {
         private io.cairn.api.proto.LockEntry lockEntry(io.cairn.kv.state.LockState.Entry e) {
             return io.cairn.api.proto.LockEntry.newBuilder().setOwner(ByteString.copyFrom(e.owner().toArray()))
                     .setSessionId(e.sessionId()).setWeight(e.weight()).setToken(e.token())
-                    .setExpiresAtMs(e.expiresAtMillis()).build();
+                    .setExpiresAtMs(e.expiresAtMillis()).setValue(ByteString.copyFrom(e.value().toArray())).build();
         }
 
         private io.cairn.api.proto.LockGrant.Builder grant(Bytes name, long token, long expiresAtMillis) {

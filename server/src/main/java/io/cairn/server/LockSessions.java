@@ -36,11 +36,27 @@ final class LockSessions implements GroupReplica.LockChanges {
 
     private record Waiter(long sessionId, Bytes owner, ServerCallStreamObserver<WaitResponse> out) {}
 
+    /** A caller of Observe: told the lock's newest holder whenever it differs from what it was told last. */
+    private static final class Observer {
+        final ServerCallStreamObserver<?> out;
+        final java.util.function.Consumer<LockState.Entry> send;
+        /** Guarded by this: the applied index of the last read sent from, and the token and value sent. */
+        long sentIndex = -1;
+        long sentToken = -1;
+        Bytes sentValue = Bytes.EMPTY;
+
+        Observer(ServerCallStreamObserver<?> out, java.util.function.Consumer<LockState.Entry> send) {
+            this.out = out;
+            this.send = send;
+        }
+    }
+
     private final RaftLoop loop;
     private final Clock clock;
     private final ScheduledExecutorService executor;
     private final Keepalives keepalives = new Keepalives();
     private final ConcurrentHashMap<WaitKey, Set<Waiter>> waiters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<WaitKey, Set<Observer>> observers = new ConcurrentHashMap<>();
 
     LockSessions(RaftLoop loop, Clock clock, ScheduledExecutorService executor) {
         this.loop = loop;
@@ -120,9 +136,29 @@ final class LockSessions implements GroupReplica.LockChanges {
         check(key, waiter);
     }
 
+    /**
+     * An Observe stream on this node's replica of {@code group}: the lock's newest holder at once,
+     * then after every change of holder or value; {@code toMessage} makes the message (null: none holds it).
+     */
+    <R> void observe(GroupId group, Bytes name, StreamObserver<R> out, java.util.function.Function<LockState.Entry, R> toMessage) {
+        if (loop.status(group) == null) {
+            out.onError(GrpcErrors.unavailable("this node holds no replica of the lock's shard; ask another"));
+            return;
+        }
+        ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) out;
+        WaitKey key = new WaitKey(group, name);
+        Observer o = new Observer(call, entry -> call.onNext(toMessage.apply(entry)));
+        observers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(o);
+        call.setOnCancelHandler(() -> observers.computeIfPresent(key, (k, set) -> {
+            set.remove(o);
+            return set.isEmpty() ? null : set;
+        }));
+        tell(key, o);
+    }
+
     @Override
     public void changed(GroupId group, List<Bytes> names) {
-        if (waiters.isEmpty()) {
+        if (waiters.isEmpty() && observers.isEmpty()) {
             return;
         }
         executor.execute(() -> {
@@ -134,11 +170,77 @@ final class LockSessions implements GroupReplica.LockChanges {
                     }
                 }
             }
+            for (var e : observers.entrySet()) {
+                WaitKey key = e.getKey();
+                if (key.group().equals(group) && (names == null || names.contains(key.name()))) {
+                    for (Observer o : e.getValue()) {
+                        tell(key, o);
+                    }
+                }
+            }
         });
     }
 
-    /** The replica of {@code group} left this node: its waiters ask elsewhere. */
+    /** A read of a lock and the applied index it saw at least. */
+    private record Seen(long appliedIndex, Optional<LockState> state) {}
+
+    private void tell(WaitKey key, Observer o) {
+        loop.readLocal(key.group(), sm -> {
+            // The index first: the state read after it is at least that recent.
+            long index = sm.appliedIndex();
+            return new Seen(index, sm.lockState(key.name(), Math.max(clock.epochMillis(), sm.clockMillis())));
+        }).whenComplete((seen, failure) -> {
+                    if (failure != null) {
+                        endObserver(key, o, "cannot read the lock here: " + failure.getMessage());
+                        return;
+                    }
+                    LockState.Entry leader = seen.state().flatMap(LockState::newestHolder).orElse(null);
+                    long token = leader == null ? 0 : leader.token();
+                    Bytes value = leader == null ? Bytes.EMPTY : leader.value();
+                    synchronized (o) {
+                        // Reads may complete out of order: never step back to an older state.
+                        if (seen.appliedIndex() < o.sentIndex || token == o.sentToken && value.equals(o.sentValue)) {
+                            return;
+                        }
+                        o.sentIndex = seen.appliedIndex();
+                        o.sentToken = token;
+                        o.sentValue = value;
+                        if (!o.out.isCancelled()) {
+                            try {
+                                o.send.accept(leader);
+                            } catch (IllegalStateException e) {
+                                // closed meanwhile
+                            }
+                        }
+                    }
+                });
+    }
+
+    private void endObserver(WaitKey key, Observer o, String why) {
+        observers.computeIfPresent(key, (k, set) -> {
+            set.remove(o);
+            return set.isEmpty() ? null : set;
+        });
+        synchronized (o) {
+            if (!o.out.isCancelled()) {
+                try {
+                    o.out.onError(GrpcErrors.unavailable(why));
+                } catch (IllegalStateException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+    }
+
+    /** The replica of {@code group} left this node: its waiters and observers ask elsewhere. */
     void replicaGone(GroupId group) {
+        for (var e : observers.entrySet()) {
+            if (e.getKey().group().equals(group)) {
+                for (Observer o : List.copyOf(e.getValue())) {
+                    endObserver(e.getKey(), o, "the lock's replica moved away; observe again");
+                }
+            }
+        }
         for (var e : waiters.entrySet()) {
             if (e.getKey().group().equals(group)) {
                 for (Waiter w : List.copyOf(e.getValue())) {

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public sealed interface Command
         permits Command.Put, Command.Delete, Command.CompareAndSet, Command.Expire,
-                Command.Lock, Command.Unlock, Command.LockRelease, Command.EndSessions, Command.Fenced, Command.SetTtl, Command.Txn,
+                Command.Lock, Command.Unlock, Command.LockRelease, Command.EndSessions, Command.Proclaim, Command.Fenced, Command.SetTtl, Command.Txn,
                 Command.Prepare, Command.Decide, Command.Resolve, Command.Forget, Command.SetSystem {
 
     /** Sets {@code key} to {@code value}. {@code ttlMillis} 0 means the key never expires. */
@@ -92,15 +92,20 @@ public sealed interface Command
      * @param weight          the permits this entry takes, 1 to {@code permits}
      * @param lockDelayMillis how long the lock stays closed to others if the session ends by
      *                        expiry while holding it
+     * @param value           what the entry proclaims (an election's candidate), with a session;
+     *                        asked again, a held entry keeps the value it has
      */
     record Lock(Bytes name, Bytes owner, long ttlMillis, long sessionId, int permits, int weight, boolean waits,
-                long lockDelayMillis) implements Command {
+                long lockDelayMillis, Bytes value) implements Command {
         /** The permits of a read-write lock: a writer takes them all, a reader one. */
         public static final int READ_WRITE_PERMITS = LockRecord.READ_WRITE_PERMITS;
 
         public Lock {
-            if (name == null || owner == null) {
-                throw new IllegalArgumentException("name and owner are required");
+            if (name == null || owner == null || value == null) {
+                throw new IllegalArgumentException("name, owner and value are required");
+            }
+            if (sessionId == 0 && !value.isEmpty()) {
+                throw new IllegalArgumentException("only a session's entry proclaims a value");
             }
             if (ttlMillis < 1) {
                 throw new IllegalArgumentException("a lock's (or its session's) ttlMillis must be positive: " + ttlMillis);
@@ -119,7 +124,13 @@ public sealed interface Command
 
         /** An exclusive lock with its own TTL. */
         public Lock(Bytes name, Bytes owner, long ttlMillis) {
-            this(name, owner, ttlMillis, 0, 1, 1, false, 0);
+            this(name, owner, ttlMillis, 0, 1, 1, false, 0, Bytes.EMPTY);
+        }
+
+        /** A session's entry that proclaims nothing. */
+        public Lock(Bytes name, Bytes owner, long ttlMillis, long sessionId, int permits, int weight, boolean waits,
+                    long lockDelayMillis) {
+            this(name, owner, ttlMillis, sessionId, permits, weight, waits, lockDelayMillis, Bytes.EMPTY);
         }
     }
 
@@ -128,6 +139,19 @@ public sealed interface Command
         public LockRelease {
             if (name == null || owner == null || sessionId == 0) {
                 throw new IllegalArgumentException("name, a session and owner are required");
+            }
+        }
+    }
+
+    /**
+     * Replaces what session {@code sessionId}'s entry of {@code owner} in lock {@code name}
+     * proclaims (an election's leader announcing a new value), only while that entry holds the
+     * lock; otherwise nothing changes ({@link Result.NotHolder}).
+     */
+    record Proclaim(Bytes name, long sessionId, Bytes owner, Bytes value) implements Command {
+        public Proclaim {
+            if (name == null || owner == null || value == null || sessionId == 0) {
+                throw new IllegalArgumentException("name, a session, owner and value are required");
             }
         }
     }

@@ -34,10 +34,11 @@ import java.util.List;
  *       14 Forget         bytes txnId
  *       15 SetSystem      bytes name, varint expectedVersion, bytes value
  *       16 SessionLock    bytes name, bytes owner, varint ttlMillis, i64 sessionId, varint permits,
- *                         varint weight, u8 waits, varint lockDelayMillis (a Lock with any field
- *                         beyond the first three set; tag 5 holds the others)
+ *                         varint weight, u8 waits, varint lockDelayMillis, bytes value (a Lock with
+ *                         any field beyond the first three set; tag 5 holds the others)
  *       17 LockRelease    bytes name, i64 sessionId, bytes owner
  *       18 EndSessions    u8 expired, varint count, then each session id as i64
+ *       19 Proclaim       bytes name, i64 sessionId, bytes owner, bytes value
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -63,6 +64,7 @@ final class CommandCodec {
     static final int TAG_SESSION_LOCK = 16;
     static final int TAG_LOCK_RELEASE = 17;
     static final int TAG_END_SESSIONS = 18;
+    static final int TAG_PROCLAIM = 19;
 
     private static final String WHAT = "command envelope";
 
@@ -93,7 +95,10 @@ final class CommandCodec {
         } else if (command instanceof Command.Lock lock) {
             out.writeByte(TAG_SESSION_LOCK).writeBytes(lock.name()).writeBytes(lock.owner()).writeVarLong(lock.ttlMillis())
                     .writeLong(lock.sessionId()).writeVarLong(lock.permits()).writeVarLong(lock.weight())
-                    .writeBoolean(lock.waits()).writeVarLong(lock.lockDelayMillis());
+                    .writeBoolean(lock.waits()).writeVarLong(lock.lockDelayMillis()).writeBytes(lock.value());
+        } else if (command instanceof Command.Proclaim p) {
+            out.writeByte(TAG_PROCLAIM).writeBytes(p.name()).writeLong(p.sessionId()).writeBytes(p.owner())
+                    .writeBytes(p.value());
         } else if (command instanceof Command.LockRelease r) {
             out.writeByte(TAG_LOCK_RELEASE).writeBytes(r.name()).writeLong(r.sessionId()).writeBytes(r.owner());
         } else if (command instanceof Command.EndSessions e) {
@@ -264,7 +269,9 @@ final class CommandCodec {
             case TAG_UNLOCK -> new Command.Unlock(in.readBytes("name"), in.readVarLong("token"));
             case TAG_SESSION_LOCK -> new Command.Lock(in.readBytes("name"), in.readBytes("owner"),
                     in.readVarLong("ttlMillis"), in.readLong("sessionId"), in.readVarInt("permits"), in.readVarInt("weight"),
-                    in.readBoolean("waits"), in.readVarLong("lockDelayMillis"));
+                    in.readBoolean("waits"), in.readVarLong("lockDelayMillis"), in.readBytes("value"));
+            case TAG_PROCLAIM -> new Command.Proclaim(in.readBytes("name"), in.readLong("sessionId"),
+                    in.readBytes("owner"), in.readBytes("value"));
             case TAG_LOCK_RELEASE -> new Command.LockRelease(in.readBytes("name"), in.readLong("sessionId"),
                     in.readBytes("owner"));
             case TAG_END_SESSIONS -> readEndSessions(in);
@@ -299,7 +306,9 @@ final class CommandCodec {
         } else if (command instanceof Command.Delete delete) {
             return delete.key().size();
         } else if (command instanceof Command.Lock lock) {
-            return lock.name().size() + lock.owner().size() + 40;
+            return lock.name().size() + lock.owner().size() + lock.value().size() + 44;
+        } else if (command instanceof Command.Proclaim p) {
+            return p.name().size() + p.owner().size() + p.value().size() + 16;
         } else if (command instanceof Command.Unlock unlock) {
             return unlock.name().size();
         } else if (command instanceof Command.LockRelease r) {

@@ -533,6 +533,8 @@ public final class KvStateMachine {
             return batch.locks.unlock(unlock, batch.clockMillis, revision);
         } else if (command instanceof Command.LockRelease release) {
             return batch.locks.release(release, batch.clockMillis, revision);
+        } else if (command instanceof Command.Proclaim proclaim) {
+            return batch.locks.proclaim(proclaim, batch.clockMillis);
         } else if (command instanceof Command.EndSessions end) {
             return batch.locks.endSessions(end, batch.clockMillis, revision);
         } else if (command instanceof Command.Fenced fenced) {

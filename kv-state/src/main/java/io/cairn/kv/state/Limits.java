@@ -87,12 +87,14 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
             return keyViolation(delete.key());
         } else if (command instanceof Command.Lock lock) {
             return first(keyViolation(lock.name()), ownerViolation(lock.owner()), ttlViolation(lock.ttlMillis()),
-                    ttlViolation(lock.lockDelayMillis()), lock.sessionId() != 0 && lock.ttlMillis() > SESSION_TTL_MILLIS_MAX
+                    ttlViolation(lock.lockDelayMillis()), valueViolation(lock.value()), lock.sessionId() != 0 && lock.ttlMillis() > SESSION_TTL_MILLIS_MAX
                             ? Optional.of(new Result.Rejected(RejectReason.TTL_TOO_LARGE, "a session's TTL is at most "
                                     + SESSION_TTL_MILLIS_MAX + " ms, not " + lock.ttlMillis()))
                             : Optional.empty());
         } else if (command instanceof Command.Unlock unlock) {
             return keyViolation(unlock.name());
+        } else if (command instanceof Command.Proclaim p) {
+            return first(keyViolation(p.name()), ownerViolation(p.owner()), valueViolation(p.value()));
         } else if (command instanceof Command.LockRelease release) {
             return first(keyViolation(release.name()), ownerViolation(release.owner()));
         } else if (command instanceof Command.SetTtl setTtl) {

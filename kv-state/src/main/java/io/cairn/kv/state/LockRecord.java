@@ -21,7 +21,7 @@ import java.util.List;
  * <pre>
  * u8 format version (2); varint permits, varint delayUntilMillis, varint entryCount, then per
  * entry: bytes owner, i64 sessionId, varint weight, varint token (0: waiting), varint
- * expiresAtMillis (0: until its session ends), varint lockDelayMillis
+ * expiresAtMillis (0: until its session ends), varint lockDelayMillis, bytes value
  * version 1, still read: varint token, varint expiresAtMillis, then the owner's bytes to the end
  * </pre>
  */
@@ -41,10 +41,12 @@ record LockRecord(int permits, long delayUntilMillis, List<Entry> entries) {
      * @param expiresAtMillis leader time it lapses at; 0 for a session's entry
      * @param lockDelayMillis for a session's holder: how long the lock stays closed to others
      *                        when its session ends by expiry rather than by release
+     * @param value           what the entry proclaims (an election's candidate); may be empty
      */
-    record Entry(Bytes owner, long sessionId, int weight, long token, long expiresAtMillis, long lockDelayMillis) {
+    record Entry(Bytes owner, long sessionId, int weight, long token, long expiresAtMillis, long lockDelayMillis,
+                 Bytes value) {
         Entry {
-            Invariants.check(owner != null && weight >= 1 && token >= 0 && expiresAtMillis >= 0 && lockDelayMillis >= 0,
+            Invariants.check(owner != null && value != null && weight >= 1 && token >= 0 && expiresAtMillis >= 0 && lockDelayMillis >= 0,
                     "bad lock entry %s %s %s %s %s", sessionId, weight, token, expiresAtMillis, lockDelayMillis);
             Invariants.check((sessionId == 0) == (expiresAtMillis != 0),
                     "a lock entry lasts for a session or until a time, not both: session %s, expiry %s",
@@ -65,7 +67,11 @@ record LockRecord(int permits, long delayUntilMillis, List<Entry> entries) {
         }
 
         Entry grantedAt(long revision) {
-            return new Entry(owner, sessionId, weight, revision, expiresAtMillis, lockDelayMillis);
+            return new Entry(owner, sessionId, weight, revision, expiresAtMillis, lockDelayMillis, value);
+        }
+
+        Entry proclaiming(Bytes newValue) {
+            return new Entry(owner, sessionId, weight, token, expiresAtMillis, lockDelayMillis, newValue);
         }
     }
 
@@ -189,11 +195,11 @@ record LockRecord(int permits, long delayUntilMillis, List<Entry> entries) {
     }
 
     byte[] encode() {
-        Encoder out = new Encoder(16 + entries.size() * 48);
+        Encoder out = new Encoder(16 + entries.size() * 64);
         out.writeByte(FORMAT_VERSION).writeVarLong(permits).writeVarLong(delayUntilMillis).writeVarLong(entries.size());
         for (Entry e : entries) {
             out.writeBytes(e.owner()).writeLong(e.sessionId()).writeVarLong(e.weight()).writeVarLong(e.token())
-                    .writeVarLong(e.expiresAtMillis()).writeVarLong(e.lockDelayMillis());
+                    .writeVarLong(e.expiresAtMillis()).writeVarLong(e.lockDelayMillis()).writeBytes(e.value());
         }
         return out.toArray();
     }
@@ -205,7 +211,7 @@ record LockRecord(int permits, long delayUntilMillis, List<Entry> entries) {
             if (version == FORMAT_VERSION_TTL_ONLY) {
                 long token = in.readVarLong("token");
                 long expiresAt = in.readVarLong("expiresAtMillis");
-                return new LockRecord(1, 0, List.of(new Entry(in.readRest(), 0, 1, token, expiresAt, 0)));
+                return new LockRecord(1, 0, List.of(new Entry(in.readRest(), 0, 1, token, expiresAt, 0, Bytes.EMPTY)));
             }
             if (version != FORMAT_VERSION) {
                 throw new CodecException("unknown lock record version " + version);
@@ -216,7 +222,8 @@ record LockRecord(int permits, long delayUntilMillis, List<Entry> entries) {
             List<Entry> entries = new ArrayList<>(Math.min(count, ENTRIES_MAX));
             for (int i = 0; i < count; i++) {
                 entries.add(new Entry(in.readBytes("owner"), in.readLong("sessionId"), in.readVarInt("weight"),
-                        in.readVarLong("token"), in.readVarLong("expiresAtMillis"), in.readVarLong("lockDelayMillis")));
+                        in.readVarLong("token"), in.readVarLong("expiresAtMillis"), in.readVarLong("lockDelayMillis"),
+                        in.readBytes("value")));
             }
             in.finish();
             return new LockRecord(permits, delayUntil, entries);

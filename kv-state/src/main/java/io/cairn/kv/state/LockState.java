@@ -15,7 +15,7 @@ public record LockState(Bytes name, int permits, long delayUntilMillis, List<Ent
      * One holder or waiter: {@code sessionId} 0 for a grant with its own expiry
      * ({@code expiresAtMillis}); {@code token} 0 for a waiter.
      */
-    public record Entry(Bytes owner, long sessionId, int weight, long token, long expiresAtMillis) {}
+    public record Entry(Bytes owner, long sessionId, int weight, long token, long expiresAtMillis, Bytes value) {}
 
     public LockState {
         holders = List.copyOf(holders);
@@ -52,7 +52,7 @@ public record LockState(Bytes name, int permits, long delayUntilMillis, List<Ent
             if (!e.liveAt(nowMillis)) {
                 continue;
             }
-            Entry view = new Entry(e.owner(), e.sessionId(), e.weight(), e.token(), e.expiresAtMillis());
+            Entry view = new Entry(e.owner(), e.sessionId(), e.weight(), e.token(), e.expiresAtMillis(), e.value());
             (e.granted() ? holders : waiters).add(view);
         }
         if (holders.isEmpty() && waiters.isEmpty()) {

@@ -90,7 +90,7 @@ final class LockTable {
         }
         long expiresAt = cmd.sessionId() == 0 ? saturatedAdd(nowMillis, cmd.ttlMillis()) : 0;
         LockRecord.Entry entry = new LockRecord.Entry(cmd.owner(), cmd.sessionId(), cmd.weight(), fits ? revision : 0,
-                expiresAt, cmd.lockDelayMillis());
+                expiresAt, cmd.lockDelayMillis(), cmd.value());
         entries.add(entry);
         store(cmd.name(), old, new LockRecord(permits, delayUntil, entries));
         if (cmd.sessionId() != 0) {
@@ -105,7 +105,7 @@ final class LockTable {
         LockRecord.Entry e = entries.get(mine);
         if (e.sessionId() == 0) {
             long expiresAt = saturatedAdd(nowMillis, cmd.ttlMillis());
-            entries.set(mine, new LockRecord.Entry(e.owner(), 0, e.weight(), e.token(), expiresAt, 0));
+            entries.set(mine, new LockRecord.Entry(e.owner(), 0, e.weight(), e.token(), expiresAt, 0, e.value()));
             store(cmd.name(), old, lock.with(entries, lock.delayUntilMillis()));
             return new Result.LockGranted(e.token(), expiresAt);
         }
@@ -159,6 +159,20 @@ final class LockTable {
         store(cmd.name(), old, settled(old.with(entries, old.delayUntilMillis()), nowMillis, revision));
         leaveSession(cmd.sessionId(), cmd.name());
         return new Result.Released(e.token());
+    }
+
+    /** A holder changes what its entry proclaims; answers its grant, or NotHolder when it holds nothing. */
+    Result proclaim(Command.Proclaim cmd, long nowMillis) {
+        LockRecord old = load(cmd.name());
+        int index = old == null ? -1 : old.indexOf(cmd.sessionId(), cmd.owner());
+        if (index < 0 || !old.entries().get(index).granted()) {
+            return new Result.NotHolder(old == null ? 0 : old.newestTokenAt(nowMillis));
+        }
+        List<LockRecord.Entry> entries = new ArrayList<>(old.entries());
+        LockRecord.Entry e = entries.get(index);
+        entries.set(index, e.proclaiming(cmd.value()));
+        store(cmd.name(), old, old.with(entries, old.delayUntilMillis()));
+        return new Result.LockGranted(e.token(), 0);
     }
 
     /**

@@ -228,7 +228,8 @@ class CodecPropertiesTest {
     }
 
     static Command command(RandomSource random) {
-        return switch (random.nextInt(16)) {
+        return switch (random.nextInt(17)) {
+            case 16 -> new Command.Proclaim(bytes(random, 40), random.nextLong() | 1, bytes(random, 40), bytes(random, 60));
             case 13 -> sessionLock(random);
             case 14 -> new Command.LockRelease(bytes(random, 40), random.nextLong() | 1, bytes(random, 40));
             case 15 -> new Command.EndSessions(List.of(random.nextLong() | 1, random.nextLong() | 1), random.chance(0.5));
@@ -252,7 +253,8 @@ class CodecPropertiesTest {
     private static Command.Lock sessionLock(RandomSource random) {
         int permits = random.chance(0.3) ? Command.Lock.READ_WRITE_PERMITS : 1 + random.nextInt(5);
         return new Command.Lock(bytes(random, 40), bytes(random, 40), Math.max(1, nonNegative(random)),
-                random.nextLong() | 1, permits, 1 + random.nextInt(permits), random.chance(0.5), nonNegative(random));
+                random.nextLong() | 1, permits, 1 + random.nextInt(permits), random.chance(0.5), nonNegative(random),
+                bytes(random, 20));
     }
 
     private static Command.Txn txn(RandomSource random) {

@@ -207,6 +207,18 @@ class SessionLockTest {
     }
 
     @Test
+    void aHolderProclaimsAValueAndAWaiterCannot() {
+        apply(1, new Command.Lock(b("E"), b("o1"), TTL, 1, 1, 1, true, 0, b("alice")));
+        apply(2, new Command.Lock(b("E"), b("o2"), TTL, 2, 1, 1, true, 0, b("bob")));
+
+        assertThat(apply(3, new Command.Proclaim(b("E"), 1, b("o1"), b("alice-2")))).isEqualTo(new Result.LockGranted(1, 0));
+        assertThat(apply(4, new Command.Proclaim(b("E"), 2, b("o2"), b("bob-2")))).isEqualTo(new Result.NotHolder(1));
+        assertThat(sm.lockState(b("E"), 0).orElseThrow().holders().get(0).value()).isEqualTo(b("alice-2"));
+        apply(5, release("E", 1));
+        assertThat(sm.lockState(b("E"), 0).orElseThrow().holders().get(0).value()).isEqualTo(b("bob"));
+    }
+
+    @Test
     void anEndedSessionIsForgottenAfterItsKeepTime() {
         apply(1_000, exclusive("L", 1));
         apply(1_000, new Command.EndSessions(List.of(1L), true));
