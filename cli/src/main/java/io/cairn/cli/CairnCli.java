@@ -109,7 +109,7 @@ public final class CairnCli implements Runnable {
      * class it is given, and building all ten cost a {@code get} ~45 ms (docs/performance.md).
      */
     static final List<String> COMMANDS = List.of("server", "dev", "put", "get", "del", "cas", "scan", "expire", "persist",
-            "ttl", "txn", "watch", "lock", "aggregate", "cluster", "endpoint", "certs", "user", "role", "whoami", "top", "bench", "help");
+            "ttl", "txn", "watch", "lock", "elect", "aggregate", "cluster", "endpoint", "certs", "user", "role", "whoami", "top", "bench", "help");
 
     /** The global options that take a value. */
     private static final List<String> VALUED_OPTIONS = List.of("--endpoints", "--timeout", "--cacert", "--cert", "--key-file",
@@ -130,6 +130,7 @@ public final class CairnCli implements Runnable {
             case "txn" -> new TxnCommand();
             case "watch" -> new WatchCommand();
             case "lock" -> new LockCommand();
+            case "elect" -> new ElectCommand();
             case "aggregate" -> new AggregateCommand();
             case "cluster" -> new ClusterCommand();
             case "endpoint" -> new EndpointCommand();
