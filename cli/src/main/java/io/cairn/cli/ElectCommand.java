@@ -77,15 +77,19 @@ final class ElectCommand extends ClientCommand {
     }
 
     private int listen(LockSession session, PrintWriter out) throws Exception {
-        CountDownLatch over = new CountDownLatch(count == 0 ? 1 : count);
+        CountDownLatch over = new CountDownLatch(1);
+        int[] printed = {0};
         try (AutoCloseable observing = session.election(name).observe(leader -> {
             synchronized (out) {
+                if (count > 0 && printed[0] >= count) {
+                    return;
+                }
                 out.println(line("leader", leader.map(Election.Leader::token).orElse(0L),
                         leader.map(l -> new String(l.value(), StandardCharsets.UTF_8)).orElse(null)));
                 out.flush();
-            }
-            if (count > 0) {
-                over.countDown();
+                if (++printed[0] == count) {
+                    over.countDown();
+                }
             }
         })) {
             over.await();
