@@ -115,6 +115,10 @@ final class NodeMetrics {
                 .description("replicas on this node that lead their shard").register(registry);
         Gauge.builder("cairn_raft_replicas", loop, l -> l.hostedGroups().size())
                 .description("replicas this node hosts, the metadata group's included").register(registry);
+        Gauge.builder("cairn_lock_waiters", loop, l -> l.lockSessions().waiting())
+                .description("clients waiting here for a queued lock entry to be granted").register(registry);
+        Gauge.builder("cairn_lock_keepalive_sessions", loop, l -> l.lockSessions().keepalives().size())
+                .description("lock sessions this node received keep-alives for (kept two hours)").register(registry);
     }
 
     /** The WAL's file operations, with every fdatasync timed into {@code cairn_wal_fsync_seconds}. */
@@ -183,7 +187,9 @@ final class NodeMetrics {
         censusGauge("cairn_ttl_keys", "keys with a TTL", shard, group, KvStateMachine.Census::ttlKeys);
         censusGauge("cairn_sessions", "client sessions the state keeps (exactly-once records)", shard, group,
                 KvStateMachine.Census::sessions);
-        censusGauge("cairn_locks_held", "locks held", shard, group, KvStateMachine.Census::locksHeld);
+        censusGauge("cairn_locks_held", "locks with holders or waiters", shard, group, KvStateMachine.Census::locksHeld);
+        censusGauge("cairn_lock_sessions", "lock sessions the shard knows (live, or ended within the hour)", shard,
+                group, KvStateMachine.Census::lockSessions);
         censusGauge("cairn_txn_intents", "write intents of unresolved transactions", shard, group,
                 KvStateMachine.Census::intents);
         censusGauge("cairn_txn_records", "decided transactions' records kept for their intents' resolution",

@@ -314,7 +314,7 @@ public final class KvStateMachine {
 
     /**
      * How many of each kind of record the state holds, for metrics: keys with a TTL, client
-     * sessions, locks held, open transaction intents and transaction records. Each count stops
+     * sessions, locks held, open transaction intents, transaction records and lock sessions. Each count stops
      * at {@code perKindMax} (then {@link Census#capped} is true), so a scrape of a large shard
      * costs a bounded scan. Reads the engine only; safe beside apply on an engine whose reads
      * are (RocksDB's are), and as current as the engine's last write.
@@ -323,18 +323,23 @@ public final class KvStateMachine {
         if (perKindMax <= 0) {
             throw new IllegalArgumentException("perKindMax must be positive: " + perKindMax);
         }
-        long[] counts = new long[5];
-        byte[] families = {Keyspace.EXPIRY, Keyspace.SESSION, Keyspace.LOCK, Keyspace.INTENT, Keyspace.TXN};
+        long[] counts = new long[6];
+        byte[] families = {Keyspace.EXPIRY, Keyspace.SESSION, Keyspace.LOCK, Keyspace.INTENT, Keyspace.TXN,
+            Keyspace.LOCK_SESSION};
         boolean capped = false;
         for (int i = 0; i < families.length; i++) {
             counts[i] = countFamily(families[i], perKindMax);
             capped |= counts[i] == perKindMax;
         }
-        return new Census(counts[0], counts[1], counts[2], counts[3], counts[4], capped);
+        return new Census(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], capped);
     }
 
-    /** See {@link #census}. */
-    public record Census(long ttlKeys, long sessions, long locksHeld, long intents, long txnRecords, boolean capped) {}
+    /**
+     * See {@link #census}. {@code locksHeld} counts locks with holders or waiters;
+     * {@code lockSessions} the lock sessions the shard knows, live or recently ended.
+     */
+    public record Census(long ttlKeys, long sessions, long locksHeld, long intents, long txnRecords, long lockSessions,
+                         boolean capped) {}
 
     private long countFamily(byte family, int max) {
         byte[] cursor = Keyspace.familyStart(family);
