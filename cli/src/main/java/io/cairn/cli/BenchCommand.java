@@ -30,6 +30,10 @@ import picocli.CommandLine.Mixin;
                         + " a watcher sees them expire and --clients writers' puts/s before and during (--json: one line);"
                         + " --unwatched: nobody watches, the writers are measured over the design drain time (10,000/s)"
                         + " and the keys left are counted after.",
+                "sessions: opens --keys lock sessions (one lock each, TTL --ttl, default 10s), keeps them alive from"
+                        + " this process, then stops keeping --rate of them alive per second (default 1000) for --seconds"
+                        + " while --clients writers put; reports puts/s before and during, how long after its last keep-alive"
+                        + " a session's lock was freed, and the locks left (--json: one line). Plaintext clusters only.",
                 "watch: --clients watchers follow one prefix while one writer puts --rate changes per second "
                         + "(default 200); reports the time from each write to each watcher (p50/p99/p99.9/max), the "
                         + "writes' own latency, and changes never delivered (--json: one line).",
@@ -46,7 +50,8 @@ final class BenchCommand extends ClientCommand {
 
     @Override
     void validate() {
-        if (!options.watchWorkload() && !options.expiryWorkload() && !options.aggregateWorkload()) {
+        if (!options.watchWorkload() && !options.expiryWorkload() && !options.aggregateWorkload()
+                && !options.sessionsWorkload()) {
             config = options.toConfig(CairnCli.root(spec).timeout);
         }
         options.replicaWeights();
@@ -70,6 +75,14 @@ final class BenchCommand extends ClientCommand {
             out.println(options.json() ? r.toJsonLine() : r.toTable());
             out.flush();
             return r.expired() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
+        }
+        if (options.sessionsWorkload()) {
+            java.time.Duration ttl = options.ttl().isZero() ? java.time.Duration.ofSeconds(10) : options.ttl();
+            io.cairn.cli.bench.SessionsBench.Result r = io.cairn.cli.bench.SessionsBench.run(client, options.keys(),
+                    options.clients(), options.ratePerSecond(), ttl, options.seconds(), err);
+            out.println(options.json() ? r.toJsonLine() : r.toTable());
+            out.flush();
+            return r.locksLeft() == r.locksExpected() ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
         }
         if (options.aggregateWorkload()) {
             io.cairn.cli.bench.AggregateBench.Result r = io.cairn.cli.bench.AggregateBench.run(client, options.keys(),

@@ -632,12 +632,21 @@ public final class CairnClient implements AutoCloseable {
         }
         List<LockInfo> out = new ArrayList<>();
         for (int shard = 0; shard < shards; shard++) {
-            io.cairn.api.proto.ListLocksRequest req = io.cairn.api.proto.ListLocksRequest.newBuilder().setShard(shard)
-                    .setLimit(Math.min(limitPerShard, MULTI_GET_KEYS_MAX)).setConsistency(Consistency.LINEARIZABLE.toProto())
-                    .build();
-            io.cairn.api.proto.ListLocksResponse r = join(read("list locks", Endpoints.FIRST_GROUP + shard,
-                    io.cairn.api.proto.LockGrpc.getListMethod(), req, io.cairn.api.proto.ListLocksResponse::getHeader));
-            r.getLocksList().forEach(l -> out.add(LockInfo.of(l)));
+            ByteString from = ByteString.EMPTY;
+            int listed = 0;
+            while (listed < limitPerShard) {
+                io.cairn.api.proto.ListLocksRequest req = io.cairn.api.proto.ListLocksRequest.newBuilder().setShard(shard)
+                        .setFromName(from).setLimit(Math.min(limitPerShard - listed, MULTI_GET_KEYS_MAX))
+                        .setConsistency(Consistency.LINEARIZABLE.toProto()).build();
+                io.cairn.api.proto.ListLocksResponse r = join(read("list locks", Endpoints.FIRST_GROUP + shard,
+                        io.cairn.api.proto.LockGrpc.getListMethod(), req, io.cairn.api.proto.ListLocksResponse::getHeader));
+                r.getLocksList().forEach(l -> out.add(LockInfo.of(l)));
+                listed += r.getLocksCount();
+                if (r.getNextName().isEmpty()) {
+                    break;
+                }
+                from = r.getNextName();
+            }
         }
         return out;
     }

@@ -321,20 +321,33 @@ public final class LockSession implements AutoCloseable {
     }
 
     private List<String> discoverNodes() {
+        return nodesOf(client);
+    }
+
+    /**
+     * Every node's address: the members of a sharded cluster, else the nodes of its one group
+     * (as the cluster status reports them), else the configured endpoints.
+     */
+    static List<String> nodesOf(CairnClient client) {
+        List<String> found = new ArrayList<>();
         try {
-            List<String> found = new ArrayList<>();
             for (Members.Member m : client.members().members()) {
                 if (m.state() != Members.State.REMOVED && !m.address().isEmpty()) {
                     found.add(m.address());
                 }
             }
-            if (!found.isEmpty()) {
-                return List.copyOf(found);
-            }
         } catch (RuntimeException e) {
-            // Fall back to the configured endpoints; the next refresh tries again.
+            try {
+                for (ClusterStatus.Member m : client.clusterStatus().members()) {
+                    if (!m.address().isEmpty()) {
+                        found.add(m.address());
+                    }
+                }
+            } catch (RuntimeException e2) {
+                // Fall back to the configured endpoints; the next refresh tries again.
+            }
         }
-        return endpoints.configured();
+        return found.isEmpty() ? client.endpoints() : List.copyOf(found);
     }
 
     private void refreshNodes() {

@@ -1405,15 +1405,17 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             Bytes from = Bytes.wrap(req.getFromName().toByteArray());
             GroupId group = io.cairn.placement.ShardGroups.groupOfShard(req.getShard());
+            // One more than the page, to know where the next starts; the page shrinks to fit the scan limit.
+            int page = Math.min(limit, config.limits().scanLimitMax() - 1);
             read(group, call(io.cairn.api.proto.LockGrpc.getListMethod(), req, out, true), level,
-                    sm -> sm.locks(from, Math.min(limit + 1, config.limits().scanLimitMax()), readTime(sm)),
+                    sm -> sm.locks(from, page + 1, readTime(sm)),
                     (locks, header) -> {
                 var b = io.cairn.api.proto.ListLocksResponse.newBuilder().setHeader(header);
-                for (int i = 0; i < Math.min(limit, locks.size()); i++) {
+                for (int i = 0; i < Math.min(page, locks.size()); i++) {
                     b.addLocks(lockState(locks.get(i)));
                 }
-                if (locks.size() > limit) {
-                    b.setNextName(ByteString.copyFrom(locks.get(limit).name().toArray()));
+                if (locks.size() > page) {
+                    b.setNextName(ByteString.copyFrom(locks.get(page).name().toArray()));
                 }
                 return b.build();
             });

@@ -98,6 +98,11 @@ public final class BenchOptions {
         return "expiry".equals(workloadArgument != null ? workloadArgument : workloadOption);
     }
 
+    /** Whether the run is {@code bench sessions} ({@link SessionsBench}). */
+    public boolean sessionsWorkload() {
+        return "sessions".equals(workloadArgument != null ? workloadArgument : workloadOption);
+    }
+
     /** Whether the run is {@code bench aggregate} ({@link AggregateBench}). */
     public boolean aggregateWorkload() {
         return "aggregate".equals(workloadArgument != null ? workloadArgument : workloadOption);

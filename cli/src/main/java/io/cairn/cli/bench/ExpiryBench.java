@@ -7,10 +7,7 @@ import io.cairn.client.WatchQuery;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -98,7 +95,7 @@ public final class ExpiryBench {
             err.printf("bench expiry: %d keys written in %.1f s; they expire in %.1f s%n", keys, loadSeconds,
                     (deadlineNanos - System.nanoTime()) / 1e9);
             err.flush();
-            Writers w = new Writers(client, writers);
+            PutWriters w = new PutWriters(client, "expirybench-load/", writers);
             w.start();
             long beforeFrom = System.nanoTime();
             long beforePuts = w.puts.get();
@@ -146,47 +143,5 @@ public final class ExpiryBench {
 
     private static byte[] key(long i) {
         return String.format(Locale.ROOT, PREFIX + "%010d", i).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** Closed-loop writers of plain keys elsewhere, counting acknowledged puts. */
-    private static final class Writers {
-        final AtomicLong puts = new AtomicLong();
-        private final CairnClient client;
-        private final int count;
-        private volatile boolean running = true;
-        private final List<CompletableFuture<Void>> loops = new ArrayList<>();
-
-        Writers(CairnClient client, int count) {
-            this.client = client;
-            this.count = count;
-        }
-
-        void start() {
-            for (int c = 0; c < count; c++) {
-                CompletableFuture<Void> done = new CompletableFuture<>();
-                loops.add(done);
-                next(c, 0, done);
-            }
-        }
-
-        private void next(int writer, long n, CompletableFuture<Void> done) {
-            if (!running) {
-                done.complete(null);
-                return;
-            }
-            byte[] key = ("expirybench-load/" + writer + "/" + (n % 1_000)).getBytes(StandardCharsets.US_ASCII);
-            client.putAsync(key, new byte[16]).whenComplete((r, e) -> {
-                if (e == null) {
-                    puts.incrementAndGet();
-                }
-                next(writer, n + 1, done);
-            });
-        }
-
-        void stop() {
-            running = false;
-            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS)
-                    .exceptionally(e -> null).join();
-        }
     }
 }
