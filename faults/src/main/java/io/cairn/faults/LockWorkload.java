@@ -211,6 +211,37 @@ final class LockWorkload {
 
     private enum Next { ACQUIRE, EXTEND, WRITE, RELEASE }
 
+    /** How a register write ended: applied, refused by the fence, or unknown. */
+    private enum Written { OK, REFUSED, UNKNOWN }
+
+    /**
+     * Client {@code client}'s write number {@code counter} of the register under {@code token}
+     * (fenced unless in the negative control), recorded as step {@code seq} and counted.
+     */
+    private Written writeRegister(CairnClient through, int client, long seq, long token, long counter, boolean afterPause) {
+        long value = LockOp.registerValue(client, token, counter);
+        Recorded r = begin(client, seq, LockOp.Kind.WRITE, token, value, fenced,
+                LockOp.write(LOCK, REGISTER, token, value, fenced).toString());
+        byte[] bytes = Long.toString(value).getBytes(StandardCharsets.UTF_8);
+        try {
+            WriteResult w = fenced ? through.put(REGISTER_BYTES, bytes, new Fence(LOCK_BYTES, token))
+                    : through.put(REGISTER_BYTES, bytes);
+            r.complete(new LockResult(new Result.Written(w.modRevision(), w.version())), nowMicros());
+            writesOk.incrementAndGet();
+            return Written.OK;
+        } catch (StaleTokenException e) {
+            r.complete(new LockResult(new Result.FencedOut(e.currentToken())), nowMicros());
+            writesRefused.incrementAndGet();
+            if (afterPause && e.currentToken() > token) {
+                takenOver.incrementAndGet();
+            }
+            return Written.REFUSED;
+        } catch (CairnException e) {
+            unknown.incrementAndGet();
+            return Written.UNKNOWN;
+        }
+    }
+
     /** One lock client: the state machine of the simulator's LockClient, on a thread. */
     private final class Holder {
         private final int id;
@@ -284,25 +315,10 @@ final class LockWorkload {
             if (paused) {
                 pausesPastTtl.incrementAndGet();
             }
-            long value = LockOp.registerValue(id, token, ++writeCounter);
-            Recorded r = begin(id, ++seq, LockOp.Kind.WRITE, token, value, fenced,
-                    LockOp.write(LOCK, REGISTER, token, value, fenced).toString());
-            byte[] bytes = Long.toString(value).getBytes(StandardCharsets.UTF_8);
-            try {
-                WriteResult w = fenced ? cairn.put(REGISTER_BYTES, bytes, new Fence(LOCK_BYTES, token))
-                        : cairn.put(REGISTER_BYTES, bytes);
-                r.complete(new LockResult(new Result.Written(w.modRevision(), w.version())), nowMicros());
-                writesOk.incrementAndGet();
-                afterWrite();
-            } catch (StaleTokenException e) {
-                r.complete(new LockResult(new Result.FencedOut(e.currentToken())), nowMicros());
-                writesRefused.incrementAndGet();
-                if (paused && e.currentToken() > token) {
-                    takenOver.incrementAndGet();
-                }
+            Written outcome = writeRegister(cairn, id, ++seq, token, ++writeCounter, paused);
+            if (outcome == Written.REFUSED) {
                 next = Next.RELEASE;
-            } catch (CairnException e) {
-                unknown.incrementAndGet();
+            } else {
                 afterWrite();
             }
         }
@@ -463,27 +479,7 @@ final class LockWorkload {
 
         /** One fenced write; false when it was refused or its outcome is unknown. */
         private boolean write(CairnClient through, long token, boolean afterPause) {
-            long value = LockOp.registerValue(id, token, ++writeCounter);
-            Recorded r = begin(id, ++seq, LockOp.Kind.WRITE, token, value, fenced,
-                    LockOp.write(LOCK, REGISTER, token, value, fenced).toString());
-            byte[] bytes = Long.toString(value).getBytes(StandardCharsets.UTF_8);
-            try {
-                WriteResult w = fenced ? through.put(REGISTER_BYTES, bytes, new Fence(LOCK_BYTES, token))
-                        : through.put(REGISTER_BYTES, bytes);
-                r.complete(new LockResult(new Result.Written(w.modRevision(), w.version())), nowMicros());
-                writesOk.incrementAndGet();
-                return true;
-            } catch (StaleTokenException e) {
-                r.complete(new LockResult(new Result.FencedOut(e.currentToken())), nowMicros());
-                writesRefused.incrementAndGet();
-                if (afterPause && e.currentToken() > token) {
-                    takenOver.incrementAndGet();
-                }
-                return false;
-            } catch (CairnException e) {
-                unknown.incrementAndGet();
-                return false;
-            }
+            return writeRegister(through, id, ++seq, token, ++writeCounter, afterPause) == Written.OK;
         }
 
         private void release(long token) {

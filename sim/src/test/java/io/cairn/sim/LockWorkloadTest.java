@@ -86,7 +86,7 @@ class LockWorkloadTest {
         assertThat(summary.runsWith().get(Coverage.Item.REPLICAS_OPENED)).isGreaterThanOrEqualTo(6);
     }
 
-    private static String report(BatchRunner.Summary summary, SimOptions options) {
+    static String report(BatchRunner.Summary summary, SimOptions options) {
         return summary.failures().stream()
                 .map(f -> "FAIL seed=" + f.seed() + ": " + f.failure() + "\n  replay: "
                         + BatchRunner.replayCommand(f.seed(), options) + " --trace")

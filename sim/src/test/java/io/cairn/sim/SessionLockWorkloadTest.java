@@ -3,7 +3,6 @@ package io.cairn.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +22,7 @@ class SessionLockWorkloadTest {
         int seeds = 100;
         BatchRunner.Summary summary = BatchRunner.run(0, seeds, SESSIONS, THREADS, null);
 
-        assertThat(summary.failures()).as("failing seeds:%n%s", report(summary, SESSIONS)).isEmpty();
+        assertThat(summary.failures()).as("failing seeds:%n%s", LockWorkloadTest.report(summary, SESSIONS)).isEmpty();
         for (Coverage.Item item : List.of(Coverage.Item.LOCK_GRANTS, Coverage.Item.LOCK_QUEUED,
                 Coverage.Item.SESSIONS_ENDED, Coverage.Item.SESSIONS_LOST, Coverage.Item.FENCED_WRITES_OK,
                 Coverage.Item.STALE_WRITES_REFUSED, Coverage.Item.UNLOCKS_RELEASED)) {
@@ -66,15 +65,8 @@ class SessionLockWorkloadTest {
         SimOptions sharded = SESSIONS.withSharded(true);
         BatchRunner.Summary summary = BatchRunner.run(0, 12, sharded, THREADS, null);
 
-        assertThat(summary.failures()).as("failing seeds:%n%s", report(summary, sharded)).isEmpty();
+        assertThat(summary.failures()).as("failing seeds:%n%s", LockWorkloadTest.report(summary, sharded)).isEmpty();
         assertThat(summary.runsWith().get(Coverage.Item.SESSIONS_ENDED)).isGreaterThanOrEqualTo(6);
         assertThat(summary.runsWith().get(Coverage.Item.REPLICAS_OPENED)).isGreaterThanOrEqualTo(6);
-    }
-
-    private static String report(BatchRunner.Summary summary, SimOptions options) {
-        return summary.failures().stream()
-                .map(f -> "FAIL seed=" + f.seed() + ": " + f.failure() + "\n  replay: "
-                        + BatchRunner.replayCommand(f.seed(), options) + " --trace")
-                .collect(Collectors.joining("\n"));
     }
 }
