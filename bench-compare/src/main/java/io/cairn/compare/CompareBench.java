@@ -114,12 +114,19 @@ public final class CompareBench implements Callable<Integer> {
         return cli;
     }
 
+    /** Why the lock workload runs against Cairn only: Curator's and etcd's lock clients are not wired in yet. */
+    static final String NO_LOCK = "the lock workload runs against --target cairn only so far (Curator's InterProcessMutex"
+            + " and etcd's lock service are not wired into this tool yet)";
+
     @Override
     public Integer call() throws Exception {
         // Everything is checked before a connection exists.
         BenchConfig config = options.toConfig(timeout);
         if (target == Target.ZOOKEEPER && config.workload().kind() == Workload.Kind.SCAN) {
             throw new IllegalArgumentException(ZooKeeperTarget.NO_SCAN);
+        }
+        if (target != Target.CAIRN && config.workload().kind() == Workload.Kind.LOCK) {
+            throw new IllegalArgumentException(NO_LOCK);
         }
         boolean secure = cacert != null || cert != null || key != null || user != null || passwordFile != null;
         if (target != Target.CAIRN && secure) {

@@ -251,4 +251,10 @@ final class EtcdTarget implements BenchTarget, AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Refused before a run starts ({@link CompareBench#NO_LOCK}); never called. */
+    @Override
+    public CompletableFuture<?> lockCycle(byte[] lock, byte[] key, byte[] value) {
+        throw new IllegalStateException(CompareBench.NO_LOCK);
+    }
 }

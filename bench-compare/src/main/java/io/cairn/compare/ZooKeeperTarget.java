@@ -296,4 +296,10 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Refused before a run starts ({@link CompareBench#NO_LOCK}); never called. */
+    @Override
+    public CompletableFuture<?> lockCycle(byte[] lock, byte[] key, byte[] value) {
+        throw new IllegalStateException(CompareBench.NO_LOCK);
+    }
 }

@@ -25,7 +25,8 @@ import picocli.CommandLine.Mixin;
                         + "scan (--scan-length keys from a random one),"
                         + " txn (a transaction reading two keys and writing both, keys of any shards: cross-shard commits"
                         + " with several shards), txn-local (the same on two keys sharing a {tag}: one shard, one Raft round);"
-                        + " aborted transactions are counted apart from errors.",
+                        + " aborted transactions are counted apart from errors; lock (a cycle: take one of --locks locks"
+                        + " through a session, waiting in line, put a key fenced by its token, hold it --hold-ms, release).",
                 "expiry: --keys keys written with TTLs that bring every deadline to one instant; reports how fast"
                         + " a watcher sees them expire and --clients writers' puts/s before and during (--json: one line);"
                         + " --unwatched: nobody watches, the writers are measured over the design drain time (10,000/s)"
@@ -103,7 +104,8 @@ final class BenchCommand extends ClientCommand {
                 : null;
         BenchResult result;
         try {
-            result = new BenchRunner(config, BenchTarget.of(client, options.consistency(), options.ttl(), nearCache),
+            result = new BenchRunner(config, BenchTarget.of(client, options.consistency(), options.ttl(), nearCache,
+                    options.lockHold()),
                     System::nanoTime, err).run().withTtl(options.ttl().toMillis());
             if (nearCache != null) {
                 result = result.withNearCache(options.nearCacheEntries(), nearCache.stats());

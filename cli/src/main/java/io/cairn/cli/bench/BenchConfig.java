@@ -18,7 +18,7 @@ import java.time.Duration;
  * @param ratePerSecond 0: closed loop (each finished request starts the next); else open loop,
  *     requests due on a {@link FixedRateSchedule} with latency measured from when each was due
  * @param consistency of the reads (get, mixed, the read before a CAS, scan)
- * @param casKeys keys the {@code cas} workload contends on
+ * @param casKeys keys the {@code cas} workload contends on, and locks the {@code lock} workload does
  * @param scanKeys keys per scan
  * @param seed the one seed of every random choice (keys, values, read or write)
  * @param requestTimeout the client's request timeout: bounds how long the end of a run waits
@@ -57,7 +57,7 @@ public record BenchConfig(Workload workload, int clients, int seconds, int warmu
 
     /** The keys requests pick from: the contended few for {@code cas}, else {@link #keys}. */
     public long keysPicked() {
-        return workload.kind() == Workload.Kind.CAS ? casKeys : keys;
+        return workload.kind().contended() ? casKeys : keys;
     }
 
     private static void requireIn(String option, long value, long min, long max) {

@@ -74,6 +74,13 @@ public final class BenchOptions {
     @Option(names = "--cas-keys", paramLabel = "N", description = "cas only: keys contended on. Default: ${DEFAULT-VALUE}")
     int casKeys = 4;
 
+    @Option(names = "--locks", paramLabel = "N", description = "lock only: lock names contended on. Default: ${DEFAULT-VALUE}")
+    int locks = 1;
+
+    @Option(names = "--hold-ms", paramLabel = "MS", description = "lock only: how long each lock is held after its"
+            + " fenced write. Default: ${DEFAULT-VALUE}")
+    long holdMillis;
+
     @Option(names = "--scan-length", paramLabel = "N", description = "scan only: keys per scan. Default: ${DEFAULT-VALUE}")
     int scanKeys = 10;
 
@@ -85,8 +92,17 @@ public final class BenchOptions {
 
     /** Throws IllegalArgumentException for a bad or missing workload or an out-of-range number. */
     public BenchConfig toConfig(Duration requestTimeout) {
-        return new BenchConfig(workload(), clients, seconds, warmupSeconds, valueBytes, keys, keyDist,
-                ratePerSecond, consistency(), casKeys, scanKeys, seed, requestTimeout);
+        Workload w = workload();
+        return new BenchConfig(w, clients, seconds, warmupSeconds, valueBytes, keys, keyDist,
+                ratePerSecond, consistency(), w.kind() == Workload.Kind.LOCK ? locks : casKeys, scanKeys, seed, requestTimeout);
+    }
+
+    /** How long the lock workload holds each lock after its write. */
+    public java.time.Duration lockHold() {
+        if (holdMillis < 0 || holdMillis > 60_000) {
+            throw new IllegalArgumentException("--hold-ms must be in [0, 60000]: " + holdMillis);
+        }
+        return java.time.Duration.ofMillis(holdMillis);
     }
 
     public int clients() {

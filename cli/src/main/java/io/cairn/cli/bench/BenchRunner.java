@@ -217,6 +217,9 @@ public final class BenchRunner {
         if (op instanceof Op.Txn txn) {
             return target.transaction(txn.first(), txn.second(), txn.value());
         }
+        if (op instanceof Op.LockCycle cycle) {
+            return target.lockCycle(cycle.lock(), cycle.key(), cycle.value());
+        }
         Op.Scan scan = (Op.Scan) op;
         return target.scan(scan.fromKey(), scan.limit());
     }

@@ -30,18 +30,56 @@ public interface BenchTarget {
      */
     CompletableFuture<?> transaction(byte[] first, byte[] second, byte[] value);
 
+    /**
+     * One lock cycle: take {@code lock} (waiting in line), put {@code value} to {@code key} fenced
+     * by the grant's token, release the lock.
+     */
+    CompletableFuture<?> lockCycle(byte[] lock, byte[] key, byte[] value);
+
     /** The cluster behind {@code client}, read at {@code consistency}. */
     static BenchTarget of(CairnClient client, Consistency consistency) {
-        return of(client, consistency, java.time.Duration.ZERO, null);
+        return of(client, consistency, java.time.Duration.ZERO, null, java.time.Duration.ZERO);
     }
 
     /**
      * The cluster behind {@code client}, read at {@code consistency} or through {@code nearCache}
-     * when not null, every put with {@code ttl} (zero: none).
+     * when not null, every put with {@code ttl} (zero: none); a lock is held {@code lockHold}
+     * after its fenced write, through one lock session of the whole run.
      */
     static BenchTarget of(CairnClient client, Consistency consistency, java.time.Duration ttl,
-                          io.cairn.client.NearCache nearCache) {
+                          io.cairn.client.NearCache nearCache, java.time.Duration lockHold) {
         return new BenchTarget() {
+            /** Opened by the first lock cycle; its keep-alive thread is a daemon and ends with the run. */
+            private volatile io.cairn.client.LockSession session;
+
+            @Override
+            public CompletableFuture<?> lockCycle(byte[] lock, byte[] key, byte[] value) {
+                return CompletableFuture.runAsync(() -> {
+                    io.cairn.client.SessionLock held = session().lock(lock);
+                    try {
+                        held.lock();
+                        client.put(key, value, held.fence());
+                        if (!lockHold.isZero()) {
+                            Thread.sleep(lockHold.toMillis());
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.util.concurrent.CancellationException("interrupted");
+                    } finally {
+                        if (held.token() != 0) {
+                            held.unlock();
+                        }
+                    }
+                }, transactions);
+            }
+
+            private synchronized io.cairn.client.LockSession session() {
+                if (session == null) {
+                    session = client.openSession(java.time.Duration.ofSeconds(10));
+                }
+                return session;
+            }
+
             @Override
             public CompletableFuture<?> put(byte[] key, byte[] value) {
                 return client.putAsync(key, value, ttl);
@@ -62,7 +100,7 @@ public interface BenchTarget {
                 return client.compareAndSetAsync(key, expectedVersion, value, ttl);
             }
 
-            /** Transactions block their thread: each runs on a thread of its own, as many as run at once. */
+            /** Transactions and lock cycles block their thread: each runs on a thread of its own, as many as run at once. */
             private final java.util.concurrent.ExecutorService transactions =
                     java.util.concurrent.Executors.newCachedThreadPool(r -> {
                         Thread t = new Thread(r, "bench-txn");

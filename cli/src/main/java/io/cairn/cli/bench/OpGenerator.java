@@ -55,6 +55,10 @@ final class OpGenerator {
                 long n = keys.next(random);
                 yield new Op.Txn(BenchKeys.tagged(n, 'a'), BenchKeys.tagged(n, 'b'), nextValue());
             }
+            case LOCK -> {
+                long n = keys.next(random);
+                yield new Op.LockCycle(BenchKeys.tagged(n, 'l'), BenchKeys.tagged(n, 'k'), nextValue());
+            }
         };
     }
 

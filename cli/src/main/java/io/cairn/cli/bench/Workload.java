@@ -13,7 +13,7 @@ import java.util.Locale;
 public record Workload(String name, Kind kind, double readRatio) {
     public static final double READ_RATIO_A = 0.5;
     public static final double READ_RATIO_B = 0.95;
-    public static final String NAMES = "put, get, mixed, mixed-a, mixed-b, cas, scan, txn, txn-local";
+    public static final String NAMES = "put, get, mixed, mixed-a, mixed-b, cas, scan, txn, txn-local, lock";
 
     public enum Kind {
         /** Writes of the chosen key. */
@@ -32,7 +32,12 @@ public record Workload(String name, Kind kind, double readRatio) {
          */
         TXN,
         /** The same on two keys sharing a {@code {tag}}: one shard, one Raft round. */
-        TXN_LOCAL;
+        TXN_LOCAL,
+        /**
+         * A lock cycle: take one of a few locks (waiting in line), write a key under it fenced by
+         * its token, release it.
+         */
+        LOCK;
 
         /** Whether the run first writes every key, so that reads find them. */
         public boolean needsPreload() {
@@ -45,7 +50,12 @@ public record Workload(String name, Kind kind, double readRatio) {
 
         /** Whether the run reads, so that its consistency level matters. */
         public boolean reads() {
-            return this != PUT;
+            return this != PUT && this != LOCK;
+        }
+
+        /** Whether the run contends on a few keys (or locks) rather than spreading over many. */
+        public boolean contended() {
+            return this == CAS || this == LOCK;
         }
     }
 
@@ -71,6 +81,7 @@ public record Workload(String name, Kind kind, double readRatio) {
             case "scan" -> new Workload(n, Kind.SCAN, 0);
             case "txn" -> new Workload(n, Kind.TXN, 0);
             case "txn-local" -> new Workload(n, Kind.TXN_LOCAL, 0);
+            case "lock" -> new Workload(n, Kind.LOCK, 0);
             case "mixed-a" -> new Workload(n, Kind.MIXED, READ_RATIO_A);
             case "mixed-b" -> new Workload(n, Kind.MIXED, READ_RATIO_B);
             case "mixed" -> new Workload(n, Kind.MIXED, readRatio == null ? READ_RATIO_A : readRatio);

@@ -138,6 +138,11 @@ class BenchRunnerTest {
         }
 
         @Override
+        public CompletableFuture<?> lockCycle(byte[] lock, byte[] key, byte[] value) {
+            return later(() -> versions.merge(name(key), 1L, Long::sum));
+        }
+
+        @Override
         public CompletableFuture<?> compareAndSet(byte[] key, long expectedVersion, byte[] value) {
             // The timer's one thread runs every outcome, so read-compare-write is atomic here.
             return later(() -> {
