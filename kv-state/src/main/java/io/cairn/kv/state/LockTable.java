@@ -157,7 +157,10 @@ final class LockTable {
         List<LockRecord.Entry> entries = new ArrayList<>(old.entries());
         entries.remove(index);
         store(cmd.name(), old, settled(old.with(entries, old.delayUntilMillis()), nowMillis, revision));
-        leaveSession(cmd.sessionId(), cmd.name());
+        // The session's index names the lock once, however many handles of the session it holds.
+        if (entries.stream().noneMatch(other -> other.sessionId() == cmd.sessionId())) {
+            leaveSession(cmd.sessionId(), cmd.name());
+        }
         return new Result.Released(e.token());
     }
 

@@ -207,6 +207,21 @@ class SessionLockTest {
     }
 
     @Test
+    void aSessionWithTwoEntriesInOneLockKeepsTheOtherWhenItReleasesOneAndEndsBoth() {
+        Command.Lock firstReader = new Command.Lock(b("RW"), b("r1"), TTL, 1, RW, 1, true, 0);
+        Command.Lock secondReader = new Command.Lock(b("RW"), b("r2"), TTL, 1, RW, 1, true, 0);
+        apply(1, firstReader);
+        apply(2, secondReader);
+
+        assertThat(apply(3, new Command.LockRelease(b("RW"), 1, b("r1")))).isEqualTo(new Result.Released(1));
+        assertThat(sm.lockSessions()).containsOnlyKeys(1L);
+        sm.checkConsistency();
+
+        assertThat(apply(4, new Command.EndSessions(List.of(1L), false))).isEqualTo(new Result.SessionsEnded(1));
+        assertThat(sm.lockState(b("RW"), 0)).isEmpty();
+    }
+
+    @Test
     void aHolderProclaimsAValueAndAWaiterCannot() {
         apply(1, new Command.Lock(b("E"), b("o1"), TTL, 1, 1, 1, true, 0, b("alice")));
         apply(2, new Command.Lock(b("E"), b("o2"), TTL, 2, 1, 1, true, 0, b("bob")));
