@@ -140,6 +140,8 @@ public final class SessionLock implements AutoCloseable {
             return OptionalLong.of(token);
         }
         while (true) {
+            // A session lost while waiting (no keep-alive proven) must not go on to take the lock.
+            session.checkUsable();
             long sent = System.nanoTime();
             AcquireResponse r = join(session.client().acquireEntry(name, owner, session.id(), session.ttlMillis(),
                     permits, weight, waits, session.lockDelayMillis(), value));

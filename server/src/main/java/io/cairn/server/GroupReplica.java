@@ -125,12 +125,14 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private volatile long freshSinceNanos = Long.MIN_VALUE;
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
     private long lastExpiryCheckMillis;
-    /** Recent changes and their watchers; set once by {@link #attachWatches} before the first apply. */
+    /** Recent changes and their watchers; set once by {@link #attach} before the first apply. */
     private volatile WatchHub watches;
     /** Loop thread: when this replica, as leader, ends its shard's lock sessions. */
     private final io.cairn.kv.state.SessionExpiry sessionExpiry = new io.cairn.kv.state.SessionExpiry();
     private io.cairn.kv.state.Keepalives keepalives;
     private LockChanges lockChanges;
+    /** Loop thread: the term in which this replica last judged sessions as leader; 0: not yet. */
+    private long sessionsJudgedTerm;
     /** Unsent bytes a watcher may lag by before it is cut off. */
     static final long WATCH_PENDING_BYTES_MAX = 16L << 20;
 
@@ -249,7 +251,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         }
         String group = ShardGroups.describe(id);
         if (leads) {
-            sessionExpiry.becameLeader(clock.nanoTime());
             events.becameLeader(id, now.term());
             LOG.log(System.Logger.Level.INFO, "{0} leads {1} (term {2})", config.nodeId(), group, now.term());
         } else {
@@ -396,6 +397,12 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     private void endLapsedSessions(long nowNanos) {
         if (keepalives == null) {
             return;
+        }
+        long term = node.status().term();
+        if (term != sessionsJudgedTerm) {
+            // A leadership begins (perhaps within this very tick): every session gets a full TTL first.
+            sessionExpiry.becameLeader(nowNanos);
+            sessionsJudgedTerm = term;
         }
         List<Long> lapsed = sessionExpiry.due(nowNanos, keepalives::lastSeen, Command.EndSessions.SESSIONS_MAX);
         if (!lapsed.isEmpty()) {

@@ -115,7 +115,8 @@ final class SimNode {
     /** The keep-alives this process received: its own, or its host's in a sharded run. */
     private java.util.function.Supplier<io.cairn.kv.state.Keepalives> keepalives;
     private io.cairn.kv.state.Keepalives ownKeepalives;
-    private boolean led;
+    /** The term in which this process last judged sessions as leader; 0: not yet. */
+    private long sessionsJudgedTerm;
 
     SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk, NodeEnv env, CoreFactory factory,
             ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage, long clockDriftPpm) {
@@ -228,7 +229,7 @@ final class SimNode {
         lastExpiryCheckMicros = env.nowMicros();
         sessionExpiry = new io.cairn.kv.state.SessionExpiry();
         sessionExpiry.reset(kv.lockSessions(), nowNanos());
-        led = false;
+        sessionsJudgedTerm = 0;
         if (keepalives == null || ownKeepalives != null) {
             ownKeepalives = new io.cairn.kv.state.Keepalives();
             keepalives = () -> ownKeepalives;
@@ -288,6 +289,11 @@ final class SimNode {
         sessionExpiry.tick(nowNanos());
         if (core.status().role() != Role.LEADER) {
             return;
+        }
+        if (core.status().term() != sessionsJudgedTerm) {
+            // As the server: a leadership begins (perhaps within this very tick), every session gets a full TTL.
+            sessionExpiry.becameLeader(nowNanos());
+            sessionsJudgedTerm = core.status().term();
         }
         List<Long> lapsed = sessionExpiry.due(nowNanos(), keepalives.get()::lastSeen, Command.EndSessions.SESSIONS_MAX);
         if (!lapsed.isEmpty()) {
@@ -358,11 +364,6 @@ final class SimNode {
     private void releaseOnStepDown() {
         Status s = core.status();
         pending.observe(s.role() == Role.LEADER, s.leader());
-        boolean leads = s.role() == Role.LEADER;
-        if (leads && !led) {
-            sessionExpiry.becameLeader(nowNanos());
-        }
-        led = leads;
     }
 
     private void sendAll(List<ConsensusMessage> messages) {
