@@ -73,8 +73,7 @@ class SessionLockTest {
             waiting.add(CompletableFuture.supplyAsync(() -> {
                 try {
                     long token = handle.lock();
-                    grantOrder.add(who);
-                    Thread.sleep(100); // hold it a moment, then pass it on
+                    grantOrder.add(who); // recorded before the release, so the next grant comes after it
                     handle.unlock();
                     return token;
                 } catch (InterruptedException e) {
@@ -188,12 +187,10 @@ class SessionLockTest {
         LockSession other = session(client(spec), Duration.ofSeconds(10));
         Awaitility.await("a new leader answers").atMost(Duration.ofSeconds(15)).ignoreExceptions()
                 .until(() -> other.lock("L").tryLock().isEmpty());
-        // Past two TTLs after the new leader took over, the lock is still the first session's.
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < until) {
-            assertThat(other.lock("L").tryLock()).isEmpty();
-            Thread.sleep(250); // sampling the lock over time, not waiting for a condition
-        }
+        // For two TTLs and more after the new leader took over, the lock stays the first session's.
+        Awaitility.await("the lock stays held while its session is kept alive").during(Duration.ofSeconds(5))
+                .atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(250))
+                .until(() -> other.lock("L").tryLock().isEmpty());
         assertThat(session.isAlive()).isTrue();
         assertThat(admin.listLocks(10)).singleElement().satisfies(l -> {
             assertThat(l.holders()).singleElement().satisfies(h -> assertThat(h.token()).isEqualTo(token));
