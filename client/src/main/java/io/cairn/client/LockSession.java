@@ -91,7 +91,7 @@ public final class LockSession implements AutoCloseable {
             id = random.nextLong();
         }
         LockSession session = new LockSession(client, id, ttl.toMillis(), lockDelay.toMillis());
-        session.nodes = session.discoverNodes();
+        session.nodes = nodesOf(client);
         long periodMillis = Math.max(1, session.ttlMillis / 4);
         session.timer.scheduleAtFixedRate(session::keepAlive, 0, periodMillis, TimeUnit.MILLISECONDS);
         session.timer.scheduleWithFixedDelay(session::refreshNodes, NODES_REFRESH_MILLIS, NODES_REFRESH_MILLIS,
@@ -320,10 +320,6 @@ public final class LockSession implements AutoCloseable {
         }
     }
 
-    private List<String> discoverNodes() {
-        return nodesOf(client);
-    }
-
     /**
      * Every node's address: the members of a sharded cluster, else the nodes of its one group
      * (as the cluster status reports them), else the configured endpoints.
@@ -353,7 +349,7 @@ public final class LockSession implements AutoCloseable {
     private void refreshNodes() {
         if (!closed && lost == null) {
             // Off the keep-alive thread's timing: a slow answer delays this, not a keep-alive.
-            java.util.concurrent.CompletableFuture.supplyAsync(this::discoverNodes).thenAccept(n -> nodes = n);
+            java.util.concurrent.CompletableFuture.supplyAsync(() -> nodesOf(client)).thenAccept(n -> nodes = n);
         }
     }
 

@@ -55,11 +55,8 @@ final class LockTable {
     }
 
     Result acquire(Command.Lock cmd, long nowMillis, long revision) {
-        if (cmd.sessionId() != 0) {
-            Result refused = joinSession(cmd.sessionId(), cmd.ttlMillis(), cmd.name());
-            if (refused != null) {
-                return refused;
-            }
+        if (cmd.sessionId() != 0 && sessionEnded(cmd.sessionId())) {
+            return new Result.SessionEnded(cmd.sessionId());
         }
         LockRecord old = load(cmd.name());
         LockRecord lock = old == null ? null : old.settle(nowMillis, revision);
@@ -94,6 +91,7 @@ final class LockTable {
         entries.add(entry);
         store(cmd.name(), old, new LockRecord(permits, delayUntil, entries));
         if (cmd.sessionId() != 0) {
+            joinSession(cmd.sessionId(), cmd.ttlMillis());
             writes.put(Keyspace.sessionEntryKey(cmd.sessionId(), cmd.name()), Keyspace.EMPTY_VALUE);
         }
         return fits ? new Result.LockGranted(revision, expiresAt) : queued(lock, entries.size() - 1, nowMillis);
@@ -271,21 +269,21 @@ final class LockTable {
         return next;
     }
 
-    /** Registers the lock under a live session of this shard; a refusal when the session ended here. */
-    private Result joinSession(long sessionId, long ttlMillis, Bytes name) {
+    /** Whether the session ended in this shard (and is still remembered as ended). */
+    private boolean sessionEnded(long sessionId) {
         byte[] sessionKey = Keyspace.lockSessionKey(sessionId);
         byte[] raw = writes.get(sessionKey);
-        if (raw == null) {
+        return raw != null && LockSession.decode(raw, sessionKey).ended();
+    }
+
+    /** The session's first entry in this shard makes it known here; a refusal changes nothing. */
+    private void joinSession(long sessionId, long ttlMillis) {
+        byte[] sessionKey = Keyspace.lockSessionKey(sessionId);
+        if (writes.get(sessionKey) == null) {
             writes.put(sessionKey, new LockSession(ttlMillis, 0).encode());
             opened.put(sessionId, ttlMillis);
             left.remove(sessionId);
-            return null;
         }
-        LockSession session = LockSession.decode(raw, sessionKey);
-        if (session.ended()) {
-            return new Result.SessionEnded(sessionId);
-        }
-        return null;
     }
 
     /** After a session's entry left a lock: the session leaves the shard when that was its last lock here. */

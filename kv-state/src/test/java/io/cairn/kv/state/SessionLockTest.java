@@ -105,6 +105,7 @@ class SessionLockTest {
         assertThat(waiters("S")).containsExactly(4L);
         assertThat(apply(6, take("S", 5, 4, 1))).isInstanceOf(Result.Rejected.class)
                 .extracting(r -> ((Result.Rejected) r).reason()).isEqualTo(RejectReason.LOCK_KIND);
+        assertThat(sm.lockSessions()).as("a refused request leaves its session unknown here").doesNotContainKey(5L);
     }
 
     @Test
