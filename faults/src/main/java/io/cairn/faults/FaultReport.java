@@ -73,12 +73,13 @@ record FaultReport(String scenario, long seed, Duration duration, long attempted
                         + "\"lock_extensions\":%d,\"lock_busy\":%d,\"lock_writes_ok\":%d,\"lock_writes_refused\":%d,"
                         + "\"lock_taken_over\":%d,\"lock_pauses_past_ttl\":%d,\"lock_unknown\":%d,"
                         + "\"lock_expiry_margin_ms\":%d,\"lock_violations\":%d,\"lock_rule\":%s,"
-                        + "\"lock_session_grants\":%d,\"lock_sessions_lost\":%d,\"secure\":%b,\"passed\":%b}",
+                        + "\"lock_session_grants\":%d,\"lock_sessions_lost\":%d,\"lock_process_stops\":%d,"
+                        + "\"lock_losses_noticed\":%d,\"secure\":%b,\"passed\":%b}",
                 scenario, seed, duration.toSeconds(), events.size(), attempted, acknowledged, indeterminate, failedReads,
                 historyOps, violations(), unavailableMaxMs(), unavailableMedianMs(), verdict, lock.clients(),
                 lock.fenced(), lock.steps(), lock.grants(), lock.extensions(), lock.busy(), lock.writesOk(),
                 lock.writesRefused(), lock.takenOver(), lock.pausesPastTtl(), lock.unknown(), lock.expiryMarginMs(),
                 lock.violations(), lock.violation() == null ? "null" : "\"" + lock.violation().rule() + "\"",
-                lock.waitedGrants(), lock.sessionsLost(), secure, passed());
+                lock.waitedGrants(), lock.sessionsLost(), lock.processStops(), lock.lossesNoticed(), secure, passed());
     }
 }

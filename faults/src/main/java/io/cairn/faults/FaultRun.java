@@ -116,7 +116,7 @@ final class FaultRun {
             }
             Workload load = new Workload(security, nodes.endpoints(), options.keys(), REQUEST_TIMEOUT);
             load.start(options.routedClients(), options.plainClients(), options.seed());
-            LockWorkload locks = new LockWorkload(security, nodes.endpoints(), REQUEST_TIMEOUT, !options.unfencedLocks());
+            LockWorkload locks = new LockWorkload(security, nodes.endpoints(), REQUEST_TIMEOUT, !options.unfencedLocks(), dir);
             locks.start(options.lockClients(), options.seed());
             WatchWorkload watches = new WatchWorkload(security, nodes.endpoints(), REQUEST_TIMEOUT);
             watches.start();

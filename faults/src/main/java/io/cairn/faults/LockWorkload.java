@@ -49,6 +49,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * through a new client, must be refused. TTL holders and session holders share one lock, so the
  * queue serves both kinds.
  *
+ * <p>Every third client that is not a session holder is a process of its own
+ * ({@link LockHolderProcess}, the session holder's steps without pauses of its own): when it is
+ * granted the lock, the suite now and then freezes it with SIGSTOP for 1 to 2.5 × the TTL, then
+ * SIGCONT. Its keep-alive threads freeze with it, the shard leader ends its session and grants the
+ * next in line, and the frozen holder wakes up in the middle of its turn and writes under the old
+ * token: the write must be refused. Its steps come back on its stdout and are judged with the rest.
+ *
  * <p>The negative control ({@code --unsafe-unfenced-locks}) sends the same writes as plain puts:
  * a paused holder's write then lands after a newer holder's, and the checker must say so.
  *
@@ -86,6 +93,9 @@ final class LockWorkload {
     /** Session holders only: waits in line that ended in a grant, and sessions the cluster ended. */
     final AtomicLong waitedGrants = new AtomicLong();
     final AtomicLong sessionsLost = new AtomicLong();
+    /** Process holders only: SIGSTOPs past the TTL while holding, and losses their client's listener reported. */
+    final AtomicLong processStops = new AtomicLong();
+    final AtomicLong lossesNoticed = new AtomicLong();
 
     private final List<Recorded> history = Collections.synchronizedList(new ArrayList<>());
     /** Failures that are not the cluster's answer (a bug of this workload, say): they fail the run. */
@@ -93,15 +103,21 @@ final class LockWorkload {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
+    /** The process holders' processes, so a stop can close their stdin (which stops them). */
+    private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
     private final SecureSetup security;
+    /** Where a process holder's stderr goes: lock-client-N.log. */
+    private final java.nio.file.Path dir;
     private final List<String> endpoints;
     private final Duration requestTimeout;
     private final boolean fenced;
     private final long anchorNanos;
     private final long anchorMicros;
 
-    LockWorkload(SecureSetup security, List<String> endpoints, Duration requestTimeout, boolean fenced) {
+    LockWorkload(SecureSetup security, List<String> endpoints, Duration requestTimeout, boolean fenced,
+                 java.nio.file.Path dir) {
         this.security = security;
+        this.dir = dir;
         this.endpoints = List.copyOf(endpoints);
         this.requestTimeout = requestTimeout;
         this.fenced = fenced;
@@ -117,7 +133,8 @@ final class LockWorkload {
     void start(int clients, long seed) {
         for (int c = 1; c <= clients; c++) {
             SplittableRandom random = new SplittableRandom(seed * 1_000 + 500 + c);
-            Runnable holder = c % 2 == 0 ? new SessionHolder(c, random)::run : new Holder(c, random)::run;
+            Runnable holder = c % 2 == 0 ? new SessionHolder(c, random)::run
+                    : c % 3 == 0 ? new ProcessHolder(c, random)::run : new Holder(c, random)::run;
             Thread t = new Thread(holder, "fault-lock-client-" + c);
             t.setDaemon(true);
             threads.add(t);
@@ -129,6 +146,15 @@ final class LockWorkload {
     void signalStop() {
         running.set(false);
         stopped.countDown();
+        synchronized (processes) {
+            for (Process p : processes) {
+                try {
+                    p.getOutputStream().close();
+                } catch (java.io.IOException e) {
+                    // it has exited already
+                }
+            }
+        }
     }
 
     /** Stops the clients and waits for them; false if one is still running (its step stays unknown). */
@@ -164,7 +190,12 @@ final class LockWorkload {
     }
 
     private long nowMicros() {
-        return anchorMicros + (System.nanoTime() - anchorNanos) / 1_000;
+        return micros(System.nanoTime());
+    }
+
+    /** A {@link System#nanoTime()} of this process or of a process holder (one CLOCK_MONOTONIC on Linux) in µs. */
+    private long micros(long nanoTime) {
+        return anchorMicros + (nanoTime - anchorNanos) / 1_000;
     }
 
     private Recorded begin(int client, long seq, LockOp.Kind kind, long token, long value, boolean fencedWrite,
@@ -513,6 +544,165 @@ final class LockWorkload {
             session = null;
             handle = null;
             client = null;
+        }
+    }
+
+    /**
+     * A lock client in a process of its own ({@link LockHolderProcess}): this thread starts it,
+     * records the steps it reports, and when it is granted the lock, now and then freezes it
+     * (SIGSTOP) for 1 to 2.5 × the TTL before letting it go on (SIGCONT).
+     */
+    private final class ProcessHolder {
+        private final int id;
+        private final SplittableRandom random;
+        private final java.util.Map<Long, Recorded> open = new java.util.HashMap<>();
+        private final java.util.Map<Long, Long> tokens = new java.util.HashMap<>();
+        /** The next write the process reports comes after a freeze past the TTL. */
+        private boolean afterStop;
+
+        ProcessHolder(int id, SplittableRandom random) {
+            this.id = id;
+            this.random = random;
+        }
+
+        void run() {
+            List<String> cmd = new ArrayList<>(List.of(
+                    java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-cp", System.getProperty("java.class.path")));
+            cmd.addAll(LockHolderProcess.arguments(endpoints, id, random.nextLong(), TTL, requestTimeout, fenced,
+                    security.clientTlsArgs()));
+            Process p;
+            try {
+                p = new ProcessBuilder(cmd).redirectError(dir.resolve("lock-client-" + id + ".log").toFile()).start();
+            } catch (java.io.IOException e) {
+                problems.add("lock client " + id + ": cannot start its process: " + e);
+                return;
+            }
+            processes.add(p);
+            if (!running.get()) {
+                signalStop(); // stopped before it was listed: close its stdin now
+            }
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    // Its first grant always, so every scenario has one: a run may see few grants.
+                    if (onLine(line) && running.get() && (processStops.get() == 0 || random.nextDouble() < PAUSE_PROBABILITY)) {
+                        freeze(p);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                problems.add("lock client " + id + ": its output broke: " + e);
+            } catch (RuntimeException e) {
+                problems.add("lock client " + id + ": " + e);
+            } finally {
+                stopProcess(p);
+            }
+        }
+
+        /** SIGSTOP past the TTL, then SIGCONT; a stop of the workload ends the freeze early. */
+        private void freeze(Process p) {
+            long ttl = TTL.toMillis();
+            Nodes.signal(p, "STOP");
+            try {
+                stopped.await(ttl + 1 + random.nextLong(ttl * 3 / 2), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                Nodes.signal(p, "CONT");
+            }
+            processStops.incrementAndGet();
+            afterStop = true;
+        }
+
+        private void stopProcess(Process p) {
+            try {
+                p.getOutputStream().close();
+                if (!p.waitFor(requestTimeout.toMillis() * 3, TimeUnit.MILLISECONDS)) {
+                    problems.add("lock client " + id + "'s process did not stop");
+                    p.destroyForcibly();
+                }
+            } catch (java.io.IOException e) {
+                // already gone
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+
+        /** Records one line of the process; true when it says the lock was just granted. */
+        private boolean onLine(String line) {
+            String[] f = line.split(" ", 8);
+            switch (f[0]) {
+                case "B" -> {
+                    long seq = Long.parseLong(f[1]);
+                    LockOp.Kind kind = LockOp.Kind.valueOf(f[2]);
+                    long token = Long.parseLong(f[3]);
+                    if (kind == LockOp.Kind.WRITE && afterStop) {
+                        afterStop = false;
+                        pausesPastTtl.incrementAndGet();
+                        tokens.put(seq, -token); // a write after a freeze: negative marks it
+                    } else {
+                        tokens.put(seq, token);
+                    }
+                    Recorded r = new Recorded(id, seq, kind, token, Long.parseLong(f[4]), Boolean.parseBoolean(f[5]),
+                            f[7], micros(Long.parseLong(f[6])));
+                    history.add(r);
+                    open.put(seq, r);
+                }
+                case "E" -> {
+                    long seq = Long.parseLong(f[1]);
+                    Recorded r = open.remove(seq);
+                    long token = tokens.remove(seq);
+                    String[] a = f[3].equals("W") ? line.split(" ", 6) : f;
+                    Result result = switch (f[3]) {
+                        case "G" -> new Result.LockGranted(Long.parseLong(a[4]), 0);
+                        case "Q" -> new Result.LockQueued(1, 0);
+                        case "S" -> new Result.SessionEnded(Long.parseLong(a[4]));
+                        case "W" -> new Result.Written(Long.parseLong(a[4]), Long.parseLong(a[5]));
+                        case "F" -> new Result.FencedOut(Long.parseLong(a[4]));
+                        case "R" -> new Result.Released(Long.parseLong(a[4]));
+                        case "N" -> new Result.NotHolder(Long.parseLong(a[4]));
+                        default -> throw new IllegalStateException("an answer it cannot have: " + line);
+                    };
+                    r.complete(new LockResult(result), micros(Long.parseLong(f[2])));
+                    count(result, token);
+                    return result instanceof Result.LockGranted;
+                }
+                case "U" -> {
+                    open.remove(Long.parseLong(f[1]));
+                    tokens.remove(Long.parseLong(f[1]));
+                    unknown.incrementAndGet();
+                }
+                case "L" -> lossesNoticed.incrementAndGet();
+                case "X" -> problems.add("lock client " + id + " (process) failed: " + line.substring(2));
+                default -> {
+                    // the JVM's own output, not a step
+                }
+            }
+            return false;
+        }
+
+        private void count(Result result, long signedToken) {
+            if (result instanceof Result.LockGranted) {
+                grants.incrementAndGet();
+                waitedGrants.incrementAndGet();
+            } else if (result instanceof Result.LockQueued) {
+                busy.incrementAndGet();
+            } else if (result instanceof Result.SessionEnded) {
+                sessionsLost.incrementAndGet();
+            } else if (result instanceof Result.Written) {
+                writesOk.incrementAndGet();
+            } else if (result instanceof Result.FencedOut f) {
+                writesRefused.incrementAndGet();
+                if (signedToken < 0 && f.currentToken() > -signedToken) {
+                    takenOver.incrementAndGet();
+                }
+            } else if (result instanceof Result.Released) {
+                released.incrementAndGet();
+            } else if (result instanceof Result.NotHolder) {
+                notHolder.incrementAndGet();
+            }
         }
     }
 }

@@ -159,7 +159,7 @@ final class Nodes implements AutoCloseable {
         paused.put(id, false);
     }
 
-    private static void signal(Process p, String signal) {
+    static void signal(Process p, String signal) {
         try {
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
             if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {

@@ -101,6 +101,14 @@ final class SecureSetup implements AutoCloseable {
                 "--key-file", cert[1].toString(), "--auth", "--root-password-file", dir.resolve("root.password").toString());
     }
 
+    /** What {@link LockHolderProcess} needs to connect as {@link #client} does: CA, certificate, key; none in a plain run. */
+    List<String> clientTlsArgs() {
+        if (!secure()) {
+            return List.of();
+        }
+        return List.of(dir.resolve("ca.crt").toString(), dir.resolve("root.crt").toString(), dir.resolve("root.key").toString());
+    }
+
     /**
      * A client of {@code endpoints}; in a secure run it presents the root client certificate, which
      * signs it in as root with no login. Password logins are kept to {@link #passwordClient}: a
