@@ -37,7 +37,9 @@ import picocli.CommandLine.Spec;
                 + "the same table, or with --json the same line.",
                 "Keys are bench/0000000000 on (ZooKeeper: znodes /cairn-bench/bench%%2F0000000000 on). "
                         + "How each request maps onto each system: bench/compare/README.md.",
-                "Workloads: " + Workload.NAMES + " (no scan on ZooKeeper)."})
+                "Workloads: " + Workload.NAMES + " (no scan on ZooKeeper). lock takes a lock, writes under it and "
+                        + "releases it: Cairn's lock sessions, Curator's InterProcessMutex on ZooKeeper, etcd's lock "
+                        + "service with a lease per cycle in flight."})
 public final class CompareBench implements Callable<Integer> {
     /** The systems compared, each with the endpoints of the local clusters of bench/compare. */
     public enum Target {
@@ -114,10 +116,6 @@ public final class CompareBench implements Callable<Integer> {
         return cli;
     }
 
-    /** Why the lock workload runs against Cairn only: Curator's and etcd's lock clients are not wired in yet. */
-    static final String NO_LOCK = "the lock workload runs against --target cairn only so far (Curator's InterProcessMutex"
-            + " and etcd's lock service are not wired into this tool yet)";
-
     @Override
     public Integer call() throws Exception {
         // Everything is checked before a connection exists.
@@ -125,9 +123,7 @@ public final class CompareBench implements Callable<Integer> {
         if (target == Target.ZOOKEEPER && config.workload().kind() == Workload.Kind.SCAN) {
             throw new IllegalArgumentException(ZooKeeperTarget.NO_SCAN);
         }
-        if (target != Target.CAIRN && config.workload().kind() == Workload.Kind.LOCK) {
-            throw new IllegalArgumentException(NO_LOCK);
-        }
+        Duration lockHold = options.lockHold();
         boolean secure = cacert != null || cert != null || key != null || user != null || passwordFile != null;
         if (target != Target.CAIRN && secure) {
             throw new IllegalArgumentException("--cacert, --cert, --key-file, --user and --password-file are for --target cairn");
@@ -145,14 +141,16 @@ public final class CompareBench implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BenchResult result = run(config, to, connections, err);
+        BenchResult result = run(config, to, connections, lockHold, err);
         out.println(options.json() ? result.toJsonLine() : result.toTable());
         out.flush();
         // A run where nothing succeeded measured nothing: say so to scripts too.
         return result.ops() > 0 ? CairnCli.EXIT_OK : CairnCli.EXIT_NEGATIVE;
     }
 
-    private BenchResult run(BenchConfig config, List<String> to, int connections, PrintWriter err) throws Exception {
+    private BenchResult run(BenchConfig config, List<String> to, int connections, Duration lockHold, PrintWriter err)
+            throws Exception {
+        boolean locks = config.workload().kind() == Workload.Kind.LOCK;
         switch (target) {
             case CAIRN -> {
                 // As cairn bench builds its client: every request in flight may be a write with a session of its own.
@@ -169,16 +167,23 @@ public final class CompareBench implements Callable<Integer> {
                     b.credentials(user, java.nio.file.Files.readAllLines(passwordFile).get(0).strip());
                 }
                 try (CairnClient client = b.build()) {
-                    return runner(config, BenchTarget.of(client, options.consistency()), err).run();
+                    // --hold-ms as cairn bench honours it; no TTL and no near cache (not compared).
+                    return runner(config, BenchTarget.of(client, options.consistency(), Duration.ZERO, null, lockHold),
+                            err).run();
                 }
             }
             case ETCD -> {
-                try (EtcdTarget etcd = EtcdTarget.connect(to, connections, options.consistency(), timeout)) {
+                // A lock cycle in flight needs a lease of its own (EtcdTarget): one per client.
+                try (EtcdTarget etcd = locks
+                        ? EtcdTarget.connectForLocks(to, connections, timeout, lockHold, config.clients())
+                        : EtcdTarget.connect(to, connections, options.consistency(), timeout)) {
                     return runner(config, etcd, err).run();
                 }
             }
             case ZOOKEEPER -> {
-                try (ZooKeeperTarget zk = ZooKeeperTarget.connect(to, connections, options.consistency(), timeout)) {
+                try (ZooKeeperTarget zk = locks
+                        ? ZooKeeperTarget.connectForLocks(to, connections, timeout, lockHold)
+                        : ZooKeeperTarget.connect(to, connections, options.consistency(), timeout)) {
                     return runner(config, zk, err).run();
                 }
             }

@@ -9,21 +9,36 @@ import java.io.ByteArrayOutputStream;
  * upper-case hex digits), so {@code bench/0000000042} is {@code bench%2F0000000042}. The names
  * {@code .} and {@code ..}, which ZooKeeper refuses, have their dots escaped too. The mapping is
  * one-to-one: {@link #key} undoes it.
+ *
+ * <p>The lock workload's locks live apart, under {@link #LOCK_ROOT}, named the same way: the lock
+ * {@code bench/{0000000042}l} is {@code /cairn-bench-locks/bench%2F%7B0000000042%7Dl}, the parent
+ * of the lock recipe's own sequential nodes (so they never mix with the keys' znodes).
  */
 final class ZnodePaths {
     /** The parent of every bench znode. */
     static final String ROOT = "/cairn-bench";
+    /** The parent of every lock's znode. */
+    static final String LOCK_ROOT = "/cairn-bench-locks";
     private static final String HEX = "0123456789ABCDEF";
 
     private ZnodePaths() {}
 
     /** The znode of {@code key}, which must not be empty. */
     static String path(byte[] key) {
+        return under(ROOT, key);
+    }
+
+    /** The znode of the lock {@code name}, which must not be empty: the parent of its waiters' nodes. */
+    static String lockPath(byte[] name) {
+        return under(LOCK_ROOT, name);
+    }
+
+    private static String under(String root, byte[] key) {
         if (key.length == 0) {
             throw new IllegalArgumentException("an empty key has no znode");
         }
         boolean onlyDots = isOnlyDots(key) && key.length <= 2;
-        StringBuilder sb = new StringBuilder(ROOT.length() + 1 + key.length * 3).append(ROOT).append('/');
+        StringBuilder sb = new StringBuilder(root.length() + 1 + key.length * 3).append(root).append('/');
         for (byte b : key) {
             int c = b & 0xFF;
             if (isPlain(c) && !onlyDots) {

@@ -7,11 +7,21 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
@@ -35,13 +45,20 @@ import org.apache.zookeeper.ZooKeeper;
  *       when expecting 0 (absent). A bad version or an existing node is a version mismatch,
  *       counted as Cairn's are; ZooKeeper does not say which version it found;</li>
  *   <li>scan: ZooKeeper has no ordered range read, so no scan is compared; the command refuses
- *       the scan workload before connecting, and {@link #scan} fails.</li>
+ *       the scan workload before connecting, and {@link #scan} fails;</li>
+ *   <li>lock cycle (only when opened with {@link #connectForLocks}): Curator's
+ *       {@link InterProcessMutex} on {@link ZnodePaths#lockPath the lock's znode}, waiting in
+ *       line at most the request timeout; then the put above on the same session (ZooKeeper
+ *       has no fenced write: the lock is the only guard); the hold; the release.</li>
  * </ul>
  *
  * <p>Sessions: {@code sessions} of them, the i-th with endpoint {@code i mod endpoints} alone
  * (so the load is spread as for etcd, not left to ZooKeeper's random pick); each request goes
  * to the next session round-robin. A session serves its requests in order (ZooKeeper's FIFO
- * client order). Each request fails after the run's request timeout and is not retried.
+ * client order). Each request fails after the run's request timeout and is not retried. For the
+ * lock workload the sessions are Curator's ({@link CuratorFramework}, one per session, with
+ * the same endpoint each and no retries), since its lock recipe needs its own client; puts and
+ * reads then go through the ZooKeeper handle Curator keeps.
  */
 final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
     static final String NO_SCAN = "zookeeper has no ordered range read; scan is not compared";
@@ -51,17 +68,45 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
     /** setData, create (the node was missing), setData (another request created it first). */
     private static final int PUT_ATTEMPTS_MAX = 3;
 
-    private record Session(ZooKeeper zk, String endpoint) {}
+    /**
+     * One session: a plain {@link ZooKeeper} handle, or (for locks) a Curator client, whose
+     * handle is asked for each time since Curator replaces it if the session is lost.
+     */
+    private record Session(ZooKeeper plain, CuratorFramework curator, String endpoint) {
+        ZooKeeper zk() {
+            if (curator == null) {
+                return plain;
+            }
+            try {
+                return curator.getZookeeperClient().getZooKeeper();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }
+    }
 
     private final List<Session> sessions;
     private final boolean sync;
     private final long timeoutNanos;
     private final AtomicLong nextSession = new AtomicLong();
+    /** How long a lock cycle holds its lock after the write; null when not opened for locks. */
+    private final Duration lockHold;
+    /**
+     * The lock cycles' threads: InterProcessMutex blocks its caller while it waits in line, so
+     * each cycle runs on a thread of its own, as many as are in flight (as Cairn's target does).
+     */
+    private final ExecutorService lockThreads;
 
-    private ZooKeeperTarget(List<Session> sessions, Consistency consistency, Duration timeout) {
+    private ZooKeeperTarget(List<Session> sessions, Consistency consistency, Duration timeout, Duration lockHold) {
         this.sessions = sessions;
         this.sync = consistency.level() == Consistency.Level.LINEARIZABLE;
         this.timeoutNanos = timeout.toNanos();
+        this.lockHold = lockHold;
+        this.lockThreads = lockHold == null ? null : Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "zookeeper-lock-cycle");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -72,6 +117,23 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
      */
     static ZooKeeperTarget connect(List<String> endpoints, int sessionCount, Consistency consistency, Duration timeout)
             throws IOException, InterruptedException {
+        return open(endpoints, sessionCount, consistency, timeout, null);
+    }
+
+    /**
+     * As {@link #connect}, for the lock workload: each session is a started Curator client, and
+     * each lock cycle holds its lock {@code lockHold} after its write.
+     */
+    static ZooKeeperTarget connectForLocks(List<String> endpoints, int sessionCount, Duration timeout, Duration lockHold)
+            throws IOException, InterruptedException {
+        if (lockHold == null || lockHold.isNegative()) {
+            throw new IllegalArgumentException("zookeeper: a lock hold is zero or more: " + lockHold);
+        }
+        return open(endpoints, sessionCount, Consistency.LINEARIZABLE, timeout, lockHold);
+    }
+
+    private static ZooKeeperTarget open(List<String> endpoints, int sessionCount, Consistency consistency,
+                                        Duration timeout, Duration lockHold) throws IOException, InterruptedException {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("zookeeper: at least one endpoint is required");
         }
@@ -79,24 +141,35 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
             throw new IllegalArgumentException("zookeeper: at least one session is required: " + sessionCount);
         }
         List<Session> sessions = new ArrayList<>(sessionCount);
-        ZooKeeperTarget target = new ZooKeeperTarget(sessions, consistency, timeout);
+        ZooKeeperTarget target = new ZooKeeperTarget(sessions, consistency, timeout, lockHold);
         try {
             List<CountDownLatch> connected = new ArrayList<>(sessionCount);
             for (int i = 0; i < sessionCount; i++) {
                 String endpoint = endpoints.get(i % endpoints.size());
+                if (lockHold != null) {
+                    sessions.add(new Session(null, curator(endpoint), endpoint));
+                    continue;
+                }
                 CountDownLatch latch = new CountDownLatch(1);
                 Watcher watcher = event -> {
                     if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
                         latch.countDown();
                     }
                 };
-                sessions.add(new Session(new ZooKeeper(endpoint, SESSION_TIMEOUT_MILLIS, watcher), endpoint));
+                sessions.add(new Session(new ZooKeeper(endpoint, SESSION_TIMEOUT_MILLIS, watcher), null, endpoint));
                 connected.add(latch);
             }
             long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(CONNECT_WAIT_SECONDS);
             for (int i = 0; i < sessionCount; i++) {
-                if (!connected.get(i).await(deadlineNanos - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                    String endpoint = sessions.get(i).endpoint();
+                Session s = sessions.get(i);
+                long leftNanos = deadlineNanos - System.nanoTime();
+                boolean up = s.curator() != null
+                        // At least 1 ms: Curator reads a wait of 0 as "wait forever".
+                        ? s.curator().blockUntilConnected((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(leftNanos)),
+                                TimeUnit.MILLISECONDS)
+                        : connected.get(i).await(leftNanos, TimeUnit.NANOSECONDS);
+                if (!up) {
+                    String endpoint = s.endpoint();
                     throw new CairnUnavailableException("zookeeper: no session with " + endpoint + " within "
                             + CONNECT_WAIT_SECONDS + " s", List.of(endpoint), null);
                 }
@@ -107,6 +180,24 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
             target.close();
             throw e;
         }
+    }
+
+    /**
+     * A started Curator client of {@code endpoint} alone: no ensemble tracking (it would widen the
+     * connect string to every member and undo the spread over endpoints) and no retries (one
+     * attempt per request, as everywhere in this tool; a healthy ensemble needs none).
+     */
+    private static CuratorFramework curator(String endpoint) {
+        CuratorFramework curator = CuratorFrameworkFactory.builder()
+                .connectString(endpoint)
+                .sessionTimeoutMs(SESSION_TIMEOUT_MILLIS)
+                // Curator warns when this exceeds the session timeout.
+                .connectionTimeoutMs(SESSION_TIMEOUT_MILLIS)
+                .retryPolicy(new RetryNTimes(0, 0))
+                .ensembleTracker(false)
+                .build();
+        curator.start();
+        return curator;
     }
 
     private void createRoot() throws InterruptedException {
@@ -271,9 +362,14 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
      * failures are put in {@link Failures}' kinds. The callbacks run on the session's event thread.
      */
     private <T> CompletableFuture<T> request(BiConsumer<Session, CompletableFuture<T>> start) {
-        Session s = sessions.get((int) Math.floorMod(nextSession.getAndIncrement(), (long) sessions.size()));
+        Session s = nextSession();
         CompletableFuture<T> answer = new CompletableFuture<>();
-        start.accept(s, answer);
+        try {
+            start.accept(s, answer);
+        } catch (CompletionException e) {
+            // Curator had no handle to give (its connection timed out): a failure of this request.
+            answer.completeExceptionally(e);
+        }
         CompletableFuture<T> result = new CompletableFuture<>();
         answer.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).whenComplete((value, failure) -> {
             if (failure == null) {
@@ -285,21 +381,95 @@ final class ZooKeeperTarget implements BenchTarget, AutoCloseable {
         return result;
     }
 
-    /** Closes every session; an interrupt stops the closing and stays set. */
+    private Session nextSession() {
+        return sessions.get((int) Math.floorMod(nextSession.getAndIncrement(), (long) sessions.size()));
+    }
+
+    /**
+     * Closes every session (Curator's too); cycles still waiting for a lock are interrupted. An
+     * interrupt stops the closing and stays set.
+     */
     @Override
     public void close() {
+        if (lockThreads != null) {
+            lockThreads.shutdownNow();
+        }
         try {
             for (Session s : sessions) {
-                s.zk().close();
+                if (s.curator() != null) {
+                    s.curator().close();
+                } else {
+                    s.plain().close();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Refused before a run starts ({@link CompareBench#NO_LOCK}); never called. */
+    /**
+     * One lock cycle on the next session, on a thread of its own: see {@link #cycle}. Its
+     * failures are in {@link Failures}' kinds; not being granted within the request timeout is a
+     * timeout.
+     */
     @Override
     public CompletableFuture<?> lockCycle(byte[] lock, byte[] key, byte[] value) {
-        throw new IllegalStateException(CompareBench.NO_LOCK);
+        if (lockThreads == null) {
+            throw new IllegalStateException("zookeeper: this target was not opened for locks (connectForLocks)");
+        }
+        Session s = nextSession();
+        String lockPath = ZnodePaths.lockPath(lock);
+        String keyPath = ZnodePaths.path(key);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                cycle(s, lockPath, keyPath, value);
+            } catch (ExecutionException e) {
+                throw new CompletionException(Failures.ofZooKeeper(e.getCause(), s.endpoint()));
+            } catch (InterruptedException e) {
+                // Only close() interrupts: the run is over.
+                Thread.currentThread().interrupt();
+                throw new CancellationException("interrupted");
+            } catch (Exception e) {
+                throw new CompletionException(Failures.ofZooKeeper(e, s.endpoint()));
+            }
+        }, lockThreads);
+    }
+
+    /**
+     * Takes the lock (waiting in line at most the request timeout), puts {@code value} to the
+     * key's znode as {@link #put} does, holds the lock {@link #lockHold}, releases it.
+     *
+     * <p>A new {@link InterProcessMutex} per cycle, as a client that takes a lock for each task
+     * does: a mutex is reentrant for the thread that holds it, and each one is a place of its own
+     * in the lock's line (its own sequential znode), so cycles sharing a session still queue
+     * behind each other like separate clients, as Cairn's lock handles of one session do.
+     */
+    private void cycle(Session s, String lockPath, String keyPath, byte[] value) throws Exception {
+        InterProcessMutex mutex = new InterProcessMutex(s.curator(), lockPath);
+        if (!mutex.acquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+            throw new TimeoutException("zookeeper: " + lockPath + " not granted within the request timeout");
+        }
+        Exception failure = null;
+        try {
+            CompletableFuture<Void> written = new CompletableFuture<>();
+            setAnyVersion(s, keyPath, value, written, PUT_ATTEMPTS_MAX);
+            written.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            if (!lockHold.isZero()) {
+                Thread.sleep(lockHold.toMillis());
+            }
+        } catch (Exception e) {
+            failure = e;
+            throw e;
+        } finally {
+            try {
+                mutex.release();
+            } catch (Exception e) {
+                // The cycle's first failure is the one counted; a release that failed after it is a detail of it.
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+            }
+        }
     }
 }

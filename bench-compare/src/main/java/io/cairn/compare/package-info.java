@@ -6,10 +6,12 @@
  * <ol>
  *   <li>{@link io.cairn.compare.CompareBench} reads {@code cairn bench}'s options and
  *       {@code --target}, checks them all before connecting, and runs one benchmark.</li>
- *   <li>{@link io.cairn.compare.EtcdTarget} speaks etcd's gRPC KV API (Range, Put, Txn) from our
- *       own minimal {@code etcd_kv.proto}.</li>
+ *   <li>{@link io.cairn.compare.EtcdTarget} speaks etcd's gRPC KV API (Range, Put, Txn), and for
+ *       the lock workload its Lease and lock services, from our own minimal {@code etcd_kv.proto},
+ *       {@code etcd_lease.proto} and {@code etcd_lock.proto}.</li>
  *   <li>{@link io.cairn.compare.ZooKeeperTarget} uses ZooKeeper's asynchronous client, one znode
- *       per key ({@link io.cairn.compare.ZnodePaths}).</li>
+ *       per key ({@link io.cairn.compare.ZnodePaths}), and for the lock workload Curator's
+ *       {@code InterProcessMutex}.</li>
  *   <li>{@link io.cairn.compare.Failures} puts their failures in Cairn's terms, so failures are
  *       counted by the same kinds for every system.</li>
  * </ol>

@@ -65,6 +65,17 @@ class CompareBenchTest {
         assertBadInput("--clients must be in [1, 10000]: 0", "--target", "etcd", "put", "--clients", "0");
         assertBadInput("unknown workload 'delete'", "--target", "zookeeper", "delete");
         assertBadInput("cassandra", "--target", "cassandra", "put");
+        assertBadInput("--hold-ms must be in [0, 60000]: -1", "--target", "etcd", "lock", "--hold-ms", "-1");
+        assertBadInput("--hold-ms must be in [0, 60000]: 60001", "--target", "zookeeper", "lock", "--hold-ms", "60001");
+    }
+
+    @Test
+    void lockRunsAgainstEtcdTooAndFirstGrantsItsLeases() {
+        // Nothing listens on port 1: the leases a lock run grants before it starts cannot be had.
+        Run run = run("--target", "etcd", "--endpoints", "127.0.0.1:1", "--timeout", "1s", "lock", "--clients", "2");
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(CairnCli.EXIT_UNAVAILABLE);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith("compare-bench: ").contains("127.0.0.1:1");
     }
 
     @Test

@@ -3,18 +3,26 @@ package io.cairn.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.cairn.compare.etcd.proto.Compare;
+import io.cairn.compare.etcd.proto.LeaseGrantRequest;
+import io.cairn.compare.etcd.proto.LeaseGrantResponse;
+import io.cairn.compare.etcd.proto.LeaseKeepAliveRequest;
+import io.cairn.compare.etcd.proto.LeaseKeepAliveResponse;
+import io.cairn.compare.etcd.proto.LeaseRevokeRequest;
+import io.cairn.compare.etcd.proto.LockResponse;
 import io.cairn.compare.etcd.proto.RangeRequest;
 import io.cairn.compare.etcd.proto.RangeResponse;
 import io.cairn.compare.etcd.proto.TxnRequest;
 import io.cairn.compare.etcd.proto.TxnResponse;
+import io.cairn.compare.etcd.proto.UnlockRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 /**
  * Our etcd messages against bytes worked out by hand from the field numbers of etcd's
- * rpc.proto and kv.proto: a wrong number here would send etcd a different request.
+ * rpc.proto, kv.proto and v3lock.proto: a wrong number here would send etcd a different request.
  */
 class EtcdRequestsTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -81,5 +89,53 @@ class EtcdRequestsTest {
         // kvs = 2: {key = 1, version = 4: 5}.
         assertThat(EtcdTarget.versionOf(RangeResponse.parseFrom(HEX.parseHex("1205" + "0a016b" + "2005")))).isEqualTo(5);
         assertThat(RangeRequest.parseFrom(HEX.parseHex("0a016b3801")).getSerializable()).isTrue();
+    }
+
+    @Test
+    void lockIsNameOneLeaseTwoAndUnlockIsKeyOne() {
+        assertThat(HEX.formatHex(EtcdTarget.lockRequest(K, 5).toByteArray())).isEqualTo("0a016b" + "1005");
+        assertThat(HEX.formatHex(UnlockRequest.newBuilder().setKey(ByteString.copyFrom(K)).build().toByteArray()))
+                .isEqualTo("0a016b");
+    }
+
+    @Test
+    void aLockAnswerCarriesTheHeaderRevisionAndTheOwnershipKey() throws Exception {
+        // header = 1: {cluster_id = 1: 7, revision = 3: 42}; key = 2: "k/1".
+        LockResponse granted = LockResponse.parseFrom(HEX.parseHex("0a04" + "0807" + "182a" + "1203" + "6b2f31"));
+        assertThat(granted.getHeader().getRevision()).isEqualTo(42);
+        assertThat(granted.getKey().toStringUtf8()).isEqualTo("k/1");
+    }
+
+    @Test
+    void theFencedPutHoldsOnlyWhileTheOwnershipKeyHasACreateRevisionUpToTheGrant() throws Exception {
+        LockResponse granted = LockResponse.parseFrom(HEX.parseHex("0a02" + "182a" + "1201" + "4c"));
+        TxnRequest txn = EtcdTarget.fencedPutRequest(granted, K, V);
+        // compare = 1: {result = 1: GREATER (1), target = 2: CREATE (1), key = 3: "L", create_revision = 5: 0};
+        // compare = 1: {result LESS (2), target CREATE, key "L", create_revision 43 (0x2b)};
+        // success = 2: {request_put = 2: {key, value}}; no failure branch.
+        assertThat(HEX.formatHex(txn.toByteArray()))
+                .isEqualTo("0a09" + "0801" + "1001" + "1a014c" + "2800"
+                        + "0a09" + "0802" + "1001" + "1a014c" + "282b"
+                        + "1208" + "1206" + "0a016b120176");
+        Compare first = TxnRequest.parseFrom(txn.toByteArray()).getCompare(0);
+        assertThat(first.getTargetUnionCase()).isEqualTo(Compare.TargetUnionCase.CREATE_REVISION);
+    }
+
+    @Test
+    void leasesAreTtlOneIdTwoInRequestsAndIdTwoTtlThreeInAnswers() throws Exception {
+        assertThat(HEX.formatHex(LeaseGrantRequest.newBuilder().setTtl(10).build().toByteArray())).isEqualTo("080a");
+        assertThat(HEX.formatHex(LeaseKeepAliveRequest.newBuilder().setId(300).build().toByteArray()))
+                .isEqualTo("08ac02");
+        assertThat(HEX.formatHex(LeaseRevokeRequest.newBuilder().setId(300).build().toByteArray()))
+                .isEqualTo("08ac02");
+        // header = 1: {revision = 3: 1}; ID = 2: 300; TTL = 3: 10.
+        assertThat(EtcdTarget.grantedLease(LeaseGrantResponse.parseFrom(HEX.parseHex("0a021801" + "10ac02" + "180a"))))
+                .isEqualTo(300);
+        // error = 4: "no".
+        assertThatThrownBy(() -> EtcdTarget.grantedLease(LeaseGrantResponse.parseFrom(HEX.parseHex("2202" + "6e6f"))))
+                .hasMessageContaining("no");
+        LeaseKeepAliveResponse alive = LeaseKeepAliveResponse.parseFrom(HEX.parseHex("0a021801" + "10ac02" + "1809"));
+        assertThat(alive.getId()).isEqualTo(300);
+        assertThat(alive.getTtl()).isEqualTo(9);
     }
 }

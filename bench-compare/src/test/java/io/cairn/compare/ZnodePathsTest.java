@@ -23,6 +23,15 @@ class ZnodePathsTest {
     }
 
     @Test
+    void locksLiveUnderTheirOwnRootEscapedAsKeysAre() throws Exception {
+        String path = ZnodePaths.lockPath(BenchKeys.tagged(42, 'l'));
+        assertThat(path).isEqualTo("/cairn-bench-locks/bench%2F%7B0000000042%7Dl");
+        PathUtils.validatePath(path);
+        assertThat(ZnodePaths.lockPath(ascii(".."))).isEqualTo("/cairn-bench-locks/%2E%2E");
+        assertThatThrownBy(() -> ZnodePaths.lockPath(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void dotAndDotDotAreEscapedSinceZooKeeperRefusesThem() {
         assertThat(ZnodePaths.path(ascii("."))).isEqualTo("/cairn-bench/%2E");
         assertThat(ZnodePaths.path(ascii(".."))).isEqualTo("/cairn-bench/%2E%2E");
