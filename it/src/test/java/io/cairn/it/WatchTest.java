@@ -113,6 +113,55 @@ class WatchTest {
         }
     }
 
+    /**
+     * A follower cut off from its group keeps serving what it has, and would hold its watchers
+     * in silence until it rejoins; once it has known no leader for a while (3 s here), it sends
+     * them on, and they resume at a replica that hears the leader, from where they were.
+     */
+    @Test
+    void aWatcherOnAPartitionedFollowerResumesAtAReplicaThatHearsItsLeader() throws Exception {
+        try (InProcessNodes nodes = new InProcessNodes(dir, 3, 1, c -> c, true).startAll();
+             CairnClient writer = nodes.client()) {
+            writer.put("p/0", "before");
+            long leader = Awaitility.await("a leader").atMost(Duration.ofSeconds(30))
+                    .until(() -> writer.clusterStatus().leaderId(), id -> id != 0);
+            long cut = leader % 3 + 1;
+            String cutAddress = nodes.spec.address(io.cairn.common.NodeId.of(cut));
+            List<String> others = nodes.spec.addresses().values().stream().filter(a -> !a.equals(cutAddress)).toList();
+            // The watcher knows the cut follower first, so its one stream opens there.
+            List<String> endpoints = new ArrayList<>(List.of(cutAddress));
+            endpoints.addAll(others);
+            Recorder seen = new Recorder();
+            try (CairnClient watching = CairnClient.builder().endpoints(endpoints).build();
+                 Watch watch = watching.watch(WatchQuery.prefix("p/"), seen)) {
+                writer.put("p/1", "while whole");
+                Awaitility.await("a change before the cut").atMost(Duration.ofSeconds(30))
+                        .until(() -> seen.puts().contains("p/1=while whole"));
+                assertThat(watch.reconnects()).as("nothing broke yet").isZero();
+
+                InProcessNodes.setFaults(cutAddress, io.cairn.api.proto.Faults.newBuilder().addAllBlockedAddresses(others).build());
+                for (String other : others) {
+                    InProcessNodes.setFaults(other, io.cairn.api.proto.Faults.newBuilder().addBlockedAddresses(cutAddress).build());
+                }
+                List<String> written = new ArrayList<>();
+                for (int i = 2; i < 12; i++) {
+                    writer.put("p/" + i, "during the cut");
+                    written.add("p/" + i + "=during the cut");
+                }
+                Awaitility.await("the changes made during the cut, through another replica").atMost(Duration.ofSeconds(30))
+                        .until(() -> seen.puts().containsAll(written));
+                assertThat(watch.reconnects()).as("the stream moved").isPositive();
+                assertThat(seen.error).isNull();
+                seen.assertEachShardInRevisionOrderWithoutRepeats();
+                assertThat(seen.puts()).as("each change once").doesNotHaveDuplicates();
+            } finally {
+                for (String a : nodes.spec.addresses().values()) {
+                    InProcessNodes.setFaults(a, io.cairn.api.proto.Faults.getDefaultInstance());
+                }
+            }
+        }
+    }
+
     @Test
     void aRevisionNoReplicaKeepsAnyMoreIsCompactedNamingTheOldest() throws Exception {
         try (InProcessNodes nodes = new InProcessNodes(dir, 3, 1).startAll()) {

@@ -102,6 +102,15 @@ final class RaftLoop implements AutoCloseable {
     private final java.util.concurrent.ExecutorService snapshotPacker;
     private final NodeEvents events;
 
+    /** The least time without a leader after which a replica sends its watchers elsewhere. */
+    static final long WATCH_LEADERLESS_MIN_MILLIS = 3_000;
+    /**
+     * How long a replica may know no leader before its watchers resume elsewhere: three of the
+     * longest election timeouts, so an election (which a loaded machine may stretch to several
+     * timeouts) rarely moves them, and at least {@link #WATCH_LEADERLESS_MIN_MILLIS}.
+     */
+    private final long watchLeaderlessNanos;
+
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(INBOX_CAPACITY);
     private volatile boolean running = true;
     private final Thread thread;
@@ -144,6 +153,8 @@ final class RaftLoop implements AutoCloseable {
                 roundApplied.clear();
             }
         });
+        this.watchLeaderlessNanos = TimeUnit.MILLISECONDS.toNanos(
+                Math.max(WATCH_LEADERLESS_MIN_MILLIS, 3L * 2 * config.electionTicks() * config.tickMillis()));
         this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis(),
                 MetaHeartbeat.INTERVAL_MILLIS);
         this.thread = new Thread(this::run, "raft-loop-" + self);
@@ -181,13 +192,26 @@ final class RaftLoop implements AutoCloseable {
         return r == null ? null : r.watches();
     }
 
-    /** Once a second: quiet watchers learn how far their stream is complete. */
+    /**
+     * Once a second: quiet watchers learn how far their stream is complete; the watchers of a
+     * replica that has known no leader for {@link #watchLeaderlessNanos} resume elsewhere.
+     */
     private void watchProgress() {
+        long now = clock.nanoTime();
         for (GroupReplica r : replicas.values()) {
             WatchHub hub = r.watches();
-            if (hub != null) {
-                hub.progress();
+            if (hub == null) {
+                continue;
             }
+            long since = r.leaderlessSinceNanos();
+            if (since != 0 && now - since > watchLeaderlessNanos) {
+                // Cut off from its group (or the group has no quorum): it can fall behind without
+                // knowing. Its watchers go on at another replica, from where they are; it still
+                // takes watchers, so a shard without any leader costs a reconnect a second, no storm.
+                hub.close("this replica has known no leader of its shard for "
+                        + TimeUnit.NANOSECONDS.toMillis(now - since) + " ms; resume at another replica");
+            }
+            hub.progress();
         }
     }
 
