@@ -138,8 +138,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
 
     /** The core's status for other threads, republished after every loop turn. */
     private volatile Status status;
-    /** Written by the loop thread each turn; read by the watch progress timer. */
-    private volatile long leaderlessSinceNanos;
     private final NodeEvents events;
     /** Loop thread: the last leader this replica knew of, to count changes rather than turns. */
     private io.cairn.common.NodeId lastLeaderSeen;
@@ -193,11 +191,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         return status;
     }
 
-    /** Any thread: since when (clock ns) this replica has known no leader, as of the last loop turn; 0 while it knows one. */
-    long leaderlessSinceNanos() {
-        return leaderlessSinceNanos;
-    }
-
     /** Loop thread: the status now. */
     @Override
     public Status status() {
@@ -230,11 +223,6 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     /** Loop thread, after every round: publishes the status readers see, and acts on a step-down. */
     void publishStatus() {
         Status s = node.status();
-        if (s.leader() != null) {
-            leaderlessSinceNanos = 0;
-        } else if (leaderlessSinceNanos == 0) {
-            leaderlessSinceNanos = clock.nanoTime() | 1; // never 0 while leaderless
-        }
         releaseOnStepDown(s);
         noteLeadershipChange(status, s);
         WatchHub hub = watches;

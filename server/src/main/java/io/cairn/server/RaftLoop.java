@@ -197,21 +197,12 @@ final class RaftLoop implements AutoCloseable {
      * replica that has known no leader for {@link #watchLeaderlessNanos} resume elsewhere.
      */
     private void watchProgress() {
-        long now = clock.nanoTime();
         for (GroupReplica r : replicas.values()) {
             WatchHub hub = r.watches();
-            if (hub == null) {
-                continue;
+            Status s = r.publishedStatus();
+            if (hub != null && s != null) {
+                hub.progress(s.leader() != null, watchLeaderlessNanos);
             }
-            long since = r.leaderlessSinceNanos();
-            if (since != 0 && now - since > watchLeaderlessNanos) {
-                // Cut off from its group (or the group has no quorum): it can fall behind without
-                // knowing. Its watchers go on at another replica, from where they are; it still
-                // takes watchers, so a shard without any leader costs a reconnect a second, no storm.
-                hub.close("this replica has known no leader of its shard for "
-                        + TimeUnit.NANOSECONDS.toMillis(now - since) + " ms; resume at another replica");
-            }
-            hub.progress();
         }
     }
 

@@ -103,6 +103,9 @@ public final class WatchHub {
     private String notServing;
     /** A progress notification is due for watchers that have nothing else to send. */
     private boolean progressDue;
+    /** Whether the replica knew no leader at the last progress round, and since when (nanoTime). */
+    private boolean leaderless;
+    private long leaderlessSinceNanos;
 
     public WatchHub(long appliedIndex, Executor fanOut, WatchRetention retention, long pendingBytesMax,
              java.util.function.LongSupplier nanoTime) {
@@ -244,6 +247,29 @@ public final class WatchHub {
         trim(nanoTime.getAsLong());
         progressDue = true;
         scheduleDrain();
+    }
+
+    /**
+     * The host's progress round, about once a second: {@link #progress()}, after sending every
+     * watcher elsewhere ({@link #close}) when the replica has known no leader of its group
+     * ({@code leaderKnown} false at every round) for more than {@code leaderlessNanosMax}. A
+     * replica cut off from its group (a partitioned follower) may fall behind without knowing;
+     * its watchers resume at another replica from where they are. It keeps taking watchers, so
+     * while a group has no leader anywhere a watcher moves about once a round, not in a storm.
+     */
+    public synchronized void progress(boolean leaderKnown, long leaderlessNanosMax) {
+        long now = nanoTime.getAsLong();
+        if (leaderKnown) {
+            leaderless = false;
+        } else if (!leaderless) {
+            leaderless = true;
+            leaderlessSinceNanos = now;
+        } else if (now - leaderlessSinceNanos > leaderlessNanosMax && !watchers.isEmpty()) {
+            close("this replica has known no leader of its shard for "
+                    + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - leaderlessSinceNanos)
+                    + " ms; resume at another replica");
+        }
+        progress();
     }
 
     /** Drops the oldest changes beyond the retention's count, bytes or age; a revision leaves whole. */

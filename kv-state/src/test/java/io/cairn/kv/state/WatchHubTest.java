@@ -155,4 +155,32 @@ class WatchHubTest {
         hub.watch(prefix(""), 2, new Recording());
         assertThat(hub.watcherCount()).isEqualTo(1);
     }
+
+    @Test
+    void aReplicaWithoutALeaderForLongerThanTheLimitSendsItsWatchersElsewhereAndStillTakesNewOnes() throws Exception {
+        WatchHub hub = new WatchHub(0, Runnable::run, new WatchRetention(100, 1 << 20, 0), 1 << 20, clock::get);
+        long limit = 3_000_000_000L;
+        Recording r = new Recording();
+        hub.watch(prefix(""), 0, r);
+        hub.published(List.of(put(1, "a")), 1);
+        hub.progress(false, limit); // the first round without a leader
+        clock.addAndGet(limit);
+        hub.progress(false, limit);
+        assertThat(r.cancelled).as("exactly the limit is not past it").isNull();
+        clock.addAndGet(1);
+        hub.progress(true, limit);
+        clock.addAndGet(limit * 2);
+        hub.progress(false, limit);
+        assertThat(r.cancelled).as("a leader known in between starts the count again").isNull();
+        clock.addAndGet(limit + 1);
+        hub.progress(false, limit);
+        assertThat(r.cancelled).contains("known no leader");
+        assertThat(r.resumeAt).isEqualTo(2);
+        Recording next = new Recording();
+        hub.watch(prefix(""), 2, next);
+        assertThat(hub.watcherCount()).as("it still takes watchers").isEqualTo(1);
+        clock.addAndGet(1_000_000_000L);
+        hub.progress(false, limit);
+        assertThat(next.cancelled).as("and sends them on at the next round while it still knows no leader").isNotNull();
+    }
 }
