@@ -33,6 +33,10 @@ public final class Coverage {
         // waiters that left the line, EndSessions a leader proposed for sessions without
         // keep-alives, and requests answered that the client's session had ended.
         LOCK_QUEUED, WAITS_ABANDONED, SESSIONS_ENDED, SESSIONS_LOST,
+        // What LockCheck's rules for waiters found to judge: waits whose grant was compared with an
+        // earlier waiter's (FIFO), requests of a waiter next in line sent after its holder's release
+        // was answered, and waits in line that ended (granted, left, session ended) after healing.
+        FIFO_JUDGED, NEXT_IN_LINE_JUDGED, WAITS_ENDED_AFTER_HEALING,
         // The transaction workloads only (--workload bank or list-append): transactions committed,
         // transactions whose reads changed before the commit (aborted), and the bank's audits.
         TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS;

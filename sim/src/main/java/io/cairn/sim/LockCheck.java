@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Checks the lock workload's history ({@link LockClient}) from what clients were told, without
@@ -28,10 +29,13 @@ import java.util.TreeMap;
  *       seen (a grant at index T' ended T's for good), even when the newer holder never wrote.</li>
  *   <li><b>Lease expiry.</b> A fenced write sent at or after its grant's expiry, as the grant
  *       (or the holder's last extension) told it, must be refused: the leader stamps the entry
- *       with its time, which in the simulator is the virtual time, without skew, so the state
- *       machine's clock is past the expiry when it applies. A write whose client has a Lock of
- *       unknown outcome since (which may have extended the grant) is not judged, nor one under a
- *       session's grant, which has no expiry time (it ends with its session).</li>
+ *       with its wall clock and the state machine's clock is the latest stamp it applied, so it
+ *       is past the expiry when the write applies, unless the leader's clock lags the clients'.
+ *       Hence a margin: only writes sent at least the largest skew between the clients' clock and
+ *       any node's after the expiry are judged (the simulator's {@link ClockSkew}, the fault
+ *       suite's clock offsets). A write whose client has a Lock of unknown outcome since (which
+ *       may have extended the grant) is not judged, nor one under a session's grant, which has no
+ *       expiry time (it ends with its session).</li>
  *   <li><b>Token monotonicity.</b> Every answer that names the lock's current grant (a grant, a
  *       busy answer, a release, NotHolder or FencedOut with a current token, a fenced write's own
  *       token) saw it at one moment of log order, where current grants only grow: if answer A
@@ -39,10 +43,52 @@ import java.util.TreeMap;
  *       so grants to different owners in real-time order have strictly growing tokens; nor can
  *       that owner be told its own token is another's (busy) or not the current one (NotHolder,
  *       FencedOut naming the very token it sent).</li>
+ *   <li><b>FIFO among waiters</b> (requests through a session, which wait in line). A client's
+ *       consecutive requests through one session, up to the first grant or the answer that the
+ *       session ended, are one <i>wait</i>, and concern one entry of the lock: a request adds the
+ *       entry or reports it as it stands, and the entry leaves only by the client's release (a
+ *       later step) or the end of its session, after which the session never queues again. If
+ *       an answer showing A's entry in the lock (queued, or granted) came back before B's first
+ *       request of its wait was sent, A's entry was in the lock, in log order, before B's was
+ *       appended at the end of the line; holders come first and waiters are granted in order,
+ *       one at a time (these locks have one permit, entries of weight one, no lock delay), so A
+ *       was granted before B: token(A) &lt; token(B). The rule is weakened as far as the history
+ *       cannot prove that, and no further:
+ *       <ul>
+ *         <li>both tokens must be known: the grant answered within the wait, or reported by the
+ *             release right after it ({@code Released(t)}: a grant the client left the line
+ *             without having learned of). A wait that ended with its session, with a release that
+ *             found the entry waiting or gone, or unanswered, is not judged: its entry may have
+ *             left before any grant (a session ended unbeknown to its client), and what it does
+ *             next is a new wait behind everyone;</li>
+ *         <li>B's entry must be new: B's wait starts in a session its client never used before,
+ *             or right after an answered release of that session (Released or NotHolder) or an
+ *             answer that the session ended. After a release of unknown outcome the "new" wait may
+ *             report the old entry, granted long before A queued;</li>
+ *         <li>A's wait need not be new (an older entry was only further ahead), and requests of
+ *             unknown outcome within a wait do not matter (they add the entry or report it). A
+ *             request given up applies before its client's next step or never: kv-state answers
+ *             a sequence older than one it applied as stale;</li>
+ *         <li>order comes from real time only: A's answer came back before B's request was
+ *             sent. Concurrent ones may be granted either way.</li>
+ *       </ul></li>
+ *   <li><b>Next in line</b> (the same waits). A waiter told it is first in line (position 1)
+ *       behind grant h is granted in the entry that releases h: once an answer {@code Released(h)}
+ *       came back, a later request of the same wait is answered granted or that the session ended,
+ *       never queued again. Nor is anyone told it is first in line while nobody holds the lock.
+ *       This is liveness in log order, at any time, under any fault.</li>
  *   <li><b>Register.</b> The final read of the register (after healing) returns the value of the
  *       acknowledged write with the highest revision, at its version, or the value of a write
  *       whose outcome is unknown; never a refused write's, never an older acknowledged one's.</li>
  * </ol>
+ *
+ * <p>After a simulated run, once it healed and quiesced, {@link #endOfRun} judges <b>lock
+ * liveness</b>: every wait in the history ended (granted, left, or its session ended) after at
+ * most {@link LockClient#WAIT_POLLS_MAX} answers that queued it (the withdraw bound), and the lock
+ * as the leader holds it, read after every client finished its turn, has no session's holder or
+ * waiter left: a waiter still in line then was not granted when the lock came free, a holder left
+ * was not released (TTL grants are left to lapse). (That every client finishes its turn within the run's liveness bound is checked
+ * while the run quiesces, under the same rule's name.)
  *
  * <p>The rules read a neutral record of each step, {@link Step}: the simulator makes them from
  * its {@link HistoryOp}s ({@link #violation(List)}), the real-process fault suite from what its
@@ -54,6 +100,9 @@ public final class LockCheck {
     public static final String EXPIRY = "Lease expiry";
     public static final String TOKENS = "Token monotonicity";
     public static final String REGISTER = "Lock register";
+    public static final String FIFO = "FIFO among waiters";
+    public static final String NEXT_IN_LINE = "Next in line";
+    public static final String LIVENESS = "Lock liveness";
 
     /** A broken rule and why. */
     public record Violation(String rule, String detail) {}
@@ -74,9 +123,12 @@ public final class LockCheck {
      * @param result       kv-state's answer as a {@link LockResult} (LOCK, UNLOCK, WRITE), or a
      *                     {@link io.cairn.sim.kv.KvResult.Read} (READ); null when pending
      * @param label        how the step prints in a violation's detail
+     * @param session      for a LOCK or UNLOCK through a session, the session (its LOCK waits in
+     *                     line; its UNLOCK withdraws the client's entry); 0 otherwise. Only steps
+     *                     with a session are judged for FIFO and who is next in line
      */
     public record Step(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced,
-                       long invokeMicros, long returnMicros, OpResult result, String label) {
+                       long invokeMicros, long returnMicros, OpResult result, String label, long session) {
         public static final long PENDING = HistoryOp.PENDING;
 
         public Step {
@@ -85,11 +137,23 @@ public final class LockCheck {
             }
         }
 
+        /** A step without a session (a TTL lock's, a write, the final read). */
+        public Step(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced,
+                    long invokeMicros, long returnMicros, OpResult result, String label) {
+            this(client, seq, kind, token, value, fenced, invokeMicros, returnMicros, result, label, 0);
+        }
+
         /** The lock step {@code h} (whose op is a {@link LockOp}), as the rules see it. */
         static Step of(HistoryOp h) {
             LockOp op = (LockOp) h.op();
+            long session = op.kind() == LockOp.Kind.LOCK || op.kind() == LockOp.Kind.UNLOCK ? op.sessionId() : 0;
             return new Step(h.client(), h.seq(), op.kind(), op.token(), op.value(), op.fenced(), h.invokeMicros(),
-                    h.returnMicros(), h.result(), op.toString());
+                    h.returnMicros(), h.result(), op.toString(), session);
+        }
+
+        /** kv-state's answer, or null when pending or not a lock step's. */
+        Result answer() {
+            return result instanceof LockResult r ? r.result() : null;
         }
 
         public boolean isPending() {
@@ -114,32 +178,76 @@ public final class LockCheck {
 
     private LockCheck() {}
 
-    /** Throws {@link InvariantFailure} on the first rule the history breaks. */
-    static void check(List<HistoryOp> history, long nowMicros) {
-        Violation v = violation(history);
+    /**
+     * What a simulated run knows of the lock once it healed and every lock client finished its
+     * turn, besides the history, for {@link #endOfRun}.
+     *
+     * @param healMicros     when the faults stopped
+     * @param waitAnswersMax how many answers may queue one wait before its client leaves the line
+     * @param entriesLeft    the lock's holders and waiters as the leader holds them at the end
+     */
+    record End(long healMicros, int waitAnswersMax, List<io.cairn.kv.state.LockState.Entry> entriesLeft) {}
+
+    /** How much the rules found to judge, for a run's coverage. */
+    static final class Tally {
+        /** Waits whose grant was compared with the grant of an earlier waiter. */
+        long fifoJudged;
+        /** Requests of a waiter that was next in line, sent after its holder's release was answered. */
+        long nextInLineJudged;
+        /** Waits in line that ended (granted, left, or with their session) after healing. */
+        long waitsEndedAfterHealing;
+    }
+
+    /**
+     * Throws {@link InvariantFailure} on the first rule the history breaks, then on lock liveness
+     * at the end of the run; adds what was judged to {@code coverage}.
+     */
+    static void check(List<HistoryOp> history, long nowMicros, long expiryMarginMicros, End end, Coverage coverage) {
+        List<Step> steps = stepsOf(history);
+        Tally tally = new Tally();
+        Violation v = violation(steps, expiryMarginMicros, tally);
+        if (v == null && end != null) {
+            v = endOfRun(steps, end, tally);
+        }
         if (v != null) {
             throw new InvariantFailure(v.rule(), nowMicros, v.detail());
+        }
+        add(coverage, Coverage.Item.FIFO_JUDGED, tally.fifoJudged);
+        add(coverage, Coverage.Item.NEXT_IN_LINE_JUDGED, tally.nextInLineJudged);
+        add(coverage, Coverage.Item.WAITS_ENDED_AFTER_HEALING, tally.waitsEndedAfterHealing);
+    }
+
+    private static void add(Coverage coverage, Coverage.Item item, long n) {
+        for (long i = 0; i < n; i++) {
+            coverage.add(item);
         }
     }
 
     /** The first rule the lock steps of {@code history} break, or null. */
     static Violation violation(List<HistoryOp> history) {
+        return violation(stepsOf(history), 0);
+    }
+
+    private static List<Step> stepsOf(List<HistoryOp> history) {
         List<Step> steps = new ArrayList<>();
         for (HistoryOp h : history) {
             if (h.op() instanceof LockOp) {
                 steps.add(Step.of(h));
             }
         }
-        return violation(steps, 0);
+        return steps;
     }
 
     /**
      * The first rule {@code history} breaks, or null. The lease-expiry rule judges only writes
-     * sent at least {@code expiryMarginMicros} after their grant's expiry: 0 where the clients'
-     * clock is the leaders' (the simulator), more than the largest offset between the clients'
-     * clock and any leader's where they differ (real processes with shifted clocks).
+     * sent at least {@code expiryMarginMicros} after their grant's expiry: the largest offset
+     * between the clients' clock and any leader's (0 where they share one clock).
      */
     public static Violation violation(List<Step> history, long expiryMarginMicros) {
+        return violation(history, expiryMarginMicros, new Tally());
+    }
+
+    private static Violation violation(List<Step> history, long expiryMarginMicros, Tally tally) {
         if (expiryMarginMicros < 0) {
             throw new IllegalArgumentException("the expiry margin is not negative: " + expiryMarginMicros);
         }
@@ -194,10 +302,255 @@ public final class LockCheck {
         if (v == null) {
             v = contradictions(history, observations);
         }
+        List<Wait> waits = v == null ? waits(history) : List.of();
+        if (v == null) {
+            v = fifo(waits, tally);
+        }
+        if (v == null) {
+            v = nextInLine(history, waits, tally);
+        }
         if (v == null) {
             v = register(finalReads, written, writesByValue);
         }
         return v;
+    }
+
+    /**
+     * One wait: a client's consecutive requests for the lock through one session, up to the first
+     * grant or the answer that the session ended. They concern one entry of the lock.
+     */
+    private static final class Wait {
+        final int client;
+        final long session;
+        final List<Step> asks = new ArrayList<>();
+        /** The entry cannot be older than the first request (see the FIFO rule). */
+        final boolean fresh;
+        /** The entry's grant, if some answer told it; 0 otherwise. */
+        long token;
+        /** The answer that told the grant. */
+        Step grantedBy;
+        /** When the first answer showing the entry in the lock (queued or granted) came back. */
+        long shownAtMicros = Step.PENDING;
+        Step shownBy;
+        /** How it ended: granted, left the line (the release's answer), or with its session; null: not known to. */
+        Step endedBy;
+        /** The client's step after the wait's last request, or null: the client did nothing more. */
+        Step next;
+
+        Wait(int client, long session, boolean fresh) {
+            this.client = client;
+            this.session = session;
+            this.fresh = fresh;
+        }
+
+        Step first() {
+            return asks.get(0);
+        }
+
+        void shown(Step by) {
+            if (by.returnMicros() < shownAtMicros) {
+                shownAtMicros = by.returnMicros();
+                shownBy = by;
+            }
+        }
+
+        int queuedAnswers() {
+            int n = 0;
+            for (Step s : asks) {
+                n += s.answer() instanceof Result.LockQueued ? 1 : 0;
+            }
+            return n;
+        }
+    }
+
+    /** Every client's waits, client by client, each client's in its order. */
+    private static List<Wait> waits(List<Step> history) {
+        TreeMap<Integer, List<Step>> byClient = new TreeMap<>();
+        for (Step h : history) {
+            if (h.kind() != LockOp.Kind.READ) {
+                byClient.computeIfAbsent(h.client(), c -> new ArrayList<>()).add(h);
+            }
+        }
+        List<Wait> waits = new ArrayList<>();
+        for (List<Step> ops : byClient.values()) {
+            ops.sort(Comparator.comparingLong(Step::seq));
+            TreeSet<Long> sessionsUsed = new TreeSet<>();
+            Wait open = null;
+            Step before = null;
+            for (Step h : ops) {
+                Result r = h.answer();
+                if (h.kind() == LockOp.Kind.LOCK && h.session() != 0) {
+                    if (open == null || open.session != h.session()) {
+                        if (open != null) {
+                            open.next = h;
+                        }
+                        open = new Wait(h.client(), h.session(), fresh(h.session(), before, sessionsUsed));
+                        waits.add(open);
+                    }
+                    open.asks.add(h);
+                    if (r instanceof Result.LockQueued) {
+                        open.shown(h);
+                    } else if (r instanceof Result.LockGranted g) {
+                        open.shown(h);
+                        open.token = g.token();
+                        open.grantedBy = h;
+                        open.endedBy = h;
+                        open = null;
+                    } else if (r instanceof Result.SessionEnded) {
+                        open.endedBy = h;
+                        open = null;
+                    }
+                } else if (open != null) {
+                    // The step after a wait ends it: a release of the session withdraws the entry
+                    // (and tells its grant, if it had one the client had not learned of).
+                    open.next = h;
+                    if (h.kind() == LockOp.Kind.UNLOCK && h.session() == open.session && r != null) {
+                        open.endedBy = h;
+                        if (r instanceof Result.Released released && released.token() > 0) {
+                            open.shown(h);
+                            open.token = released.token();
+                            open.grantedBy = h;
+                        }
+                    }
+                    open = null;
+                }
+                if (h.session() != 0) {
+                    sessionsUsed.add(h.session());
+                }
+                before = h;
+            }
+        }
+        return waits;
+    }
+
+    /**
+     * Whether a wait in {@code session} that starts after {@code before} has a new entry: the
+     * client never used the session, or its step just before let go of any entry of it for sure.
+     */
+    private static boolean fresh(long session, Step before, TreeSet<Long> sessionsUsed) {
+        if (!sessionsUsed.contains(session)) {
+            return true;
+        }
+        if (before == null || before.session() != session) {
+            return false;
+        }
+        Result r = before.answer();
+        return before.kind() == LockOp.Kind.UNLOCK && (r instanceof Result.Released || r instanceof Result.NotHolder)
+                || before.kind() == LockOp.Kind.LOCK && r instanceof Result.SessionEnded;
+    }
+
+    private static Violation fifo(List<Wait> waits, Tally tally) {
+        for (Wait b : waits) {
+            if (!b.fresh || b.token == 0) {
+                continue;
+            }
+            long firstAsked = b.first().invokeMicros();
+            Wait before = null;
+            for (Wait a : waits) {
+                if (a.client == b.client || a.token == 0 || a.shownAtMicros >= firstAsked) {
+                    continue;
+                }
+                if (before == null || a.token > before.token) {
+                    before = a;
+                }
+            }
+            if (before == null) {
+                continue;
+            }
+            tally.fifoJudged++;
+            if (before.token > b.token) {
+                return new Violation(FIFO, "c" + before.client + " was in line before c" + b.client
+                        + " first asked, and neither gave up, yet c" + b.client + " was granted t" + b.token
+                        + " before c" + before.client + "'s t" + before.token + ": c" + before.client + "'s entry shown by "
+                        + before.shownBy + ", granted as " + before.grantedBy + "; c" + b.client + " first asked in "
+                        + b.first() + ", granted as " + b.grantedBy);
+            }
+        }
+        return null;
+    }
+
+    private static Violation nextInLine(List<Step> history, List<Wait> waits, Tally tally) {
+        TreeMap<Long, Step> releasedFirst = new TreeMap<>();
+        for (Step h : history) {
+            if (h.answer() instanceof Result.Released r && r.token() > 0) {
+                Step earlier = releasedFirst.get(r.token());
+                if (earlier == null || h.returnMicros() < earlier.returnMicros()) {
+                    releasedFirst.put(r.token(), h);
+                }
+            }
+        }
+        for (Wait w : waits) {
+            for (int i = 0; i < w.asks.size(); i++) {
+                Step q = w.asks.get(i);
+                if (!(q.answer() instanceof Result.LockQueued queued) || queued.position() != 1) {
+                    continue;
+                }
+                if (queued.holderToken() == 0) {
+                    return new Violation(NEXT_IN_LINE, "c" + q.client() + " was told it is first in line while"
+                            + " nobody holds the lock: " + q);
+                }
+                Step release = releasedFirst.get(queued.holderToken());
+                if (release == null) {
+                    continue;
+                }
+                for (int j = i + 1; j < w.asks.size(); j++) {
+                    Step later = w.asks.get(j);
+                    if (later.invokeMicros() <= release.returnMicros() || later.isPending()) {
+                        continue;
+                    }
+                    tally.nextInLineJudged++;
+                    if (later.answer() instanceof Result.LockQueued) {
+                        return new Violation(NEXT_IN_LINE, "c" + q.client() + " was first in line behind t"
+                                + queued.holderToken() + " (" + q + "), t" + queued.holderToken() + " was released ("
+                                + release + "), and yet c" + q.client() + " was still queued afterwards: " + later);
+                    }
+                    break;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Lock liveness at the end of a simulated run: every wait ended after at most
+     * {@code waitAnswersMax} answers that queued it, and nothing is left in the lock once every
+     * client finished its turn.
+     */
+    static Violation endOfRun(List<Step> history, End end, Tally tally) {
+        for (Wait w : waits(history)) {
+            int queued = w.queuedAnswers();
+            if (queued == 0) {
+                continue;
+            }
+            if (queued > end.waitAnswersMax()) {
+                return new Violation(LIVENESS, "c" + w.client + " stayed in line for " + queued + " answers, beyond the "
+                        + end.waitAnswersMax() + " after which a waiter leaves: from " + w.first() + " to "
+                        + w.asks.get(w.asks.size() - 1));
+            }
+            if (w.endedBy == null && w.next == null) {
+                return new Violation(LIVENESS, "c" + w.client + " was still in line at the end of the run, neither"
+                        + " granted nor gone: its last request " + w.asks.get(w.asks.size() - 1));
+            }
+            if (w.endedBy != null && w.endedBy.returnMicros() >= end.healMicros()) {
+                tally.waitsEndedAfterHealing++;
+            }
+        }
+        // A TTL grant lapses on its own (one an extension of unknown outcome took may outlive its
+        // client's turn by up to its TTL); a session's entry stays until released or its session ends.
+        List<io.cairn.kv.state.LockState.Entry> left = end.entriesLeft().stream().filter(e -> e.sessionId() != 0).toList();
+        if (left.isEmpty()) {
+            return null;
+        }
+        StringBuilder entries = new StringBuilder();
+        boolean held = false;
+        for (io.cairn.kv.state.LockState.Entry e : left) {
+            held |= e.token() != 0;
+            entries.append(entries.length() == 0 ? "" : ", ").append("c")
+                    .append(io.cairn.sim.kv.KvOp.decodeValue(e.owner())).append(" s")
+                    .append(Long.toHexString(e.sessionId())).append(e.token() == 0 ? " waiting" : " holding t" + e.token());
+        }
+        return new Violation(LIVENESS, (held ? "the lock is still held" : "a waiter was not granted when the lock came free")
+                + " after every client finished its turn (released what it held, or left the line): " + entries);
     }
 
     private static Violation fencing(List<Write> written) {

@@ -27,6 +27,13 @@ import io.cairn.sim.kv.OpResult;
  * TTL, except while the client pauses: a paused holder's session ends at the shard leader and
  * the next in line is granted. A request answered that the session ended starts a new session.
  *
+ * <p>Once the run heals, a client finishes the turn it is in instead of stopping halfway: a waiter
+ * keeps asking until granted or until it leaves the line, a holder writes and releases (without
+ * pausing past its TTL any more: that pause is a fault, and faults have stopped), and a client
+ * that may still have an entry it did not learn the fate of (its last request's outcome is
+ * unknown) asks again; then it stops. So at the end of a run no entry of it is left in the lock,
+ * which {@link LockCheck}'s liveness rule checks.
+ *
  * <p>The negative control ({@code --unsafe-unfenced-locks}) sends the same writes as plain puts,
  * so a paused holder overwrites a newer holder's writes and {@link LockCheck} must say so.
  */
@@ -66,7 +73,16 @@ final class LockClient implements WorkloadDriver {
     private final java.util.function.LongSupplier nowMicros;
     /** The session's generation: a new one after the cluster ended the last. */
     private long generation = 1;
+    /** Answers that put the client in line in the wait it is in; 0 when not waiting. */
     private int polls;
+    /** Healing began: finish this turn, then stop. */
+    private boolean windingDown;
+    /**
+     * Whether the lock may hold an entry of this client that it has not let go of: from its first
+     * request for the lock until a release is answered (or the session ended, or a busy answer
+     * said it holds nothing).
+     */
+    private boolean mayHoldEntry;
     /** Until when a paused session client sends no keep-alive. */
     private long frozenUntilMicros;
     private Step step = Step.ACQUIRE;
@@ -108,9 +124,15 @@ final class LockClient implements WorkloadDriver {
         return now < frozenUntilMicros ? 0 : sessionId();
     }
 
-    /** The next step to send. */
+    /** The next step to send; null once healing began and the turn is over. */
     @Override
     public ClientOp next() {
+        if (finished()) {
+            return null;
+        }
+        if (step == Step.ACQUIRE || step == Step.EXTEND) {
+            mayHoldEntry = true;
+        }
         return switch (step) {
             case ACQUIRE, EXTEND -> sessions() ? LockOp.sessionLock(LOCK, REGISTER, id, sessionId(), params.ttlMillis())
                     : LockOp.lock(LOCK, REGISTER, id, params.ttlMillis());
@@ -140,6 +162,8 @@ final class LockClient implements WorkloadDriver {
             coverage.add(Coverage.Item.SESSIONS_LOST);
             generation++;
             token = 0;
+            polls = 0;
+            mayHoldEntry = false;
             step = Step.ACQUIRE;
             return;
         }
@@ -158,6 +182,8 @@ final class LockClient implements WorkloadDriver {
                     coverage.add(Coverage.Item.LOCK_GRANTS);
                     hold(granted.token());
                 } else {
+                    // Busy: another holds it, and a TTL owner asking again would have extended its own.
+                    mayHoldEntry = false;
                     coverage.add(Coverage.Item.LOCK_BUSY);
                     pauseMicros = 1_000 + random.nextLong(params.ttlMillis() * 1_000 / 2);
                 }
@@ -189,6 +215,9 @@ final class LockClient implements WorkloadDriver {
             case RELEASE -> {
                 coverage.add(result instanceof Result.Released ? Coverage.Item.UNLOCKS_RELEASED
                         : Coverage.Item.UNLOCKS_NOT_HOLDER);
+                // Whatever ended the turn, the next wait gets its own WAIT_POLLS_MAX asks.
+                polls = 0;
+                mayHoldEntry = false;
                 step = Step.ACQUIRE;
             }
         }
@@ -205,7 +234,10 @@ final class LockClient implements WorkloadDriver {
                 afterLongPause = false;
                 afterWrite();
             }
-            case RELEASE -> step = Step.ACQUIRE;
+            case RELEASE -> {
+                polls = 0;
+                step = Step.ACQUIRE;
+            }
         }
     }
 
@@ -227,9 +259,36 @@ final class LockClient implements WorkloadDriver {
         }
     }
 
+    /**
+     * Healing began: finish the turn. The client no longer pauses past its TTL, and stops once it
+     * is neither holding nor waiting, nor unsure whether it holds an entry.
+     */
+    @Override
+    public void healing() {
+        windingDown = true;
+    }
+
+    /** After healing: the turn is over and nothing of this client can be left in the lock. */
+    @Override
+    public boolean finished() {
+        return windingDown && step == Step.ACQUIRE && polls == 0 && !mayHoldEntry;
+    }
+
+    /** What the client is doing, for a run that does not quiesce. */
+    @Override
+    public String toString() {
+        return switch (step) {
+            case ACQUIRE -> polls > 0 ? "waits in line for " + LOCK + " after " + polls + " answers queued (it leaves after "
+                    + WAIT_POLLS_MAX + ")" : mayHoldEntry ? "may hold an entry of " + LOCK + " and asks again" : "is idle";
+            case EXTEND -> "extends its grant t" + token;
+            case WRITE -> "holds t" + token + " and writes " + REGISTER;
+            case RELEASE -> token == 0 ? "leaves the line" : "releases t" + token;
+        } + (sessions() ? " (session " + Long.toHexString(sessionId()) + ")" : "");
+    }
+
     /** Before a write: sometimes a pause past the TTL (the dangerous case), sometimes a keep-alive first. */
     private void planWrite() {
-        if (random.chance(params.pauseProbability())) {
+        if (!windingDown && random.chance(params.pauseProbability())) {
             long ttlMicros = params.ttlMillis() * 1_000;
             pauseMicros = ttlMicros + 1_000 + random.nextLong(ttlMicros * 3 / 2);
             afterLongPause = true;

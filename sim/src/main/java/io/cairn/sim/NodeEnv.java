@@ -4,7 +4,16 @@ import io.cairn.consensus.ConsensusMessage;
 
 /** What a simulated node may do to the world around it; the simulation implements it. */
 interface NodeEnv {
+    /** True (virtual) time: what the node's monotonic clock and everything outside the node read. */
     long nowMicros();
+
+    /**
+     * What {@code node} reads as wall time now ({@link ClockSkew}): the clock a server stamps
+     * entries with and judges expiry by. True time unless the run skews clocks.
+     */
+    default long wallMicros(io.cairn.common.NodeId node) {
+        return nowMicros();
+    }
 
     /** Sends a Raft message through the faulty network. */
     void send(ConsensusMessage message);

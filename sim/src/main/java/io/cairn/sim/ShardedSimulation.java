@@ -79,7 +79,13 @@ public final class ShardedSimulation {
     private long healMicros;
     private long finalReadsMicros;
     private long healToQuiescenceMicros = -1;
+    /** The last time since healing the cluster itself was quiet (lock clients may still be finishing); -1: never. */
+    private long clusterQuietMicros = -1;
     private long nextReadContext;
+    /** Each machine's wall clock; skewed in lock runs only. */
+    private ClockSkew skew = ClockSkew.NONE;
+    /** The lock as its shard's leader held it once the run quiesced (lock runs). */
+    private LockCheck.End lockEnd;
     /** The machine that died for good, or null. */
     private NodeId destroyed;
     /** The node being decommissioned, or null. */
@@ -153,8 +159,10 @@ public final class ShardedSimulation {
             keys.add("k" + k);
         }
         LockClient.Params lockParams = SimRun.lockParams(options, random, params);
+        skew = SimRun.clockSkew(options, seed, params.maxNodeId());
         if (trace != null && lockParams != null) {
             trace.println(lockParams);
+            trace.println(skew);
         }
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = newClient(c, params.thinkMaxMicros(), params.clientWanderProbability(), null);
@@ -361,6 +369,12 @@ public final class ShardedSimulation {
         @Override
         public long nowMicros() {
             return scheduler.nowMicros();
+        }
+
+        /** The machine's wall clock, which all its replicas read. */
+        @Override
+        public long wallMicros(NodeId node) {
+            return skew.wallMicros(host.address(), scheduler.nowMicros());
         }
 
         @Override
@@ -691,17 +705,31 @@ public final class ShardedSimulation {
         scheduler.after(POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkQuiescence);
     }
 
+    /** As the single group's: the cluster fully replicated and every lock client done with its turn. */
     private void checkQuiescence() {
         long sinceHeal = scheduler.nowMicros() - healMicros;
         String waitingFor = quiescenceBlocker();
+        String turn = null;
         if (waitingFor == null) {
+            clusterQuietMicros = scheduler.nowMicros();
+            turn = SimRun.unfinishedTurn(clients);
+        }
+        if (waitingFor == null && turn == null) {
             checkConvergence();
             healToQuiescenceMicros = sinceHeal;
+            lockEnd = SimRun.lockEnd(options, leaderOf(lockGroup()), healMicros);
             note("fully replicated " + sinceHeal + "us after healing");
             startFinalReads();
             return;
         }
         if (sinceHeal > livenessBoundMicros) {
+            String unfinished = SimRun.unfinishedTurn(clients);
+            if (clusterQuietMicros >= 0 && unfinished != null) {
+                throw new InvariantFailure(LockCheck.LIVENESS, scheduler.nowMicros(), "the cluster was fully"
+                        + " replicated at " + InvariantFailure.formatTime(clusterQuietMicros) + ", but "
+                        + livenessBoundMicros / 1000 + " ms after healing a lock client has not finished its turn: "
+                        + unfinished + (waitingFor == null ? "" : "; now " + waitingFor));
+            }
             throw new InvariantFailure("Liveness", scheduler.nowMicros(), "not fully replicated "
                     + livenessBoundMicros / 1000 + " ms after healing: " + waitingFor);
         }
@@ -890,7 +918,12 @@ public final class ShardedSimulation {
     // ---- The end -----------------------------------------------------------------------------------
 
     private void checkHistory() {
-        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options, shards);
+        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options, shards, skew, lockEnd, coverage);
+    }
+
+    /** The group of the lock workload's shard. */
+    private GroupId lockGroup() {
+        return ShardGroups.groupOfShard(shardOfKey(LockClient.LOCK));
     }
 
     private long completedOps() {

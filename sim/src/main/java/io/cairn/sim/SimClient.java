@@ -131,14 +131,25 @@ final class SimClient {
         scheduler.after(delayMicros, EventKind.CLIENT_NEXT, address, 0, null, this::issue);
     }
 
-    /** Healing has begun: finish the operation in flight, never abandon it, issue no more. */
+    /**
+     * Healing has begun: finish the operation in flight, never abandon it, and issue no more,
+     * unless the workload has something to finish first ({@link WorkloadDriver#finished()}).
+     */
     void stopAfterCurrent() {
         stopping = true;
         mayAbandon = false;
+        if (driver != null) {
+            driver.healing();
+        }
+    }
+
+    /** After healing: what the workload still has to finish, or null once it has nothing left. */
+    String unfinishedWork() {
+        return driver == null || driver.finished() ? null : "c" + id + " " + driver;
     }
 
     private void issue() {
-        if (current != null || (stopping && script == null)) {
+        if (current != null || (stopping && script == null && (driver == null || driver.finished()))) {
             return;
         }
         ClientOp op = script != null ? script.poll() : driver != null ? driver.next() : nextOp();
@@ -146,8 +157,9 @@ final class SimClient {
             return;
         }
         current = new Current(++seq, op, scheduler.nowMicros());
-        // Now and then start at a random node, whose hint may name a newer leader.
-        boolean wander = wanderProbability > 0 && random.chance(wanderProbability);
+        // Now and then start at a random node, whose hint may name a newer leader. Not after
+        // healing, when only a workload finishing its turn still sends: it goes to whoever answered last.
+        boolean wander = !stopping && wanderProbability > 0 && random.chance(wanderProbability);
         int preferred = preferredByRoute.getOrDefault(routeOfKey.applyAsInt(op.key()), firstTarget);
         sendAttempt(wander ? 1 + random.nextInt(maxNodeId) : preferred);
     }

@@ -46,8 +46,9 @@ import java.util.TreeMap;
  * machine, pending requests) dies with the process and is rebuilt from the disk on restart.
  *
  * <p>Writes are proposed as kv-state {@link CommandEnvelope}s carrying the client's (id, seq), so
- * kv-state's session table makes them exactly-once, and the virtual time in milliseconds as the
- * leader's timestamp, the only clock the state machine sees.
+ * kv-state's session table makes them exactly-once, and the node's wall clock in milliseconds
+ * (virtual time, offset in lock runs: {@link ClockSkew}) as the leader's timestamp, the only
+ * clock the state machine sees.
  */
 final class SimNode {
     enum State { NOT_STARTED, UP, DOWN, DECOMMISSIONED }
@@ -137,7 +138,7 @@ final class SimNode {
         return SimParams.TICK_MICROS * 1_000_000 / (1_000_000 + clockDriftPpm);
     }
 
-    /** This node's own clock: what it measures intervals with (BOUNDED reads' freshness). */
+    /** This node's own monotonic clock: what it measures intervals with (BOUNDED reads' freshness, session expiry). */
     private long localMicros() {
         long now = env.nowMicros();
         return now + now / 1_000_000 * clockDriftPpm + now % 1_000_000 * clockDriftPpm / 1_000_000;
@@ -196,6 +197,11 @@ final class SimNode {
         return kv.describe(nowMillis());
     }
 
+    /** Lock {@code name}'s holders and waiters as a read on this node sees them now. */
+    java.util.Optional<io.cairn.kv.state.LockState> lockState(String name) {
+        return kv.lockState(name, readTimeMillis());
+    }
+
     /** Checks the state machine's own indexes against its records. */
     void checkKvConsistency() {
         try {
@@ -247,8 +253,13 @@ final class SimNode {
         keepalives.get().seen(sessionId, nowNanos());
     }
 
+    /**
+     * The monotonic clock keep-alives and session expiry are measured on: the same one that
+     * ticks, as the server reads both from {@code Clock.nanoTime()} (so the SKEW fault's rate
+     * drift applies to it, and a wall clock's offset does not).
+     */
     private long nowNanos() {
-        return env.nowMicros() * 1_000;
+        return localMicros() * 1_000;
     }
 
     /** Kills the process: only the disk and its last synced hard state remain. */
@@ -527,16 +538,22 @@ final class SimNode {
     }
 
     /**
-     * The time a read judges expiry by. The TTL_IGNORED sabotage reads as at time 0, so an expired
-     * key shows until the leader's Expire entry removes it.
+     * The time a read judges expiry by, as the server's: this node's wall clock, or the latest
+     * leader time its replica applied if that is later, so a replica whose clock runs behind the
+     * leader's never shows what the leader already expired. The TTL_IGNORED sabotage reads as at
+     * time 0, so an expired key shows until the leader's Expire entry removes it.
      */
     private long readTimeMillis() {
-        return sabotage == SimOptions.Sabotage.TTL_IGNORED ? 0 : nowMillis();
+        return sabotage == SimOptions.Sabotage.TTL_IGNORED ? 0 : Math.max(nowMillis(), kv.clockMillis());
     }
 
-    /** The virtual time in milliseconds: the leader's timestamp in proposals and the time of reads. */
+    /**
+     * This node's wall clock in milliseconds (true virtual time unless the run skews clocks,
+     * {@link ClockSkew}): the leader's timestamp in proposals and the time of reads. Intervals
+     * (ticks, keep-alives, session expiry) are measured on the monotonic clock instead.
+     */
     private long nowMillis() {
-        return env.nowMicros() / 1_000;
+        return env.wallMicros(id) / 1_000;
     }
 
     /**

@@ -33,14 +33,12 @@ final class SimRun {
 
     /**
      * Adds every client's operation still in flight as pending, then checks the whole history:
-     * the key-value operations for linearizability, and the lock workload's steps (if it ran).
+     * the key-value operations for linearizability, and the lock workload's steps (if it ran),
+     * with the lock's state at the end ({@code lockEnd}, null if the run did not get there).
+     * Comparisons of client times with leader timestamps allow for the clocks' {@code skew}.
      */
-    static void checkHistory(List<SimClient> clients, List<HistoryOp> history, long nowMicros, SimOptions options) {
-        checkHistory(clients, history, nowMicros, options, 1);
-    }
-
     static void checkHistory(List<SimClient> clients, List<HistoryOp> history, long nowMicros, SimOptions options,
-                             int shards) {
+                             int shards, ClockSkew skew, LockCheck.End lockEnd, Coverage coverage) {
         for (SimClient client : clients) {
             HistoryOp inFlight = client.inFlightAsPending();
             if (inFlight != null) {
@@ -51,8 +49,9 @@ final class SimRun {
         if (violation != null) {
             throw new InvariantFailure("Linearizability", nowMicros, violation);
         }
+        long largestSkew = skew.largestMicros(nowMicros);
         if (options.workload().locks()) {
-            LockCheck.check(history, nowMicros);
+            LockCheck.check(history, nowMicros, largestSkew, lockEnd, coverage);
         }
         if (options.workload() == SimOptions.Workload.BANK) {
             BankCheck.check(history, nowMicros);
@@ -63,7 +62,7 @@ final class SimRun {
         if (options.workload() == SimOptions.Workload.AGGREGATE) {
             AggregateWorkload.check(history, shards, options.sabotage() == SimOptions.Sabotage.UNCUT_AGGREGATES, nowMicros);
         }
-        TtlCheck.check(history, nowMicros);
+        TtlCheck.check(history, nowMicros, 2 * largestSkew);
     }
 
     /** The list-append workload's commits as Elle's transactions, checked for Adya's anomalies. */
@@ -106,6 +105,49 @@ final class SimRun {
     static LockClient.Params lockParams(SimOptions options, RandomSource random, SimParams params) {
         return options.workload().locks()
                 ? LockClient.Params.derive(random, params.thinkMaxMicros(), !options.unfencedLocks()) : null;
+    }
+
+    /**
+     * Each node's wall clock ({@link ClockSkew}) in lock runs (whose lease rules are what it
+     * tests); no skew otherwise, so the other workloads' seeds keep their meaning. It is drawn
+     * from a generator of its own, derived from the seed, rather than from the run's: drawing
+     * from the run's would shift every later draw (the clients', the nemesis') and give a pinned
+     * lock seed another fault schedule.
+     */
+    static ClockSkew clockSkew(SimOptions options, long seed, int maxNodeId) {
+        return options.workload().locks()
+                ? ClockSkew.derive(new io.cairn.common.SeededRandom(Hashing.combine(seed, CLOCK_SKEW_STREAM)), maxNodeId)
+                : ClockSkew.NONE;
+    }
+
+    /** Tells the clock skew's generator apart from the run's, which starts from the bare seed. */
+    private static final long CLOCK_SKEW_STREAM = 0x636C_6F63_6B73_6B77L;
+
+    /** The first client whose workload has not finished its turn since healing, as it describes itself; or null. */
+    static String unfinishedTurn(List<SimClient> clients) {
+        for (SimClient client : clients) {
+            String work = client.unfinishedWork();
+            if (work != null) {
+                return work;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The lock as {@code leader} holds it at the end of a lock run, with when the run healed; null
+     * in other runs.
+     */
+    static LockCheck.End lockEnd(SimOptions options, SimNode leader, long healMicros) {
+        if (!options.workload().locks()) {
+            return null;
+        }
+        List<io.cairn.kv.state.LockState.Entry> left = new ArrayList<>();
+        leader.lockState(LockClient.LOCK).ifPresent(state -> {
+            left.addAll(state.holders());
+            left.addAll(state.waiters());
+        });
+        return new LockCheck.End(healMicros, LockClient.WAIT_POLLS_MAX, left);
     }
 
     /**

@@ -58,7 +58,13 @@ public final class Simulation {
     private long healMicros;
     private long finalReadsMicros;
     private long healToQuiescenceMicros = -1;
+    /** The last time since healing the cluster itself was quiet (lock clients may still be finishing); -1: never. */
+    private long clusterQuietMicros = -1;
     private long nextReadContext;
+    /** Each node's wall clock; skewed in lock runs only. */
+    private ClockSkew skew = ClockSkew.NONE;
+    /** The lock as the leader held it once the run quiesced (lock runs). */
+    private LockCheck.End lockEnd;
 
     public Simulation(long seed, SimOptions options) {
         this(seed, options, CoreFactory.RAFT, null);
@@ -118,8 +124,10 @@ public final class Simulation {
             keys.add("k" + k);
         }
         LockClient.Params lockParams = SimRun.lockParams(options, random, params);
+        skew = SimRun.clockSkew(options, seed, params.maxNodeId());
         if (trace != null && lockParams != null) {
             trace.println(lockParams);
+            trace.println(skew);
         }
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = new SimClient(c, CLIENT_BASE + c, scheduler, network, random, history, keys,
@@ -265,6 +273,11 @@ public final class Simulation {
         }
 
         @Override
+        public long wallMicros(NodeId node) {
+            return skew.wallMicros((int) node.value(), scheduler.nowMicros());
+        }
+
+        @Override
         public void send(ConsensusMessage message) {
             checker.onSend(scheduler.nowMicros(), message);
             network.send((int) message.from().value(), (int) message.to().value(), message);
@@ -399,17 +412,35 @@ public final class Simulation {
         scheduler.after(QUIESCENCE_POLL_MICROS, EventKind.CHECK_QUIESCENCE, 0, 0, null, this::checkQuiescence);
     }
 
+    /**
+     * Quiet means the cluster is (a leader, nothing in flight, every member caught up) and every
+     * lock client finished its turn. A lock client still busy when the bound passes, though the
+     * cluster was quiet since healing, breaks lock liveness rather than the cluster's.
+     */
     private void checkQuiescence() {
         long sinceHeal = scheduler.nowMicros() - healMicros;
         String waitingFor = quiescenceBlocker();
+        String turn = null;
         if (waitingFor == null) {
+            clusterQuietMicros = scheduler.nowMicros();
+            turn = SimRun.unfinishedTurn(clients);
+        }
+        if (waitingFor == null && turn == null) {
             checkConvergence();
             healToQuiescenceMicros = sinceHeal;
+            lockEnd = SimRun.lockEnd(options, leader(), healMicros);
             note("quiescent " + sinceHeal + "us after healing");
             startFinalReads();
             return;
         }
         if (sinceHeal > options.livenessBoundMicros()) {
+            String unfinished = SimRun.unfinishedTurn(clients);
+            if (clusterQuietMicros >= 0 && unfinished != null) {
+                throw new InvariantFailure(LockCheck.LIVENESS, scheduler.nowMicros(), "the cluster was quiet at "
+                        + InvariantFailure.formatTime(clusterQuietMicros) + ", but " + options.livenessBoundMicros() / 1000
+                        + " ms after healing a lock client has not finished its turn: " + unfinished
+                        + (waitingFor == null ? "" : "; now " + waitingFor));
+            }
             throw new InvariantFailure("Liveness", scheduler.nowMicros(), "not quiescent "
                     + options.livenessBoundMicros() / 1000 + " ms after healing: " + waitingFor);
         }
@@ -537,7 +568,7 @@ public final class Simulation {
     }
 
     private void checkHistory() {
-        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options);
+        SimRun.checkHistory(clients, history, scheduler.nowMicros(), options, 1, skew, lockEnd, coverage);
     }
 
     private long completedOps() {

@@ -12,14 +12,17 @@ import java.util.Map;
  * no later than R, so its deadline is at most R + T; a read invoked after that (for a BOUNDED read,
  * its bound earlier, stretched by the clock-rate bound) must not see the value. That also means an
  * expired value never comes back, after a failover or a snapshot included. Simulated nodes judge
- * expiry by true time, so the bound here is the millisecond rounding of leader stamps.
+ * expiry by their wall clocks, which are true time unless the run skews them ({@link ClockSkew}):
+ * the bound here is the millisecond rounding of leader stamps, plus twice the largest skew when
+ * there is one (a leader's stamp may be that far ahead of true time, the reading node's clock
+ * that far behind).
  */
 final class TtlCheck {
     private static final long ROUNDING_MICROS = 1_000;
 
     private TtlCheck() {}
 
-    static void check(List<HistoryOp> history, long nowMicros) {
+    static void check(List<HistoryOp> history, long nowMicros, long skewMarginMicros) {
         Map<Long, HistoryOp> acknowledgedPuts = new HashMap<>();
         for (HistoryOp h : history) {
             if (h.op() instanceof KvOp op && KvOp.isTtlKey(op.key()) && op.kind() == KvOp.Kind.PUT && !h.isPending()) {
@@ -36,7 +39,7 @@ final class TtlCheck {
                 continue; // absent, or a put whose outcome its client never learned
             }
             KvOp written = (KvOp) put.op();
-            long deadlineAtMost = put.returnMicros() + written.ttlMillis() * 1_000 + ROUNDING_MICROS;
+            long deadlineAtMost = put.returnMicros() + written.ttlMillis() * 1_000 + ROUNDING_MICROS + skewMarginMicros;
             long invoked = h.invokeMicros();
             if (op.bounded()) {
                 invoked -= op.staleMicrosMax() * 1_000_000 / (1_000_000 - SimParams.CLOCK_DRIFT_PPM_BOUND) + 1;

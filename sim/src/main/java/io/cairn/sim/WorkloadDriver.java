@@ -20,4 +20,20 @@ interface WorkloadDriver {
 
     /** {@code op} was given up in the fault phase: it may or may not take effect. */
     void onAbandoned(ClientOp op);
+
+    /**
+     * Healing has begun: from now on no operation is given up. A driver that must not stop
+     * halfway (a lock client holding or waiting in line) winds its work down; the others stop
+     * after the operation in flight.
+     */
+    default void healing() {}
+
+    /**
+     * After healing: whether the driver has nothing left to do. Its client stops issuing once it
+     * has, and the run is not quiet before every driver has ({@link Object#toString()} says
+     * what an unfinished one is still doing).
+     */
+    default boolean finished() {
+        return true;
+    }
 }

@@ -52,6 +52,193 @@ class LockCheckTest {
         return v == null ? null : v.rule();
     }
 
+    /** Client {@code client}'s session of generation {@code generation}, as {@link LockClient} numbers them. */
+    private static long session(int client, int generation) {
+        return ((long) client << 32) | generation;
+    }
+
+    /** A request for the lock through a session: it waits in line, and asking again reports where it stands. */
+    private void ask(int client, int generation, long invoke, long ret, Result result) {
+        op(client, LockOp.sessionLock(L, REG, client, session(client, generation), TTL), invoke, ret, result);
+    }
+
+    /** A session's release: withdraws the client's entry, held ({@code token}) or waiting (0). */
+    private void leave(int client, int generation, long token, long invoke, long ret, Result result) {
+        op(client, LockOp.sessionUnlock(L, REG, client, session(client, generation), token), invoke, ret, result);
+    }
+
+    private static Result queued(int position, long holder) {
+        return new Result.LockQueued(position, holder);
+    }
+
+    private static Result granted(long token) {
+        return new Result.LockGranted(token, 0);
+    }
+
+    /**
+     * c3 holds t5. c1 is told it waits, first in line, at 10 ms; c2 first asks at 20 ms, second in
+     * line. c3 releases; then {@code firstGranted} is granted t8 and releases it, and the other t12.
+     */
+    private void twoWaitersBehindAHolder(int firstGranted) {
+        int other = firstGranted == 1 ? 2 : 1;
+        ask(3, 1, 0, 5_000, granted(5));
+        ask(1, 1, 6_000, 10_000, queued(1, 5));
+        ask(2, 1, 20_000, 30_000, queued(2, 5));
+        leave(3, 1, 5, 35_000, 38_000, new Result.Released(5));
+        ask(firstGranted, 1, 40_000, 45_000, granted(8));
+        leave(firstGranted, 1, 8, 46_000, 48_000, new Result.Released(8));
+        ask(other, 1, 50_000, 55_000, granted(12));
+    }
+
+    @Test
+    void aWaiterInLineBeforeAnotherFirstAskedIsGrantedFirst() {
+        twoWaitersBehindAHolder(1);
+
+        assertThat(LockCheck.violation(history)).isNull();
+    }
+
+    /** The negative control of the FIFO rule: the state machine cannot be made to break it, the history can. */
+    @Test
+    void aLaterWaiterGrantedFirstBreaksFifo() {
+        twoWaitersBehindAHolder(2);
+
+        LockCheck.Violation v = LockCheck.violation(history);
+        assertThat(v.rule()).isEqualTo(LockCheck.FIFO);
+        assertThat(v.detail()).startsWith("c1 was in line before c2 first asked, and neither gave up, yet c2 was"
+                + " granted t8 before c1's t12");
+    }
+
+    @Test
+    void waitersWhoseRequestsOverlapMayBeGrantedInEitherOrder() {
+        ask(3, 1, 0, 5_000, granted(5));
+        ask(1, 1, 6_000, 25_000, queued(2, 5)); // answered after c2 first asked: no order between them
+        ask(2, 1, 20_000, 22_000, queued(1, 5));
+        leave(3, 1, 5, 35_000, 38_000, new Result.Released(5));
+        ask(2, 1, 40_000, 50_000, granted(8));
+        leave(2, 1, 8, 55_000, 58_000, new Result.Released(8));
+        ask(1, 1, 60_000, 70_000, granted(12));
+
+        assertThat(LockCheck.violation(history)).isNull();
+    }
+
+    /**
+     * c1's session ends while it waits (unbeknown to it: its keep-alives were lost), its entry
+     * leaves the line and c2, behind it, is granted; c1 learns it on its next request and queues
+     * again with a new session. Its later grant says nothing of its place in the first line.
+     */
+    @Test
+    void aWaiterWhoseSessionEndedLostItsPlace() {
+        ask(1, 1, 0, 10_000, queued(1, 5));
+        ask(2, 1, 20_000, 30_000, queued(2, 5));
+        ask(2, 1, 40_000, 50_000, granted(8));
+        ask(1, 1, 60_000, 65_000, new Result.SessionEnded(session(1, 1)));
+        ask(1, 2, 70_000, 75_000, queued(1, 8));
+        leave(2, 1, 8, 80_000, 85_000, new Result.Released(8));
+        ask(1, 2, 90_000, 95_000, granted(12));
+
+        assertThat(LockCheck.violation(history)).isNull();
+    }
+
+    /**
+     * c1 leaves the line; its release's answer says it had been granted t7 meanwhile. That grant
+     * counts: c2, who first asked after c1 was in line, must come after it.
+     */
+    @Test
+    void aGrantLearnedOnlyWhenLeavingTheLineIsJudged() {
+        ask(1, 1, 0, 10_000, queued(1, 5));
+        ask(2, 1, 20_000, 30_000, queued(2, 5));
+        leave(1, 1, 0, 40_000, 45_000, new Result.Released(7));
+        ask(2, 1, 50_000, 55_000, granted(9));
+        assertThat(LockCheck.violation(history)).isNull();
+
+        history.clear();
+        java.util.Arrays.fill(seqs, 0);
+        ask(1, 1, 0, 10_000, queued(1, 5));
+        ask(2, 1, 20_000, 30_000, queued(2, 5));
+        ask(2, 1, 32_000, 35_000, granted(9));
+        leave(1, 1, 0, 40_000, 45_000, new Result.Released(11));
+        assertThat(rule()).isEqualTo(LockCheck.FIFO);
+    }
+
+    /**
+     * c2's release of t3 has an unknown outcome (given up during a fault) and had not applied:
+     * the request it sends next finds its old grant, from before c1 queued behind it. Its wait
+     * is not new, so it is not judged against c1's, whose token is larger.
+     */
+    @Test
+    void aWaitAfterAReleaseOfUnknownOutcomeMayReportAnOldGrant() {
+        ask(2, 1, 0, 2_000, granted(3));
+        op(2, LockOp.sessionUnlock(L, REG, 2, session(2, 1), 3), 5_000, HistoryOp.PENDING, null);
+        ask(1, 1, 10_000, 12_000, queued(1, 3));
+        ask(2, 1, 20_000, 25_000, granted(3));
+        leave(2, 1, 3, 30_000, 35_000, new Result.Released(3));
+        ask(1, 1, 40_000, 45_000, granted(9));
+
+        assertThat(LockCheck.violation(history)).isNull();
+    }
+
+    @Test
+    void theWaiterNextInLineIsGrantedWhenItsHolderReleases() {
+        ask(3, 1, 0, 5_000, granted(5));
+        ask(1, 1, 6_000, 10_000, queued(1, 5));
+        leave(3, 1, 5, 20_000, 25_000, new Result.Released(5));
+        ask(1, 1, 30_000, 35_000, queued(1, 5));
+
+        assertThat(rule()).isEqualTo(LockCheck.NEXT_IN_LINE);
+    }
+
+    @Test
+    void theWaiterNextInLineMayHaveLostItsSessionOrAskedBeforeTheReleaseWasAnswered() {
+        ask(3, 1, 0, 5_000, granted(5));
+        ask(1, 1, 6_000, 10_000, queued(1, 5));
+        ask(1, 1, 15_000, 26_000, queued(1, 5)); // sent before the release's answer came back
+        leave(3, 1, 5, 20_000, 25_000, new Result.Released(5));
+        ask(1, 1, 30_000, 35_000, new Result.SessionEnded(session(1, 1)));
+
+        assertThat(LockCheck.violation(history)).isNull();
+    }
+
+    @Test
+    void nobodyIsFirstInLineWhileNobodyHoldsTheLock() {
+        ask(1, 1, 0, 10_000, queued(1, 0));
+
+        assertThat(rule()).isEqualTo(LockCheck.NEXT_IN_LINE);
+    }
+
+    private LockCheck.Violation endOfRun(List<io.cairn.kv.state.LockState.Entry> left) {
+        List<LockCheck.Step> steps = history.stream().map(LockCheck.Step::of).toList();
+        return LockCheck.endOfRun(steps, new LockCheck.End(40_000, 3, left), new LockCheck.Tally());
+    }
+
+    @Test
+    void atTheEndEveryWaitEndedAndNothingIsLeftInTheLock() {
+        ask(1, 1, 0, 10_000, queued(1, 5));
+        ask(1, 1, 20_000, 30_000, queued(1, 5));
+        ask(1, 1, 50_000, 60_000, granted(8));
+        leave(1, 1, 8, 70_000, 80_000, new Result.Released(8));
+        ask(2, 1, 0, 10_000, queued(2, 5));
+        leave(2, 1, 0, 50_000, 60_000, new Result.Released(0));
+        assertThat(endOfRun(List.of())).isNull();
+
+        io.cairn.kv.state.LockState.Entry waiting = new io.cairn.kv.state.LockState.Entry(
+                io.cairn.sim.kv.KvOp.encodeValue(2), session(2, 1), 1, 0, 0, io.cairn.common.Bytes.EMPTY);
+        LockCheck.Violation left = endOfRun(List.of(waiting));
+        assertThat(left.rule()).isEqualTo(LockCheck.LIVENESS);
+        assertThat(left.detail()).startsWith("a waiter was not granted when the lock came free").contains("c2 s200000001 waiting");
+    }
+
+    @Test
+    void aWaiterStillInLineOrPastTheWithdrawBoundAtTheEndBreaksLiveness() {
+        ask(1, 1, 0, 10_000, queued(1, 5));
+        ask(1, 1, 20_000, 30_000, queued(1, 5));
+        assertThat(endOfRun(List.of()).detail()).startsWith("c1 was still in line at the end of the run");
+
+        ask(1, 1, 40_000, 50_000, queued(1, 5));
+        ask(1, 1, 60_000, 70_000, queued(1, 5));
+        leave(1, 1, 0, 80_000, 90_000, new Result.Released(0));
+        assertThat(endOfRun(List.of()).detail()).startsWith("c1 stayed in line for 4 answers, beyond the 3");
+    }
+
     @Test
     void aCleanHandoverPasses() {
         lock(1, 0, 10_000, new Result.LockGranted(1, 300));

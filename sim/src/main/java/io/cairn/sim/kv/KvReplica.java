@@ -97,6 +97,16 @@ public final class KvReplica {
         return stateMachine.nextExpiryMillis();
     }
 
+    /** The latest leader time this replica applied (the state machine's clock). */
+    public long clockMillis() {
+        return stateMachine.clockMillis();
+    }
+
+    /** Lock {@code name}'s holders and waiters as a read at {@code nowMillis} sees them; empty when it has none. */
+    public java.util.Optional<io.cairn.kv.state.LockState> lockState(String name, long nowMillis) {
+        return stateMachine.lockState(Bytes.utf8(name), nowMillis);
+    }
+
     /** What a GET of {@code key} sees at {@code nowMillis}. */
     public KvResult.Read read(String key, long nowMillis) {
         return KvResult.read(stateMachine.get(Bytes.utf8(key), nowMillis));
