@@ -102,13 +102,7 @@ final class RaftLoop implements AutoCloseable {
     private final java.util.concurrent.ExecutorService snapshotPacker;
     private final NodeEvents events;
 
-    /** The least time without a leader after which a replica sends its watchers elsewhere. */
-    static final long WATCH_LEADERLESS_MIN_MILLIS = 3_000;
-    /**
-     * How long a replica may know no leader before its watchers resume elsewhere: three of the
-     * longest election timeouts, so an election (which a loaded machine may stretch to several
-     * timeouts) rarely moves them, and at least {@link #WATCH_LEADERLESS_MIN_MILLIS}.
-     */
+    /** How long a replica may know no leader before its watchers resume elsewhere ({@link WatchHub#leaderlessNanosMax}). */
     private final long watchLeaderlessNanos;
 
     private final LinkedBlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>(INBOX_CAPACITY);
@@ -153,8 +147,9 @@ final class RaftLoop implements AutoCloseable {
                 roundApplied.clear();
             }
         });
-        this.watchLeaderlessNanos = TimeUnit.MILLISECONDS.toNanos(
-                Math.max(WATCH_LEADERLESS_MIN_MILLIS, 3L * 2 * config.electionTicks() * config.tickMillis()));
+        // Election timeouts are drawn from [electionTicks, 2 × electionTicks) ticks.
+        this.watchLeaderlessNanos = WatchHub.leaderlessNanosMax(
+                TimeUnit.MILLISECONDS.toNanos(2L * config.electionTicks() * config.tickMillis()));
         this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis(),
                 MetaHeartbeat.INTERVAL_MILLIS);
         this.thread = new Thread(this::run, "raft-loop-" + self);

@@ -12,8 +12,9 @@ public final class Coverage {
         CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK,
         // BOUNDED reads a replica served from its own state, proven fresh enough.
         BOUNDED_READS_LOCAL,
-        // Watch stream segments checked against what the nodes applied, and those that carried changes.
-        WATCH_SEGMENTS, WATCH_EVENTS,
+        // Watch stream segments checked against what the nodes applied, and those that carried
+        // changes; progress rounds where a replica that knew no leader for long sent its watchers on.
+        WATCH_SEGMENTS, WATCH_EVENTS, WATCHERS_SENT_ON,
         // Expire commands a leader proposed because something was due: TTL keys, lock grants.
         EXPIRES_PROPOSED,
         // Sharded runs only.
@@ -40,6 +41,14 @@ public final class Coverage {
         // The transaction workloads only (--workload bank or list-append): transactions committed,
         // transactions whose reads changed before the commit (aborted), and the bank's audits.
         TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS;
+
+        /**
+         * Whether this happens in a few runs only: a replica must know no leader for over 3 s of
+         * virtual time, longer than most partitions a seed draws.
+         */
+        public boolean rare() {
+            return this == WATCHERS_SENT_ON;
+        }
 
         /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */
         public boolean shardedOnly() {

@@ -256,20 +256,36 @@ public final class WatchHub {
      * replica cut off from its group (a partitioned follower) may fall behind without knowing;
      * its watchers resume at another replica from where they are. It keeps taking watchers, so
      * while a group has no leader anywhere a watcher moves about once a round, not in a storm.
+     * Returns how many watchers were sent on.
      */
-    public synchronized void progress(boolean leaderKnown, long leaderlessNanosMax) {
+    public synchronized int progress(boolean leaderKnown, long leaderlessNanosMax) {
         long now = nanoTime.getAsLong();
+        int sentOn = 0;
         if (leaderKnown) {
             leaderless = false;
         } else if (!leaderless) {
             leaderless = true;
             leaderlessSinceNanos = now;
         } else if (now - leaderlessSinceNanos > leaderlessNanosMax && !watchers.isEmpty()) {
+            sentOn = watchers.size();
             close("this replica has known no leader of its shard for "
                     + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - leaderlessSinceNanos)
                     + " ms; resume at another replica");
         }
         progress();
+        return sentOn;
+    }
+
+    /** The least time without a leader after which a replica sends its watchers elsewhere. */
+    public static final long LEADERLESS_NANOS_MIN = 3_000_000_000L;
+
+    /**
+     * How long a replica may know no leader before its watchers go elsewhere, given its longest
+     * election timeout: three of them, so an election (which a loaded machine may stretch to a
+     * few timeouts) rarely moves anybody, and at least {@link #LEADERLESS_NANOS_MIN}.
+     */
+    public static long leaderlessNanosMax(long electionTimeoutMaxNanos) {
+        return Math.max(LEADERLESS_NANOS_MIN, 3 * electionTimeoutMaxNanos);
     }
 
     /** Drops the oldest changes beyond the retention's count, bytes or age; a revision leaves whole. */
