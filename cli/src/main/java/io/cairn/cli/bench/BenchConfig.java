@@ -40,7 +40,7 @@ public record BenchConfig(Workload workload, int clients, int seconds, int warmu
         requireIn("--warmup", warmupSeconds, 0, SECONDS_MAX);
         requireIn("--value-size", valueBytes, 1, CairnClient.VALUE_BYTES_MAX_DEFAULT);
         requireIn("--keys", keys, 1, KEYS_MAX);
-        requireIn("--cas-keys", casKeys, 1, CAS_KEYS_MAX);
+        requireIn(workload != null && workload.kind() == Workload.Kind.LOCK ? "--locks" : "--cas-keys", casKeys, 1, CAS_KEYS_MAX);
         requireIn("--scan-length", scanKeys, 1, SCAN_KEYS_MAX);
         if (ratePerSecond != 0) {
             requireIn("--rate", ratePerSecond, 1, FixedRateSchedule.RATE_PER_SECOND_MAX);
