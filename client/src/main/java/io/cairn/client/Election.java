@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  * {@link #observe} every change. The leader's token is the fencing token of its term: it only
  * grows, so a resource that remembers the largest token seen can refuse a deposed leader.
  * A leader stays elected until it resigns or its session ends; {@link LockSession#onLost} says
- * when that can no longer be proven. One campaign per {@code Election} object at a time.
+ * when that can no longer be proven. One campaign per {@code Election} object at a time; another
+ * thread may {@link #resign} while it waits.
  */
 public final class Election {
     /** The leader: what it proclaims, its token (term), and its session. */
@@ -36,12 +37,15 @@ public final class Election {
         this.name = name.clone();
     }
 
-    /** Waits until elected, as long as it takes; returns the leadership's token. */
+    /**
+     * Waits until elected, as long as it takes; returns the leadership's token. A {@link #resign}
+     * from another thread meanwhile ends it with {@link java.util.concurrent.CancellationException}.
+     */
     public long campaign(byte[] value) throws InterruptedException {
         return candidate(value).lock();
     }
 
-    /** Waits at most {@code timeout} to be elected; empty (and out of the running) if not. */
+    /** Waits at most {@code timeout} to be elected; empty (and out of the running) if not; ended as {@link #campaign(byte[])} is by a resign. */
     public OptionalLong campaign(byte[] value, Duration timeout) throws InterruptedException {
         return candidate(value).tryLock(timeout);
     }
@@ -56,11 +60,18 @@ public final class Election {
         CairnClient.join(session.client().proclaimEntry(name, c.owner(), session.id(), value));
     }
 
-    /** Gives up the leadership (or the place in line); the next candidate is elected. */
-    public synchronized void resign() {
-        if (candidate != null) {
-            candidate.close();
+    /**
+     * Gives up the leadership, or the place in line (also while another thread waits in
+     * {@link #campaign}, which then ends); the next candidate is elected.
+     */
+    public void resign() {
+        SessionLock c;
+        synchronized (this) {
+            c = candidate;
             candidate = null;
+        }
+        if (c != null) {
+            c.withdraw(); // without waiting for a campaigning thread
         }
     }
 

@@ -38,6 +38,8 @@ public final class SessionLock implements AutoCloseable {
     /** Written under this handle's monitor; read without it, so a waiting lock() blocks nobody who asks. */
     private volatile int holds;
     private volatile long token;
+    /** Set by {@link #withdraw} from another thread: a waiting acquire leaves the line and ends. */
+    private volatile boolean withdrawn;
 
     SessionLock(LockSession session, byte[] name, int permits, int weight) {
         this(session, name, permits, weight, new byte[0]);
@@ -124,6 +126,37 @@ public final class SessionLock implements AutoCloseable {
         return group;
     }
 
+    /**
+     * From any thread, without waiting for an acquire in progress: takes this handle out of the
+     * line, or out of the lock, for good. A waiting acquire ends with
+     * {@link java.util.concurrent.CancellationException}; a grant that arrives meanwhile is released.
+     */
+    void withdraw() {
+        withdrawn = true;
+        // Both sides write, then read the other's flag: whichever reads second sees the first.
+        if (holds == 0) {
+            releaseQuietly();
+        } else {
+            close(); // held: the acquire has returned or is returning, so the monitor is free at once
+        }
+    }
+
+    /** Releases this handle's entry, waiting or granted; an entry already gone is fine. */
+    private void releaseQuietly() {
+        try {
+            join(session.client().releaseEntry(name, owner, session.id()));
+        } catch (StaleTokenException | SessionLostException e) {
+            // gone already, or with its session
+        }
+    }
+
+    /** An acquire that {@link #withdraw} overtook: its entry (maybe just granted) leaves, and it ends. */
+    private java.util.concurrent.CancellationException withdrawnMeanwhile() {
+        releaseQuietly();
+        return new java.util.concurrent.CancellationException("the request for " + CairnClient.printable(name)
+                + " was withdrawn");
+    }
+
     /** Releases every hold this handle has. */
     @Override
     public synchronized void close() {
@@ -142,10 +175,16 @@ public final class SessionLock implements AutoCloseable {
         while (true) {
             // A session lost while waiting (no keep-alive proven) must not go on to take the lock.
             session.checkUsable();
+            if (withdrawn) {
+                throw withdrawnMeanwhile();
+            }
             long sent = System.nanoTime();
             AcquireResponse r = join(session.client().acquireEntry(name, owner, session.id(), session.ttlMillis(),
                     permits, weight, waits, session.lockDelayMillis(), value));
             session.touched(group, name, sent);
+            if (withdrawn) {
+                throw withdrawnMeanwhile(); // the request may have (re)made the entry after the withdrawal
+            }
             if (r.getAcquired()) {
                 return granted(r.getGrant().getToken());
             }
@@ -153,6 +192,9 @@ public final class SessionLock implements AutoCloseable {
                 return OptionalLong.empty(); // busy, or closed by a lock delay
             }
             long granted = awaitGrant(deadlineNanos);
+            if (withdrawn) {
+                throw withdrawnMeanwhile();
+            }
             if (granted > 0) {
                 return granted(granted);
             }
@@ -168,6 +210,11 @@ public final class SessionLock implements AutoCloseable {
     private OptionalLong granted(long grantToken) {
         holds = 1;
         token = grantToken;
+        if (withdrawn) {
+            holds = 0;
+            token = 0;
+            throw withdrawnMeanwhile();
+        }
         return OptionalLong.of(grantToken);
     }
 

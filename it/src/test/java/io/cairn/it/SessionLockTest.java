@@ -233,6 +233,24 @@ class SessionLockTest {
         assertThat(termB.get(20, TimeUnit.SECONDS)).isGreaterThan(termA);
         Awaitility.await("the observer sees b").atMost(Duration.ofSeconds(10)).until(() -> seen.contains("node-b:7000"));
         assertThat(tokens).isSorted();
+
+        // A candidate waiting in line resigns from another thread: its campaign ends, and it is
+        // out of the line, so when b resigns nobody is elected.
+        io.cairn.client.Election ec = session(client(spec), Duration.ofSeconds(10)).election("primary");
+        CompletableFuture<Long> termC = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ec.campaign(utf8("node-c:7000"));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, threads);
+        Awaitility.await("c in line").atMost(Duration.ofSeconds(10)).until(() -> waiters(spec, "primary") == 1);
+        ec.resign();
+        assertThatThrownBy(() -> termC.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(waiters(spec, "primary")).isZero();
+        eb.resign();
+        Awaitility.await("no leader").atMost(Duration.ofSeconds(10)).until(() -> eb.leader().isEmpty());
+        assertThat(seen).doesNotContain("node-c:7000");
     }
 
     private int waiters(ClusterSpec spec, String lock) {
