@@ -556,7 +556,8 @@ final class LockWorkload {
         private final int id;
         private final SplittableRandom random;
         private final java.util.Map<Long, Recorded> open = new java.util.HashMap<>();
-        private final java.util.Map<Long, Long> tokens = new java.util.HashMap<>();
+        /** Writes (by step) the process sent first after a freeze past the TTL. */
+        private final java.util.Set<Long> afterFreeze = new java.util.HashSet<>();
         /** The next write the process reports comes after a freeze past the TTL. */
         private boolean afterStop;
 
@@ -637,15 +638,12 @@ final class LockWorkload {
                 case "B" -> {
                     long seq = Long.parseLong(f[1]);
                     LockOp.Kind kind = LockOp.Kind.valueOf(f[2]);
-                    long token = Long.parseLong(f[3]);
                     if (kind == LockOp.Kind.WRITE && afterStop) {
                         afterStop = false;
                         pausesPastTtl.incrementAndGet();
-                        tokens.put(seq, -token); // a write after a freeze: negative marks it
-                    } else {
-                        tokens.put(seq, token);
+                        afterFreeze.add(seq);
                     }
-                    Recorded r = new Recorded(id, seq, kind, token, Long.parseLong(f[4]), Boolean.parseBoolean(f[5]),
+                    Recorded r = new Recorded(id, seq, kind, Long.parseLong(f[3]), Long.parseLong(f[4]), Boolean.parseBoolean(f[5]),
                             f[7], micros(Long.parseLong(f[6])));
                     history.add(r);
                     open.put(seq, r);
@@ -653,25 +651,23 @@ final class LockWorkload {
                 case "E" -> {
                     long seq = Long.parseLong(f[1]);
                     Recorded r = open.remove(seq);
-                    long token = tokens.remove(seq);
-                    String[] a = f[3].equals("W") ? line.split(" ", 6) : f;
                     Result result = switch (f[3]) {
-                        case "G" -> new Result.LockGranted(Long.parseLong(a[4]), 0);
+                        case "G" -> new Result.LockGranted(Long.parseLong(f[4]), 0);
                         case "Q" -> new Result.LockQueued(1, 0);
-                        case "S" -> new Result.SessionEnded(Long.parseLong(a[4]));
-                        case "W" -> new Result.Written(Long.parseLong(a[4]), Long.parseLong(a[5]));
-                        case "F" -> new Result.FencedOut(Long.parseLong(a[4]));
-                        case "R" -> new Result.Released(Long.parseLong(a[4]));
-                        case "N" -> new Result.NotHolder(Long.parseLong(a[4]));
+                        case "S" -> new Result.SessionEnded(Long.parseLong(f[4]));
+                        case "W" -> new Result.Written(Long.parseLong(f[4]), Long.parseLong(f[5]));
+                        case "F" -> new Result.FencedOut(Long.parseLong(f[4]));
+                        case "R" -> new Result.Released(Long.parseLong(f[4]));
+                        case "N" -> new Result.NotHolder(Long.parseLong(f[4]));
                         default -> throw new IllegalStateException("an answer it cannot have: " + line);
                     };
                     r.complete(new LockResult(result), micros(Long.parseLong(f[2])));
-                    count(result, token);
+                    count(result, r.token, afterFreeze.remove(seq));
                     return result instanceof Result.LockGranted;
                 }
                 case "U" -> {
                     open.remove(Long.parseLong(f[1]));
-                    tokens.remove(Long.parseLong(f[1]));
+                    afterFreeze.remove(Long.parseLong(f[1]));
                     unknown.incrementAndGet();
                 }
                 case "L" -> lossesNoticed.incrementAndGet();
@@ -683,7 +679,7 @@ final class LockWorkload {
             return false;
         }
 
-        private void count(Result result, long signedToken) {
+        private void count(Result result, long token, boolean afterFreezing) {
             if (result instanceof Result.LockGranted) {
                 grants.incrementAndGet();
                 waitedGrants.incrementAndGet();
@@ -695,7 +691,7 @@ final class LockWorkload {
                 writesOk.incrementAndGet();
             } else if (result instanceof Result.FencedOut f) {
                 writesRefused.incrementAndGet();
-                if (signedToken < 0 && f.currentToken() > -signedToken) {
+                if (afterFreezing && f.currentToken() > token) {
                     takenOver.incrementAndGet();
                 }
             } else if (result instanceof Result.Released) {

@@ -147,9 +147,8 @@ final class RaftLoop implements AutoCloseable {
                 roundApplied.clear();
             }
         });
-        // Election timeouts are drawn from [electionTicks, 2 × electionTicks) ticks.
-        this.watchLeaderlessNanos = WatchHub.leaderlessNanosMax(
-                TimeUnit.MILLISECONDS.toNanos(2L * config.electionTicks() * config.tickMillis()));
+        this.watchLeaderlessNanos = WatchHub.leaderlessNanosMax(config.electionTicks(),
+                TimeUnit.MILLISECONDS.toNanos(config.tickMillis()));
         this.control = new HostControl(self, (long) config.electionTicks() * config.tickMillis(),
                 MetaHeartbeat.INTERVAL_MILLIS);
         this.thread = new Thread(this::run, "raft-loop-" + self);

@@ -289,9 +289,8 @@ final class SimNode {
         core.tick();
         pending.expire(env.nowMicros());
         if (++ticks % WATCH_PROGRESS_TICKS == 0) {
-            // Election timeouts are drawn from [electionTicks, 2 × electionTicks) ticks, as on the server.
-            long electionMaxNanos = 2L * config.electionTicks() * SimParams.TICK_MICROS * 1_000;
-            if (watches.progress(core.status().leader() != null, WatchHub.leaderlessNanosMax(electionMaxNanos)) > 0) {
+            long leaderlessMax = WatchHub.leaderlessNanosMax(config.electionTicks(), SimParams.TICK_MICROS * 1_000);
+            if (watches.progress(core.status().leader() != null, leaderlessMax) > 0) {
                 env.coverage().add(Coverage.Item.WATCHERS_SENT_ON);
             }
         }

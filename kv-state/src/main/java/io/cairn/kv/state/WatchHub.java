@@ -280,12 +280,13 @@ public final class WatchHub {
     public static final long LEADERLESS_NANOS_MIN = 3_000_000_000L;
 
     /**
-     * How long a replica may know no leader before its watchers go elsewhere, given its longest
-     * election timeout: three of them, so an election (which a loaded machine may stretch to a
-     * few timeouts) rarely moves anybody, and at least {@link #LEADERLESS_NANOS_MIN}.
+     * How long a replica may know no leader before its watchers go elsewhere, for a group whose
+     * election timeouts are drawn from [electionTicks, 2 × electionTicks) ticks: three of the
+     * longest, so an election (which a loaded machine may stretch to a few timeouts) rarely moves
+     * anybody, and at least {@link #LEADERLESS_NANOS_MIN}.
      */
-    public static long leaderlessNanosMax(long electionTimeoutMaxNanos) {
-        return Math.max(LEADERLESS_NANOS_MIN, 3 * electionTimeoutMaxNanos);
+    public static long leaderlessNanosMax(int electionTicks, long tickNanos) {
+        return Math.max(LEADERLESS_NANOS_MIN, 3 * 2L * electionTicks * tickNanos);
     }
 
     /** Drops the oldest changes beyond the retention's count, bytes or age; a revision leaves whole. */
