@@ -80,6 +80,15 @@ public final class RaftNode implements ConsensusCore {
     private final TreeMap<NodeId, Boolean> votes = new TreeMap<>();
     private LeaderState lead;
     private SnapshotReceiver receiver;
+    /**
+     * Follower: appends of the current leader that arrived ahead of a gap in the log, by their
+     * previous index, at most {@code maxInflightMsgs}. Each was rejected (the leader must learn
+     * of the gap, in case what fills it was lost) and is taken again once the gap is filled, so
+     * a reordered window of appends is not resent one probe per round trip. Taking a message
+     * again later is what a network that delays and duplicates may do anyway: no safety rule
+     * depends on this buffer.
+     */
+    private final TreeMap<Long, AppendEntries> earlyAppends = new TreeMap<>();
 
     private final ArrayList<ConsensusMessage> msgs = new ArrayList<>();
     private final ArrayList<ConsensusMessage> msgsAfterPersist = new ArrayList<>();
@@ -361,11 +370,39 @@ public final class RaftNode implements ConsensusCore {
         long lastNew = log.maybeAppend(a.prevIndex(), a.prevTerm(), a.commit(), a.entries());
         if (lastNew >= 0) {
             sendAfterPersist(new AppendResponse(id, a.from(), term, lastNew, false, 0, 0));
+            takeEarlyAppends();
             return;
+        }
+        if (a.prevIndex() > log.lastIndex() && !a.entries().isEmpty()) {
+            keepEarlyAppend(a);
         }
         long hintIndex = log.findConflictByTerm(Math.min(a.prevIndex(), log.lastIndex()), a.prevTerm());
         long hintTerm = log.term(hintIndex);
         sendAfterPersist(new AppendResponse(id, a.from(), term, a.prevIndex(), true, hintIndex, hintTerm));
+    }
+
+    private void keepEarlyAppend(AppendEntries a) {
+        earlyAppends.put(a.prevIndex(), a);
+        if (earlyAppends.size() > cfg.maxInflightMsgs()) {
+            earlyAppends.pollLastEntry(); // the farthest from the gap is the last to be usable
+        }
+    }
+
+    /** After an append: takes the kept appends the log now reaches, as if they arrived now. */
+    private void takeEarlyAppends() {
+        while (!earlyAppends.isEmpty() && earlyAppends.firstKey() <= log.lastIndex()) {
+            AppendEntries a = earlyAppends.pollFirstEntry().getValue();
+            // Only this term's leader's appends, only where they still match (one the log has
+            // moved past in another way would only be rejected again) and only those that
+            // bring entries the log lacks (others would only be acknowledged twice).
+            boolean current = a.term() == term && a.from().equals(leader);
+            long lastOfAppend = a.prevIndex() + a.entries().size();
+            if (current && lastOfAppend > log.lastIndex() && a.prevIndex() >= log.committed()
+                    && log.matchTerm(a.prevIndex(), a.prevTerm())) {
+                long lastNew = log.maybeAppend(a.prevIndex(), a.prevTerm(), a.commit(), a.entries());
+                sendAfterPersist(new AppendResponse(id, a.from(), term, lastNew, false, 0, 0));
+            }
+        }
     }
 
     private void handleSnapshotChunk(InstallSnapshot s) {
@@ -401,6 +438,7 @@ public final class RaftNode implements ConsensusCore {
             return;
         }
         Snapshot snapshot = new Snapshot(s.meta(), complete.data());
+        earlyAppends.clear();
         log.restore(snapshot);
         conf = snapshot.meta().conf();
         sendAfterPersist(new AppendResponse(id, s.from(), term, log.lastIndex(), false, 0, 0));
@@ -813,6 +851,7 @@ public final class RaftNode implements ConsensusCore {
         long voteTerm;
         if (type == CampaignType.PRE_VOTE) {
             role = Role.PRE_CANDIDATE;
+            earlyAppends.clear();
             leader = null;
             votes.clear();
             resetTimers();
@@ -842,6 +881,7 @@ public final class RaftNode implements ConsensusCore {
     }
 
     private void becomeCandidate() {
+        earlyAppends.clear();
         term++;
         votedFor = id;
         role = Role.CANDIDATE;
@@ -860,6 +900,7 @@ public final class RaftNode implements ConsensusCore {
         role = Role.FOLLOWER;
         leader = newLeader;
         lead = null;
+        earlyAppends.clear();
         votes.clear();
         resetTimers();
     }

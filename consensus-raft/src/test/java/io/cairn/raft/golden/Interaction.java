@@ -189,10 +189,12 @@ final class Interaction {
      * messages to the given nodes (all by default); those addressed to a node in {@code drop}
      * are discarded instead. {@code type} (message records by name, e.g.
      * {@code type=(Heartbeat,AppendEntries)}) and {@code from} (senders) select some of the
-     * messages; the others stay queued, in order.
+     * messages; the others stay queued, in order. {@code reverse=true} delivers each node's
+     * selected messages last sent first, as a network that reorders them would.
      */
     private void deliverMsgs(Command c) {
         List<Long> drop = c.idsOption("drop");
+        boolean reverse = c.boolOption("reverse", false);
         Predicate<RaftMessage> filter = messageFilter(c);
         List<NodeHost> targets = new ArrayList<>(hostsOrAll(c.idArgs(0)));
         for (long d : drop) {
@@ -202,7 +204,7 @@ final class Interaction {
         }
         targets.sort((a, b) -> a.id.compareTo(b.id));
         for (NodeHost h : targets) {
-            deliver(h, filter, drop.contains(h.id.value()));
+            deliver(h, filter, drop.contains(h.id.value()), reverse);
         }
     }
 
@@ -210,7 +212,7 @@ final class Interaction {
     private void dropMsgs(Command c) {
         Predicate<RaftMessage> filter = messageFilter(c);
         for (long id : c.idArgs(0)) {
-            deliver(host(id), filter, true);
+            deliver(host(id), filter, true, false);
         }
     }
 
@@ -222,8 +224,11 @@ final class Interaction {
     }
 
     /** Delivers (or drops) the queued messages to one node; returns whether there were any. */
-    private boolean deliver(NodeHost h, Predicate<RaftMessage> filter, boolean dropAll) {
+    private boolean deliver(NodeHost h, Predicate<RaftMessage> filter, boolean dropAll, boolean reverse) {
         List<RaftMessage> msgs = network.take(h.id, filter);
+        if (reverse) {
+            java.util.Collections.reverse(msgs);
+        }
         if (msgs.isEmpty()) {
             return false;
         }
@@ -256,7 +261,7 @@ final class Interaction {
                 busy |= h.processReady(out, network);
             }
             for (NodeHost h : group) {
-                busy |= deliver(h, m -> true, false);
+                busy |= deliver(h, m -> true, false, false);
             }
             if (!busy) {
                 return;
