@@ -58,6 +58,9 @@ final class RaftLoop implements AutoCloseable {
     /** Where outbound messages go. */
     interface Outbox {
         void send(NodeId to, GroupId group, RaftMessage message);
+
+        /** After the sends to {@code to} of one step of a round: they may leave now. */
+        default void flush(NodeId to) {}
     }
 
     /** Why a request could not be served here. */
@@ -122,6 +125,7 @@ final class RaftLoop implements AutoCloseable {
             for (MultiRaftHost.Envelope e : batch) {
                 outbox.send(to, e.group(), (RaftMessage) e.message());
             }
+            outbox.flush(to);
         }, new MultiRaftHost.Applier() {
             @Override
             public void apply(GroupId group, io.cairn.consensus.Ready ready) throws IOException {

@@ -86,6 +86,15 @@ final class PeerSender {
     }
 
     boolean offer(GroupId group, RaftMessage message) {
+        boolean queued = queue(group, message);
+        if (queued) {
+            signal();
+        }
+        return queued;
+    }
+
+    /** Queues without waking a sender thread: the caller writes it with {@link #writeHere}. */
+    boolean queue(GroupId group, RaftMessage message) {
         State s = state;
         if (s == State.BACKOFF || s == State.CLOSED) {
             return drop();
@@ -102,8 +111,19 @@ final class PeerSender {
             return drop();
         }
         queue.add(new Outbound(group, message, sizeBytes));
-        signal();
         return true;
+    }
+
+    /**
+     * Writes what is queued on the calling thread, unless a sender thread is at it (then that
+     * thread takes it). A turn that leaves work (a stream not ready yet, more than a turn's
+     * batches) hands the rest to the sender threads, as {@link #drain} always does.
+     */
+    void writeHere() {
+        // If a sender thread holds the flag, it looks at the queue again after letting go of it.
+        if (drainScheduled.compareAndSet(false, true)) {
+            drain();
+        }
     }
 
     void close() {

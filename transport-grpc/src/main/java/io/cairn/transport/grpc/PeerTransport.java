@@ -43,8 +43,11 @@ import java.util.function.Function;
  *
  * <p>Threads: {@link Config#senderThreads()} daemon threads, {@code cairn-raft-send-<node>-<n>},
  * shared by all peers, encode and write batches: at most one thread per peer at a time, and a
- * bounded number of batches per turn so a busy peer does not starve the others. gRPC's Netty
- * event loops do the socket I/O and run the stream callbacks, which only signal. A broken stream is reopened on the next send after a back-off that
+ * bounded number of batches per turn so a busy peer does not starve the others. A caller that
+ * {@link #queue}s and then {@link #flush}es (the Raft loop) takes that turn itself when no
+ * sender thread holds it, and the sender threads write only what the stream could not take
+ * then. gRPC's Netty event loops do the socket I/O and run the stream callbacks, which only
+ * signal. A broken stream is reopened on the next send after a back-off that
  * doubles from {@link Config#backoffInitialMs()} to {@link Config#backoffMaxMs()} and resets
  * once a stream is writable again.
  */
@@ -189,15 +192,42 @@ public final class PeerTransport implements AutoCloseable {
      * dropped (see the class comment for when); the {@code dropped} counter says so too.
      */
     public boolean send(NodeId to, GroupId group, RaftMessage message) {
+        PeerSender sender = senderFor(to, message);
+        return sender != null && sender.offer(group, message);
+    }
+
+    /**
+     * Queues {@code message} for {@code to} like {@link #send}, without waking a sender thread:
+     * the caller then calls {@link #flush} for {@code to}, which writes the peer's stream on the
+     * caller's thread. The Raft loop sends this way, so a message leaves without a hand-over to
+     * another thread before Netty's.
+     */
+    public boolean queue(NodeId to, GroupId group, RaftMessage message) {
+        PeerSender sender = senderFor(to, message);
+        return sender != null && sender.queue(group, message);
+    }
+
+    /**
+     * Writes what is queued for {@code to} on this thread, as far as the stream takes it now;
+     * a sender thread writes the rest. Never blocks on the network.
+     */
+    public void flush(NodeId to) {
+        PeerSender sender = closed ? null : senders.get(to);
+        if (sender != null) {
+            sender.writeHere();
+        }
+    }
+
+    private PeerSender senderFor(NodeId to, RaftMessage message) {
         if (!message.to().equals(to)) {
             throw new IllegalArgumentException("message for " + message.to() + " sent to " + to);
         }
         PeerSender sender = closed ? null : senders.get(to);
         if (sender == null || !reachable.test(sender.address())) {
             counters.dropped.incrementAndGet();
-            return false;
+            return null;
         }
-        return sender.offer(group, message);
+        return sender;
     }
 
     /**

@@ -72,6 +72,32 @@ class PeerTransportTest {
     }
 
     @Test
+    void queuedMessagesWrittenByTheCallerArriveInOrderAmongSentOnes() throws Exception {
+        TestNode a = node(A, 0);
+        TestNode b = node(B, 0);
+        Map<NodeId, String> book = Map.of(A, a.address(), B, b.address());
+        PeerTransport fromA = transport(A, book, PeerTransport.Config.defaults());
+        int count = 3_000;
+
+        // As the Raft loop does: queue a step's messages, then flush; the first flush finds no
+        // stream yet (it opens one and the sender threads write once it is ready), later ones
+        // write on this thread. Every seventh message goes the other way, through send.
+        for (int i = 0; i < count; i++) {
+            RaftMessage m = i % 10 == 0 ? append(A, B, i, 100) : heartbeat(A, B, i);
+            assertThat(i % 7 == 0 ? fromA.send(B, group(i), m) : fromA.queue(B, group(i), m)).isTrue();
+            if (i % 5 == 4) {
+                fromA.flush(B);
+            }
+        }
+        fromA.flush(B);
+
+        awaitUntil(() -> b.received.size() == count);
+        assertArrivedInOrder(b.from(A), count);
+        assertThat(fromA.metrics().dropped()).isZero();
+        assertThat(fromA.metrics().sent()).isEqualTo(count);
+    }
+
+    @Test
     void peerThatIsDownThenUpReceivesLaterMessages() throws Exception {
         TestNode b = node(B, 0);
         int port = b.port();
