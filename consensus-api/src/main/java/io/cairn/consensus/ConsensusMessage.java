@@ -17,4 +17,11 @@ public interface ConsensusMessage {
      * not bring back a replica that was removed and wiped, which could then vote twice in a term.
      */
     boolean isFromLeader();
+
+    /**
+     * For a message that carries the leader's whole commit index (a Raft append): that index,
+     * else 0. The leader sends to a member only once it applied the change that made it one, so
+     * a new replica that received this knows it was added at or before this index.
+     */
+    long leaderCommit();
 }

@@ -15,6 +15,12 @@ public sealed interface RaftMessage extends ConsensusMessage {
         return this instanceof AppendEntries || this instanceof Heartbeat || this instanceof InstallSnapshot;
     }
 
+    /** Only an append carries the leader's commit index as it is: a heartbeat's is capped at the member's match. */
+    @Override
+    default long leaderCommit() {
+        return this instanceof AppendEntries a ? a.commit() : 0;
+    }
+
     /** A (pre-)candidate asks for a vote. A pre-vote carries the term it would campaign in. */
     record VoteRequest(NodeId from, NodeId to, long term, boolean preVote, long lastLogIndex,
                        long lastLogTerm, boolean transfer) implements RaftMessage {

@@ -72,6 +72,12 @@ public final class HostControl {
     private final long reportIntervalMillis;
     private final TransferAttempts transfers;
     private final TreeMap<GroupId, Long> outsideOwnConfSinceMillis = new TreeMap<>();
+    /**
+     * Replicas opened here on a leader's message that have not yet committed past the evidence
+     * of their addition: the highest commit index a leader's append announced to them
+     * ({@link ReplicaLifecycle#shouldDrop}'s {@code addedByIndex}).
+     */
+    private final TreeMap<GroupId, Long> addedByIndex = new TreeMap<>();
     private long lastReconcileMillis = Long.MIN_VALUE / 2;
     private long lastBalanceMillis = Long.MIN_VALUE / 2;
 
@@ -107,6 +113,20 @@ public final class HostControl {
     /** The host dropped {@code group}'s replica: its soft state goes with it. */
     public void forget(GroupId group) {
         outsideOwnConfSinceMillis.remove(group);
+        addedByIndex.remove(group);
+    }
+
+    /** The host opened a replica of {@code group} on a leader's message (it held none). */
+    public void openedOnMessage(GroupId group) {
+        addedByIndex.put(group, 0L);
+    }
+
+    /** Every message the host steps into {@code group}'s replica: a leader's append bounds its addition. */
+    public void heard(GroupId group, io.cairn.consensus.ConsensusMessage message) {
+        long commit = message.leaderCommit();
+        if (commit > 0) {
+            addedByIndex.computeIfPresent(group, (g, known) -> Math.max(known, commit));
+        }
     }
 
     /**
@@ -132,7 +152,8 @@ public final class HostControl {
             if (s.role() == Role.LEADER) {
                 reconcileLed(nowMillis, group, r, s, placed, actions);
             } else if (ReplicaLifecycle.shouldDrop(placed, group, self, r.lastLogTerm(), s.commitIndex(),
-                    reportOf.apply(group), dropGraceMillis(), s.conf(), outsideOwnConfMillis(group, s, nowMillis))) {
+                    reportOf.apply(group), dropGraceMillis(), s.conf(), outsideOwnConfMillis(group, s, nowMillis),
+                    addedBy(group, s))) {
                 actions.drop(group, "not in the placement of epoch " + placed.epoch + " nor in its leader's configuration");
             }
         }
@@ -155,9 +176,26 @@ public final class HostControl {
         }
     }
 
-    /** How long {@code group}'s replica here has not been in its own configuration (0 when it is). */
+    /** The replica's {@code addedByIndex}; forgotten once its commit index passed it (that check covers it then). */
+    private long addedBy(GroupId group, Status s) {
+        Long added = addedByIndex.get(group);
+        if (added == null) {
+            return ReplicaLifecycle.ADDED_BY_UNKNOWN;
+        }
+        if (added > 0 && s.commitIndex() >= added) {
+            addedByIndex.remove(group);
+            return ReplicaLifecycle.ADDED_BY_UNKNOWN;
+        }
+        return added;
+    }
+
+    /**
+     * How long {@code group}'s replica here has not known itself a member (0 when it does): not
+     * in its own configuration, or opened on a message and sent no append yet.
+     */
     private long outsideOwnConfMillis(GroupId group, Status s, long nowMillis) {
-        if (s.conf().members().contains(self)) {
+        boolean appendSeen = addedByIndex.getOrDefault(group, ReplicaLifecycle.ADDED_BY_UNKNOWN) != 0;
+        if (appendSeen && s.conf().members().contains(self)) {
             outsideOwnConfSinceMillis.remove(group);
             return 0;
         }

@@ -63,24 +63,38 @@ public final class ReplicaLifecycle {
      * anything knows a commit index at or past the entry that added it, so a report taken before
      * it was added (the simulator caught one: the node was dropped while a joint change was making
      * it a voter) never removes it; a report after its removal committed eventually does.
+     *
+     * <p>{@code addedByIndex} covers a replica opened here by a leader's message while it replays
+     * the group's log: the highest commit index a leader's append announced to it since then
+     * (its addition is at or below it; 0: no append yet), or {@link #ADDED_BY_UNKNOWN} for a
+     * replica not opened that way (a founder's, or one reopened from disk). Replaying, such a
+     * replica applies old configurations, and one from an earlier stint in the group names it: a
+     * report must then be at least as new as {@code addedByIndex} (the simulator found, seed
+     * 302635, a re-added replica dropped on a report from just before its addition, then promoted
+     * by its leader: the group lost its quorum when another machine died).
      */
     public static boolean shouldDrop(Topology topology, GroupId group, NodeId self, long localLastLogTerm,
                                      long localCommitIndex, Optional<LeaderReport> report, long graceMillis,
-                                     ConfState localConf, long outsideOwnConfMillis) {
+                                     ConfState localConf, long outsideOwnConfMillis, long addedByIndex) {
         if (topology.epoch == 0 || topology.replicasOf(group).contains(self) || report.isEmpty()) {
             return false;
         }
         LeaderReport r = report.get();
-        boolean newEnough = r.term() >= localLastLogTerm && r.appliedIndex() >= localCommitIndex;
+        boolean evidence = addedByIndex != 0; // opened by a message, and no append seen yet: nothing orders it
+        boolean newEnough = r.term() >= localLastLogTerm && r.appliedIndex() >= localCommitIndex
+                && r.appliedIndex() >= addedByIndex;
         boolean settled = r.confAgeMillis() >= graceMillis;
         // Until a new replica has applied the entry that added it, nothing it knows orders the
         // report after its addition: a report from just before it would read as its removal
         // (the simulator found a learner, already promoted in a joint change, dropped that way).
         // Such a replica goes only after a long time, for moves that were called off.
-        boolean knowsItsAddition = localConf.members().contains(self)
+        boolean knowsItsAddition = (evidence && localConf.members().contains(self))
                 || outsideOwnConfMillis >= UNADDED_DROP_FACTOR * graceMillis;
         return newEnough && settled && knowsItsAddition && !r.conf().members().contains(self);
     }
+
+    /** {@code addedByIndex} of a replica this host did not open on a leader's message. */
+    public static final long ADDED_BY_UNKNOWN = -1;
 
     /** A replica that never applied its own addition is dropped only after this many graces. */
     public static final int UNADDED_DROP_FACTOR = 20;

@@ -163,6 +163,44 @@ class HostControlTest {
         assertThat(actions.done).containsExactly("drop g1");
     }
 
+    /** A leader's append as the host sees it: only its commit index matters here. */
+    private record Append(NodeId from, NodeId to, long term, long leaderCommit) implements io.cairn.consensus.ConsensusMessage {
+        @Override
+        public boolean isFromLeader() {
+            return true;
+        }
+    }
+
+    /**
+     * Sharded simulator seed 302635: a replica opened here on a leader's message replays the
+     * group's log and applies an old configuration from an earlier stint that names it. The
+     * leader's report from just before its new addition must not drop it; the appends it was
+     * sent say how new a report must be.
+     */
+    @Test
+    void aReplicaOpenedOnAMessageIsDroppedOnlyOnAReportNewerThanItsLeadersAppends() {
+        Topology placed = Topology.derive(4, List.of(member(N1, MemberInfo.State.UP), member(N2, MemberInfo.State.UP),
+                member(N3, MemberInfo.State.UP), member(N4, MemberInfo.State.LEAVING)), 1);
+        Status replaying = new Status(N4, Role.FOLLOWER, 8, N1, N1, 30, 30, 30, 1, voters(N1, N2, N4));
+        var before = Optional.of(new ReplicaLifecycle.LeaderReport(8, 480, voters(N1, N2, N3), 10 * ELECTION_MS));
+        HostControl control = new HostControl(N4, ELECTION_MS, ELECTION_MS);
+        Recorded actions = new Recorded();
+        control.openedOnMessage(G1);
+        control.heard(G1, new Append(N1, N4, 8, 495));
+        control.heard(G1, new Append(N1, N4, 8, 0)); // a heartbeat-like message bounds nothing
+
+        long now = 0;
+        var replicas = new TreeMap<GroupId, HostControl.Replica>(Map.of(G1, new StubReplica(replaying, 8, Map.of())));
+        for (; now < 3 * control.dropGraceMillis(); now += control.reconcileIntervalMillis()) {
+            control.maybeReconcile(now, placed, replicas, g -> before, actions);
+        }
+        assertThat(actions.done).as("a report from before the addition").isEmpty();
+
+        var after = Optional.of(new ReplicaLifecycle.LeaderReport(8, 500, voters(N1, N2, N3), 10 * ELECTION_MS));
+        control.maybeReconcile(now, placed, replicas, g -> after, actions);
+        assertThat(actions.done).containsExactly("drop g1");
+    }
+
     /**
      * Found by the sharded simulator (no seed recorded): a removed replica cut off before it
      * applied its removal campaigned alone, raising its term past its leader's, and compared with

@@ -15,6 +15,7 @@ class ReplicaLifecycleTest {
     private static final NodeId N4 = NodeId.of(4);
     private static final GroupId G = ShardGroups.groupOfShard(0);
     private static final long GRACE = 300;
+    private static final long UNKNOWN = ReplicaLifecycle.ADDED_BY_UNKNOWN;
 
     /** Five members, one shard: a placement in which n4 holds nothing. */
     private static final Topology WITHOUT_N4 = Topology.derive(3, List.of(
@@ -31,12 +32,12 @@ class ReplicaLifecycleTest {
     @Test
     void aRemovedReplicaGoesOnceItsLeadersConfigurationHasHeld() {
         ConfState own = ConfState.ofVoters(NodeId.of(1), NodeId.of(2), N4);
-        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 40, report(41, GRACE), GRACE, own, 0)).isTrue();
-        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 40, report(41, GRACE - 1), GRACE, own, 0))
+        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 40, report(41, GRACE), GRACE, own, 0, UNKNOWN)).isTrue();
+        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 40, report(41, GRACE - 1), GRACE, own, 0, UNKNOWN))
                 .as("the leader may die before its followers learn the change").isFalse();
-        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 40, report(39, GRACE), GRACE, own, 0))
+        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 40, report(39, GRACE), GRACE, own, 0, UNKNOWN))
                 .as("a report older than what the replica knows").isFalse();
-        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 9, 40, report(41, GRACE), GRACE, own, 0))
+        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 9, 40, report(41, GRACE), GRACE, own, 0, UNKNOWN))
                 .as("the replica has entries of a newer leader").isFalse();
     }
 
@@ -44,9 +45,9 @@ class ReplicaLifecycleTest {
     @Test
     void aReplicaThatHasNotAppliedItsAdditionStaysUnlessLongForgotten() {
         ConfState notYet = ConfState.ofVoters(NodeId.of(1), NodeId.of(2), NodeId.of(3));
-        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 9, report(9, GRACE), GRACE, notYet, GRACE)).isFalse();
+        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 9, report(9, GRACE), GRACE, notYet, GRACE, UNKNOWN)).isFalse();
         long forgotten = ReplicaLifecycle.UNADDED_DROP_FACTOR * GRACE;
-        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 9, report(9, GRACE), GRACE, notYet, forgotten)).isTrue();
+        assertThat(ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, 8, 9, report(9, GRACE), GRACE, notYet, forgotten, UNKNOWN)).isTrue();
     }
 
     /**
@@ -54,7 +55,14 @@ class ReplicaLifecycleTest {
      * itself, and its leader's last report (configuration without n4, so "removed" if trusted).
      */
     private record DropRow(String scenario, long lastLogTerm, long commitIndex, ConfState own, long outsideOwnConfMillis,
-                           long reportTerm, long reportApplied, long reportConfAgeMillis, boolean dropped) {}
+                           long addedByIndex, long reportTerm, long reportApplied, long reportConfAgeMillis,
+                           boolean dropped) {
+        DropRow(String scenario, long lastLogTerm, long commitIndex, ConfState own, long outsideOwnConfMillis,
+                long reportTerm, long reportApplied, long reportConfAgeMillis, boolean dropped) {
+            this(scenario, lastLogTerm, commitIndex, own, outsideOwnConfMillis, UNKNOWN, reportTerm, reportApplied,
+                    reportConfAgeMillis, dropped);
+        }
+    }
 
     private static void assertDropDecisions(List<DropRow> rows) {
         List<String> wrong = new ArrayList<>();
@@ -62,12 +70,38 @@ class ReplicaLifecycleTest {
             boolean dropped = ReplicaLifecycle.shouldDrop(WITHOUT_N4, G, N4, row.lastLogTerm(), row.commitIndex(),
                     Optional.of(new ReplicaLifecycle.LeaderReport(row.reportTerm(), row.reportApplied(),
                             ConfState.ofVoters(NodeId.of(1), NodeId.of(2), NodeId.of(3)), row.reportConfAgeMillis())),
-                    GRACE, row.own(), row.outsideOwnConfMillis());
+                    GRACE, row.own(), row.outsideOwnConfMillis(), row.addedByIndex());
             if (dropped != row.dropped()) {
                 wrong.add(row.scenario() + ": expected " + (row.dropped() ? "dropped" : "kept") + ", got the opposite");
             }
         }
         assertThat(wrong).as("rows decided wrongly").isEmpty();
+    }
+
+    /**
+     * Sharded simulator seed 302635: n4 had been a voter of the group long ago (index 20), left
+     * it, and was added again as a learner at index 490. Its new, empty replica replays the log
+     * from the start: at index 30 it has applied the old configuration that names it. Its
+     * leader's last report was taken at 480, before the new addition, with a configuration
+     * without n4 long held. Nothing n4 applied orders that report before its addition; the
+     * leader's appends do: their commit index was at least 490 (the leader sends to a member
+     * only once it applied its addition).
+     */
+    @Test
+    void aReplayingReplicaIsNotDroppedOnAReportFromBeforeItsNewAddition() {
+        ConfState old = ConfState.ofVoters(NodeId.of(1), NodeId.of(2), N4);
+        long forgotten = ReplicaLifecycle.UNADDED_DROP_FACTOR * GRACE;
+        assertDropDecisions(List.of(
+                new DropRow("no evidence kept (the rule before the fix): dropped", 1, 30, old, 0, UNKNOWN,
+                        8, 480, 10 * GRACE, true),
+                new DropRow("a leader's append announced commit 495: report at 480 is older", 1, 30, old, 0, 495,
+                        8, 480, 10 * GRACE, false),
+                new DropRow("report at 495 or later: after the addition, so a removal", 1, 30, old, 0, 495,
+                        8, 500, 10 * GRACE, true),
+                new DropRow("opened, no append yet (a snapshot only): kept", 1, 30, old, 0, 0,
+                        8, 480, 10 * GRACE, false),
+                new DropRow("opened, no append for 20 graces: a move called off, dropped", 1, 30, old, forgotten, 0,
+                        8, 480, 10 * GRACE, true)));
     }
 
     /** Sharded simulator seed 68: a leader report from before n4 was added read as its removal. */

@@ -241,6 +241,7 @@ final class RaftLoop implements AutoCloseable {
             if (!replicas.containsKey(group)) {
                 openPlacedReplica(group, message);
             }
+            control.heard(group, message);
             host.step(group, message);
         });
     }
@@ -261,6 +262,7 @@ final class RaftLoop implements AutoCloseable {
             replica.attach(watchFanOut, lockSessions.keepalives(), lockSessions);
             host.addGroup(replica.id, replica.node);
             replicas.put(replica.id, replica);
+            control.openedOnMessage(group);
             events.replicaOpened(group);
             LOG.log(System.Logger.Level.INFO, "{0}: opened a replica of shard {1} (epoch {2}), waiting for its leader",
                     self, ShardGroups.shardOfGroup(group), t.epoch);

@@ -250,8 +250,10 @@ final class SimHost {
             r = sim.newReplica(this, m.group(), ConfState.EMPTY, tombstones.get(m.group()));
             replicas.put(m.group(), r);
             r.start(sim.random().fork());
+            control.openedOnMessage(m.group());
             sim.note(id + " opens a replica of g" + m.group().value() + " (epoch " + topology.epoch + ")");
         }
+        control.heard(m.group(), m.message());
         sim.replicaEvent(this, m.group(), r, n -> n.step(m.message()));
     }
 
