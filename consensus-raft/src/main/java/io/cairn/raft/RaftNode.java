@@ -1,6 +1,7 @@
 package io.cairn.raft;
 
 import io.cairn.common.Bytes;
+import io.cairn.common.FaultPoints;
 import io.cairn.common.Invariants;
 import io.cairn.common.NodeId;
 import io.cairn.common.RandomSource;
@@ -89,6 +90,7 @@ public final class RaftNode implements ConsensusCore {
      * depends on this buffer.
      */
     private final TreeMap<Long, AppendEntries> earlyAppends = new TreeMap<>();
+    private final FaultPoints faults;
 
     private final ArrayList<ConsensusMessage> msgs = new ArrayList<>();
     private final ArrayList<ConsensusMessage> msgsAfterPersist = new ArrayList<>();
@@ -98,6 +100,12 @@ public final class RaftNode implements ConsensusCore {
     private Ready outstanding;
 
     public RaftNode(RaftConfig config, LogStorage storage, RandomSource random) {
+        this(config, storage, random, FaultPoints.NONE);
+    }
+
+    /** With {@code faults}: the simulator's rare but legal paths ({@link FaultPoints}). */
+    public RaftNode(RaftConfig config, LogStorage storage, RandomSource random, FaultPoints faults) {
+        this.faults = faults;
         this.cfg = config;
         this.id = config.id();
         this.random = random;
@@ -373,7 +381,8 @@ public final class RaftNode implements ConsensusCore {
             takeEarlyAppends();
             return;
         }
-        if (a.prevIndex() > log.lastIndex() && !a.entries().isEmpty()) {
+        if (a.prevIndex() > log.lastIndex() && !a.entries().isEmpty()
+                && !faults.fire(FaultPoints.Site.EARLY_APPEND_NOT_KEPT)) {
             keepEarlyAppend(a);
         }
         long hintIndex = log.findConflictByTerm(Math.min(a.prevIndex(), log.lastIndex()), a.prevTerm());
@@ -558,7 +567,7 @@ public final class RaftNode implements ConsensusCore {
         long prevIndex = pr.next - 1;
         long prevTerm = log.term(prevIndex);
         List<LogEntry> entries = prevTerm == RaftLog.UNKNOWN_TERM ? null
-                : log.entries(pr.next, pr.next + cfg.maxEntriesPerMsg(), cfg.maxBytesPerMsg());
+                : log.entries(pr.next, pr.next + maxEntriesPerAppend(), cfg.maxBytesPerMsg());
         if (entries == null) {
             startSnapshot(pr);
             return false;
@@ -575,6 +584,10 @@ public final class RaftNode implements ConsensusCore {
             pr.inflights.add(last);
         }
         return !entries.isEmpty() && pr.state == Progress.State.REPLICATE;
+    }
+
+    private int maxEntriesPerAppend() {
+        return faults.fire(FaultPoints.Site.SHORT_APPEND) ? 1 : cfg.maxEntriesPerMsg();
     }
 
     private void bcastAppend() {
@@ -1013,7 +1026,9 @@ public final class RaftNode implements ConsensusCore {
             }
         }
         HardState hs = hardState();
-        List<LogEntry> committed = log.nextCommitted(cfg.maxApplyBytesPerReady());
+        // One byte still hands out one entry: a short batch for the host to apply.
+        long applyBytesMax = faults.fire(FaultPoints.Site.SHORT_APPLY) ? 1 : cfg.maxApplyBytesPerReady();
+        List<LogEntry> committed = log.nextCommitted(applyBytesMax);
         // A membership change is applied only once the commit index covering it is durable. A
         // node that restarted with an older commit index would campaign in the configuration
         // before the change, whose outgoing members may be gone for good: the sharded simulator

@@ -17,6 +17,9 @@ public final class Coverage {
         WATCH_SEGMENTS, WATCH_EVENTS, WATCHERS_SENT_ON,
         // Expire commands a leader proposed because something was due: TTL keys, lock grants.
         EXPIRES_PROPOSED,
+        // Rare but legal paths production code took because the run's fault points fired
+        // (FaultPoints): one-entry appends, one-entry apply batches, early appends not kept.
+        SHORT_APPENDS, SHORT_APPLIES, EARLY_APPENDS_NOT_KEPT,
         // Sharded runs only.
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
         // Operator mistakes the metadata group refused: a node that stopped when told it may not

@@ -41,6 +41,9 @@ interface NodeEnv {
 
     Coverage coverage();
 
+    /** The run's fault points, which the production code the node runs consults. */
+    io.cairn.common.FaultPoints faultPoints();
+
     /** Folds something that happened inside an event into the digest (and the trace). */
     void note(String text);
 

@@ -68,6 +68,7 @@ public final class ShardedSimulation {
     private final Scheduler scheduler = new Scheduler();
     private final TraceDigest digest = new TraceDigest();
     private final Coverage coverage = new Coverage();
+    private final SimFaultPoints faultPoints;
     private final TreeMap<GroupId, InvariantChecker> checkers = new TreeMap<>();
     private final Network network;
     private final SimHost[] hosts;
@@ -95,6 +96,7 @@ public final class ShardedSimulation {
 
     public ShardedSimulation(long seed, SimOptions options, PrintStream trace) {
         this.seed = seed;
+        this.faultPoints = SimFaultPoints.derive(seed, coverage);
         this.options = options;
         this.livenessBoundMicros = options.livenessBoundMicros() == SimOptions.DEFAULT_LIVENESS_BOUND_MICROS
                 ? DEFAULT_LIVENESS_BOUND_MICROS : options.livenessBoundMicros();
@@ -140,7 +142,7 @@ public final class ShardedSimulation {
 
     private void setUp() {
         if (trace != null) {
-            trace.println("seed " + seed + " sharded shards=" + shards + " " + params);
+            trace.println("seed " + seed + " sharded shards=" + shards + " " + params + " " + faultPoints);
         }
         configureNetwork(true);
         checkers.put(ShardGroups.META_GROUP, new InvariantChecker());
@@ -424,6 +426,11 @@ public final class ShardedSimulation {
         @Override
         public Coverage coverage() {
             return coverage;
+        }
+
+        @Override
+        public io.cairn.common.FaultPoints faultPoints() {
+            return faultPoints;
         }
     }
 

@@ -229,7 +229,7 @@ final class SimNode {
         Snapshot snapshot = disk.snapshot();
         kv = replicaOf(snapshot);
         watches = new WatchHub(kv.appliedIndex(), Runnable::run, WATCH_RETENTION, 1L << 20, () -> env.nowMicros() * 1_000);
-        core = factory.create(config.withAppliedIndex(0), disk, random);
+        core = factory.create(config.withAppliedIndex(0), disk, random, env.faultPoints());
         state = State.UP;
         incarnation++;
         lastExpiryCheckMicros = env.nowMicros();

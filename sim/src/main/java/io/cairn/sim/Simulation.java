@@ -42,6 +42,7 @@ public final class Simulation {
     private final TraceDigest digest = new TraceDigest();
     private final InvariantChecker checker = new InvariantChecker();
     private final Coverage coverage = new Coverage();
+    private final SimFaultPoints faultPoints;
     private final Network network;
     private final SimNode[] nodes;
     private final List<SimClient> clients = new ArrayList<>();
@@ -73,6 +74,7 @@ public final class Simulation {
     /** @param trace where to print every event, or null */
     public Simulation(long seed, SimOptions options, CoreFactory factory, PrintStream trace) {
         this.seed = seed;
+        this.faultPoints = SimFaultPoints.derive(seed, coverage);
         this.options = options;
         this.factory = factory;
         this.trace = trace;
@@ -113,7 +115,7 @@ public final class Simulation {
 
     private void setUp() {
         if (trace != null) {
-            trace.println("seed " + seed + " " + params);
+            trace.println("seed " + seed + " " + params + " " + faultPoints);
         }
         configureNetwork(true);
         createNodes();
@@ -322,6 +324,11 @@ public final class Simulation {
         @Override
         public Coverage coverage() {
             return coverage;
+        }
+
+        @Override
+        public io.cairn.common.FaultPoints faultPoints() {
+            return faultPoints;
         }
     }
 
