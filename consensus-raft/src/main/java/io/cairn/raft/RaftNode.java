@@ -82,14 +82,17 @@ public final class RaftNode implements ConsensusCore {
     private LeaderState lead;
     private SnapshotReceiver receiver;
     /**
-     * Follower: appends of the current leader that arrived ahead of a gap in the log, by their
-     * previous index, at most {@code maxInflightMsgs}. Each was rejected (the leader must learn
+     * Follower: appends of the current leader that arrived ahead of a gap in the log, at most
+     * {@code maxInflightMsgs} of them and {@link #EARLY_APPEND_MESSAGES_OF_BYTES} messages' worth
+     * of bytes. Each was rejected (the leader must learn
      * of the gap, in case what fills it was lost) and is taken again once the gap is filled, so
      * a reordered window of appends is not resent one probe per round trip. Taking a message
      * again later is what a network that delays and duplicates may do anyway: no safety rule
      * depends on this buffer.
      */
-    private final TreeMap<Long, AppendEntries> earlyAppends = new TreeMap<>();
+    private final EarlyAppends earlyAppends;
+    /** Bytes of early appends a follower keeps, in full messages ({@code maxBytesPerMsg}). */
+    static final int EARLY_APPEND_MESSAGES_OF_BYTES = 8;
     private final FaultPoints faults;
 
     private final ArrayList<ConsensusMessage> msgs = new ArrayList<>();
@@ -107,6 +110,8 @@ public final class RaftNode implements ConsensusCore {
     public RaftNode(RaftConfig config, LogStorage storage, RandomSource random, FaultPoints faults) {
         this.faults = faults;
         this.cfg = config;
+        this.earlyAppends = new EarlyAppends(config.maxInflightMsgs(),
+                EARLY_APPEND_MESSAGES_OF_BYTES * config.maxBytesPerMsg());
         this.id = config.id();
         this.random = random;
         HardState hs = storage.hardState();
@@ -383,24 +388,18 @@ public final class RaftNode implements ConsensusCore {
         }
         if (a.prevIndex() > log.lastIndex() && !a.entries().isEmpty()
                 && !faults.fire(FaultPoints.Site.EARLY_APPEND_NOT_KEPT)) {
-            keepEarlyAppend(a);
+            earlyAppends.keep(a);
         }
         long hintIndex = log.findConflictByTerm(Math.min(a.prevIndex(), log.lastIndex()), a.prevTerm());
         long hintTerm = log.term(hintIndex);
         sendAfterPersist(new AppendResponse(id, a.from(), term, a.prevIndex(), true, hintIndex, hintTerm));
     }
 
-    private void keepEarlyAppend(AppendEntries a) {
-        earlyAppends.put(a.prevIndex(), a);
-        if (earlyAppends.size() > cfg.maxInflightMsgs()) {
-            earlyAppends.pollLastEntry(); // the farthest from the gap is the last to be usable
-        }
-    }
 
     /** After an append: takes the kept appends the log now reaches, as if they arrived now. */
     private void takeEarlyAppends() {
-        while (!earlyAppends.isEmpty() && earlyAppends.firstKey() <= log.lastIndex()) {
-            AppendEntries a = earlyAppends.pollFirstEntry().getValue();
+        AppendEntries a;
+        while ((a = earlyAppends.takeReachable(log.lastIndex())) != null) {
             // Only this term's leader's appends, only where they still match (one the log has
             // moved past in another way would only be rejected again) and only those that
             // bring entries the log lacks (others would only be acknowledged twice).
