@@ -469,6 +469,16 @@ final class SimNode {
      */
     private void answerWrite(Waiting pending, LogEntry entry, Result result) {
         ClientRequest req = pending.request();
+        // The shipped PendingRequests decides whose entry this is; judged here from the entry
+        // itself, since a write answered with another's result is seldom visible in reads.
+        CommandEnvelope applied = CommandEnvelope.decode(entry.data());
+        boolean own = applied.clientId() == CommandEnvelope.NO_SESSION
+                || (applied.clientId() == req.client() && applied.sequence() == req.seq());
+        if (!own) {
+            throw new InvariantFailure("Writes answered by their own entry", env.nowMicros(), id + " answered " + req
+                    + " with the result of entry " + entry.index() + "/" + entry.term() + " of client "
+                    + applied.clientId() + " seq " + applied.sequence());
+        }
         if (result instanceof Result.Stale) {
             reply(pending.clientAddress(), req, ClientReply.Outcome.RETRY, null);
             return;
