@@ -18,7 +18,13 @@ final class ConsistencyCheck {
 
     private ConsistencyCheck() {}
 
-    static void run(KvEngine engine) {
+    static void run(KvEngine engine, IndexFloors floors) {
+        for (byte family : IndexFloors.families()) {
+            List<KvPair> below = engine.scan(Keyspace.familyStart(family), floors.floor(family), 1);
+            Invariants.check(below.isEmpty(), "index family %s holds entry 0x%s below its floor 0x%s", family,
+                    below.isEmpty() ? "" : Bytes.wrap(below.get(0).key()).toHex(),
+                    Bytes.wrap(floors.floor(family)).toHex());
+        }
         long indexedKeys = 0;
         for (KvPair pair : all(engine, Keyspace.DATA)) {
             StoredValue stored = StoredValue.decode(pair.value(), pair.key());

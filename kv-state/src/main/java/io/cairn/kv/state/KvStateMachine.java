@@ -76,6 +76,8 @@ public final class KvStateMachine {
     private long appliedTerm;
     /** The largest leader timestamp applied so far: the state machine's clock never goes back. */
     private long clockMillis;
+    /** Where the deadline indexes' entries begin, as applied; replaced by each committed batch's. */
+    private IndexFloors floors = IndexFloors.atFamilyStarts();
 
     public KvStateMachine(KvEngine engine) {
         this(engine, Options.DEFAULT);
@@ -119,19 +121,33 @@ public final class KvStateMachine {
      */
     public long nextExpiryMillis() {
         long next = Long.MAX_VALUE;
-        List<KvPair> key = engine.scan(Keyspace.familyStart(Keyspace.EXPIRY), Keyspace.familyEnd(Keyspace.EXPIRY), 1);
-        if (!key.isEmpty()) {
-            next = Keyspace.expiryTimeOf(key.get(0).key());
+        byte[] key = firstIndexEntry(Keyspace.EXPIRY);
+        if (key != null) {
+            next = Keyspace.expiryTimeOf(key);
         }
-        next = Math.min(next, LockTable.nextEventMillis(engine));
-        List<KvPair> idle = engine.scan(Keyspace.familyStart(Keyspace.SESSION_IDLE),
-                Keyspace.familyEnd(Keyspace.SESSION_IDLE), 1);
-        if (!idle.isEmpty()) {
+        byte[] lock = firstIndexEntry(Keyspace.LOCK_EXPIRY);
+        if (lock != null) {
+            next = Math.min(next, Keyspace.lockExpiryTimeOf(lock));
+        }
+        byte[] ended = firstIndexEntry(Keyspace.LOCK_SESSION_ENDED);
+        if (ended != null) {
+            next = Math.min(next, LockTable.forgetEndedAtMillis(ended));
+        }
+        byte[] idle = firstIndexEntry(Keyspace.SESSION_IDLE);
+        if (idle != null) {
             // Expire forgets sessions whose last activity is before now - TTL.
-            long lastActivity = Keyspace.lastActivityOfIdle(idle.get(0).key());
+            long lastActivity = Keyspace.lastActivityOfIdle(idle);
             next = Math.min(next, lastActivity + options.sessionTtlMillis() + 1);
         }
         return next;
+    }
+
+    /** The applied first entry of a deadline index, or null; the floor moves up to it (or to the family's end). */
+    private byte[] firstIndexEntry(byte family) {
+        List<KvPair> first = engine.scan(floors.floor(family), Keyspace.familyEnd(family), 1);
+        byte[] found = first.isEmpty() ? Keyspace.familyEnd(family) : first.get(0).key();
+        floors.raise(family, found);
+        return first.isEmpty() ? null : found;
     }
 
     /**
@@ -160,7 +176,7 @@ public final class KvStateMachine {
      */
     public Staged stage(List<LogEntry> committed) {
         Invariants.check(!committed.isEmpty(), "nothing to stage");
-        Batch batch = new Batch(new PendingWrites(engine, sessions), clockMillis);
+        Batch batch = new Batch(new PendingWrites(engine, sessions, floors.copy()), clockMillis);
         List<Result> results = new ArrayList<>(committed.size());
         long index = appliedIndex;
         long term = appliedTerm;
@@ -237,6 +253,7 @@ public final class KvStateMachine {
             appliedIndex = toIndex;
             appliedTerm = toTerm;
             clockMillis = batch.clockMillis;
+            floors = batch.writes.floors();
         }
     }
 
@@ -446,7 +463,7 @@ public final class KvStateMachine {
      * Costs a scan of everything: for tests and the simulator. Throws {@link InvariantViolation}.
      */
     public void checkConsistency() {
-        ConsistencyCheck.run(engine);
+        ConsistencyCheck.run(engine, floors);
     }
 
     private Result applyEntry(Batch batch, LogEntry entry) {
@@ -816,9 +833,11 @@ public final class KvStateMachine {
     private Result expire(Batch batch, long revision) {
         long cutoffMillis = batch.clockMillis;
         int bound = options.expireBatchMax();
-        List<KvPair> due = batch.writes.scan(
-                Keyspace.familyStart(Keyspace.EXPIRY), Keyspace.expiryEndAfter(cutoffMillis), bound + 1);
+        List<KvPair> due = batch.writes.scanIndex(Keyspace.EXPIRY, Keyspace.expiryEndAfter(cutoffMillis), bound + 1);
         int keysRemoved = Math.min(bound, due.size());
+        if (keysRemoved > 0) {
+            batch.writes.consumingThrough(Keyspace.EXPIRY, due.get(keysRemoved - 1).key());
+        }
         for (int i = 0; i < keysRemoved; i++) {
             byte[] indexKey = due.get(i).key();
             Bytes key = Keyspace.userKeyOfExpiry(indexKey);
@@ -832,9 +851,11 @@ public final class KvStateMachine {
         List<KvPair> idle = List.of();
         long idleBeforeMillis = cutoffMillis - options.sessionTtlMillis();
         if (idleBeforeMillis > 0) {
-            idle = batch.writes.scan(Keyspace.familyStart(Keyspace.SESSION_IDLE),
-                    Keyspace.idleKeyStart(idleBeforeMillis), bound + 1);
+            idle = batch.writes.scanIndex(Keyspace.SESSION_IDLE, Keyspace.idleKeyStart(idleBeforeMillis), bound + 1);
             sessionsForgotten = Math.min(bound, idle.size());
+            if (sessionsForgotten > 0) {
+                batch.writes.consumingThrough(Keyspace.SESSION_IDLE, idle.get(sessionsForgotten - 1).key());
+            }
             for (int i = 0; i < sessionsForgotten; i++) {
                 byte[] idleKey = idle.get(i).key();
                 batch.writes.delete(Keyspace.sessionKey(Keyspace.clientIdOfIdle(idleKey)));
@@ -847,6 +868,7 @@ public final class KvStateMachine {
     }
 
     private void loadAppliedPosition() {
+        floors = IndexFloors.atFamilyStarts();
         byte[] raw = engine.get(Keyspace.APPLIED_KEY);
         if (raw == null) {
             appliedIndex = 0;

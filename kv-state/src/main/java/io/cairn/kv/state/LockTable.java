@@ -230,9 +230,12 @@ final class LockTable {
      * {@code bound} of each. Returns the locks settled and sessions forgotten, and whether more is due.
      */
     Expiry expire(long cutoffMillis, long revision, int bound) {
-        List<KvPair> due = writes.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
-                Keyspace.lockExpiryEndAfter(cutoffMillis), bound + 1);
+        List<KvPair> due = writes.scanIndex(Keyspace.LOCK_EXPIRY, Keyspace.lockExpiryEndAfter(cutoffMillis), bound + 1);
         int settledCount = Math.min(bound, due.size());
+        if (settledCount > 0) {
+            // Settling may index a lock's next event again, below the last settled entry.
+            writes.consumingThrough(Keyspace.LOCK_EXPIRY, due.get(settledCount - 1).key());
+        }
         for (int i = 0; i < settledCount; i++) {
             byte[] indexKey = due.get(i).key();
             Bytes name = Keyspace.lockNameOfExpiry(indexKey);
@@ -241,9 +244,14 @@ final class LockTable {
                     "lock expiry index entry for %s at %s has no matching lock", name, Keyspace.lockExpiryTimeOf(indexKey));
             store(name, old, old.settle(cutoffMillis, revision));
         }
-        List<KvPair> ended = writes.scan(Keyspace.familyStart(Keyspace.LOCK_SESSION_ENDED),
-                Keyspace.endedSessionEndAfter(cutoffMillis - ENDED_SESSION_KEEP_MILLIS), bound + 1);
-        int forgotten = cutoffMillis > ENDED_SESSION_KEEP_MILLIS ? Math.min(bound, ended.size()) : 0;
+        List<KvPair> ended = cutoffMillis > ENDED_SESSION_KEEP_MILLIS
+                ? writes.scanIndex(Keyspace.LOCK_SESSION_ENDED,
+                        Keyspace.endedSessionEndAfter(cutoffMillis - ENDED_SESSION_KEEP_MILLIS), bound + 1)
+                : List.of();
+        int forgotten = Math.min(bound, ended.size());
+        if (forgotten > 0) {
+            writes.consumingThrough(Keyspace.LOCK_SESSION_ENDED, ended.get(forgotten - 1).key());
+        }
         for (int i = 0; i < forgotten; i++) {
             byte[] indexKey = ended.get(i).key();
             writes.delete(Keyspace.lockSessionKey(Keyspace.sessionIdOfEnded(indexKey)));
@@ -253,20 +261,9 @@ final class LockTable {
         return new Expiry(settledCount, forgotten, more);
     }
 
-    /** The earliest time an Expire finds lock work: a lock's next event or an ended session to forget. */
-    static long nextEventMillis(io.cairn.kv.engine.KvEngine engine) {
-        long next = Long.MAX_VALUE;
-        List<KvPair> lock = engine.scan(Keyspace.familyStart(Keyspace.LOCK_EXPIRY),
-                Keyspace.familyEnd(Keyspace.LOCK_EXPIRY), 1);
-        if (!lock.isEmpty()) {
-            next = Keyspace.lockExpiryTimeOf(lock.get(0).key());
-        }
-        List<KvPair> ended = engine.scan(Keyspace.familyStart(Keyspace.LOCK_SESSION_ENDED),
-                Keyspace.familyEnd(Keyspace.LOCK_SESSION_ENDED), 1);
-        if (!ended.isEmpty()) {
-            next = Math.min(next, Keyspace.endedTimeOf(ended.get(0).key()) + ENDED_SESSION_KEEP_MILLIS);
-        }
-        return next;
+    /** When an Expire forgets the ended session of this index entry. */
+    static long forgetEndedAtMillis(byte[] endedIndexKey) {
+        return Keyspace.endedTimeOf(endedIndexKey) + ENDED_SESSION_KEEP_MILLIS;
     }
 
     /** Whether the session ended in this shard (and is still remembered as ended). */

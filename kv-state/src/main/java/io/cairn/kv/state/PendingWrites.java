@@ -21,11 +21,21 @@ final class PendingWrites {
     private final SessionCache sessions;
     /** Pending operations; a null value is a delete. */
     private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Arrays::compareUnsigned);
+    /** The deadline indexes' floors as the batch so far leaves them; the state machine's once committed. */
+    private final IndexFloors floors;
 
-    /** Session records are read through {@code sessions}, every other key from the engine. */
-    PendingWrites(KvEngine engine, SessionCache sessions) {
+    /**
+     * Session records are read through {@code sessions}, every other key from the engine;
+     * {@code floors} is this batch's own copy of the committed floors.
+     */
+    PendingWrites(KvEngine engine, SessionCache sessions, IndexFloors floors) {
         this.engine = engine;
         this.sessions = sessions;
+        this.floors = floors;
+    }
+
+    IndexFloors floors() {
+        return floors;
     }
 
     /** The value as the batch so far would leave it, or null. Do not modify the array. */
@@ -47,6 +57,7 @@ final class PendingWrites {
 
     void put(byte[] key, byte[] value) {
         pending.put(key.clone(), value.clone());
+        floors.written(key);
     }
 
     void delete(byte[] key) {
@@ -90,6 +101,27 @@ final class PendingWrites {
             out.add(new KvPair(e.getKey(), e.getValue()));
         }
         return out;
+    }
+
+    /**
+     * The front of a deadline index: its entries below {@code toExclusive}, from its floor on, at
+     * most {@code limit}. Who removes a prefix of them says so first with {@link #consumingThrough}.
+     */
+    List<KvPair> scanIndex(byte family, byte[] toExclusive, int limit) {
+        byte[] floor = floors.floor(family);
+        if (Arrays.compareUnsigned(floor, toExclusive) >= 0) {
+            return List.of();
+        }
+        return scan(floor, toExclusive, limit);
+    }
+
+    /**
+     * The caller is about to delete every entry of the family from its floor through
+     * {@code lastKey}, as {@link #scanIndex} returned them. Called before those deletes and any
+     * puts that come with them, so that a put below {@code lastKey} lowers the floor again.
+     */
+    void consumingThrough(byte family, byte[] lastKey) {
+        floors.raise(family, Keyspace.successor(lastKey));
     }
 
     boolean isEmpty() {

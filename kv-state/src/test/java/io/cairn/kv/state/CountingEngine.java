@@ -9,10 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A MemoryKvEngine that records the batches written to it, and can fail the next write. */
+/** A MemoryKvEngine that records the batches written to it and where scans start, and can fail the next write. */
 final class CountingEngine implements KvEngine {
     final MemoryKvEngine inner = new MemoryKvEngine();
     final List<WriteBatch> batches = new ArrayList<>();
+    final List<byte[]> scanStarts = new ArrayList<>();
     boolean failNextWrite;
 
     @Override
@@ -32,6 +33,7 @@ final class CountingEngine implements KvEngine {
 
     @Override
     public List<KvPair> scan(byte[] fromInclusive, byte[] toExclusive, int limit) {
+        scanStarts.add(fromInclusive.clone());
         return inner.scan(fromInclusive, toExclusive, limit);
     }
 
