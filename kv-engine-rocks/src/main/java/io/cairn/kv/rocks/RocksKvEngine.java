@@ -716,7 +716,14 @@ public final class RocksKvEngine implements RangedKvEngine {
                     .setFilterPolicy(bloomFilter)
                     // Index and filter blocks count against the cache, which bounds memory.
                     .setCacheIndexAndFilterBlocks(true)
-                    .setPinL0FilterAndIndexBlocksInCache(true);
+                    .setPinL0FilterAndIndexBlocksInCache(true)
+                    // A whole-file filter of a compacted file with millions of keys is megabytes:
+                    // once data blocks pushed it out of the cache, every get read it back (145 us
+                    // a get at a million keys, 4.5 us with 4 KiB partitions and the top level pinned).
+                    .setIndexType(org.rocksdb.IndexType.kTwoLevelIndexSearch)
+                    .setPartitionFilters(true)
+                    .setMetadataBlockSize(4096)
+                    .setPinTopLevelIndexAndFilter(true);
             CompressionType compression = options.lz4Compression()
                     ? CompressionType.LZ4_COMPRESSION
                     : CompressionType.NO_COMPRESSION;
