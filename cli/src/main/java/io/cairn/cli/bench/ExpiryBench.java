@@ -51,6 +51,7 @@ public final class ExpiryBench {
     /** Time between the end of the loading and the common deadline, for the writers' "before" window. */
     private static final long MARGIN_MILLIS = 5_000;
     private static final int LOAD_IN_FLIGHT = 256;
+    private static final int CALIBRATION_PUTS = 5_000;
 
     private ExpiryBench() {}
 
@@ -75,14 +76,22 @@ public final class ExpiryBench {
                 }
             }
         })) {
-            long loadStart = System.nanoTime();
-            // A deadline far enough ahead for the loading at a pessimistic 1,000 puts/s, then moved
-            // closer for each key as time passes, so every key comes due at the same instant.
-            long deadlineNanos = loadStart + TimeUnit.MILLISECONDS.toNanos(keys + MARGIN_MILLIS);
             Semaphore inFlight = new Semaphore(LOAD_IN_FLIGHT);
+            double calibratedPutsPerSecond = calibrate(client, inFlight);
+            long loadStart = System.nanoTime();
+            // A deadline far enough ahead for the loading at half the measured rate (and at most at
+            // a pessimistic 1,000 puts/s), then moved closer for each key as time passes, so every
+            // key comes due at the same instant.
+            long loadMillisMax = Math.min(keys, (long) Math.ceil(keys * 2_000 / calibratedPutsPerSecond));
+            long deadlineNanos = loadStart + TimeUnit.MILLISECONDS.toNanos(loadMillisMax + MARGIN_MILLIS);
+            long lateKeys = 0;
             for (long i = 0; i < keys; i++) {
                 inFlight.acquire();
-                long ttlMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+                long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+                if (leftMillis < 1) {
+                    lateKeys++;
+                }
+                long ttlMillis = Math.max(1, leftMillis);
                 client.putAsync(key(i), new byte[16], Duration.ofMillis(ttlMillis))
                         .whenComplete((r, e) -> inFlight.release());
                 if (i % 20_000 == 0 && i > 0) {
@@ -94,6 +103,10 @@ public final class ExpiryBench {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             err.printf("bench expiry: %d keys written in %.1f s; they expire in %.1f s%n", keys, loadSeconds,
                     (deadlineNanos - System.nanoTime()) / 1e9);
+            if (lateKeys > 0) {
+                err.printf("bench expiry: the loading ran past the deadline: %d keys were written already due,"
+                        + " so they did not expire at one instant%n", lateKeys);
+            }
             err.flush();
             PutWriters w = new PutWriters(client, "expirybench-load/", writers);
             w.start();
@@ -126,6 +139,22 @@ public final class ExpiryBench {
             double drain = firstExpiryNanos.get() == 0 ? 0 : (end - firstExpiryNanos.get()) / 1e9;
             return new Result(keys, loadSeconds, expired.get(), drain, before, during, keysLeft(client));
         }
+    }
+
+    /**
+     * Puts/s of the loading, measured on {@link #CALIBRATION_PUTS} plain keys of the writers'
+     * prefix, so the common deadline is not set for a slower cluster than this one.
+     */
+    private static double calibrate(CairnClient client, Semaphore inFlight) throws InterruptedException {
+        long start = System.nanoTime();
+        for (int i = 0; i < CALIBRATION_PUTS; i++) {
+            inFlight.acquire();
+            client.putAsync(("expirybench-load/calibrate-" + i).getBytes(StandardCharsets.US_ASCII), new byte[16])
+                    .whenComplete((r, e) -> inFlight.release());
+        }
+        inFlight.acquire(LOAD_IN_FLIGHT);
+        inFlight.release(LOAD_IN_FLIGHT);
+        return CALIBRATION_PUTS / Math.max(1e-3, (System.nanoTime() - start) / 1e9);
     }
 
     private static long keysLeft(CairnClient client) {
