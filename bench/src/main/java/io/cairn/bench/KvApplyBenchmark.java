@@ -2,14 +2,12 @@ package io.cairn.bench;
 
 import io.cairn.common.Bytes;
 import io.cairn.consensus.LogEntry;
-import io.cairn.kv.rocks.RocksKvEngine;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,7 +28,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Applying committed writes: {@link KvStateMachine#apply} over a {@link RocksKvEngine}.
+ * Applying committed writes: {@link KvStateMachine#apply} over a RocksDB engine ({@link ScratchMachine}).
  *
  * <p>Workload: a fresh RocksDB (default options: RocksDB's own WAL off, LZ4) in a directory under
  * {@code /tmp}, deleted afterwards. Each operation builds and applies one batch of 64 committed
@@ -72,8 +70,7 @@ public class KvApplyBenchmark {
     @Param({"true", "false"})
     public boolean sessions;
 
-    private Path dir;
-    private RocksKvEngine engine;
+    private ScratchMachine scratch;
     private KvStateMachine machine;
     private final Bytes[] keys = new Bytes[KEYS];
     private final Bytes[] values = new Bytes[VALUES];
@@ -108,20 +105,15 @@ public class KvApplyBenchmark {
             random.nextBytes(value);
             values[i] = Bytes.wrap(value);
         }
-        dir = BenchDirs.create("cairn-bench-kv-");
-        engine = RocksKvEngine.open(dir.resolve("engine"));
-        machine = new KvStateMachine(engine);
+        scratch = ScratchMachine.open("cairn-bench-kv-");
+        machine = scratch.machine();
         nextIndex = machine.appliedIndex() + 1;
         checkFirstBatchIsWritten();
     }
 
     @TearDown(Level.Trial)
     public void close() throws IOException {
-        try {
-            engine.close();
-        } finally {
-            BenchDirs.deleteRecursively(dir);
-        }
+        scratch.close();
     }
 
     @Benchmark

@@ -2,14 +2,12 @@ package io.cairn.bench;
 
 import io.cairn.common.Bytes;
 import io.cairn.consensus.LogEntry;
-import io.cairn.kv.rocks.RocksKvEngine;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -57,17 +55,15 @@ public class MassExpiryBenchmark {
     @Param({"100000", "1000000"})
     public int keys;
 
-    private Path dir;
-    private RocksKvEngine engine;
+    private ScratchMachine scratch;
     private KvStateMachine machine;
     private long nextIndex;
     private long deadlineMillis;
 
     @Setup(Level.Iteration)
     public void load() throws IOException {
-        dir = BenchDirs.create("cairn-bench-expiry-");
-        engine = RocksKvEngine.open(dir.resolve("engine"));
-        machine = new KvStateMachine(engine);
+        scratch = ScratchMachine.open("cairn-bench-expiry-");
+        machine = scratch.machine();
         nextIndex = machine.appliedIndex() + 1;
         byte[] value = new byte[100];
         // One millisecond of leader time per batch; every key's TTL ends at the same instant.
@@ -86,11 +82,7 @@ public class MassExpiryBenchmark {
 
     @TearDown(Level.Iteration)
     public void close() throws IOException {
-        try {
-            engine.close();
-        } finally {
-            BenchDirs.deleteRecursively(dir);
-        }
+        scratch.close();
     }
 
     /** Returns the keys removed, which must be all of them: a drain that stopped early would measure nothing. */
