@@ -15,8 +15,9 @@ public final class Coverage {
         // Watch stream segments checked against what the nodes applied, and those that carried
         // changes; progress rounds where a replica that knew no leader for long sent its watchers on.
         WATCH_SEGMENTS, WATCH_EVENTS, WATCHERS_SENT_ON,
-        // Expire commands a leader proposed because something was due: TTL keys, lock grants.
-        EXPIRES_PROPOSED,
+        // Expire commands a leader proposed because something was due: TTL keys, lock grants;
+        // and those that found more due than one Expire removes, so the leader looked again at once.
+        EXPIRES_PROPOSED, EXPIRES_PARTIAL,
         // Rare but legal paths production code took because the run's fault points fired
         // (FaultPoints): one-entry appends, one-entry apply batches, early appends not kept.
         SHORT_APPENDS, SHORT_APPLIES, EARLY_APPENDS_NOT_KEPT,

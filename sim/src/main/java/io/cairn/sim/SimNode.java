@@ -459,6 +459,12 @@ final class SimNode {
                 env.coverage().add(Coverage.Item.CONF_ENTRIES_APPLIED);
             }
             Result result = results.get(i);
+            if (result instanceof Result.Expired x && x.more()) {
+                // As the server's replica does: more was due than one Expire removes, so look
+                // again at the next tick rather than in a second.
+                lastExpiryCheckMicros = Long.MIN_VALUE / 2;
+                env.coverage().add(Coverage.Item.EXPIRES_PARTIAL);
+            }
             pending.applied(entry.index(), entry.term(), w -> answerWrite(w, entry, result));
         }
     }
