@@ -115,9 +115,11 @@ public final class KvStateMachine {
 
     /**
      * The earliest time at which a {@link Command.Expire} would find work: the first key's
-     * expiry, or the moment the longest-idle session outlives the session TTL. Long.MAX_VALUE
-     * when nothing can expire. Lets the leader propose Expire only when it will do something, so
-     * an idle group writes nothing. Two index seeks; reads applied state only.
+     * expiry, a lock's next event, an ended lock session to forget, or the moment the
+     * longest-idle session outlives the session TTL. Long.MAX_VALUE when nothing can expire. Lets
+     * the leader propose Expire only when it will do something, so an idle group writes nothing.
+     * Four index seeks from the index floors, which it raises to what it finds; reads applied
+     * state only. Same thread as {@link #stage} and {@link Staged#commit}.
      */
     public long nextExpiryMillis() {
         long next = Long.MAX_VALUE;
