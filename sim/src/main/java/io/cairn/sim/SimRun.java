@@ -80,8 +80,10 @@ final class SimRun {
         }
         List<io.cairn.sim.elle.ListAppendCheck.Anomaly> anomalies = io.cairn.sim.elle.ListAppendCheck.check(txns);
         if (!anomalies.isEmpty()) {
+            java.util.Map<String, Long> kinds = new java.util.TreeMap<>();
+            anomalies.forEach(a -> kinds.merge(a.type(), 1L, Long::sum));
             throw new InvariantFailure("List-append", nowMicros, anomalies.size() + " anomalies in " + txns.size()
-                    + " transactions, first " + anomalies.get(0));
+                    + " transactions " + kinds + ", first " + anomalies.get(0));
         }
     }
 

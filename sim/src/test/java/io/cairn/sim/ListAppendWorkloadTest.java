@@ -32,9 +32,9 @@ class ListAppendWorkloadTest {
 
         assertThat(summary.failures()).hasSizeGreaterThanOrEqualTo(5);
         assertThat(summary.failures()).allSatisfy(f -> assertThat(f.failure()).startsWith("List-append violated"));
-        // Seed 0 (of 20 that all fail) shows write skew first: two transactions, each reading what
-        // the other appends to, both committed.
-        assertThat(summary.failures()).anySatisfy(f -> assertThat(f.failure()).contains("first G2: "));
+        // Among the anomalies found there is write skew: two transactions, each reading what the
+        // other appends to, both committed. (Which anomaly a run meets first moves with the schedule.)
+        assertThat(summary.failures()).anySatisfy(f -> assertThat(f.failure()).containsPattern("[{ ]G2=[0-9]+"));
         SimResult failed = summary.failures().get(0);
         assertThat(BatchRunner.replayCommand(failed.seed(), UNCHECKED))
                 .isEqualTo("bin/simulate --seed " + failed.seed() + " --workload list-append --sabotage unchecked_txns");

@@ -106,13 +106,18 @@ final class PendingWrites {
     /**
      * The front of a deadline index: its entries below {@code toExclusive}, from its floor on, at
      * most {@code limit}. Who removes a prefix of them says so first with {@link #consumingThrough}.
+     * The floor moves up to the first entry found, or to {@code toExclusive} when none is: a
+     * follower, which never looks for the next deadline, thus also stops stepping over the
+     * markers of entries that left the index by an update rather than by expiry.
      */
     List<KvPair> scanIndex(byte family, byte[] toExclusive, int limit) {
         byte[] floor = floors.floor(family);
         if (Arrays.compareUnsigned(floor, toExclusive) >= 0) {
             return List.of();
         }
-        return scan(floor, toExclusive, limit);
+        List<KvPair> front = scan(floor, toExclusive, limit);
+        floors.raise(family, front.isEmpty() ? toExclusive : front.get(0).key());
+        return front;
     }
 
     /**

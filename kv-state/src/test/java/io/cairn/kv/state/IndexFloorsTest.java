@@ -55,6 +55,24 @@ class IndexFloorsTest {
     }
 
     @Test
+    void anExpireThatFindsNothingDueMovesPastEntriesThatLeftByAnUpdate() {
+        List<io.cairn.consensus.LogEntry> entries = new ArrayList<>();
+        for (int i = 0; i < BATCH; i++) {
+            entries.add(log.entry(1_000, put("k" + i, "v", 500)));
+        }
+        for (int i = 0; i < BATCH; i++) {
+            entries.add(log.entry(1_001, put("k" + i, "v2")));
+        }
+        sm.apply(entries);
+        // A follower's view: it applies the leader's Expires and never looks for deadlines itself.
+        sm.apply(List.of(log.entry(1_100, new Command.Expire(1_100))));
+        engine.scanStarts.clear();
+        sm.apply(List.of(log.entry(1_200, new Command.Expire(1_200))));
+        assertThat(expiryScans()).hasSize(1).allSatisfy(from ->
+                assertThat(Arrays.compareUnsigned(from, Keyspace.expiryEndAfter(1_100))).isNotNegative());
+    }
+
+    @Test
     void aDeadlineWrittenBelowTheFloorIsStillFound() {
         assertThat(sm.nextExpiryMillis()).as("empty: the floor moves to the family's end").isEqualTo(Long.MAX_VALUE);
         sm.apply(List.of(log.entry(1_000, put("late", "v", 9_000)), log.entry(1_000, put("soon", "v", 100))));
