@@ -700,6 +700,18 @@ public final class CairnClient implements AutoCloseable {
         return endpoints;
     }
 
+    /**
+     * This client's channel to the node at {@code address} (one of {@link #members()}' or the
+     * status's addresses), with the client's TLS and login, for tools that speak the gRPC API of
+     * {@code cairn.proto} directly, such as a proxy keeping many sessions alive. The node serves
+     * what it is sent itself: a request for a shard it does not lead fails with NOT_LEADER
+     * rather than being forwarded. The client owns the channel: do not shut it down; it closes
+     * with the client.
+     */
+    public io.grpc.Channel channelTo(String address) {
+        return endpoints.channel(address);
+    }
+
     long requestTimeoutMillis() {
         return requestTimeoutMillis;
     }

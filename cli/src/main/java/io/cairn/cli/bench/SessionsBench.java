@@ -9,7 +9,7 @@ import io.cairn.api.proto.LockGrpc;
 import io.cairn.client.CairnClient;
 import io.cairn.client.Members;
 import io.cairn.client.ShardsReport;
-import io.grpc.ManagedChannel;
+import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * {@code cairn bench sessions}: what many lock sessions cost. It opens {@code --keys} sessions,
@@ -86,17 +86,13 @@ public final class SessionsBench {
                 addresses.put(m.id(), m.address());
             }
         }
-        Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-        try {
-            return measure(client, sessions, writers, dropPerSecond == 0 ? 1_000 : dropPerSecond, ttl, seconds, addresses,
-                    channels, err);
-        } finally {
-            channels.values().forEach(ManagedChannel::shutdownNow);
-        }
+        // The client's own channels, so the sessions travel with its TLS and login.
+        return measure(client, sessions, writers, dropPerSecond == 0 ? 1_000 : dropPerSecond, ttl, seconds, addresses,
+                client::channelTo, err);
     }
 
     private static Result measure(CairnClient client, long sessions, int writers, long dropPerSecond, Duration ttl,
-                                  double seconds, Map<Long, String> addresses, Map<String, ManagedChannel> channels,
+                                  double seconds, Map<Long, String> addresses, Function<String, Channel> channels,
                                   PrintWriter err) throws InterruptedException {
         // New ids each run: ids of a session that ended stay refused in their shards for an hour.
         SplittableRandom random = new SplittableRandom(new java.security.SecureRandom().nextLong());
@@ -213,7 +209,7 @@ public final class SessionsBench {
     }
 
     private static void open(CairnClient client, long[] ids, Duration ttl, Map<Long, String> addresses,
-                             Map<String, ManagedChannel> channels, PrintWriter err) throws InterruptedException {
+                             Function<String, Channel> channels, PrintWriter err) throws InterruptedException {
         ShardsReport shards = client.shards();
         Semaphore inFlight = new Semaphore(OPEN_IN_FLIGHT);
         AtomicLong failed = new AtomicLong();
@@ -232,14 +228,14 @@ public final class SessionsBench {
     }
 
     private static void acquire(CairnClient client, ShardsReport shards, long[] ids, int i, Duration ttl,
-                                Map<Long, String> addresses, Map<String, ManagedChannel> channels, Semaphore inFlight,
+                                Map<Long, String> addresses, Function<String, Channel> channels, Semaphore inFlight,
                                 AtomicLong failed, int attempt) {
         byte[] name = name(i);
         long leader = shards.shards().get(client.shardOf(name)).leader();
         String address = addresses.getOrDefault(leader, client.endpoints().get(attempt % client.endpoints().size()));
         AcquireRequest req = AcquireRequest.newBuilder().setName(ByteString.copyFrom(name))
                 .setOwner(ByteString.copyFromUtf8("bench")).setTtlMs(ttl.toMillis()).setSessionId(ids[i]).build();
-        LockGrpc.newStub(channel(channels, address)).withDeadlineAfter(10, TimeUnit.SECONDS).acquire(req,
+        LockGrpc.newStub(channels.apply(address)).withDeadlineAfter(10, TimeUnit.SECONDS).acquire(req,
                 new StreamObserver<>() {
                     @Override
                     public void onNext(AcquireResponse r) {
@@ -271,15 +267,10 @@ public final class SessionsBench {
         return String.format(Locale.ROOT, PREFIX + "%07d", i).getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static ManagedChannel channel(Map<String, ManagedChannel> channels, String address) {
-        return channels.computeIfAbsent(address, a -> io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(a)
-                .usePlaintext().build());
-    }
-
     /** Keep-alive streams to every node for the first {@code alive} sessions, every quarter TTL. */
     private static final class KeepAlives {
         private final List<String> nodes;
-        private final Map<String, ManagedChannel> channels;
+        private final Function<String, Channel> channels;
         private final long periodMillis;
         private volatile long[] ids = new long[0];
         private volatile int alive;
@@ -287,7 +278,7 @@ public final class SessionsBench {
         private final Thread thread;
         final AtomicLong acknowledged = new AtomicLong();
 
-        KeepAlives(java.util.Collection<String> nodes, Map<String, ManagedChannel> channels, Duration ttl) {
+        KeepAlives(java.util.Collection<String> nodes, Function<String, Channel> channels, Duration ttl) {
             this.nodes = List.copyOf(nodes);
             this.channels = channels;
             this.periodMillis = Math.max(1, ttl.toMillis() / 4);
@@ -328,7 +319,7 @@ public final class SessionsBench {
                 int n = alive;
                 for (String node : nodes) {
                     StreamObserver<KeepAliveRequest> s = streams.computeIfAbsent(node, a ->
-                            LockGrpc.newStub(channel(channels, a)).keepAlive(new StreamObserver<KeepAliveResponse>() {
+                            LockGrpc.newStub(channels.apply(a)).keepAlive(new StreamObserver<KeepAliveResponse>() {
                                 @Override
                                 public void onNext(KeepAliveResponse r) {
                                     acknowledged.incrementAndGet();
