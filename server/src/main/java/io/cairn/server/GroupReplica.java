@@ -40,7 +40,6 @@ import java.util.function.Function;
  */
 final class GroupReplica implements AutoCloseable, io.cairn.placement.HostControl.Replica {
     private static final System.Logger LOG = System.getLogger(GroupReplica.class.getName());
-    private static final long EXPIRE_INTERVAL_MILLIS = 1_000;
 
     private record PendingRead<T>(Function<KvStateMachine, T> read, CompletableFuture<T> future) {
         void serve(KvStateMachine sm) {
@@ -124,7 +123,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
     /** {@link PendingRequests#freshSince} for other threads, republished after reads are served. */
     private volatile long freshSinceNanos = Long.MIN_VALUE;
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
-    private long lastExpiryCheckMillis;
+    private final io.cairn.kv.state.ExpiryCadence expiryCadence = new io.cairn.kv.state.ExpiryCadence();
     /** Recent changes and their watchers; set once by {@link #attach} before the first apply. */
     private volatile WatchHub watches;
     /** Loop thread: when this replica, as leader, ends its shard's lock sessions. */
@@ -376,15 +375,12 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
             return;
         }
         endLapsedSessions(nowNanos);
-        long nowMillis = clock.epochMillis();
-        if (nowMillis - lastExpiryCheckMillis < EXPIRE_INTERVAL_MILLIS) {
+        if (!expiryCadence.lookNow(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nowNanos))) {
             return;
         }
-        // Once a second per group, not every tick: a thousand idle groups would otherwise make
-        // four thousand index seeks a tick.
-        lastExpiryCheckMillis = nowMillis;
         // Expiry is decided by the leader and replicated, so every replica deletes the same keys;
         // it is proposed only when something can expire, so an idle group writes nothing.
+        long nowMillis = clock.epochMillis();
         if (nowMillis >= stateMachine.nextExpiryMillis()) {
             node.propose(CommandEnvelope.withoutSession(nowMillis, new Command.Expire(nowMillis)).encode());
         }
@@ -467,11 +463,7 @@ final class GroupReplica implements AutoCloseable, io.cairn.placement.HostContro
         for (int i = 0; i < entries.size(); i++) {
             LogEntry e = entries.get(i);
             Result result = results.get(i);
-            if (result instanceof Result.Expired x && x.more()) {
-                // More was due than one Expire removes: look again at the next tick, not in a
-                // second, so a burst of deadlines drains at (batch bound) per tick.
-                lastExpiryCheckMillis = Long.MIN_VALUE / 2;
-            }
+            expiryCadence.applied(result);
             pending.applied(e.index(), e.term(), w -> w.complete(result));
         }
     }

@@ -21,6 +21,7 @@ import io.cairn.consensus.SnapshotMeta;
 import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
+import io.cairn.kv.state.ExpiryCadence;
 import io.cairn.kv.state.Result;
 import io.cairn.multiraft.PendingRequests;
 import io.cairn.raft.RaftConfig;
@@ -63,7 +64,6 @@ final class SimNode {
     private static final long READ_EXPIRY_MICROS = 1_000_000;
     private static final int MAX_CHECKPOINTS = 4;
     /** How often a leader looks for due expiries, as the server's GroupReplica does. */
-    private static final long EXPIRE_INTERVAL_MICROS = 1_000_000;
 
     private final NodeId id;
     private final RaftConfig config;
@@ -110,7 +110,7 @@ final class SimNode {
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
     private int incarnation;
     /** When this process last looked for due expiries (soft state). */
-    private long lastExpiryCheckMicros;
+    private ExpiryCadence expiryCadence;
     /** The server's rule for ending lock sessions (soft state, rebuilt from the replica at start). */
     private io.cairn.kv.state.SessionExpiry sessionExpiry;
     /** The keep-alives this process received: its own, or its host's in a sharded run. */
@@ -232,7 +232,7 @@ final class SimNode {
         core = factory.create(config.withAppliedIndex(0), disk, random, env.faultPoints());
         state = State.UP;
         incarnation++;
-        lastExpiryCheckMicros = env.nowMicros();
+        expiryCadence = new ExpiryCadence();
         sessionExpiry = new io.cairn.kv.state.SessionExpiry();
         sessionExpiry.reset(kv.lockSessions(), nowNanos());
         sessionsJudgedTerm = 0;
@@ -317,16 +317,14 @@ final class SimNode {
     }
 
     /**
-     * As the server's replica does on its tick: once a (virtual) second, a leader proposes
-     * kv-state's Expire, stamped with its time, when something is due: the TTL workload's keys,
-     * lock grants (sessions idle for ten minutes, longer than a run).
+     * As the server's replica does on its tick, by the same {@link ExpiryCadence}: a leader
+     * proposes kv-state's Expire, stamped with its time, when something is due: the TTL
+     * workload's keys, lock grants (sessions idle for ten minutes, longer than a run).
      */
     private void maybeProposeExpire() {
-        long now = env.nowMicros();
-        if (now - lastExpiryCheckMicros < EXPIRE_INTERVAL_MICROS || core.status().role() != Role.LEADER) {
+        if (core.status().role() != Role.LEADER || !expiryCadence.lookNow(env.nowMicros() / 1_000)) {
             return;
         }
-        lastExpiryCheckMicros = now;
         long nowMillis = nowMillis();
         if (nowMillis >= kv.nextExpiryMillis()) {
             core.propose(CommandEnvelope.withoutSession(nowMillis, new Command.Expire(nowMillis)).encode());
@@ -460,11 +458,9 @@ final class SimNode {
             }
             Result result = results.get(i);
             if (result instanceof Result.Expired x && x.more()) {
-                // As the server's replica does: more was due than one Expire removes, so look
-                // again at the next tick rather than in a second.
-                lastExpiryCheckMicros = Long.MIN_VALUE / 2;
                 env.coverage().add(Coverage.Item.EXPIRES_PARTIAL);
             }
+            expiryCadence.applied(result);
             pending.applied(entry.index(), entry.term(), w -> answerWrite(w, entry, result));
         }
     }
