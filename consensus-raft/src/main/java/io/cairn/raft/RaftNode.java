@@ -395,7 +395,6 @@ public final class RaftNode implements ConsensusCore {
         sendAfterPersist(new AppendResponse(id, a.from(), term, a.prevIndex(), true, hintIndex, hintTerm));
     }
 
-
     /** After an append: takes the kept appends the log now reaches, as if they arrived now. */
     private void takeEarlyAppends() {
         AppendEntries a;

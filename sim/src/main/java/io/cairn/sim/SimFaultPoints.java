@@ -41,7 +41,7 @@ final class SimFaultPoints implements FaultPoints {
         };
     }
 
-    static Coverage.Item item(Site site) {
+    private static Coverage.Item item(Site site) {
         return switch (site) {
             case SHORT_APPEND -> Coverage.Item.SHORT_APPENDS;
             case SHORT_APPLY -> Coverage.Item.SHORT_APPLIES;
