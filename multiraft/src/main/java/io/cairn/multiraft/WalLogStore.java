@@ -12,17 +12,14 @@ import io.cairn.consensus.LogEntry;
 import io.cairn.consensus.Ready;
 import io.cairn.consensus.Snapshot;
 import io.cairn.consensus.SnapshotMeta;
+import io.cairn.wal.FileIo;
 import io.cairn.wal.Wal;
 import io.cairn.wal.WalOptions;
 import io.cairn.wal.WalRecord;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +42,9 @@ import java.util.zip.CRC32C;
  * to the {@code tombstones} file, which segment release never deletes. A later replica of the
  * group starts from that term and vote and refuses votes below that entry (RaftConfig#voteFloor):
  * Raft's vote check assumes a voter never loses its log, and a wipe would break that.
+ *
+ * <p>Every file operation, the snapshot files and the tombstones file included, goes through one
+ * {@link FileIo}, so the simulator's disk loses or tears whatever was not synced at a crash.
  */
 public final class WalLogStore implements Closeable {
     private static final byte ENTRY = 1;
@@ -58,14 +58,16 @@ public final class WalLogStore implements Closeable {
     /** A group's Ready paired with its id, for {@link #persist}. */
     public record GroupReady(GroupId group, Ready ready) {}
 
+    private final FileIo io;
     private final Path snapshotDir;
     private final Path tombstoneFile;
     private final Wal wal;
     private final TreeMap<GroupId, GroupLog> groups = new TreeMap<>();
     private final TreeMap<GroupId, Tombstone> tombstones;
 
-    private WalLogStore(Path snapshotDir, Path tombstoneFile, Wal wal, TreeMap<GroupId, GroupLog> recovered,
+    private WalLogStore(FileIo io, Path snapshotDir, Path tombstoneFile, Wal wal, TreeMap<GroupId, GroupLog> recovered,
                         TreeMap<GroupId, Tombstone> tombstones) {
+        this.io = io;
         this.snapshotDir = snapshotDir;
         this.tombstoneFile = tombstoneFile;
         this.wal = wal;
@@ -79,10 +81,10 @@ public final class WalLogStore implements Closeable {
     }
 
     /** As {@link #open(Path, WalOptions)}, with the WAL's file operations going through {@code io}. */
-    public static WalLogStore open(Path dir, WalOptions options, io.cairn.wal.FileIo io) throws IOException {
+    public static WalLogStore open(Path dir, WalOptions options, FileIo io) throws IOException {
         Path snapshots = dir.resolve("snapshots");
-        Files.createDirectories(snapshots);
-        Replay replay = new Replay(snapshots);
+        io.createDirectories(snapshots);
+        Replay replay = new Replay(io, snapshots);
         Wal wal = Wal.open(dir.resolve("wal"), options, io, replay::accept);
         TreeMap<GroupId, GroupLog> recovered = replay.finish();
         // A group dropped for good must not hold back the segments behind its DROP record.
@@ -92,7 +94,7 @@ public final class WalLogStore implements Closeable {
             }
         }
         Path tombstoneFile = dir.resolve("tombstones");
-        return new WalLogStore(snapshots, tombstoneFile, wal, recovered, readTombstones(tombstoneFile));
+        return new WalLogStore(io, snapshots, tombstoneFile, wal, recovered, readTombstones(io, tombstoneFile));
     }
 
     /** What the last dropped replica of {@code id} on this node left behind, if one was dropped. */
@@ -158,7 +160,7 @@ public final class WalLogStore implements Closeable {
         wal.release(id, Long.MAX_VALUE);
         long snapshotIndex = log.snapshot().meta().index();
         if (snapshotIndex > 0) {
-            Files.deleteIfExists(snapshotFile(snapshotDir, id, snapshotIndex));
+            deleteIfExists(snapshotFile(snapshotDir, id, snapshotIndex));
         }
     }
 
@@ -229,9 +231,14 @@ public final class WalLogStore implements Closeable {
         wal.appendAndSync(records);
         long previous = log.snapshot().meta().index();
         log.compactTo(s);
-        wal.release(id, index + 1);
+        // Released below the snapshot's own index, not past it: the SNAPSHOT record just written
+        // carries that index, so its segment (with the HARD_STATE beside it) is still needed. A
+        // group that compacts and then stays quiet would otherwise lose both once busier groups
+        // release the segments around them, and come back from a restart without its term and
+        // vote, or not at all.
+        wal.release(id, index);
         if (previous > 0) {
-            Files.deleteIfExists(snapshotFile(snapshotDir, id, previous));
+            deleteIfExists(snapshotFile(snapshotDir, id, previous));
         }
     }
 
@@ -249,19 +256,33 @@ public final class WalLogStore implements Closeable {
         return dir.resolve(String.format("%d-%020d.snap", id.value(), index));
     }
 
-    private static void writeDurably(Path file, Bytes data) throws IOException {
+    /** Writes {@code file} whole or not at all: a synced temporary file renamed over it, then a directory sync. */
+    private void writeDurably(Path file, Bytes data) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(data.toArray());
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
+        deleteIfExists(tmp); // left by a crash mid-write
+        try (FileIo.Handle h = io.create(tmp)) {
+            h.write(ByteBuffer.wrap(data.toArray()), 0);
+            h.force();
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dirCh = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dirCh.force(true);
+        io.rename(tmp, file);
+        io.syncDirectory(file.getParent());
+    }
+
+    private void deleteIfExists(Path file) throws IOException {
+        if (exists(io, file)) {
+            io.delete(file);
+        }
+    }
+
+    private static boolean exists(FileIo io, Path file) throws IOException {
+        return io.list(file.getParent()).contains(file);
+    }
+
+    private static Bytes readAll(FileIo io, Path file) throws IOException {
+        try (FileIo.Handle h = io.open(file)) {
+            ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(h.size()));
+            h.read(buf, 0);
+            return Bytes.wrap(buf.array());
         }
     }
 
@@ -292,24 +313,16 @@ public final class WalLogStore implements Closeable {
         tombstones.forEach((g, t) -> sb.append(g.value()).append(' ').append(t.hardState().term()).append(' ')
                 .append(t.hardState().votedFor() == null ? 0 : t.hardState().votedFor().value()).append(' ')
                 .append(t.lastEntry().term()).append(' ').append(t.lastEntry().index()).append('\n'));
-        Path tmp = tombstoneFile.resolveSibling("tombstones.tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-            ch.force(true);
-        }
-        Files.move(tmp, tombstoneFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel dir = FileChannel.open(tombstoneFile.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        writeDurably(tombstoneFile, Bytes.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     }
 
-    private static TreeMap<GroupId, Tombstone> readTombstones(Path file) throws IOException {
+    private static TreeMap<GroupId, Tombstone> readTombstones(FileIo io, Path file) throws IOException {
         TreeMap<GroupId, Tombstone> out = new TreeMap<>();
-        if (!Files.exists(file)) {
+        if (!exists(io, file)) {
             return out;
         }
-        for (String line : Files.readAllLines(file, java.nio.charset.StandardCharsets.US_ASCII)) {
+        String text = new String(readAll(io, file).toArray(), java.nio.charset.StandardCharsets.US_ASCII);
+        for (String line : text.lines().toList()) {
             String[] f = line.trim().split(" ");
             if (f.length != 5) {
                 throw new IOException(file + " is corrupt: '" + line + "'");
@@ -345,6 +358,7 @@ public final class WalLogStore implements Closeable {
      * (released), so entries are gathered in a map and checked for gaps only at the end.
      */
     private static final class Replay {
+        private final FileIo io;
         private final Path snapshotDir;
         private final TreeMap<GroupId, TreeMap<Long, LogEntry>> entries = new TreeMap<>();
         private final TreeMap<GroupId, HardState> hardStates = new TreeMap<>();
@@ -354,7 +368,8 @@ public final class WalLogStore implements Closeable {
 
         private record PendingSnapshot(SnapshotMeta meta, int size, int crc) {}
 
-        Replay(Path snapshotDir) {
+        Replay(FileIo io, Path snapshotDir) {
+            this.io = io;
             this.snapshotDir = snapshotDir;
         }
 
@@ -402,7 +417,7 @@ public final class WalLogStore implements Closeable {
             Path file = snapshotFile(snapshotDir, g, p.meta().index());
             Bytes data;
             try {
-                data = Bytes.wrap(Files.readAllBytes(file));
+                data = readAll(io, file);
             } catch (IOException e) {
                 throw new IllegalStateException("snapshot file " + file + " named in the WAL is unreadable: " + e, e);
             }

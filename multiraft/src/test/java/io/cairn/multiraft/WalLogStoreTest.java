@@ -83,6 +83,34 @@ class WalLogStoreTest {
     }
 
     @Test
+    void aQuietGroupsSnapshotAndHardStateOutliveTheSegmentsBusyGroupsRelease() throws Exception {
+        // Found by the simulator running this store (seed 4100090 --sharded): g1 compacts and then
+        // stays quiet while g2 keeps writing and compacting. The segment holding g1's SNAPSHOT and
+        // HARD_STATE records must stay, or a restart finds g1's later entries without a base, or
+        // g1 gone with its term and vote.
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            store.createGroup(G1, CONF);
+            store.createGroup(G2, CONF);
+            store.persist(List.of(new WalLogStore.GroupReady(G1,
+                    ready(new HardState(4, NodeId.of(2), 10), entries(1, 10, 4), null))));
+            store.compact(G1, 10, CONF, Bytes.utf8("g1@10"));
+            for (long i = 1; i <= 400; i += 10) {
+                store.persist(List.of(new WalLogStore.GroupReady(G2,
+                        ready(new HardState(1, NodeId.of(1), i + 9), entries(i, i + 9, 1), null))));
+                store.compact(G2, i + 9, CONF, Bytes.utf8("g2@" + (i + 9)));
+            }
+        }
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            GroupLog g1 = store.group(G1);
+            assertThat(g1).as("g1 after reopen").isNotNull();
+            assertThat(g1.snapshot().meta().index()).isEqualTo(10);
+            assertThat(g1.snapshot().data()).isEqualTo(Bytes.utf8("g1@10"));
+            assertThat(g1.hardState()).isEqualTo(new HardState(4, NodeId.of(2), 10));
+            assertThat(store.group(G2).firstIndex()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void snapshotFromLeaderReplacesTheLog() throws Exception {
         try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
             store.createGroup(G1, CONF);

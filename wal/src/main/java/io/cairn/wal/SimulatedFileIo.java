@@ -195,7 +195,11 @@ public final class SimulatedFileIo implements FileIo {
         }
 
         void force() {
-            durable = content.copy();
+            // Replaying the changes costs what was written since the last force, where a copy of
+            // the content would cost the whole file on every sync.
+            for (Change change : unsynced) {
+                change.applyTo(durable);
+            }
             unsynced.clear();
         }
 
