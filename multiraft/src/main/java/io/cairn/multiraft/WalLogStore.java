@@ -153,7 +153,9 @@ public final class WalLogStore implements Closeable {
                 || (earlier.lastEntry().term() == last.term() && earlier.lastEntry().index() > last.index()))) {
             last = earlier.lastEntry(); // a replica that never got past its predecessor's log
         }
-        tombstones.put(id, new Tombstone(log.hardState(), last));
+        // The commit index is not kept: the file holds term and vote, and memory must say what a restart reads.
+        HardState hs = log.hardState();
+        tombstones.put(id, new Tombstone(new HardState(hs.term(), hs.votedFor(), 0), last));
         writeTombstones(); // before the DROP record: a crash in between leaves a harmless tombstone
         groups.remove(id);
         wal.appendAndSync(List.of(new WalRecord(id, DROP, 0, Bytes.EMPTY)));

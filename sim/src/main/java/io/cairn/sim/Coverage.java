@@ -9,6 +9,10 @@ import java.util.Arrays;
 public final class Coverage {
     public enum Item {
         ELECTIONS, CRASHES, CRASHES_BEFORE_PERSIST, RESTARTS, PARTITIONS, CONF_CHANGES_PROPOSED,
+        // Machines that crashed in place of a persist's fsync (their unsynced writes torn), restarts
+        // that found some of such a write's entries on disk all the same, and processes that died
+        // of a full disk or could not start on one.
+        CRASHES_DURING_PERSIST, TORN_WRITES_KEPT, DISK_FULL_STOPS,
         CONF_ENTRIES_APPLIED, DECOMMISSIONS, TRANSFERS, COMPACTIONS, SNAPSHOTS_INSTALLED, WRITES_OK, READS_OK,
         // BOUNDED reads a replica served from its own state, proven fresh enough.
         BOUNDED_READS_LOCAL,

@@ -17,7 +17,10 @@ public enum Fault {
     ONEWAY,
     /** Nodes crash at random moments and restart from their disk. */
     CRASH,
-    /** Nodes crash between sending a Ready's messages and persisting it. */
+    /**
+     * Nodes crash between sending a Ready's messages and persisting it, right after a commit, or
+     * in place of a persist's fsync (its unsynced writes torn).
+     */
     CRASHREADY,
     /** Learners are added and promoted, voters and learners removed. */
     MEMBERSHIP,
@@ -29,7 +32,12 @@ public enum Fault {
      * Node clocks run fast or slow (within {@link SimParams#CLOCK_DRIFT_PPM_BOUND}): ticks, leases
      * and BOUNDED reads' freshness are measured on them. Single-group runs only so far.
      */
-    SKEW;
+    SKEW,
+    /**
+     * A node's disk fills up for a while: its process dies at its next write, and cannot start
+     * again until space is freed. Single-group runs only so far.
+     */
+    DISKFULL;
 
     /** Parses "all", "none" or a comma list such as "drop,crash". */
     public static EnumSet<Fault> parse(String text) {

@@ -166,6 +166,45 @@ public final class InvariantChecker {
         }
     }
 
+    /**
+     * A node's log as its store recovered it after a crash: every entry it persisted before must
+     * be there unchanged, from its last snapshot on. The machine may have crashed in the middle
+     * of persisting {@code inDoubt} (a torn write): then any prefix of those entries may have
+     * survived, replacing what they overwrite, and the shadow takes what did.
+     *
+     * @return how many of {@code inDoubt} survived
+     */
+    public int onRecovered(long now, NodeId node, io.cairn.consensus.LogStorage recovered, List<LogEntry> inDoubt) {
+        ShadowLog log = shadow(node);
+        long snapshotIndex = recovered.firstIndex() - 1;
+        if (snapshotIndex != log.baseIndex()) {
+            throw new InvariantFailure("Persisted state survives a crash", now, node + " recovered a log after snapshot "
+                    + snapshotIndex + ", but its last persisted snapshot or compaction was at " + log.baseIndex());
+        }
+        long firstInDoubt = inDoubt.isEmpty() ? Long.MAX_VALUE : inDoubt.get(0).index();
+        long last = recovered.lastIndex();
+        int survived = 0;
+        for (long i = log.baseIndex() + 1; i <= Math.max(last, log.lastIndex()); i++) {
+            LogEntry found = i <= last ? recovered.entries(i, i + 1, Long.MAX_VALUE).get(0) : null;
+            LogEntry doubted = i >= firstInDoubt && i - firstInDoubt < inDoubt.size() ? inDoubt.get((int) (i - firstInDoubt)) : null;
+            if (found != null && doubted != null && Hashing.ofEntry(found) == Hashing.ofEntry(doubted)) {
+                log.write(found); // replaces the suffix it overwrote, as the store's replay did
+                checkLogMatching(now, node, found.id(), log.chainAt(i));
+                survived++;
+                continue;
+            }
+            boolean persisted = i <= log.lastIndex();
+            if (found == null && persisted || found != null && (!persisted || log.entryHashAt(i) != Hashing.ofEntry(found))) {
+                throw new InvariantFailure("Persisted state survives a crash", now, node + " recovered "
+                        + (found == null ? "no entry" : found.id().toString()) + " at index " + i + " where it had persisted "
+                        + (persisted ? "term " + log.termAt(i) : "nothing") + " (recovered log " + recovered.firstIndex()
+                        + ".." + last + ", persisted " + (log.baseIndex() + 1) + ".." + log.lastIndex()
+                        + (inDoubt.isEmpty() ? "" : ", a write of " + inDoubt.size() + " entries from " + firstInDoubt + " torn") + ")");
+            }
+        }
+        return survived;
+    }
+
     /** Log Matching: two logs with an entry of the same index and term are identical up to it. */
     private void checkLogMatching(long now, NodeId node, EntryId id, long chain) {
         Long earlier = chainByEntry.putIfAbsent(id, chain);

@@ -35,6 +35,7 @@ final class Nemesis {
         every(EventKind.MEMBERSHIP, params.membershipGapMicros(), this::changeMembership);
         every(EventKind.TRANSFER, params.transferGapMicros(), this::transferLeadership);
         every(EventKind.COMPACT, params.compactGapMicros(), this::compactSomeNode);
+        every(EventKind.CRASH, params.diskFullGapMicros(), this::fillSomeDisk);
     }
 
     /** Runs {@code step} at random gaps averaging {@code meanGapMicros} while faults last; 0 = never. */
@@ -150,6 +151,24 @@ final class Nemesis {
         victim.crash();
         sim.note(victim.id() + " crashes");
         sim.scheduleRestart(victim);
+    }
+
+    /**
+     * Fills a running node's disk for up to the longest downtime: its process dies at its next
+     * write (as the server halts on a failed fsync or append) and stays down while it is full.
+     */
+    private void fillSomeDisk() {
+        List<SimNode> up = upNodes();
+        if (up.isEmpty()) {
+            return;
+        }
+        SimNode victim = up.get(random.nextInt(up.size()));
+        victim.disk().fill();
+        sim.note(victim.id() + "'s disk is full");
+        sim.scheduler().after(1_000 + random.nextLong(params.maxDowntimeMicros()), EventKind.RESTART, 0, 0, null, () -> {
+            victim.disk().free();
+            sim.note(victim.id() + "'s disk has space again");
+        });
     }
 
     private List<SimNode> upNodes() {

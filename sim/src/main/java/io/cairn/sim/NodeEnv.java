@@ -31,6 +31,12 @@ interface NodeEnv {
      */
     boolean crashAfterCommit();
 
+    /**
+     * The CRASHREADY fault's third coin: crash the machine in place of the fsync of a Ready's
+     * persist, so its unsynced writes come back torn? Drawn only for Readies that sync.
+     */
+    boolean crashDuringPersist();
+
     InvariantChecker checker();
 
     /** A context for readIndex, unique across nodes and incarnations. */

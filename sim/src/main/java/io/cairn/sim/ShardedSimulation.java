@@ -5,7 +5,6 @@ import io.cairn.common.NodeId;
 import io.cairn.common.SeededRandom;
 import io.cairn.consensus.ConfState;
 import io.cairn.consensus.ConsensusMessage;
-import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
 import io.cairn.placement.MemberInfo;
@@ -211,22 +210,17 @@ public final class ShardedSimulation {
 
     /**
      * A replica of {@code group} on {@code host}: a founding one with its configuration, or one
-     * opened for a placement move with an empty disk, which inherits the term, vote and vote
-     * floor of the replica the host dropped before ({@code tombstone}, may be null).
+     * opened for a placement move with an empty log. The host's store creates the log, and a
+     * replica the host dropped before left its term, vote and vote floor there for this one.
      */
-    SimNode newReplica(SimHost host, GroupId group, ConfState conf, SimHost.Tombstone tombstone) {
+    SimNode newReplica(SimHost host, GroupId group, ConfState conf) throws java.io.IOException {
         if (conf.members().isEmpty()) {
             coverage.add(Coverage.Item.REPLICAS_OPENED);
         }
-        MemoryLogStorage disk = new MemoryLogStorage(conf);
-        io.cairn.raft.RaftConfig config = params.raftConfig(host.id());
-        if (tombstone != null) {
-            disk.setHardState(new io.cairn.consensus.HardState(tombstone.hardState().term(),
-                    tombstone.hardState().votedFor(), 0));
-            config = config.withVoteFloor(tombstone.lastEntry());
-        }
-        SimNode replica = new SimNode(host.id(), config, disk, new ReplicaEnv(host, group), CoreFactory.RAFT,
-                params.readMode(), params.followerReads(), options.sabotage(), 0);
+        host.disk().store().createGroup(group, conf);
+        SimNode replica = new SimNode(host.id(), params.raftConfig(host.id()), host.disk(), group, false,
+                new ReplicaEnv(host, group), CoreFactory.RAFT, params.readMode(), params.followerReads(),
+                options.sabotage(), 0);
         replica.useKeepalives(host::keepalives);
         return replica;
     }
@@ -399,6 +393,12 @@ public final class ShardedSimulation {
         @Override
         public boolean crashAfterCommit() {
             return phase == Phase.FAULTS && params.crashReadyProbability() > 0 && random.chance(0.005);
+        }
+
+        @Override
+        public boolean crashDuringPersist() {
+            return phase == Phase.FAULTS && params.crashReadyProbability() > 0
+                    && random.chance(params.crashReadyProbability() / 4);
         }
 
         @Override
@@ -647,7 +647,7 @@ public final class ShardedSimulation {
         scheduleRestart(victim);
     }
 
-    private void scheduleRestart(SimHost host) {
+    void scheduleRestart(SimHost host) {
         coverage.add(Coverage.Item.CRASHES);
         long downtime = 1_000 + random.nextLong(params.maxDowntimeMicros());
         scheduler.after(downtime, EventKind.RESTART, host.address(), 0, null, () -> {

@@ -4,9 +4,6 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.ConfState;
 import io.cairn.consensus.ConsensusMessage;
-import io.cairn.consensus.EntryId;
-import io.cairn.consensus.HardState;
-import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
 import io.cairn.placement.ConfTenure;
@@ -16,6 +13,8 @@ import io.cairn.placement.MetaContact;
 import io.cairn.placement.ReplicaLifecycle;
 import io.cairn.placement.ShardGroups;
 import io.cairn.placement.Topology;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -76,13 +75,12 @@ final class SimHost {
     private final ShardedSimulation sim;
     private final TreeMap<GroupId, SimNode> replicas = new TreeMap<>();
     /**
-     * What each dropped replica left behind, on this machine's disk as the server keeps it in its
-     * WAL's DROP record: its term and vote, and its last log entry, the floor for a later
-     * replica's votes.
+     * The machine's disk: the server's store of every replica's log, and the tombstones of the
+     * replicas it dropped (their term, vote and last entry, inherited by a later replica).
      */
-    private final TreeMap<GroupId, Tombstone> tombstones = new TreeMap<>();
-
-    record Tombstone(HardState hardState, EntryId lastEntry) {}
+    private final SimDisk disk;
+    /** The checker's copy of each tombstone the store reported written: every one must survive a crash. */
+    private final TreeMap<GroupId, io.cairn.multiraft.WalLogStore.Tombstone> tombstonesWritten = new TreeMap<>();
     private final SimDriver driver;
     private final boolean joiner;
     /** The shard count this host was started with: the cluster's, unless an operator mistyped it. */
@@ -104,6 +102,11 @@ final class SimHost {
         this.shardCount = sim.shardCount();
         this.driver = new SimDriver(this, sim, Topology.foundingMembers(sim.founders()));
         this.topology = sim.initialTopology();
+        this.disk = new SimDisk(sim.random().fork());
+    }
+
+    SimDisk disk() {
+        return disk;
     }
 
     static String addressOf(NodeId node) {
@@ -147,17 +150,21 @@ final class SimHost {
         return new TreeSet<>(replicas.keySet());
     }
 
-    /** Creates the founding replicas (empty disks); a joiner founds nothing. */
+    /** Creates the founding replicas (on an empty disk); a joiner founds nothing. */
     void found(List<NodeId> metaVoters) {
-        if (metaVoters.contains(id)) {
-            replicas.put(ShardGroups.META_GROUP,
-                    sim.newReplica(this, ShardGroups.META_GROUP, ConfState.ofVoters(metaVoters), null));
-        }
-        if (joiner) {
-            return;
-        }
-        for (GroupId group : topology.groupsOf(id)) {
-            replicas.put(group, sim.newReplica(this, group, ConfState.ofVoters(topology.replicasOf(group)), null));
+        try {
+            if (metaVoters.contains(id)) {
+                replicas.put(ShardGroups.META_GROUP,
+                        sim.newReplica(this, ShardGroups.META_GROUP, ConfState.ofVoters(metaVoters)));
+            }
+            if (joiner) {
+                return;
+            }
+            for (GroupId group : topology.groupsOf(id)) {
+                replicas.put(group, sim.newReplica(this, group, ConfState.ofVoters(topology.replicasOf(group))));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the simulated disk failed before any fault", e);
         }
     }
 
@@ -184,8 +191,26 @@ final class SimHost {
         tenure = new ConfTenure();
         control = sim.newHostControl(id);
         driver.reset();
-        for (SimNode r : replicas.values()) {
-            r.start(sim.random().fork());
+        try {
+            // As the server: the replicas to open are the groups the store holds.
+            io.cairn.multiraft.WalLogStore store = disk.store();
+            tombstonesWritten.forEach((group, written) -> {
+                if (!store.tombstone(group).equals(Optional.of(written))) {
+                    throw new InvariantFailure("Persisted state survives a crash", sim.nowMicros(), id + " dropped its replica of g"
+                            + group.value() + " leaving tombstone " + written + ", but after a restart its store has "
+                            + store.tombstone(group));
+                }
+            });
+            List<GroupId> stored = store.groupIds();
+            if (!stored.equals(List.copyOf(replicas.keySet()))) {
+                throw new InvariantFailure("Storage recovers from a crash", sim.nowMicros(), id + " store holds "
+                        + stored + " after a restart, its replicas were " + replicas.keySet());
+            }
+            for (SimNode r : replicas.values()) {
+                r.start(sim.random().fork());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(id + " cannot start: " + e.getMessage(), e);
         }
         sim.note(id + (first ? " starts" : " restarts") + " (incarnation " + incarnation + ") with "
                 + replicas.size() + " replicas");
@@ -221,6 +246,7 @@ final class SimHost {
                 r.crash();
             }
         }
+        disk.crash();
         state = State.DOWN;
     }
 
@@ -247,9 +273,14 @@ final class SimHost {
             if (!ReplicaLifecycle.shouldOpen(topology, m.group(), id, m.message())) {
                 return;
             }
-            r = sim.newReplica(this, m.group(), ConfState.EMPTY, tombstones.get(m.group()));
-            replicas.put(m.group(), r);
-            r.start(sim.random().fork());
+            try {
+                r = sim.newReplica(this, m.group(), ConfState.EMPTY);
+                replicas.put(m.group(), r);
+                r.start(sim.random().fork());
+            } catch (IOException e) {
+                diesOf(e, "opening a replica of g" + m.group().value());
+                return;
+            }
             control.openedOnMessage(m.group());
             sim.note(id + " opens a replica of g" + m.group().value() + " (epoch " + topology.epoch + ")");
         }
@@ -377,7 +408,7 @@ final class SimHost {
 
             @Override
             public long lastLogTerm() {
-                return r.disk().term(r.status().lastIndex());
+                return r.log().term(r.status().lastIndex());
             }
         }));
         return views;
@@ -416,14 +447,14 @@ final class SimHost {
                 + r.status().commitIndex() + ", leader report " + reports.get(group) + ")");
         replicas.remove(group);
         control.forget(group);
-        MemoryLogStorage disk = r.disk();
-        EntryId last = new EntryId(disk.term(disk.lastIndex()), disk.lastIndex());
-        Tombstone earlier = tombstones.get(group);
-        if (earlier != null && compare(earlier.lastEntry(), last) > 0) {
-            last = earlier.lastEntry(); // a replica that never got past its predecessor's log
-        }
-        tombstones.put(group, new Tombstone(r.durableHardState(), last));
         r.decommission();
+        try {
+            disk.openStore().dropGroup(group);
+            tombstonesWritten.put(group, disk.openStore().tombstone(group).orElseThrow());
+        } catch (IOException e) {
+            diesOf(e, "dropping its replica of g" + group.value());
+            return;
+        }
         sim.checker(group).onWiped(id);
         sim.coverage().add(Coverage.Item.REPLICAS_DROPPED);
 
@@ -436,7 +467,10 @@ final class SimHost {
                 + ", report " + reports.get(group);
     }
 
-    private static int compare(EntryId a, EntryId b) {
-        return a.term() != b.term() ? Long.compare(a.term(), b.term()) : Long.compare(a.index(), b.index());
+    /** The disk failed under the process: as the server's loop halts on an I/O error, the process dies. */
+    private void diesOf(IOException e, String doing) {
+        sim.note(id + " dies " + doing + ": " + e.getMessage());
+        crash();
+        sim.scheduleRestart(this);
     }
 }

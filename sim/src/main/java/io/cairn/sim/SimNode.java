@@ -1,6 +1,7 @@
 package io.cairn.sim;
 
 import io.cairn.common.Bytes;
+import io.cairn.common.GroupId;
 import io.cairn.common.InvariantViolation;
 import io.cairn.common.NodeId;
 import io.cairn.common.RandomSource;
@@ -8,9 +9,7 @@ import io.cairn.consensus.ConfState;
 import io.cairn.consensus.ConsensusCore;
 import io.cairn.consensus.ConsensusMessage;
 import io.cairn.consensus.EntryType;
-import io.cairn.consensus.HardState;
 import io.cairn.consensus.LogEntry;
-import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.ProposeResult;
 import io.cairn.consensus.ReadMode;
 import io.cairn.consensus.ReadState;
@@ -23,7 +22,10 @@ import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.ExpiryCadence;
 import io.cairn.kv.state.Result;
+import io.cairn.multiraft.GroupLog;
 import io.cairn.multiraft.PendingRequests;
+import io.cairn.multiraft.WalLogStore;
+import java.io.IOException;
 import io.cairn.raft.RaftConfig;
 import io.cairn.kv.state.WatchHub;
 import io.cairn.kv.state.WatchRetention;
@@ -40,11 +42,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * One simulated server: a consensus engine, its disk and the real kv-state state machine
- * ({@link KvReplica}), driven exactly as {@link io.cairn.consensus.Ready} prescribes. The disk is
- * the {@link MemoryLogStorage}; it survives crashes. A hard state written without an fsync is
- * volatile: a crash rolls the disk back to the last synced one. Everything else (engine, state
- * machine, pending requests) dies with the process and is rebuilt from the disk on restart.
+ * One simulated replica of a group: a consensus engine, its log and the real kv-state state
+ * machine ({@link KvReplica}), driven exactly as {@link io.cairn.consensus.Ready} prescribes. The
+ * log is the server's {@link io.cairn.multiraft.WalLogStore} on the machine's {@link SimDisk}: what
+ * was synced survives a crash, the rest is lost or torn. Everything else (engine, state machine,
+ * pending requests) dies with the process and is rebuilt from the disk on restart.
  *
  * <p>Writes are proposed as kv-state {@link CommandEnvelope}s carrying the client's (id, seq), so
  * kv-state's session table makes them exactly-once, and the node's wall clock in milliseconds
@@ -67,7 +69,10 @@ final class SimNode {
 
     private final NodeId id;
     private final RaftConfig config;
-    private final MemoryLogStorage disk;
+    /** The machine's disk: this replica's own in a single-group run, shared by the host's replicas in a sharded one. */
+    private final SimDisk disk;
+    private final GroupId group;
+    private final boolean ownsDisk;
     private final NodeEnv env;
     private final CoreFactory factory;
     private final ReadMode readMode;
@@ -75,7 +80,6 @@ final class SimNode {
     private final SimOptions.Sabotage sabotage;
     /** How much faster than true time this node's clock runs, in parts per million (negative: slower). */
     private final long clockDriftPpm;
-    private HardState durableHardState;
     /** The process's watch history and watchers, the server's own (memory: gone at a crash). */
     private WatchHub watches;
     /** Small, so that resuming watchers meet COMPACTED now and then. */
@@ -108,6 +112,8 @@ final class SimNode {
         }
     });
     private final ArrayDeque<Checkpoint> checkpoints = new ArrayDeque<>();
+    /** The entries of the persist the machine crashed in, if it did: any prefix may have survived. */
+    private List<LogEntry> inDoubt = List.of();
     private int incarnation;
     /** When this process last looked for due expiries (soft state). */
     private ExpiryCadence expiryCadence;
@@ -119,18 +125,24 @@ final class SimNode {
     /** The term in which this process last judged sessions as leader; 0: not yet. */
     private long sessionsJudgedTerm;
 
-    SimNode(NodeId id, RaftConfig config, MemoryLogStorage disk, NodeEnv env, CoreFactory factory,
-            ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage, long clockDriftPpm) {
+    /**
+     * @param disk the machine's disk, whose store already holds {@code group}
+     * @param ownsDisk this replica is its process's only one: its crash is the machine's
+     */
+    SimNode(NodeId id, RaftConfig config, SimDisk disk, GroupId group, boolean ownsDisk, NodeEnv env,
+            CoreFactory factory, ReadMode readMode, boolean followerReads, SimOptions.Sabotage sabotage,
+            long clockDriftPpm) {
         this.id = id;
         this.config = config;
         this.disk = disk;
+        this.group = group;
+        this.ownsDisk = ownsDisk;
         this.env = env;
         this.factory = factory;
         this.readMode = readMode;
         this.followerReads = followerReads;
         this.sabotage = sabotage;
         this.clockDriftPpm = clockDriftPpm;
-        this.durableHardState = disk.hardState();
     }
 
     /** How long this node's clock takes for one tick, in true time: a fast clock ticks sooner. */
@@ -215,21 +227,33 @@ final class SimNode {
         return incarnation;
     }
 
-    MemoryLogStorage disk() {
+    SimDisk disk() {
         return disk;
     }
 
-    /** The hard state as last synced: what survives a crash. */
-    HardState durableHardState() {
-        return durableHardState;
+    /** This replica's log as the store holds it (the process is up). */
+    GroupLog log() {
+        return disk.openStore().group(group);
     }
 
-    /** Starts (or restarts) the process from what is on disk. */
-    void start(RandomSource random) {
-        Snapshot snapshot = disk.snapshot();
+    /**
+     * Starts (or restarts) the process from what is on disk, as the server opens a replica: the
+     * state machine from the log's snapshot, the vote floor from the tombstone of a replica of
+     * the group this machine dropped before.
+     */
+    void start(RandomSource random) throws IOException {
+        WalLogStore store = disk.store();
+        GroupLog log = store.group(group);
+        if (env.checker().onRecovered(env.nowMicros(), id, log, inDoubt) > 0) {
+            env.coverage().add(Coverage.Item.TORN_WRITES_KEPT);
+        }
+        inDoubt = List.of();
+        Snapshot snapshot = log.snapshot();
         kv = replicaOf(snapshot);
         watches = new WatchHub(kv.appliedIndex(), Runnable::run, WATCH_RETENTION, 1L << 20, () -> env.nowMicros() * 1_000);
-        core = factory.create(config.withAppliedIndex(0), disk, random, env.faultPoints());
+        RaftConfig startConfig = config.withAppliedIndex(0)
+                .withVoteFloor(store.tombstone(group).map(WalLogStore.Tombstone::lastEntry).orElse(RaftConfig.NO_FLOOR));
+        core = factory.create(startConfig, log, random, env.faultPoints());
         state = State.UP;
         incarnation++;
         expiryCadence = new ExpiryCadence();
@@ -262,7 +286,7 @@ final class SimNode {
         return localMicros() * 1_000;
     }
 
-    /** Kills the process: only the disk and its last synced hard state remain. */
+    /** Kills the process: only what its disk synced remains. */
     void crash() {
         core = null;
         kv = null;
@@ -272,9 +296,10 @@ final class SimNode {
         }
         pending.forget();
         checkpoints.clear();
-        disk.setHardState(sabotage == SimOptions.Sabotage.FORGET_VOTE_ON_CRASH
-                ? new HardState(durableHardState.term(), null, durableHardState.commit()) : durableHardState);
         state = State.DOWN;
+        if (ownsDisk) {
+            disk.crash();
+        }
     }
 
     /** Stops a node whose removal from the group is applied; it never comes back. */
@@ -348,6 +373,9 @@ final class SimNode {
             }
             Ready ready = core.ready();
             sendAll(ready.messages());
+            if (sabotage == SimOptions.Sabotage.ACK_BEFORE_FSYNC) {
+                sendAll(ready.messagesAfterPersist());
+            }
             if (env.crashBeforePersist()) {
                 env.note(id + " crashes before persisting a Ready");
                 env.coverage().add(Coverage.Item.CRASHES_BEFORE_PERSIST);
@@ -355,8 +383,20 @@ final class SimNode {
                 env.crashed(this);
                 return;
             }
-            persist(ready);
-            sendAll(ready.messagesAfterPersist());
+            if (ready.mustSync() && env.crashDuringPersist()) {
+                env.coverage().add(Coverage.Item.CRASHES_DURING_PERSIST);
+                disk.crashAtNextSync();
+            }
+            try {
+                persist(ready);
+            } catch (IOException e) {
+                inDoubt = ready.entries();
+                diedOf(e, "persisting a Ready");
+                return;
+            }
+            if (sabotage != SimOptions.Sabotage.ACK_BEFORE_FSYNC) {
+                sendAll(ready.messagesAfterPersist());
+            }
             installAndApply(ready);
             serveReads(ready.readStates());
             core.advance(ready);
@@ -384,26 +424,36 @@ final class SimNode {
         }
     }
 
-    /** One atomic write: snapshot, then entries, then hard state; fsync when mustSync. */
-    private void persist(Ready ready) {
+    /**
+     * The server's persist, by the server's store: snapshot file, then one WAL append of the
+     * snapshot, entries and hard state, one fsync when mustSync.
+     */
+    private void persist(Ready ready) throws IOException {
         InvariantChecker checker = env.checker();
-        checker.beforePersist(env.nowMicros(), id, core.status(), ready, disk.hardState());
+        WalLogStore store = disk.openStore();
+        checker.beforePersist(env.nowMicros(), id, core.status(), ready, store.group(group).hardState());
+        store.persist(List.of(new WalLogStore.GroupReady(group, ready)));
         if (ready.snapshot() != null) {
-            disk.applySnapshot(ready.snapshot());
             long chain = KvReplica.chainHashOf(ready.snapshot().data());
             checker.onSnapshotPersisted(env.nowMicros(), id, ready.snapshot().meta(), chain);
             env.coverage().add(Coverage.Item.SNAPSHOTS_INSTALLED);
         }
         if (!ready.entries().isEmpty()) {
-            disk.append(ready.entries());
             checker.onEntriesPersisted(env.nowMicros(), id, ready.entries());
         }
-        if (ready.hardState() != null) {
-            disk.setHardState(ready.hardState());
+    }
+
+    /**
+     * The disk failed under the process ({@link SimDisk#crashAtNextSync}, a full disk): as the
+     * server's loop halts on any I/O error and restarts from its disk, the process dies.
+     */
+    private void diedOf(IOException e, String doing) {
+        env.note(id + " dies " + doing + ": " + e.getMessage());
+        if (disk.isFull()) {
+            env.coverage().add(Coverage.Item.DISK_FULL_STOPS);
         }
-        if (ready.mustSync()) {
-            durableHardState = disk.hardState();
-        }
+        crash();
+        env.crashed(this);
     }
 
     private void installAndApply(Ready ready) {
@@ -643,7 +693,7 @@ final class SimNode {
     /** Keeps an image of the state machine at the applied index, to compact to now or later. */
     void takeCheckpoint() {
         long applied = kv.appliedIndex();
-        if (applied <= disk.snapshot().meta().index()) {
+        if (applied <= log().snapshot().meta().index()) {
             return;
         }
         Status status = core.status();
@@ -661,13 +711,19 @@ final class SimNode {
      * (laggards need a snapshot); an older one keeps a tail of entries after it. Returns the index.
      */
     long compact(boolean newest) {
-        long offset = disk.snapshot().meta().index();
-        checkpoints.removeIf(c -> c.index() <= offset || c.index() > disk.lastIndex());
+        GroupLog log = log();
+        long offset = log.snapshot().meta().index();
+        checkpoints.removeIf(c -> c.index() <= offset || c.index() > log.lastIndex());
         if (checkpoints.isEmpty()) {
             return 0;
         }
         Checkpoint cp = newest ? checkpoints.peekLast() : checkpoints.peekFirst();
-        disk.compact(cp.index(), cp.conf(), cp.data());
+        try {
+            disk.openStore().compact(group, cp.index(), cp.conf(), cp.data());
+        } catch (IOException e) {
+            diedOf(e, "compacting its log");
+            return 0;
+        }
         env.checker().onCompacted(env.nowMicros(), id, cp.index());
         checkpoints.removeIf(c -> c.index() <= cp.index());
         return cp.index();

@@ -23,8 +23,12 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
     /** Host bugs the simulator can plant; each must be caught by some checker. */
     public enum Sabotage {
         NONE,
-        /** A restarted node forgets whom it voted for (keeping its term): it can vote twice in a term. */
-        FORGET_VOTE_ON_CRASH,
+        /**
+         * Acknowledge before fsync: a node sends the messages that must wait for its persist
+         * (votes, append acknowledgements) before persisting, so a crash in between loses what it
+         * promised: a vote given twice in a term, an entry a quorum acknowledged gone.
+         */
+        ACK_BEFORE_FSYNC,
         /**
          * Writes go without a client session ({@code CommandEnvelope.NO_SESSION}), so kv-state
          * applies every retry of a write that commits again.

@@ -45,7 +45,8 @@ public record SimParams(
         int maxPendingReads,
         long clientAttemptTimeoutMicros,
         double clientWanderProbability,
-        long clockDriftPpmMax) {
+        long clockDriftPpmMax,
+        long diskFullGapMicros) {
 
     public static final long TICK_MICROS = 10_000;
     public static final long CLIENT_ABANDON_MICROS = 3_000_000;
@@ -103,7 +104,8 @@ public record SimParams(
                 20_000 + random.nextLong(280_000),
                 random.nextDouble() * 0.5,
                 options.sabotage() == SimOptions.Sabotage.CLOCK_DRIFT ? CLOCK_DRIFT_PPM_SABOTAGE
-                        : faults.contains(Fault.SKEW) ? CLOCK_DRIFT_PPM_BOUND : 0);
+                        : faults.contains(Fault.SKEW) ? CLOCK_DRIFT_PPM_BOUND : 0,
+                gap(faults, random, Fault.DISKFULL, Fault.DISKFULL, 500_000, 3_000_000));
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.Locale;
  * {@code --sharded} runs a sharded cluster ({@link ShardedSimulation}: many groups, the metadata
  * group and the placement driver, joins and a machine lost for good) instead of one group.
  * {@code --faults} is {@code all} (default), {@code none} or a comma list of drop, delay, dup,
- * partition, oneway, crash, crashready, membership, transfer, compact. {@code --workload lock}
+ * partition, oneway, crash, crashready, membership, transfer, compact, skew, diskfull. {@code --workload lock}
  * makes all clients but one run {@link LockClient} (locks, fenced writes, pauses past the TTL),
  * checked by {@link LockCheck}; {@code --workload session-lock} holds the locks by sessions kept alive
  * by keep-alives instead; {@code --unsafe-unfenced-locks} is the negative control of both (writes

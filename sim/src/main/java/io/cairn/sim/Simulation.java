@@ -1,14 +1,16 @@
 package io.cairn.sim;
 
+import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.common.SeededRandom;
 import io.cairn.consensus.ConfState;
 import io.cairn.consensus.ConsensusMessage;
-import io.cairn.consensus.MemoryLogStorage;
 import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
 import io.cairn.sim.kv.ClientOp;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -45,6 +47,8 @@ public final class Simulation {
     private final SimFaultPoints faultPoints;
     private final Network network;
     private final SimNode[] nodes;
+    /** The one group of a single-group run, as its nodes' stores name it. */
+    static final GroupId GROUP = new GroupId(1);
     private final List<SimClient> clients = new ArrayList<>();
     private final List<HistoryOp> history = new ArrayList<>();
     private final List<String> keys = new ArrayList<>();
@@ -171,15 +175,34 @@ public final class Simulation {
             // A spare starts with an empty configuration and learns its membership from the leader.
             ConfState conf = id <= params.voters() ? ConfState.ofVoters(voters) : ConfState.EMPTY;
             NodeId nodeId = NodeId.of(id);
-            nodes[id] = new SimNode(nodeId, params.raftConfig(nodeId), new MemoryLogStorage(conf), env, factory,
+            SimDisk disk = new SimDisk(random.fork());
+            try {
+                disk.store().createGroup(GROUP, conf);
+            } catch (IOException e) {
+                throw new UncheckedIOException("the simulated disk failed before any fault", e);
+            }
+            nodes[id] = new SimNode(nodeId, params.raftConfig(nodeId), disk, GROUP, true, env, factory,
                     params.readMode(), params.followerReads(), options.sabotage(), params.drawClockDriftPpm(id, random));
         }
     }
 
-    /** Starts or restarts a node from its disk, with a random source forked off the one PRNG. */
+    /**
+     * Starts or restarts a node from its disk, with a random source forked off the one PRNG. A
+     * node whose disk is full may fail to start: it tries again after another downtime.
+     */
     void startNode(SimNode node) {
         boolean first = node.state() == SimNode.State.NOT_STARTED;
-        node.start(random.fork());
+        try {
+            node.start(random.fork());
+        } catch (IOException e) {
+            if (!node.disk().isFull() || !inFaultPhase()) {
+                throw new UncheckedIOException(node.id() + " cannot start: " + e.getMessage(), e);
+            }
+            note(node.id() + " cannot start: " + e.getMessage());
+            coverage.add(Coverage.Item.DISK_FULL_STOPS);
+            scheduleRestart(node);
+            return;
+        }
         if (!first) {
             coverage.add(Coverage.Item.RESTARTS);
         }
@@ -302,6 +325,12 @@ public final class Simulation {
         }
 
         @Override
+        public boolean crashDuringPersist() {
+            return phase == Phase.FAULTS && params.crashReadyProbability() > 0
+                    && random.chance(params.crashReadyProbability());
+        }
+
+        @Override
         public InvariantChecker checker() {
             return checker;
         }
@@ -408,6 +437,9 @@ public final class Simulation {
         healMicros = scheduler.nowMicros();
         network.healAll();
         configureNetwork(false);
+        for (int id = 1; id < nodes.length; id++) {
+            nodes[id].disk().free();
+        }
         for (int id = 1; id < nodes.length; id++) {
             if (nodes[id].state() == SimNode.State.DOWN) {
                 startNode(nodes[id]);

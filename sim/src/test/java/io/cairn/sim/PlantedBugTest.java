@@ -11,14 +11,17 @@ import org.junit.jupiter.api.Test;
  */
 class PlantedBugTest {
     @Test
-    void aHostThatForgetsItsVoteOnRestartIsCaughtVotingTwice() {
-        // Rare by design of the core (a restarted node refuses votes for an election timeout):
-        // about one seed in 200 gets a voter asked twice in one term after a crash.
-        SimOptions options = SimOptions.defaults().withSabotage(SimOptions.Sabotage.FORGET_VOTE_ON_CRASH);
+    void aHostThatAcknowledgesBeforeItsFsyncIsCaught() {
+        // Votes and append acknowledgements leave before the persist they promise; a crash in
+        // between loses it: a vote given twice in a term, or an entry a quorum acknowledged gone
+        // from a node that then becomes leader. About one seed in fifteen shows it.
+        SimOptions options = SimOptions.defaults().withSabotage(SimOptions.Sabotage.ACK_BEFORE_FSYNC);
 
-        List<String> failures = failures(options, 1_000);
+        List<String> failures = failures(options, 200);
 
-        assertThat(failures).anySatisfy(f -> assertThat(f).startsWith("Vote once per term violated"));
+        assertThat(failures).anySatisfy(f -> assertThat(f).satisfiesAnyOf(
+                v -> assertThat(v).startsWith("Vote once per term violated"),
+                v -> assertThat(v).startsWith("Leader Completeness violated")));
     }
 
     @Test

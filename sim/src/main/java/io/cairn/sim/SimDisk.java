@@ -1,0 +1,145 @@
+package io.cairn.sim;
+
+import io.cairn.common.RandomSource;
+import io.cairn.multiraft.WalLogStore;
+import io.cairn.wal.FileIo;
+import io.cairn.wal.ForwardingFileIo;
+import io.cairn.wal.SimulatedFileIo;
+import io.cairn.wal.WalCorruptionException;
+import io.cairn.wal.WalOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A simulated machine's disk, holding what the server keeps on it: the {@link WalLogStore} of
+ * every replica on the machine (the shared WAL, snapshot files, tombstones), the shipped code,
+ * over a {@link SimulatedFileIo} that loses or tears whatever was not synced when the machine
+ * crashes. The process above it opens the store at start and loses it at a crash.
+ *
+ * <p>The run's storage faults act here: a crash in place of the next sync (the process dies in
+ * the middle of a persist, its unsynced writes torn) and a full disk (every write and creation
+ * fails).
+ */
+final class SimDisk {
+    /**
+     * The WAL logs each recovery and each failed write; in a simulation those are the run's own
+     * faults, which its trace notes. Held here: the logging framework keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger WAL_LOG = java.util.logging.Logger.getLogger("io.cairn.wal");
+
+    static {
+        WAL_LOG.setLevel(java.util.logging.Level.OFF);
+    }
+
+    /** Where the store lives on every simulated machine. */
+    private static final Path DIR = Path.of("/cairn/log");
+    /** Small segments, so that rolling over and releasing segments happen in every run. */
+    static final WalOptions WAL_OPTIONS = WalOptions.DEFAULTS.withSegmentBytesTarget(32 * 1024);
+
+    private final SimulatedFileIo io;
+    private final FileIo faulty;
+    private boolean full;
+    /** The next file or directory sync crashes the machine instead. */
+    private boolean crashAtNextSync;
+    private WalLogStore store;
+
+    /** @param random decides which unsynced sectors survive a crash */
+    SimDisk(RandomSource random) {
+        this.io = new SimulatedFileIo(random);
+        this.faulty = new Faulty(io);
+    }
+
+    /** The store, opened from what the disk holds if the process has not opened it yet. */
+    WalLogStore store() throws IOException {
+        if (store == null) {
+            try {
+                store = WalLogStore.open(DIR, WAL_OPTIONS, faulty);
+            } catch (WalCorruptionException e) {
+                // Nothing but torn unsynced writes ever reaches this disk: recovery must cope.
+                throw new InvariantFailure("Storage recovers from a crash", 0, e.getMessage());
+            }
+        }
+        return store;
+    }
+
+    /** The open store; the caller knows the process is up. */
+    WalLogStore openStore() {
+        if (store == null) {
+            throw new IllegalStateException("the store is not open: the process is down");
+        }
+        return store;
+    }
+
+    /** The machine crashes: only what was synced survives, unsynced sectors torn at random. */
+    void crash() {
+        io.crash(SimulatedFileIo.CrashMode.TEAR_UNSYNCED);
+        store = null;
+        crashAtNextSync = false;
+    }
+
+    /** The next sync crashes the machine instead: the write in progress is torn. */
+    void crashAtNextSync() {
+        crashAtNextSync = true;
+    }
+
+    private void crashIfDue() throws IOException {
+        if (crashAtNextSync) {
+            crash();
+            throw new IOException("simulated crash in place of a sync");
+        }
+    }
+
+    /** A full disk: creations and writes fail (ENOSPC) until {@link #free}. */
+    void fill() {
+        full = true;
+    }
+
+    void free() {
+        full = false;
+    }
+
+    boolean isFull() {
+        return full;
+    }
+
+    private final class Faulty extends ForwardingFileIo {
+        Faulty(FileIo real) {
+            super(real);
+        }
+
+        @Override
+        public Handle create(Path file) throws IOException {
+            failIfFull();
+            return super.create(file);
+        }
+
+        @Override
+        public void syncDirectory(Path dir) throws IOException {
+            crashIfDue();
+            super.syncDirectory(dir);
+        }
+
+        @Override
+        protected Handle wrap(Handle handle) {
+            return new ForwardingHandle(handle) {
+                @Override
+                public void write(java.nio.ByteBuffer source, long position) throws IOException {
+                    failIfFull();
+                    super.write(source, position);
+                }
+
+                @Override
+                public void force() throws IOException {
+                    crashIfDue();
+                    super.force();
+                }
+            };
+        }
+    }
+
+    private void failIfFull() throws IOException {
+        if (full) {
+            throw new IOException("No space left on device (simulated)");
+        }
+    }
+}
