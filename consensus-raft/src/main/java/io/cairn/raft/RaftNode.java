@@ -497,10 +497,17 @@ public final class RaftNode implements ConsensusCore {
             boolean current = pr.state == Progress.State.SNAPSHOT
                     && pr.pendingSnapshot.meta().index() == r.snapshotIndex()
                     && r.nextOffset() >= 0 && r.nextOffset() <= pr.pendingSnapshot.data().size();
-            if (current) {
+            if (current && r.nextOffset() > pr.snapshotOffset) {
                 pr.snapshotOffset = r.nextOffset();
                 sendSnapshotChunk(pr);
+            } else if (current && r.nextOffset() < pr.snapshotOffset) {
+                // The follower lost what it had (it restarted), or this answer is a stale one.
+                // Rewind without sending: if each such answer sent a chunk, every duplicate on
+                // the network would start one more stream. The heartbeat's retransmission sends
+                // from here, and the follower's answer to it moves the transfer forward again.
+                pr.snapshotOffset = r.nextOffset();
             }
+            // An answer equal to the offset already followed up is a duplicate: nothing to do.
         }
     }
 

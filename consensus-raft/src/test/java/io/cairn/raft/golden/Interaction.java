@@ -190,11 +190,13 @@ final class Interaction {
      * are discarded instead. {@code type} (message records by name, e.g.
      * {@code type=(Heartbeat,AppendEntries)}) and {@code from} (senders) select some of the
      * messages; the others stay queued, in order. {@code reverse=true} delivers each node's
-     * selected messages last sent first, as a network that reorders them would.
+     * selected messages last sent first, as a network that reorders them would;
+     * {@code dup=true} delivers each of them twice in a row, as a network that duplicates them would.
      */
     private void deliverMsgs(Command c) {
         List<Long> drop = c.idsOption("drop");
         boolean reverse = c.boolOption("reverse", false);
+        boolean dup = c.boolOption("dup", false);
         Predicate<RaftMessage> filter = messageFilter(c);
         List<NodeHost> targets = new ArrayList<>(hostsOrAll(c.idArgs(0)));
         for (long d : drop) {
@@ -204,7 +206,7 @@ final class Interaction {
         }
         targets.sort((a, b) -> a.id.compareTo(b.id));
         for (NodeHost h : targets) {
-            deliver(h, filter, drop.contains(h.id.value()), reverse);
+            deliver(h, filter, drop.contains(h.id.value()), reverse, dup);
         }
     }
 
@@ -212,7 +214,7 @@ final class Interaction {
     private void dropMsgs(Command c) {
         Predicate<RaftMessage> filter = messageFilter(c);
         for (long id : c.idArgs(0)) {
-            deliver(host(id), filter, true, false);
+            deliver(host(id), filter, true, false, false);
         }
     }
 
@@ -224,11 +226,13 @@ final class Interaction {
     }
 
     /** Delivers (or drops) the queued messages to one node; returns whether there were any. */
-    private boolean deliver(NodeHost h, Predicate<RaftMessage> filter, boolean dropAll, boolean reverse) {
-        List<RaftMessage> msgs = network.take(h.id, filter);
+    private boolean deliver(NodeHost h, Predicate<RaftMessage> filter, boolean dropAll, boolean reverse, boolean dup) {
+        List<RaftMessage> taken = network.take(h.id, filter);
         if (reverse) {
-            java.util.Collections.reverse(msgs);
+            java.util.Collections.reverse(taken);
         }
+        List<RaftMessage> msgs = new ArrayList<>();
+        taken.forEach(m -> msgs.addAll(dup ? List.of(m, m) : List.of(m)));
         if (msgs.isEmpty()) {
             return false;
         }
@@ -261,7 +265,7 @@ final class Interaction {
                 busy |= h.processReady(out, network);
             }
             for (NodeHost h : group) {
-                busy |= deliver(h, m -> true, false, false);
+                busy |= deliver(h, m -> true, false, false, false);
             }
             if (!busy) {
                 return;
