@@ -11,37 +11,33 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.cairn.common.RandomSource;
+import io.cairn.common.SeededRandom;
+import io.cairn.placement.AttemptPlan;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
  * Runs a request until it succeeds, fails for a reason no retry can fix, or its deadline
- * passes. Each attempt goes to one address:
- * <ol>
- *   <li>the leader hint of the previous attempt's NOT_LEADER, if it had one (the address may
- *       be outside the configured endpoints; a channel to it is opened);</li>
- *   <li>otherwise the client's leader guess: the last address that answered as leader;</li>
- *   <li>otherwise the next configured endpoint that has not failed in this round.</li>
- * </ol>
- * A WRONG_SHARD (the node holds no replica of the shard) is followed like a NOT_LEADER hint.
- * A hint is followed at once the first {@value #REDIRECTS_WITHOUT_PAUSE} times in a row, then
- * after a back-off, so stale hints cannot make two nodes bounce a request at full speed. Every
- * other retryable failure (UNAVAILABLE, a NOT_LEADER without a hint, a connection failure, an
- * attempt's own timeout, RESOURCE_EXHAUSTED, ABORTED) is followed by a back-off that doubles
- * from {@code backoffInitialMillis} to {@code backoffMaxMillis}, with "equal jitter" (a random
- * wait in [cap/2, cap]). A request resends exactly the same message on every attempt, so a
- * write keeps its (client id, sequence) and the server applies it once.
+ * passes. Where each attempt goes and how long to pause before it is {@link AttemptPlan}'s rule,
+ * which the simulator's clients run too: the first address chosen by read balancing, else the
+ * hint of the previous NOT_LEADER (the address may be outside the configured endpoints; a
+ * channel to it is opened), else the client's leader guess, else the configured endpoints in
+ * rotation, skipping those that failed in this round. A WRONG_SHARD (the node holds no replica
+ * of the shard) is followed like a NOT_LEADER hint. Every other retryable failure
+ * (UNAVAILABLE, a NOT_LEADER without a hint, a connection failure, an attempt's own timeout,
+ * RESOURCE_EXHAUSTED, ABORTED) is followed by a back-off that doubles from
+ * {@code backoffInitialMillis} to {@code backoffMaxMillis} with jitter. A request resends
+ * exactly the same message on every attempt, so a write keeps its (client id, sequence) and the
+ * server applies it once.
  *
  * <p>When the deadline passes, the request fails with {@link CairnUnavailableException} naming
  * every address tried and the last error. INVALID_ARGUMENT becomes an
@@ -49,12 +45,11 @@ import java.util.function.Function;
  * {@link CasFailedException} (or with a stale token {@link StaleTokenException}), anything else a {@link CairnException}; none is retried.
  */
 final class Retrier implements AutoCloseable {
-    static final int REDIRECTS_WITHOUT_PAUSE = 2;
-
     private final Endpoints endpoints;
     private final long attemptTimeoutNanos;
-    private final long backoffInitialMillis;
-    private final long backoffMaxMillis;
+    private final AttemptPlan.Backoff backoff;
+    /** The jitter of every request's back-off; requests draw from it one at a time. */
+    private final RandomSource random;
     private final ScheduledThreadPoolExecutor scheduler;
     private final Set<Request<?, ?>> active = ConcurrentHashMap.newKeySet();
 
@@ -64,8 +59,13 @@ final class Retrier implements AutoCloseable {
         }
         this.endpoints = endpoints;
         this.attemptTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis);
-        this.backoffInitialMillis = backoffInitialMillis;
-        this.backoffMaxMillis = backoffMaxMillis;
+        this.backoff = new AttemptPlan.Backoff(backoffInitialMillis, backoffMaxMillis);
+        SeededRandom seeded = new SeededRandom(new java.security.SecureRandom().nextLong());
+        this.random = () -> {
+            synchronized (seeded) {
+                return seeded.nextLong();
+            }
+        };
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "cairn-client-retry");
             t.setDaemon(true);
@@ -175,14 +175,6 @@ final class Retrier implements AutoCloseable {
         return new IllegalStateException("CairnClient is closed");
     }
 
-    /** A wait in [cap/2, cap] where cap doubles per failure from the initial back-off up to the max. */
-    long backoffMillis(int failuresInRow) {
-        int shift = Math.min(failuresInRow, 30);
-        long cap = Math.min(backoffMaxMillis, backoffInitialMillis << shift);
-        long half = cap / 2;
-        return half + ThreadLocalRandom.current().nextLong(cap - half + 1);
-    }
-
     /** One request's attempts. Attempts run one after another; the monitor guards the state. */
     private final class Request<Req, Resp> {
         final CompletableFuture<Resp> result = new CompletableFuture<>();
@@ -196,23 +188,16 @@ final class Retrier implements AutoCloseable {
         private final long timeoutMillis;
         /** Every address tried, in first-try order, for the final error message. */
         private final LinkedHashSet<String> tried = new LinkedHashSet<>();
-        /** Addresses that failed since the walk over the endpoints last started again. */
-        private final Set<String> failedThisRound = new HashSet<>();
-        private int rotation;
-        private String hint;
-        private int failuresInRow;
-        private int redirectsInRow;
+        private final AttemptPlan plan;
         private int attempts;
         private String lastError = "none";
         private Throwable lastFailure;
         private boolean reloggedIn;
-        private String first;
         private final AttemptObserver observer;
 
         Request(String operation, long group, MethodDescriptor<Req, Resp> method, Req request,
                 Function<Resp, ResponseHeader> headerOf, long deadlineNanos, long timeoutMillis, String first,
                 AttemptObserver observer) {
-            this.first = first;
             this.observer = observer;
             this.operation = operation;
             this.group = group;
@@ -221,7 +206,23 @@ final class Retrier implements AutoCloseable {
             this.headerOf = headerOf;
             this.deadlineNanos = deadlineNanos;
             this.timeoutMillis = timeoutMillis;
-            this.rotation = endpoints.nextRotationStart();
+            AttemptPlan.LeaderGuess leader = new AttemptPlan.LeaderGuess() {
+                @Override
+                public String get() {
+                    return endpoints.leaderGuess(group);
+                }
+
+                @Override
+                public void is(String address) {
+                    endpoints.leaderIs(group, address);
+                }
+
+                @Override
+                public void isNot(String address) {
+                    endpoints.notLeader(group, address);
+                }
+            };
+            this.plan = new AttemptPlan(endpoints.configured(), endpoints.nextRotationStart(), leader, backoff, random, first);
         }
 
         synchronized void attempt() {
@@ -233,8 +234,7 @@ final class Retrier implements AutoCloseable {
                 failUnavailable();
                 return;
             }
-            String address = first != null ? first : pick();
-            first = null;
+            String address = plan.next();
             tried.add(address);
             attempts++;
             if (observer != null) {
@@ -279,28 +279,6 @@ final class Retrier implements AutoCloseable {
                     onSuccess(address, response);
                 }
             });
-        }
-
-        private String pick() {
-            if (hint != null) {
-                String h = hint;
-                hint = null;
-                return h;
-            }
-            String guess = endpoints.leaderGuess(group);
-            if (guess != null && !failedThisRound.contains(guess)) {
-                return guess;
-            }
-            List<String> configured = endpoints.configured();
-            for (int i = 0; i < configured.size(); i++) {
-                String e = configured.get(Math.floorMod(rotation++, configured.size()));
-                if (!failedThisRound.contains(e)) {
-                    return e;
-                }
-            }
-            // Every endpoint failed this round: start the walk again.
-            failedThisRound.clear();
-            return configured.get(Math.floorMod(rotation++, configured.size()));
         }
 
         private void onSuccess(String address, Resp response) {
@@ -381,23 +359,11 @@ final class Retrier implements AutoCloseable {
 
         /** NOT_LEADER: follow the hint if it names another address, else try elsewhere after a pause. */
         private void redirect(String address, String leaderAddress) {
-            String target = validOrNull(leaderAddress);
-            if (target == null || target.equals(address)) {
-                retryElsewhere(address);
-                return;
-            }
-            failedThisRound.add(address);
-            endpoints.notLeader(group, address);
-            endpoints.leaderIs(group, target);
-            hint = target;
-            redirectsInRow++;
-            retryAfter(redirectsInRow <= REDIRECTS_WITHOUT_PAUSE ? 0 : backoffMillis(failuresInRow++));
+            retryAfter(plan.redirected(address, validOrNull(leaderAddress)));
         }
 
         private void retryElsewhere(String address) {
-            failedThisRound.add(address);
-            endpoints.notLeader(group, address);
-            retryAfter(backoffMillis(failuresInRow++));
+            retryAfter(plan.failed(address));
         }
 
         private void retryAfter(long delayMillis) {

@@ -1,6 +1,7 @@
 package io.cairn.sim;
 
 import io.cairn.common.RandomSource;
+import io.cairn.placement.AttemptPlan;
 import io.cairn.sim.kv.ClientOp;
 import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.KvResult;
@@ -12,9 +13,11 @@ import java.util.TreeMap;
 /**
  * A client issuing one operation at a time through the faulty network. Each operation has a
  * (client, seq); retries reuse it, so kv-state's session table applies a write once. A CAS
- * expects the version of the key this client last learned of (or absence). An attempt times
- * out (after 20 to 300 ms, per seed) and goes to the hinted
- * leader or another node; during the fault phase the client abandons an operation after
+ * expects the version of the key this client last learned of (or absence). Where each attempt
+ * goes and the pause before it are the Java client's rule, {@link AttemptPlan} (hint, leader
+ * guess per shard, rotation over every node, back-off with jitter), with the back-off scaled to
+ * the simulator's tenfold shorter election timeout. An attempt times out after 20 to 300 ms (per
+ * seed); during the fault phase the client abandons an operation after
  * {@link SimParams#CLIENT_ABANDON_MICROS}, recording it as pending (it may yet take effect).
  * A client given a {@link LockClient} runs the lock workload instead of random key-value
  * operations: the lock client picks each step and the pause before it.
@@ -25,19 +28,20 @@ final class SimClient {
         final long seq;
         final ClientOp op;
         final long invokeMicros;
+        final AttemptPlan plan;
         int attempt;
         int target;
-        /** Bit n set: node n timed out or knew no leader for this operation; cleared once all have. */
-        long tried;
 
-        Current(long seq, ClientOp op, long invokeMicros) {
+        Current(long seq, ClientOp op, long invokeMicros, AttemptPlan plan) {
             this.seq = seq;
             this.op = op;
             this.invokeMicros = invokeMicros;
+            this.plan = plan;
         }
     }
 
-    private static final long MAX_BACKOFF_MICROS = 5_000;
+    /** The Java client's default back-off (20 ms to 500 ms), a tenth as long as the simulator's election timeout is. */
+    static final AttemptPlan.Backoff BACKOFF = new AttemptPlan.Backoff(2, 50);
 
     private final int id;
     private final int address;
@@ -63,9 +67,12 @@ final class SimClient {
     private boolean mayAbandon = true;
     /** Which group serves a key (0 for every key in a single-group run). */
     private final java.util.function.ToIntFunction<String> routeOfKey;
-    /** The node that last answered an operation of each route; the first target otherwise. */
+    /** The node that last answered an operation of each route as its leader: the client's leader guesses. */
     private final TreeMap<Integer, Integer> preferredByRoute = new TreeMap<>();
-    private int firstTarget;
+    /** Every node, as a client configured with the whole cluster knows it. */
+    private final List<String> nodeAddresses;
+    /** Where the next operation starts its walk over the nodes, as the Java client's endpoints rotate. */
+    private int rotation;
     private long completed;
 
     int address() {
@@ -96,6 +103,19 @@ final class SimClient {
         this.attemptTimeoutMicros = attemptTimeoutMicros;
         this.wanderProbability = wanderProbability;
         this.script = script == null ? null : new ArrayDeque<>(script);
+        List<String> all = new java.util.ArrayList<>();
+        for (int n = 1; n <= maxNodeId; n++) {
+            all.add(nodeAddress(n));
+        }
+        this.nodeAddresses = List.copyOf(all);
+    }
+
+    private static String nodeAddress(int node) {
+        return "n" + node;
+    }
+
+    private static int nodeOf(String address) {
+        return Integer.parseInt(address.substring(1));
     }
 
     int id() {
@@ -127,7 +147,7 @@ final class SimClient {
     }
 
     void start(int firstTarget, long delayMicros) {
-        this.firstTarget = firstTarget;
+        this.rotation = firstTarget - 1;
         scheduler.after(delayMicros, EventKind.CLIENT_NEXT, address, 0, null, this::issue);
     }
 
@@ -156,12 +176,31 @@ final class SimClient {
         if (op == null) {
             return;
         }
-        current = new Current(++seq, op, scheduler.nowMicros());
         // Now and then start at a random node, whose hint may name a newer leader. Not after
         // healing, when only a workload finishing its turn still sends: it goes to whoever answered last.
         boolean wander = !stopping && wanderProbability > 0 && random.chance(wanderProbability);
-        int preferred = preferredByRoute.getOrDefault(routeOfKey.applyAsInt(op.key()), firstTarget);
-        sendAttempt(wander ? 1 + random.nextInt(maxNodeId) : preferred);
+        String first = wander ? nodeAddress(1 + random.nextInt(maxNodeId)) : null;
+        int route = routeOfKey.applyAsInt(op.key());
+        AttemptPlan.LeaderGuess guess = new AttemptPlan.LeaderGuess() {
+            @Override
+            public String get() {
+                Integer n = preferredByRoute.get(route);
+                return n == null ? null : nodeAddress(n);
+            }
+
+            @Override
+            public void is(String address) {
+                preferredByRoute.put(route, nodeOf(address));
+            }
+
+            @Override
+            public void isNot(String address) {
+                preferredByRoute.remove(route, nodeOf(address));
+            }
+        };
+        AttemptPlan plan = new AttemptPlan(nodeAddresses, Math.floorMod(rotation++, maxNodeId), guess, BACKOFF, random, first);
+        current = new Current(++seq, op, scheduler.nowMicros(), plan);
+        sendAttempt(nodeOf(plan.next()));
     }
 
     private static final long BOUNDED_READ_MICROS_MIN = 5_000;
@@ -231,34 +270,13 @@ final class SimClient {
         if (reply.attempt() != current.attempt) {
             return;
         }
-        int next = nextTarget(fromNode, reply);
-        long attempt = current.attempt;
-        long seqNow = current.seq;
-        scheduler.after(1 + random.nextLong(MAX_BACKOFF_MICROS), EventKind.CLIENT_RETRY, address, next, null, () -> {
-            if (current != null && current.seq == seqNow && current.attempt == attempt) {
-                sendAttempt(next);
-            }
-        });
-    }
-
-    /**
-     * RETRY comes from a leader that lost the slot: try it again. NOT_LEADER names the leader,
-     * or, from a node that knows none (a removed node, a lost learner), counts as tried.
-     */
-    private int nextTarget(int fromNode, ClientReply reply) {
-        if (reply.outcome() == ClientReply.Outcome.RETRY) {
-            return fromNode;
-        }
-        if (reply.leaderHint() != null) {
-            int hinted = (int) reply.leaderHint().value();
-            // A stale hint may name a node that already timed out on this operation (a removed
-            // or crashed leader): following it again would bounce between the two for ever.
-            if ((current.tried & 1L << hinted) == 0) {
-                return hinted;
-            }
-        }
-        current.tried |= 1L << fromNode;
-        return otherNode(fromNode);
+        // RETRY comes from a leader that lost the slot (the server's UNAVAILABLE): like any failure
+        // without a hint. NOT_LEADER follows its hint, if it names one.
+        String from = nodeAddress(fromNode);
+        long pauseMillis = reply.outcome() == ClientReply.Outcome.NOT_LEADER && reply.leaderHint() != null
+                ? current.plan.redirected(from, nodeAddress((int) reply.leaderHint().value()))
+                : current.plan.failed(from);
+        retryAfter(pauseMillis);
     }
 
     private void onTimeout(ClientRequest request) {
@@ -276,32 +294,19 @@ final class SimClient {
             scheduleNext();
             return;
         }
-        current.tried |= 1L << current.target;
-        sendAttempt(otherNode(current.target));
+        long pauseMillis = current.plan.failed(nodeAddress(current.target));
+        retryAfter(pauseMillis);
     }
 
-    /**
-     * A random node other than {@code notThis} that has not timed out on this operation, so a
-     * client walks through the ids instead of retrying dead or removed nodes by bad luck.
-     */
-    private int otherNode(int notThis) {
-        long excluded = (current.tried | 1L << notThis) & allNodesMask();
-        if (excluded == allNodesMask()) {
-            current.tried = 0;
-            excluded = 1L << notThis;
-        }
-        int choices = maxNodeId - Long.bitCount(excluded & allNodesMask());
-        int pick = random.nextInt(choices);
-        for (int n = 1; n <= maxNodeId; n++) {
-            if ((excluded & 1L << n) == 0 && pick-- == 0) {
-                return n;
+    /** The next attempt, where the plan says, after its pause; unless the operation ended meanwhile. */
+    private void retryAfter(long pauseMillis) {
+        long attempt = current.attempt;
+        long seqNow = current.seq;
+        scheduler.after(pauseMillis * 1_000, EventKind.CLIENT_RETRY, address, 0, null, () -> {
+            if (current != null && current.seq == seqNow && current.attempt == attempt) {
+                sendAttempt(nodeOf(current.plan.next()));
             }
-        }
-        throw new IllegalStateException("no node to pick among " + maxNodeId);
-    }
-
-    private long allNodesMask() {
-        return ((1L << (maxNodeId + 1)) - 1) & ~1L;
+        });
     }
 
     private void complete(OpResult result) {

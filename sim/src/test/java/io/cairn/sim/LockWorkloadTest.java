@@ -54,13 +54,15 @@ class LockWorkloadTest {
     }
 
     /**
-     * Seed 2 (seeds decay: seed 1 showed all of this until the TTL workload changed the draws):
+     * Seed 3 (seeds decay: seed 1 showed all of this until the TTL workload changed the draws,
+     * seed 2 until the simulated clients took the Java client's retry rule: its run no longer
+     * extends a grant):
      * the lock changes hands dozens of times; holders pause past the TTL and wake up, and their
      * writes are refused while a newer grant holds the lock; Expire removes lapsed grants.
      */
     @Test
     void aPausedHoldersStaleWriteIsRefusedOnAPinnedSeed() {
-        SimResult r = LOCKS.run(2, null);
+        SimResult r = LOCKS.run(3, null);
 
         assertThat(r.passed()).as(r.failure()).isTrue();
         Coverage c = r.coverage();
@@ -73,7 +75,7 @@ class LockWorkloadTest {
         assertThat(c.get(Coverage.Item.UNLOCKS_RELEASED)).isPositive();
         assertThat(c.get(Coverage.Item.UNLOCKS_NOT_HOLDER)).isPositive();
         assertThat(c.get(Coverage.Item.EXPIRES_PROPOSED)).isPositive();
-        assertThat(LOCKS.run(2, null).digest()).isEqualTo(r.digest());
+        assertThat(LOCKS.run(3, null).digest()).isEqualTo(r.digest());
     }
 
     @Test
