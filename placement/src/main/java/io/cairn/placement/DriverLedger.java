@@ -29,7 +29,8 @@ public final class DriverLedger<R> {
     /** A group leader's report older than this many heartbeats proves nothing about who holds the group. */
     public static final int REPORT_FRESH_BEATS = 5;
 
-    private record Timed<R>(R report, long receivedMillis) {}
+    /** A report, when it came, and the membership epoch its sender had installed then. */
+    private record Timed<R>(R report, long receivedMillis, long senderEpoch) {}
 
     private final long beatMillis;
     private final ToLongFunction<R> termOf;
@@ -73,17 +74,18 @@ public final class DriverLedger<R> {
     }
 
     /**
-     * A node's heartbeat: it is alive, and its reports replace older ones of the same groups. A
+     * A node's heartbeat: it is alive, and its reports replace older ones of the same groups;
+     * {@code epoch} is the membership the node had installed when it sent them. A
      * node that asks to join (it was started with {@code --join}, so it asks in every heartbeat)
      * is admitted only while the stored membership does not know its id at all: that is checked
      * at the decision, against the membership read then, never against a copy this driver read
      * earlier (a new metadata leader that had not read it yet took a REMOVED node back).
      */
-    public void heard(NodeId from, long nowMillis, List<GroupReport<R>> led, boolean join, String address) {
+    public void heard(NodeId from, long nowMillis, List<GroupReport<R>> led, boolean join, String address, long epoch) {
         lastSeenMillis.put(from, nowMillis);
         heardAddresses.put(from, address);
         for (GroupReport<R> r : led) {
-            reports.merge(r.group(), new Timed<>(r.report(), nowMillis),
+            reports.merge(r.group(), new Timed<>(r.report(), nowMillis, epoch),
                     (old, neu) -> termOf.applyAsLong(neu.report()) >= termOf.applyAsLong(old.report()) ? neu : old);
         }
         if (join) {
@@ -185,7 +187,7 @@ public final class DriverLedger<R> {
 
             @Override
             public boolean holdsNothing(NodeId node) {
-                return DriverLedger.this.holdsNothing(node, nowMillis, shardCount);
+                return DriverLedger.this.holdsNothing(node, nowMillis, shardCount, epoch);
             }
         };
         Optional<List<MemberInfo>> next = MembershipPolicy.next(members, founders, List.copyOf(allJoins.values()),
@@ -202,14 +204,21 @@ public final class DriverLedger<R> {
         return next;
     }
 
-    /** Whether a fresh report of every shard's leader leaves {@code node} out of its group. */
-    private boolean holdsNothing(NodeId node, long nowMillis, int shardCount) {
+    /**
+     * Whether a fresh report of every shard's leader leaves {@code node} out of its group, each
+     * from a leader that had installed the membership being decided on ({@code epoch}), in which
+     * the node is leaving or dead. A leader that still worked on an older placement may add the
+     * node back to its group after reporting it gone (seed 4100395 --sharded: a leaving node
+     * re-added to a shard by a leader two epochs behind was declared removed and stopped while
+     * that shard's other voter was lost for good, and the shard never had a quorum again).
+     */
+    private boolean holdsNothing(NodeId node, long nowMillis, int shardCount, long epoch) {
         long shardReports = reports.keySet().stream().filter(g -> !g.equals(ShardGroups.META_GROUP)).count();
         if (shardReports < shardCount) {
             return false;
         }
         for (Timed<R> t : reports.values()) {
-            if (nowMillis - t.receivedMillis() > REPORT_FRESH_BEATS * beatMillis
+            if (nowMillis - t.receivedMillis() > REPORT_FRESH_BEATS * beatMillis || t.senderEpoch() < epoch
                     || confOf.apply(t.report()).members().contains(node)) {
                 return false;
             }

@@ -215,7 +215,7 @@ public final class CairnServer implements AutoCloseable {
         boolean sharded = config.shards() > 1;
         // Every node of a sharded cluster may come to hold the metadata group (it moves off dead
         // nodes); the driver is idle unless this node's replica leads it.
-        PlacementDriver driver = sharded ? new PlacementDriver(loop, config, Clock.SYSTEM) : null;
+        PlacementDriver driver = sharded ? new PlacementDriver(loop, config, Clock.SYSTEM, map) : null;
         Forwarder forwarder = new Forwarder(faults, peers);
         opened.add(forwarder);
         CrossShardTxns crossShard = new CrossShardTxns(map, config, peers);

@@ -134,7 +134,8 @@ final class MetaHeartbeat implements AutoCloseable {
 
     private NodeHeartbeatRequest request() {
         NodeHeartbeatRequest.Builder b = NodeHeartbeatRequest.newBuilder().setNodeId(config.nodeId().value())
-                .setAddress(config.listenAddress()).setJoin(config.join()).setParams(MemberCodec.toProto(config.params()));
+                .setAddress(config.listenAddress()).setJoin(config.join()).setParams(MemberCodec.toProto(config.params()))
+                .setEpoch(map.current().epoch);
         List<GroupId> led = new ArrayList<>();
         long nowMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
         for (GroupId g : loop.hostedGroups()) {

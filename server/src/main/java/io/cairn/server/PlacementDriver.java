@@ -73,6 +73,8 @@ final class PlacementDriver implements AutoCloseable {
     private final ServerConfig config;
     private final Clock clock;
     /** Liveness, reports, joins and leaves (soft state); guarded by itself (heartbeats arrive on gRPC threads). */
+    /** This node's installed placement: its epoch goes with the metadata group's own report. */
+    private final ClusterMap map;
     private final DriverLedger<ShardReport> ledger = new DriverLedger<>(MetaHeartbeat.INTERVAL_MILLIS,
             ShardReport::getTerm, PlacementDriver::confOf);
     private final CopyOnWriteArrayList<Waiter> waiters = new CopyOnWriteArrayList<>();
@@ -82,7 +84,8 @@ final class PlacementDriver implements AutoCloseable {
     private volatile Snapshot current = new Snapshot(0, List.of());
     private volatile boolean leading;
 
-    PlacementDriver(RaftLoop loop, ServerConfig config, Clock clock) {
+    PlacementDriver(RaftLoop loop, ServerConfig config, Clock clock, ClusterMap map) {
+        this.map = map;
         this.loop = loop;
         this.config = config;
         this.clock = clock;
@@ -112,7 +115,7 @@ final class PlacementDriver implements AutoCloseable {
         req.getLedList().forEach(r -> led.add(new DriverLedger.GroupReport<>(ShardGroups.groupOfShard(r.getShard()), r)));
         List<ShardReport> fresh;
         synchronized (ledger) {
-            ledger.heard(from, nowMillis, led, req.getJoin(), req.getAddress());
+            ledger.heard(from, nowMillis, led, req.getJoin(), req.getAddress(), req.getEpoch());
             // Only fresh reports: a replica that reads its removal in a dead leader's last report
             // would wipe a vote its group may still need (see ReplicaLifecycle).
             fresh = ledger.freshReports(nowMillis);
@@ -249,7 +252,7 @@ final class PlacementDriver implements AutoCloseable {
             if (meta.isPresent()) {
                 ledger.heard(config.nodeId(), TimeUnit.NANOSECONDS.toMillis(now),
                         List.of(new DriverLedger.GroupReport<>(ShardGroups.META_GROUP, meta.get())), false,
-                        config.listenAddress());
+                        config.listenAddress(), map.current().epoch);
             }
         }
         if (!leads) {

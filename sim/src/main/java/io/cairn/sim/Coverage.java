@@ -26,7 +26,8 @@ public final class Coverage {
         // (FaultPoints): one-entry appends, one-entry apply batches, early appends not kept.
         SHORT_APPENDS, SHORT_APPLIES, EARLY_APPENDS_NOT_KEPT,
         // Sharded runs only.
-        EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
+        // Drops a machine crash interrupted (the store may still hold the group after the restart).
+        EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, DROPS_INTERRUPTED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
         // Operator mistakes the metadata group refused: a node that stopped when told it may not
         // take part (another shard count, or removed), and add-node of a live id at another address.
         NODES_REFUSED, ADDS_REFUSED,

@@ -218,6 +218,11 @@ public final class ShardedSimulation {
             coverage.add(Coverage.Item.REPLICAS_OPENED);
         }
         host.disk().store().createGroup(group, conf);
+        return openReplica(host, group);
+    }
+
+    /** A replica of {@code group} whose log {@code host}'s store holds. */
+    SimNode openReplica(SimHost host, GroupId group) {
         SimNode replica = new SimNode(host.id(), params.raftConfig(host.id()), host.disk(), group, false,
                 new ReplicaEnv(host, group), CoreFactory.RAFT, params.readMode(), params.followerReads(),
                 options.sabotage(), 0);
@@ -645,6 +650,11 @@ public final class ShardedSimulation {
         note(victim.id() + " crashes");
         victim.crash();
         scheduleRestart(victim);
+    }
+
+    /** The CRASHREADY fault's coin for a replica drop: does the machine crash in the middle of it? */
+    boolean crashDuringDrop() {
+        return phase == Phase.FAULTS && params.crashReadyProbability() > 0 && random.chance(0.1);
     }
 
     void scheduleRestart(SimHost host) {

@@ -39,8 +39,8 @@ final class SimDisk {
     private final SimulatedFileIo io;
     private final FileIo faulty;
     private boolean full;
-    /** The next file or directory sync crashes the machine instead. */
-    private boolean crashAtNextSync;
+    /** How many more syncs succeed before one crashes the machine instead; -1: none will. */
+    private int syncsBeforeCrash = -1;
     private WalLogStore store;
 
     /** @param random decides which unsynced sectors survive a crash */
@@ -74,18 +74,26 @@ final class SimDisk {
     void crash() {
         io.crash(SimulatedFileIo.CrashMode.TEAR_UNSYNCED);
         store = null;
-        crashAtNextSync = false;
+        syncsBeforeCrash = -1;
     }
 
     /** The next sync crashes the machine instead: the write in progress is torn. */
     void crashAtNextSync() {
-        crashAtNextSync = true;
+        crashAfterSyncs(0);
+    }
+
+    /** {@code syncs} more file or directory syncs succeed; the one after crashes the machine instead. */
+    void crashAfterSyncs(int syncs) {
+        syncsBeforeCrash = syncs;
     }
 
     private void crashIfDue() throws IOException {
-        if (crashAtNextSync) {
+        if (syncsBeforeCrash == 0) {
             crash();
             throw new IOException("simulated crash in place of a sync");
+        }
+        if (syncsBeforeCrash > 0) {
+            syncsBeforeCrash--;
         }
     }
 

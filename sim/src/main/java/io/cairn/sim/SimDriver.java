@@ -104,7 +104,7 @@ final class SimDriver {
         if (metaNow != null) {
             // As the server's driver does: the metadata group counts when deciding a node holds nothing.
             ledger.heard(host.id(), now / 1_000, List.of(new DriverLedger.GroupReport<>(ShardGroups.META_GROUP, metaNow)),
-                    false, SimHost.addressOf(host.id()));
+                    false, SimHost.addressOf(host.id()), host.topology().epoch);
         }
         wasLeader = leads;
         if (!leads) {
@@ -162,7 +162,7 @@ final class SimDriver {
             led.add(new DriverLedger.GroupReport<>(r.group(),
                     new Report(r.group(), r.leader(), r.term(), r.appliedIndex(), r.conf(), r.confAgeMillis(), now)));
         }
-        ledger.heard(hb.from(), now / 1_000, led, hb.join(), SimHost.addressOf(hb.from()));
+        ledger.heard(hb.from(), now / 1_000, led, hb.join(), SimHost.addressOf(hb.from()), hb.epoch());
         List<Report> fresh = ledger.freshReports(now / 1_000);
         return new SimHost.HeartbeatAck(true, epoch, members, List.copyOf(fresh), metaReport(now), null);
     }

@@ -45,11 +45,11 @@ final class SimHost {
     }
 
     /** @param shardCount the shard count the sender was started with (a misconfigured spare's differs) */
-    record Heartbeat(NodeId from, boolean join, List<SimDriver.Report> led, int shardCount) {
+    record Heartbeat(NodeId from, boolean join, List<SimDriver.Report> led, int shardCount, long epoch) {
         @Override
         public String toString() {
             return "Heartbeat " + from + (join ? " join" : "") + " led=" + led
-                    + (shardCount == 0 ? "" : " shards=" + shardCount);
+                    + (shardCount == 0 ? "" : " shards=" + shardCount) + " epoch=" + epoch;
         }
     }
 
@@ -81,6 +81,8 @@ final class SimHost {
     private final SimDisk disk;
     /** The checker's copy of each tombstone the store reported written: every one must survive a crash. */
     private final TreeMap<GroupId, io.cairn.multiraft.WalLogStore.Tombstone> tombstonesWritten = new TreeMap<>();
+    /** Drops a crash interrupted: whether each happened is known only once the store is reopened. */
+    private final TreeSet<GroupId> dropsInDoubt = new TreeSet<>();
     private final SimDriver driver;
     private final boolean joiner;
     /** The shard count this host was started with: the cluster's, unless an operator mistyped it. */
@@ -194,17 +196,32 @@ final class SimHost {
         try {
             // As the server: the replicas to open are the groups the store holds.
             io.cairn.multiraft.WalLogStore store = disk.store();
+            // A drop the crash interrupted may have left a newer tombstone, never an older one.
             tombstonesWritten.forEach((group, written) -> {
-                if (!store.tombstone(group).equals(Optional.of(written))) {
+                if (!store.tombstone(group).map(t -> atLeast(t, written)).orElse(false)) {
                     throw new InvariantFailure("Persisted state survives a crash", sim.nowMicros(), id + " dropped its replica of g"
                             + group.value() + " leaving tombstone " + written + ", but after a restart its store has "
                             + store.tombstone(group));
                 }
             });
             List<GroupId> stored = store.groupIds();
-            if (!stored.equals(List.copyOf(replicas.keySet()))) {
-                throw new InvariantFailure("Storage recovers from a crash", sim.nowMicros(), id + " store holds "
+            if (!stored.containsAll(replicas.keySet())) {
+                throw new InvariantFailure("Persisted state survives a crash", sim.nowMicros(), id + " store holds "
                         + stored + " after a restart, its replicas were " + replicas.keySet());
+            }
+            for (GroupId group : dropsInDoubt) {
+                if (!stored.contains(group)) {
+                    sim.checker(group).onWiped(id); // the DROP record made it to the disk after all
+                }
+            }
+            dropsInDoubt.clear();
+            for (GroupId group : stored) {
+                if (!replicas.containsKey(group)) {
+                    // A drop the crash interrupted: the server opens every group its store holds,
+                    // and the replica goes again once its leader's report says so.
+                    sim.note(id + " finds its replica of g" + group.value() + " still on disk");
+                    replicas.put(group, sim.openReplica(this, group));
+                }
             }
             for (SimNode r : replicas.values()) {
                 r.start(sim.random().fork());
@@ -317,7 +334,7 @@ final class SimHost {
         MemberInfo self = topology.members().get(id);
         boolean join = joiner && (self == null || self.state() != MemberInfo.State.UP);
         tenure.retainOnly(led.stream().map(SimDriver.Report::group).toList());
-        Heartbeat hb = new Heartbeat(id, join, List.copyOf(led), shardCount);
+        Heartbeat hb = new Heartbeat(id, join, List.copyOf(led), shardCount, topology.epoch);
         // Where the metadata group lives now (it moves off dead nodes), and where it started;
         // after a while without an answer from a driver, every member (one passes on a newer view).
         List<NodeId> metaHosts = MetaContact.targets(topology, Topology.metaVoters(sim.founders()),
@@ -448,16 +465,22 @@ final class SimHost {
         replicas.remove(group);
         control.forget(group);
         r.decommission();
+        if (sim.crashDuringDrop()) {
+            // A drop syncs the tombstones file, its directory, then the WAL's DROP record: the
+            // machine dies in place of one of them.
+            sim.coverage().add(Coverage.Item.DROPS_INTERRUPTED);
+            disk.crashAfterSyncs(sim.random().nextInt(3));
+        }
         try {
             disk.openStore().dropGroup(group);
             tombstonesWritten.put(group, disk.openStore().tombstone(group).orElseThrow());
         } catch (IOException e) {
+            dropsInDoubt.add(group);
             diesOf(e, "dropping its replica of g" + group.value());
             return;
         }
         sim.checker(group).onWiped(id);
         sim.coverage().add(Coverage.Item.REPLICAS_DROPPED);
-
     }
 
     /** This host's view of {@code group}, for failure messages. */
@@ -465,6 +488,13 @@ final class SimHost {
         SimNode r = replicas.get(group);
         return id + " replica of g" + group.value() + (r == null || !r.isUp() ? " down" : " status " + r.status())
                 + ", report " + reports.get(group);
+    }
+
+    private static boolean atLeast(io.cairn.multiraft.WalLogStore.Tombstone t, io.cairn.multiraft.WalLogStore.Tombstone than) {
+        io.cairn.consensus.EntryId a = t.lastEntry();
+        io.cairn.consensus.EntryId b = than.lastEntry();
+        boolean entryAtLeast = a.term() != b.term() ? a.term() > b.term() : a.index() >= b.index();
+        return t.hardState().term() >= than.hardState().term() && entryAtLeast;
     }
 
     /** The disk failed under the process: as the server's loop halts on an I/O error, the process dies. */
