@@ -14,7 +14,6 @@ import io.grpc.ForwardingClientCall;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -104,7 +103,7 @@ final class FaultInjection {
     /** The file operations under the WAL: the real ones, slowed or failing as injected. */
     FileIo fileIo() {
         NioFileIo real = new NioFileIo();
-        return enabled ? new FaultyFileIo(real) : real;
+        return enabled ? new SlowSyncs(new io.cairn.wal.FullDiskFileIo(real, () -> faults.getDiskFull(), "injected")) : real;
     }
 
     /**
@@ -149,50 +148,27 @@ final class FaultInjection {
         };
     }
 
-    private final class FaultyFileIo extends io.cairn.wal.ForwardingFileIo {
-        FaultyFileIo(FileIo real) {
+    /** Syncs that take the injected fsync delay first. */
+    private final class SlowSyncs extends io.cairn.wal.ForwardingFileIo {
+        SlowSyncs(FileIo real) {
             super(real);
         }
 
         @Override
-        public Handle create(Path file) throws IOException {
-            failIfFull();
-            return super.create(file);
-        }
-
-        @Override
         protected Handle wrap(Handle handle) {
-            return new FaultyHandle(handle);
+            return new ForwardingHandle(handle) {
+                @Override
+                public void force() throws IOException {
+                    slowDown();
+                    super.force();
+                }
+            };
         }
 
         @Override
         public void syncDirectory(Path dir) throws IOException {
             slowDown();
             super.syncDirectory(dir);
-        }
-    }
-
-    private final class FaultyHandle extends io.cairn.wal.ForwardingFileIo.ForwardingHandle {
-        FaultyHandle(FileIo.Handle real) {
-            super(real);
-        }
-
-        @Override
-        public void write(ByteBuffer source, long position) throws IOException {
-            failIfFull();
-            super.write(source, position);
-        }
-
-        @Override
-        public void force() throws IOException {
-            slowDown();
-            super.force();
-        }
-    }
-
-    private void failIfFull() throws IOException {
-        if (faults.getDiskFull()) {
-            throw new IOException("No space left on device (injected)");
         }
     }
 

@@ -4,6 +4,7 @@ import io.cairn.common.RandomSource;
 import io.cairn.multiraft.WalLogStore;
 import io.cairn.wal.FileIo;
 import io.cairn.wal.ForwardingFileIo;
+import io.cairn.wal.FullDiskFileIo;
 import io.cairn.wal.SimulatedFileIo;
 import io.cairn.wal.WalCorruptionException;
 import io.cairn.wal.WalOptions;
@@ -46,7 +47,7 @@ final class SimDisk {
     /** @param random decides which unsynced sectors survive a crash */
     SimDisk(RandomSource random) {
         this.io = new SimulatedFileIo(random);
-        this.faulty = new Faulty(io);
+        this.faulty = new CrashingSyncs(new FullDiskFileIo(io, () -> full, "simulated"));
     }
 
     /** The store, opened from what the disk holds if the process has not opened it yet. */
@@ -110,15 +111,10 @@ final class SimDisk {
         return full;
     }
 
-    private final class Faulty extends ForwardingFileIo {
-        Faulty(FileIo real) {
+    /** A sync crashes the machine when one is due ({@link #crashAfterSyncs}). */
+    private final class CrashingSyncs extends ForwardingFileIo {
+        CrashingSyncs(FileIo real) {
             super(real);
-        }
-
-        @Override
-        public Handle create(Path file) throws IOException {
-            failIfFull();
-            return super.create(file);
         }
 
         @Override
@@ -131,23 +127,11 @@ final class SimDisk {
         protected Handle wrap(Handle handle) {
             return new ForwardingHandle(handle) {
                 @Override
-                public void write(java.nio.ByteBuffer source, long position) throws IOException {
-                    failIfFull();
-                    super.write(source, position);
-                }
-
-                @Override
                 public void force() throws IOException {
                     crashIfDue();
                     super.force();
                 }
             };
-        }
-    }
-
-    private void failIfFull() throws IOException {
-        if (full) {
-            throw new IOException("No space left on device (simulated)");
         }
     }
 }
