@@ -31,7 +31,8 @@ import java.util.TreeSet;
  * the placement; the leader balancer; the replica lifecycle (open on a leader's message when the
  * placement says so, drop when both the placement and the leader left it out); and, on metadata
  * voters, the placement driver ({@link SimDriver}). The decisions are the server's own pure
- * functions from {@code placement}; only the I/O around them is simulated.
+ * functions from {@code placement}; only the I/O around them is simulated. Every replica's log
+ * is in the machine's one {@link io.cairn.multiraft.WalLogStore} on its {@link SimDisk}.
  */
 final class SimHost {
     enum State { NOT_STARTED, UP, DOWN, GONE }

@@ -8,13 +8,16 @@
  *       read mode, workload shape.</li>
  *   <li>Fault phase (10 s virtual): nodes tick every 10 ms; clients issue PUT/GET/CAS/DELETE through
  *       the network; the {@link io.cairn.sim.Network} drops, delays, reorders and duplicates
- *       messages; the {@link io.cairn.sim.Nemesis} partitions, crashes and restarts nodes, changes
- *       membership, transfers leadership and compacts logs.</li>
+ *       messages; the {@link io.cairn.sim.Nemesis} partitions, crashes and restarts nodes, fills
+ *       their disks, changes membership, transfers leadership and compacts logs.</li>
  *   <li>Every node is hosted exactly as {@link io.cairn.consensus.Ready} prescribes
  *       ({@link io.cairn.sim.SimNode}), applying committed entries to the real replicated state
  *       machine, kv-state's {@code KvStateMachine} on a {@code MemoryKvEngine}
- *       ({@link io.cairn.sim.kv.KvReplica}); after every event the
- *       {@link io.cairn.sim.InvariantChecker} checks Raft's safety properties.</li>
+ *       ({@link io.cairn.sim.kv.KvReplica}), and persisting with the server's
+ *       {@code WalLogStore} on the machine's {@link io.cairn.sim.SimDisk}, whose unsynced writes a
+ *       crash loses or tears; clients place their attempts by the Java client's rule
+ *       ({@code AttemptPlan}); after every event the {@link io.cairn.sim.InvariantChecker} checks
+ *       Raft's safety properties and that what was persisted survives every crash.</li>
  *   <li>Healing: the network is repaired and crashed members restart; within a bound the cluster
  *       must elect a leader, answer every client and converge.</li>
  *   <li>Final reads of every key, then the whole client history goes to the linearizability checker
