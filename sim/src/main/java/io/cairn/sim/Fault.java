@@ -35,7 +35,7 @@ public enum Fault {
     SKEW,
     /**
      * A node's disk fills up for a while: its process dies at its next write, and cannot start
-     * again until space is freed. Single-group runs only so far.
+     * again until space is freed.
      */
     DISKFULL;
 

@@ -454,6 +454,9 @@ public final class ShardedSimulation {
         if (params.compactGapMicros() > 0) {
             scheduleFault(params.compactGapMicros(), EventKind.COMPACT, this::compactOne);
         }
+        if (params.diskFullGapMicros() > 0) {
+            scheduleFault(params.diskFullGapMicros(), EventKind.CRASH, this::fillOneDisk);
+        }
         if (params.faults().contains(Fault.MEMBERSHIP)) {
             scheduleMembershipChanges();
         }
@@ -652,6 +655,10 @@ public final class ShardedSimulation {
         scheduleRestart(victim);
     }
 
+    boolean inFaultPhase() {
+        return phase == Phase.FAULTS;
+    }
+
     /** The CRASHREADY fault's coin for a replica drop: does the machine crash in the middle of it? */
     boolean crashDuringDrop() {
         return phase == Phase.FAULTS && params.crashReadyProbability() > 0 && random.chance(0.1);
@@ -659,12 +666,43 @@ public final class ShardedSimulation {
 
     void scheduleRestart(SimHost host) {
         coverage.add(Coverage.Item.CRASHES);
+        scheduleStart(host);
+    }
+
+    /** A down host starts after a random downtime, and again after another if its disk is full. */
+    private void scheduleStart(SimHost host) {
         long downtime = 1_000 + random.nextLong(params.maxDowntimeMicros());
         scheduler.after(downtime, EventKind.RESTART, host.address(), 0, null, () -> {
             if (host.state() == SimHost.State.DOWN && phase == Phase.FAULTS) {
-                coverage.add(Coverage.Item.RESTARTS);
-                host.start();
+                if (host.start()) {
+                    coverage.add(Coverage.Item.RESTARTS);
+                } else {
+                    scheduleStart(host);
+                }
             }
+        });
+    }
+
+    /**
+     * Fills a running host's disk for up to the longest downtime: its process dies at its next
+     * write (as the server halts on a failed WAL write) and cannot start while it is full.
+     */
+    private void fillOneDisk() {
+        List<SimHost> up = new ArrayList<>();
+        for (int id = 1; id < hosts.length; id++) {
+            if (hosts[id].isUp()) {
+                up.add(hosts[id]);
+            }
+        }
+        if (up.isEmpty()) {
+            return;
+        }
+        SimHost victim = up.get(random.nextInt(up.size()));
+        victim.disk().fill();
+        note(victim.id() + "'s disk is full");
+        scheduler.after(1_000 + random.nextLong(params.maxDowntimeMicros()), EventKind.RESTART, 0, 0, null, () -> {
+            victim.disk().free();
+            note(victim.id() + "'s disk has space again");
         });
     }
 
@@ -709,6 +747,9 @@ public final class ShardedSimulation {
         healMicros = scheduler.nowMicros();
         network.healAll();
         configureNetwork(false);
+        for (int id = 1; id < hosts.length; id++) {
+            hosts[id].disk().free();
+        }
         for (int id = 1; id < hosts.length; id++) {
             if (hosts[id].state() == SimHost.State.DOWN) {
                 hosts[id].start();

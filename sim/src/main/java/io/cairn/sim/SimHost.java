@@ -183,8 +183,22 @@ final class SimHost {
         keepalives.seen(k.sessionId(), sim.nowMicros() * 1_000);
     }
 
-    /** Starts or restarts the process: replicas from their disks, control state from nothing. */
-    void start() {
+    /**
+     * Starts or restarts the process: replicas from their disks, control state from nothing.
+     * Returns false when a full disk keeps the store from opening (the process stays down).
+     */
+    boolean start() {
+        io.cairn.multiraft.WalLogStore store;
+        try {
+            store = disk.store();
+        } catch (IOException e) {
+            if (!disk.isFull() || !sim.inFaultPhase()) {
+                throw new UncheckedIOException(id + " cannot start: " + e.getMessage(), e);
+            }
+            sim.note(id + " cannot start: " + e.getMessage());
+            sim.coverage().add(Coverage.Item.DISK_FULL_STOPS);
+            return false;
+        }
         boolean first = state == State.NOT_STARTED;
         state = State.UP;
         keepalives = new io.cairn.kv.state.Keepalives();
@@ -196,7 +210,6 @@ final class SimHost {
         driver.reset();
         try {
             // As the server: the replicas to open are the groups the store holds.
-            io.cairn.multiraft.WalLogStore store = disk.store();
             // A drop the crash interrupted may have left a newer tombstone, never an older one.
             tombstonesWritten.forEach((group, written) -> {
                 if (!store.tombstone(group).map(t -> atLeast(t, written)).orElse(false)) {
@@ -238,6 +251,7 @@ final class SimHost {
         for (var e : new TreeMap<>(replicas).entrySet()) {
             sim.replicaEvent(this, e.getKey(), e.getValue(), n -> { });
         }
+        return true;
     }
 
     /** An operator's mistake: this spare will be started with another {@code --shards}. */
@@ -501,6 +515,9 @@ final class SimHost {
     /** The disk failed under the process: as the server's loop halts on an I/O error, the process dies. */
     private void diesOf(IOException e, String doing) {
         sim.note(id + " dies " + doing + ": " + e.getMessage());
+        if (disk.isFull()) {
+            sim.coverage().add(Coverage.Item.DISK_FULL_STOPS);
+        }
         crash();
         sim.scheduleRestart(this);
     }
