@@ -14,7 +14,6 @@ import io.grpc.ForwardingClientCall;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -103,7 +102,8 @@ final class FaultInjection {
     /** The file operations under the WAL: the real ones, slowed or failing as injected. */
     FileIo fileIo() {
         NioFileIo real = new NioFileIo();
-        return enabled ? new SlowSyncs(new io.cairn.wal.FullDiskFileIo(real, () -> faults.getDiskFull(), "injected")) : real;
+        return enabled ? new io.cairn.wal.BeforeSyncFileIo(
+                new io.cairn.wal.FullDiskFileIo(real, () -> faults.getDiskFull(), "injected"), this::slowDown) : real;
     }
 
     /**
@@ -146,30 +146,6 @@ final class FaultInjection {
                 out.onCompleted();
             }
         };
-    }
-
-    /** Syncs that take the injected fsync delay first. */
-    private final class SlowSyncs extends io.cairn.wal.ForwardingFileIo {
-        SlowSyncs(FileIo real) {
-            super(real);
-        }
-
-        @Override
-        protected Handle wrap(Handle handle) {
-            return new ForwardingHandle(handle) {
-                @Override
-                public void force() throws IOException {
-                    slowDown();
-                    super.force();
-                }
-            };
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            slowDown();
-            super.syncDirectory(dir);
-        }
     }
 
     private void slowDown() throws IOException {

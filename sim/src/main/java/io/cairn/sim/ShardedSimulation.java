@@ -639,17 +639,22 @@ public final class ShardedSimulation {
         note("partition " + side + (oneWay ? " (outbound only)" : ""));
     }
 
-    private void crashOne() {
+    /** A host that is up, drawn at random; null when none is. */
+    private SimHost randomUpHost() {
         List<SimHost> up = new ArrayList<>();
         for (int id = 1; id < hosts.length; id++) {
             if (hosts[id].isUp()) {
                 up.add(hosts[id]);
             }
         }
-        if (up.isEmpty()) {
+        return up.isEmpty() ? null : up.get(random.nextInt(up.size()));
+    }
+
+    private void crashOne() {
+        SimHost victim = randomUpHost();
+        if (victim == null) {
             return;
         }
-        SimHost victim = up.get(random.nextInt(up.size()));
         note(victim.id() + " crashes");
         victim.crash();
         scheduleRestart(victim);
@@ -688,16 +693,10 @@ public final class ShardedSimulation {
      * write (as the server halts on a failed WAL write) and cannot start while it is full.
      */
     private void fillOneDisk() {
-        List<SimHost> up = new ArrayList<>();
-        for (int id = 1; id < hosts.length; id++) {
-            if (hosts[id].isUp()) {
-                up.add(hosts[id]);
-            }
-        }
-        if (up.isEmpty()) {
+        SimHost victim = randomUpHost();
+        if (victim == null) {
             return;
         }
-        SimHost victim = up.get(random.nextInt(up.size()));
         victim.disk().fill();
         note(victim.id() + "'s disk is full");
         scheduler.after(1_000 + random.nextLong(params.maxDowntimeMicros()), EventKind.RESTART, 0, 0, null, () -> {

@@ -2,8 +2,8 @@ package io.cairn.sim;
 
 import io.cairn.common.RandomSource;
 import io.cairn.multiraft.WalLogStore;
+import io.cairn.wal.BeforeSyncFileIo;
 import io.cairn.wal.FileIo;
-import io.cairn.wal.ForwardingFileIo;
 import io.cairn.wal.FullDiskFileIo;
 import io.cairn.wal.SimulatedFileIo;
 import io.cairn.wal.WalCorruptionException;
@@ -47,7 +47,7 @@ final class SimDisk {
     /** @param random decides which unsynced sectors survive a crash */
     SimDisk(RandomSource random) {
         this.io = new SimulatedFileIo(random);
-        this.faulty = new CrashingSyncs(new FullDiskFileIo(io, () -> full, "simulated"));
+        this.faulty = new BeforeSyncFileIo(new FullDiskFileIo(io, () -> full, "simulated"), this::crashIfDue);
     }
 
     /** The store, opened from what the disk holds if the process has not opened it yet. */
@@ -109,29 +109,5 @@ final class SimDisk {
 
     boolean isFull() {
         return full;
-    }
-
-    /** A sync crashes the machine when one is due ({@link #crashAfterSyncs}). */
-    private final class CrashingSyncs extends ForwardingFileIo {
-        CrashingSyncs(FileIo real) {
-            super(real);
-        }
-
-        @Override
-        public void syncDirectory(Path dir) throws IOException {
-            crashIfDue();
-            super.syncDirectory(dir);
-        }
-
-        @Override
-        protected Handle wrap(Handle handle) {
-            return new ForwardingHandle(handle) {
-                @Override
-                public void force() throws IOException {
-                    crashIfDue();
-                    super.force();
-                }
-            };
-        }
     }
 }
