@@ -1188,6 +1188,12 @@ public final class CairnClient implements AutoCloseable {
             waitForSessionUntil(session, deadlineNanos, operation);
         }
         return session.thenCompose(s -> {
+            if (deadlineNanos - System.nanoTime() <= 0) {
+                // A session came free only as the deadline passed (the write holding it timed out
+                // at the same moment): nothing was sent, as when the wait itself timed out.
+                sessions.release(s);
+                return CompletableFuture.failedFuture(sessionsStayedBusy(operation));
+            }
             Req request = build.build(s.id(), s.nextSequence());
             // The session is free again only when every attempt of this write is over, and it is
             // free before the caller learns the outcome: a caller's next write reuses it.
@@ -1201,9 +1207,7 @@ public final class CairnClient implements AutoCloseable {
         long waitMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()) + 1;
         Runnable timeout = () -> {
             if (sessions.cancel(waiter)) {
-                waiter.completeExceptionally(new CairnUnavailableException(operation
-                        + " failed: all " + sessions.sessionsCreated() + " write sessions stayed busy for "
-                        + requestTimeoutMillis + " ms; nothing was sent", List.of(), null));
+                waiter.completeExceptionally(sessionsStayedBusy(operation));
             }
         };
         try {
@@ -1214,6 +1218,11 @@ public final class CairnClient implements AutoCloseable {
                 waiter.completeExceptionally(Retrier.closed());
             }
         }
+    }
+
+    private CairnUnavailableException sessionsStayedBusy(String operation) {
+        return new CairnUnavailableException(operation + " failed: all " + sessions.sessionsCreated()
+                + " write sessions stayed busy for " + requestTimeoutMillis + " ms; nothing was sent", List.of(), null);
     }
 
     private <Req, Resp> CompletableFuture<Resp> read(String operation, long group, MethodDescriptor<Req, Resp> method,
