@@ -149,8 +149,7 @@ public final class WalLogStore implements Closeable {
         Invariants.check(log != null, "drop of unknown group %s", id);
         EntryId last = new EntryId(log.term(log.lastIndex()), log.lastIndex());
         Tombstone earlier = tombstones.get(id);
-        if (earlier != null && (earlier.lastEntry().term() > last.term()
-                || (earlier.lastEntry().term() == last.term() && earlier.lastEntry().index() > last.index()))) {
+        if (earlier != null && earlier.lastEntry().compareTo(last) > 0) {
             last = earlier.lastEntry(); // a replica that never got past its predecessor's log
         }
         // The commit index is not kept: the file holds term and vote, and memory must say what a restart reads.
@@ -271,13 +270,11 @@ public final class WalLogStore implements Closeable {
     }
 
     private void deleteIfExists(Path file) throws IOException {
-        if (exists(io, file)) {
+        try {
             io.delete(file);
+        } catch (java.nio.file.NoSuchFileException alreadyGone) {
+            // Nothing to delete.
         }
-    }
-
-    private static boolean exists(FileIo io, Path file) throws IOException {
-        return io.list(file.getParent()).contains(file);
     }
 
     private static Bytes readAll(FileIo io, Path file) throws IOException {
@@ -320,10 +317,12 @@ public final class WalLogStore implements Closeable {
 
     private static TreeMap<GroupId, Tombstone> readTombstones(FileIo io, Path file) throws IOException {
         TreeMap<GroupId, Tombstone> out = new TreeMap<>();
-        if (!exists(io, file)) {
+        String text;
+        try {
+            text = new String(readAll(io, file).toArray(), java.nio.charset.StandardCharsets.US_ASCII);
+        } catch (java.nio.file.NoSuchFileException neverDropped) {
             return out;
         }
-        String text = new String(readAll(io, file).toArray(), java.nio.charset.StandardCharsets.US_ASCII);
         for (String line : text.lines().toList()) {
             String[] f = line.trim().split(" ");
             if (f.length != 5) {

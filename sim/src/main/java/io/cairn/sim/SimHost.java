@@ -506,10 +506,7 @@ final class SimHost {
     }
 
     private static boolean atLeast(io.cairn.multiraft.WalLogStore.Tombstone t, io.cairn.multiraft.WalLogStore.Tombstone than) {
-        io.cairn.consensus.EntryId a = t.lastEntry();
-        io.cairn.consensus.EntryId b = than.lastEntry();
-        boolean entryAtLeast = a.term() != b.term() ? a.term() > b.term() : a.index() >= b.index();
-        return t.hardState().term() >= than.hardState().term() && entryAtLeast;
+        return t.hardState().term() >= than.hardState().term() && t.lastEntry().compareTo(than.lastEntry()) >= 0;
     }
 
     /** The disk failed under the process: as the server's loop halts on an I/O error, the process dies. */
