@@ -438,15 +438,30 @@ public final class CairnClient implements AutoCloseable {
                 io.cairn.api.proto.TxnPrepareResponse::getHeader);
     }
 
-    /** Records a transaction's outcome in the shard of its primary key, unless one is recorded; answers the recorded one. */
-    CompletableFuture<Boolean> decide(byte[] txnId, byte[] primaryKey, boolean commit) {
+    /**
+     * Records a transaction's outcome in the shard of its primary key, unless one is recorded;
+     * answers the recorded one. A commit names every key the transaction holds intents on, so the
+     * servers can finish it if this client cannot; it fails with {@link CairnUnavailableException}
+     * if the servers cleaned the transaction up long ago and no longer know its outcome.
+     */
+    CompletableFuture<Boolean> decide(byte[] txnId, byte[] primaryKey, boolean commit, List<byte[]> intentKeys) {
         ByteString id = ByteString.copyFrom(txnId);
         ByteString primary = ByteString.copyFrom(primaryKey);
+        List<ByteString> keys = intentKeys.stream().map(ByteString::copyFrom).toList();
         return write("txn decide", primaryKey, io.cairn.api.proto.TxnGrpc.getDecideMethod(),
                 (clientId, sequence) -> io.cairn.api.proto.TxnDecideRequest.newBuilder().setTxnId(id)
-                        .setPrimaryKey(primary).setCommit(commit).setClientId(clientId).setSequence(sequence).build(),
+                        .setPrimaryKey(primary).setCommit(commit).addAllIntentKeys(keys).setClientId(clientId)
+                        .setSequence(sequence).build(),
                 io.cairn.api.proto.TxnDecideResponse::getHeader)
-                .thenApply(io.cairn.api.proto.TxnDecideResponse::getCommitted);
+                .thenApply(r -> {
+                    if (r.getOutcomeUnknown()) {
+                        throw new CairnUnavailableException("the transaction's outcome is unknown: the servers"
+                                + " finished it and removed its record before this commit decision arrived (the"
+                                + " commit took longer than the servers keep a quiet coordinator's transaction)",
+                                List.of(), null);
+                    }
+                    return r.getCommitted();
+                });
     }
 
     /** Removes a transaction's record, in the shard of its primary key, once its intents are resolved. */

@@ -23,7 +23,9 @@ import java.util.concurrent.CompletionException;
  * </ol>
  * If the coordinator dies between rounds, the servers finish for it: a write that meets an intent
  * older than the transaction timeout aborts the transaction unless its record says committed, and
- * resolves the intent as the record says. No transaction is ever partly applied.
+ * resolves the intent as the record says; what nobody meets, the shard leaders end after a while
+ * (the commit decision names every key holding an intent, for that). No transaction is ever partly
+ * applied.
  */
 final class TxnCoordinator {
     private static final SecureRandom IDS = new SecureRandom();
@@ -82,7 +84,9 @@ final class TxnCoordinator {
         if (readOnly) {
             return new TxnResult(true, -1, List.of(), 0, 0);
         }
-        boolean committed = CairnClient.join(client.decide(txnId, primary, true));
+        List<byte[]> intentKeys = new ArrayList<>();
+        parts.values().forEach(p -> intentKeys.addAll(p.keys));
+        boolean committed = CairnClient.join(client.decide(txnId, primary, true, intentKeys));
         List<CompletableFuture<Long>> resolved = new ArrayList<>();
         for (Part p : parts.values()) {
             resolved.add(client.resolve(txnId, committed, p.keys));
@@ -147,7 +151,7 @@ final class TxnCoordinator {
      */
     private void abort(byte[] txnId, byte[] primary, Map<Integer, Part> parts) {
         try {
-            boolean committed = CairnClient.join(client.decide(txnId, primary, false));
+            boolean committed = CairnClient.join(client.decide(txnId, primary, false, List.of()));
             List<CompletableFuture<Long>> resolved = new ArrayList<>();
             for (Part p : parts.values()) {
                 resolved.add(client.resolve(txnId, committed, p.keys));

@@ -61,6 +61,11 @@ final class InProcessNodes implements AutoCloseable {
         }
     }
 
+    /** Intents and transaction records all running nodes' replicas hold (each replica's copy counts). */
+    long transactionLeftovers() {
+        return servers.values().stream().mapToLong(CairnServer::transactionLeftovers).sum();
+    }
+
     /** Node {@code id}'s HTTP port ({@code /metrics}, {@code /health}, {@code /ready}); -1: none. */
     int httpPort(int id) {
         return servers.get(id).httpPort();

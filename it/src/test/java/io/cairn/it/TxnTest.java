@@ -264,6 +264,62 @@ class TxnTest {
         }
     }
 
+    /**
+     * What nobody meets, the shard leaders end, about 30 transaction timeouts after it was left
+     * (3 s here): a coordinator that died after deciding has its writes applied in every shard and
+     * its record removed; one that died before deciding has its intents aborted, and that abort's
+     * record removed in turn. A commit decision arriving after all that finds the outcome unknown
+     * instead of committing anything.
+     */
+    @Test
+    void whatCrashedCoordinatorsLeaveIsCleanedUpWithoutAnyoneMeetingIt() throws IOException {
+        InProcessNodes cluster = new InProcessNodes(dir, 3, 4, c -> c.withTxnTimeout(100), false);
+        clusters.add(cluster);
+        ClusterSpec spec = cluster.startAll().spec;
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
+        channels.add(ch);
+        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = io.cairn.api.proto.TxnGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(20, TimeUnit.SECONDS);
+        String a = "{q}a";
+        String b = keyInAnotherShardThan(a, 4);
+        String c = "{r}c";
+        String d = keyInAnotherShardThan(c, 4, "else-");
+        ByteString decided = ByteString.copyFromUtf8("left-decided");
+        ByteString undecided = ByteString.copyFromUtf8("left-undecided");
+        for (List<String> keys : List.of(List.of(a, b), List.of(c, d))) {
+            ByteString id = keys.get(0).equals(a) ? decided : undecided;
+            for (String key : keys) {
+                assertThat(txn.prepare(io.cairn.api.proto.TxnPrepareRequest.newBuilder().setTxnId(id)
+                        .setPrimaryKey(ByteString.copyFromUtf8(keys.get(0))).setLockReads(true)
+                        .addWrite(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8(key))
+                                .setValue(ByteString.copyFromUtf8("left " + key))))
+                        .build()).getPrepared()).isTrue();
+            }
+        }
+        io.cairn.api.proto.TxnDecideRequest commitDecided = io.cairn.api.proto.TxnDecideRequest.newBuilder()
+                .setTxnId(decided).setPrimaryKey(ByteString.copyFromUtf8(a)).setCommit(true)
+                .addIntentKeys(ByteString.copyFromUtf8(a)).addIntentKeys(ByteString.copyFromUtf8(b)).build();
+        assertThat(txn.decide(commitDecided).getCommitted()).isTrue();
+        org.awaitility.Awaitility.await("4 intents and a record, on 3 replicas each").atMost(Duration.ofSeconds(2))
+                .pollInterval(Duration.ofMillis(10)).until(cluster::transactionLeftovers, n -> n == 15);
+
+        // Nobody writes these keys: only the shard leaders' cleanup can end the transactions.
+        org.awaitility.Awaitility.await("every intent and record cleaned up").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).until(cluster::transactionLeftovers, n -> n == 0);
+
+        try (CairnClient client = client(spec)) {
+            assertThat(client.get(a).orElseThrow().valueUtf8()).isEqualTo("left " + a);
+            assertThat(client.get(b).orElseThrow().valueUtf8()).as("the other shard's intent applied").isEqualTo("left " + b);
+            assertThat(client.get(c)).as("the undecided transaction aborted").isEmpty();
+            assertThat(client.get(d)).isEmpty();
+        }
+        assertThat(txn.decide(commitDecided).getOutcomeUnknown()).as("a commit decision after the cleanup").isTrue();
+        assertThat(txn.decide(io.cairn.api.proto.TxnDecideRequest.newBuilder().setTxnId(undecided)
+                .setPrimaryKey(ByteString.copyFromUtf8(c)).setCommit(true).addIntentKeys(ByteString.copyFromUtf8(c))
+                .build()).getOutcomeUnknown()).isTrue();
+        assertThat(cluster.transactionLeftovers()).as("an unknown outcome writes nothing").isZero();
+    }
+
     @Test
     void aConflictNamesTheChangedKeyAndWritesNothing() throws IOException {
         ClusterSpec spec = start(3, 4);
@@ -412,10 +468,14 @@ class TxnTest {
     }
 
     private static String keyInAnotherShardThan(String key, int shards) {
+        return keyInAnotherShardThan(key, shards, "other-");
+    }
+
+    private static String keyInAnotherShardThan(String key, int shards, String prefix) {
         io.cairn.placement.ShardMap map = io.cairn.placement.ShardMap.of(shards);
         int shard = map.shardOfKey(key.getBytes(StandardCharsets.UTF_8));
         for (int i = 0; ; i++) {
-            String other = "other-" + i;
+            String other = prefix + i;
             if (map.shardOfKey(other.getBytes(StandardCharsets.UTF_8)) != shard) {
                 return other;
             }

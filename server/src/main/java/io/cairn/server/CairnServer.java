@@ -292,6 +292,19 @@ public final class CairnServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Intents and transaction records this node's shard replicas hold, up to 1,000 of each per
+     * replica (what {@code cairn_txn_intents} and {@code cairn_txn_records} show, counted now).
+     */
+    public long transactionLeftovers() {
+        long count = 0;
+        for (GroupId group : loop.hostedGroups()) {
+            KvStateMachine.Census c = group.value() > 0 ? loop.census(group, 1_000) : null;
+            count += c == null ? 0 : c.intents() + c.txnRecords();
+        }
+        return count;
+    }
+
     /** The port of {@code /metrics}, {@code /health} and {@code /ready}; -1 when not served. */
     public int httpPort() {
         return http == null ? -1 : http.port();
@@ -414,6 +427,7 @@ public final class CairnServer implements AutoCloseable {
         // it runs on the Netty thread that read it: a hop to a pool thread per request costs
         // more CPU (a wake-up and a context switch) than the handler itself.
         KvService kv = new KvService(loop, map, config, wallClock, forwarder, faults, crossShard, metrics);
+        kv.startTxnRecovery();
         // Nobody can read the request meters without HTTP: then they are not kept at all.
         boolean metered = !config.httpListenAddress().isEmpty();
         io.grpc.ServerInterceptor timed = metered ? metrics.requests() : NodeMetrics.none();

@@ -65,6 +65,7 @@ final class KvService extends KvGrpc.KvImplBase {
     private final Clock clock;
     private final FaultInjection faults;
     private final Forwarder forwarder;
+    private final TxnRecovery recovery;
     private final CrossShardTxns crossShard;
     private final NodeMetrics metrics;
 
@@ -95,6 +96,12 @@ final class KvService extends KvGrpc.KvImplBase {
         this.config = config;
         this.clock = clock;
         this.forwarder = forwarder;
+        this.recovery = new TxnRecovery(loop, map, config, clock, forwarder, g -> forwardTarget(g, null));
+    }
+
+    /** Cleans up what crashed transaction coordinators left, from now until the forwarder's timer stops. */
+    void startTxnRecovery() {
+        recovery.start();
     }
 
     /** On the handler's thread, where the call's context is current. */
@@ -523,7 +530,7 @@ final class KvService extends KvGrpc.KvImplBase {
             boolean prepare = command instanceof Command.Prepare;
             metrics.txnConflict(group, prepare, locked.key().toArray());
             if (clock.epochMillis() - locked.preparedAtMillis() >= config.txnTimeoutMillis()) {
-                return push(group, locked).thenCompose(x -> proposePastIntents(group, clientId, sequence, command,
+                return recovery.push(group, locked).thenCompose(x -> proposePastIntents(group, clientId, sequence, command,
                         giveUpNanos));
             }
             if (prepare || System.nanoTime() >= giveUpNanos) {
@@ -564,37 +571,6 @@ final class KvService extends KvGrpc.KvImplBase {
 
     /** How often a write stopped by an intent looks again whether it is gone. */
     private static final long INTENT_POLL_MILLIS = 5;
-
-    /**
-     * Ends a stale intent: aborts its transaction in the record (the primary key's shard) unless
-     * it was decided, then resolves the intent here as the record says.
-     */
-    private CompletableFuture<Result> push(GroupId group, Result.Locked locked) {
-        GroupId recordGroup = map.current().groupOfKey(locked.primaryKey().toArray());
-        return decide(recordGroup, locked.txnId(), locked.primaryKey(), false).thenCompose(committed ->
-                loop.propose(group, io.cairn.kv.state.CommandEnvelope.NO_SESSION, 0,
-                        new Command.Resolve(locked.txnId(), committed, List.of(locked.key()))));
-    }
-
-    /** Records {@code commit} for the transaction unless it is decided already; completes with the outcome recorded. */
-    private CompletableFuture<Boolean> decide(GroupId recordGroup, Bytes txnId, Bytes primaryKey, boolean commit) {
-        Status status = loop.status(recordGroup);
-        if (status != null && status.role() == io.cairn.consensus.Role.LEADER) {
-            return loop.propose(recordGroup, io.cairn.kv.state.CommandEnvelope.NO_SESSION, 0,
-                    new Command.Decide(txnId, commit)).thenApply(r -> ((Result.Decided) r).committed());
-        }
-        NodeId target = forwardTarget(recordGroup, null);
-        if (target == null) {
-            return CompletableFuture.failedFuture(GrpcErrors.unavailable("no node is known to hold the shard of"
-                    + " transaction record " + primaryKey.toUtf8()));
-        }
-        io.cairn.api.proto.TxnDecideRequest request = io.cairn.api.proto.TxnDecideRequest.newBuilder()
-                .setTxnId(ByteString.copyFrom(txnId.toArray())).setPrimaryKey(ByteString.copyFrom(primaryKey.toArray()))
-                .setCommit(commit).build();
-        return forwarder.call(io.cairn.api.proto.TxnGrpc.getDecideMethod(), request, map.current().address(target),
-                Deadline.after(config.requestTimeoutMillis(), TimeUnit.MILLISECONDS))
-                .thenApply(io.cairn.api.proto.TxnDecideResponse::getCommitted);
-    }
 
     /**
      * The time a read judges expiry by: this node's clock, or the latest leader time its replica
@@ -1125,7 +1101,10 @@ final class KvService extends KvGrpc.KvImplBase {
 
         @Override
         public void decide(io.cairn.api.proto.TxnDecideRequest req, StreamObserver<io.cairn.api.proto.TxnDecideResponse> out) {
-            Command.Decide decide = new Command.Decide(Bytes.wrap(req.getTxnId().toByteArray()), req.getCommit());
+            List<Bytes> intentKeys = new ArrayList<>(req.getIntentKeysCount());
+            req.getIntentKeysList().forEach(k -> intentKeys.add(Bytes.wrap(k.toByteArray())));
+            Command.Decide decide = Command.Decide.of(Bytes.wrap(req.getTxnId().toByteArray()), req.getCommit(),
+                    Bytes.wrap(req.getPrimaryKey().toByteArray()), intentKeys);
             GroupId group = recordGroup(decide, req.getPrimaryKey(), out);
             if (group == null) {
                 return;
@@ -1135,6 +1114,10 @@ final class KvService extends KvGrpc.KvImplBase {
                 if (r instanceof Result.Decided d) {
                     return io.cairn.api.proto.TxnDecideResponse.newBuilder().setHeader(header(group))
                             .setCommitted(d.committed()).build();
+                }
+                if (r instanceof Result.OutcomeUnknown) {
+                    return io.cairn.api.proto.TxnDecideResponse.newBuilder().setHeader(header(group))
+                            .setOutcomeUnknown(true).build();
                 }
                 throw unexpected(r);
             });

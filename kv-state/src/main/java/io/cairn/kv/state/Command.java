@@ -264,12 +264,32 @@ public sealed interface Command
      * unless a record exists; either way answers the outcome recorded ({@link Result.Decided}).
      * The coordinator decides {@code commit} once every participant prepared; anyone aborts a
      * transaction whose intent outlived the transaction timeout, and whichever applies first wins.
+     *
+     * <p>With {@code primaryKey} (every decision made since records are cleaned up; null only in
+     * entries written before, which apply as they did): a commit is recorded only while the
+     * transaction still holds its intent on the primary key, else the answer is
+     * {@link Result.OutcomeUnknown} (decided and cleaned up long ago); an abort drops that intent
+     * in the same entry. So once a record is gone, nothing can commit the transaction any more.
+     * A commit names in {@code intentKeys} every key the transaction holds an intent on, in any
+     * shard, so that the record's shard can resolve them all when the coordinator did not.
      */
-    record Decide(Bytes txnId, boolean commit) implements Command {
+    record Decide(Bytes txnId, boolean commit, Bytes primaryKey, List<Bytes> intentKeys) implements Command {
         public Decide {
-            if (txnId == null) {
-                throw new IllegalArgumentException("txnId is required");
+            if (txnId == null || intentKeys == null) {
+                throw new IllegalArgumentException("txnId and intentKeys are required");
             }
+            if (primaryKey == null && !intentKeys.isEmpty()) {
+                throw new IllegalArgumentException("intent keys come with the primary key");
+            }
+            intentKeys = List.copyOf(intentKeys);
+        }
+
+        /** A decision as every node makes it now: bound to the intent on {@code primaryKey}. */
+        public static Decide of(Bytes txnId, boolean commit, Bytes primaryKey, List<Bytes> intentKeys) {
+            if (primaryKey == null) {
+                throw new IllegalArgumentException("primaryKey is required");
+            }
+            return new Decide(txnId, commit, primaryKey, intentKeys);
         }
     }
 
@@ -290,7 +310,8 @@ public sealed interface Command
     /**
      * Removes transaction {@code txnId}'s record (answering {@link Result.Deleted}). The
      * coordinator sends it once every intent the transaction placed is resolved, so no intent is
-     * left to consult the record; a record whose coordinator died first is kept.
+     * left to consult the record; when the coordinator died first, the record's shard leader
+     * resolves what the record names and then removes it, a while after the decision.
      */
     record Forget(Bytes txnId) implements Command {
         public Forget {

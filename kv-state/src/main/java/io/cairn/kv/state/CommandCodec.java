@@ -29,7 +29,7 @@ import java.util.List;
  *                         per op its tag and fields: a Put or Delete as above, or 10 Get (bytes key)
  *       11 Prepare        bytes txnId, bytes primaryKey, u8 lockReads, the compares as in Txn, then
  *                         the writes as one branch of Txn (puts and deletes only)
- *       12 Decide         bytes txnId, u8 commit
+ *       12 Decide         bytes txnId, u8 commit (written before decisions named their primary key)
  *       13 Resolve        bytes txnId, u8 commit, varint keyCount, then each key as bytes
  *       14 Forget         bytes txnId
  *       15 SetSystem      bytes name, varint expectedVersion, bytes value
@@ -39,6 +39,8 @@ import java.util.List;
  *       17 LockRelease    bytes name, i64 sessionId, bytes owner
  *       18 EndSessions    u8 expired, varint count, then each session id as i64
  *       19 Proclaim       bytes name, i64 sessionId, bytes owner, bytes value
+ *       20 DecideHeld     bytes txnId, u8 commit, bytes primaryKey, varint keyCount, then each
+ *                         intent key as bytes (a Decide with its primary key)
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -65,6 +67,7 @@ final class CommandCodec {
     static final int TAG_LOCK_RELEASE = 17;
     static final int TAG_END_SESSIONS = 18;
     static final int TAG_PROCLAIM = 19;
+    static final int TAG_DECIDE_HELD = 20;
 
     private static final String WHAT = "command envelope";
 
@@ -123,7 +126,15 @@ final class CommandCodec {
             writeCompares(out, p.compares());
             writeOps(out, p.writes());
         } else if (command instanceof Command.Decide d) {
-            out.writeByte(TAG_DECIDE).writeBytes(d.txnId()).writeBoolean(d.commit());
+            if (d.primaryKey() == null) {
+                out.writeByte(TAG_DECIDE).writeBytes(d.txnId()).writeBoolean(d.commit());
+            } else {
+                out.writeByte(TAG_DECIDE_HELD).writeBytes(d.txnId()).writeBoolean(d.commit()).writeBytes(d.primaryKey())
+                        .writeVarLong(d.intentKeys().size());
+                for (Bytes key : d.intentKeys()) {
+                    out.writeBytes(key);
+                }
+            }
         } else if (command instanceof Command.Forget f) {
             out.writeByte(TAG_FORGET).writeBytes(f.txnId());
         } else if (command instanceof Command.SetSystem sys) {
@@ -197,15 +208,27 @@ final class CommandCodec {
     private static Command.Resolve readResolve(Decoder in) {
         Bytes txnId = in.readBytes("txnId");
         boolean commit = in.readBoolean("commit");
+        return new Command.Resolve(txnId, commit, readTxnKeys(in));
+    }
+
+    private static Command.Decide readDecide(Decoder in) {
+        Bytes txnId = in.readBytes("txnId");
+        boolean commit = in.readBoolean("commit");
+        Bytes primaryKey = in.readBytes("primaryKey");
+        return Command.Decide.of(txnId, commit, primaryKey, readTxnKeys(in));
+    }
+
+    /** A count, then that many keys: at most every key a transaction can hold an intent on. */
+    private static List<Bytes> readTxnKeys(Decoder in) {
         int count = in.readVarInt("keyCount");
         if (count > 2 * Limits.TXN_OPS_MAX) {
-            throw in.corrupt(count + " keys to resolve, over " + 2 * Limits.TXN_OPS_MAX, in.position());
+            throw in.corrupt(count + " transaction keys, over " + 2 * Limits.TXN_OPS_MAX, in.position());
         }
         List<Bytes> keys = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             keys.add(in.readBytes("key"));
         }
-        return new Command.Resolve(txnId, commit, keys);
+        return keys;
     }
 
     private static Command.EndSessions readEndSessions(Decoder in) {
@@ -283,7 +306,8 @@ final class CommandCodec {
                 yield readTxn(in);
             }
             case TAG_PREPARE -> readPrepare(in);
-            case TAG_DECIDE -> new Command.Decide(in.readBytes("txnId"), in.readBoolean("commit"));
+            case TAG_DECIDE -> new Command.Decide(in.readBytes("txnId"), in.readBoolean("commit"), null, List.of());
+            case TAG_DECIDE_HELD -> readDecide(in);
             case TAG_RESOLVE -> readResolve(in);
             case TAG_FORGET -> new Command.Forget(in.readBytes("txnId"));
             case TAG_SET_SYSTEM -> new Command.SetSystem(in.readBytes("name"), in.readVarLong("expectedVersion"),

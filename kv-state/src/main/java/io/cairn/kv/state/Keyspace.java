@@ -271,7 +271,7 @@ final class Keyspace {
         return Arrays.copyOf(key, key.length + 1);
     }
 
-    private static byte[] withFamily(byte family, byte[] rest) {
+    static byte[] withFamily(byte family, byte[] rest) {
         byte[] k = new byte[1 + rest.length];
         k[0] = family;
         System.arraycopy(rest, 0, k, 1, rest.length);

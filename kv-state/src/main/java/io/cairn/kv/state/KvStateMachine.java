@@ -434,6 +434,57 @@ public final class KvStateMachine {
         return count;
     }
 
+    /**
+     * A decided transaction's record, as the cleanup of records whose coordinator did not remove
+     * them sees it: {@code cleanable} says whether this shard may end it by itself (see
+     * {@link Command.Decide}); {@code intentKeys} are the keys its intents may still hold, in any
+     * shard (empty for an abort).
+     */
+    public record TxnRecordView(Bytes txnId, boolean committed, long decidedAtMillis, List<Bytes> intentKeys,
+                                boolean cleanable) {}
+
+    /** A page of a bounded scan, and the id or key the next page starts at (null: the scan is done). */
+    public record Page<T>(List<T> items, Bytes next) {}
+
+    /** Up to {@code max} transaction records from id {@code fromTxnId} (null: the first), in id order. */
+    public Page<TxnRecordView> txnRecords(Bytes fromTxnId, int max) {
+        List<KvPair> pairs = familyPage(Keyspace.TXN, fromTxnId, max);
+        List<TxnRecordView> views = new ArrayList<>(pairs.size());
+        for (KvPair pair : pairs) {
+            TxnRecord r = TxnRecord.decode(pair.value(), pair.key());
+            views.add(new TxnRecordView(Bytes.copyOf(pair.key(), 1, pair.key().length - 1), r.committed(),
+                    r.decidedAtMillis(), r.intentKeys() == null ? List.of() : r.intentKeys(), r.cleanable()));
+        }
+        return new Page<>(views, pairs.size() < max ? null : successorOf(views.get(views.size() - 1).txnId()));
+    }
+
+    /**
+     * Up to {@code max} intents from user key {@code fromKey} (null: the first), in key order, each
+     * as the {@link Result.Locked} a write meeting it would get.
+     */
+    public Page<Result.Locked> intents(Bytes fromKey, int max) {
+        List<KvPair> pairs = familyPage(Keyspace.INTENT, fromKey, max);
+        List<Result.Locked> held = new ArrayList<>(pairs.size());
+        for (KvPair pair : pairs) {
+            Intent i = Intent.decode(pair.value(), pair.key());
+            held.add(new Result.Locked(Keyspace.userKeyOfIntent(pair.key()), i.txnId(), i.primaryKey(),
+                    i.preparedAtMillis()));
+        }
+        return new Page<>(held, pairs.size() < max ? null : successorOf(held.get(held.size() - 1).key()));
+    }
+
+    private List<KvPair> familyPage(byte family, Bytes from, int max) {
+        if (max <= 0) {
+            throw new IllegalArgumentException("max must be positive: " + max);
+        }
+        byte[] start = from == null ? Keyspace.familyStart(family) : Keyspace.withFamily(family, from.toArray());
+        return engine.scan(start, Keyspace.familyEnd(family), max);
+    }
+
+    private static Bytes successorOf(Bytes b) {
+        return Bytes.wrap(Keyspace.successor(b.toArray()));
+    }
+
     /** {@link #scan} of every key that starts with {@code prefix}. */
     public ScanPage scanPrefix(Bytes prefix, int limit, long nowMillis) {
         return scan(KeyRange.prefix(prefix), limit, nowMillis);
@@ -667,7 +718,23 @@ public final class KvStateMachine {
         if (raw != null) {
             return new Result.Decided(TxnRecord.decode(raw, recordKey).committed());
         }
-        batch.writes.put(recordKey, new TxnRecord(d.commit(), batch.clockMillis).encode());
+        if (d.primaryKey() != null) {
+            Intent primary = batch.loadIntent(d.primaryKey());
+            boolean held = primary != null && primary.txnId().equals(d.txnId());
+            if (d.commit() && !held) {
+                // Decided, resolved and cleaned up long ago (a record goes only after that), or
+                // never prepared here: committing now could contradict what was resolved.
+                return new Result.OutcomeUnknown();
+            }
+            if (!d.commit() && held) {
+                // With the primary's intent gone, no later commit decision can be recorded even
+                // once this record is cleaned up.
+                batch.writes.delete(Keyspace.intentKey(d.primaryKey()));
+            }
+        }
+        // A decision from before records were cleaned up keeps a record that never goes.
+        List<Bytes> keys = d.primaryKey() == null ? null : d.intentKeys();
+        batch.writes.put(recordKey, new TxnRecord(d.commit(), batch.clockMillis, keys).encode());
         return new Result.Decided(d.commit());
     }
 

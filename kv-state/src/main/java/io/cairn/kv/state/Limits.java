@@ -107,6 +107,10 @@ public record Limits(int keyBytesMax, int valueBytesMax, int scanLimitMax) {
             return first(txnIdViolation(p.txnId()), keyViolation(p.primaryKey()),
                     txnViolation(new Command.Txn(p.compares(), p.writes(), List.of())));
         } else if (command instanceof Command.Decide d) {
+            if (d.intentKeys().size() > 2 * TXN_OPS_MAX) {
+                return Optional.of(new Result.Rejected(RejectReason.TXN_TOO_LARGE,
+                        "a decision names at most " + 2 * TXN_OPS_MAX + " intent keys, not " + d.intentKeys().size()));
+            }
             return txnIdViolation(d.txnId());
         } else if (command instanceof Command.Forget f) {
             return txnIdViolation(f.txnId());

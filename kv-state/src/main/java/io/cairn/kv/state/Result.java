@@ -11,7 +11,7 @@ public sealed interface Result
         permits Result.Written, Result.Deleted, Result.CasFailed, Result.Expired,
                 Result.Stale, Result.Rejected, Result.Skipped,
                 Result.LockGranted, Result.LockBusy, Result.LockQueued, Result.Released, Result.SessionEnded, Result.SessionsEnded, Result.NotHolder, Result.FencedOut,
-                Result.Read, Result.TxnDone, Result.Prepared, Result.Locked, Result.Decided, Result.Resolved {
+                Result.Read, Result.TxnDone, Result.Prepared, Result.Locked, Result.Decided, Result.OutcomeUnknown, Result.Resolved {
 
     /**
      * A put, or a compare-and-set whose comparison held, stored the value: the key's
@@ -204,6 +204,13 @@ public sealed interface Result
 
     /** The outcome a transaction's record holds. */
     record Decided(boolean committed) implements Result {}
+
+    /**
+     * A commit decision found neither a record nor the transaction's intent on its primary key:
+     * the transaction was decided and cleaned up long ago, and this shard no longer knows how.
+     * Nothing changed.
+     */
+    record OutcomeUnknown() implements Result {}
 
     /** A {@link Command.Resolve} ended {@code intents} of the transaction's intents. */
     record Resolved(int intents) implements Result {

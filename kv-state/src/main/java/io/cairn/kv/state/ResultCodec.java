@@ -34,6 +34,7 @@ import java.util.List;
  *   19 LockQueued  varint position, varint holderToken
  *   20 SessionEnded i64 sessionId
  *   21 SessionsEnded varint entries
+ *   22 OutcomeUnknown (no fields)
  * </pre>
  */
 final class ResultCodec {
@@ -59,6 +60,7 @@ final class ResultCodec {
     static final int TAG_LOCK_QUEUED = 19;
     static final int TAG_SESSION_ENDED = 20;
     static final int TAG_SESSIONS_ENDED = 21;
+    static final int TAG_OUTCOME_UNKNOWN = 22;
 
     private static final String WHAT = "result";
 
@@ -118,6 +120,8 @@ final class ResultCodec {
                     .writeVarLong(l.preparedAtMillis());
         } else if (result instanceof Result.Decided d) {
             out.writeByte(TAG_DECIDED).writeBoolean(d.committed());
+        } else if (result instanceof Result.OutcomeUnknown) {
+            out.writeByte(TAG_OUTCOME_UNKNOWN);
         } else if (result instanceof Result.Resolved r) {
             out.writeByte(TAG_RESOLVED).writeVarLong(r.intents());
         } else if (result instanceof Result.LockQueued q) {
@@ -184,6 +188,7 @@ final class ResultCodec {
             case TAG_LOCKED -> new Result.Locked(in.readBytes("key"), in.readBytes("txnId"), in.readBytes("primaryKey"),
                     in.readVarLong("preparedAtMillis"));
             case TAG_DECIDED -> new Result.Decided(in.readBoolean("committed"));
+            case TAG_OUTCOME_UNKNOWN -> new Result.OutcomeUnknown();
             case TAG_RESOLVED -> new Result.Resolved(in.readVarInt("intents"));
             case TAG_LOCK_QUEUED -> new Result.LockQueued(in.readVarInt("position"), in.readVarLong("holderToken"));
             case TAG_SESSION_ENDED -> new Result.SessionEnded(in.readLong("sessionId"));

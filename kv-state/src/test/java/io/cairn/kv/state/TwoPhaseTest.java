@@ -126,13 +126,89 @@ class TwoPhaseTest {
         assertThat(sm.get(b("k"), 1_000).orElseThrow().value()).isEqualTo(b("mine"));
     }
 
+    private static Command.Decide decide(Bytes txn, boolean commit, String... intentKeys) {
+        return Command.Decide.of(txn, commit, b("primary"), java.util.Arrays.stream(intentKeys).map(TestLog::b).toList());
+    }
+
     @Test
     void theFirstDecisionIsTheRecordAndLaterOnesReadIt() {
-        assertThat(apply(new Command.Decide(T1, false))).isEqualTo(new Result.Decided(false));
-        assertThat(apply(new Command.Decide(T1, true))).as("the coordinator came too late")
+        apply(prepare(T1, List.of(), List.of(put("primary", "1"))));
+        assertThat(apply(decide(T1, false))).isEqualTo(new Result.Decided(false));
+        assertThat(apply(decide(T1, true, "primary"))).as("the coordinator came too late")
                 .isEqualTo(new Result.Decided(false));
-        assertThat(apply(new Command.Decide(T2, true))).isEqualTo(new Result.Decided(true));
-        assertThat(apply(new Command.Decide(T2, false))).isEqualTo(new Result.Decided(true));
+        apply(new Command.Resolve(T1, false, List.of(b("primary"))));
+
+        apply(prepare(T2, List.of(), List.of(put("primary", "2"))));
+        assertThat(apply(decide(T2, true, "primary"))).isEqualTo(new Result.Decided(true));
+        assertThat(apply(decide(T2, false))).isEqualTo(new Result.Decided(true));
+        assertThat(sm.intentHolder(b("primary"))).as("a commit leaves the intent to its resolve").contains(T2);
+    }
+
+    /**
+     * The rules that make a record safe to remove: a commit is recorded only while the primary's
+     * intent is the transaction's; an abort drops that intent in the same entry.
+     */
+    @Test
+    void aCommitNeedsThePrimarysIntentAndAnAbortDropsIt() {
+        record Row(String what, Bytes primaryHolder, boolean commit, Result answer, Bytes holderAfter) {}
+        Bytes other = b("txn-other");
+        List<Row> rows = List.of(
+                new Row("commit while held", T1, true, new Result.Decided(true), T1),
+                new Row("commit with no intent: cleaned up long ago", null, true, new Result.OutcomeUnknown(), null),
+                new Row("commit while another holds the primary", other, true, new Result.OutcomeUnknown(), other),
+                new Row("abort while held drops the intent", T1, false, new Result.Decided(false), null),
+                new Row("abort with no intent", null, false, new Result.Decided(false), null),
+                new Row("abort leaves another's intent", other, false, new Result.Decided(false), other));
+        for (Row row : rows) {
+            KvStateMachine fresh = new KvStateMachine(new io.cairn.kv.engine.MemoryKvEngine());
+            TestLog freshLog = new TestLog();
+            if (row.primaryHolder() != null) {
+                fresh.apply(List.of(freshLog.entry(1_000, prepare(row.primaryHolder(), List.of(), List.of(put("primary", "v"))))));
+            }
+            Result answer = fresh.apply(List.of(freshLog.entry(1_000, decide(T1, row.commit(), "primary", "elsewhere")))).get(0);
+            assertThat(answer).as(row.what()).isEqualTo(row.answer());
+            assertThat(fresh.intentHolder(b("primary"))).as(row.what()).isEqualTo(java.util.Optional.ofNullable(row.holderAfter()));
+            var records = fresh.txnRecords(null, 10).items();
+            if (answer instanceof Result.Decided d) {
+                assertThat(records).as(row.what()).singleElement().satisfies(r -> {
+                    assertThat(r.committed()).isEqualTo(d.committed());
+                    assertThat(r.cleanable()).isTrue();
+                    assertThat(r.intentKeys()).isEqualTo(List.of(b("primary"), b("elsewhere")));
+                });
+            } else {
+                assertThat(records).as(row.what() + ": nothing written").isEmpty();
+            }
+            fresh.checkConsistency();
+        }
+    }
+
+    @Test
+    void aDecisionWithoutItsPrimaryKeyIsOneFromBeforeCleanupAndKeepsItsRecordForGood() {
+        apply(prepare(T1, List.of(), List.of(put("primary", "1"))));
+        assertThat(apply(new Command.Decide(T1, false, null, List.of()))).isEqualTo(new Result.Decided(false));
+        assertThat(sm.intentHolder(b("primary"))).as("applied as before: the intent stays").contains(T1);
+        assertThat(sm.txnRecords(null, 10).items()).singleElement().satisfies(r -> assertThat(r.cleanable()).isFalse());
+        apply(new Command.Resolve(T1, false, List.of(b("primary"))));
+    }
+
+    @Test
+    void recordsAndIntentsArePagedInOrder() {
+        for (String id : List.of("t1", "t2", "t3")) {
+            apply(prepare(b(id), List.of(), List.of(put("k-" + id, "v"), put("primary", "p"))));
+            apply(decide(b(id), false));
+        }
+        var first = sm.txnRecords(null, 2);
+        assertThat(first.items()).extracting(KvStateMachine.TxnRecordView::txnId).containsExactly(b("t1"), b("t2"));
+        var rest = sm.txnRecords(first.next(), 2);
+        assertThat(rest.items()).extracting(KvStateMachine.TxnRecordView::txnId).containsExactly(b("t3"));
+        assertThat(rest.next()).isNull();
+        var intents = sm.intents(null, 10);
+        assertThat(intents.items()).extracting(Result.Locked::key).containsExactly(b("k-t1"), b("k-t2"), b("k-t3"));
+        assertThat(intents.items().get(1).txnId()).isEqualTo(b("t2"));
+        assertThat(intents.next()).isNull();
+        for (String id : List.of("t1", "t2", "t3")) {
+            apply(new Command.Resolve(b(id), false, List.of(b("k-" + id))));
+        }
     }
 
     @Test
@@ -150,11 +226,15 @@ class TwoPhaseTest {
 
     @Test
     void aForgottenRecordIsGoneAndForgettingAgainFindsNothing() {
-        apply(new Command.Decide(T1, true));
+        apply(prepare(T1, List.of(), List.of(put("primary", "1"))));
+        apply(decide(T1, true, "primary"));
+        apply(new Command.Resolve(T1, true, List.of(b("primary"))));
 
         assertThat(apply(new Command.Forget(T1))).isEqualTo(new Result.Deleted(log.lastIndex(), true));
         assertThat(apply(new Command.Forget(T1))).isEqualTo(new Result.Deleted(log.lastIndex(), false));
-        assertThat(apply(new Command.Decide(T1, false))).as("a new decision after the record is gone")
+        assertThat(apply(decide(T1, true, "primary"))).as("a commit after the record is gone")
+                .isEqualTo(new Result.OutcomeUnknown());
+        assertThat(apply(decide(T1, false))).as("an abort after the record is gone (a late intent met)")
                 .isEqualTo(new Result.Decided(false));
     }
 
