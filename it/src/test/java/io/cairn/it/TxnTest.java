@@ -320,6 +320,47 @@ class TxnTest {
         assertThat(cluster.transactionLeftovers()).as("an unknown outcome writes nothing").isZero();
     }
 
+    /**
+     * Readers share: while a prepared transaction holds what it read, another transaction that
+     * reads the same key (and writes elsewhere, across shards) commits; one that writes the key
+     * conflicts, naming the holder.
+     */
+    @Test
+    void aKeyHeldByAPreparedReaderCanBeReadAndCommittedOnButNotWritten() throws IOException {
+        ClusterSpec spec = start(3, 4);
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
+        channels.add(ch);
+        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = io.cairn.api.proto.TxnGrpc.newBlockingStub(ch)
+                .withDeadlineAfter(20, TimeUnit.SECONDS);
+        String config = "{s}config";
+        String mine = keyInAnotherShardThan(config, 4);
+        try (CairnClient client = client(spec)) {
+            long configRevision = client.put(config, "v1").modRevision();
+            ByteString held = ByteString.copyFromUtf8("prepared-reader");
+            assertThat(txn.prepare(io.cairn.api.proto.TxnPrepareRequest.newBuilder().setTxnId(held)
+                    .setPrimaryKey(ByteString.copyFromUtf8(config)).setLockReads(true)
+                    .addCompare(io.cairn.api.proto.Compare.newBuilder().setKey(ByteString.copyFromUtf8(config))
+                            .setTarget(io.cairn.api.proto.Compare.Target.MOD_REVISION).setNumber(configRevision))
+                    .build()).getPrepared()).isTrue();
+
+            Transaction reader = client.begin();
+            assertThat(reader.get(config).orElseThrow().valueUtf8()).isEqualTo("v1");
+            reader.put(mine, "read v1");
+            reader.commit();
+            assertThat(client.get(mine).orElseThrow().valueUtf8()).isEqualTo("read v1");
+
+            Transaction writer = client.begin();
+            writer.get(mine);
+            writer.put(config, "v2");
+            assertThatThrownBy(writer::commit).isInstanceOf(TransactionConflictException.class)
+                    .hasMessageContaining(java.util.HexFormat.of().formatHex(held.toByteArray()));
+
+            txn.resolve(io.cairn.api.proto.TxnResolveRequest.newBuilder().setTxnId(held).setCommit(false)
+                    .addKeys(ByteString.copyFromUtf8(config)).build());
+            assertThat(client.put(config, "v2").version()).as("the reader's hold is gone").isEqualTo(2);
+        }
+    }
+
     @Test
     void aConflictNamesTheChangedKeyAndWritesNothing() throws IOException {
         ClusterSpec spec = start(3, 4);

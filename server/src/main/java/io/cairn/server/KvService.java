@@ -556,10 +556,9 @@ final class KvService extends KvGrpc.KvImplBase {
      * so waiting writes nothing to the log.
      */
     private void waitForIntent(GroupId group, Result.Locked locked, long giveUpNanos, Runnable then) {
-        forwarder.later(() -> loop.read(group, ReadLevel.EVENTUAL, sm -> sm.intentHolder(locked.key()))
-                .whenComplete((holder, err) -> {
-                    boolean gone = err != null || holder.value().isEmpty()
-                            || !holder.value().get().equals(locked.txnId());
+        forwarder.later(() -> loop.read(group, ReadLevel.EVENTUAL, sm -> sm.intentHolders(locked.key()))
+                .whenComplete((holders, err) -> {
+                    boolean gone = err != null || !holders.value().contains(locked.txnId());
                     boolean old = clock.epochMillis() - locked.preparedAtMillis() >= config.txnTimeoutMillis();
                     if (gone || old || System.nanoTime() >= giveUpNanos) {
                         then.run();

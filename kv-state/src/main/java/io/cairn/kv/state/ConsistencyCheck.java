@@ -126,7 +126,7 @@ final class ConsistencyCheck {
                     "unknown meta key 0x%s", Bytes.copyOf(pair.key()).toHex());
         }
         for (KvPair pair : all(engine, Keyspace.INTENT)) {
-            Intent.decode(pair.value(), pair.key());
+            Intent.decodeSlot(pair.value(), pair.key());
         }
         for (KvPair pair : all(engine, Keyspace.TXN)) {
             TxnRecord.decode(pair.value(), pair.key());

@@ -422,7 +422,7 @@ public final class KvStateMachine {
         while (count < max) {
             List<KvPair> chunk = engine.scan(cursor, end, 256);
             for (KvPair pair : chunk) {
-                if (Intent.decode(pair.value(), pair.key()).kind() != Intent.Kind.READ && ++count == max) {
+                if (Intent.decodeSlot(pair.value(), pair.key()).get(0).isWrite() && ++count == max) {
                     return count;
                 }
             }
@@ -466,11 +466,13 @@ public final class KvStateMachine {
         List<KvPair> pairs = familyPage(Keyspace.INTENT, fromKey, max);
         List<Result.Locked> held = new ArrayList<>(pairs.size());
         for (KvPair pair : pairs) {
-            Intent i = Intent.decode(pair.value(), pair.key());
-            held.add(new Result.Locked(Keyspace.userKeyOfIntent(pair.key()), i.txnId(), i.primaryKey(),
-                    i.preparedAtMillis()));
+            for (Intent i : Intent.decodeSlot(pair.value(), pair.key())) {
+                held.add(new Result.Locked(Keyspace.userKeyOfIntent(pair.key()), i.txnId(), i.primaryKey(),
+                        i.preparedAtMillis()));
+            }
         }
-        return new Page<>(held, pairs.size() < max ? null : successorOf(held.get(held.size() - 1).key()));
+        return new Page<>(held, pairs.size() < max ? null
+                : successorOf(Keyspace.userKeyOfIntent(pairs.get(pairs.size() - 1).key())));
     }
 
     private List<KvPair> familyPage(byte family, Bytes from, int max) {
@@ -663,14 +665,16 @@ public final class KvStateMachine {
     /**
      * The intent of a transaction other than {@code own} (null: none) that stops this command on
      * {@code key}: any intent stops a write (a read intent keeps what a transaction read from
-     * changing), a write intent stops a read whose answer decides something (a comparison).
+     * changing), a write intent stops a read whose answer decides something (a comparison, or a
+     * prepare's read, which may then share the key with other readers).
      */
     private static Result.Locked blockedBy(Batch batch, Bytes key, Bytes own, boolean writing) {
-        Intent intent = batch.loadIntent(key);
-        if (intent == null || intent.txnId().equals(own) || !writing && !intent.isWrite()) {
-            return null;
+        for (Intent intent : batch.loadIntents(key)) {
+            if (!intent.txnId().equals(own) && (writing || intent.isWrite())) {
+                return new Result.Locked(key, intent.txnId(), intent.primaryKey(), intent.preparedAtMillis());
+            }
         }
-        return new Result.Locked(key, intent.txnId(), intent.primaryKey(), intent.preparedAtMillis());
+        return null;
     }
 
     private Result prepare(Batch batch, Command.Prepare p) {
@@ -683,7 +687,7 @@ public final class KvStateMachine {
         for (Compare c : p.compares()) {
             // A lock token names a lock, not a key: no key intent concerns it.
             Result.Locked locked = c.target() == Compare.Target.LOCK_TOKEN ? null
-                    : blockedBy(batch, c.key(), p.txnId(), p.lockReads());
+                    : blockedBy(batch, c.key(), p.txnId(), false);
             if (locked != null) {
                 return locked;
             }
@@ -699,13 +703,16 @@ public final class KvStateMachine {
             Intent intent = op instanceof Command.Put put
                     ? new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.PUT, put.value(), put.ttlMillis())
                     : new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.DELETE, null, 0);
-            batch.writes.put(Keyspace.intentKey(op.key()), intent.encode());
+            batch.storeIntents(op.key(), List.of(intent));
         }
         if (p.lockReads()) {
             for (Compare c : p.compares()) {
-                if (c.target() != Compare.Target.LOCK_TOKEN && batch.loadIntent(c.key()) == null) {
-                    Intent read = new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.READ, null, 0);
-                    batch.writes.put(Keyspace.intentKey(c.key()), read.encode());
+                List<Intent> held = c.target() == Compare.Target.LOCK_TOKEN ? null : batch.loadIntents(c.key());
+                if (held != null && held.stream().noneMatch(i -> i.txnId().equals(p.txnId()))) {
+                    // Only other readers can be here (a writer stopped this prepare above): share.
+                    List<Intent> shared = new ArrayList<>(held);
+                    shared.add(new Intent(p.txnId(), p.primaryKey(), batch.clockMillis, Intent.Kind.READ, null, 0));
+                    batch.storeIntents(c.key(), shared);
                 }
             }
         }
@@ -719,8 +726,9 @@ public final class KvStateMachine {
             return new Result.Decided(TxnRecord.decode(raw, recordKey).committed());
         }
         if (d.primaryKey() != null) {
-            Intent primary = batch.loadIntent(d.primaryKey());
-            boolean held = primary != null && primary.txnId().equals(d.txnId());
+            // The primary key is written, so the transaction's intent there is the slot's only one.
+            List<Intent> primary = batch.loadIntents(d.primaryKey());
+            boolean held = primary.size() == 1 && primary.get(0).isWrite() && primary.get(0).txnId().equals(d.txnId());
             if (d.commit() && !held) {
                 // Decided, resolved and cleaned up long ago (a record goes only after that), or
                 // never prepared here: committing now could contradict what was resolved.
@@ -741,11 +749,13 @@ public final class KvStateMachine {
     private Result resolve(Batch batch, Command.Resolve r, long revision) {
         int ended = 0;
         for (Bytes key : r.keys()) {
-            Intent intent = batch.loadIntent(key);
-            if (intent == null || !intent.txnId().equals(r.txnId())) {
+            List<Intent> others = new ArrayList<>(batch.loadIntents(key));
+            Intent intent = others.stream().filter(i -> i.txnId().equals(r.txnId())).findFirst().orElse(null);
+            if (intent == null) {
                 continue;
             }
-            batch.writes.delete(Keyspace.intentKey(key));
+            others.remove(intent);
+            batch.storeIntents(key, others);
             ended++;
             if (r.commit() && intent.kind() == Intent.Kind.PUT) {
                 write(batch, key, intent.value(), intent.ttlMillis(), revision);
@@ -756,18 +766,21 @@ public final class KvStateMachine {
         return new Result.Resolved(ended);
     }
 
-    /** The kind of intent (READ, PUT, DELETE) a transaction holds on {@code key} in applied state, if any. */
+    /** The kind of intent (READ, PUT, DELETE) transactions hold on {@code key} in applied state, if any. */
     public Optional<String> intentOn(Bytes key) {
-        byte[] intentKey = Keyspace.intentKey(key);
-        byte[] raw = engine.get(intentKey);
-        return raw == null ? Optional.empty() : Optional.of(Intent.decode(raw, intentKey).kind().name());
+        List<Intent> held = appliedIntents(key);
+        return held.isEmpty() ? Optional.empty() : Optional.of(held.get(0).kind().name());
     }
 
-    /** The id of the transaction holding an intent on {@code key} in applied state, if any. */
-    public Optional<Bytes> intentHolder(Bytes key) {
+    /** The ids of the transactions holding intents on {@code key} in applied state (several only when reading). */
+    public List<Bytes> intentHolders(Bytes key) {
+        return appliedIntents(key).stream().map(Intent::txnId).toList();
+    }
+
+    private List<Intent> appliedIntents(Bytes key) {
         byte[] intentKey = Keyspace.intentKey(key);
         byte[] raw = engine.get(intentKey);
-        return raw == null ? Optional.empty() : Optional.of(Intent.decode(raw, intentKey).txnId());
+        return raw == null ? List.of() : Intent.decodeSlot(raw, intentKey);
     }
 
     /**
@@ -999,11 +1012,20 @@ public final class KvStateMachine {
             return stored != null && stored.isLiveAt(clockMillis) ? stored.toKeyValue(key) : null;
         }
 
-        /** A transaction's intent on the key, as the batch so far leaves it; null if none. */
-        Intent loadIntent(Bytes key) {
+        /** The intents on the key, as the batch so far leaves them: one write intent, readers, or none. */
+        List<Intent> loadIntents(Bytes key) {
             byte[] intentKey = Keyspace.intentKey(key);
             byte[] raw = writes.get(intentKey);
-            return raw == null ? null : Intent.decode(raw, intentKey);
+            return raw == null ? List.of() : Intent.decodeSlot(raw, intentKey);
+        }
+
+        /** Replaces the key's intents; none removes the slot. */
+        void storeIntents(Bytes key, List<Intent> intents) {
+            if (intents.isEmpty()) {
+                writes.delete(Keyspace.intentKey(key));
+            } else {
+                writes.put(Keyspace.intentKey(key), Intent.encodeSlot(intents));
+            }
         }
 
         void removeKey(Bytes key, StoredValue stored) {

@@ -94,7 +94,9 @@ class TwoPhaseTest {
                 new Row("PUT", put("k", "x"), true),
                 new Row("READ", new Command.CompareAndSet(b("k"), 0, b("x"), 0), true),
                 new Row("READ", new Command.SetTtl(b("k"), 10), true),
-                new Row("READ", prepare(T2, List.of(modIs("k", 0)), List.of()), true),
+                new Row("READ", prepare(T2, List.of(modIs("k", 0)), List.of()), false), // readers share
+                new Row("READ", prepare(T2, List.of(), List.of(put("k", "x"))), true),
+                new Row("PUT", prepare(T2, List.of(modIs("k", 0)), List.of()), true),
                 new Row("READ", new Command.Prepare(T2, b("p"), List.of(modIs("k", 0)), List.of(), false), false),
                 new Row("PUT", new Command.Prepare(T2, b("p"), List.of(modIs("k", 0)), List.of(), false), true),
                 new Row("READ", new Command.Txn(List.of(modIs("k", 0)), List.of(new TxnOp.Get(b("k"))), List.of()), false),
@@ -141,7 +143,7 @@ class TwoPhaseTest {
         apply(prepare(T2, List.of(), List.of(put("primary", "2"))));
         assertThat(apply(decide(T2, true, "primary"))).isEqualTo(new Result.Decided(true));
         assertThat(apply(decide(T2, false))).isEqualTo(new Result.Decided(true));
-        assertThat(sm.intentHolder(b("primary"))).as("a commit leaves the intent to its resolve").contains(T2);
+        assertThat(sm.intentHolders(b("primary"))).as("a commit leaves the intent to its resolve").containsExactly(T2);
     }
 
     /**
@@ -167,7 +169,8 @@ class TwoPhaseTest {
             }
             Result answer = fresh.apply(List.of(freshLog.entry(1_000, decide(T1, row.commit(), "primary", "elsewhere")))).get(0);
             assertThat(answer).as(row.what()).isEqualTo(row.answer());
-            assertThat(fresh.intentHolder(b("primary"))).as(row.what()).isEqualTo(java.util.Optional.ofNullable(row.holderAfter()));
+            assertThat(fresh.intentHolders(b("primary"))).as(row.what())
+                    .isEqualTo(row.holderAfter() == null ? List.of() : List.of(row.holderAfter()));
             var records = fresh.txnRecords(null, 10).items();
             if (answer instanceof Result.Decided d) {
                 assertThat(records).as(row.what()).singleElement().satisfies(r -> {
@@ -186,7 +189,7 @@ class TwoPhaseTest {
     void aDecisionWithoutItsPrimaryKeyIsOneFromBeforeCleanupAndKeepsItsRecordForGood() {
         apply(prepare(T1, List.of(), List.of(put("primary", "1"))));
         assertThat(apply(new Command.Decide(T1, false, null, List.of()))).isEqualTo(new Result.Decided(false));
-        assertThat(sm.intentHolder(b("primary"))).as("applied as before: the intent stays").contains(T1);
+        assertThat(sm.intentHolders(b("primary"))).as("applied as before: the intent stays").containsExactly(T1);
         assertThat(sm.txnRecords(null, 10).items()).singleElement().satisfies(r -> assertThat(r.cleanable()).isFalse());
         apply(new Command.Resolve(T1, false, List.of(b("primary"))));
     }
@@ -208,6 +211,47 @@ class TwoPhaseTest {
         assertThat(intents.next()).isNull();
         for (String id : List.of("t1", "t2", "t3")) {
             apply(new Command.Resolve(b(id), false, List.of(b("k-" + id))));
+        }
+    }
+
+    /**
+     * Readers share a key, a writer excludes everyone: which prepare on a key goes through,
+     * given who already holds it. T1 holds first; T2 then prepares a read or a write of "k".
+     */
+    @Test
+    void readIntentsAreSharedAndAWriteIntentIsExclusive() {
+        record Row(String t1, String t2, Result t2Gets, List<Bytes> holdersAfter) {}
+        Result.Locked byT1 = new Result.Locked(b("k"), T1, b("primary"), 1_000);
+        Bytes t3 = b("txn-3");
+        List<Row> rows = List.of(
+                new Row("read", "read", new Result.Prepared(-1), List.of(T1, T2)),
+                new Row("read", "write", byT1, List.of(T1)),
+                new Row("write", "read", byT1, List.of(T1)),
+                new Row("write", "write", byT1, List.of(T1)));
+        for (Row row : rows) {
+            KvStateMachine fresh = new KvStateMachine(new io.cairn.kv.engine.MemoryKvEngine());
+            TestLog freshLog = new TestLog();
+            java.util.function.BiFunction<Bytes, String, Result> prepareK = (txn, how) -> fresh.apply(List.of(
+                    freshLog.entry(1_000, how.equals("read") ? prepare(txn, List.of(modIs("k", 0)), List.of(put("w-" + txn.toUtf8(), "x")))
+                            : prepare(txn, List.of(), List.of(put("k", "x")))))).get(0);
+            String what = "T1 " + row.t1() + "s, T2 " + row.t2() + "s";
+            assertThat(prepareK.apply(T1, row.t1())).as(what).isEqualTo(new Result.Prepared(-1));
+            assertThat(prepareK.apply(T2, row.t2())).as(what).isEqualTo(row.t2Gets());
+            assertThat(fresh.intentHolders(b("k"))).as(what).isEqualTo(row.holdersAfter());
+            if (row.holdersAfter().size() == 2) {
+                assertThat(prepareK.apply(t3, "read")).as("a third reader").isEqualTo(new Result.Prepared(-1));
+                assertThat(fresh.apply(List.of(freshLog.entry(1_000, put("k", "plain"))))).as("a plain write waits for all")
+                        .singleElement().isInstanceOf(Result.Locked.class);
+                assertThat(fresh.apply(List.of(freshLog.entry(1_000, new Command.Resolve(T2, true, List.of(b("k")))))))
+                        .singleElement().isEqualTo(new Result.Resolved(1));
+                assertThat(fresh.intentHolders(b("k"))).as("one reader resolved").containsExactly(T1, t3);
+                assertThat(fresh.intents(null, 10).items()).extracting(Result.Locked::txnId).contains(T1, t3);
+                fresh.apply(List.of(freshLog.entry(1_000, new Command.Resolve(T1, false, List.of(b("k"))))));
+                fresh.apply(List.of(freshLog.entry(1_000, new Command.Resolve(t3, true, List.of(b("k"))))));
+                assertThat(fresh.intentOn(b("k"))).as("the last reader gone").isEmpty();
+                assertThat(fresh.get(b("k"), 1_000)).as("read intents write nothing").isEmpty();
+            }
+            fresh.checkConsistency();
         }
     }
 
