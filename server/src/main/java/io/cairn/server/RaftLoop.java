@@ -409,33 +409,26 @@ final class RaftLoop implements AutoCloseable {
 
     /**
      * Loop thread: whether the cores' tick counts keep up with true time, so a leader lease
-     * counted in ticks is one in time. Not when ticks are owed (a busy loop), nor within an
-     * election timeout of the loop skipping ticks after a pause (a GC pause, SIGSTOP): a lease
-     * acknowledged before the pause would look valid for its full length after it, while the
-     * followers may have elected another leader during it. Checked right before the lease is
-     * used; a pause after the check delays the answer, not the instant the read was served at.
+     * counted in ticks is one in time ({@link io.cairn.multiraft.TickSchedule#leaseTrusted}).
+     * Checked right before the lease is used; a pause after the check delays the answer, not the
+     * instant the read was served at.
      */
     boolean leaseTrusted() {
-        long now = clock.nanoTime();
-        long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
-        // Ticks follow a schedule anchored in true time (owed ones are replayed), so with none
-        // due the count is current.
-        return nextTickNanos - now > 0 && now - ticksSkippedAtNanos > tickNanos * (config.electionTicks() + 1L);
+        return ticks.leaseTrusted(clock.nanoTime());
     }
 
-    /** Loop thread: when the next tick is due, and when the loop last skipped ticks it owed. */
-    private long nextTickNanos;
-    private long ticksSkippedAtNanos;
+    /** Loop thread: set when the loop starts. */
+    private io.cairn.multiraft.TickSchedule ticks;
 
     private void run() {
         long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
-        nextTickNanos = clock.nanoTime() + tickNanos;
         // Starting is like a pause: the cores' counts begin now, whatever a lease was before.
-        ticksSkippedAtNanos = clock.nanoTime();
+        ticks = new io.cairn.multiraft.TickSchedule(tickNanos, config.electionTicks(), clock.nanoTime(),
+                clock.nanoTime() + tickNanos);
         List<Runnable> batch = new ArrayList<>();
         try {
             while (running) {
-                long wait = nextTickNanos - clock.nanoTime();
+                long wait = ticks.nanosUntilDue(clock.nanoTime());
                 Runnable first = wait > 0 ? inbox.poll(wait, TimeUnit.NANOSECONDS) : inbox.poll();
                 if (first != null) {
                     first.run();
@@ -446,13 +439,8 @@ final class RaftLoop implements AutoCloseable {
                     batch.clear();
                 }
                 long now = clock.nanoTime();
-                if (now - nextTickNanos >= 0) {
+                if (ticks.takeDue(now)) {
                     host.tick();
-                    nextTickNanos += tickNanos;
-                    if (now - nextTickNanos > 10 * tickNanos) {
-                        nextTickNanos = now + tickNanos; // after a long pause, do not replay missed ticks
-                        ticksSkippedAtNanos = now;
-                    }
                     for (GroupReplica r : replicas.values()) {
                         r.onTick(now);
                     }
