@@ -25,6 +25,10 @@ public final class Coverage {
         // Rare but legal paths production code took because the run's fault points fired
         // (FaultPoints): one-entry appends, one-entry apply batches, early appends not kept.
         SHORT_APPENDS, SHORT_APPLIES, EARLY_APPENDS_NOT_KEPT,
+        // The PAUSE fault: processes stopped whole (SIGSTOP, a GC pause), fsyncs that stalled
+        // their process, ticks owed after a short stall and replayed, and LEASE reads confirmed
+        // by ReadIndex because the lease could not be trusted (soon after a start or a long stall).
+        PAUSES, SLOW_SYNCS, TICKS_REPLAYED, LEASES_DISTRUSTED,
         // Sharded runs only.
         // Drops a machine crash interrupted (the store may still hold the group after the restart).
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, DROPS_INTERRUPTED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
@@ -57,6 +61,14 @@ public final class Coverage {
          */
         public boolean rare() {
             return this == WATCHERS_SENT_ON;
+        }
+
+        /**
+         * Whether this happens in about a fifth of runs: a restart that finds part of a torn
+         * write takes a crash in place of an fsync, then the sector coin going its way.
+         */
+        public boolean occasional() {
+            return this == TORN_WRITES_KEPT;
         }
 
         /** Whether only a sharded run ({@link ShardedSimulation}) can count this. */

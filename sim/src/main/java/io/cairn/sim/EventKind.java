@@ -31,5 +31,7 @@ public enum EventKind {
     /** Sharded runs: a heartbeat to the metadata group, a placement driver pass, a replica move step. */
     CONTROL,
     /** A watcher (re)opens its stream at a node. */
-    WATCH
+    WATCH,
+    /** A process stalls (the PAUSE fault), resumes, or takes the input that waited for it. */
+    STALL
 }

@@ -37,7 +37,13 @@ public enum Fault {
      * A node's disk fills up for a while: its process dies at its next write, and cannot start
      * again until space is freed.
      */
-    DISKFULL;
+    DISKFULL,
+    /**
+     * Processes stall: a whole process stops for up to six election timeouts (SIGSTOP, a GC
+     * pause) and takes the input that waited once it resumes, and now and then an fsync takes up
+     * to 150 ms, holding up its process. Single-group runs only so far.
+     */
+    PAUSE;
 
     /** Parses "all", "none" or a comma list such as "drop,crash". */
     public static EnumSet<Fault> parse(String text) {

@@ -294,6 +294,8 @@ final class Nemesis {
     /** Takes a state machine image on some node and now and then compacts its log to one. */
     private void compactSomeNode() {
         List<SimNode> up = upNodes();
+        // A stalled process compacts nothing: the server compacts on its loop thread.
+        up.removeIf(n -> n.stalledAt(sim.scheduler().nowMicros()));
         if (up.isEmpty()) {
             return;
         }

@@ -37,6 +37,22 @@ interface NodeEnv {
      */
     boolean crashDuringPersist();
 
+    /**
+     * Whether the run stalls processes (the PAUSE fault; single-group runs): then a node ticks by
+     * the server loop's schedule and trusts its lease as the loop does.
+     */
+    default boolean stalls() {
+        return false;
+    }
+
+    /** The PAUSE fault's coin for a Ready that syncs: how long its fsync takes (0: no time at all). */
+    default long slowSyncMicros() {
+        return 0;
+    }
+
+    /** {@code node} stalled in a slow fsync; the simulation resumes it when the stall ends. */
+    default void stalled(SimNode node) {}
+
     InvariantChecker checker();
 
     /** A context for readIndex, unique across nodes and incarnations. */

@@ -124,6 +124,16 @@ final class SimNode {
     private io.cairn.kv.state.Keepalives ownKeepalives;
     /** The term in which this process last judged sessions as leader; 0: not yet. */
     private long sessionsJudgedTerm;
+    /**
+     * The server loop's tick and lease rule, in a run whose nodes can stall ({@link NodeEnv#stalls});
+     * made at the process's first tick, as the loop makes it when it starts. Null otherwise:
+     * every tick event ticks.
+     */
+    private io.cairn.multiraft.TickSchedule tickSchedule;
+    /** Until when (true time) the process is stalled and takes no input; 0: running. */
+    private long stalledUntilMicros;
+    /** The Ready whose fsync is stalling the process, finished when the stall ends. */
+    private Ready syncing;
 
     /**
      * @param disk the machine's disk, whose store already holds {@code group}
@@ -260,6 +270,9 @@ final class SimNode {
         sessionExpiry = new io.cairn.kv.state.SessionExpiry();
         sessionExpiry.reset(kv.lockSessions(), nowNanos());
         sessionsJudgedTerm = 0;
+        tickSchedule = null;
+        stalledUntilMicros = 0;
+        syncing = null;
         if (keepalives == null || ownKeepalives != null) {
             ownKeepalives = new io.cairn.kv.state.Keepalives();
             keepalives = () -> ownKeepalives;
@@ -296,6 +309,8 @@ final class SimNode {
         }
         pending.forget();
         checkpoints.clear();
+        syncing = null; // its fsync never returned: only what was synced before remains
+        stalledUntilMicros = 0;
         state = State.DOWN;
         if (ownsDisk) {
             disk.crash();
@@ -310,7 +325,73 @@ final class SimNode {
         state = State.DECOMMISSIONED;
     }
 
+    /**
+     * A tick event: in a run whose nodes stall, the server loop's schedule decides how many ticks
+     * are due (those owed after a short stall are replayed, a long stall's skipped); else one.
+     */
     void tick() {
+        if (!env.stalls()) {
+            tickOnce();
+            return;
+        }
+        long now = env.nowMicros() * 1_000;
+        if (tickSchedule == null) {
+            tickSchedule = new io.cairn.multiraft.TickSchedule(tickMicros() * 1_000, config.electionTicks(), now, now);
+        }
+        boolean replayed = false;
+        while (state == State.UP && tickSchedule.takeDue(now)) {
+            if (replayed) {
+                env.coverage().add(Coverage.Item.TICKS_REPLAYED);
+            }
+            tickOnce();
+            replayed = true;
+        }
+    }
+
+    /**
+     * Whether a LEASE read may use the lease now, as the server's loop judges it: not right after
+     * the process started or stalled past what ticks can make up.
+     */
+    private boolean leaseTrusted() {
+        if (sabotage == SimOptions.Sabotage.LEASE_AFTER_PAUSE) {
+            return true;
+        }
+        return tickSchedule == null ? !env.stalls() : tickSchedule.leaseTrusted(env.nowMicros() * 1_000);
+    }
+
+    /** Whether the process is stalled at true time {@code nowMicros} (a pause, a slow fsync): its input waits. */
+    boolean stalledAt(long nowMicros) {
+        return stalledUntilMicros > nowMicros;
+    }
+
+    /** Whether the process is inside a Ready's slow fsync. */
+    boolean syncing() {
+        return syncing != null;
+    }
+
+    long stalledUntilMicros() {
+        return stalledUntilMicros;
+    }
+
+    /** Stalls the process for {@code micros} (SIGSTOP, a GC pause): it takes no input until then. */
+    void stall(long micros) {
+        stalledUntilMicros = Math.max(stalledUntilMicros, env.nowMicros() + micros);
+    }
+
+    /** The stall is over: a Ready whose fsync was slow is finished (its later messages sent, applied). */
+    void resume() {
+        if (stalledAt(env.nowMicros())) {
+            return; // stalled again since: a later resume finishes it
+        }
+        stalledUntilMicros = 0;
+        Ready ready = syncing;
+        syncing = null;
+        if (ready != null) {
+            finishReady(ready);
+        }
+    }
+
+    private void tickOnce() {
         core.tick();
         pending.expire(env.nowMicros());
         if (++ticks % WATCH_PROGRESS_TICKS == 0) {
@@ -366,7 +447,7 @@ final class SimNode {
     /** Does every Ready the engine has, in the order Ready's javadoc prescribes. */
     void drain() {
         int rounds = 0;
-        while (state == State.UP && core.hasReady()) {
+        while (state == State.UP && syncing == null && core.hasReady()) {
             if (++rounds > MAX_READY_ROUNDS) {
                 throw new InvariantFailure("Ready loop terminates", env.nowMicros(), id
                         + " still has a Ready after " + MAX_READY_ROUNDS + " rounds");
@@ -383,33 +464,51 @@ final class SimNode {
                 env.crashed(this);
                 return;
             }
-            if (ready.mustSync() && env.crashDuringPersist()) {
-                env.coverage().add(Coverage.Item.CRASHES_DURING_PERSIST);
-                disk.crashAtNextSync();
-            }
-            try {
-                persist(ready);
-            } catch (IOException e) {
-                inDoubt = ready.entries();
-                diedOf(e, "persisting a Ready");
+            long slowMicros = ready.mustSync() ? env.slowSyncMicros() : 0;
+            if (slowMicros > 0) {
+                // The loop blocks in the fsync: nothing else happens on this node until it returns.
+                env.note(id + " fsync takes " + slowMicros / 1_000 + " ms");
+                env.coverage().add(Coverage.Item.SLOW_SYNCS);
+                syncing = ready;
+                stall(slowMicros);
+                env.stalled(this);
                 return;
             }
-            if (sabotage != SimOptions.Sabotage.ACK_BEFORE_FSYNC) {
-                sendAll(ready.messagesAfterPersist());
-            }
-            installAndApply(ready);
-            serveReads(ready.readStates());
-            core.advance(ready);
-            releaseOnStepDown();
-            boolean committed = ready.hardState() != null && !ready.committedEntries().isEmpty();
-            if (committed && core.status().role() == Role.LEADER && env.crashAfterCommit()) {
-                env.note(id + " crashes right after committing");
-                env.coverage().add(Coverage.Item.CRASHES_BEFORE_PERSIST);
-                crash();
-                env.crashed(this);
+            if (!finishReady(ready)) {
                 return;
             }
         }
+    }
+
+    /** Persists a Ready whose earlier messages are out, then does the rest; false when the node died. */
+    private boolean finishReady(Ready ready) {
+        if (ready.mustSync() && env.crashDuringPersist()) {
+            env.coverage().add(Coverage.Item.CRASHES_DURING_PERSIST);
+            disk.crashAtNextSync();
+        }
+        try {
+            persist(ready);
+        } catch (IOException e) {
+            inDoubt = ready.entries();
+            diedOf(e, "persisting a Ready");
+            return false;
+        }
+        if (sabotage != SimOptions.Sabotage.ACK_BEFORE_FSYNC) {
+            sendAll(ready.messagesAfterPersist());
+        }
+        installAndApply(ready);
+        serveReads(ready.readStates());
+        core.advance(ready);
+        releaseOnStepDown();
+        boolean committed = ready.hardState() != null && !ready.committedEntries().isEmpty();
+        if (committed && core.status().role() == Role.LEADER && env.crashAfterCommit()) {
+            env.note(id + " crashes right after committing");
+            env.coverage().add(Coverage.Item.CRASHES_BEFORE_PERSIST);
+            crash();
+            env.crashed(this);
+            return false;
+        }
+        return true;
     }
 
     /** As the server: a replica that stops leading answers the requests waiting on it at once. */
@@ -654,7 +753,11 @@ final class SimNode {
     /** Starts a ReadIndex round for {@code waiter}; false when the core refused it. */
     private boolean confirmRead(Waiting waiter) {
         long context = env.nextReadContext();
-        ProposeResult result = core.readIndex(context, readMode);
+        ReadMode mode = readMode == ReadMode.LEASE && !leaseTrusted() ? ReadMode.READ_INDEX : readMode;
+        if (mode != readMode) {
+            env.coverage().add(Coverage.Item.LEASES_DISTRUSTED);
+        }
+        ProposeResult result = core.readIndex(context, mode);
         if (result.accepted()) {
             pending.readRequested(context, localMicros(), env.nowMicros() + READ_EXPIRY_MICROS, waiter);
         }

@@ -63,7 +63,14 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * again (as the fault suite's {@code --unsafe-uncut-aggregates} does): a round can straddle
          * a write and the aggregate check must see a state no instant held.
          */
-        UNCUT_AGGREGATES
+        UNCUT_AGGREGATES,
+        /**
+         * A leader trusts its lease right after a stall, as a loop that forgot the ticks it
+         * skipped would, and every read uses the lease; stalls are on. A leader paused past an
+         * election timeout wakes up believing its lease, while another leader took writes: the
+         * linearizability check must see the stale read (single-group runs).
+         */
+        LEASE_AFTER_PAUSE
     }
 
     /** What the simulated clients do. */

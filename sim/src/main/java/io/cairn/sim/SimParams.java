@@ -75,7 +75,8 @@ public record SimParams(
                 SPARE_NODES,
                 3 + random.nextInt(3),
                 3 + random.nextInt(3),
-                random.chance(0.5) && options.sabotage() != SimOptions.Sabotage.CLOCK_DRIFT ? ReadMode.READ_INDEX : ReadMode.LEASE,
+                random.chance(0.5) && options.sabotage() != SimOptions.Sabotage.CLOCK_DRIFT
+                        && options.sabotage() != SimOptions.Sabotage.LEASE_AFTER_PAUSE ? ReadMode.READ_INDEX : ReadMode.LEASE,
                 random.chance(0.5),
                 faults.contains(Fault.DROP) ? 0.005 + random.nextDouble() * 0.095 : 0,
                 faults.contains(Fault.DUP) ? 0.005 + random.nextDouble() * 0.045 : 0,
@@ -134,6 +135,8 @@ public record SimParams(
     static EnumSet<Fault> activeFaults(EnumSet<Fault> enabled, RandomSource random) {
         EnumSet<Fault> active = EnumSet.noneOf(Fault.class);
         List<Fault> candidates = new ArrayList<>(enabled);
+        // PAUSE draws from a stream of its own (Simulation.Stalls), so older seeds keep their draws.
+        candidates.remove(Fault.PAUSE);
         for (Fault fault : candidates) {
             if (random.chance(0.6)) {
                 active.add(fault);

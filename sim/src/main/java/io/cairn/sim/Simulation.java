@@ -40,6 +40,7 @@ public final class Simulation {
     private final PrintStream trace;
     private final SeededRandom random;
     private final SimParams params;
+    private final Stalls stalls;
     private final Scheduler scheduler = new Scheduler();
     private final TraceDigest digest = new TraceDigest();
     private final InvariantChecker checker = new InvariantChecker();
@@ -84,6 +85,7 @@ public final class Simulation {
         this.trace = trace;
         this.random = new SeededRandom(seed);
         this.params = SimParams.derive(options, random);
+        this.stalls = Stalls.derive(seed, options.faults(), options.sabotage() == SimOptions.Sabotage.LEASE_AFTER_PAUSE);
         this.network = new Network(CLIENT_BASE + params.clients() + 2, scheduler, random, this::receive);
         this.nodes = new SimNode[params.maxNodeId() + 1];
         this.nemesis = new Nemesis(this);
@@ -119,7 +121,7 @@ public final class Simulation {
 
     private void setUp() {
         if (trace != null) {
-            trace.println("seed " + seed + " " + params + " " + faultPoints);
+            trace.println("seed " + seed + " " + params + " " + faultPoints + " " + stalls);
         }
         configureNetwork(true);
         createNodes();
@@ -155,6 +157,9 @@ public final class Simulation {
             watcher.start(random.nextLong(2_000_000));
         }
         nemesis.start();
+        if (stalls.active()) {
+            pauseNodesNowAndThen();
+        }
         scheduler.at(options.faultPhaseMicros(), EventKind.HEAL, 0, 0, null, this::heal);
     }
 
@@ -237,11 +242,31 @@ public final class Simulation {
         if (!node.isUp()) {
             return;
         }
+        if (node.stalledAt(scheduler.nowMicros())) {
+            // A stalled process takes nothing in; what reached it waits, in order, and is lost if it crashes.
+            int incarnation = node.incarnation();
+            scheduler.at(node.stalledUntilMicros(), EventKind.STALL, node.address(), 0, null, () -> {
+                if (node.incarnation() == incarnation) {
+                    nodeEvent(node, input);
+                }
+            });
+            return;
+        }
+        runInput(node, input);
+    }
+
+    /** {@link #nodeEvent}'s work once the process takes input; a stall's end comes straight here. */
+    private void runInput(SimNode node, Consumer<SimNode> input) {
+        if (!node.isUp()) {
+            return;
+        }
         input.accept(node);
         if (node.isUp()) {
             node.drain();
         }
-        if (node.isUp()) {
+        // A process inside a Ready's fsync is between states (the core ahead of its disk): it is
+        // judged once the Ready is done, as the server publishes its status only then.
+        if (node.isUp() && !node.syncing()) {
             Status status = node.status();
             if (checker.observe(scheduler.nowMicros(), node.id(), status, node.appliedIndex())) {
                 coverage.add(Coverage.Item.ELECTIONS);
@@ -272,8 +297,91 @@ public final class Simulation {
         return id <= clients.size() ? clients.get(id - 1) : auditor;
     }
 
+    // ---- Stalls (the PAUSE fault) -------------------------------------------------------------
+
+    /**
+     * The PAUSE fault's knobs, drawn from a stream of the seed of its own (this fault came after
+     * seeds were pinned, whose other draws stay where they were): whether the run stalls
+     * processes, how often a whole process pauses, how often an fsync is slow.
+     */
+    record Stalls(boolean active, long pauseGapMicros, double slowSyncProbability, SeededRandom random) {
+        private static final long STREAM = 0x7061_7573_6573_0000L;
+        static final long PAUSE_MICROS_MAX = 600_000;
+        static final long SLOW_SYNC_MICROS_MAX = 150_000;
+
+        static Stalls derive(long seed, java.util.EnumSet<Fault> enabled, boolean forced) {
+            SeededRandom random = new SeededRandom(Hashing.combine(seed, STREAM));
+            boolean drawn = random.chance(0.6);
+            boolean active = forced || enabled.contains(Fault.PAUSE) && (enabled.size() == 1 || drawn);
+            return new Stalls(active, 300_000 + random.nextLong(1_700_000), 0.002 + random.nextDouble() * 0.02, random);
+        }
+
+        @Override
+        public String toString() {
+            return active ? String.format("stalls: a pause every %d ms on average, slow fsyncs p=%.4f",
+                    pauseGapMicros / 1_000, slowSyncProbability) : "stalls: none";
+        }
+    }
+
+    /** At random gaps while faults last: a process (the leader half of the time) stops for up to 6 election timeouts. */
+    private void pauseNodesNowAndThen() {
+        long gap = stalls.pauseGapMicros() / 2 + stalls.random().nextLong(stalls.pauseGapMicros() + 1);
+        scheduler.after(gap, EventKind.STALL, 0, 0, null, () -> {
+            if (!inFaultPhase()) {
+                return;
+            }
+            List<SimNode> up = new ArrayList<>();
+            for (SimNode n : nodes) {
+                if (n != null && n.isUp() && !n.stalledAt(scheduler.nowMicros())) {
+                    up.add(n);
+                }
+            }
+            SimNode leader = leader();
+            // The LEASE_AFTER_PAUSE control pauses leaders only: that is where its stale reads are.
+            boolean atLeader = options.sabotage() == SimOptions.Sabotage.LEASE_AFTER_PAUSE || stalls.random().chance(0.5);
+            SimNode node = leader != null && atLeader ? leader
+                    : up.isEmpty() ? null : up.get(stalls.random().nextInt(up.size()));
+            if (node != null && node.isUp()) {
+                long micros = 10_000 + stalls.random().nextLong(Stalls.PAUSE_MICROS_MAX);
+                note(node.id() + " pauses for " + micros / 1_000 + " ms");
+                coverage.add(Coverage.Item.PAUSES);
+                node.stall(micros);
+                resumeLater(node);
+            }
+            pauseNodesNowAndThen();
+        });
+    }
+
+    /** When {@code node}'s stall ends, it resumes, unless it crashed in between. */
+    private void resumeLater(SimNode node) {
+        int incarnation = node.incarnation();
+        scheduler.at(node.stalledUntilMicros(), EventKind.STALL, node.address(), 0, null, () -> {
+            if (node.incarnation() == incarnation) {
+                runInput(node, SimNode::resume);
+            }
+        });
+    }
+
     /** What nodes see of the world. */
     private final class Env implements NodeEnv {
+        @Override
+        public boolean stalls() {
+            return stalls.active();
+        }
+
+        @Override
+        public long slowSyncMicros() {
+            if (!stalls.active() || phase != Phase.FAULTS || !stalls.random().chance(stalls.slowSyncProbability())) {
+                return 0;
+            }
+            return 2_000 + stalls.random().nextLong(Stalls.SLOW_SYNC_MICROS_MAX);
+        }
+
+        @Override
+        public void stalled(SimNode node) {
+            resumeLater(node);
+        }
+
         @Override
         public void watchEvents(NodeId node, long fromIndex, long toIndex, List<io.cairn.kv.state.WatchEvent> events) {
             java.util.TreeMap<Long, List<io.cairn.kv.state.WatchEvent>> byIndex = new java.util.TreeMap<>();
