@@ -39,9 +39,10 @@ public enum Fault {
      */
     DISKFULL,
     /**
-     * Processes stall: a whole process stops for up to six election timeouts (SIGSTOP, a GC
-     * pause) and takes the input that waited once it resumes, and now and then an fsync takes up
-     * to 150 ms, holding up its process. Single-group runs only so far.
+     * Processes stall: a whole process stops (SIGSTOP, a GC pause; up to six election timeouts
+     * in single-group runs, up to 2.5 s in sharded ones, past the dead-node timeout) and takes
+     * the input that waited once it resumes; now and then an fsync takes up to 150 ms, holding up
+     * its process.
      */
     PAUSE;
 

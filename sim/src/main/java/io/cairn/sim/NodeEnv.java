@@ -38,8 +38,8 @@ interface NodeEnv {
     boolean crashDuringPersist();
 
     /**
-     * Whether the run stalls processes (the PAUSE fault; single-group runs): then a node ticks by
-     * the server loop's schedule and trusts its lease as the loop does.
+     * Whether this node is a whole process that may stall (the PAUSE fault in a single-group run):
+     * then it ticks by the server loop's schedule itself and trusts its lease as the loop does.
      */
     default boolean stalls() {
         return false;
@@ -52,6 +52,14 @@ interface NodeEnv {
 
     /** {@code node} stalled in a slow fsync; the simulation resumes it when the stall ends. */
     default void stalled(SimNode node) {}
+
+    /**
+     * Whether a LEASE read may use the lease now, where the node's host keeps the tick schedule
+     * (sharded runs: one loop ticks all of a host's replicas). True where processes never stall.
+     */
+    default boolean leaseTrusted() {
+        return true;
+    }
 
     InvariantChecker checker();
 

@@ -61,6 +61,7 @@ public final class ShardedSimulation {
     private final PrintStream trace;
     private final SeededRandom random;
     private final SimParams params;
+    private final Stalls stalls;
     private final int shards;
     private final ShardMap shardMap;
     private final TreeMap<NodeId, String> founders = new TreeMap<>();
@@ -102,6 +103,7 @@ public final class ShardedSimulation {
         this.trace = trace;
         this.random = new SeededRandom(seed);
         this.params = SimParams.derive(options.withNodes(FOUNDERS), random);
+        this.stalls = Stalls.derive(seed, options.faults(), false);
         this.shards = 4 + random.nextInt(7);
         this.shardMap = ShardMap.of(shards);
         for (int id = 1; id <= FOUNDERS; id++) {
@@ -141,7 +143,7 @@ public final class ShardedSimulation {
 
     private void setUp() {
         if (trace != null) {
-            trace.println("seed " + seed + " sharded shards=" + shards + " " + params + " " + faultPoints);
+            trace.println("seed " + seed + " sharded shards=" + shards + " " + params + " " + faultPoints + " " + stalls);
         }
         configureNetwork(true);
         checkers.put(ShardGroups.META_GROUP, new InvariantChecker());
@@ -250,7 +252,7 @@ public final class ShardedSimulation {
                 return;
             }
             if (host.isUp()) {
-                action.accept(host);
+                whenRunning(host, () -> action.accept(host));
             }
             scheduleRepeat(host, kind, atMicros + periodMicros, periodMicros, action);
         });
@@ -262,8 +264,62 @@ public final class ShardedSimulation {
         SimRun.loop(scheduler, digest, trace, MAX_EVENTS, () -> phase == Phase.DONE);
     }
 
+    /**
+     * Runs {@code work} now, or, while {@code host} is stalled, when the stall ends (unless the
+     * process crashed in between): a stalled process takes nothing in, and what reached it waits
+     * in order.
+     */
+    private void whenRunning(SimHost host, Runnable work) {
+        if (!host.stalledAt(scheduler.nowMicros())) {
+            work.run();
+            return;
+        }
+        int incarnation = host.incarnation();
+        scheduler.at(host.stalledUntilMicros(), EventKind.STALL, host.address(), 0, null, () -> {
+            if (host.isUp() && host.incarnation() == incarnation) {
+                whenRunning(host, work);
+            }
+        });
+    }
+
+    boolean stallsProcesses() {
+        return stalls.active();
+    }
+
+    int electionTicks() {
+        return params.raftConfig(NodeId.of(1)).electionTicks();
+    }
+
+    /** At random gaps while faults last: a machine's process stops whole, sometimes past the dead-node timeout. */
+    private void pauseHostsNowAndThen() {
+        scheduler.after(stalls.nextPauseGapMicros(), EventKind.STALL, 0, 0, null, () -> {
+            if (phase != Phase.FAULTS) {
+                return;
+            }
+            List<SimHost> up = new ArrayList<>();
+            for (int id = 1; id < hosts.length; id++) {
+                if (hosts[id].isUp() && !hosts[id].stalledAt(scheduler.nowMicros())) {
+                    up.add(hosts[id]);
+                }
+            }
+            if (!up.isEmpty()) {
+                SimHost host = up.get(stalls.random().nextInt(up.size()));
+                long micros = 10_000 + stalls.random().nextLong(Stalls.SHARDED_PAUSE_MICROS_MAX);
+                note(host.id() + " pauses for " + micros / 1_000 + " ms");
+                coverage.add(Coverage.Item.PAUSES);
+                host.stall(micros);
+            }
+            pauseHostsNowAndThen();
+        });
+    }
+
     /** Runs an input on a live replica, then its host loop, then its group's invariants. */
     void replicaEvent(SimHost host, GroupId group, SimNode replica, Consumer<SimNode> input) {
+        whenRunning(host, () -> runReplicaInput(host, group, replica, input));
+    }
+
+    /** {@link #replicaEvent}'s work once the host takes input; the end of a replica's slow fsync comes straight here. */
+    private void runReplicaInput(SimHost host, GroupId group, SimNode replica, Consumer<SimNode> input) {
         if (!host.isUp() || !replica.isUp()) {
             return;
         }
@@ -271,7 +327,8 @@ public final class ShardedSimulation {
         if (replica.isUp()) {
             replica.drain();
         }
-        if (replica.isUp()) {
+        // A replica inside a Ready's fsync is judged once the Ready is done (see Simulation.nodeEvent).
+        if (replica.isUp() && !replica.syncing()) {
             Status status = replica.status();
             if (checker(group).observe(scheduler.nowMicros(), replica.id(), status, replica.appliedIndex())) {
                 coverage.add(Coverage.Item.ELECTIONS);
@@ -294,6 +351,10 @@ public final class ShardedSimulation {
         }
         SimHost host = hosts[to];
         if (!host.isUp()) {
+            return;
+        }
+        if (host.stalledAt(scheduler.nowMicros())) {
+            whenRunning(host, () -> receive(from, to, message));
             return;
         }
         if (message instanceof SimHost.GroupMessage m) {
@@ -412,6 +473,28 @@ public final class ShardedSimulation {
         }
 
         @Override
+        public long slowSyncMicros() {
+            return stalls.slowSyncMicros(phase == Phase.FAULTS);
+        }
+
+        /** One replica's fsync blocks the host's loop: every replica on the machine waits. */
+        @Override
+        public void stalled(SimNode replica) {
+            host.stall(replica.stalledUntilMicros() - scheduler.nowMicros());
+            int incarnation = host.incarnation();
+            scheduler.at(replica.stalledUntilMicros(), EventKind.STALL, host.address(), 0, null, () -> {
+                if (host.isUp() && host.incarnation() == incarnation && host.replica(group) == replica) {
+                    runReplicaInput(host, group, replica, SimNode::resume);
+                }
+            });
+        }
+
+        @Override
+        public boolean leaseTrusted() {
+            return host.leaseTrusted();
+        }
+
+        @Override
         public long nextReadContext() {
             return ++nextReadContext;
         }
@@ -456,6 +539,9 @@ public final class ShardedSimulation {
         }
         if (params.diskFullGapMicros() > 0) {
             scheduleFault(params.diskFullGapMicros(), EventKind.CRASH, this::fillOneDisk);
+        }
+        if (stalls.active()) {
+            pauseHostsNowAndThen();
         }
         if (params.faults().contains(Fault.MEMBERSHIP)) {
             scheduleMembershipChanges();

@@ -96,6 +96,10 @@ final class SimHost {
     private HostControl control;
     private State state = State.NOT_STARTED;
     private int incarnation;
+    /** Until when (true time) the process is stalled and takes no input; 0: running. */
+    private long stalledUntilMicros;
+    /** The server loop's tick and lease rule, made at the process's first tick when the run stalls processes. */
+    private io.cairn.multiraft.TickSchedule tickSchedule;
     private long lastServedAckMicros;
 
     SimHost(NodeId id, ShardedSimulation sim, boolean joiner) {
@@ -203,6 +207,8 @@ final class SimHost {
         state = State.UP;
         keepalives = new io.cairn.kv.state.Keepalives();
         incarnation++;
+        stalledUntilMicros = 0;
+        tickSchedule = null;
         topology = sim.initialTopology();
         reports = new TreeMap<>();
         tenure = new ConfTenure();
@@ -279,6 +285,7 @@ final class SimHost {
             }
         }
         disk.crash();
+        stalledUntilMicros = 0;
         state = State.DOWN;
     }
 
@@ -288,7 +295,50 @@ final class SimHost {
         state = State.GONE;
     }
 
+    /**
+     * A tick event: in a run that stalls processes, the server loop's schedule decides how many
+     * ticks are due (owed ones replayed after a short stall, a long stall's skipped); else one.
+     */
     void tick() {
+        if (!sim.stallsProcesses()) {
+            tickReplicas();
+            return;
+        }
+        long now = sim.nowMicros() * 1_000;
+        if (tickSchedule == null) {
+            tickSchedule = new io.cairn.multiraft.TickSchedule(SimParams.TICK_MICROS * 1_000,
+                    sim.electionTicks(), now, now);
+        }
+        boolean replayed = false;
+        while (isUp() && tickSchedule.takeDue(now)) {
+            if (replayed) {
+                sim.coverage().add(Coverage.Item.TICKS_REPLAYED);
+            }
+            tickReplicas();
+            replayed = true;
+        }
+    }
+
+    /** Whether its replicas' leases may be used now, as the server's loop judges it. */
+    boolean leaseTrusted() {
+        return !sim.stallsProcesses()
+                || tickSchedule != null && tickSchedule.leaseTrusted(sim.nowMicros() * 1_000);
+    }
+
+    boolean stalledAt(long nowMicros) {
+        return stalledUntilMicros > nowMicros;
+    }
+
+    long stalledUntilMicros() {
+        return stalledUntilMicros;
+    }
+
+    /** Stalls the whole process (a pause, or one replica's slow fsync: the loop blocks for every replica). */
+    void stall(long micros) {
+        stalledUntilMicros = Math.max(stalledUntilMicros, sim.nowMicros() + micros);
+    }
+
+    private void tickReplicas() {
         for (var e : new TreeMap<>(replicas).entrySet()) {
             if (!isUp()) {
                 return;

@@ -356,7 +356,10 @@ final class SimNode {
         if (sabotage == SimOptions.Sabotage.LEASE_AFTER_PAUSE) {
             return true;
         }
-        return tickSchedule == null ? !env.stalls() : tickSchedule.leaseTrusted(env.nowMicros() * 1_000);
+        if (tickSchedule != null) {
+            return tickSchedule.leaseTrusted(env.nowMicros() * 1_000);
+        }
+        return !env.stalls() && env.leaseTrusted();
     }
 
     /** Whether the process is stalled at true time {@code nowMicros} (a pause, a slow fsync): its input waits. */

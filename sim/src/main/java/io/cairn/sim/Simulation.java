@@ -299,34 +299,9 @@ public final class Simulation {
 
     // ---- Stalls (the PAUSE fault) -------------------------------------------------------------
 
-    /**
-     * The PAUSE fault's knobs, drawn from a stream of the seed of its own (this fault came after
-     * seeds were pinned, whose other draws stay where they were): whether the run stalls
-     * processes, how often a whole process pauses, how often an fsync is slow.
-     */
-    record Stalls(boolean active, long pauseGapMicros, double slowSyncProbability, SeededRandom random) {
-        private static final long STREAM = 0x7061_7573_6573_0000L;
-        static final long PAUSE_MICROS_MAX = 600_000;
-        static final long SLOW_SYNC_MICROS_MAX = 150_000;
-
-        static Stalls derive(long seed, java.util.EnumSet<Fault> enabled, boolean forced) {
-            SeededRandom random = new SeededRandom(Hashing.combine(seed, STREAM));
-            boolean drawn = random.chance(0.6);
-            boolean active = forced || enabled.contains(Fault.PAUSE) && (enabled.size() == 1 || drawn);
-            return new Stalls(active, 300_000 + random.nextLong(1_700_000), 0.002 + random.nextDouble() * 0.02, random);
-        }
-
-        @Override
-        public String toString() {
-            return active ? String.format("stalls: a pause every %d ms on average, slow fsyncs p=%.4f",
-                    pauseGapMicros / 1_000, slowSyncProbability) : "stalls: none";
-        }
-    }
-
     /** At random gaps while faults last: a process (the leader half of the time) stops for up to 6 election timeouts. */
     private void pauseNodesNowAndThen() {
-        long gap = stalls.pauseGapMicros() / 2 + stalls.random().nextLong(stalls.pauseGapMicros() + 1);
-        scheduler.after(gap, EventKind.STALL, 0, 0, null, () -> {
+        scheduler.after(stalls.nextPauseGapMicros(), EventKind.STALL, 0, 0, null, () -> {
             if (!inFaultPhase()) {
                 return;
             }
@@ -371,10 +346,7 @@ public final class Simulation {
 
         @Override
         public long slowSyncMicros() {
-            if (!stalls.active() || phase != Phase.FAULTS || !stalls.random().chance(stalls.slowSyncProbability())) {
-                return 0;
-            }
-            return 2_000 + stalls.random().nextLong(Stalls.SLOW_SYNC_MICROS_MAX);
+            return stalls.slowSyncMicros(phase == Phase.FAULTS);
         }
 
         @Override
