@@ -227,21 +227,14 @@ class TxnTest {
     @Test
     void aCrashedCoordinatorsTransactionIsFinishedByTheNextWriterAsItsRecordSays() throws IOException {
         ClusterSpec spec = start(3, 4, 1_500);
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
-        channels.add(ch);
-        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = io.cairn.api.proto.TxnGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(20, TimeUnit.SECONDS);
+        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = txnStub(spec);
         String a = "{p}a";
         String b = keyInAnotherShardThan(a, 4);
         try (CairnClient client = client(spec)) {
             for (String outcome : List.of("decided", "undecided")) {
                 ByteString id = ByteString.copyFromUtf8("crashed-" + outcome);
                 for (String key : List.of(a, b)) {
-                    assertThat(txn.prepare(io.cairn.api.proto.TxnPrepareRequest.newBuilder().setTxnId(id)
-                            .setPrimaryKey(ByteString.copyFromUtf8(a)).setLockReads(true)
-                            .addWrite(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8(key))
-                                    .setValue(ByteString.copyFromUtf8("from " + outcome))))
-                            .build()).getPrepared()).isTrue();
+                    assertThat(txn.prepare(preparePut(id, a, key, "from " + outcome)).getPrepared()).isTrue();
                 }
                 if (outcome.equals("decided")) {
                     assertThat(txn.decide(io.cairn.api.proto.TxnDecideRequest.newBuilder().setTxnId(id)
@@ -276,10 +269,7 @@ class TxnTest {
         InProcessNodes cluster = new InProcessNodes(dir, 3, 4, c -> c.withTxnTimeout(100), false);
         clusters.add(cluster);
         ClusterSpec spec = cluster.startAll().spec;
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
-        channels.add(ch);
-        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = io.cairn.api.proto.TxnGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(20, TimeUnit.SECONDS);
+        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = txnStub(spec);
         String a = "{q}a";
         String b = keyInAnotherShardThan(a, 4);
         String c = "{r}c";
@@ -289,11 +279,7 @@ class TxnTest {
         for (List<String> keys : List.of(List.of(a, b), List.of(c, d))) {
             ByteString id = keys.get(0).equals(a) ? decided : undecided;
             for (String key : keys) {
-                assertThat(txn.prepare(io.cairn.api.proto.TxnPrepareRequest.newBuilder().setTxnId(id)
-                        .setPrimaryKey(ByteString.copyFromUtf8(keys.get(0))).setLockReads(true)
-                        .addWrite(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8(key))
-                                .setValue(ByteString.copyFromUtf8("left " + key))))
-                        .build()).getPrepared()).isTrue();
+                assertThat(txn.prepare(preparePut(id, keys.get(0), key, "left " + key)).getPrepared()).isTrue();
             }
         }
         io.cairn.api.proto.TxnDecideRequest commitDecided = io.cairn.api.proto.TxnDecideRequest.newBuilder()
@@ -328,10 +314,7 @@ class TxnTest {
     @Test
     void aKeyHeldByAPreparedReaderCanBeReadAndCommittedOnButNotWritten() throws IOException {
         ClusterSpec spec = start(3, 4);
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
-        channels.add(ch);
-        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = io.cairn.api.proto.TxnGrpc.newBlockingStub(ch)
-                .withDeadlineAfter(20, TimeUnit.SECONDS);
+        io.cairn.api.proto.TxnGrpc.TxnBlockingStub txn = txnStub(spec);
         String config = "{s}config";
         String mine = keyInAnotherShardThan(config, 4);
         try (CairnClient client = client(spec)) {
@@ -506,6 +489,22 @@ class TxnTest {
                 assertThat(client.get(key).orElseThrow().valueUtf8()).isEqualTo("fenced");
             }
         }
+    }
+
+    /** A stub of node 1's Txn service, for playing a coordinator by hand. */
+    private io.cairn.api.proto.TxnGrpc.TxnBlockingStub txnStub(ClusterSpec spec) {
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(spec.address(NodeId.of(1))).usePlaintext().build();
+        channels.add(ch);
+        return io.cairn.api.proto.TxnGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    /** A prepare of transaction {@code id} (record in {@code primary}'s shard) putting {@code value} at {@code key}. */
+    private static io.cairn.api.proto.TxnPrepareRequest preparePut(ByteString id, String primary, String key, String value) {
+        return io.cairn.api.proto.TxnPrepareRequest.newBuilder().setTxnId(id)
+                .setPrimaryKey(ByteString.copyFromUtf8(primary)).setLockReads(true)
+                .addWrite(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(ByteString.copyFromUtf8(key))
+                        .setValue(ByteString.copyFromUtf8(value))))
+                .build();
     }
 
     private static String keyInAnotherShardThan(String key, int shards) {
