@@ -37,6 +37,21 @@ final class TxnCoordinator {
         this.client = client;
     }
 
+    /** The keys a read-write transaction holds intents on, named in its commit decision (the servers' limit). */
+    static final int INTENT_KEYS_MAX = 2 * Txn.OPS_MAX;
+
+    /** Every key read or written once (a lock fence's name holds no intent). */
+    private static List<byte[]> intentKeys(List<Compare> reads, List<TxnOp> writes) {
+        Map<java.nio.ByteBuffer, byte[]> keys = new java.util.LinkedHashMap<>();
+        for (Compare c : reads) {
+            if (c.target() != Compare.Target.LOCK_TOKEN) {
+                keys.putIfAbsent(java.nio.ByteBuffer.wrap(c.key()), c.key());
+            }
+        }
+        writes.forEach(w -> keys.putIfAbsent(java.nio.ByteBuffer.wrap(w.key()), w.key()));
+        return new ArrayList<>(keys.values());
+    }
+
     /** One shard's part: the versions read there and the writes there. */
     private static final class Part {
         final List<Compare> compares = new ArrayList<>();
@@ -61,6 +76,11 @@ final class TxnCoordinator {
             p.keys.add(w.key());
         }
         boolean readOnly = writes.isEmpty();
+        List<byte[]> intentKeys = readOnly ? List.of() : intentKeys(reads, writes);
+        if (intentKeys.size() > INTENT_KEYS_MAX) {
+            throw new IllegalArgumentException("a transaction across shards reads and writes at most "
+                    + INTENT_KEYS_MAX + " distinct keys, not " + intentKeys.size());
+        }
         byte[] primary = readOnly ? reads.get(0).key() : writes.get(0).key();
         byte[] txnId = new byte[TXN_ID_BYTES];
         IDS.nextBytes(txnId);
@@ -72,7 +92,7 @@ final class TxnCoordinator {
         }
         RuntimeException failure = null;
         for (Map.Entry<Integer, CompletableFuture<TxnPrepareResponse>> e : prepared.entrySet()) {
-            RuntimeException f = prepareFailure(e.getKey(), parts.get(e.getKey()), e.getValue());
+            RuntimeException f = prepareFailure(e.getKey(), parts.get(e.getKey()), primary, e.getValue());
             failure = failure == null ? f : failure;
         }
         if (failure != null) {
@@ -84,8 +104,6 @@ final class TxnCoordinator {
         if (readOnly) {
             return new TxnResult(true, -1, List.of(), 0, 0);
         }
-        List<byte[]> intentKeys = new ArrayList<>();
-        parts.values().forEach(p -> intentKeys.addAll(p.keys));
         boolean committed = CairnClient.join(client.decide(txnId, primary, true, intentKeys));
         List<CompletableFuture<Long>> resolved = new ArrayList<>();
         for (Part p : parts.values()) {
@@ -124,11 +142,15 @@ final class TxnCoordinator {
     }
 
     /** Why a shard's prepare did not hold its keys, or null when it did. */
-    private RuntimeException prepareFailure(int shard, Part part, CompletableFuture<TxnPrepareResponse> future) {
+    private RuntimeException prepareFailure(int shard, Part part, byte[] primary,
+                                            CompletableFuture<TxnPrepareResponse> future) {
         try {
             TxnPrepareResponse r = future.join();
             if (r.getPrepared()) {
                 return null;
+            }
+            if (r.getAlreadyDecided()) {
+                return TransactionConflictException.abortedByOthers(primary, client.shardOf(primary));
             }
             Compare failed = part.compares.get(r.getFailedCompare());
             if (failed.target() == Compare.Target.LOCK_TOKEN) {

@@ -341,6 +341,15 @@ class TxnTest {
             txn.resolve(io.cairn.api.proto.TxnResolveRequest.newBuilder().setTxnId(held).setCommit(false)
                     .addKeys(ByteString.copyFromUtf8(config)).build());
             assertThat(client.put(config, "v2").version()).as("the reader's hold is gone").isEqualTo(2);
+
+            Transaction wide = client.begin();
+            for (String key : InProcessNodes.keysOverShards("wide-", 2 * io.cairn.client.Txn.OPS_MAX, 4)) {
+                wide.get(key);
+            }
+            wide.put(mine, "too wide");
+            assertThatThrownBy(wide::commit).as("257 distinct keys across shards").isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("at most 256 distinct keys");
+            assertThat(client.get(mine).orElseThrow().valueUtf8()).isEqualTo("read v1");
         }
     }
 

@@ -5,15 +5,16 @@ package io.cairn.multiraft;
  * trusted: the rule the server's loop and the simulator's nodes both run.
  *
  * <p>Ticks follow a schedule anchored in true time. A host that fell behind (a busy loop, a slow
- * fsync) owes ticks and replays them at once, up to {@link #REPLAY_TICKS_MAX}; after a longer
- * stall (a GC pause, SIGSTOP) it skips the rest and starts the schedule again from now. A lease is
+ * fsync) owes ticks and replays them at once, while no more than {@link #REPLAY_TICKS_MAX} are
+ * owed after the one it takes; after a longer stall (a GC pause, SIGSTOP) it takes one tick, skips
+ * the rest and starts the schedule again from now. A lease is
  * trusted only while no tick is owed and more than an election timeout has passed since ticks
  * were last skipped (or the host started): a lease acknowledged before a pause would otherwise
  * look valid for its full length after it, while the followers may have elected another leader
  * during it. Not thread-safe: one host thread owns it.
  */
 public final class TickSchedule {
-    /** Owed ticks beyond this are skipped rather than replayed. */
+    /** More ticks than this still owed after taking one are skipped rather than replayed. */
     public static final int REPLAY_TICKS_MAX = 10;
 
     private final long tickNanos;

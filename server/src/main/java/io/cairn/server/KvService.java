@@ -1094,6 +1094,10 @@ final class KvService extends KvGrpc.KvImplBase {
                     return io.cairn.api.proto.TxnPrepareResponse.newBuilder().setHeader(header(group))
                             .setPrepared(p.ok()).setFailedCompare(p.failedCompare()).build();
                 }
+                if (r instanceof Result.Decided) {
+                    return io.cairn.api.proto.TxnPrepareResponse.newBuilder().setHeader(header(group))
+                            .setPrepared(false).setFailedCompare(-1).setAlreadyDecided(true).build();
+                }
                 throw unexpected(r);
             });
         }

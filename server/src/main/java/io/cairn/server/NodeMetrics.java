@@ -190,7 +190,7 @@ final class NodeMetrics {
         censusGauge("cairn_locks_held", "locks with holders or waiters", shard, group, KvStateMachine.Census::locksHeld);
         censusGauge("cairn_lock_sessions", "lock sessions the shard knows (live, or ended within the hour)", shard,
                 group, KvStateMachine.Census::lockSessions);
-        censusGauge("cairn_txn_intents", "write intents of unresolved transactions", shard, group,
+        censusGauge("cairn_txn_intents", "keys holding intents of unresolved transactions", shard, group,
                 KvStateMachine.Census::intents);
         censusGauge("cairn_txn_records", "decided transactions' records kept for their intents' resolution",
                 shard, group, KvStateMachine.Census::txnRecords);

@@ -31,9 +31,10 @@ import java.util.function.Function;
  * and, for what nobody meets, each shard leader looks over its records and intents every
  * {@link #PASS_MILLIS}: an intent or a record older than {@link #CLEANUP_AFTER_TIMEOUTS}
  * transaction timeouts is ended here. A committed record's intents, in every shard it names, are
- * resolved as committed, then the record is removed; an aborted record is removed (its decision
- * dropped the primary's intent, so nothing can commit the transaction later; any other intent is
- * aborted by whoever meets it).
+ * resolved as committed, then the record is removed; an aborted record is removed: its decision
+ * dropped the primary's intent, and a prepare arriving in the primary's shard after it places
+ * nothing, so nothing can commit the transaction later; any other intent is aborted by whoever
+ * meets it.
  */
 final class TxnRecovery implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TxnRecovery.class.getName());
@@ -134,21 +135,29 @@ final class TxnRecovery implements AutoCloseable {
         return status != null && status.role() == Role.LEADER;
     }
 
-    /** One look over every shard this node leads; a pass still running skips the next. */
+    /**
+     * One look over every shard this node leads; a pass still running skips the next. Nothing
+     * may escape: an exception thrown out of a scheduled task would end every later pass.
+     */
     private void pass() {
         if (!passing.compareAndSet(false, true)) {
             return;
         }
-        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-        for (GroupId group : loop.hostedGroups()) {
-            if (group.value() > 0 && leads(group)) {
-                all = all.thenCompose(x -> cleanShard(group)).exceptionally(e -> {
-                    LOG.log(System.Logger.Level.DEBUG, "transaction cleanup of {0} stopped this pass: {1}", group, e);
-                    return null;
-                });
+        try {
+            CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+            for (GroupId group : loop.hostedGroups()) {
+                if (group.value() > 0 && leads(group)) {
+                    all = all.thenCompose(x -> cleanShard(group)).exceptionally(e -> {
+                        LOG.log(System.Logger.Level.DEBUG, "transaction cleanup of {0} stopped this pass: {1}", group, e);
+                        return null;
+                    });
+                }
             }
+            all.whenComplete((x, e) -> passing.set(false));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "transaction cleanup pass failed; trying again in a second", e);
+            passing.set(false);
         }
-        all.whenComplete((x, e) -> passing.set(false));
     }
 
     private CompletableFuture<Void> cleanShard(GroupId group) {

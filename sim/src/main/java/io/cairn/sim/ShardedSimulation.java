@@ -251,8 +251,10 @@ public final class ShardedSimulation {
             if (host.state() == SimHost.State.GONE) {
                 return;
             }
-            if (host.isUp()) {
-                whenRunning(host, () -> action.accept(host));
+            // A stalled process misses its timers' turns (a fixed-delay timer runs once when it
+            // wakes, at its next turn here), and its loop finds the ticks owed at its first tick.
+            if (host.isUp() && !host.stalledAt(scheduler.nowMicros())) {
+                action.accept(host);
             }
             scheduleRepeat(host, kind, atMicros + periodMicros, periodMicros, action);
         });
@@ -482,6 +484,7 @@ public final class ShardedSimulation {
         public void stalled(SimNode replica) {
             host.stall(replica.stalledUntilMicros() - scheduler.nowMicros());
             int incarnation = host.incarnation();
+            // Hosts already stalled are never paused again, so this stall ends when the fsync does.
             scheduler.at(replica.stalledUntilMicros(), EventKind.STALL, host.address(), 0, null, () -> {
                 if (host.isUp() && host.incarnation() == incarnation && host.replica(group) == replica) {
                     runReplicaInput(host, group, replica, SimNode::resume);

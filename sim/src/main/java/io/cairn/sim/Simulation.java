@@ -223,7 +223,11 @@ public final class Simulation {
             if (node.state() == SimNode.State.DECOMMISSIONED) {
                 return;
             }
-            nodeEvent(node, SimNode::tick);
+            // A stalled process misses the tick: the loop's schedule finds the ticks owed (or
+            // skips them) at its first tick after the stall, on the same phase as before.
+            if (!node.stalledAt(scheduler.nowMicros())) {
+                nodeEvent(node, SimNode::tick);
+            }
             scheduleTick(node, atMicros + node.tickMicros());
         });
     }
@@ -312,6 +316,7 @@ public final class Simulation {
                 }
             }
             SimNode leader = leader();
+            leader = leader != null && leader.stalledAt(scheduler.nowMicros()) ? null : leader;
             // The LEASE_AFTER_PAUSE control pauses leaders only: that is where its stale reads are.
             boolean atLeader = options.sabotage() == SimOptions.Sabotage.LEASE_AFTER_PAUSE || stalls.random().chance(0.5);
             SimNode node = leader != null && atLeader ? leader

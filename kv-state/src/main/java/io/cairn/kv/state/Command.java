@@ -235,16 +235,22 @@ public sealed interface Command
 
     /**
      * A cross-shard transaction's first phase on one participant shard: unless another
-     * transaction holds an intent on one of the keys ({@link Result.Locked}, nothing changes),
-     * checks the comparisons (the versions the transaction read here) and, if all hold, places an
-     * intent on every written key and, with {@code lockReads}, a READ intent on every compared
-     * key it does not write, so none changes until {@link Decide} and {@link Resolve}. Without
-     * {@code lockReads} (a read-only transaction's validation) it places nothing, and only a
-     * write intent on a compared key blocks it. The transaction's record will live in the shard
-     * of {@code primaryKey}.
+     * transaction holds a conflicting intent ({@link Result.Locked}, nothing changes: any intent
+     * on a written key, a write intent on a compared key), checks the comparisons (the versions
+     * the transaction read here) and, if all hold, places a write intent on every written key
+     * and, with {@code lockReads}, a READ intent on every compared key it does not write, so none
+     * changes until {@link Decide} and {@link Resolve}; readers share a key. Without
+     * {@code lockReads} (a read-only transaction's validation) it places nothing. The
+     * transaction's record will live in the shard of {@code primaryKey}; in that shard a prepare
+     * arriving after the transaction was decided places nothing and answers the decision
+     * ({@link Result.Decided}).
+     *
+     * <p>{@code sharedReads} is false only in entries written before read intents were shared,
+     * which apply as they did: any other transaction's intent on a compared key stopped them, and
+     * they did not look for a decision.
      */
-    record Prepare(Bytes txnId, Bytes primaryKey, List<Compare> compares, List<TxnOp> writes, boolean lockReads)
-            implements Command {
+    record Prepare(Bytes txnId, Bytes primaryKey, List<Compare> compares, List<TxnOp> writes, boolean lockReads,
+                   boolean sharedReads) implements Command {
         public Prepare {
             if (txnId == null || primaryKey == null || compares == null || writes == null) {
                 throw new IllegalArgumentException("txnId, primaryKey, compares and writes are required");
@@ -256,6 +262,11 @@ public sealed interface Command
                     throw new IllegalArgumentException("a prepare carries writes only, not " + op);
                 }
             }
+        }
+
+        /** A prepare as every node makes it now. */
+        public Prepare(Bytes txnId, Bytes primaryKey, List<Compare> compares, List<TxnOp> writes, boolean lockReads) {
+            this(txnId, primaryKey, compares, writes, lockReads, true);
         }
     }
 

@@ -28,7 +28,9 @@ import java.util.List;
  *                         then the success and the failure branch, each varint opCount and
  *                         per op its tag and fields: a Put or Delete as above, or 10 Get (bytes key)
  *       11 Prepare        bytes txnId, bytes primaryKey, u8 lockReads, the compares as in Txn, then
- *                         the writes as one branch of Txn (puts and deletes only)
+ *                         the writes as one branch of Txn (puts and deletes only); written before
+ *                         read intents were shared
+ *       21 PrepareShared  the fields of Prepare (a Prepare with sharedReads)
  *       12 Decide         bytes txnId, u8 commit (written before decisions named their primary key)
  *       13 Resolve        bytes txnId, u8 commit, varint keyCount, then each key as bytes
  *       14 Forget         bytes txnId
@@ -68,6 +70,7 @@ final class CommandCodec {
     static final int TAG_END_SESSIONS = 18;
     static final int TAG_PROCLAIM = 19;
     static final int TAG_DECIDE_HELD = 20;
+    static final int TAG_PREPARE_SHARED = 21;
 
     private static final String WHAT = "command envelope";
 
@@ -122,7 +125,7 @@ final class CommandCodec {
             writeOps(out, txn.success());
             writeOps(out, txn.failure());
         } else if (command instanceof Command.Prepare p) {
-            out.writeByte(TAG_PREPARE).writeBytes(p.txnId()).writeBytes(p.primaryKey()).writeBoolean(p.lockReads());
+            out.writeByte(p.sharedReads() ? TAG_PREPARE_SHARED : TAG_PREPARE).writeBytes(p.txnId()).writeBytes(p.primaryKey()).writeBoolean(p.lockReads());
             writeCompares(out, p.compares());
             writeOps(out, p.writes());
         } else if (command instanceof Command.Decide d) {
@@ -197,12 +200,12 @@ final class CommandCodec {
         return new Command.Txn(compares, success, readOps(in));
     }
 
-    private static Command.Prepare readPrepare(Decoder in) {
+    private static Command.Prepare readPrepare(Decoder in, boolean sharedReads) {
         Bytes txnId = in.readBytes("txnId");
         Bytes primaryKey = in.readBytes("primaryKey");
         boolean lockReads = in.readBoolean("lockReads");
         List<Compare> compares = readCompares(in);
-        return new Command.Prepare(txnId, primaryKey, compares, readOps(in), lockReads);
+        return new Command.Prepare(txnId, primaryKey, compares, readOps(in), lockReads, sharedReads);
     }
 
     private static Command.Resolve readResolve(Decoder in) {
@@ -305,7 +308,8 @@ final class CommandCodec {
                 }
                 yield readTxn(in);
             }
-            case TAG_PREPARE -> readPrepare(in);
+            case TAG_PREPARE -> readPrepare(in, false);
+            case TAG_PREPARE_SHARED -> readPrepare(in, true);
             case TAG_DECIDE -> new Command.Decide(in.readBytes("txnId"), in.readBoolean("commit"), null, List.of());
             case TAG_DECIDE_HELD -> readDecide(in);
             case TAG_RESOLVE -> readResolve(in);

@@ -106,6 +106,9 @@ record Intent(Bytes txnId, Bytes primaryKey, long preparedAtMillis, Kind kind, B
             Decoder in = new Decoder(data, "shared read intents");
             in.readVersion(SHARED_FORMAT_VERSION);
             int count = in.readVarInt("count");
+            if (count < 2) {
+                throw new CodecException("a shared slot holds 2 or more read intents, not " + count);
+            }
             List<Intent> intents = new ArrayList<>(Math.min(count, 64));
             for (int i = 0; i < count; i++) {
                 intents.add(decode(new Decoder(in.readBytes("intent").toArray(), "intent")));

@@ -678,6 +678,16 @@ public final class KvStateMachine {
     }
 
     private Result prepare(Batch batch, Command.Prepare p) {
+        if (p.sharedReads()) {
+            // In the primary's shard: a prepare that arrives after its transaction was decided
+            // (aborted by whoever met its intents) places nothing, so no intent on the primary
+            // key can outlive the record and let a late commit decision through once it is gone.
+            byte[] recordKey = Keyspace.txnKey(p.txnId());
+            byte[] record = batch.writes.get(recordKey);
+            if (record != null) {
+                return new Result.Decided(TxnRecord.decode(record, recordKey).committed());
+            }
+        }
         for (TxnOp op : p.writes()) {
             Result.Locked locked = blockedBy(batch, op.key(), p.txnId(), true);
             if (locked != null) {
@@ -686,8 +696,9 @@ public final class KvStateMachine {
         }
         for (Compare c : p.compares()) {
             // A lock token names a lock, not a key: no key intent concerns it.
+            // Readers share a key; before they did, any other intent stopped a prepare that holds reads.
             Result.Locked locked = c.target() == Compare.Target.LOCK_TOKEN ? null
-                    : blockedBy(batch, c.key(), p.txnId(), false);
+                    : blockedBy(batch, c.key(), p.txnId(), p.lockReads() && !p.sharedReads());
             if (locked != null) {
                 return locked;
             }

@@ -239,7 +239,7 @@ class CodecPropertiesTest {
             case 6 -> txn(random);
             case 7 -> new Command.Prepare(bytes(random, 16), bytes(random, 40), txn(random).compares(),
                     List.of(new Command.Put(bytes(random, 40), bytes(random, 100), ttl(random)),
-                            new Command.Delete(bytes(random, 40))), random.chance(0.5));
+                            new Command.Delete(bytes(random, 40))), random.chance(0.5), random.chance(0.5));
             case 8 -> random.chance(0.2) ? new Command.Decide(bytes(random, 16), random.chance(0.5), null, List.of())
                     : Command.Decide.of(bytes(random, 16), random.chance(0.5), bytes(random, 40),
                             random.chance(0.5) ? List.of() : List.of(bytes(random, 40), bytes(random, 40)));

@@ -95,6 +95,8 @@ class TwoPhaseTest {
                 new Row("READ", new Command.CompareAndSet(b("k"), 0, b("x"), 0), true),
                 new Row("READ", new Command.SetTtl(b("k"), 10), true),
                 new Row("READ", prepare(T2, List.of(modIs("k", 0)), List.of()), false), // readers share
+                // An entry from before readers shared keys applies as it did.
+                new Row("READ", new Command.Prepare(T2, b("primary"), List.of(modIs("k", 0)), List.of(), true, false), true),
                 new Row("READ", prepare(T2, List.of(), List.of(put("k", "x"))), true),
                 new Row("PUT", prepare(T2, List.of(modIs("k", 0)), List.of()), true),
                 new Row("READ", new Command.Prepare(T2, b("p"), List.of(modIs("k", 0)), List.of(), false), false),
@@ -183,6 +185,21 @@ class TwoPhaseTest {
             }
             fresh.checkConsistency();
         }
+    }
+
+    @Test
+    void aPrepareArrivingInThePrimarysShardAfterTheDecisionPlacesNothing() {
+        assertThat(apply(decide(T1, false))).as("aborted by a writer that met another shard's intent")
+                .isEqualTo(new Result.Decided(false));
+        assertThat(apply(prepare(T1, List.of(), List.of(put("primary", "late")))))
+                .isEqualTo(new Result.Decided(false));
+        assertThat(sm.intentOn(b("primary"))).isEmpty();
+        assertThat(apply(decide(T1, true, "primary"))).as("the late coordinator's commit")
+                .isEqualTo(new Result.Decided(false));
+
+        Command.Prepare legacy = new Command.Prepare(T1, b("primary"), List.of(), List.of(put("primary", "late")), true, false);
+        assertThat(apply(legacy)).as("an entry from before applies as it did").isEqualTo(new Result.Prepared(-1));
+        apply(new Command.Resolve(T1, false, List.of(b("primary"))));
     }
 
     @Test
