@@ -438,13 +438,19 @@ public final class CairnClient implements AutoCloseable {
                 io.cairn.api.proto.TxnPrepareResponse::getHeader);
     }
 
+    /** What a transaction's record says, as a decision call learns it. */
+    enum Decision {
+        COMMITTED, ABORTED,
+        /** The servers finished the transaction and removed its record long ago: its outcome is not known any more. */
+        FORGOTTEN
+    }
+
     /**
      * Records a transaction's outcome in the shard of its primary key, unless one is recorded;
      * answers the recorded one. A commit names every key the transaction holds intents on, so the
-     * servers can finish it if this client cannot; it fails with {@link CairnUnavailableException}
-     * if the servers cleaned the transaction up long ago and no longer know its outcome.
+     * servers can finish it if this client cannot.
      */
-    CompletableFuture<Boolean> decide(byte[] txnId, byte[] primaryKey, boolean commit, List<byte[]> intentKeys) {
+    CompletableFuture<Decision> decide(byte[] txnId, byte[] primaryKey, boolean commit, List<byte[]> intentKeys) {
         ByteString id = ByteString.copyFrom(txnId);
         ByteString primary = ByteString.copyFrom(primaryKey);
         List<ByteString> keys = intentKeys.stream().map(ByteString::copyFrom).toList();
@@ -453,15 +459,8 @@ public final class CairnClient implements AutoCloseable {
                         .setPrimaryKey(primary).setCommit(commit).addAllIntentKeys(keys).setClientId(clientId)
                         .setSequence(sequence).build(),
                 io.cairn.api.proto.TxnDecideResponse::getHeader)
-                .thenApply(r -> {
-                    if (r.getOutcomeUnknown()) {
-                        throw new CairnUnavailableException("the transaction's outcome is unknown: the servers"
-                                + " finished it and removed its record before this commit decision arrived (the"
-                                + " commit took longer than the servers keep a quiet coordinator's transaction)",
-                                List.of(), null);
-                    }
-                    return r.getCommitted();
-                });
+                .thenApply(r -> r.getOutcomeUnknown() ? Decision.FORGOTTEN
+                        : r.getCommitted() ? Decision.COMMITTED : Decision.ABORTED);
     }
 
     /** Removes a transaction's record, in the shard of its primary key, once its intents are resolved. */

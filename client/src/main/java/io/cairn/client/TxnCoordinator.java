@@ -104,7 +104,7 @@ final class TxnCoordinator {
         if (readOnly) {
             return new TxnResult(true, -1, List.of(), 0, 0);
         }
-        boolean committed = CairnClient.join(client.decide(txnId, primary, true, intentKeys));
+        boolean committed = decideCommit(txnId, primary, intentKeys);
         List<CompletableFuture<Long>> resolved = new ArrayList<>();
         for (Part p : parts.values()) {
             resolved.add(client.resolve(txnId, committed, p.keys));
@@ -118,6 +118,32 @@ final class TxnCoordinator {
             throw TransactionConflictException.abortedByOthers(primary, client.shardOf(primary));
         }
         return new TxnResult(true, -1, List.of(), revision, 0);
+    }
+
+    /**
+     * Asks the record to say committed. When the answer is lost (the deadline passed while the
+     * primary's shard had no leader), the decision may or may not have applied, so the record is
+     * asked again, to say aborted: it answers whichever applied first, and only if that call too
+     * finds no leader does the commit end as unknown ({@link CairnUnavailableException}).
+     */
+    private boolean decideCommit(byte[] txnId, byte[] primary, List<byte[]> intentKeys) {
+        CairnClient.Decision decision;
+        try {
+            decision = CairnClient.join(client.decide(txnId, primary, true, intentKeys));
+        } catch (CairnUnavailableException lost) {
+            try {
+                decision = CairnClient.join(client.decide(txnId, primary, false, List.of()));
+            } catch (RuntimeException again) {
+                lost.addSuppressed(again);
+                throw lost;
+            }
+        }
+        if (decision == CairnClient.Decision.FORGOTTEN) {
+            throw new CairnUnavailableException("the transaction's outcome is unknown: the servers finished it and"
+                    + " removed its record before this commit decision arrived (the commit took longer than the"
+                    + " servers keep a quiet coordinator's transaction)", List.of(), null);
+        }
+        return decision == CairnClient.Decision.COMMITTED;
     }
 
     /**
@@ -173,7 +199,8 @@ final class TxnCoordinator {
      */
     private void abort(byte[] txnId, byte[] primary, Map<Integer, Part> parts) {
         try {
-            boolean committed = CairnClient.join(client.decide(txnId, primary, false, List.of()));
+            boolean committed = CairnClient.join(client.decide(txnId, primary, false, List.of()))
+                    == CairnClient.Decision.COMMITTED;
             List<CompletableFuture<Long>> resolved = new ArrayList<>();
             for (Part p : parts.values()) {
                 resolved.add(client.resolve(txnId, committed, p.keys));
