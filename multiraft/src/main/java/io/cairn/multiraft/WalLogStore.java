@@ -306,13 +306,25 @@ public final class WalLogStore implements Closeable {
         return new LogEntry(index, term, type, Bytes.copyOf(a, 9, a.length - 9));
     }
 
-    /** One line per group: id, term, vote (0: none), last entry's term and index. */
+    /**
+     * One line per group: id, term, vote (0: none), last entry's term and index, then the
+     * CRC32C of those five fields (as written, with their spaces) in hex. A flipped bit in a
+     * number would otherwise read as another number: a lower vote floor, a forgotten vote. Lines
+     * of an older release have no CRC and are read as they were.
+     */
     private void writeTombstones() throws IOException {
         StringBuilder sb = new StringBuilder();
-        tombstones.forEach((g, t) -> sb.append(g.value()).append(' ').append(t.hardState().term()).append(' ')
-                .append(t.hardState().votedFor() == null ? 0 : t.hardState().votedFor().value()).append(' ')
-                .append(t.lastEntry().term()).append(' ').append(t.lastEntry().index()).append('\n'));
+        tombstones.forEach((g, t) -> {
+            String fields = g.value() + " " + t.hardState().term() + " "
+                    + (t.hardState().votedFor() == null ? 0 : t.hardState().votedFor().value()) + " "
+                    + t.lastEntry().term() + " " + t.lastEntry().index();
+            sb.append(fields).append(' ').append(Integer.toHexString(lineCrc(fields))).append('\n');
+        });
         writeDurably(tombstoneFile, Bytes.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    private static int lineCrc(String fields) {
+        return crc(Bytes.wrap(fields.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     }
 
     private static TreeMap<GroupId, Tombstone> readTombstones(FileIo io, Path file) throws IOException {
@@ -325,13 +337,21 @@ public final class WalLogStore implements Closeable {
         }
         for (String line : text.lines().toList()) {
             String[] f = line.trim().split(" ");
-            if (f.length != 5) {
+            if (f.length != 5 && f.length != 6) {
                 throw new IOException(file + " is corrupt: '" + line + "'");
             }
-            long vote = Long.parseLong(f[2]);
-            out.put(new GroupId(Long.parseLong(f[0])), new Tombstone(
-                    new HardState(Long.parseLong(f[1]), vote == 0 ? null : NodeId.of(vote), 0),
-                    new EntryId(Long.parseLong(f[3]), Long.parseLong(f[4]))));
+            try {
+                if (f.length == 6 && Integer.parseUnsignedInt(f[5], 16)
+                        != lineCrc(String.join(" ", java.util.Arrays.asList(f).subList(0, 5)))) {
+                    throw new IOException(file + " is corrupt (CRC32C mismatch): '" + line + "'");
+                }
+                long vote = Long.parseLong(f[2]);
+                out.put(new GroupId(Long.parseLong(f[0])), new Tombstone(
+                        new HardState(Long.parseLong(f[1]), vote == 0 ? null : NodeId.of(vote), 0),
+                        new EntryId(Long.parseLong(f[3]), Long.parseLong(f[4]))));
+            } catch (NumberFormatException e) {
+                throw new IOException(file + " is corrupt: '" + line + "'", e);
+            }
         }
         return out;
     }

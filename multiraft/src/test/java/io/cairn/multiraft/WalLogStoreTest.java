@@ -173,6 +173,34 @@ class WalLogStoreTest {
         }
     }
 
+    /**
+     * A flipped bit in the tombstones file would read as another vote floor or vote: the store
+     * refuses to open, naming the file and line, rather than start with it. A line of an older
+     * release, without a CRC, still reads.
+     */
+    @Test
+    void aTombstoneWithAFlippedBitStopsTheStoreAndAnOldLineStillReads() throws Exception {
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            store.createGroup(G1, CONF);
+            store.persist(List.of(new WalLogStore.GroupReady(G1, ready(new HardState(4, NodeId.of(2), 5), entries(1, 30, 4), null))));
+            store.dropGroup(G1);
+        }
+        Path file = dir.resolve("tombstones");
+        String line = java.nio.file.Files.readString(file);
+        assertThat(line).matches("1 4 2 4 30 [0-9a-f]+\n");
+        byte[] flipped = line.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        flipped[6] ^= 0x01; // the last entry's term: '4' becomes '5'
+        java.nio.file.Files.write(file, flipped);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WalLogStore.open(dir, SMALL_SEGMENTS))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("tombstones is corrupt (CRC32C mismatch)")
+                .hasMessageContaining("1 4 2 5 30");
+
+        java.nio.file.Files.writeString(file, "1 4 2 4 30\n");
+        try (WalLogStore store = WalLogStore.open(dir, SMALL_SEGMENTS)) {
+            assertThat(store.tombstone(G1).orElseThrow().lastEntry()).isEqualTo(new io.cairn.consensus.EntryId(4, 30));
+        }
+    }
+
     /** Found by the sharded simulator: a wiped replica re-added later voted for a stale candidate. */
     @Test
     void aRecreatedGroupInheritsTheDroppedReplicasTermVoteAndVoteFloor() throws Exception {
