@@ -323,6 +323,10 @@ public final class WalLogStore implements Closeable {
         writeDurably(tombstoneFile, Bytes.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     }
 
+    /** Five decimal fields, then (since lines carry one) the CRC in lower-case hex. */
+    private static final java.util.regex.Pattern TOMBSTONE_LINE =
+            java.util.regex.Pattern.compile("[0-9]{1,19}( [0-9]{1,19}){4}( [0-9a-f]{1,8})?");
+
     private static int lineCrc(String fields) {
         return crc(Bytes.wrap(fields.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     }
@@ -336,10 +340,11 @@ public final class WalLogStore implements Closeable {
             return out;
         }
         for (String line : text.lines().toList()) {
-            String[] f = line.trim().split(" ");
-            if (f.length != 5 && f.length != 6) {
+            // Exactly as written, nothing trimmed: any flipped bit then breaks the line's shape or its CRC.
+            if (!TOMBSTONE_LINE.matcher(line).matches()) {
                 throw new IOException(file + " is corrupt: '" + line + "'");
             }
+            String[] f = line.split(" ");
             try {
                 if (f.length == 6 && Integer.parseUnsignedInt(f[5], 16)
                         != lineCrc(String.join(" ", java.util.Arrays.asList(f).subList(0, 5)))) {

@@ -34,7 +34,8 @@ public final class Coverage {
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, DROPS_INTERRUPTED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
         // Operator mistakes the metadata group refused: a node that stopped when told it may not
         // take part (another shard count, or removed), and add-node of a live id at another address.
-        NODES_REFUSED, ADDS_REFUSED,
+        // Machines lost by a damaged disk (a flipped bit in the tombstones file) that refused to start.
+        NODES_REFUSED, DAMAGE_REFUSED, ADDS_REFUSED,
         // The lock workload only (--workload lock), as its clients saw it: new grants (including
         // one that replaced an expired grant on a keep-alive), keep-alives that kept the token,
         // busy answers, register writes applied under the fence (or, in the negative control,

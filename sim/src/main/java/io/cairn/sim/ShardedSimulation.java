@@ -62,6 +62,9 @@ public final class ShardedSimulation {
     private final SeededRandom random;
     private final SimParams params;
     private final Stalls stalls;
+    /** Draws for disk damage, a stream of the seed of its own (added after seeds were pinned). */
+    private final SeededRandom damage;
+    private static final long DAMAGE_STREAM = 0x6461_6d61_6765_0000L;
     private final int shards;
     private final ShardMap shardMap;
     private final TreeMap<NodeId, String> founders = new TreeMap<>();
@@ -104,6 +107,7 @@ public final class ShardedSimulation {
         this.random = new SeededRandom(seed);
         this.params = SimParams.derive(options.withNodes(FOUNDERS), random);
         this.stalls = Stalls.derive(seed, options.faults(), false);
+        this.damage = new SeededRandom(Hashing.combine(seed, DAMAGE_STREAM));
         this.shards = 4 + random.nextInt(7);
         this.shardMap = ShardMap.of(shards);
         for (int id = 1; id <= FOUNDERS; id++) {
@@ -617,9 +621,39 @@ public final class ShardedSimulation {
         }
         SimHost victim = racing ? hosts[(int) removing.value()] : candidates.get(random.nextInt(candidates.size()));
         destroyed = victim.id();
+        if (damage.chance(0.5)) {
+            damageThenStart(victim);
+        }
         victim.destroy();
         coverage.add(Coverage.Item.PERMANENT_DEATHS);
         note(victim.id() + " dies for good" + (racing ? " while being removed" : ""));
+    }
+
+    /**
+     * Half the machines lost for good go by a damaged disk: the process stops, a bit of its
+     * tombstones file flips, and a restart must refuse the store, naming the file, rather than
+     * start with another vote floor or vote.
+     */
+    private void damageThenStart(SimHost victim) {
+        victim.crash();
+        long offset = victim.disk().damageTombstones(damage.nextLong(Long.MAX_VALUE));
+        if (offset < 0) {
+            return;
+        }
+        note(victim.id() + "'s tombstones file has a flipped bit at byte " + offset);
+        try {
+            victim.disk().store();
+        } catch (java.io.IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("tombstones is corrupt")) {
+                throw new InvariantFailure("Damaged disks are refused", scheduler.nowMicros(), victim.id()
+                        + " failed to open its store for another reason: " + e);
+            }
+            coverage.add(Coverage.Item.DAMAGE_REFUSED);
+            note(victim.id() + " refuses to start: " + e.getMessage());
+            return;
+        }
+        throw new InvariantFailure("Damaged disks are refused", scheduler.nowMicros(), victim.id()
+                + " opened its store with a flipped bit at byte " + offset + " of its tombstones file");
     }
 
     /** {@code cluster remove-node} for a founder or a joiner that started, sent until a driver serves it. */

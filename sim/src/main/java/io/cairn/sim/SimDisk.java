@@ -95,6 +95,18 @@ final class SimDisk {
         }
     }
 
+    /**
+     * Media damage while the machine is down: one bit of its tombstones file flipped, a file
+     * every start reads whole. Returns the byte offset flipped, or -1 when the machine never
+     * dropped a replica (no such file).
+     */
+    long damageTombstones(long bitIndex) {
+        if (store != null) {
+            throw new IllegalStateException("damage is done to a disk at rest: the process must be down");
+        }
+        return io.flipBit(DIR.resolve("tombstones"), bitIndex);
+    }
+
     /** A full disk: creations and writes fail (ENOSPC) until {@link #free}. */
     void fill() {
         full = true;

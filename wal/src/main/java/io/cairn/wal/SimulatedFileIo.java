@@ -81,6 +81,24 @@ public final class SimulatedFileIo implements FileIo {
         this.scheduledCrashMode = Objects.requireNonNull(mode, "mode");
     }
 
+    /**
+     * Media damage: flips bit {@code bitIndex % (8 * size)} of {@code file}'s synced bytes (and of
+     * what reads see), as a bad sector would. Returns the byte offset flipped; -1 if the file is
+     * missing or empty, or has changes not yet synced (damage here is to data at rest).
+     */
+    public synchronized long flipBit(Path file, long bitIndex) {
+        Inode inode = names.get(file);
+        if (inode == null || !inode.unsynced.isEmpty() || inode.durable.length == 0) {
+            return -1;
+        }
+        long bit = Math.floorMod(bitIndex, 8L * inode.durable.length);
+        int offset = (int) (bit / 8);
+        byte mask = (byte) (1 << (int) (bit % 8));
+        inode.durable.bytes[offset] ^= mask;
+        inode.content.bytes[offset] ^= mask;
+        return offset;
+    }
+
     /** File forces and directory syncs that succeeded, over the whole life of this instance. */
     public synchronized long syncCount() {
         return syncCount;
