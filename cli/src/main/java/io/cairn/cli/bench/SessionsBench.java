@@ -310,45 +310,61 @@ public final class SessionsBench {
             thread.join(5_000);
         }
 
+        /** One node's keep-alive stream; {@code broken} is set by gRPC's thread when the stream fails. */
+        private static final class Stream {
+            StreamObserver<KeepAliveRequest> requests;
+            volatile boolean broken;
+        }
+
+        /**
+         * Opens a keep-alive stream to {@code node}. A stream may fail at once, inside this call (a
+         * direct executor): it then comes back broken and the next round opens another.
+         */
+        private Stream open(String node) {
+            Stream stream = new Stream();
+            stream.requests = LockGrpc.newStub(channels.apply(node)).keepAlive(new StreamObserver<KeepAliveResponse>() {
+                @Override
+                public void onNext(KeepAliveResponse r) {
+                    acknowledged.incrementAndGet();
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    stream.broken = true;
+                }
+
+                @Override
+                public void onCompleted() {
+                    stream.broken = true;
+                }
+            });
+            return stream;
+        }
+
+        /** Only this thread touches the streams; gRPC's threads only mark one broken. */
         private void loop() {
-            Map<String, StreamObserver<KeepAliveRequest>> streams = new HashMap<>();
+            Map<String, Stream> streams = new HashMap<>();
             long sequence = 0;
             while (running) {
                 lastRoundNanos = System.nanoTime();
                 long[] all = ids;
                 int n = alive;
                 for (String node : nodes) {
-                    StreamObserver<KeepAliveRequest> s = streams.computeIfAbsent(node, a ->
-                            LockGrpc.newStub(channels.apply(a)).keepAlive(new StreamObserver<KeepAliveResponse>() {
-                                @Override
-                                public void onNext(KeepAliveResponse r) {
-                                    acknowledged.incrementAndGet();
-                                }
-
-                                @Override
-                                public void onError(Throwable t) {
-                                    synchronized (streams) {
-                                        streams.remove(a);
-                                    }
-                                }
-
-                                @Override
-                                public void onCompleted() {
-                                }
-                            }));
-                    for (int from = 0; from < n; from += IDS_PER_MESSAGE) {
+                    Stream s = streams.get(node);
+                    if (s == null || s.broken) {
+                        s = open(node);
+                        streams.put(node, s);
+                    }
+                    for (int from = 0; from < n && !s.broken; from += IDS_PER_MESSAGE) {
                         int to = Math.min(n, from + IDS_PER_MESSAGE);
                         KeepAliveRequest.Builder b = KeepAliveRequest.newBuilder().setSequence(++sequence);
                         for (long id : Arrays.copyOfRange(all, from, to)) {
                             b.addSessionIds(id);
                         }
                         try {
-                            s.onNext(b.build());
+                            s.requests.onNext(b.build());
                         } catch (RuntimeException e) {
-                            synchronized (streams) {
-                                streams.remove(node);
-                            }
-                            break;
+                            s.broken = true;
                         }
                     }
                 }
@@ -360,7 +376,7 @@ public final class SessionsBench {
             }
             streams.values().forEach(s -> {
                 try {
-                    s.onCompleted();
+                    s.requests.onCompleted();
                 } catch (RuntimeException e) {
                     // closed
                 }
