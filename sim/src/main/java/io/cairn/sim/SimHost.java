@@ -98,8 +98,8 @@ final class SimHost {
     private int incarnation;
     /** Until when (true time) the process is stalled and takes no input; 0: running. */
     private long stalledUntilMicros;
-    /** The server loop's tick and lease rule, made at the process's first tick when the run stalls processes. */
-    private io.cairn.multiraft.TickSchedule tickSchedule;
+    /** The server loop's tick and lease rule when the run stalls processes, new at each start; null otherwise. */
+    private ProcessTicks ticksByLoop;
     private long lastServedAckMicros;
 
     SimHost(NodeId id, ShardedSimulation sim, boolean joiner) {
@@ -208,7 +208,8 @@ final class SimHost {
         keepalives = new io.cairn.kv.state.Keepalives();
         incarnation++;
         stalledUntilMicros = 0;
-        tickSchedule = null;
+        ticksByLoop = sim.stallsProcesses()
+                ? new ProcessTicks(SimParams.TICK_MICROS * 1_000, sim.electionTicks(), sim.coverage()) : null;
         topology = sim.initialTopology();
         reports = new TreeMap<>();
         tenure = new ConfTenure();
@@ -300,29 +301,16 @@ final class SimHost {
      * ticks are due (owed ones replayed after a short stall, a long stall's skipped); else one.
      */
     void tick() {
-        if (!sim.stallsProcesses()) {
+        if (ticksByLoop == null) {
             tickReplicas();
-            return;
-        }
-        long now = sim.nowMicros() * 1_000;
-        if (tickSchedule == null) {
-            tickSchedule = new io.cairn.multiraft.TickSchedule(SimParams.TICK_MICROS * 1_000,
-                    sim.electionTicks(), now, now);
-        }
-        boolean replayed = false;
-        while (isUp() && tickSchedule.takeDue(now)) {
-            if (replayed) {
-                sim.coverage().add(Coverage.Item.TICKS_REPLAYED);
-            }
-            tickReplicas();
-            replayed = true;
+        } else {
+            ticksByLoop.tick(sim.nowMicros() * 1_000, this::isUp, this::tickReplicas);
         }
     }
 
     /** Whether its replicas' leases may be used now, as the server's loop judges it. */
     boolean leaseTrusted() {
-        return !sim.stallsProcesses()
-                || tickSchedule != null && tickSchedule.leaseTrusted(sim.nowMicros() * 1_000);
+        return ticksByLoop == null || ticksByLoop.leaseTrusted(sim.nowMicros() * 1_000);
     }
 
     boolean stalledAt(long nowMicros) {

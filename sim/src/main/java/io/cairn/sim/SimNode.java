@@ -125,11 +125,10 @@ final class SimNode {
     /** The term in which this process last judged sessions as leader; 0: not yet. */
     private long sessionsJudgedTerm;
     /**
-     * The server loop's tick and lease rule, in a run whose nodes can stall ({@link NodeEnv#stalls});
-     * made at the process's first tick, as the loop makes it when it starts. Null otherwise:
-     * every tick event ticks.
+     * The server loop's tick and lease rule, in a run whose nodes can stall ({@link NodeEnv#stalls}),
+     * new at each start. Null otherwise: every tick event ticks.
      */
-    private io.cairn.multiraft.TickSchedule tickSchedule;
+    private ProcessTicks ticksByLoop;
     /** Until when (true time) the process is stalled and takes no input; 0: running. */
     private long stalledUntilMicros;
     /** The Ready whose fsync is stalling the process, finished when the stall ends. */
@@ -270,7 +269,7 @@ final class SimNode {
         sessionExpiry = new io.cairn.kv.state.SessionExpiry();
         sessionExpiry.reset(kv.lockSessions(), nowNanos());
         sessionsJudgedTerm = 0;
-        tickSchedule = null;
+        ticksByLoop = env.stalls() ? new ProcessTicks(tickMicros() * 1_000, config.electionTicks(), env.coverage()) : null;
         stalledUntilMicros = 0;
         syncing = null;
         if (keepalives == null || ownKeepalives != null) {
@@ -330,21 +329,10 @@ final class SimNode {
      * are due (those owed after a short stall are replayed, a long stall's skipped); else one.
      */
     void tick() {
-        if (!env.stalls()) {
+        if (ticksByLoop == null) {
             tickOnce();
-            return;
-        }
-        long now = env.nowMicros() * 1_000;
-        if (tickSchedule == null) {
-            tickSchedule = new io.cairn.multiraft.TickSchedule(tickMicros() * 1_000, config.electionTicks(), now, now);
-        }
-        boolean replayed = false;
-        while (state == State.UP && tickSchedule.takeDue(now)) {
-            if (replayed) {
-                env.coverage().add(Coverage.Item.TICKS_REPLAYED);
-            }
-            tickOnce();
-            replayed = true;
+        } else {
+            ticksByLoop.tick(env.nowMicros() * 1_000, this::isUp, this::tickOnce);
         }
     }
 
@@ -356,10 +344,7 @@ final class SimNode {
         if (sabotage == SimOptions.Sabotage.LEASE_AFTER_PAUSE) {
             return true;
         }
-        if (tickSchedule != null) {
-            return tickSchedule.leaseTrusted(env.nowMicros() * 1_000);
-        }
-        return !env.stalls() && env.leaseTrusted();
+        return ticksByLoop != null ? ticksByLoop.leaseTrusted(env.nowMicros() * 1_000) : env.leaseTrusted();
     }
 
     /** Whether the process is stalled at true time {@code nowMicros} (a pause, a slow fsync): its input waits. */
