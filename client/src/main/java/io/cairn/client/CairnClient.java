@@ -430,19 +430,66 @@ public final class CairnClient implements AutoCloseable {
                 io.cairn.api.proto.TxnResponse::getHeader);
     }
 
-    /** A cross-shard transaction's prepare in the shard of {@code firstKey}; see {@link TxnCoordinator}. */
-    CompletableFuture<io.cairn.api.proto.TxnPrepareResponse> prepare(byte[] firstKey,
-                                                                      io.cairn.api.proto.TxnPrepareRequest.Builder request) {
-        return write("txn prepare", firstKey, io.cairn.api.proto.TxnGrpc.getPrepareMethod(),
-                (clientId, sequence) -> request.setClientId(clientId).setSequence(sequence).build(),
-                io.cairn.api.proto.TxnPrepareResponse::getHeader);
+    /**
+     * The rounds of a cross-shard commit, carried by this client: each a write to the shard's
+     * leader, exactly once, with the client's retries ({@link TxnCoordinator}).
+     */
+    TxnCoordinator.Rounds txnRounds() {
+        return new TxnCoordinator.Rounds() {
+            @Override
+            public int shardOf(byte[] key) {
+                return CairnClient.this.shardOf(key);
+            }
+
+            @Override
+            public CompletableFuture<TxnCoordinator.Prepared> prepare(byte[] txnId, byte[] primaryKey,
+                                                                      List<Compare> compares, List<TxnOp> writes,
+                                                                      boolean lockReads) {
+                return CairnClient.this.prepare(txnId, primaryKey, compares, writes, lockReads);
+            }
+
+            @Override
+            public CompletableFuture<TxnCoordinator.Decision> decide(byte[] txnId, byte[] primaryKey, boolean commit,
+                                                                     List<byte[]> intentKeys) {
+                return CairnClient.this.decide(txnId, primaryKey, commit, intentKeys);
+            }
+
+            @Override
+            public CompletableFuture<Long> resolve(byte[] txnId, boolean commit, List<byte[]> keys) {
+                return CairnClient.this.resolve(txnId, commit, keys);
+            }
+
+            @Override
+            public CompletableFuture<Boolean> forget(byte[] txnId, byte[] primaryKey) {
+                return CairnClient.this.forget(txnId, primaryKey);
+            }
+        };
     }
 
-    /** What a transaction's record says, as a decision call learns it. */
-    enum Decision {
-        COMMITTED, ABORTED,
-        /** The servers finished the transaction and removed its record long ago: its outcome is not known any more. */
-        FORGOTTEN
+    private static final java.security.SecureRandom TXN_IDS = new java.security.SecureRandom();
+
+    /** A fresh id for a cross-shard transaction: 16 random bytes. */
+    static byte[] newTxnId() {
+        byte[] id = new byte[16];
+        TXN_IDS.nextBytes(id);
+        return id;
+    }
+
+    /** A cross-shard transaction's part in one shard (every key of it hashes there). */
+    private CompletableFuture<TxnCoordinator.Prepared> prepare(byte[] txnId, byte[] primaryKey, List<Compare> compares,
+                                                               List<TxnOp> writes, boolean lockReads) {
+        io.cairn.api.proto.TxnPrepareRequest.Builder request = io.cairn.api.proto.TxnPrepareRequest.newBuilder()
+                .setTxnId(ByteString.copyFrom(txnId)).setPrimaryKey(ByteString.copyFrom(primaryKey))
+                .setLockReads(lockReads);
+        compares.forEach(c -> request.addCompare(c.toProto()));
+        writes.forEach(w -> request.addWrite(Txn.toProto(w)));
+        byte[] firstKey = compares.isEmpty() ? writes.get(0).key() : compares.get(0).key();
+        return write("txn prepare", firstKey, io.cairn.api.proto.TxnGrpc.getPrepareMethod(),
+                (clientId, sequence) -> request.setClientId(clientId).setSequence(sequence).build(),
+                io.cairn.api.proto.TxnPrepareResponse::getHeader)
+                .thenApply(r -> r.getPrepared() ? TxnCoordinator.Prepared.held()
+                        : r.getAlreadyDecided() ? TxnCoordinator.Prepared.decidedBefore()
+                        : TxnCoordinator.Prepared.compareFailed(r.getFailedCompare()));
     }
 
     /**
@@ -450,7 +497,7 @@ public final class CairnClient implements AutoCloseable {
      * answers the recorded one. A commit names every key the transaction holds intents on, so the
      * servers can finish it if this client cannot.
      */
-    CompletableFuture<Decision> decide(byte[] txnId, byte[] primaryKey, boolean commit, List<byte[]> intentKeys) {
+    private CompletableFuture<TxnCoordinator.Decision> decide(byte[] txnId, byte[] primaryKey, boolean commit, List<byte[]> intentKeys) {
         ByteString id = ByteString.copyFrom(txnId);
         ByteString primary = ByteString.copyFrom(primaryKey);
         List<ByteString> keys = intentKeys.stream().map(ByteString::copyFrom).toList();
@@ -459,12 +506,12 @@ public final class CairnClient implements AutoCloseable {
                         .setPrimaryKey(primary).setCommit(commit).addAllIntentKeys(keys).setClientId(clientId)
                         .setSequence(sequence).build(),
                 io.cairn.api.proto.TxnDecideResponse::getHeader)
-                .thenApply(r -> r.getOutcomeUnknown() ? Decision.FORGOTTEN
-                        : r.getCommitted() ? Decision.COMMITTED : Decision.ABORTED);
+                .thenApply(r -> r.getOutcomeUnknown() ? TxnCoordinator.Decision.FORGOTTEN
+                        : r.getCommitted() ? TxnCoordinator.Decision.COMMITTED : TxnCoordinator.Decision.ABORTED);
     }
 
     /** Removes a transaction's record, in the shard of its primary key, once its intents are resolved. */
-    CompletableFuture<Boolean> forget(byte[] txnId, byte[] primaryKey) {
+    private CompletableFuture<Boolean> forget(byte[] txnId, byte[] primaryKey) {
         ByteString id = ByteString.copyFrom(txnId);
         ByteString primary = ByteString.copyFrom(primaryKey);
         return write("txn forget", primaryKey, io.cairn.api.proto.TxnGrpc.getForgetMethod(),
@@ -475,7 +522,7 @@ public final class CairnClient implements AutoCloseable {
     }
 
     /** Resolves a decided transaction's intents on {@code keys}, which share one shard. */
-    CompletableFuture<Long> resolve(byte[] txnId, boolean commit, List<byte[]> keys) {
+    private CompletableFuture<Long> resolve(byte[] txnId, boolean commit, List<byte[]> keys) {
         io.cairn.api.proto.TxnResolveRequest.Builder b = io.cairn.api.proto.TxnResolveRequest.newBuilder()
                 .setTxnId(ByteString.copyFrom(txnId)).setCommit(commit);
         keys.forEach(k -> b.addKeys(ByteString.copyFrom(k)));

@@ -123,7 +123,8 @@ public final class Transaction implements AutoCloseable {
         }
         compares.addAll(fences);
         if (!oneShard(compares)) {
-            return new TxnCoordinator(client).commit(compares, List.copyOf(writes.values()));
+            return CairnClient.join(new TxnCoordinator(client.txnRounds(), CairnClient::newTxnId)
+                    .commit(compares, List.copyOf(writes.values())));
         }
         TxnResult result = client.txn().when(compares.toArray(Compare[]::new))
                 .then(writes.values().toArray(TxnOp[]::new)).commit();
