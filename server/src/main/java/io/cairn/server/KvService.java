@@ -23,6 +23,7 @@ import io.cairn.common.GroupId;
 import io.cairn.common.NodeId;
 import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
+import io.cairn.kv.state.IntentMeeting;
 import io.cairn.kv.state.KeyRange;
 import io.cairn.kv.state.KeyValue;
 import io.cairn.kv.state.Limits;
@@ -529,11 +530,13 @@ final class KvService extends KvGrpc.KvImplBase {
             }
             boolean prepare = command instanceof Command.Prepare;
             metrics.txnConflict(group, prepare, locked.key().toArray());
-            if (clock.epochMillis() - locked.preparedAtMillis() >= config.txnTimeoutMillis()) {
+            IntentMeeting.Action action = IntentMeeting.action(locked, prepare, clock.epochMillis(),
+                    config.txnTimeoutMillis(), System.nanoTime() >= giveUpNanos);
+            if (action == IntentMeeting.Action.PUSH) {
                 return recovery.push(group, locked).thenCompose(x -> proposePastIntents(group, clientId, sequence, command,
                         giveUpNanos));
             }
-            if (prepare || System.nanoTime() >= giveUpNanos) {
+            if (action == IntentMeeting.Action.CONFLICT) {
                 return CompletableFuture.failedFuture(GrpcErrors.txnConflict(prepare, locked.key().toArray(),
                         locked.txnId().toArray(), locked.primaryKey().toArray()));
             }

@@ -9,6 +9,7 @@ import io.cairn.consensus.Role;
 import io.cairn.consensus.Status;
 import io.cairn.kv.state.Command;
 import io.cairn.kv.state.CommandEnvelope;
+import io.cairn.kv.state.IntentMeeting;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
 import io.cairn.transport.grpc.GrpcErrors;
@@ -85,16 +86,18 @@ final class TxnRecovery implements AutoCloseable {
      */
     CompletableFuture<Result> push(GroupId group, Result.Locked locked) {
         GroupId recordGroup = map.current().groupOfKey(locked.primaryKey().toArray());
-        return decide(recordGroup, locked.txnId(), locked.primaryKey()).thenCompose(committed ->
+        return decide(recordGroup, locked).thenCompose(committed ->
                 loop.propose(group, CommandEnvelope.NO_SESSION, 0,
-                        new Command.Resolve(locked.txnId(), committed, List.of(locked.key()))));
+                        IntentMeeting.pushResolve(locked, committed)));
     }
 
     /** Records an abort for the transaction unless it is decided already; completes with the outcome recorded. */
-    private CompletableFuture<Boolean> decide(GroupId recordGroup, Bytes txnId, Bytes primaryKey) {
+    private CompletableFuture<Boolean> decide(GroupId recordGroup, Result.Locked locked) {
+        Command.Decide decide = IntentMeeting.pushDecision(locked);
+        Bytes primaryKey = decide.primaryKey();
         if (leads(recordGroup)) {
-            return loop.propose(recordGroup, CommandEnvelope.NO_SESSION, 0,
-                    Command.Decide.of(txnId, false, primaryKey, List.of())).thenApply(r -> ((Result.Decided) r).committed());
+            return loop.propose(recordGroup, CommandEnvelope.NO_SESSION, 0, decide)
+                    .thenApply(r -> ((Result.Decided) r).committed());
         }
         NodeId target = replicaElsewhere.apply(recordGroup);
         if (target == null) {
@@ -102,8 +105,8 @@ final class TxnRecovery implements AutoCloseable {
                     + " transaction record " + primaryKey.toUtf8()));
         }
         io.cairn.api.proto.TxnDecideRequest request = io.cairn.api.proto.TxnDecideRequest.newBuilder()
-                .setTxnId(ByteString.copyFrom(txnId.toArray())).setPrimaryKey(ByteString.copyFrom(primaryKey.toArray()))
-                .setCommit(false).build();
+                .setTxnId(ByteString.copyFrom(decide.txnId().toArray()))
+                .setPrimaryKey(ByteString.copyFrom(primaryKey.toArray())).setCommit(decide.commit()).build();
         return forwarder.call(io.cairn.api.proto.TxnGrpc.getDecideMethod(), request, map.current().address(target),
                         deadline())
                 .thenApply(io.cairn.api.proto.TxnDecideResponse::getCommitted);

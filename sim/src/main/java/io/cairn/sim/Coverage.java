@@ -52,9 +52,11 @@ public final class Coverage {
         // earlier waiter's (FIFO), requests of a waiter next in line sent after its holder's release
         // was answered, and waits in line that ended (granted, left, session ended) after healing.
         FIFO_JUDGED, NEXT_IN_LINE_JUDGED, WAITS_ENDED_AFTER_HEALING,
-        // The transaction workloads only (--workload bank or list-append): transactions committed,
-        // transactions whose reads changed before the commit (aborted), and the bank's audits.
-        TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS;
+        // The transaction workloads only (--workload bank, cross-bank or list-append): transactions
+        // committed, transactions whose reads changed before the commit (aborted), and the bank's
+        // audits. The cross-shard bank only: commits whose parts spanned shards, coordinators
+        // that stopped mid-commit (leaving intents and records behind), and stale intents pushed.
+        TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS, CROSS_SHARD_COMMITS, COORDINATORS_CRASHED, INTENTS_PUSHED;
 
         /**
          * Whether this happens in a few runs only: a replica must know no leader for over 3 s of

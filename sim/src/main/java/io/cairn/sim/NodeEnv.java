@@ -61,6 +61,16 @@ interface NodeEnv {
         return true;
     }
 
+    /**
+     * {@code request}'s write was stopped by another transaction's intent ({@code locked}); it
+     * changed nothing. {@code answer} answers the client, as the node decides: by default with the
+     * conflict itself; a sharded host follows the server's rule ({@code IntentMeeting}).
+     */
+    default void intentMet(ClientRequest request, io.cairn.kv.state.Result.Locked locked, long nowMillis,
+                           java.util.function.BiConsumer<ClientReply.Outcome, io.cairn.sim.kv.OpResult> answer) {
+        answer.accept(ClientReply.Outcome.OK, request.op().answer(locked));
+    }
+
     InvariantChecker checker();
 
     /** A context for readIndex, unique across nodes and incarnations. */

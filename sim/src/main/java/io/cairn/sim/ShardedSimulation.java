@@ -174,7 +174,7 @@ public final class ShardedSimulation {
         for (int c = 1; c <= params.clients(); c++) {
             SimClient client = newClient(c, params.thinkMaxMicros(), params.clientWanderProbability(), null);
             WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
-                    params.thinkMaxMicros(), coverage, shards, scheduler::nowMicros);
+                    params.thinkMaxMicros(), coverage, shards, scheduler::nowMicros, this::shardOfKey);
             if (driver != null) {
                 client.runWorkload(driver);
             }
@@ -189,6 +189,18 @@ public final class ShardedSimulation {
     private SimClient newClient(int id, long thinkMaxMicros, double wander, List<ClientOp> script) {
         return new SimClient(id, CLIENT_BASE + id, scheduler, network, random, history, keys, params.maxNodeId(),
                 thinkMaxMicros, params.clientAttemptTimeoutMicros(), wander, script, this::shardOfKey);
+    }
+
+    GroupId groupOfKey(String key) {
+        return ShardGroups.groupOfShard(shardOfKey(key));
+    }
+
+    int maxNodeId() {
+        return params.maxNodeId();
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
     }
 
     private int shardOfKey(String key) {
@@ -369,6 +381,8 @@ public final class ShardedSimulation {
             GroupId group = from >= DRIVER_BASE && from < CLIENT_BASE ? ShardGroups.META_GROUP
                     : ShardGroups.groupOfShard(shardOfKey(request.op().key()));
             host.onClientRequest(from, request, group);
+        } else if (message instanceof ClientReply reply) {
+            host.onClientReply(reply);
         } else if (message instanceof SimKeepalive k) {
             host.onKeepalive(k);
         } else if (message instanceof SimHost.Heartbeat hb) {
@@ -454,6 +468,12 @@ public final class ShardedSimulation {
         @Override
         public void reply(int fromNode, int clientAddress, ClientReply reply) {
             network.send(fromNode, clientAddress, reply);
+        }
+
+        @Override
+        public void intentMet(ClientRequest request, io.cairn.kv.state.Result.Locked locked, long nowMillis,
+                              java.util.function.BiConsumer<ClientReply.Outcome, io.cairn.sim.kv.OpResult> answer) {
+            host.onIntentMet(group, request, locked, nowMillis, answer);
         }
 
         @Override

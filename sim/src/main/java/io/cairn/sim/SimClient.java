@@ -127,6 +127,11 @@ final class SimClient {
         this.driver = driver;
     }
 
+    /** The workload this client runs, or null for the random key-value one. */
+    WorkloadDriver driver() {
+        return driver;
+    }
+
     /** No operation in flight. */
     boolean isIdle() {
         return current == null;

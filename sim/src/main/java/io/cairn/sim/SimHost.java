@@ -96,6 +96,8 @@ final class SimHost {
     private HostControl control;
     private State state = State.NOT_STARTED;
     private int incarnation;
+    /** This incarnation's pushes of stale transaction intents. */
+    private SimPusher pusher;
     /** Until when (true time) the process is stalled and takes no input; 0: running. */
     private long stalledUntilMicros;
     /** The server loop's tick and lease rule when the run stalls processes, new at each start; null otherwise. */
@@ -215,6 +217,7 @@ final class SimHost {
         tenure = new ConfTenure();
         control = sim.newHostControl(id);
         driver.reset();
+        pusher = new SimPusher(this, sim);
         try {
             // As the server: the replicas to open are the groups the store holds.
             // A drop the crash interrupted may have left a newer tombstone, never an older one.
@@ -356,6 +359,36 @@ final class SimHost {
         }
         control.heard(m.group(), m.message());
         sim.replicaEvent(this, m.group(), r, n -> n.step(m.message()));
+    }
+
+    /** Who leads {@code group} as this host knows: itself if its replica leads, else the driver's last report; or null. */
+    NodeId leaderOf(GroupId group) {
+        SimNode r = replicas.get(group);
+        if (r != null && r.isUp() && r.status().role() == Role.LEADER) {
+            return id;
+        }
+        SimDriver.Report report = reports.get(group);
+        return report == null ? null : report.leader();
+    }
+
+    /**
+     * A client's write in {@code group} met another transaction's intent: the server's rule
+     * ({@link io.cairn.kv.state.IntentMeeting}) says whether it conflicts, waits (the client is
+     * told to try again) or first pushes the stale intent (then the client is told to try again).
+     */
+    void onIntentMet(GroupId group, ClientRequest request, io.cairn.kv.state.Result.Locked locked, long nowMillis,
+                     java.util.function.BiConsumer<ClientReply.Outcome, io.cairn.sim.kv.OpResult> answer) {
+        boolean prepare = request.op().toCommand() instanceof io.cairn.kv.state.Command.Prepare;
+        switch (io.cairn.kv.state.IntentMeeting.action(locked, prepare, nowMillis, SimParams.TXN_TIMEOUT_MILLIS, false)) {
+            case CONFLICT -> answer.accept(ClientReply.Outcome.OK, request.op().answer(locked));
+            case WAIT -> answer.accept(ClientReply.Outcome.RETRY, null);
+            case PUSH -> pusher.push(group, locked, () -> answer.accept(ClientReply.Outcome.RETRY, null));
+        }
+    }
+
+    /** An answer to one of this host's own requests (a push's steps). */
+    void onClientReply(ClientReply reply) {
+        pusher.onReply(reply);
     }
 
     /** A client request: to the metadata group from a driver, else to the key's shard. */

@@ -626,6 +626,15 @@ final class SimNode {
             throw new InvariantFailure("Commands within limits", env.nowMicros(), id + " applied " + req
                     + " at index " + entry.index() + " and kv-state rejected it: " + rejected);
         }
+        if (result instanceof Result.Locked locked) {
+            int clientAddress = pending.clientAddress();
+            env.intentMet(req, locked, nowMillis(), (outcome, answer) -> {
+                if (isUp()) {
+                    reply(clientAddress, req, outcome, answer);
+                }
+            });
+            return;
+        }
         env.coverage().add(Coverage.Item.WRITES_OK);
         reply(pending.clientAddress(), req, ClientReply.Outcome.OK, req.op().answer(result));
     }
@@ -683,7 +692,13 @@ final class SimNode {
         if (sabotage == SimOptions.Sabotage.UNCHECKED_TXNS && command instanceof io.cairn.kv.state.Command.Txn txn) {
             command = new io.cairn.kv.state.Command.Txn(java.util.List.of(), txn.success(), txn.failure());
         }
-        if (sabotage == SimOptions.Sabotage.SKIP_DEDUP) {
+        if (sabotage == SimOptions.Sabotage.UNCHECKED_TXNS && command instanceof io.cairn.kv.state.Command.Prepare p) {
+            // As the server's --unsafe-unchecked-txns: the shard places intents without checking the reads.
+            command = new io.cairn.kv.state.Command.Prepare(p.txnId(), p.primaryKey(), java.util.List.of(), p.writes(),
+                    p.lockReads());
+        }
+        if (sabotage == SimOptions.Sabotage.SKIP_DEDUP
+                || (request.op() instanceof io.cairn.sim.kv.TxnRoundOp round && round.sessionless())) {
             return CommandEnvelope.withoutSession(nowMillis(), command);
         }
         return new CommandEnvelope(request.client(), request.seq(), nowMillis(), command);

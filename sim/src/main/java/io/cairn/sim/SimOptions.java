@@ -70,7 +70,14 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * election timeout wakes up believing its lease, while another leader took writes: the
          * linearizability check must see the stale read (single-group runs).
          */
-        LEASE_AFTER_PAUSE
+        LEASE_AFTER_PAUSE,
+        /**
+         * A node that pushes a stale intent resolves it as committed without asking the
+         * transaction's record (cross-bank runs): a transaction whose coordinator aborted it, or
+         * died before deciding, is applied in the shards nobody had resolved yet, and the bank
+         * check must see money appear or vanish.
+         */
+        PUSH_WITHOUT_RECORD
     }
 
     /** What the simulated clients do. */
@@ -98,6 +105,13 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          * key-value workload.
          */
         LIST_APPEND,
+        /**
+         * All clients but the last move money between accounts spread over the shards with the
+         * Java client's cross-shard coordinator, whose rounds the nodes apply and whose stale
+         * intents they push ({@link CrossBankClient}); sharded runs only. The last keeps the
+         * key-value workload.
+         */
+        CROSS_BANK,
         /**
          * One client raises a counter per shard in shard order, all others but the last aggregate
          * them over every shard at a consistent cut ({@link AggregateWorkload}); the last keeps the

@@ -50,6 +50,11 @@ public record SimParams(
 
     public static final long TICK_MICROS = 10_000;
     public static final long CLIENT_ABANDON_MICROS = 3_000_000;
+    /**
+     * The servers' transaction timeout here: a tenth of the default (2 s), as the election
+     * timeout is. An intent older than this is pushed by whoever meets it.
+     */
+    public static final long TXN_TIMEOUT_MILLIS = 200;
     public static final int SPARE_NODES = 2;
     /**
      * How far a node's clock rate may stray from true time, in parts per million, for leases and

@@ -59,10 +59,41 @@ final class SimRun {
         if (options.workload() == SimOptions.Workload.LIST_APPEND) {
             checkListAppend(history, nowMicros);
         }
+        if (options.workload() == SimOptions.Workload.CROSS_BANK) {
+            List<CrossBankClient> banks = new ArrayList<>();
+            clients.forEach(c -> {
+                if (c.driver() instanceof CrossBankClient bank) {
+                    banks.add(bank);
+                }
+            });
+            CrossBankClient.check(banks, finalBalances(history), nowMicros);
+        }
         if (options.workload() == SimOptions.Workload.AGGREGATE) {
             AggregateWorkload.check(history, shards, options.sabotage() == SimOptions.Sabotage.UNCUT_AGGREGATES, nowMicros);
         }
         TtlCheck.check(history, nowMicros, 2 * largestSkew);
+    }
+
+    /**
+     * The cross-shard bank's accounts as the final reads saw them (one read each, in account
+     * order), or null if one is missing (the run ended before the final reads did).
+     */
+    private static List<Long> finalBalances(List<HistoryOp> history) {
+        java.util.Map<String, Long> seen = new java.util.TreeMap<>();
+        for (HistoryOp h : history) {
+            if (h.op() instanceof io.cairn.sim.kv.BankOp op && op.kind() == io.cairn.sim.kv.BankOp.Kind.AUDIT
+                    && h.result() instanceof io.cairn.sim.kv.BankResult r) {
+                seen.put(op.accounts().get(0), r.balances().get(0));
+            }
+        }
+        List<Long> balances = new ArrayList<>();
+        for (String account : CrossBankClient.NAMES) {
+            if (!seen.containsKey(account)) {
+                return null;
+            }
+            balances.add(seen.get(account));
+        }
+        return balances;
     }
 
     /** The list-append workload's commits as Elle's transactions, checked for Adya's anomalies. */
@@ -99,6 +130,11 @@ final class SimRun {
         }
         if (options.workload() == SimOptions.Workload.BANK) {
             reads.add(io.cairn.sim.kv.BankOp.audit(BankClient.NAMES));
+        }
+        if (options.workload() == SimOptions.Workload.CROSS_BANK) {
+            // One read per account (a command reaches one shard); plain reads ignore intents, and
+            // once every client finished no write intent is left to ignore.
+            CrossBankClient.NAMES.forEach(a -> reads.add(io.cairn.sim.kv.BankOp.audit(List.of(a))));
         }
         return reads;
     }
@@ -158,7 +194,8 @@ final class SimRun {
      */
     static WorkloadDriver driverFor(SimOptions options, LockClient.Params lockParams, int client, int clients,
                                     RandomSource random, long thinkMaxMicros, Coverage coverage, int shards,
-                                    java.util.function.LongSupplier nowMicros) {
+                                    java.util.function.LongSupplier nowMicros,
+                                    java.util.function.ToIntFunction<String> shardOfKey) {
         if (client == clients) {
             return null;
         }
@@ -171,6 +208,7 @@ final class SimRun {
             case SESSION_LOCK -> new LockClient(client, random, lockParams, coverage, nowMicros);
             case BANK -> new BankClient(random, thinkMaxMicros, coverage);
             case LIST_APPEND -> new ListAppendClient(client, random, thinkMaxMicros, coverage);
+            case CROSS_BANK -> new CrossBankClient(client, random, thinkMaxMicros, coverage, shardOfKey);
             case KV -> null;
         };
     }

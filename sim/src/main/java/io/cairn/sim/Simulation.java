@@ -80,6 +80,9 @@ public final class Simulation {
     public Simulation(long seed, SimOptions options, CoreFactory factory, PrintStream trace) {
         this.seed = seed;
         this.faultPoints = SimFaultPoints.derive(seed, coverage);
+        if (options.workload() == SimOptions.Workload.CROSS_BANK) {
+            throw new IllegalArgumentException("--workload cross-bank spans shards: run it with --sharded");
+        }
         this.options = options;
         this.factory = factory;
         this.trace = trace;
@@ -142,7 +145,7 @@ public final class Simulation {
                     params.maxNodeId(), params.thinkMaxMicros(), params.clientAttemptTimeoutMicros(),
                     params.clientWanderProbability(), null);
             WorkloadDriver driver = SimRun.driverFor(options, lockParams, c, params.clients(), random,
-                    params.thinkMaxMicros(), coverage, 1, scheduler::nowMicros);
+                    params.thinkMaxMicros(), coverage, 1, scheduler::nowMicros, key -> 0);
             if (driver != null) {
                 client.runWorkload(driver);
             }

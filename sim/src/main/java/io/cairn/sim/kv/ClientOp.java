@@ -8,7 +8,7 @@ import io.cairn.kv.state.Result;
  * workload ({@link KvOp}) or a step of the lock workload ({@link LockOp}). Writes become kv-state
  * {@link Command}s proposed through Raft; reads are served by {@code KvStateMachine.get}.
  */
-public sealed interface ClientOp permits KvOp, LockOp, BankOp, ListOp, AggOp {
+public sealed interface ClientOp permits KvOp, LockOp, BankOp, ListOp, AggOp, TxnRoundOp {
     /** The key that routes the operation to its shard, and the key a read reads. */
     String key();
 
