@@ -12,10 +12,10 @@ import io.cairn.kv.state.CommandEnvelope;
 import io.cairn.kv.state.IntentMeeting;
 import io.cairn.kv.state.KvStateMachine;
 import io.cairn.kv.state.Result;
+import io.cairn.kv.state.TxnCleanup;
 import io.cairn.transport.grpc.GrpcErrors;
 import io.grpc.Deadline;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +30,7 @@ import java.util.function.Function;
  * <p>Two ways: a write that meets an intent older than the transaction timeout ends it at once
  * ({@link #push}: abort in the record unless decided, resolve the intent as the record says);
  * and, for what nobody meets, each shard leader looks over its records and intents every
- * {@link #PASS_MILLIS}: an intent or a record older than {@link #CLEANUP_AFTER_TIMEOUTS}
+ * {@link #PASS_MILLIS}: an intent or a record older than {@link TxnCleanup#CLEANUP_AFTER_TIMEOUTS}
  * transaction timeouts is ended here. A committed record's intents, in every shard it names, are
  * resolved as committed, then the record is removed; an aborted record is removed: its decision
  * dropped the primary's intent, and a prepare arriving in the primary's shard after it places
@@ -42,13 +42,7 @@ final class TxnRecovery implements AutoCloseable {
 
     /** How often each shard leader looks for what coordinators left behind. */
     static final long PASS_MILLIS = 1_000;
-    /**
-     * Records and intents this many transaction timeouts old (60 s by default) are cleaned up. A
-     * coordinator whose prepares take longer than that cannot be told apart from one long gone.
-     */
-    static final int CLEANUP_AFTER_TIMEOUTS = 30;
-    /** Records and intents looked at per shard and pass: a pass costs a bounded scan. */
-    private static final int PAGE = 64;
+    private static final int PAGE = TxnCleanup.PAGE;
 
     private final RaftLoop loop;
     private final ClusterMap map;
@@ -77,7 +71,7 @@ final class TxnRecovery implements AutoCloseable {
     }
 
     long cleanupAfterMillis() {
-        return CLEANUP_AFTER_TIMEOUTS * config.txnTimeoutMillis();
+        return TxnCleanup.cleanupAfterMillis(config.txnTimeoutMillis());
     }
 
     /**
@@ -164,14 +158,15 @@ final class TxnRecovery implements AutoCloseable {
     }
 
     private CompletableFuture<Void> cleanShard(GroupId group) {
-        long oldBefore = clock.epochMillis() - cleanupAfterMillis();
+        long nowMillis = clock.epochMillis();
+        long timeoutMillis = config.txnTimeoutMillis();
         return loop.read(group, io.cairn.server.ReadLevel.EVENTUAL, sm -> sm.intents(intentCursors.get(group), PAGE))
                 .thenCompose(served -> {
                     KvStateMachine.Page<Result.Locked> page = served.value();
                     advance(intentCursors, group, page.next());
                     CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
                     for (Result.Locked intent : page.items()) {
-                        if (intent.preparedAtMillis() < oldBefore) {
+                        if (TxnCleanup.intentDue(intent, nowMillis, timeoutMillis)) {
                             done = done.thenCompose(x -> push(group, intent).thenApply(r -> null));
                         }
                     }
@@ -184,7 +179,7 @@ final class TxnRecovery implements AutoCloseable {
                     advance(recordCursors, group, page.next());
                     CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
                     for (KvStateMachine.TxnRecordView record : page.items()) {
-                        if (record.cleanable() && record.decidedAtMillis() < oldBefore) {
+                        if (TxnCleanup.recordDue(record, nowMillis, timeoutMillis)) {
                             done = done.thenCompose(x -> finish(group, record));
                         }
                     }
@@ -202,12 +197,8 @@ final class TxnRecovery implements AutoCloseable {
 
     /** Resolves a committed record's intents in every shard it names, then removes the record. */
     private CompletableFuture<Void> finish(GroupId group, KvStateMachine.TxnRecordView record) {
-        Map<GroupId, List<Bytes>> byShard = new LinkedHashMap<>();
-        if (record.committed()) {
-            for (Bytes key : record.intentKeys()) {
-                byShard.computeIfAbsent(map.current().groupOfKey(key.toArray()), g -> new ArrayList<>()).add(key);
-            }
-        }
+        Map<GroupId, List<Bytes>> byShard = TxnCleanup.committedIntentsByShard(record,
+                key -> map.current().groupOfKey(key.toArray()));
         List<CompletableFuture<Void>> resolved = new ArrayList<>();
         byShard.forEach((g, keys) -> resolved.add(resolve(g, record.txnId(), true, keys)));
         return CompletableFuture.allOf(resolved.toArray(CompletableFuture[]::new))

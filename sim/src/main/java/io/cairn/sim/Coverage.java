@@ -56,7 +56,9 @@ public final class Coverage {
         // committed, transactions whose reads changed before the commit (aborted), and the bank's
         // audits. The cross-shard bank only: commits whose parts spanned shards, coordinators
         // that stopped mid-commit (leaving intents and records behind), and stale intents pushed.
-        TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS, CROSS_SHARD_COMMITS, COORDINATORS_CRASHED, INTENTS_PUSHED;
+        // The cleanup passes: intents nobody met, pushed, and records finished and removed.
+        TXNS_COMMITTED, TXNS_CONFLICTED, AUDITS, CROSS_SHARD_COMMITS, COORDINATORS_CRASHED, INTENTS_PUSHED,
+        INTENTS_CLEANED, RECORDS_CLEANED;
 
         /**
          * Whether this happens in a few runs only: a replica must know no leader for over 3 s of

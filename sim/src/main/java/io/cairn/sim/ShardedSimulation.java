@@ -43,6 +43,8 @@ public final class ShardedSimulation {
     static final int FOUNDERS = 5;
     static final int DRIVER_BASE = 16;
     static final int CLIENT_BASE = 32;
+    /** How often a host looks for transactions nobody met: the server's second, a tenth as long here. */
+    static final long TXN_CLEANUP_PASS_MICROS = 100_000;
     static final long HEARTBEAT_MICROS = 200_000;
     static final long DRIVER_PASS_MICROS = 100_000;
     /** The server's --dead-node-timeout, scaled to the simulated fault phase. */
@@ -195,6 +197,11 @@ public final class ShardedSimulation {
         return ShardGroups.groupOfShard(shardOfKey(key));
     }
 
+    /** What {@code host}'s wall clock reads now, in milliseconds. */
+    long wallMillis(SimHost host) {
+        return skew.wallMicros(host.address(), scheduler.nowMicros()) / 1_000;
+    }
+
     int maxNodeId() {
         return params.maxNodeId();
     }
@@ -256,6 +263,10 @@ public final class ShardedSimulation {
         repeat(host, EventKind.CONTROL, newHostControl(host.id()).reconcileIntervalMillis() * 1_000, SimHost::control);
         // Any machine may come to hold the metadata group; the driver idles unless its replica leads.
         repeat(host, EventKind.CONTROL, DRIVER_PASS_MICROS, h -> h.driver().pass());
+        if (options.workload() == SimOptions.Workload.CROSS_BANK) {
+            // Only where transactions run: another timer would shift every other run's draws.
+            repeat(host, EventKind.CONTROL, TXN_CLEANUP_PASS_MICROS, SimHost::txnCleanup);
+        }
     }
 
     private void repeat(SimHost host, EventKind kind, long periodMicros, Consumer<SimHost> action) {
@@ -379,6 +390,7 @@ public final class ShardedSimulation {
             host.onGroupMessage(m);
         } else if (message instanceof ClientRequest request) {
             GroupId group = from >= DRIVER_BASE && from < CLIENT_BASE ? ShardGroups.META_GROUP
+                    : request.op() instanceof io.cairn.sim.kv.TxnRoundOp r && r.group() != null ? r.group()
                     : ShardGroups.groupOfShard(shardOfKey(request.op().key()));
             host.onClientRequest(from, request, group);
         } else if (message instanceof ClientReply reply) {

@@ -98,6 +98,9 @@ final class SimHost {
     private int incarnation;
     /** This incarnation's pushes of stale transaction intents. */
     private SimPusher pusher;
+    /** Where each shard's next cleanup pass resumes (null: from the start), as the server's cursors. */
+    private final TreeMap<GroupId, io.cairn.common.Bytes> intentCursors = new TreeMap<>();
+    private final TreeMap<GroupId, io.cairn.common.Bytes> recordCursors = new TreeMap<>();
     /** Until when (true time) the process is stalled and takes no input; 0: running. */
     private long stalledUntilMicros;
     /** The server loop's tick and lease rule when the run stalls processes, new at each start; null otherwise. */
@@ -218,6 +221,8 @@ final class SimHost {
         control = sim.newHostControl(id);
         driver.reset();
         pusher = new SimPusher(this, sim);
+        intentCursors.clear();
+        recordCursors.clear();
         try {
             // As the server: the replicas to open are the groups the store holds.
             // A drop the crash interrupted may have left a newer tombstone, never an older one.
@@ -383,6 +388,47 @@ final class SimHost {
             case CONFLICT -> answer.accept(ClientReply.Outcome.OK, request.op().answer(locked));
             case WAIT -> answer.accept(ClientReply.Outcome.RETRY, null);
             case PUSH -> pusher.push(group, locked, () -> answer.accept(ClientReply.Outcome.RETRY, null));
+        }
+    }
+
+    /**
+     * A cleanup pass (the server's {@code TxnRecovery}, by {@link io.cairn.kv.state.TxnCleanup}'s
+     * rules): in every shard this host leads, a page of intents and a page of records, resuming
+     * where the last pass stopped; what is old enough is pushed or finished.
+     */
+    void txnCleanup() {
+        long nowMillis = sim.wallMillis(this);
+        for (java.util.Map.Entry<GroupId, SimNode> e : replicas.entrySet()) {
+            GroupId group = e.getKey();
+            SimNode r = e.getValue();
+            if (group.equals(ShardGroups.META_GROUP) || !r.isUp() || r.status().role() != Role.LEADER) {
+                continue;
+            }
+            io.cairn.kv.state.KvStateMachine.Page<io.cairn.kv.state.Result.Locked> intents =
+                    r.kv().txnIntents(intentCursors.get(group), io.cairn.kv.state.TxnCleanup.PAGE);
+            advance(intentCursors, group, intents.next());
+            for (io.cairn.kv.state.Result.Locked intent : intents.items()) {
+                if (io.cairn.kv.state.TxnCleanup.intentDue(intent, nowMillis, SimParams.TXN_TIMEOUT_MILLIS)) {
+                    sim.coverage().add(Coverage.Item.INTENTS_CLEANED);
+                    pusher.push(group, intent, () -> {});
+                }
+            }
+            io.cairn.kv.state.KvStateMachine.Page<io.cairn.kv.state.KvStateMachine.TxnRecordView> records =
+                    r.kv().txnRecords(recordCursors.get(group), io.cairn.kv.state.TxnCleanup.PAGE);
+            advance(recordCursors, group, records.next());
+            for (io.cairn.kv.state.KvStateMachine.TxnRecordView record : records.items()) {
+                if (io.cairn.kv.state.TxnCleanup.recordDue(record, nowMillis, SimParams.TXN_TIMEOUT_MILLIS)) {
+                    pusher.finish(group, record);
+                }
+            }
+        }
+    }
+
+    private static void advance(TreeMap<GroupId, io.cairn.common.Bytes> cursors, GroupId group, io.cairn.common.Bytes next) {
+        if (next == null) {
+            cursors.remove(group);
+        } else {
+            cursors.put(group, next);
         }
     }
 

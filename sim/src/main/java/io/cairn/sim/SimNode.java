@@ -836,6 +836,11 @@ final class SimNode {
     }
 
     /** Requests the node has not answered yet, for liveness reports. */
+    /** This replica's applied state, for its host's transaction cleanup (a leader reads it as an eventual read). */
+    KvReplica kv() {
+        return kv;
+    }
+
     int pendingRequests() {
         return pending.size();
     }

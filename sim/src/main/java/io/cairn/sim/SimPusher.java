@@ -81,6 +81,45 @@ final class SimPusher {
         }, end);
     }
 
+    /**
+     * Finishes a record nobody came back for: a committed one's intents resolved in every shard
+     * it names, then the record removed in its own shard ({@code group}, which this host leads);
+     * an aborted one removed at once. A step that gets no answer leaves the record for a later pass.
+     */
+    void finish(GroupId group, io.cairn.kv.state.KvStateMachine.TxnRecordView record) {
+        String txn = record.txnId().toString();
+        if (!pushing.add(txn)) {
+            return;
+        }
+        Runnable end = () -> pushing.remove(txn);
+        Runnable forget = () -> send(TxnRoundOp.inGroup(group, new io.cairn.kv.state.Command.Forget(record.txnId())),
+                forgotten -> {
+                    sim.coverage().add(Coverage.Item.RECORDS_CLEANED);
+                    sim.note(host.id() + " finished transaction " + record.txnId().toHex() + " left by its coordinator ("
+                            + (record.committed() ? "committed" : "aborted") + ")");
+                    end.run();
+                }, end);
+        java.util.Map<GroupId, java.util.List<io.cairn.common.Bytes>> byShard =
+                io.cairn.kv.state.TxnCleanup.committedIntentsByShard(record, key -> sim.groupOfKey(key.toUtf8()));
+        if (byShard.isEmpty()) {
+            forget.run();
+            return;
+        }
+        int[] left = {byShard.size()};
+        boolean[] failed = {false};
+        byShard.forEach((shard, keys) -> send(new TxnRoundOp(keys.get(0).toUtf8(),
+                new io.cairn.kv.state.Command.Resolve(record.txnId(), true, keys), true), resolved -> {
+            if (--left[0] == 0 && !failed[0]) {
+                forget.run();
+            }
+        }, () -> {
+            if (!failed[0]) {
+                failed[0] = true;
+                end.run();
+            }
+        }));
+    }
+
     private void send(TxnRoundOp op, Consumer<Result> answered, Runnable gaveUp) {
         long id = ++seq;
         Step step = new Step(op, answered, gaveUp);
@@ -90,7 +129,7 @@ final class SimPusher {
 
     /** This host if its replica of the op's shard leads, else the leader the driver last reported, else any node. */
     private int firstTarget(TxnRoundOp op) {
-        GroupId group = sim.groupOfKey(op.key());
+        GroupId group = op.group() != null ? op.group() : sim.groupOfKey(op.key());
         NodeId leader = host.leaderOf(group);
         return leader != null ? (int) leader.value() : 1 + sim.random().nextInt(sim.maxNodeId());
     }

@@ -164,4 +164,14 @@ public final class KvReplica {
         }
         return "applied " + appliedIndex() + " " + joiner;
     }
+
+    /** A page of the transaction intents this replica applied (see {@code KvStateMachine#intents}). */
+    public KvStateMachine.Page<Result.Locked> txnIntents(Bytes fromKey, int max) {
+        return stateMachine.intents(fromKey, max);
+    }
+
+    /** A page of the transaction records this replica applied (see {@code KvStateMachine#txnRecords}). */
+    public KvStateMachine.Page<KvStateMachine.TxnRecordView> txnRecords(Bytes fromTxnId, int max) {
+        return stateMachine.txnRecords(fromTxnId, max);
+    }
 }

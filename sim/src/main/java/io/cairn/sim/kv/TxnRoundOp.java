@@ -7,9 +7,19 @@ import io.cairn.kv.state.Result;
  * One round of a cross-shard commit in one shard (a prepare, decide, resolve or forget), as the
  * Java client's coordinator sends it, or a push's step as a node sends it for a stale intent it
  * met ({@code sessionless}: the node's own command, proposed without a client session, as the
- * server proposes it). Routed to the shard of {@code key}.
+ * server proposes it). Routed to {@code group} if set, else to the shard of {@code key}.
  */
-public record TxnRoundOp(String key, Command command, boolean sessionless) implements ClientOp {
+public record TxnRoundOp(String key, Command command, boolean sessionless, io.cairn.common.GroupId group)
+        implements ClientOp {
+    public TxnRoundOp(String key, Command command, boolean sessionless) {
+        this(key, command, sessionless, null);
+    }
+
+    /** A node's own command for one of its groups, which no key names (a record's removal). */
+    public static TxnRoundOp inGroup(io.cairn.common.GroupId group, Command command) {
+        return new TxnRoundOp("", command, true, group);
+    }
+
     public TxnRoundOp {
         if (key == null || command == null) {
             throw new IllegalArgumentException("key and command are required");
