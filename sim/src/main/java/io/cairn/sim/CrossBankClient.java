@@ -1,13 +1,10 @@
 package io.cairn.sim;
 
-import io.cairn.client.CairnUnavailableException;
 import io.cairn.client.Compare;
 import io.cairn.client.TxnCoordinator;
 import io.cairn.client.TxnOp;
 import io.cairn.client.TxnResult;
-import io.cairn.common.Bytes;
 import io.cairn.common.RandomSource;
-import io.cairn.kv.state.Command;
 import io.cairn.kv.state.Result;
 import io.cairn.sim.kv.BankOp;
 import io.cairn.sim.kv.BankResult;
@@ -15,11 +12,8 @@ import io.cairn.sim.kv.ClientOp;
 import io.cairn.sim.kv.KvOp;
 import io.cairn.sim.kv.OpResult;
 import io.cairn.sim.kv.TxnRoundOp;
-import io.cairn.sim.kv.TxnRoundResult;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.ToIntFunction;
 
 /**
@@ -44,18 +38,18 @@ final class CrossBankClient implements WorkloadDriver {
 
     private enum Phase { IDLE, READING, COMMITTING }
 
-    /** A round the coordinator asked for, with the future its answer completes. */
-    private record Round(TxnRoundOp op, CompletableFuture<Result> answer) {}
-
     private final int id;
     private final RandomSource random;
     private final long thinkMaxMicros;
     private final Coverage coverage;
     private final ToIntFunction<String> shardOfKey;
-    private final ArrayDeque<Round> outbox = new ArrayDeque<>();
-    private Round inFlight;
-    private TxnCoordinator coordinator;
-    private long txnIdCounter;
+    private final SimTxnRounds rounds;
+    private final TxnCoordinator coordinator;
+    private final long[] txnIds = {0};
+    /** Bumped when the coordinator crashes: a commit of an earlier generation belongs to nobody. */
+    private int generation;
+    /** A commit that failed in a way the client never fails: thrown at the next step, failing the run. */
+    private Throwable surprise;
 
     private Phase phase = Phase.IDLE;
     private boolean audit;
@@ -74,7 +68,8 @@ final class CrossBankClient implements WorkloadDriver {
         this.thinkMaxMicros = thinkMaxMicros;
         this.coverage = coverage;
         this.shardOfKey = shardOfKey;
-        this.coordinator = newCoordinator();
+        this.rounds = new SimTxnRounds(shardOfKey);
+        this.coordinator = SimTxnRounds.coordinator(rounds, id, txnIds);
     }
 
     /**
@@ -94,22 +89,14 @@ final class CrossBankClient implements WorkloadDriver {
         return List.copyOf(names);
     }
 
-    /** A coordinator whose transaction ids are unique in the run: this client's id and a counter. */
-    private TxnCoordinator newCoordinator() {
-        return new TxnCoordinator(new SimRounds(), () -> {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-            b.putLong(id).putLong(++txnIdCounter);
-            return b.array();
-        });
-    }
-
     @Override
     public ClientOp next() {
-        if (inFlight == null && !outbox.isEmpty()) {
-            inFlight = outbox.poll();
-            return inFlight.op();
+        SimTxnRounds.rethrow(surprise);
+        ClientOp round = rounds.next();
+        if (round != null) {
+            return round;
         }
-        if (inFlight != null || phase == Phase.COMMITTING) {
+        if (rounds.busy() || phase == Phase.COMMITTING) {
             return null;
         }
         if (phase == Phase.IDLE && !startTransaction()) {
@@ -146,13 +133,11 @@ final class CrossBankClient implements WorkloadDriver {
     @Override
     public void onResult(ClientOp op, OpResult answer) {
         if (op instanceof TxnRoundOp) {
-            Round round = inFlight;
-            inFlight = null;
             if (!healing && random.chance(CRASH_PER_ROUND)) {
                 crash();
                 return;
             }
-            round.answer().complete(((TxnRoundResult) answer).result());
+            rounds.answered(answer);
             return;
         }
         Result.Read read = ((BankResult) answer).reads().get(0);
@@ -166,8 +151,8 @@ final class CrossBankClient implements WorkloadDriver {
     /** The coordinator dies between rounds: nothing more of its transaction is sent or heard. */
     private void crash() {
         coverage.add(Coverage.Item.COORDINATORS_CRASHED);
-        outbox.clear();
-        coordinator = newCoordinator();
+        rounds.crash();
+        generation++;
         phase = Phase.IDLE;
     }
 
@@ -186,10 +171,10 @@ final class CrossBankClient implements WorkloadDriver {
         boolean crossShard = accounts.stream().mapToInt(shardOfKey).distinct().count() > 1;
         List<Long> seen = List.copyOf(balances);
         boolean wasAudit = audit;
-        TxnCoordinator mine = coordinator;
+        int mine = generation;
         phase = Phase.COMMITTING;
-        mine.commit(reads, writes).whenComplete((result, error) -> {
-            if (coordinator != mine) {
+        coordinator.commit(reads, writes).whenComplete((result, error) -> {
+            if (generation != mine) {
                 return; // this coordinator crashed; its callbacks belong to nobody
             }
             committed(wasAudit, seen, crossShard, result, error);
@@ -198,6 +183,10 @@ final class CrossBankClient implements WorkloadDriver {
 
     private void committed(boolean wasAudit, List<Long> seen, boolean crossShard, TxnResult result, Throwable error) {
         phase = Phase.IDLE;
+        if (SimTxnRounds.outcome(error) == null) {
+            surprise = error;
+            return;
+        }
         if (error != null) {
             coverage.add(Coverage.Item.TXNS_CONFLICTED);
             return;
@@ -217,10 +206,7 @@ final class CrossBankClient implements WorkloadDriver {
     @Override
     public void onAbandoned(ClientOp op) {
         if (op instanceof TxnRoundOp) {
-            Round round = inFlight;
-            inFlight = null;
-            round.answer().completeExceptionally(new CairnUnavailableException("the simulated client gave up "
-                    + op + " (its outcome is unknown)", List.of(), null));
+            rounds.abandoned(op);
             return;
         }
         phase = Phase.IDLE;
@@ -233,7 +219,7 @@ final class CrossBankClient implements WorkloadDriver {
 
     @Override
     public boolean finished() {
-        return healing && finalAuditCommitted && phase == Phase.IDLE && inFlight == null && outbox.isEmpty();
+        return healing && finalAuditCommitted && phase == Phase.IDLE && !rounds.busy();
     }
 
     List<List<Long>> audits() {
@@ -243,7 +229,7 @@ final class CrossBankClient implements WorkloadDriver {
     @Override
     public String toString() {
         return "cross-bank " + phase + (audit ? " audit" : " transfer " + accounts) + " read " + balances
-                + (inFlight == null ? "" : " waiting for " + inFlight.op()) + " outbox " + outbox.size()
+                + " " + rounds
                 + " final audit " + (finalAuditCommitted ? "committed" : "not yet");
     }
 
@@ -271,101 +257,5 @@ final class CrossBankClient implements WorkloadDriver {
 
     private static byte[] utf8(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    /** The coordinator's rounds as this client's operations, each answered by kv-state's result. */
-    private final class SimRounds implements TxnCoordinator.Rounds {
-        @Override
-        public int shardOf(byte[] key) {
-            return shardOfKey.applyAsInt(new String(key, java.nio.charset.StandardCharsets.UTF_8));
-        }
-
-        private CompletableFuture<Result> send(byte[] routeKey, Command command) {
-            CompletableFuture<Result> answer = new CompletableFuture<>();
-            outbox.add(new Round(new TxnRoundOp(new String(routeKey, java.nio.charset.StandardCharsets.UTF_8), command,
-                    false), answer));
-            return answer;
-        }
-
-        @Override
-        public CompletableFuture<TxnCoordinator.Prepared> prepare(byte[] txnId, byte[] primaryKey, List<Compare> compares,
-                                                                  List<TxnOp> writes, boolean lockReads) {
-            List<io.cairn.kv.state.Compare> checks = new ArrayList<>();
-            compares.forEach(c -> checks.add(toState(c)));
-            List<io.cairn.kv.state.TxnOp> ops = new ArrayList<>();
-            writes.forEach(w -> ops.add(toState(w)));
-            byte[] route = compares.isEmpty() ? writes.get(0).key() : compares.get(0).key();
-            return send(route, new Command.Prepare(Bytes.wrap(txnId), Bytes.wrap(primaryKey), checks, ops, lockReads))
-                    .thenApply(r -> {
-                        if (r instanceof Result.Prepared p) {
-                            return p.ok() ? TxnCoordinator.Prepared.held()
-                                    : TxnCoordinator.Prepared.compareFailed(p.failedCompare());
-                        }
-                        if (r instanceof Result.Decided) {
-                            return TxnCoordinator.Prepared.decidedBefore();
-                        }
-                        if (r instanceof Result.Locked l) {
-                            return TxnCoordinator.Prepared.heldByOther(l.key().toArray(), l.txnId().toArray());
-                        }
-                        throw new IllegalStateException("a prepare answered " + r);
-                    });
-        }
-
-        @Override
-        public CompletableFuture<TxnCoordinator.Decision> decide(byte[] txnId, byte[] primaryKey, boolean commit,
-                                                                 List<byte[]> intentKeys) {
-            List<Bytes> keys = intentKeys.stream().map(Bytes::wrap).toList();
-            return send(primaryKey, Command.Decide.of(Bytes.wrap(txnId), commit, Bytes.wrap(primaryKey), keys))
-                    .thenApply(r -> {
-                        if (r instanceof Result.Decided d) {
-                            return d.committed() ? TxnCoordinator.Decision.COMMITTED : TxnCoordinator.Decision.ABORTED;
-                        }
-                        if (r instanceof Result.OutcomeUnknown) {
-                            return TxnCoordinator.Decision.FORGOTTEN;
-                        }
-                        throw new IllegalStateException("a decision answered " + r);
-                    });
-        }
-
-        @Override
-        public CompletableFuture<Long> resolve(byte[] txnId, boolean commit, List<byte[]> keys) {
-            List<Bytes> resolved = keys.stream().map(Bytes::wrap).toList();
-            return send(keys.get(0), new Command.Resolve(Bytes.wrap(txnId), commit, resolved)).thenApply(r -> {
-                if (!(r instanceof Result.Resolved)) {
-                    throw new IllegalStateException("a resolve answered " + r);
-                }
-                return 0L;
-            });
-        }
-
-        @Override
-        public CompletableFuture<Boolean> forget(byte[] txnId, byte[] primaryKey) {
-            return send(primaryKey, new Command.Forget(Bytes.wrap(txnId))).thenApply(r -> {
-                if (!(r instanceof Result.Deleted d)) {
-                    throw new IllegalStateException("a forget answered " + r);
-                }
-                return d.existed();
-            });
-        }
-    }
-
-    /** The client's comparison as kv-state's (the server's codec does the same from the wire). */
-    private static io.cairn.kv.state.Compare toState(Compare c) {
-        Bytes key = Bytes.wrap(c.key());
-        io.cairn.kv.state.Compare.Relation relation = io.cairn.kv.state.Compare.Relation.valueOf(c.relation().name());
-        io.cairn.kv.state.Compare.Target target = io.cairn.kv.state.Compare.Target.valueOf(c.target().name());
-        return target == io.cairn.kv.state.Compare.Target.VALUE
-                ? io.cairn.kv.state.Compare.value(key, relation, Bytes.wrap(c.value()))
-                : io.cairn.kv.state.Compare.of(key, target, relation, c.number());
-    }
-
-    private static io.cairn.kv.state.TxnOp toState(TxnOp op) {
-        if (op instanceof TxnOp.Put put) {
-            return new Command.Put(Bytes.wrap(put.key()), Bytes.wrap(put.value()), put.ttl().toMillis());
-        }
-        if (op instanceof TxnOp.Delete delete) {
-            return new Command.Delete(Bytes.wrap(delete.key()));
-        }
-        return new io.cairn.kv.state.TxnOp.Get(Bytes.wrap(op.key()));
     }
 }

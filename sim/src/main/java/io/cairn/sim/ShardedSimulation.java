@@ -263,7 +263,7 @@ public final class ShardedSimulation {
         repeat(host, EventKind.CONTROL, newHostControl(host.id()).reconcileIntervalMillis() * 1_000, SimHost::control);
         // Any machine may come to hold the metadata group; the driver idles unless its replica leads.
         repeat(host, EventKind.CONTROL, DRIVER_PASS_MICROS, h -> h.driver().pass());
-        if (options.workload() == SimOptions.Workload.CROSS_BANK) {
+        if (options.workload().crossShard()) {
             // Only where transactions run: another timer would shift every other run's draws.
             repeat(host, EventKind.CONTROL, TXN_CLEANUP_PASS_MICROS, SimHost::txnCleanup);
         }

@@ -113,11 +113,22 @@ public record SimOptions(int nodes, EnumSet<Fault> faults, long faultPhaseMicros
          */
         CROSS_BANK,
         /**
+         * Elle's list-append transactions over lists in different shards, committed by the Java
+         * client's cross-shard coordinator ({@link CrossListAppendClient}) and checked by
+         * {@code ListAppendCheck}; sharded runs only. The last client keeps the key-value workload.
+         */
+        CROSS_LIST_APPEND,
+        /**
          * One client raises a counter per shard in shard order, all others but the last aggregate
          * them over every shard at a consistent cut ({@link AggregateWorkload}); the last keeps the
          * key-value workload.
          */
         AGGREGATE;
+
+        /** Whether the clients commit through the cross-shard coordinator (sharded runs only). */
+        public boolean crossShard() {
+            return this == CROSS_BANK || this == CROSS_LIST_APPEND;
+        }
 
         /** Whether the clients run the lock workload, with or without sessions. */
         public boolean locks() {

@@ -68,6 +68,15 @@ final class SimRun {
             });
             CrossBankClient.check(banks, finalBalances(history), nowMicros);
         }
+        if (options.workload() == SimOptions.Workload.CROSS_LIST_APPEND) {
+            List<io.cairn.sim.elle.ListTxn> txns = new ArrayList<>();
+            for (SimClient c : clients) {
+                if (c.driver() instanceof CrossListAppendClient lists) {
+                    lists.txns().forEach(t -> txns.add(new io.cairn.sim.elle.ListTxn(txns.size() + 1, t.outcome(), t.mops())));
+                }
+            }
+            checkListTxns(txns, nowMicros);
+        }
         if (options.workload() == SimOptions.Workload.AGGREGATE) {
             AggregateWorkload.check(history, shards, options.sabotage() == SimOptions.Sabotage.UNCUT_AGGREGATES, nowMicros);
         }
@@ -109,6 +118,10 @@ final class SimRun {
                 txns.add(new io.cairn.sim.elle.ListTxn(txns.size() + 1, outcome, mops));
             }
         }
+        checkListTxns(txns, nowMicros);
+    }
+
+    private static void checkListTxns(List<io.cairn.sim.elle.ListTxn> txns, long nowMicros) {
         List<io.cairn.sim.elle.ListAppendCheck.Anomaly> anomalies = io.cairn.sim.elle.ListAppendCheck.check(txns);
         if (!anomalies.isEmpty()) {
             java.util.Map<String, Long> kinds = new java.util.TreeMap<>();
@@ -209,6 +222,7 @@ final class SimRun {
             case BANK -> new BankClient(random, thinkMaxMicros, coverage);
             case LIST_APPEND -> new ListAppendClient(client, random, thinkMaxMicros, coverage);
             case CROSS_BANK -> new CrossBankClient(client, random, thinkMaxMicros, coverage, shardOfKey);
+            case CROSS_LIST_APPEND -> new CrossListAppendClient(client, random, thinkMaxMicros, coverage, shardOfKey);
             case KV -> null;
         };
     }

@@ -7,8 +7,8 @@ import java.util.Locale;
  * The simulator's command line.
  *
  * <pre>
- *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|cross-bank|list-append|aggregate] [--trace]
- *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|cross-bank|list-append|aggregate] [--threads T]
+ *   simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|cross-bank|list-append|cross-list-append|aggregate] [--trace]
+ *   simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|cross-bank|list-append|cross-list-append|aggregate] [--threads T]
  * </pre>
  *
  * {@code --sharded} runs a sharded cluster ({@link ShardedSimulation}: many groups, the metadata
@@ -33,10 +33,10 @@ public final class SimulateMain {
             status = run(args, System.out);
         } catch (IllegalArgumentException e) {
             System.err.println("simulate: " + e.getMessage());
-            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|cross-bank|list-append|aggregate]"
+            System.err.println("usage: simulate --seed S [--nodes 3|5] [--faults LIST] [--sharded] [--workload kv|lock|session-lock|bank|cross-bank|list-append|cross-list-append|aggregate]"
                     + " [--unsafe-unfenced-locks] [--trace]");
             System.err.println("       simulate --seeds N [--from S0] [--nodes 3|5] [--faults LIST] [--sharded]"
-                    + " [--workload kv|lock|session-lock|bank|cross-bank|list-append|aggregate] [--unsafe-unfenced-locks] [--threads T]");
+                    + " [--workload kv|lock|session-lock|bank|cross-bank|list-append|cross-list-append|aggregate] [--unsafe-unfenced-locks] [--threads T]");
             status = 2;
         }
         System.exit(status);
@@ -136,7 +136,7 @@ public final class SimulateMain {
                     return w;
                 }
             }
-            throw new IllegalArgumentException("--workload is kv, lock, session-lock, bank, cross-bank, list-append or aggregate, not '" + value + "'");
+            throw new IllegalArgumentException("--workload is kv, lock, session-lock, bank, cross-bank, list-append, cross-list-append or aggregate, not '" + value + "'");
         }
 
         private static long parseLong(String flag, String value) {

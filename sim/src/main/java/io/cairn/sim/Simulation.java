@@ -80,8 +80,9 @@ public final class Simulation {
     public Simulation(long seed, SimOptions options, CoreFactory factory, PrintStream trace) {
         this.seed = seed;
         this.faultPoints = SimFaultPoints.derive(seed, coverage);
-        if (options.workload() == SimOptions.Workload.CROSS_BANK) {
-            throw new IllegalArgumentException("--workload cross-bank spans shards: run it with --sharded");
+        if (options.workload().crossShard()) {
+            throw new IllegalArgumentException("--workload " + options.workload().name().toLowerCase(java.util.Locale.ROOT)
+                    .replace('_', '-') + " spans shards: run it with --sharded");
         }
         this.options = options;
         this.factory = factory;

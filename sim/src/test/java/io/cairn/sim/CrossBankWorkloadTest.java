@@ -32,7 +32,8 @@ class CrossBankWorkloadTest {
                 Coverage.Item.AUDITS)) {
             assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(seeds / 2);
         }
-        for (Coverage.Item item : List.of(Coverage.Item.COORDINATORS_CRASHED, Coverage.Item.INTENTS_PUSHED)) {
+        for (Coverage.Item item : List.of(Coverage.Item.COORDINATORS_CRASHED, Coverage.Item.INTENTS_PUSHED,
+                Coverage.Item.RECORDS_CLEANED)) {
             assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(seeds / 3);
         }
     }

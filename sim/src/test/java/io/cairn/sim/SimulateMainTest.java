@@ -80,7 +80,7 @@ class SimulateMainTest {
         assertThatThrownBy(() -> run("--seed", "1", "--nodes", "4")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> run("--seed", "1", "--faults", "meteor")).hasMessageContaining("unknown fault");
         assertThatThrownBy(() -> run("--bogus", "1")).hasMessageContaining("unknown option");
-        assertThatThrownBy(() -> run("--seed", "1", "--workload", "queue")).hasMessageContaining("kv, lock, session-lock, bank, cross-bank, list-append or aggregate");
+        assertThatThrownBy(() -> run("--seed", "1", "--workload", "queue")).hasMessageContaining("kv, lock, session-lock, bank, cross-bank, list-append, cross-list-append or aggregate");
         assertThatThrownBy(() -> run("--seed", "1", "--unsafe-unfenced-locks", "--workload", "kv"))
                 .hasMessageContaining("lock workload");
     }

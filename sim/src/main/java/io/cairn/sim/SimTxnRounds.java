@@ -1,0 +1,209 @@
+package io.cairn.sim;
+
+import io.cairn.client.CairnUnavailableException;
+import io.cairn.client.Compare;
+import io.cairn.client.TxnCoordinator;
+import io.cairn.client.TxnOp;
+import io.cairn.common.Bytes;
+import io.cairn.kv.state.Command;
+import io.cairn.kv.state.Result;
+import io.cairn.sim.kv.ClientOp;
+import io.cairn.sim.kv.OpResult;
+import io.cairn.sim.kv.TxnRoundOp;
+import io.cairn.sim.kv.TxnRoundResult;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.ToIntFunction;
+
+/**
+ * The Java client's cross-shard coordinator ({@link TxnCoordinator}) with its rounds carried as
+ * one simulated client's operations: each call the coordinator makes becomes a
+ * {@link TxnRoundOp} in an outbox, which the workload hands its client one at a time (a legal
+ * schedule of the real client's parallel calls); the answer kv-state applied completes the call,
+ * and the coordinator goes on in that same event. A client that gives an operation up fails its
+ * call as the real client's deadline does ({@link CairnUnavailableException}). A crash drops
+ * every call in flight unanswered, so the coordinator's transaction stops dead.
+ */
+final class SimTxnRounds implements TxnCoordinator.Rounds {
+    /** A round the coordinator asked for, with the future its answer completes. */
+    private record Round(TxnRoundOp op, CompletableFuture<Result> answer) {}
+
+    private final ToIntFunction<String> shardOfKey;
+    private final ArrayDeque<Round> outbox = new ArrayDeque<>();
+    private Round inFlight;
+
+    SimTxnRounds(ToIntFunction<String> shardOfKey) {
+        this.shardOfKey = shardOfKey;
+    }
+
+    /** A coordinator over these rounds whose transaction ids are unique in the run: the client's id, a counter. */
+    static TxnCoordinator coordinator(SimTxnRounds rounds, int clientId, long[] counter) {
+        return new TxnCoordinator(rounds, () -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+            b.putLong(clientId).putLong(++counter[0]);
+            return b.array();
+        });
+    }
+
+    /**
+     * How a commit ended, as a history records it: committed (OK), a conflict or a stale token
+     * (FAILED: nothing written), the outcome unknown (INFO: a round given up). Null for any other
+     * failure, which the client never gives: a bug the run must report.
+     */
+    static io.cairn.sim.elle.ListTxn.Outcome outcome(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause == null) {
+            return io.cairn.sim.elle.ListTxn.Outcome.OK;
+        }
+        if (cause instanceof io.cairn.client.TransactionConflictException
+                || cause instanceof io.cairn.client.StaleTokenException) {
+            return io.cairn.sim.elle.ListTxn.Outcome.FAILED;
+        }
+        return cause instanceof CairnUnavailableException ? io.cairn.sim.elle.ListTxn.Outcome.INFO : null;
+    }
+
+    /** Fails the run with a commit's unexpected failure, if there was one. */
+    static void rethrow(Throwable surprise) {
+        if (surprise != null) {
+            throw new IllegalStateException("a commit failed as the client never fails: " + surprise, surprise);
+        }
+    }
+
+    /** The next round to send, or null when none waits or one is in flight. */
+    ClientOp next() {
+        if (inFlight != null || outbox.isEmpty()) {
+            return null;
+        }
+        inFlight = outbox.poll();
+        return inFlight.op();
+    }
+
+    /** Whether a round is in flight or waiting. */
+    boolean busy() {
+        return inFlight != null || !outbox.isEmpty();
+    }
+
+    /** The round in flight was answered. */
+    void answered(OpResult answer) {
+        Round round = inFlight;
+        inFlight = null;
+        round.answer().complete(((TxnRoundResult) answer).result());
+    }
+
+    /** The round in flight was given up: its outcome is unknown. */
+    void abandoned(ClientOp op) {
+        Round round = inFlight;
+        inFlight = null;
+        round.answer().completeExceptionally(new CairnUnavailableException("the simulated client gave up " + op
+                + " (its outcome is unknown)", List.of(), null));
+    }
+
+    /** The coordinator's process died: nothing it asked for is sent or answered any more. */
+    void crash() {
+        inFlight = null;
+        outbox.clear();
+    }
+
+    @Override
+    public int shardOf(byte[] key) {
+        return shardOfKey.applyAsInt(new String(key, StandardCharsets.UTF_8));
+    }
+
+    private CompletableFuture<Result> send(byte[] routeKey, Command command) {
+        CompletableFuture<Result> answer = new CompletableFuture<>();
+        outbox.add(new Round(new TxnRoundOp(new String(routeKey, StandardCharsets.UTF_8), command, false), answer));
+        return answer;
+    }
+
+    @Override
+    public CompletableFuture<TxnCoordinator.Prepared> prepare(byte[] txnId, byte[] primaryKey, List<Compare> compares,
+                                                              List<TxnOp> writes, boolean lockReads) {
+        List<io.cairn.kv.state.Compare> checks = new ArrayList<>();
+        compares.forEach(c -> checks.add(toState(c)));
+        List<io.cairn.kv.state.TxnOp> ops = new ArrayList<>();
+        writes.forEach(w -> ops.add(toState(w)));
+        byte[] route = compares.isEmpty() ? writes.get(0).key() : compares.get(0).key();
+        return send(route, new Command.Prepare(Bytes.wrap(txnId), Bytes.wrap(primaryKey), checks, ops, lockReads))
+                .thenApply(r -> {
+                    if (r instanceof Result.Prepared p) {
+                        return p.ok() ? TxnCoordinator.Prepared.held()
+                                : TxnCoordinator.Prepared.compareFailed(p.failedCompare());
+                    }
+                    if (r instanceof Result.Decided) {
+                        return TxnCoordinator.Prepared.decidedBefore();
+                    }
+                    if (r instanceof Result.Locked l) {
+                        return TxnCoordinator.Prepared.heldByOther(l.key().toArray(), l.txnId().toArray());
+                    }
+                    throw new IllegalStateException("a prepare answered " + r);
+                });
+    }
+
+    @Override
+    public CompletableFuture<TxnCoordinator.Decision> decide(byte[] txnId, byte[] primaryKey, boolean commit,
+                                                             List<byte[]> intentKeys) {
+        List<Bytes> keys = intentKeys.stream().map(Bytes::wrap).toList();
+        return send(primaryKey, Command.Decide.of(Bytes.wrap(txnId), commit, Bytes.wrap(primaryKey), keys))
+                .thenApply(r -> {
+                    if (r instanceof Result.Decided d) {
+                        return d.committed() ? TxnCoordinator.Decision.COMMITTED : TxnCoordinator.Decision.ABORTED;
+                    }
+                    if (r instanceof Result.OutcomeUnknown) {
+                        return TxnCoordinator.Decision.FORGOTTEN;
+                    }
+                    throw new IllegalStateException("a decision answered " + r);
+                });
+    }
+
+    @Override
+    public CompletableFuture<Long> resolve(byte[] txnId, boolean commit, List<byte[]> keys) {
+        List<Bytes> resolved = keys.stream().map(Bytes::wrap).toList();
+        return send(keys.get(0), new Command.Resolve(Bytes.wrap(txnId), commit, resolved)).thenApply(r -> {
+            if (!(r instanceof Result.Resolved)) {
+                throw new IllegalStateException("a resolve answered " + r);
+            }
+            return 0L;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> forget(byte[] txnId, byte[] primaryKey) {
+        return send(primaryKey, new Command.Forget(Bytes.wrap(txnId))).thenApply(r -> {
+            if (!(r instanceof Result.Deleted d)) {
+                throw new IllegalStateException("a forget answered " + r);
+            }
+            return d.existed();
+        });
+    }
+
+    /** The client's comparison as kv-state's (the server's codec does the same from the wire). */
+    private static io.cairn.kv.state.Compare toState(Compare c) {
+        Bytes key = Bytes.wrap(c.key());
+        io.cairn.kv.state.Compare.Relation relation = io.cairn.kv.state.Compare.Relation.valueOf(c.relation().name());
+        io.cairn.kv.state.Compare.Target target = io.cairn.kv.state.Compare.Target.valueOf(c.target().name());
+        return target == io.cairn.kv.state.Compare.Target.VALUE
+                ? io.cairn.kv.state.Compare.value(key, relation, Bytes.wrap(c.value()))
+                : io.cairn.kv.state.Compare.of(key, target, relation, c.number());
+    }
+
+    private static io.cairn.kv.state.TxnOp toState(TxnOp op) {
+        if (op instanceof TxnOp.Put put) {
+            return new Command.Put(Bytes.wrap(put.key()), Bytes.wrap(put.value()), put.ttl().toMillis());
+        }
+        if (op instanceof TxnOp.Delete delete) {
+            return new Command.Delete(Bytes.wrap(delete.key()));
+        }
+        return new io.cairn.kv.state.TxnOp.Get(Bytes.wrap(op.key()));
+    }
+
+    @Override
+    public String toString() {
+        return (inFlight == null ? "" : "waiting for " + inFlight.op() + ", ") + outbox.size() + " rounds to send";
+    }
+}
