@@ -408,7 +408,22 @@ public final class CairnClient implements AutoCloseable {
      * be safe to run more than once: all its effects go through the transaction.
      */
     public <T> T inTransaction(java.util.function.Function<Transaction, T> body) {
-        TransactionConflictException last = null;
+        return runTransaction(body, false);
+    }
+
+    /**
+     * {@link #inTransaction}, and also again after a commit whose outcome is unknown
+     * ({@link CairnUnavailableException}: it may or may not have applied). Only for a body marked
+     * idempotent by its caller: one whose writes leave the same state if applied twice (it sets
+     * values, it does not add to them), so applying it once more is harmless. The attempts are
+     * shared, {@link #TRANSACTION_ATTEMPTS_DEFAULT} in all; the last failure is thrown.
+     */
+    public <T> T inIdempotentTransaction(java.util.function.Function<Transaction, T> body) {
+        return runTransaction(body, true);
+    }
+
+    private <T> T runTransaction(java.util.function.Function<Transaction, T> body, boolean idempotent) {
+        RuntimeException last = null;
         for (int attempt = 0; attempt < TRANSACTION_ATTEMPTS_DEFAULT; attempt++) {
             try (Transaction tx = begin()) {
                 T value = body.apply(tx);
@@ -416,9 +431,14 @@ public final class CairnClient implements AutoCloseable {
                 return value;
             } catch (TransactionConflictException e) {
                 last = e;
-                long capMillis = Math.min(BACKOFF_MAX_DEFAULT.toMillis(), BACKOFF_INITIAL_DEFAULT.toMillis() << attempt);
-                pause(java.util.concurrent.ThreadLocalRandom.current().nextLong(capMillis + 1));
+            } catch (CairnUnavailableException e) {
+                if (!idempotent) {
+                    throw e;
+                }
+                last = e;
             }
+            long capMillis = Math.min(BACKOFF_MAX_DEFAULT.toMillis(), BACKOFF_INITIAL_DEFAULT.toMillis() << attempt);
+            pause(java.util.concurrent.ThreadLocalRandom.current().nextLong(capMillis + 1));
         }
         throw last;
     }

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.cairn.client.CairnUnavailableException;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -350,6 +351,48 @@ class TxnTest {
             assertThatThrownBy(wide::commit).as("257 distinct keys across shards").isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("at most 256 distinct keys");
             assertThat(client.get(mine).orElseThrow().valueUtf8()).isEqualTo("read v1");
+        }
+    }
+
+    /**
+     * A commit whose outcome is unknown (no leader to answer) is thrown by {@code inTransaction},
+     * never run again; a body its caller marked idempotent is run again until it commits.
+     */
+    @Test
+    void anUnknownOutcomeIsRetriedOnlyForABodyMarkedIdempotent() throws Exception {
+        InProcessNodes cluster = new InProcessNodes(dir, 3, 1, c -> c, false);
+        clusters.add(cluster);
+        ClusterSpec spec = cluster.startAll().spec;
+        try (CairnClient client = CairnClient.builder().endpoints(List.copyOf(spec.addresses().values()))
+                .requestTimeout(Duration.ofMillis(800)).build()) {
+            client.put("idem", "before");
+            cluster.stop(2);
+            cluster.stop(3);
+            assertThatThrownBy(() -> client.inTransaction(tx -> {
+                tx.put("idem", "plain");
+                return null;
+            })).isInstanceOf(CairnUnavailableException.class);
+
+            AtomicInteger attempts = new AtomicInteger();
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> idempotent = pool.submit(() -> client.inIdempotentTransaction(tx -> {
+                    attempts.incrementAndGet();
+                    tx.put("idem", "set");
+                    return null;
+                }));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (attempts.get() < 2 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // the second attempt starts once the first one's outcome was unknown
+                }
+                assertThat(attempts.get()).isGreaterThanOrEqualTo(2);
+                cluster.start(2);
+                cluster.start(3);
+                idempotent.get(60, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(client.get("idem").orElseThrow().valueUtf8()).isEqualTo("set");
         }
     }
 
