@@ -93,8 +93,30 @@ public final class WalLogStore implements Closeable {
                 wal.release(dropped, Long.MAX_VALUE);
             }
         }
+        removeUnusedSnapshots(io, snapshots, recovered);
         Path tombstoneFile = dir.resolve("tombstones");
         return new WalLogStore(io, snapshots, tombstoneFile, wal, recovered, readTombstones(io, tombstoneFile));
+    }
+
+    /**
+     * Deletes the files in the snapshot directory no group's log stands on: a snapshot written
+     * just before a crash that kept its record from the WAL, a temporary file, the file of a
+     * replaced snapshot or of a dropped group whose deletion the crash interrupted. Nothing ever
+     * reads them, and each would otherwise hold its bytes for good.
+     */
+    private static void removeUnusedSnapshots(FileIo io, Path dir, Map<GroupId, GroupLog> groups) throws IOException {
+        java.util.Set<Path> used = new java.util.TreeSet<>();
+        groups.forEach((g, log) -> {
+            long index = log.snapshot().meta().index();
+            if (index > 0) {
+                used.add(snapshotFile(dir, g, index));
+            }
+        });
+        for (Path file : io.list(dir)) {
+            if (!used.contains(file)) {
+                deleteIfExists(io, file);
+            }
+        }
     }
 
     /** What the last dropped replica of {@code id} on this node left behind, if one was dropped. */
@@ -200,7 +222,13 @@ public final class WalLogStore implements Closeable {
             wal.appendAndSync(records);
         }
         for (GroupReady gr : batch) {
+            long previousSnapshot = groups.get(gr.group()).snapshot().meta().index();
             applyToMemory(gr.group(), gr.ready());
+            Snapshot installed = gr.ready().snapshot();
+            if (installed != null && previousSnapshot > 0 && previousSnapshot != installed.meta().index()) {
+                // The leader's snapshot is recorded: the one it replaced is read from no more.
+                deleteIfExists(io, snapshotFile(snapshotDir, gr.group(), previousSnapshot));
+            }
         }
     }
 
@@ -244,8 +272,10 @@ public final class WalLogStore implements Closeable {
     }
 
     private WalRecord snapshotRecord(GroupId id, Snapshot s, boolean replacesLog) throws IOException {
-        Path file = snapshotFile(snapshotDir, id, s.meta().index());
-        writeDurably(file, s.data());
+        if (s.meta().index() > 0) {
+            // A new group's starting point (index 0) has no data: nothing reads a file of it.
+            writeDurably(snapshotFile(snapshotDir, id, s.meta().index()), s.data());
+        }
         Bytes conf = s.meta().conf().encode();
         ByteBuffer buf = ByteBuffer.allocate(8 + 1 + 4 + conf.size() + 4 + 4);
         buf.putLong(s.meta().term()).put((byte) (replacesLog ? 1 : 0)).putInt(conf.size());
@@ -270,6 +300,10 @@ public final class WalLogStore implements Closeable {
     }
 
     private void deleteIfExists(Path file) throws IOException {
+        deleteIfExists(io, file);
+    }
+
+    private static void deleteIfExists(FileIo io, Path file) throws IOException {
         try {
             io.delete(file);
         } catch (java.nio.file.NoSuchFileException alreadyGone) {
@@ -307,13 +341,16 @@ public final class WalLogStore implements Closeable {
     }
 
     /**
-     * One line per group: id, term, vote (0: none), last entry's term and index, then the
-     * CRC32C of those five fields (as written, with their spaces) in hex. A flipped bit in a
-     * number would otherwise read as another number: a lower vote floor, a forgotten vote. Lines
-     * of an older release have no CRC and are read as they were.
+     * A header line, then one line per group: id, term, vote (0: none), last entry's term and
+     * index, then the CRC32C of those five fields (as written, with their spaces) in hex. A
+     * flipped bit in a number would otherwise read as another number: a lower vote floor, a
+     * forgotten vote. The header says every line has its CRC: without it, a flipped bit that
+     * turns a space into a digit (merging two fields) could leave a line that reads as one of an
+     * older release, which had no CRC. Files of older releases (no header) are read as they
+     * were, and rewritten in this form at the next drop.
      */
     private void writeTombstones() throws IOException {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(TOMBSTONES_HEADER).append('\n');
         tombstones.forEach((g, t) -> {
             String fields = g.value() + " " + t.hardState().term() + " "
                     + (t.hardState().votedFor() == null ? 0 : t.hardState().votedFor().value()) + " "
@@ -323,8 +360,13 @@ public final class WalLogStore implements Closeable {
         writeDurably(tombstoneFile, Bytes.wrap(sb.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     }
 
-    /** Five decimal fields, then (since lines carry one) the CRC in lower-case hex. */
+    /** The first line of a tombstones file whose every line carries its CRC. */
+    private static final String TOMBSTONES_HEADER = "cairn tombstones 2";
+    /** Five decimal fields, then the CRC in lower-case hex. */
     private static final java.util.regex.Pattern TOMBSTONE_LINE =
+            java.util.regex.Pattern.compile("[0-9]{1,19}( [0-9]{1,19}){4} [0-9a-f]{1,8}");
+    /** A line of an older release, without the header: five decimal fields, then a CRC or (older still) none. */
+    private static final java.util.regex.Pattern OLDER_TOMBSTONE_LINE =
             java.util.regex.Pattern.compile("[0-9]{1,19}( [0-9]{1,19}){4}( [0-9a-f]{1,8})?");
 
     private static int lineCrc(String fields) {
@@ -339,9 +381,12 @@ public final class WalLogStore implements Closeable {
         } catch (java.nio.file.NoSuchFileException neverDropped) {
             return out;
         }
-        for (String line : text.lines().toList()) {
+        List<String> lines = text.lines().toList();
+        boolean headed = !lines.isEmpty() && lines.get(0).equals(TOMBSTONES_HEADER);
+        java.util.regex.Pattern shape = headed ? TOMBSTONE_LINE : OLDER_TOMBSTONE_LINE;
+        for (String line : headed ? lines.subList(1, lines.size()) : lines) {
             // Exactly as written, nothing trimmed: any flipped bit then breaks the line's shape or its CRC.
-            if (!TOMBSTONE_LINE.matcher(line).matches()) {
+            if (!shape.matcher(line).matches()) {
                 throw new IOException(file + " is corrupt: '" + line + "'");
             }
             String[] f = line.split(" ");

@@ -34,8 +34,10 @@ public final class Coverage {
         EPOCHS, REPLICAS_OPENED, REPLICAS_DROPPED, DROPS_INTERRUPTED, JOINS, PERMANENT_DEATHS, REMOVALS, META_MOVES,
         // Operator mistakes the metadata group refused: a node that stopped when told it may not
         // take part (another shard count, or removed), and add-node of a live id at another address.
-        // Machines lost by a damaged disk (a flipped bit in the tombstones file) that refused to start.
-        NODES_REFUSED, DAMAGE_REFUSED, ADDS_REFUSED,
+        // Machines lost by a damaged disk (a flipped bit in its tombstones, a WAL segment or a
+        // snapshot file) that refused to start.
+        // Flipped bits in a snapshot file no log stood on (a crash left it): the store removed it unread.
+        NODES_REFUSED, DAMAGE_REFUSED, DAMAGE_UNREAD, ADDS_REFUSED,
         // The lock workload only (--workload lock), as its clients saw it: new grants (including
         // one that replaced an expired grant on a keep-alive), keep-alives that kept the token,
         // busy answers, register writes applied under the fence (or, in the negative control,

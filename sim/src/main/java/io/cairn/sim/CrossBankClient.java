@@ -92,6 +92,7 @@ final class CrossBankClient implements WorkloadDriver {
     @Override
     public ClientOp next() {
         SimTxnRounds.rethrow(surprise);
+        rounds.rethrowSurprise();
         ClientOp round = rounds.next();
         if (round != null) {
             return round;

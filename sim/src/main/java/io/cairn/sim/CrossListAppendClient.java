@@ -85,6 +85,7 @@ final class CrossListAppendClient implements WorkloadDriver {
     @Override
     public ClientOp next() {
         SimTxnRounds.rethrow(surprise);
+        rounds.rethrowSurprise();
         ClientOp round = rounds.next();
         if (round != null) {
             return round;

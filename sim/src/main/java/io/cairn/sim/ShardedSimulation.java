@@ -662,30 +662,43 @@ public final class ShardedSimulation {
     }
 
     /**
-     * Half the machines lost for good go by a damaged disk: the process stops, a bit of its
-     * tombstones file flips, and a restart must refuse the store, naming the file, rather than
-     * start with another vote floor or vote.
+     * Half the machines lost for good go by a damaged disk: the process stops, a bit flips in a
+     * file every start reads whole (its tombstones, a WAL segment a newer one follows, a snapshot),
+     * and a restart must refuse the store, naming the file, rather than start from a state it
+     * never had; or, for a snapshot file no log stands on, remove it unread.
      */
     private void damageThenStart(SimHost victim) {
         victim.crash();
-        long offset = victim.disk().damageTombstones(damage.nextLong(Long.MAX_VALUE));
-        if (offset < 0) {
+        SimDisk.Damage flipped;
+        try {
+            flipped = victim.disk().damage(damage);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (flipped == null) {
             return;
         }
-        note(victim.id() + "'s tombstones file has a flipped bit at byte " + offset);
+        note(victim.id() + "'s disk has a flipped bit in " + flipped);
         try {
             victim.disk().store();
-        } catch (java.io.IOException e) {
-            if (!String.valueOf(e.getMessage()).contains("tombstones is corrupt")) {
+        } catch (java.io.IOException | IllegalStateException e) {
+            String message = String.valueOf(e.getMessage());
+            if (!message.contains(flipped.file().getFileName().toString())) {
                 throw new InvariantFailure("Damaged disks are refused", scheduler.nowMicros(), victim.id()
-                        + " failed to open its store for another reason: " + e);
+                        + " failed to open its store with a flipped bit in " + flipped + " for another reason: " + e);
             }
             coverage.add(Coverage.Item.DAMAGE_REFUSED);
-            note(victim.id() + " refuses to start: " + e.getMessage());
+            note(victim.id() + " refuses to start: " + message);
             return;
         }
-        throw new InvariantFailure("Damaged disks are refused", scheduler.nowMicros(), victim.id()
-                + " opened its store with a flipped bit at byte " + offset + " of its tombstones file");
+        // Recovering exactly is right too, for a file the store never reads: a snapshot no log
+        // stands on (left by a crash), which the open removes.
+        if (victim.disk().exists(flipped.file())) {
+            throw new InvariantFailure("Damaged disks are refused", scheduler.nowMicros(), victim.id()
+                    + " opened its store with a flipped bit in " + flipped);
+        }
+        coverage.add(Coverage.Item.DAMAGE_UNREAD);
+        note(victim.id() + " opened its store: " + flipped.file().getFileName() + " was read by nothing and removed");
     }
 
     /** {@code cluster remove-node} for a founder or a joiner that started, sent until a driver serves it. */

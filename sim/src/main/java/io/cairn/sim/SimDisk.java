@@ -1,5 +1,7 @@
 package io.cairn.sim;
 
+import java.util.ArrayList;
+import java.util.List;
 import io.cairn.common.RandomSource;
 import io.cairn.multiraft.WalLogStore;
 import io.cairn.wal.BeforeSyncFileIo;
@@ -95,16 +97,66 @@ final class SimDisk {
         }
     }
 
+    /** A flipped bit: the file and the byte it is in. */
+    record Damage(Path file, long offset) {
+        @Override
+        public String toString() {
+            return file.getFileName() + " at byte " + offset;
+        }
+    }
+
     /**
-     * Media damage while the machine is down: one bit of its tombstones file flipped, a file
-     * every start reads whole. Returns the byte offset flipped, or -1 when the machine never
-     * dropped a replica (no such file).
+     * Media damage while the machine is down: one bit flipped in a file every start reads whole
+     * and whose every byte was synced long ago, chosen by {@code random} among the tombstones file,
+     * each WAL segment a newer one follows (the newest may end in a torn write, which recovery
+     * rightly trims), and each snapshot file. Returns null when there is none.
      */
-    long damageTombstones(long bitIndex) {
+    Damage damage(RandomSource random) throws IOException {
         if (store != null) {
             throw new IllegalStateException("damage is done to a disk at rest: the process must be down");
         }
-        return io.flipBit(DIR.resolve("tombstones"), bitIndex);
+        List<Path> files = new ArrayList<>();
+        List<Path> segments = new ArrayList<>();
+        for (Path p : io.list(DIR)) {
+            if (p.getFileName().toString().equals("tombstones")) {
+                files.add(p);
+            }
+        }
+        for (Path p : io.list(DIR.resolve("wal"))) {
+            if (p.getFileName().toString().endsWith(".wal")) {
+                segments.add(p);
+            }
+        }
+        java.util.Collections.sort(segments);
+        files.addAll(segments.subList(0, Math.max(0, segments.size() - 1)));
+        List<Path> snapshots;
+        try {
+            snapshots = io.list(DIR.resolve("snapshots"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            snapshots = List.of(); // the store creates the directory at its first open
+        }
+        for (Path p : snapshots) {
+            if (p.getFileName().toString().endsWith(".snap")) {
+                files.add(p);
+            }
+        }
+        java.util.Collections.sort(files);
+        while (!files.isEmpty()) {
+            Path file = files.remove(random.nextInt(files.size()));
+            long offset = io.flipBit(file, random.nextLong(Long.MAX_VALUE));
+            if (offset >= 0) {
+                return new Damage(file, offset);
+            }
+        }
+        return null;
+    }
+
+    boolean exists(Path file) {
+        try {
+            return io.list(file.getParent()).contains(file);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A full disk: creations and writes fail (ENOSPC) until {@link #free}. */

@@ -384,6 +384,8 @@ final class SimHost {
     void onIntentMet(GroupId group, ClientRequest request, io.cairn.kv.state.Result.Locked locked, long nowMillis,
                      java.util.function.BiConsumer<ClientReply.Outcome, io.cairn.sim.kv.OpResult> answer) {
         boolean prepare = request.op().toCommand() instanceof io.cairn.kv.state.Command.Prepare;
+        // The host does not know the caller's deadline (the server's "gave up" conflict): a write
+        // that waits is told to try again, and the simulated client abandons it on its own clock.
         switch (io.cairn.kv.state.IntentMeeting.action(locked, prepare, nowMillis, SimParams.TXN_TIMEOUT_MILLIS, false)) {
             case CONFLICT -> answer.accept(ClientReply.Outcome.OK, request.op().answer(locked));
             case WAIT -> answer.accept(ClientReply.Outcome.RETRY, null);

@@ -835,12 +835,12 @@ final class SimNode {
         return cp.index();
     }
 
-    /** Requests the node has not answered yet, for liveness reports. */
     /** This replica's applied state, for its host's transaction cleanup (a leader reads it as an eventual read). */
     KvReplica kv() {
         return kv;
     }
 
+    /** Requests the node has not answered yet, for liveness reports. */
     int pendingRequests() {
         return pending.size();
     }

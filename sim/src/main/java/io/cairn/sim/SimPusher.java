@@ -136,7 +136,9 @@ final class SimPusher {
 
     private void attempt(long id, Step step, int target) {
         step.attempt++;
-        ClientRequest request = new ClientRequest(0, id, step.attempt, step.op);
+        // The incarnation names the request's sender: a late answer to the previous process's
+        // request of the same number must not be taken for this one's.
+        ClientRequest request = new ClientRequest(incarnation, id, step.attempt, step.op);
         sim.sendControl(host.address(), target, request);
         int attemptNow = step.attempt;
         sim.scheduler().after(ATTEMPT_MICROS, EventKind.CUSTOM, host.address(), target, request, () -> {
@@ -158,7 +160,7 @@ final class SimPusher {
     /** An answer to one of this host's push requests. */
     void onReply(ClientReply reply) {
         Step step = waiting.get(reply.seq());
-        if (step == null || !current()) {
+        if (step == null || !current() || reply.client() != incarnation) {
             return;
         }
         if (reply.outcome() == ClientReply.Outcome.OK) {

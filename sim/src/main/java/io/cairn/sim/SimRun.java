@@ -145,8 +145,8 @@ final class SimRun {
             reads.add(io.cairn.sim.kv.BankOp.audit(BankClient.NAMES));
         }
         if (options.workload() == SimOptions.Workload.CROSS_BANK) {
-            // One read per account (a command reaches one shard); plain reads ignore intents, and
-            // once every client finished no write intent is left to ignore.
+            // One read per account (a command reaches one shard). A get in a Txn waits for a write
+            // intent on its key (a stale one is pushed), so these see every transaction resolved.
             CrossBankClient.NAMES.forEach(a -> reads.add(io.cairn.sim.kv.BankOp.audit(List.of(a))));
         }
         return reads;

@@ -34,6 +34,11 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
     private final ToIntFunction<String> shardOfKey;
     private final ArrayDeque<Round> outbox = new ArrayDeque<>();
     private Round inFlight;
+    /**
+     * An answer no server gives to a round: kept here, since the coordinator swallows what fails
+     * in its best-effort abort and forget, and thrown by {@link #rethrowSurprise}, failing the run.
+     */
+    private IllegalStateException surprise;
 
     SimTxnRounds(ToIntFunction<String> shardOfKey) {
         this.shardOfKey = shardOfKey;
@@ -73,6 +78,21 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
         if (surprise != null) {
             throw new IllegalStateException("a commit failed as the client never fails: " + surprise, surprise);
         }
+    }
+
+    /** Fails the run if a round was answered as no server answers it. */
+    void rethrowSurprise() {
+        if (surprise != null) {
+            throw surprise;
+        }
+    }
+
+    private IllegalStateException unexpected(String round, Result answer) {
+        IllegalStateException e = new IllegalStateException(round + " answered " + answer);
+        if (surprise == null) {
+            surprise = e;
+        }
+        return e;
     }
 
     /** The next round to send, or null when none waits or one is in flight. */
@@ -141,7 +161,7 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
                     if (r instanceof Result.Locked l) {
                         return TxnCoordinator.Prepared.heldByOther(l.key().toArray(), l.txnId().toArray());
                     }
-                    throw new IllegalStateException("a prepare answered " + r);
+                    throw unexpected("a prepare", r);
                 });
     }
 
@@ -157,7 +177,7 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
                     if (r instanceof Result.OutcomeUnknown) {
                         return TxnCoordinator.Decision.FORGOTTEN;
                     }
-                    throw new IllegalStateException("a decision answered " + r);
+                    throw unexpected("a decision", r);
                 });
     }
 
@@ -166,7 +186,7 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
         List<Bytes> resolved = keys.stream().map(Bytes::wrap).toList();
         return send(keys.get(0), new Command.Resolve(Bytes.wrap(txnId), commit, resolved)).thenApply(r -> {
             if (!(r instanceof Result.Resolved)) {
-                throw new IllegalStateException("a resolve answered " + r);
+                throw unexpected("a resolve", r);
             }
             return 0L;
         });
@@ -176,7 +196,7 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
     public CompletableFuture<Boolean> forget(byte[] txnId, byte[] primaryKey) {
         return send(primaryKey, new Command.Forget(Bytes.wrap(txnId))).thenApply(r -> {
             if (!(r instanceof Result.Deleted d)) {
-                throw new IllegalStateException("a forget answered " + r);
+                throw unexpected("a forget", r);
             }
             return d.existed();
         });
