@@ -188,9 +188,12 @@ public sealed interface Command
     /**
      * Applies {@code write} (a put, delete, compare-and-set or TTL change) only while the lock {@code lock}
      * is held, unexpired, under fencing token {@code token}; otherwise changes nothing. The lock
-     * must live in the same shard as the key: give both the same {@code {tag}}.
+     * must live in the same shard as the key: give both the same {@code {tag}}. With
+     * {@code release} (a put or a delete only), the grant is released in the same entry, once the
+     * write is applied: the next in line is granted at once, and nobody sees the lock free
+     * without the write.
      */
-    record Fenced(Bytes lock, long token, Command write) implements Command {
+    record Fenced(Bytes lock, long token, Command write, boolean release) implements Command {
         public Fenced {
             if (lock == null || write == null) {
                 throw new IllegalArgumentException("lock and write are required");
@@ -203,6 +206,14 @@ public sealed interface Command
                 throw new IllegalArgumentException("only a put, delete, compare-and-set or TTL change can be fenced, not "
                         + write.getClass().getSimpleName());
             }
+            if (release && !(write instanceof Put || write instanceof Delete)) {
+                throw new IllegalArgumentException("only a put or a delete can release its lock, not "
+                        + write.getClass().getSimpleName());
+            }
+        }
+
+        public Fenced(Bytes lock, long token, Command write) {
+            this(lock, token, write, false);
         }
     }
 

@@ -43,6 +43,7 @@ import java.util.List;
  *       19 Proclaim       bytes name, i64 sessionId, bytes owner, bytes value
  *       20 DecideHeld     bytes txnId, u8 commit, bytes primaryKey, varint keyCount, then each
  *                         intent key as bytes (a Decide with its primary key)
+ *       22 FencedRelease  the fields of Fenced (a Fenced that releases its grant; Put or Delete)
  * </pre>
  * Nothing may follow the last field. A put of a 16-byte key and 100-byte value with a session
  * takes about 140 bytes. A new version gets a new version byte; old entries stay readable only
@@ -71,6 +72,7 @@ final class CommandCodec {
     static final int TAG_PROCLAIM = 19;
     static final int TAG_DECIDE_HELD = 20;
     static final int TAG_PREPARE_SHARED = 21;
+    static final int TAG_FENCED_RELEASE = 22;
 
     private static final String WHAT = "command envelope";
 
@@ -117,7 +119,8 @@ final class CommandCodec {
         } else if (command instanceof Command.SetTtl setTtl) {
             out.writeByte(TAG_SET_TTL).writeBytes(setTtl.key()).writeVarLong(setTtl.ttlMillis());
         } else if (command instanceof Command.Fenced fenced) {
-            out.writeByte(TAG_FENCED).writeBytes(fenced.lock()).writeVarLong(fenced.token());
+            out.writeByte(fenced.release() ? TAG_FENCED_RELEASE : TAG_FENCED).writeBytes(fenced.lock())
+                    .writeVarLong(fenced.token());
             writeCommand(out, fenced.write());
         } else if (command instanceof Command.Txn txn) {
             out.writeByte(TAG_TXN);
@@ -316,11 +319,17 @@ final class CommandCodec {
             case TAG_FORGET -> new Command.Forget(in.readBytes("txnId"));
             case TAG_SET_SYSTEM -> new Command.SetSystem(in.readBytes("name"), in.readVarLong("expectedVersion"),
                     in.readBytes("value"));
-            case TAG_FENCED -> {
+            case TAG_FENCED, TAG_FENCED_RELEASE -> {
                 if (!outer) {
                     throw in.corrupt("a fenced write inside a fenced write", tagOffset);
                 }
-                yield new Command.Fenced(in.readBytes("lock"), in.readVarLong("token"), readCommand(in, false));
+                Bytes lock = in.readBytes("lock");
+                long token = in.readVarLong("token");
+                Command write = readCommand(in, false);
+                if (tag == TAG_FENCED_RELEASE && !(write instanceof Command.Put || write instanceof Command.Delete)) {
+                    throw in.corrupt("a fenced write that releases its lock is a put or a delete", tagOffset);
+                }
+                yield new Command.Fenced(lock, token, write, tag == TAG_FENCED_RELEASE);
             }
             default -> throw in.corrupt("unknown command tag " + tag, tagOffset);
         };

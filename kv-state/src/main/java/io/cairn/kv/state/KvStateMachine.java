@@ -618,7 +618,11 @@ public final class KvStateMachine {
             if (!batch.locks.holds(fenced.lock(), fenced.token(), batch.clockMillis)) {
                 return new Result.FencedOut(batch.locks.currentToken(fenced.lock(), batch.clockMillis));
             }
-            return execute(batch, fenced.write(), revision);
+            Result result = execute(batch, fenced.write(), revision);
+            if (fenced.release()) {
+                batch.locks.releaseGrant(fenced.lock(), fenced.token(), batch.clockMillis, revision);
+            }
+            return result;
         } else if (command instanceof Command.Txn txn) {
             return transact(batch, txn, revision);
         } else if (command instanceof Command.Prepare prepare) {

@@ -162,6 +162,29 @@ final class LockTable {
         return new Result.Released(e.token());
     }
 
+    /**
+     * Releases the grant with fencing token {@code token}, whoever holds it (a session's entry or
+     * a TTL lock), granting the next in line; the caller knows it holds ({@link #holds}).
+     */
+    void releaseGrant(Bytes name, long token, long nowMillis, long revision) {
+        LockRecord old = load(name);
+        LockRecord lock = old.settle(nowMillis, revision);
+        int index = -1;
+        for (int i = 0; i < lock.entries().size(); i++) {
+            if (lock.entries().get(i).granted() && lock.entries().get(i).token() == token) {
+                index = i;
+            }
+        }
+        Invariants.check(index >= 0, "release of grant %s of a lock that does not hold it", token);
+        LockRecord.Entry e = lock.entries().get(index);
+        List<LockRecord.Entry> entries = new ArrayList<>(lock.entries());
+        entries.remove(index);
+        store(name, old, settled(lock.with(entries, lock.delayUntilMillis()), nowMillis, revision));
+        if (e.sessionId() != 0 && entries.stream().noneMatch(other -> other.sessionId() == e.sessionId())) {
+            leaveSession(e.sessionId(), name);
+        }
+    }
+
     /** A holder changes what its entry proclaims; answers its grant, or NotHolder when it holds nothing. */
     Result proclaim(Command.Proclaim cmd, long nowMillis) {
         LockRecord old = load(cmd.name());

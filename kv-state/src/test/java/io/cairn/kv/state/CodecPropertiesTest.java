@@ -247,7 +247,11 @@ class CodecPropertiesTest {
                     List.of(bytes(random, 40), bytes(random, 40)));
             case 3 -> new Command.Lock(bytes(random, 40), bytes(random, 40), Math.max(1, nonNegative(random)));
             case 4 -> new Command.Unlock(bytes(random, 40), Math.max(1, nonNegative(random)));
-            case 5 -> new Command.Fenced(bytes(random, 40), Math.max(1, nonNegative(random)), write(random));
+            case 5 -> {
+                Command write = write(random);
+                boolean release = (write instanceof Command.Put || write instanceof Command.Delete) && random.chance(0.5);
+                yield new Command.Fenced(bytes(random, 40), Math.max(1, nonNegative(random)), write, release);
+            }
             default -> new Command.Expire(nonNegative(random));
         };
     }

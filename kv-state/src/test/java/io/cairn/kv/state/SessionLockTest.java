@@ -3,6 +3,7 @@ package io.cairn.kv.state;
 import static io.cairn.kv.state.TestLog.b;
 import static io.cairn.kv.state.TestLog.put;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cairn.kv.engine.MemoryKvEngine;
 import java.util.List;
@@ -193,6 +194,33 @@ class SessionLockTest {
         apply(4, new Command.EndSessions(List.of(1L), true));
         assertThat(apply(5, new Command.Fenced(b("{a}L"), 1, put("{a}k", "v2")))).isEqualTo(new Result.FencedOut(4));
         assertThat(apply(6, new Command.Fenced(b("{a}L"), 4, put("{a}k", "v3")))).isInstanceOf(Result.Written.class);
+    }
+
+    /**
+     * A fenced write that releases: the write and the release are one entry, the next in line is
+     * granted in it (its token is that entry's index), and the holder's session leaves the lock.
+     * A stale token releases nothing and writes nothing.
+     */
+    @Test
+    void aFencedWriteThatReleasesHandsTheLockOnInTheSameEntry() {
+        apply(1, exclusive("{a}L", 1));
+        apply(2, exclusive("{a}L", 2));
+
+        Result written = apply(3, new Command.Fenced(b("{a}L"), 1, put("{a}k", "v1"), true));
+        assertThat(written).isInstanceOf(Result.Written.class);
+        assertThat(((Result.Written) written).revision()).isEqualTo(3);
+        assertThat(holders("{a}L")).containsExactly(2L);
+        assertThat(sm.lockState(b("{a}L"), 0).orElseThrow().holders().get(0).token()).isEqualTo(3);
+        assertThat(waiters("{a}L")).isEmpty();
+
+        assertThat(apply(4, new Command.Fenced(b("{a}L"), 1, put("{a}k", "v2"), true))).isEqualTo(new Result.FencedOut(3));
+        assertThat(holders("{a}L")).containsExactly(2L);
+        assertThat(apply(5, release("{a}L", 1))).isInstanceOf(Result.NotHolder.class);
+        assertThat(apply(6, new Command.Fenced(b("{a}L"), 3, new Command.Delete(b("{a}k")), true)))
+                .isInstanceOf(Result.Deleted.class);
+        assertThat(holders("{a}L")).isEmpty();
+        assertThatThrownBy(() -> new Command.Fenced(b("{a}L"), 3, new Command.SetTtl(b("{a}k"), 5), true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("put or a delete");
     }
 
     @Test
