@@ -168,7 +168,8 @@ public final class CompareBench implements Callable<Integer> {
                 }
                 try (CairnClient client = b.build()) {
                     // --hold-ms as cairn bench honours it; no TTL and no near cache (not compared).
-                    return runner(config, BenchTarget.of(client, options.consistency(), Duration.ZERO, null, lockHold),
+                    return runner(config, BenchTarget.of(client, options.consistency(), Duration.ZERO, null, lockHold,
+                                    options.unlockWithWrite()),
                             err).run();
                 }
             }

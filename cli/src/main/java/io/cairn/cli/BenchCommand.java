@@ -105,7 +105,7 @@ final class BenchCommand extends ClientCommand {
         BenchResult result;
         try {
             result = new BenchRunner(config, BenchTarget.of(client, options.consistency(), options.ttl(), nearCache,
-                    options.lockHold()),
+                    options.lockHold(), options.unlockWithWrite()),
                     System::nanoTime, err).run().withTtl(options.ttl().toMillis());
             if (nearCache != null) {
                 result = result.withNearCache(options.nearCacheEntries(), nearCache.stats());

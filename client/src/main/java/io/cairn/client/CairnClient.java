@@ -573,6 +573,20 @@ public final class CairnClient implements AutoCloseable {
         return join(putAsync(key, value, Duration.ZERO, fence));
     }
 
+    /** A fenced put that also releases the fence's grant in the same entry ({@link SessionLock#putAndUnlock}). */
+    CompletableFuture<WriteResult> putReleasing(byte[] key, byte[] value, Fence fence) {
+        checkKey(key);
+        checkValue(value);
+        io.cairn.api.proto.Fence f = requireFence(fence).toProto(true);
+        ByteString k = ByteString.copyFrom(key);
+        ByteString v = ByteString.copyFrom(value);
+        return write("fenced put and unlock", key, KvGrpc.getPutMethod(),
+                (clientId, sequence) -> PutRequest.newBuilder().setKey(k).setValue(v).setFence(f)
+                        .setClientId(clientId).setSequence(sequence).build(),
+                PutResponse::getHeader)
+                .thenApply(r -> new WriteResult(r.getModRevision(), r.getVersion(), r.getHeader().getNodeId()));
+    }
+
     /** {@link #delete(byte[])} under a fence; true when the key existed. */
     public boolean delete(byte[] key, Fence fence) {
         checkKey(key);

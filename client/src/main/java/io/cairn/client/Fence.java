@@ -23,7 +23,12 @@ public record Fence(byte[] lock, long token) {
     }
 
     io.cairn.api.proto.Fence toProto() {
+        return toProto(false);
+    }
+
+    /** With {@code release}: the write releases the grant in its own entry (a put or a delete). */
+    io.cairn.api.proto.Fence toProto(boolean release) {
         return io.cairn.api.proto.Fence.newBuilder()
-                .setLock(com.google.protobuf.ByteString.copyFrom(lock)).setToken(token).build();
+                .setLock(com.google.protobuf.ByteString.copyFrom(lock)).setToken(token).setRelease(release).build();
     }
 }

@@ -95,6 +95,32 @@ public final class SessionLock implements AutoCloseable {
         join(session.client().releaseEntry(name, owner, session.id()));
     }
 
+    /**
+     * Writes {@code value} to {@code key} fenced by this handle's grant, and releases the lock (every
+     * hold of this handle) in the same entry: the next in line is granted there, so nobody ever
+     * sees the lock free without the write, and a lock cycle costs one entry less. Throws
+     * {@link StaleTokenException} when the grant had lapsed (nothing written, nothing released by
+     * this call). When the outcome is unknown ({@link CairnUnavailableException}), the lock is
+     * released anyway before the exception is thrown; the write may or may not have applied.
+     * Either way, this handle no longer holds the lock.
+     */
+    public synchronized WriteResult putAndUnlock(byte[] key, byte[] value) {
+        Fence fence = fence();
+        session.checkUsable();
+        holds = 0;
+        token = 0;
+        try {
+            return join(session.client().putReleasing(key, value, fence));
+        } catch (CairnUnavailableException unknown) {
+            releaseQuietly();
+            throw unknown;
+        }
+    }
+
+    public WriteResult putAndUnlock(String key, String value) {
+        return putAndUnlock(CairnClient.utf8(key), CairnClient.utf8(value));
+    }
+
     /** Whether this handle holds the lock and its session can still be proven alive. */
     public boolean isHeld() {
         return holds > 0 && session.isAlive();

@@ -95,6 +95,41 @@ class SessionLockTest {
         assertThat(t2).isLessThan(t3);
     }
 
+    /**
+     * putAndUnlock: the fenced write and the release are one entry, the waiter is granted in it
+     * (its token is the write's revision), and the handle no longer holds; with a stale grant
+     * nothing is written.
+     */
+    @Test
+    void aWriteThatUnlocksHandsTheLockToTheNextInLineInItsOwnEntry() throws Exception {
+        ClusterSpec spec = start(3, 4);
+        CairnClient client = client(spec);
+        LockSession a = session(client, Duration.ofSeconds(10));
+        LockSession b = session(client(spec), Duration.ofSeconds(10));
+        SessionLock first = a.lock("{w}lock");
+        long t1 = first.lock();
+        SessionLock second = b.lock("{w}lock");
+        CompletableFuture<Long> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return second.lock();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, threads);
+        Awaitility.await("second queued").atMost(Duration.ofSeconds(10)).until(() -> waiters(spec, "{w}lock") == 1);
+
+        io.cairn.client.WriteResult written = first.putAndUnlock(utf8("{w}result"), utf8("done"));
+
+        long t2 = waiting.get(20, TimeUnit.SECONDS);
+        assertThat(t2).isGreaterThan(t1).isEqualTo(written.modRevision());
+        assertThat(first.isHeld()).isFalse();
+        assertThatThrownBy(first::unlock).isInstanceOf(IllegalStateException.class);
+        assertThat(client.get("{w}result").orElseThrow().valueUtf8()).isEqualTo("done");
+        second.putAndUnlock(utf8("{w}result"), utf8("second"));
+        assertThat(client.get("{w}result").orElseThrow().valueUtf8()).isEqualTo("second");
+        assertThat(first.tryLock().orElseThrow()).isGreaterThan(t2);
+    }
+
     @Test
     void aSessionWhoseKeepalivesStopLosesItsLockToTheNextInLineAndItsLateWritesAreRefused() throws Exception {
         ClusterSpec spec = start(3, 4);

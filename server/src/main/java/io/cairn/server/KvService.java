@@ -801,7 +801,12 @@ final class KvService extends KvGrpc.KvImplBase {
                     .asRuntimeException());
             return null;
         }
-        return new Command.Fenced(lock, fence.getToken(), write);
+        if (fence.getRelease() && !(write instanceof Command.Put || write instanceof Command.Delete)) {
+            out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("only a put or a delete can release its"
+                    + " fence's lock").asRuntimeException());
+            return null;
+        }
+        return new Command.Fenced(lock, fence.getToken(), write, fence.getRelease());
     }
 
     /** The Aggregate service (docs/aggregation.md), served beside this one. */

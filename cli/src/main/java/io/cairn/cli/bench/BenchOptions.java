@@ -81,6 +81,11 @@ public final class BenchOptions {
             + " fenced write. Default: ${DEFAULT-VALUE}")
     long holdMillis;
 
+    @Option(names = "--unlock-with-write", description = "lock only: the fenced write releases the lock in its own"
+            + " entry (SessionLock.putAndUnlock): two entries a cycle instead of three; --hold-ms then holds"
+            + " before the write")
+    boolean unlockWithWrite;
+
     @Option(names = "--scan-length", paramLabel = "N", description = "scan only: keys per scan. Default: ${DEFAULT-VALUE}")
     int scanKeys = 10;
 
@@ -95,6 +100,10 @@ public final class BenchOptions {
         Workload w = workload();
         return new BenchConfig(w, clients, seconds, warmupSeconds, valueBytes, keys, keyDist,
                 ratePerSecond, consistency(), w.kind() == Workload.Kind.LOCK ? locks : casKeys, scanKeys, seed, requestTimeout);
+    }
+
+    public boolean unlockWithWrite() {
+        return unlockWithWrite;
     }
 
     /** How long the lock workload holds each lock after its write. */

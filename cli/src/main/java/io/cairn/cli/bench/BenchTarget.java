@@ -38,16 +38,17 @@ public interface BenchTarget {
 
     /** The cluster behind {@code client}, read at {@code consistency}. */
     static BenchTarget of(CairnClient client, Consistency consistency) {
-        return of(client, consistency, java.time.Duration.ZERO, null, java.time.Duration.ZERO);
+        return of(client, consistency, java.time.Duration.ZERO, null, java.time.Duration.ZERO, false);
     }
 
     /**
      * The cluster behind {@code client}, read at {@code consistency} or through {@code nearCache}
      * when not null, every put with {@code ttl} (zero: none); a lock is held {@code lockHold}
-     * after its fenced write, through one lock session of the whole run.
+     * after its fenced write, through one lock session of the whole run ({@code unlockWithWrite}: the
+     * fenced write releases it, held before it instead).
      */
     static BenchTarget of(CairnClient client, Consistency consistency, java.time.Duration ttl,
-                          io.cairn.client.NearCache nearCache, java.time.Duration lockHold) {
+                          io.cairn.client.NearCache nearCache, java.time.Duration lockHold, boolean unlockWithWrite) {
         return new BenchTarget() {
             /** Opened by the first lock cycle; its keep-alive thread is a daemon and ends with the run. */
             private volatile io.cairn.client.LockSession session;
@@ -58,6 +59,13 @@ public interface BenchTarget {
                     io.cairn.client.SessionLock held = session().lock(lock);
                     try {
                         held.lock();
+                        if (unlockWithWrite) {
+                            if (!lockHold.isZero()) {
+                                Thread.sleep(lockHold.toMillis());
+                            }
+                            held.putAndUnlock(key, value);
+                            return;
+                        }
                         client.put(key, value, held.fence());
                         if (!lockHold.isZero()) {
                             Thread.sleep(lockHold.toMillis());
