@@ -125,7 +125,7 @@ final class LockSessions implements GroupReplica.LockChanges {
         ServerCallStreamObserver<WaitResponse> call = (ServerCallStreamObserver<WaitResponse>) out;
         WaitKey key = new WaitKey(group, name);
         Waiter waiter = new Waiter(sessionId, owner, call);
-        waiters.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(waiter);
+        register(waiters, key, waiter);
         call.setOnCancelHandler(() -> remove(key, waiter));
         var timeout = executor.schedule(() -> {
             if (remove(key, waiter)) {
@@ -148,11 +148,8 @@ final class LockSessions implements GroupReplica.LockChanges {
         ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) out;
         WaitKey key = new WaitKey(group, name);
         Observer o = new Observer(call, entry -> call.onNext(toMessage.apply(entry)));
-        observers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(o);
-        call.setOnCancelHandler(() -> observers.computeIfPresent(key, (k, set) -> {
-            set.remove(o);
-            return set.isEmpty() ? null : set;
-        }));
+        register(observers, key, o);
+        call.setOnCancelHandler(() -> unregister(observers, key, o));
         tell(key, o);
     }
 
@@ -217,10 +214,7 @@ final class LockSessions implements GroupReplica.LockChanges {
     }
 
     private void endObserver(WaitKey key, Observer o, String why) {
-        observers.computeIfPresent(key, (k, set) -> {
-            set.remove(o);
-            return set.isEmpty() ? null : set;
-        });
+        unregister(observers, key, o);
         synchronized (o) {
             if (!o.out.isCancelled()) {
                 try {
@@ -280,9 +274,28 @@ final class LockSessions implements GroupReplica.LockChanges {
     }
 
     private boolean remove(WaitKey key, Waiter w) {
+        return unregister(waiters, key, w);
+    }
+
+    /**
+     * Adds {@code value} to {@code key}'s set in one atomic step with the set's creation. Not
+     * {@code computeIfAbsent(...).add(...)}: between the two, the removal of the set's last value
+     * could drop the set from the map, and the value would be added to a set nobody looks at any
+     * more (a waiter never told of its grant: the bench's 32 lock clients all stalled behind one).
+     */
+    static <K, V> void register(ConcurrentHashMap<K, Set<V>> map, K key, V value) {
+        map.compute(key, (k, set) -> {
+            Set<V> values = set == null ? ConcurrentHashMap.newKeySet() : set;
+            values.add(value);
+            return values;
+        });
+    }
+
+    /** Removes {@code value} from {@code key}'s set, and the set once empty; true if it was there. */
+    static <K, V> boolean unregister(ConcurrentHashMap<K, Set<V>> map, K key, V value) {
         boolean[] removed = {false};
-        waiters.computeIfPresent(key, (k, set) -> {
-            removed[0] = set.remove(w);
+        map.computeIfPresent(key, (k, set) -> {
+            removed[0] = set.remove(value);
             return set.isEmpty() ? null : set;
         });
         return removed[0];

@@ -109,6 +109,12 @@ final class ConsistencyCheck {
         for (KvPair pair : all(engine, Keyspace.LOCK_SESSION)) {
             LockSession session = LockSession.decode(pair.value(), pair.key());
             long id = Keyspace.sessionIdOfLockSession(pair.key());
+            if (!session.ended() && session.locks() != LockSession.LOCKS_UNKNOWN) {
+                long named = engine.scan(Keyspace.sessionEntriesStart(id), Keyspace.sessionEntriesEnd(id),
+                        Integer.MAX_VALUE).size();
+                Invariants.check(session.locks() == named, "session %s counts %s locks but its index names %s",
+                        id, session.locks(), named);
+            }
             if (session.ended()) {
                 Invariants.check(engine.get(Keyspace.endedSessionKey(session.endedAtMillis(), id)) != null,
                         "ended session %s has no index entry", id);

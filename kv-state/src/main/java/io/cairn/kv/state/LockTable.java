@@ -91,8 +91,7 @@ final class LockTable {
         entries.add(entry);
         store(cmd.name(), old, new LockRecord(permits, delayUntil, entries));
         if (cmd.sessionId() != 0) {
-            joinSession(cmd.sessionId(), cmd.ttlMillis());
-            writes.put(Keyspace.sessionEntryKey(cmd.sessionId(), cmd.name()), Keyspace.EMPTY_VALUE);
+            joinSession(cmd.sessionId(), cmd.ttlMillis(), cmd.name());
         }
         return fits ? new Result.LockGranted(revision, expiresAt) : queued(lock, entries.size() - 1, nowMillis);
     }
@@ -296,28 +295,53 @@ final class LockTable {
         return raw != null && LockSession.decode(raw, sessionKey).ended();
     }
 
-    /** The session's first entry in this shard makes it known here; a refusal changes nothing. */
-    private void joinSession(long sessionId, long ttlMillis) {
+    /**
+     * The session's first entry in lock {@code name} indexes the lock under the session and counts
+     * it; its first entry in this shard makes it known here. A refusal changes nothing.
+     */
+    private void joinSession(long sessionId, long ttlMillis, Bytes name) {
+        byte[] entryKey = Keyspace.sessionEntryKey(sessionId, name);
+        if (writes.get(entryKey) != null) {
+            return; // another handle of the session in this lock: indexed and counted once
+        }
+        writes.put(entryKey, Keyspace.EMPTY_VALUE);
         byte[] sessionKey = Keyspace.lockSessionKey(sessionId);
-        if (writes.get(sessionKey) == null) {
-            writes.put(sessionKey, new LockSession(ttlMillis, 0).encode());
+        byte[] raw = writes.get(sessionKey);
+        if (raw == null) {
+            writes.put(sessionKey, new LockSession(ttlMillis, 0, 1).encode());
             opened.put(sessionId, ttlMillis);
             left.remove(sessionId);
+            return;
         }
+        LockSession session = LockSession.decode(raw, sessionKey);
+        writes.put(sessionKey, session.withLocks(locksAfter(sessionId, session, +1)).encode());
     }
 
-    /** After a session's entry left a lock: the session leaves the shard when that was its last lock here. */
+    /** After a session's last entry left lock {@code name}: the session leaves the shard when that was its last lock here. */
     private void leaveSession(long sessionId, Bytes name) {
         writes.delete(Keyspace.sessionEntryKey(sessionId, name));
-        if (sessionLocksFirst(sessionId).isEmpty()) {
-            writes.delete(Keyspace.lockSessionKey(sessionId));
+        byte[] sessionKey = Keyspace.lockSessionKey(sessionId);
+        LockSession session = LockSession.decode(writes.get(sessionKey), sessionKey);
+        long locks = locksAfter(sessionId, session, -1);
+        if (locks == 0) {
+            writes.delete(sessionKey);
             opened.remove(sessionId);
             left.add(sessionId);
+        } else {
+            writes.put(sessionKey, session.withLocks(locks).encode());
         }
     }
 
-    private List<KvPair> sessionLocksFirst(long sessionId) {
-        return writes.scan(Keyspace.sessionEntriesStart(sessionId), Keyspace.sessionEntriesEnd(sessionId), 1);
+    /**
+     * How many locks the session's index names once its entry key was just put ({@code +1}) or
+     * deleted ({@code -1}): its count moved by that, or for a record of an older release (no
+     * count), a scan of the index as it now stands, once.
+     */
+    private long locksAfter(long sessionId, LockSession session, int change) {
+        long locks = session.locks() == LockSession.LOCKS_UNKNOWN ? sessionLocks(sessionId).size()
+                : session.locks() + change;
+        Invariants.check(locks >= 0, "session %s counts %s locks here", sessionId, locks);
+        return locks;
     }
 
     private List<Bytes> sessionLocks(long sessionId) {

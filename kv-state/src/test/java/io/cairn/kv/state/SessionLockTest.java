@@ -223,6 +223,35 @@ class SessionLockTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("put or a delete");
     }
 
+    /**
+     * A session counts the locks it has entries in, so releasing one does not scan its index
+     * (whose deleted keys a scan steps over: one session cycling through a thousand lock names
+     * made every release slower). A record of an older release, without the count, is counted
+     * once by a scan and rewritten with it.
+     */
+    @Test
+    void aSessionCountsItsLocksAndAnOlderRecordIsCountedOnce() {
+        apply(1, exclusive("A", 1));
+        apply(2, exclusive("B", 1));
+        // Another handle of the same session waits for B: one index key and one count per lock.
+        assertThat(apply(3, new Command.Lock(b("B"), b("other"), TTL, 1, 1, 1, true, 0))).isInstanceOf(Result.LockQueued.class);
+        byte[] sessionKey = Keyspace.lockSessionKey(1);
+        assertThat(LockSession.decode(engine.get(sessionKey), sessionKey).locks()).isEqualTo(2);
+
+        // As an older release stored it: version 1, ttl, ended 0, no count.
+        io.cairn.kv.engine.WriteBatch older = new io.cairn.kv.engine.WriteBatch();
+        older.put(sessionKey, new Encoder(8).writeByte(1).writeVarLong(TTL).writeVarLong(0).toArray());
+        engine.write(older);
+        assertThat(LockSession.decode(engine.get(sessionKey), sessionKey).locks()).isEqualTo(LockSession.LOCKS_UNKNOWN);
+
+        apply(4, release("A", 1));
+        assertThat(LockSession.decode(engine.get(sessionKey), sessionKey).locks()).isEqualTo(1);
+        apply(5, release("B", 1));
+        assertThat(LockSession.decode(engine.get(sessionKey), sessionKey).locks()).as("its other handle still waits").isEqualTo(1);
+        apply(6, new Command.LockRelease(b("B"), 1, b("other")));
+        assertThat(engine.get(sessionKey)).as("the session left the shard with its last lock").isNull();
+    }
+
     @Test
     void theHostLearnsWhichLocksChangedAndWhichSessionsCameAndWent() {
         KvStateMachine.Staged staged = sm.stage(List.of(
