@@ -556,13 +556,22 @@ public final class CairnClient implements AutoCloseable {
 
     /** {@link #put(byte[], byte[])} that applies only while {@code fence}'s token is its lock's grant. */
     public CompletableFuture<WriteResult> putAsync(byte[] key, byte[] value, Duration ttl, Fence fence) {
+        return fencedPut(key, value, ttl, fence, false);
+    }
+
+    /** A fenced put that also releases the fence's grant in the same entry ({@link SessionLock#putAndUnlock}). */
+    CompletableFuture<WriteResult> putReleasing(byte[] key, byte[] value, Fence fence) {
+        return fencedPut(key, value, Duration.ZERO, fence, true);
+    }
+
+    private CompletableFuture<WriteResult> fencedPut(byte[] key, byte[] value, Duration ttl, Fence fence, boolean release) {
         checkKey(key);
         checkValue(value);
-        io.cairn.api.proto.Fence f = requireFence(fence).toProto();
+        io.cairn.api.proto.Fence f = requireFence(fence).toProto(release);
         long ttlMillis = ttlMillis(ttl);
         ByteString k = ByteString.copyFrom(key);
         ByteString v = ByteString.copyFrom(value);
-        return write("fenced put", key, KvGrpc.getPutMethod(),
+        return write(release ? "fenced put and unlock" : "fenced put", key, KvGrpc.getPutMethod(),
                 (clientId, sequence) -> PutRequest.newBuilder().setKey(k).setValue(v).setTtlMs(ttlMillis).setFence(f)
                         .setClientId(clientId).setSequence(sequence).build(),
                 PutResponse::getHeader)
@@ -571,20 +580,6 @@ public final class CairnClient implements AutoCloseable {
 
     public WriteResult put(byte[] key, byte[] value, Fence fence) {
         return join(putAsync(key, value, Duration.ZERO, fence));
-    }
-
-    /** A fenced put that also releases the fence's grant in the same entry ({@link SessionLock#putAndUnlock}). */
-    CompletableFuture<WriteResult> putReleasing(byte[] key, byte[] value, Fence fence) {
-        checkKey(key);
-        checkValue(value);
-        io.cairn.api.proto.Fence f = requireFence(fence).toProto(true);
-        ByteString k = ByteString.copyFrom(key);
-        ByteString v = ByteString.copyFrom(value);
-        return write("fenced put and unlock", key, KvGrpc.getPutMethod(),
-                (clientId, sequence) -> PutRequest.newBuilder().setKey(k).setValue(v).setFence(f)
-                        .setClientId(clientId).setSequence(sequence).build(),
-                PutResponse::getHeader)
-                .thenApply(r -> new WriteResult(r.getModRevision(), r.getVersion(), r.getHeader().getNodeId()));
     }
 
     /** {@link #delete(byte[])} under a fence; true when the key existed. */

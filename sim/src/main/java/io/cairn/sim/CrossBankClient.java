@@ -72,21 +72,9 @@ final class CrossBankClient implements WorkloadDriver {
         this.coordinator = SimTxnRounds.coordinator(rounds, id, txnIds);
     }
 
-    /**
-     * One account in each eighth of the hash slots (names like "x3.17"), so that with any shard
-     * count accounts fall in as many shards as they can: similar names hash to nearby slots.
-     */
+    /** One account in each eighth of the hash slots ("x3.17"), so they lie in as many shards as the run has. */
     private static List<String> names() {
-        io.cairn.placement.ShardMap eighths = io.cairn.placement.ShardMap.of(ACCOUNTS);
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < ACCOUNTS; i++) {
-            int n = 0;
-            while (eighths.shardOfKey(utf8("x" + i + "." + n)) != i) {
-                n++;
-            }
-            names.add("x" + i + "." + n);
-        }
-        return List.copyOf(names);
+        return SimTxnRounds.spread("x", ACCOUNTS);
     }
 
     @Override

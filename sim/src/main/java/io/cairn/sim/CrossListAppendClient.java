@@ -31,7 +31,7 @@ import java.util.function.ToIntFunction;
  */
 final class CrossListAppendClient implements WorkloadDriver {
     /** One list in each quarter of the hash slots, so that they lie in as many shards as they can. */
-    static final List<String> KEYS = spread(4);
+    static final List<String> KEYS = SimTxnRounds.spread("l", 4);
     private static final double CRASH_PER_ROUND = 0.02;
 
     private final int id;
@@ -66,20 +66,6 @@ final class CrossListAppendClient implements WorkloadDriver {
         this.coverage = coverage;
         this.rounds = new SimTxnRounds(shardOfKey);
         this.coordinator = SimTxnRounds.coordinator(rounds, id, txnIds);
-    }
-
-    /** {@code n} names, one in each n-th of the hash slots ("l2.5"): similar names hash to nearby slots. */
-    private static List<String> spread(int n) {
-        io.cairn.placement.ShardMap parts = io.cairn.placement.ShardMap.of(n);
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int k = 0;
-            while (parts.shardOfKey(("l" + i + "." + k).getBytes(StandardCharsets.UTF_8)) != i) {
-                k++;
-            }
-            names.add("l" + i + "." + k);
-        }
-        return List.copyOf(names);
     }
 
     @Override

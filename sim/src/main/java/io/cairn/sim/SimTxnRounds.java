@@ -44,6 +44,24 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
         this.shardOfKey = shardOfKey;
     }
 
+    /**
+     * {@code n} names, {@code prefix + i + "." + k}, the i-th in the i-th n-th of the hash slots:
+     * with any shard count they lie in as many shards as they can (similar names hash to nearby
+     * slots, and shards own slot ranges).
+     */
+    static List<String> spread(String prefix, int n) {
+        io.cairn.placement.ShardMap parts = io.cairn.placement.ShardMap.of(n);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = 0;
+            while (parts.shardOfKey((prefix + i + "." + k).getBytes(StandardCharsets.UTF_8)) != i) {
+                k++;
+            }
+            names.add(prefix + i + "." + k);
+        }
+        return List.copyOf(names);
+    }
+
     /** A coordinator over these rounds whose transaction ids are unique in the run: the client's id, a counter. */
     static TxnCoordinator coordinator(SimTxnRounds rounds, int clientId, long[] counter) {
         return new TxnCoordinator(rounds, () -> {
