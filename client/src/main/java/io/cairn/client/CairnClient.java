@@ -559,12 +559,21 @@ public final class CairnClient implements AutoCloseable {
         return fencedPut(key, value, ttl, fence, false);
     }
 
-    /** A fenced put that also releases the fence's grant in the same entry ({@link SessionLock#putAndUnlock}). */
-    CompletableFuture<WriteResult> putReleasing(byte[] key, byte[] value, Fence fence) {
-        return fencedPut(key, value, Duration.ZERO, fence, true);
+    /**
+     * A fenced put that also releases the fence's grant in the same entry ({@link SessionLock#putAndUnlock});
+     * the answer says whether the server did release it. Checks its arguments before it sends anything.
+     */
+    CompletableFuture<PutResponse> putReleasing(byte[] key, byte[] value, Fence fence) {
+        return fencedPutResponse(key, value, Duration.ZERO, fence, true);
     }
 
     private CompletableFuture<WriteResult> fencedPut(byte[] key, byte[] value, Duration ttl, Fence fence, boolean release) {
+        return fencedPutResponse(key, value, ttl, fence, release)
+                .thenApply(r -> new WriteResult(r.getModRevision(), r.getVersion(), r.getHeader().getNodeId()));
+    }
+
+    private CompletableFuture<PutResponse> fencedPutResponse(byte[] key, byte[] value, Duration ttl, Fence fence,
+                                                           boolean release) {
         checkKey(key);
         checkValue(value);
         io.cairn.api.proto.Fence f = requireFence(fence).toProto(release);
@@ -574,8 +583,7 @@ public final class CairnClient implements AutoCloseable {
         return write(release ? "fenced put and unlock" : "fenced put", key, KvGrpc.getPutMethod(),
                 (clientId, sequence) -> PutRequest.newBuilder().setKey(k).setValue(v).setTtlMs(ttlMillis).setFence(f)
                         .setClientId(clientId).setSequence(sequence).build(),
-                PutResponse::getHeader)
-                .thenApply(r -> new WriteResult(r.getModRevision(), r.getVersion(), r.getHeader().getNodeId()));
+                PutResponse::getHeader);
     }
 
     public WriteResult put(byte[] key, byte[] value, Fence fence) {

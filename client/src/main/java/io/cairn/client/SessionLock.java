@@ -98,23 +98,40 @@ public final class SessionLock implements AutoCloseable {
     /**
      * Writes {@code value} to {@code key} fenced by this handle's grant, and releases the lock (every
      * hold of this handle) in the same entry: the next in line is granted there, so nobody ever
-     * sees the lock free without the write, and a lock cycle costs one entry less. Throws
-     * {@link StaleTokenException} when the grant had lapsed (nothing written, nothing released by
-     * this call). When the outcome is unknown ({@link CairnUnavailableException}), the lock is
-     * released anyway before the exception is thrown; the write may or may not have applied.
-     * Either way, this handle no longer holds the lock.
+     * sees the lock free without the write, and a lock cycle costs one entry less. An exclusive
+     * lock only (a semaphore's or read-write lock's holders may share a token): write, then
+     * {@link #unlock}. Throws {@link StaleTokenException} when the grant had lapsed (nothing
+     * written). On any failure after the request left (an unknown outcome included: the write
+     * may or may not have applied) the lock is released before the exception is thrown, and
+     * against a server older than the release the lock is released after the write. Once this
+     * returns or throws, except for bad arguments, this handle no longer holds the lock.
      */
     public synchronized WriteResult putAndUnlock(byte[] key, byte[] value) {
         Fence fence = fence();
+        if (permits != 1) {
+            throw new IllegalStateException("lock " + CairnClient.printable(name) + " has " + permits
+                    + " permits: its holders may share a token, so write with fence(), then unlock()");
+        }
         session.checkUsable();
+        java.util.concurrent.CompletableFuture<io.cairn.api.proto.PutResponse> sent =
+                session.client().putReleasing(key, value, fence); // checks the arguments before sending
         holds = 0;
         token = 0;
+        io.cairn.api.proto.PutResponse r;
         try {
-            return join(session.client().putReleasing(key, value, fence));
-        } catch (CairnUnavailableException unknown) {
-            releaseQuietly();
-            throw unknown;
+            r = join(sent);
+        } catch (RuntimeException e) {
+            try {
+                releaseQuietly();
+            } catch (RuntimeException again) {
+                e.addSuppressed(again); // the session's end frees the lock if this release could not
+            }
+            throw e;
         }
+        if (!r.getReleased()) {
+            releaseQuietly();
+        }
+        return new WriteResult(r.getModRevision(), r.getVersion(), r.getHeader().getNodeId());
     }
 
     public WriteResult putAndUnlock(String key, String value) {

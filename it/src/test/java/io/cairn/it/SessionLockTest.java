@@ -128,6 +128,14 @@ class SessionLockTest {
         second.putAndUnlock(utf8("{w}result"), utf8("second"));
         assertThat(client.get("{w}result").orElseThrow().valueUtf8()).isEqualTo("second");
         assertThat(first.tryLock().orElseThrow()).isGreaterThan(t2);
+
+        // A semaphore's holders may share a token: its write does not release it.
+        SessionLock permit = a.semaphore("{w}pool", 2);
+        permit.lock();
+        assertThatThrownBy(() -> permit.putAndUnlock(utf8("{w}result"), utf8("x"))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("2 permits");
+        assertThat(permit.isHeld()).isTrue();
+        permit.unlock();
     }
 
     @Test

@@ -131,7 +131,8 @@ final class KvService extends KvGrpc.KvImplBase {
         write(group, call(KvGrpc.getPutMethod(), req, out, true), req.getClientId(), req.getSequence(),
                 command, r -> {
             if (r instanceof Result.Written w) {
-                return PutResponse.newBuilder().setHeader(header(group)).setModRevision(w.revision()).setVersion(w.version()).build();
+                return PutResponse.newBuilder().setHeader(header(group)).setModRevision(w.revision()).setVersion(w.version())
+                        .setReleased(command instanceof Command.Fenced f && f.release()).build();
             }
             throw unexpected(r);
         });

@@ -618,8 +618,15 @@ public final class KvStateMachine {
             if (!batch.locks.holds(fenced.lock(), fenced.token(), batch.clockMillis)) {
                 return new Result.FencedOut(batch.locks.currentToken(fenced.lock(), batch.clockMillis));
             }
+            if (fenced.release() && !batch.locks.exclusive(fenced.lock())) {
+                // A semaphore's or read-write lock's holders granted by one entry share its token:
+                // the token does not say whose grant to release.
+                return new Result.Rejected(RejectReason.LOCK_KIND, "only an exclusive lock is released by its fenced"
+                        + " write; " + fenced.lock() + " has several permits: write, then release");
+            }
             Result result = execute(batch, fenced.write(), revision);
-            if (fenced.release()) {
+            // A write stopped by a transaction's intent changed nothing, and is proposed again.
+            if (fenced.release() && !(result instanceof Result.Locked)) {
                 batch.locks.releaseGrant(fenced.lock(), fenced.token(), batch.clockMillis, revision);
             }
             return result;

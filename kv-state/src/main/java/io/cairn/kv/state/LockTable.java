@@ -161,6 +161,12 @@ final class LockTable {
         return new Result.Released(e.token());
     }
 
+    /** Whether {@code name} is an exclusive lock (one permit): a grant's token then names one holder. */
+    boolean exclusive(Bytes name) {
+        LockRecord lock = load(name);
+        return lock != null && lock.permits() == 1;
+    }
+
     /**
      * Releases the grant with fencing token {@code token}, whoever holds it (a session's entry or
      * a TTL lock), granting the next in line; the caller knows it holds ({@link #holds}).

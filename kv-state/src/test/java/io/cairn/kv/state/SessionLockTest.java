@@ -221,6 +221,12 @@ class SessionLockTest {
         assertThat(holders("{a}L")).isEmpty();
         assertThatThrownBy(() -> new Command.Fenced(b("{a}L"), 3, new Command.SetTtl(b("{a}k"), 5), true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("put or a delete");
+
+        // Readers granted by one entry share its token: a write does not release a shared lock.
+        apply(7, take("{a}R", 5, RW, 1));
+        apply(8, take("{a}R", 6, RW, 1));
+        assertThat(apply(9, new Command.Fenced(b("{a}R"), 7, put("{a}k", "r"), true))).isInstanceOf(Result.Rejected.class);
+        assertThat(holders("{a}R")).containsExactly(5L, 6L);
     }
 
     /**
