@@ -1,9 +1,8 @@
 package io.cairn.sim;
 
 import io.cairn.client.Compare;
-import io.cairn.client.TxnCoordinator;
 import io.cairn.client.TxnOp;
-import io.cairn.client.TxnResult;
+import io.cairn.sim.elle.ListTxn;
 import io.cairn.common.RandomSource;
 import io.cairn.kv.state.Result;
 import io.cairn.sim.kv.BankOp;
@@ -44,12 +43,6 @@ final class CrossBankClient implements WorkloadDriver {
     private final Coverage coverage;
     private final ToIntFunction<String> shardOfKey;
     private final SimTxnRounds rounds;
-    private final TxnCoordinator coordinator;
-    private final long[] txnIds = {0};
-    /** Bumped when the coordinator crashes: a commit of an earlier generation belongs to nobody. */
-    private int generation;
-    /** A commit that failed in a way the client never fails: thrown at the next step, failing the run. */
-    private Throwable surprise;
 
     private Phase phase = Phase.IDLE;
     private boolean audit;
@@ -68,8 +61,7 @@ final class CrossBankClient implements WorkloadDriver {
         this.thinkMaxMicros = thinkMaxMicros;
         this.coverage = coverage;
         this.shardOfKey = shardOfKey;
-        this.rounds = new SimTxnRounds(shardOfKey);
-        this.coordinator = SimTxnRounds.coordinator(rounds, id, txnIds);
+        this.rounds = new SimTxnRounds(shardOfKey, id);
     }
 
     /** One account in each eighth of the hash slots ("x3.17"), so they lie in as many shards as the run has. */
@@ -79,7 +71,6 @@ final class CrossBankClient implements WorkloadDriver {
 
     @Override
     public ClientOp next() {
-        SimTxnRounds.rethrow(surprise);
         rounds.rethrowSurprise();
         ClientOp round = rounds.next();
         if (round != null) {
@@ -141,7 +132,6 @@ final class CrossBankClient implements WorkloadDriver {
     private void crash() {
         coverage.add(Coverage.Item.COORDINATORS_CRASHED);
         rounds.crash();
-        generation++;
         phase = Phase.IDLE;
     }
 
@@ -160,23 +150,13 @@ final class CrossBankClient implements WorkloadDriver {
         boolean crossShard = accounts.stream().mapToInt(shardOfKey).distinct().count() > 1;
         List<Long> seen = List.copyOf(balances);
         boolean wasAudit = audit;
-        int mine = generation;
         phase = Phase.COMMITTING;
-        coordinator.commit(reads, writes).whenComplete((result, error) -> {
-            if (generation != mine) {
-                return; // this coordinator crashed; its callbacks belong to nobody
-            }
-            committed(wasAudit, seen, crossShard, result, error);
-        });
+        rounds.commit(reads, writes, outcome -> committed(wasAudit, seen, crossShard, outcome));
     }
 
-    private void committed(boolean wasAudit, List<Long> seen, boolean crossShard, TxnResult result, Throwable error) {
+    private void committed(boolean wasAudit, List<Long> seen, boolean crossShard, ListTxn.Outcome outcome) {
         phase = Phase.IDLE;
-        if (SimTxnRounds.outcome(error) == null) {
-            surprise = error;
-            return;
-        }
-        if (error != null) {
+        if (outcome != ListTxn.Outcome.OK) {
             coverage.add(Coverage.Item.TXNS_CONFLICTED);
             return;
         }

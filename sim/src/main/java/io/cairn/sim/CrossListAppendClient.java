@@ -1,7 +1,6 @@
 package io.cairn.sim;
 
 import io.cairn.client.Compare;
-import io.cairn.client.TxnCoordinator;
 import io.cairn.client.TxnOp;
 import io.cairn.common.RandomSource;
 import io.cairn.kv.state.Result;
@@ -39,9 +38,6 @@ final class CrossListAppendClient implements WorkloadDriver {
     private final long thinkMaxMicros;
     private final Coverage coverage;
     private final SimTxnRounds rounds;
-    private final TxnCoordinator coordinator;
-    private final long[] txnIds = {0};
-    private int generation;
     private long counter;
     private boolean healing;
 
@@ -53,8 +49,6 @@ final class CrossListAppendClient implements WorkloadDriver {
     private boolean committing;
     /** The mops of the commit in flight: recorded as unknown if the coordinator dies. */
     private List<ListTxn.Mop> pending;
-    /** A commit that failed in a way the client never fails: thrown at the next step, failing the run. */
-    private Throwable surprise;
     /** Every transaction this client finished (or lost), with the outcome it learned. */
     private final List<ListTxn> txns = new ArrayList<>();
 
@@ -64,13 +58,11 @@ final class CrossListAppendClient implements WorkloadDriver {
         this.random = random;
         this.thinkMaxMicros = thinkMaxMicros;
         this.coverage = coverage;
-        this.rounds = new SimTxnRounds(shardOfKey);
-        this.coordinator = SimTxnRounds.coordinator(rounds, id, txnIds);
+        this.rounds = new SimTxnRounds(shardOfKey, id);
     }
 
     @Override
     public ClientOp next() {
-        SimTxnRounds.rethrow(surprise);
         rounds.rethrowSurprise();
         ClientOp round = rounds.next();
         if (round != null) {
@@ -144,20 +136,11 @@ final class CrossListAppendClient implements WorkloadDriver {
                 writes.add(new TxnOp.Put(key, ListOp.encode(after).toArray(), java.time.Duration.ZERO));
             }
         }
-        int mine = generation;
         committing = true;
         pending = mops;
         boolean crossShard = touched.stream().mapToInt(k -> rounds.shardOf(k.getBytes(StandardCharsets.UTF_8)))
                 .distinct().count() > 1;
-        coordinator.commit(reads, writes).whenComplete((result, error) -> {
-            if (generation != mine) {
-                return;
-            }
-            ListTxn.Outcome outcome = SimTxnRounds.outcome(error);
-            if (outcome == null) {
-                surprise = error;
-                return;
-            }
+        rounds.commit(reads, writes, outcome -> {
             coverage.add(outcome == ListTxn.Outcome.OK ? Coverage.Item.TXNS_COMMITTED : Coverage.Item.TXNS_CONFLICTED);
             if (outcome == ListTxn.Outcome.OK && crossShard) {
                 coverage.add(Coverage.Item.CROSS_SHARD_COMMITS);
@@ -180,7 +163,6 @@ final class CrossListAppendClient implements WorkloadDriver {
     private void crash() {
         coverage.add(Coverage.Item.COORDINATORS_CRASHED);
         rounds.crash();
-        generation++;
         if (pending != null) {
             record(ListTxn.Outcome.INFO, pending);
         }

@@ -16,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 
 /**
@@ -34,14 +35,45 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
     private final ToIntFunction<String> shardOfKey;
     private final ArrayDeque<Round> outbox = new ArrayDeque<>();
     private Round inFlight;
+    private final TxnCoordinator coordinator;
+    private long txnIds;
+    /** Bumped at each crash: a commit of an earlier generation belongs to nobody. */
+    private int generation;
     /**
-     * An answer no server gives to a round: kept here, since the coordinator swallows what fails
-     * in its best-effort abort and forget, and thrown by {@link #rethrowSurprise}, failing the run.
+     * An answer no server gives to a round, or a failure no client gives to a commit: kept here,
+     * since the coordinator swallows what fails in its best-effort abort and forget, and thrown by
+     * {@link #rethrowSurprise}, failing the run.
      */
     private IllegalStateException surprise;
 
-    SimTxnRounds(ToIntFunction<String> shardOfKey) {
+    /** Transaction ids unique in the run: the client's id, then a counter. */
+    SimTxnRounds(ToIntFunction<String> shardOfKey, int clientId) {
         this.shardOfKey = shardOfKey;
+        this.coordinator = new TxnCoordinator(this, () -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+            b.putLong(clientId).putLong(++txnIds);
+            return b.array();
+        });
+    }
+
+    /**
+     * Commits through the coordinator; {@code then} learns the outcome as a history records it,
+     * unless the coordinator crashed meanwhile (then nobody hears of that commit again). A commit
+     * that fails as the client never fails is kept for {@link #rethrowSurprise}.
+     */
+    void commit(List<Compare> reads, List<TxnOp> writes, Consumer<io.cairn.sim.elle.ListTxn.Outcome> then) {
+        int mine = generation;
+        coordinator.commit(reads, writes).whenComplete((result, error) -> {
+            if (generation != mine) {
+                return;
+            }
+            io.cairn.sim.elle.ListTxn.Outcome outcome = outcome(error);
+            if (outcome == null) {
+                keep(new IllegalStateException("a commit failed as the client never fails: " + error, error));
+                return;
+            }
+            then.accept(outcome);
+        });
     }
 
     /**
@@ -62,21 +94,12 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
         return List.copyOf(names);
     }
 
-    /** A coordinator over these rounds whose transaction ids are unique in the run: the client's id, a counter. */
-    static TxnCoordinator coordinator(SimTxnRounds rounds, int clientId, long[] counter) {
-        return new TxnCoordinator(rounds, () -> {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-            b.putLong(clientId).putLong(++counter[0]);
-            return b.array();
-        });
-    }
-
     /**
      * How a commit ended, as a history records it: committed (OK), a conflict or a stale token
      * (FAILED: nothing written), the outcome unknown (INFO: a round given up). Null for any other
      * failure, which the client never gives: a bug the run must report.
      */
-    static io.cairn.sim.elle.ListTxn.Outcome outcome(Throwable error) {
+    private static io.cairn.sim.elle.ListTxn.Outcome outcome(Throwable error) {
         Throwable cause = error;
         while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
@@ -91,26 +114,22 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
         return cause instanceof CairnUnavailableException ? io.cairn.sim.elle.ListTxn.Outcome.INFO : null;
     }
 
-    /** Fails the run with a commit's unexpected failure, if there was one. */
-    static void rethrow(Throwable surprise) {
-        if (surprise != null) {
-            throw new IllegalStateException("a commit failed as the client never fails: " + surprise, surprise);
-        }
-    }
-
-    /** Fails the run if a round was answered as no server answers it. */
+    /** Fails the run if a round was answered, or a commit failed, as no server and no client would. */
     void rethrowSurprise() {
         if (surprise != null) {
             throw surprise;
         }
     }
 
-    private IllegalStateException unexpected(String round, Result answer) {
-        IllegalStateException e = new IllegalStateException(round + " answered " + answer);
+    private IllegalStateException keep(IllegalStateException e) {
         if (surprise == null) {
             surprise = e;
         }
         return e;
+    }
+
+    private IllegalStateException unexpected(String round, Result answer) {
+        return keep(new IllegalStateException(round + " answered " + answer));
     }
 
     /** The next round to send, or null when none waits or one is in flight. */
@@ -146,6 +165,7 @@ final class SimTxnRounds implements TxnCoordinator.Rounds {
     void crash() {
         inFlight = null;
         outbox.clear();
+        generation++;
     }
 
     @Override
