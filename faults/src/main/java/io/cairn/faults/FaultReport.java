@@ -74,12 +74,13 @@ record FaultReport(String scenario, long seed, Duration duration, long attempted
                         + "\"lock_taken_over\":%d,\"lock_pauses_past_ttl\":%d,\"lock_unknown\":%d,"
                         + "\"lock_expiry_margin_ms\":%d,\"lock_violations\":%d,\"lock_rule\":%s,"
                         + "\"lock_session_grants\":%d,\"lock_sessions_lost\":%d,\"lock_process_stops\":%d,"
-                        + "\"lock_losses_noticed\":%d,\"secure\":%b,\"passed\":%b}",
+                        + "\"lock_losses_noticed\":%d,\"lock_writes_released\":%d,\"secure\":%b,\"passed\":%b}",
                 scenario, seed, duration.toSeconds(), events.size(), attempted, acknowledged, indeterminate, failedReads,
                 historyOps, violations(), unavailableMaxMs(), unavailableMedianMs(), verdict, lock.clients(),
                 lock.fenced(), lock.steps(), lock.grants(), lock.extensions(), lock.busy(), lock.writesOk(),
                 lock.writesRefused(), lock.takenOver(), lock.pausesPastTtl(), lock.unknown(), lock.expiryMarginMs(),
                 lock.violations(), lock.violation() == null ? "null" : "\"" + lock.violation().rule() + "\"",
-                lock.waitedGrants(), lock.sessionsLost(), lock.processStops(), lock.lossesNoticed(), secure, passed());
+                lock.waitedGrants(), lock.sessionsLost(), lock.processStops(), lock.lossesNoticed(), lock.writesReleased(),
+                secure, passed());
     }
 }

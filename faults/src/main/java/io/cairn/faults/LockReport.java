@@ -22,18 +22,19 @@ import io.cairn.sim.LockCheck;
  * @param sessionsLost     session holders' requests answered that the cluster had ended their session
  * @param processStops     SIGSTOPs of a process holder past the TTL while it held the lock
  * @param lossesNoticed    sessions a process holder's client reported lost (its listener fired)
+ * @param writesReleased   session holders' fenced writes that released the lock in their own entry, applied
  */
 record LockReport(int clients, boolean fenced, long steps, long grants, long extensions, long busy, long writesOk,
                   long writesRefused, long takenOver, long pausesPastTtl, long unknown, long expiryMarginMs,
                   LockCheck.Violation violation, long waitedGrants, long sessionsLost, long processStops,
-                  long lossesNoticed) {
-    static final LockReport NONE = new LockReport(0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0, 0, 0);
+                  long lossesNoticed, long writesReleased) {
+    static final LockReport NONE = new LockReport(0, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0, 0, 0, 0);
 
     static LockReport of(LockWorkload load, int clients, long steps, long expiryMarginMs, LockCheck.Violation violation) {
         return new LockReport(clients, load.fenced(), steps, load.grants.get(), load.extensions.get(), load.busy.get(),
                 load.writesOk.get(), load.writesRefused.get(), load.takenOver.get(), load.pausesPastTtl.get(),
                 load.unknown.get(), expiryMarginMs, violation, load.waitedGrants.get(), load.sessionsLost.get(),
-                load.processStops.get(), load.lossesNoticed.get());
+                load.processStops.get(), load.lossesNoticed.get(), load.writesReleased.get());
     }
 
     /** Broken rules found: 0 or 1 (the checker stops at the first). */

@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Every second client holds the lock through a session instead ({@link SessionHolder}): it waits
  * in line (pushed by the server) rather than backing off, its session is kept alive by the
- * client's keep-alive streams, and its pause past the TTL is a process cut off from the cluster:
+ * client's keep-alive streams, in half its turns its last write releases the lock in the same
+ * entry ({@code SessionLock.putAndUnlock}), and its pause past the TTL is a process cut off from the cluster:
  * its client is closed without ending the session, so the keep-alives stop and the shard leader
  * ends the session and grants the next in line; the write it sends afterwards, under the old token
  * through a new client, must be refused. TTL holders and session holders share one lock, so the
@@ -87,6 +88,8 @@ final class LockWorkload {
     final AtomicLong takenOver = new AtomicLong();
     final AtomicLong pausesPastTtl = new AtomicLong();
     final AtomicLong released = new AtomicLong();
+    /** Session holders only: fenced writes that released the lock in their own entry, applied. */
+    final AtomicLong writesReleased = new AtomicLong();
     final AtomicLong notHolder = new AtomicLong();
     /** Steps whose outcome the client did not learn. */
     final AtomicLong unknown = new AtomicLong();
@@ -200,7 +203,12 @@ final class LockWorkload {
 
     private Recorded begin(int client, long seq, LockOp.Kind kind, long token, long value, boolean fencedWrite,
                            String label) {
-        Recorded r = new Recorded(client, seq, kind, token, value, fencedWrite, label, nowMicros());
+        return begin(client, seq, kind, token, value, fencedWrite, false, label);
+    }
+
+    private Recorded begin(int client, long seq, LockOp.Kind kind, long token, long value, boolean fencedWrite,
+                           boolean release, String label) {
+        Recorded r = new Recorded(client, seq, kind, token, value, fencedWrite, release, label, nowMicros());
         history.add(r);
         return r;
     }
@@ -213,19 +221,21 @@ final class LockWorkload {
         private final long token;
         private final long value;
         private final boolean fenced;
+        private final boolean release;
         private final String label;
         private final long invokeMicros;
         private long returnMicros = LockCheck.Step.PENDING;
         private OpResult result;
 
-        Recorded(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced, String label,
-                 long invokeMicros) {
+        Recorded(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced, boolean release,
+                 String label, long invokeMicros) {
             this.client = client;
             this.seq = seq;
             this.kind = kind;
             this.token = token;
             this.value = value;
             this.fenced = fenced;
+            this.release = release;
             this.label = label;
             this.invokeMicros = invokeMicros;
         }
@@ -236,7 +246,9 @@ final class LockWorkload {
         }
 
         synchronized LockCheck.Step toStep() {
-            return new LockCheck.Step(client, seq, kind, token, value, fenced, invokeMicros, returnMicros, result, label);
+            // No session: the suite's waits are one blocking request each, not judged for FIFO.
+            return new LockCheck.Step(client, seq, kind, token, value, fenced, invokeMicros, returnMicros, result, label,
+                    0, release);
         }
     }
 
@@ -459,6 +471,7 @@ final class LockWorkload {
                 return;
             }
             int writes = 1 + random.nextInt(3);
+            boolean releaseWithWrite = fenced && random.nextBoolean();
             for (int w = 0; w < writes && running.get(); w++) {
                 boolean cutOff = random.nextDouble() < PAUSE_PROBABILITY;
                 if (cutOff) {
@@ -473,6 +486,10 @@ final class LockWorkload {
                         write(late, token, true);
                     }
                     return; // the next turn opens a new session
+                }
+                if (releaseWithWrite && w == writes - 1) {
+                    writeAndRelease(token);
+                    return;
                 }
                 if (!write(client, token, false)) {
                     break;
@@ -511,6 +528,29 @@ final class LockWorkload {
         /** One fenced write; false when it was refused or its outcome is unknown. */
         private boolean write(CairnClient through, long token, boolean afterPause) {
             return writeRegister(through, id, ++seq, token, ++writeCounter, afterPause) == Written.OK;
+        }
+
+        /**
+         * The turn's last write, which releases the lock in its own entry. Whatever happens, the
+         * handle holds nothing after it: on a refusal or an unknown outcome the client released
+         * the lock itself (a release not recorded: the next wait is then not judged as new).
+         */
+        private void writeAndRelease(long token) {
+            long value = LockOp.registerValue(id, token, ++writeCounter);
+            Recorded r = begin(id, ++seq, LockOp.Kind.WRITE, token, value, true, true,
+                    LockOp.writeAndRelease(LOCK, REGISTER, session.id(), token, value).toString());
+            try {
+                WriteResult w = handle.putAndUnlock(REGISTER_BYTES, Long.toString(value).getBytes(StandardCharsets.UTF_8));
+                r.complete(new LockResult(new Result.Written(w.modRevision(), w.version())), nowMicros());
+                writesOk.incrementAndGet();
+                writesReleased.incrementAndGet();
+            } catch (StaleTokenException e) {
+                r.complete(new LockResult(new Result.FencedOut(e.currentToken())), nowMicros());
+                writesRefused.incrementAndGet();
+            } catch (CairnException e) {
+                unknown.incrementAndGet();
+                drop(true);
+            }
         }
 
         private void release(long token) {
@@ -644,7 +684,7 @@ final class LockWorkload {
                         afterFreeze.add(seq);
                     }
                     Recorded r = new Recorded(id, seq, kind, Long.parseLong(f[3]), Long.parseLong(f[4]), Boolean.parseBoolean(f[5]),
-                            f[7], micros(Long.parseLong(f[6])));
+                            false, f[7], micros(Long.parseLong(f[6])));
                     history.add(r);
                     open.put(seq, r);
                 }

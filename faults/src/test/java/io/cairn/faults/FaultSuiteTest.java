@@ -57,6 +57,7 @@ class FaultSuiteTest {
         assertThat(lock.writesOk()).as("fenced writes applied").isPositive();
         assertThat(lock.pausesPastTtl()).as("holders paused past the TTL").isPositive();
         assertThat(lock.waitedGrants()).as("grants to the session holder, which waits in line").isPositive();
+        assertThat(lock.writesReleased()).as("fenced writes that released the lock in their entry").isPositive();
         assertThat(lock.processStops()).as("a lock client process frozen (SIGSTOP) past its TTL while holding").isPositive();
         // Not necessarily under clock faults alone: while the leader's clock is behind the largest
         // time already stamped, the state machine's clock stands still and leases outlive their TTL.

@@ -43,9 +43,10 @@ public final class Coverage {
         // busy answers, register writes applied under the fence (or, in the negative control,
         // without it), fenced writes refused (FencedOut), pauses past the TTL before a write,
         // refused writes that followed such a pause while a newer grant held the lock (a stale
-        // holder stopped), and releases, answered Released or NotHolder.
+        // holder stopped), releases, answered Released or NotHolder, and fenced writes that
+        // released their grant in the same entry, acknowledged.
         LOCK_GRANTS, LOCK_EXTENSIONS, LOCK_BUSY, FENCED_WRITES_OK, UNFENCED_WRITES_OK, FENCED_WRITES_REFUSED,
-        PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER,
+        PAUSES_PAST_TTL, STALE_WRITES_REFUSED, UNLOCKS_RELEASED, UNLOCKS_NOT_HOLDER, WRITES_RELEASED,
         // The session lock workload only (--workload session-lock): requests that waited in line,
         // waiters that left the line, EndSessions a leader proposed for sessions without
         // keep-alives, and requests answered that the client's session had ended.

@@ -26,7 +26,9 @@ import java.util.TreeSet;
  *       distinct and their versions grow with them (the register is only ever put).</li>
  *   <li><b>Mutual exclusion.</b> An acknowledged write under token T at revision R had T as the
  *       lock's grant when it applied: T &lt; R, and no grant T' with T &lt; T' &lt; R was ever
- *       seen (a grant at index T' ended T's for good), even when the newer holder never wrote.</li>
+ *       seen (a grant at index T' ended T's for good), even when the newer holder never wrote;
+ *       nor was T released before R by an acknowledged write that released its lock (a
+ *       put-and-unlock under T at a revision below R).</li>
  *   <li><b>Lease expiry.</b> A fenced write sent at or after its grant's expiry, as the grant
  *       (or the holder's last extension) told it, must be refused: the leader stamps the entry
  *       with its wall clock and the state machine's clock is the latest stamp it applied, so it
@@ -62,8 +64,8 @@ import java.util.TreeSet;
  *             left before any grant (a session ended unbeknown to its client), and what it does
  *             next is a new wait behind everyone;</li>
  *         <li>B's entry must be new: B's wait starts in a session its client never used before,
- *             or right after an answered release of that session (Released or NotHolder) or an
- *             answer that the session ended. After a release of unknown outcome the "new" wait may
+ *             or right after an answered release of that session (Released or NotHolder, or a
+ *             write releasing its grant, acknowledged) or an answer that the session ended. After a release of unknown outcome the "new" wait may
  *             report the old entry, granted long before A queued;</li>
  *         <li>A's wait need not be new (an older entry was only further ahead), and requests of
  *             unknown outcome within a wait do not matter (they add the entry or report it). A
@@ -74,7 +76,7 @@ import java.util.TreeSet;
  *       </ul></li>
  *   <li><b>Next in line</b> (the same waits). A waiter told it is first in line (position 1)
  *       behind grant h is granted in the entry that releases h: once an answer {@code Released(h)}
- *       came back, a later request of the same wait is answered granted or that the session ended,
+ *       (or an acknowledged write under h that released it) came back, a later request of the same wait is answered granted or that the session ended,
  *       never queued again. Nor is anyone told it is first in line while nobody holds the lock.
  *       This is liveness in log order, at any time, under any fault.</li>
  *   <li><b>Register.</b> The final read of the register (after healing) returns the value of the
@@ -124,31 +126,43 @@ public final class LockCheck {
      *                     {@link io.cairn.sim.kv.KvResult.Read} (READ); null when pending
      * @param label        how the step prints in a violation's detail
      * @param session      for a LOCK or UNLOCK through a session, the session (its LOCK waits in
-     *                     line; its UNLOCK withdraws the client's entry); 0 otherwise. Only steps
-     *                     with a session are judged for FIFO and who is next in line
+     *                     line; its UNLOCK withdraws the client's entry), and for a releasing WRITE
+     *                     the session holding its grant; 0 otherwise. Only steps with a session are
+     *                     judged for FIFO and who is next in line
+     * @param release      a fenced WRITE that releases its grant {@code token} in its own entry
      */
     public record Step(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced,
-                       long invokeMicros, long returnMicros, OpResult result, String label, long session) {
+                       long invokeMicros, long returnMicros, OpResult result, String label, long session,
+                       boolean release) {
         public static final long PENDING = HistoryOp.PENDING;
 
         public Step {
             if (kind == null || label == null || (returnMicros == PENDING) != (result == null)) {
                 throw new IllegalArgumentException("a step has a kind and a label, and a result unless pending");
             }
+            if (release && (kind != LockOp.Kind.WRITE || !fenced)) {
+                throw new IllegalArgumentException("only a fenced write releases its lock: " + label);
+            }
         }
 
         /** A step without a session (a TTL lock's, a write, the final read). */
         public Step(int client, long seq, LockOp.Kind kind, long token, long value, boolean fenced,
                     long invokeMicros, long returnMicros, OpResult result, String label) {
-            this(client, seq, kind, token, value, fenced, invokeMicros, returnMicros, result, label, 0);
+            this(client, seq, kind, token, value, fenced, invokeMicros, returnMicros, result, label, 0, false);
         }
 
         /** The lock step {@code h} (whose op is a {@link LockOp}), as the rules see it. */
         static Step of(HistoryOp h) {
             LockOp op = (LockOp) h.op();
-            long session = op.kind() == LockOp.Kind.LOCK || op.kind() == LockOp.Kind.UNLOCK ? op.sessionId() : 0;
+            long session = op.kind() == LockOp.Kind.LOCK || op.kind() == LockOp.Kind.UNLOCK || op.release()
+                    ? op.sessionId() : 0;
             return new Step(h.client(), h.seq(), op.kind(), op.token(), op.value(), op.fenced(), h.invokeMicros(),
-                    h.returnMicros(), h.result(), op.toString(), session);
+                    h.returnMicros(), h.result(), op.toString(), session, op.release());
+        }
+
+        /** An acknowledged write that released its grant in its own entry. */
+        boolean releasedByWrite() {
+            return release && answer() instanceof Result.Written;
         }
 
         /** kv-state's answer, or null when pending or not a lock step's. */
@@ -294,6 +308,9 @@ public final class LockCheck {
             v = mutualExclusion(written, observations);
         }
         if (v == null) {
+            v = writesAfterRelease(written);
+        }
+        if (v == null) {
             v = expiry(history, expiryMarginMicros);
         }
         if (v == null) {
@@ -436,7 +453,8 @@ public final class LockCheck {
         }
         Result r = before.answer();
         return before.kind() == LockOp.Kind.UNLOCK && (r instanceof Result.Released || r instanceof Result.NotHolder)
-                || before.kind() == LockOp.Kind.LOCK && r instanceof Result.SessionEnded;
+                || before.kind() == LockOp.Kind.LOCK && r instanceof Result.SessionEnded
+                || before.releasedByWrite();
     }
 
     private static Violation fifo(List<Wait> waits, Tally tally) {
@@ -472,10 +490,11 @@ public final class LockCheck {
     private static Violation nextInLine(List<Step> history, List<Wait> waits, Tally tally) {
         TreeMap<Long, Step> releasedFirst = new TreeMap<>();
         for (Step h : history) {
-            if (h.answer() instanceof Result.Released r && r.token() > 0) {
-                Step earlier = releasedFirst.get(r.token());
+            long released = h.answer() instanceof Result.Released r ? r.token() : h.releasedByWrite() ? h.token() : 0;
+            if (released > 0) {
+                Step earlier = releasedFirst.get(released);
                 if (earlier == null || h.returnMicros() < earlier.returnMicros()) {
-                    releasedFirst.put(r.token(), h);
+                    releasedFirst.put(released, h);
                 }
             }
         }
@@ -593,6 +612,25 @@ public final class LockCheck {
                         + w.token() + " at revision " + w.revision() + ", but grant " + newer.getKey()
                         + " (log index " + newer.getKey() + ", between the two) had ended that grant: "
                         + w.op() + "; the newer grant seen by " + newer.getValue().op());
+            }
+        }
+        return null;
+    }
+
+    /** A write under token T applied after an acknowledged write under T had released T's grant. */
+    private static Violation writesAfterRelease(List<Write> written) {
+        TreeMap<Long, Write> releasedBy = new TreeMap<>();
+        for (Write w : written) {
+            if (w.op().release()) {
+                releasedBy.merge(w.token(), w, (a, b) -> a.revision() <= b.revision() ? a : b);
+            }
+        }
+        for (Write w : written) {
+            Write release = releasedBy.get(w.token());
+            if (release != null && w.revision() > release.revision()) {
+                return new Violation(MUTUAL_EXCLUSION, "c" + w.op().client() + " wrote the register under token "
+                        + w.token() + " at revision " + w.revision() + ", after " + release.op()
+                        + " had released that grant at revision " + release.revision() + ": " + w.op());
             }
         }
         return null;

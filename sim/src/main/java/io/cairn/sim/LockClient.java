@@ -15,8 +15,9 @@ import io.cairn.sim.kv.OpResult;
  * {@code Fenced(LOCK, T, Put(REGISTER, (client, T, n)))}; now and then extend the lock (the same
  * owner keeps its token), and now and then pause for longer than the TTL before a write, so a
  * holder wakes up after its grant expired and perhaps after another client took the lock; then
- * release it by token (NotHolder if it expired). A refused write (FencedOut) or a lost extension
- * ends the turn with the release. An operation abandoned in the fault phase leaves the client
+ * release it by token (NotHolder if it expired), or, in half the turns, let the last write release
+ * it in its own entry (the client's {@code putAndUnlock}). A refused write (FencedOut), a lost
+ * extension, or a releasing write of unknown outcome ends the turn with the release. An operation abandoned in the fault phase leaves the client
  * unsure; it carries on as if the step had failed (a retried Lock extends a grant it did not
  * learn of and keeps its token).
  *
@@ -89,6 +90,8 @@ final class LockClient implements WorkloadDriver {
     /** The token of the grant this client believes it holds; 0 before its first. */
     private long token;
     private int writesLeft;
+    /** This turn's last write releases the grant (fenced runs only: only a fenced write can). */
+    private boolean releaseWithWrite;
     private long writeCounter;
     private long pauseMicros;
     /** The next write comes after a pause longer than the TTL. */
@@ -140,8 +143,9 @@ final class LockClient implements WorkloadDriver {
                 if (afterLongPause) {
                     coverage.add(Coverage.Item.PAUSES_PAST_TTL);
                 }
-                yield LockOp.write(LOCK, REGISTER, token, LockOp.registerValue(id, token, ++writeCounter),
-                        params.fenced());
+                long value = LockOp.registerValue(id, token, ++writeCounter);
+                yield releasing() ? LockOp.writeAndRelease(LOCK, REGISTER, sessions() ? sessionId() : 0, token, value)
+                        : LockOp.write(LOCK, REGISTER, token, value, params.fenced());
             }
             case RELEASE -> sessions() ? LockOp.sessionUnlock(LOCK, REGISTER, id, sessionId(), token)
                     : LockOp.unlock(LOCK, REGISTER, token);
@@ -207,6 +211,13 @@ final class LockClient implements WorkloadDriver {
                         coverage.add(Coverage.Item.STALE_WRITES_REFUSED);
                     }
                     step = Step.RELEASE;
+                } else if (((LockOp) op).release()) {
+                    // The entry that applied the write released the grant: the turn is over.
+                    coverage.add(Coverage.Item.FENCED_WRITES_OK);
+                    coverage.add(Coverage.Item.WRITES_RELEASED);
+                    polls = 0;
+                    mayHoldEntry = false;
+                    step = Step.ACQUIRE;
                 } else {
                     coverage.add(params.fenced() ? Coverage.Item.FENCED_WRITES_OK : Coverage.Item.UNFENCED_WRITES_OK);
                     afterWrite();
@@ -245,10 +256,16 @@ final class LockClient implements WorkloadDriver {
         polls = 0;
         if (step == Step.ACQUIRE) {
             writesLeft = 1 + random.nextInt(3);
+            releaseWithWrite = params.fenced() && random.chance(0.5);
         }
         token = grantedToken;
         step = Step.WRITE;
         planWrite();
+    }
+
+    /** The write about to go is this turn's last, and releases the grant. */
+    private boolean releasing() {
+        return releaseWithWrite && writesLeft == 1;
     }
 
     private void afterWrite() {

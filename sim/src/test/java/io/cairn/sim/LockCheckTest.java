@@ -198,6 +198,74 @@ class LockCheckTest {
         assertThat(LockCheck.violation(history)).isNull();
     }
 
+    /** A session's fenced write of the register under {@code token} that releases the grant in its entry. */
+    private void writeAndRelease(int client, int generation, long token, int n, long invoke, long ret, Result result) {
+        op(client, LockOp.writeAndRelease(L, REG, session(client, generation), token,
+                LockOp.registerValue(client, token, n)), invoke, ret, result);
+    }
+
+    /** An acknowledged write that released its grant is a release: the next in line must be granted after it. */
+    @Test
+    void theWaiterNextInLineIsGrantedWhenItsHoldersWriteReleasesTheLock() {
+        ask(3, 1, 0, 5_000, granted(5));
+        ask(1, 1, 6_000, 10_000, queued(1, 5));
+        writeAndRelease(3, 1, 5, 1, 20_000, 25_000, new Result.Written(7, 1));
+        ask(1, 1, 30_000, 35_000, granted(7));
+        assertThat(LockCheck.violation(history)).isNull();
+
+        history.clear();
+        java.util.Arrays.fill(seqs, 0);
+        ask(3, 1, 0, 5_000, granted(5));
+        ask(1, 1, 6_000, 10_000, queued(1, 5));
+        writeAndRelease(3, 1, 5, 1, 20_000, 25_000, new Result.Written(7, 1));
+        ask(1, 1, 30_000, 35_000, queued(1, 5));
+        assertThat(rule()).isEqualTo(LockCheck.NEXT_IN_LINE);
+    }
+
+    /**
+     * c1's write released t5; its next wait in the same session is new, so it is judged for FIFO
+     * against c2, who was in line before it asked again. A refused releasing write released
+     * nothing: the wait after it is not new and not judged.
+     */
+    @Test
+    void aWaitAfterAWriteThatReleasedTheLockIsNew() {
+        ask(1, 1, 0, 5_000, granted(5));
+        ask(2, 1, 6_000, 10_000, queued(1, 5));
+        writeAndRelease(1, 1, 5, 1, 20_000, 25_000, new Result.Written(7, 1));
+        ask(1, 1, 30_000, 35_000, granted(7)); // jumped ahead of c2, who waited since before
+        ask(2, 1, 40_000, 45_000, granted(9));
+        assertThat(rule()).isEqualTo(LockCheck.FIFO);
+
+        history.clear();
+        java.util.Arrays.fill(seqs, 0);
+        ask(1, 1, 0, 5_000, granted(5));
+        ask(2, 1, 6_000, 10_000, queued(1, 5));
+        writeAndRelease(1, 1, 5, 1, 20_000, 25_000, new Result.FencedOut(5)); // cannot be: only for the table
+        ask(1, 1, 30_000, 35_000, granted(5));
+        assertThat(rule()).isEqualTo(LockCheck.TOKENS); // refused naming its own token
+
+        history.clear();
+        java.util.Arrays.fill(seqs, 0);
+        ask(1, 1, 0, 5_000, granted(5));
+        op(1, LockOp.writeAndRelease(L, REG, session(1, 1), 5, LockOp.registerValue(1, 5, 1)), 20_000,
+                HistoryOp.PENDING, null);
+        ask(2, 1, 22_000, 24_000, queued(1, 5));
+        ask(1, 1, 30_000, 35_000, granted(5)); // the write had not applied: the old grant, not a new wait
+        assertThat(LockCheck.violation(history)).isNull();
+    }
+
+    /** A write under a grant applied after that grant's own releasing write is a second holder's view. */
+    @Test
+    void aWriteUnderAGrantItsReleasingWriteEndedBreaksMutualExclusion() {
+        ask(1, 1, 0, 5_000, granted(5));
+        writeAndRelease(1, 1, 5, 1, 10_000, 15_000, new Result.Written(7, 1));
+        write(1, 5, 2, true, 20_000, 25_000, new Result.Written(9, 2));
+
+        LockCheck.Violation v = LockCheck.violation(history);
+        assertThat(v.rule()).isEqualTo(LockCheck.MUTUAL_EXCLUSION);
+        assertThat(v.detail()).contains("had released that grant at revision 7");
+    }
+
     @Test
     void nobodyIsFirstInLineWhileNobodyHoldsTheLock() {
         ask(1, 1, 0, 10_000, queued(1, 0));

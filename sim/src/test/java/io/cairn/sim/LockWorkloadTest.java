@@ -29,7 +29,7 @@ class LockWorkloadTest {
         for (Coverage.Item item : List.of(Coverage.Item.LOCK_GRANTS, Coverage.Item.LOCK_BUSY,
                 Coverage.Item.FENCED_WRITES_OK, Coverage.Item.FENCED_WRITES_REFUSED, Coverage.Item.PAUSES_PAST_TTL,
                 Coverage.Item.STALE_WRITES_REFUSED, Coverage.Item.UNLOCKS_NOT_HOLDER, Coverage.Item.EXPIRES_PROPOSED,
-                Coverage.Item.LOCK_EXTENSIONS)) {
+                Coverage.Item.LOCK_EXTENSIONS, Coverage.Item.WRITES_RELEASED)) {
             assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(seeds / 2);
         }
         assertThat(summary.runsWith().get(Coverage.Item.UNFENCED_WRITES_OK)).isZero();

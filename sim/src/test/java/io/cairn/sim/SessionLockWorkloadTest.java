@@ -28,7 +28,7 @@ class SessionLockWorkloadTest {
         for (Coverage.Item item : List.of(Coverage.Item.LOCK_GRANTS, Coverage.Item.LOCK_QUEUED,
                 Coverage.Item.SESSIONS_ENDED, Coverage.Item.SESSIONS_LOST, Coverage.Item.FENCED_WRITES_OK,
                 Coverage.Item.STALE_WRITES_REFUSED, Coverage.Item.UNLOCKS_RELEASED, Coverage.Item.FIFO_JUDGED,
-                Coverage.Item.NEXT_IN_LINE_JUDGED, Coverage.Item.WAITS_ENDED_AFTER_HEALING)) {
+                Coverage.Item.NEXT_IN_LINE_JUDGED, Coverage.Item.WAITS_ENDED_AFTER_HEALING, Coverage.Item.WRITES_RELEASED)) {
             assertThat(summary.runsWith().get(item)).as("runs with %s", item).isGreaterThanOrEqualTo(seeds / 2);
         }
     }
@@ -45,10 +45,10 @@ class SessionLockWorkloadTest {
     }
 
     /**
-     * Seed 7: requests wait in line hundreds of times (287); paused holders' sessions are ended by
+     * Seed 7: requests wait in line hundreds of times (307); paused holders' sessions are ended by
      * the leader, their next write is refused while the next in line holds the lock, and their next
-     * request learns the session ended; grants are judged for FIFO, and waits still open when the
-     * run healed end before it does.
+     * request learns the session ended; grants are judged for FIFO, waits still open when the run
+     * healed end before it does, and some turns end with a write that releases the lock.
      */
     @Test
     void aPausedHoldersSessionEndsAndItsStaleWriteIsRefusedOnAPinnedSeed() {
@@ -63,6 +63,7 @@ class SessionLockWorkloadTest {
         assertThat(c.get(Coverage.Item.WAITS_ABANDONED)).isPositive();
         assertThat(c.get(Coverage.Item.FIFO_JUDGED)).isPositive();
         assertThat(c.get(Coverage.Item.WAITS_ENDED_AFTER_HEALING)).isPositive();
+        assertThat(c.get(Coverage.Item.WRITES_RELEASED)).isPositive();
         assertThat(SESSIONS.run(7, null).digest()).isEqualTo(r.digest());
     }
 
