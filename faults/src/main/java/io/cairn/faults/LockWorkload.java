@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Every second client holds the lock through a session instead ({@link SessionHolder}): it waits
  * in line (pushed by the server) rather than backing off, its session is kept alive by the
- * client's keep-alive streams, in half its turns its last write releases the lock in the same
+ * client's keep-alive streams, every other turn its last write releases the lock in the same
  * entry ({@code SessionLock.putAndUnlock}), and its pause past the TTL is a process cut off from the cluster:
  * its client is closed without ending the session, so the keep-alives stop and the shard leader
  * ends the session and grants the next in line; the write it sends afterwards, under the old token
@@ -428,6 +428,7 @@ final class LockWorkload {
         private final SplittableRandom random;
         private long seq;
         private long writeCounter;
+        private long turns;
         private CairnClient client;
         private io.cairn.client.LockSession session;
         private io.cairn.client.SessionLock handle;
@@ -471,8 +472,13 @@ final class LockWorkload {
                 return;
             }
             int writes = 1 + random.nextInt(3);
-            boolean releaseWithWrite = fenced && random.nextBoolean();
+            // Every other turn, so every scenario has some; that write is never the one after a cut-off.
+            boolean releaseWithWrite = fenced && ++turns % 2 == 0;
             for (int w = 0; w < writes && running.get(); w++) {
+                if (releaseWithWrite && w == writes - 1) {
+                    writeAndRelease(token);
+                    return;
+                }
                 boolean cutOff = random.nextDouble() < PAUSE_PROBABILITY;
                 if (cutOff) {
                     // Cut off from the cluster past the TTL: keep-alives stop, the session is not ended.
@@ -486,10 +492,6 @@ final class LockWorkload {
                         write(late, token, true);
                     }
                     return; // the next turn opens a new session
-                }
-                if (releaseWithWrite && w == writes - 1) {
-                    writeAndRelease(token);
-                    return;
                 }
                 if (!write(client, token, false)) {
                     break;
