@@ -39,7 +39,7 @@ final class ServerCommand implements Callable<Integer> {
     int tickMillis = ServerConfig.TICK_MILLIS_DEFAULT;
 
     @Option(names = "--election-ticks", paramLabel = "N",
-            description = "Minimum election timeout in ticks. Default: ${DEFAULT-VALUE}")
+            description = "Minimum election timeout in ticks; leaders heartbeat every third of it. Default: ${DEFAULT-VALUE}")
     int electionTicks = ServerConfig.ELECTION_TICKS_DEFAULT;
 
     @Option(names = "--compact-entries", paramLabel = "N",

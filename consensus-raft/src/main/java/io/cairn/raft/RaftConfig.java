@@ -66,9 +66,29 @@ public record RaftConfig(
     /** No earlier replica: every up-to-date candidate may get this node's vote. */
     public static final EntryId NO_FLOOR = new EntryId(0, 0);
 
-    /** Defaults: election 10 ticks, heartbeat 1, PreVote and CheckQuorum on. */
+    /** Defaults: election 10 ticks, heartbeat every 3 ({@link #heartbeatTicksFor}), PreVote and CheckQuorum on. */
     public static RaftConfig defaults(NodeId id) {
-        return new RaftConfig(id, 10, 1, true, true, 256, 1024, 1 << 20, 1 << 20, 64L << 20, 4096, 0, NO_FLOOR);
+        return new RaftConfig(id, 10, heartbeatTicksFor(10), true, true, 256, 1024, 1 << 20, 1 << 20, 64L << 20, 4096, 0,
+                NO_FLOOR);
+    }
+
+    /**
+     * The heartbeat interval for an election timeout: a third of it (at least one tick), as
+     * CockroachDB spaces them. Three heartbeats must go missing before a follower may campaign
+     * and a CheckQuorum round sees three, while an idle group sends a third of the messages of
+     * one heartbeat a tick (the largest part of an idle node's CPU). ReadIndex rounds do not
+     * wait for it: a read sends its own heartbeats at once.
+     */
+    public static int heartbeatTicksFor(int electionTicks) {
+        if (electionTicks < 2) {
+            throw new IllegalArgumentException("an election timeout of at least 2 ticks, got " + electionTicks);
+        }
+        return Math.max(1, electionTicks / 3);
+    }
+
+    /** This configuration with election timeout {@code electionTicks} and the heartbeat interval for it. */
+    public RaftConfig withElection(int electionTicks) {
+        return withElection(electionTicks, heartbeatTicksFor(electionTicks));
     }
 
     public RaftConfig withElection(int electionTicks, int heartbeatTicks) {

@@ -372,7 +372,7 @@ public final class CairnServer implements AutoCloseable {
                             KvStateMachine.Options.EXPIRE_BATCH_MAX_DEFAULT));
             catchUpWithSnapshot(dataDir, log, stateMachine);
             RaftConfig raftConfig = RaftConfig.defaults(config.nodeId())
-                    .withElection(config.electionTicks(), 1)
+                    .withElection(config.electionTicks())
                     .withAppliedIndex(stateMachine.appliedIndex())
                     .withVoteFloor(store.tombstone(group).map(WalLogStore.Tombstone::lastEntry).orElse(RaftConfig.NO_FLOOR));
             RaftNode node = new RaftNode(raftConfig, log, new SeededRandom(new SecureRandom().nextLong()));

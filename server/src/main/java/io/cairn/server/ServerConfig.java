@@ -16,7 +16,7 @@ import java.nio.file.Path;
  * @param dataDir where the WAL, snapshots and RocksDB live
  * @param initialCluster the founding members and their addresses; identical on every node
  * @param tickMillis length of one Raft tick
- * @param electionTicks minimum election timeout in ticks (heartbeats are every tick)
+ * @param electionTicks minimum election timeout in ticks (heartbeats every third of it: {@code RaftConfig.heartbeatTicksFor})
  * @param compactEntries compact the log once this many entries follow the last snapshot
  * @param compactBytes ...or once they hold this many bytes
  * @param limits key, value and scan limits, checked before anything is proposed

@@ -95,12 +95,16 @@ final class Interaction {
         }
     }
 
-    /** The engine's defaults, overridden by the options a script gives. */
+    /**
+     * The engine's defaults, overridden by the options a script gives; but a heartbeat every
+     * tick unless a script says otherwise, as the scripts were written for (tick-heartbeat
+     * steps one heartbeat interval).
+     */
     private static RaftConfig config(Command c, NodeId id) {
         RaftConfig d = RaftConfig.defaults(id);
         return new RaftConfig(id,
                 (int) c.longOption("election", d.electionTicks()),
-                (int) c.longOption("heartbeat", d.heartbeatTicks()),
+                (int) c.longOption("heartbeat", 1),
                 c.boolOption("prevote", d.preVote()),
                 c.boolOption("checkquorum", d.checkQuorum()),
                 (int) c.longOption("max-inflight", d.maxInflightMsgs()),
