@@ -73,11 +73,12 @@ public record RaftConfig(
     }
 
     /**
-     * The heartbeat interval for an election timeout: a third of it (at least one tick), as
-     * CockroachDB spaces them. Three heartbeats must go missing before a follower may campaign
-     * and a CheckQuorum round sees three, while an idle group sends a third of the messages of
-     * one heartbeat a tick (the largest part of an idle node's CPU). ReadIndex rounds do not
-     * wait for it: a read sends its own heartbeats at once.
+     * The heartbeat interval of an idle group for an election timeout: a third of it (at least
+     * one tick), as CockroachDB spaces them. Three heartbeats must go missing before a follower
+     * may campaign and a CheckQuorum window sees at least two, while an idle group sends a third
+     * of the messages of one heartbeat a tick. A leader with work that a heartbeat retries after
+     * a lost message (reads waiting on a round, a follower behind, a transfer) heartbeats every
+     * tick, and a read sends its own round at once.
      */
     public static int heartbeatTicksFor(int electionTicks) {
         if (electionTicks < 2) {

@@ -176,7 +176,7 @@ public final class RaftNode implements ConsensusCore {
                 lead.transferee = null; // the target did not take over in time; resume normal work
             }
         }
-        if (heartbeatElapsed >= cfg.heartbeatTicks()) {
+        if (heartbeatElapsed >= cfg.heartbeatTicks() || hasWorkAHeartbeatRetries()) {
             heartbeatElapsed = 0;
             bcastHeartbeat();
             for (Progress pr : lead.progress) {
@@ -185,6 +185,25 @@ public final class RaftNode implements ConsensusCore {
                 }
             }
         }
+    }
+
+    /**
+     * Whether something waits that a heartbeat round moves on when a message was lost: reads
+     * waiting on a round, a follower behind the log (a probe, a full in-flight window or a
+     * snapshot chunk is retried on the heartbeat or its answer), a transfer. Then the leader
+     * heartbeats every tick; the spaced-out interval is for a group with nothing to do.
+     */
+    private boolean hasWorkAHeartbeatRetries() {
+        if (!lead.pendingReads.isEmpty() || lead.transferee != null) {
+            return true;
+        }
+        long last = log.lastIndex();
+        for (Progress pr : lead.progress) {
+            if (!pr.id.equals(id) && pr.match < last) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a quorum answered since the last check; resets the record for the next round. */

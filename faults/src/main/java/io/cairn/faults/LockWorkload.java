@@ -549,6 +549,11 @@ final class LockWorkload {
             } catch (StaleTokenException e) {
                 r.complete(new LockResult(new Result.FencedOut(e.currentToken())), nowMicros());
                 writesRefused.incrementAndGet();
+            } catch (io.cairn.client.SessionLostException e) {
+                // The session was known lost before anything was sent: nothing was written.
+                sessionsLost.incrementAndGet();
+                r.complete(new LockResult(new Result.FencedOut(0)), nowMicros());
+                drop(true);
             } catch (CairnException e) {
                 unknown.incrementAndGet();
                 drop(true);

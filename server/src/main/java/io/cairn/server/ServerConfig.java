@@ -8,8 +8,8 @@ import io.cairn.placement.HashSlots;
 import java.nio.file.Path;
 
 /**
- * Everything a node needs to start. Defaults match etcd's: 100 ms heartbeats, elections after
- * 1-2 s of silence.
+ * Everything a node needs to start. Defaults: 100 ms ticks, heartbeats every tick while a group
+ * has work and every 300 ms while it is idle, elections after 1-2 s of silence.
  *
  * @param nodeId this node; must be a member of {@code initialCluster}
  * @param listenAddress host:port for clients and peers (one port serves both)

@@ -211,6 +211,10 @@ final class LockClient implements WorkloadDriver {
                         coverage.add(Coverage.Item.STALE_WRITES_REFUSED);
                     }
                     step = Step.RELEASE;
+                } else if (((LockOp) op).release() && !(result instanceof Result.Written)) {
+                    // Not applied, so not released either (this workload's writes are not stopped
+                    // by intents nor its locks shared, but say so rather than assume it).
+                    step = Step.RELEASE;
                 } else if (((LockOp) op).release()) {
                     // The entry that applied the write released the grant: the turn is over.
                     coverage.add(Coverage.Item.FENCED_WRITES_OK);
