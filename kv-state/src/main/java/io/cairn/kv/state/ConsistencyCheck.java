@@ -18,7 +18,7 @@ final class ConsistencyCheck {
 
     private ConsistencyCheck() {}
 
-    static void run(KvEngine engine, IndexFloors floors) {
+    static void run(KvEngine engine, IndexFloors floors, long intentSlots) {
         for (byte family : IndexFloors.families()) {
             List<KvPair> below = engine.scan(Keyspace.familyStart(family), floors.floor(family), 1);
             Invariants.check(below.isEmpty(), "index family %s holds entry 0x%s below its floor 0x%s", family,
@@ -52,7 +52,7 @@ final class ConsistencyCheck {
                 indexedKeys, expiryEntries);
         checkSessions(engine);
         checkLocks(engine);
-        checkNoStrayKeys(engine);
+        checkNoStrayKeys(engine, intentSlots);
     }
 
     private static void checkSessions(KvEngine engine) {
@@ -125,15 +125,18 @@ final class ConsistencyCheck {
         Invariants.check(ended == endedIndex, "%s ended sessions but %s index entries", ended, endedIndex);
     }
 
-    private static void checkNoStrayKeys(KvEngine engine) {
+    private static void checkNoStrayKeys(KvEngine engine, long intentSlots) {
         List<KvPair> meta = all(engine, Keyspace.META);
         for (KvPair pair : meta) {
             Invariants.check(Arrays.equals(pair.key(), Keyspace.APPLIED_KEY),
                     "unknown meta key 0x%s", Bytes.copyOf(pair.key()).toHex());
         }
-        for (KvPair pair : all(engine, Keyspace.INTENT)) {
+        List<KvPair> intents = all(engine, Keyspace.INTENT);
+        for (KvPair pair : intents) {
             Intent.decodeSlot(pair.value(), pair.key());
         }
+        Invariants.check(intents.size() == intentSlots, "%s keys hold intents but the state machine counts %s",
+                intents.size(), intentSlots);
         for (KvPair pair : all(engine, Keyspace.TXN)) {
             TxnRecord.decode(pair.value(), pair.key());
         }

@@ -231,6 +231,10 @@ final class Keyspace {
         return k;
     }
 
+    static boolean isIntentKey(byte[] key) {
+        return key.length >= 1 && key[0] == INTENT;
+    }
+
     static boolean isSessionKey(byte[] key) {
         return key.length == 9 && key[0] == SESSION;
     }

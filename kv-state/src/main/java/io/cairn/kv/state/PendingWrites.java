@@ -1,5 +1,6 @@
 package io.cairn.kv.state;
 
+import io.cairn.common.Invariants;
 import io.cairn.kv.engine.KvEngine;
 import io.cairn.kv.engine.KvPair;
 import io.cairn.kv.engine.WriteBatch;
@@ -23,15 +24,25 @@ final class PendingWrites {
     private final TreeMap<byte[], byte[]> pending = new TreeMap<>(Arrays::compareUnsigned);
     /** The deadline indexes' floors as the batch so far leaves them; the state machine's once committed. */
     private final IndexFloors floors;
+    /** Keys holding intents as the batch so far leaves them. */
+    private long intentSlots;
 
     /**
      * Session records are read through {@code sessions}, every other key from the engine;
-     * {@code floors} is this batch's own copy of the committed floors.
+     * {@code floors} is this batch's own copy of the committed floors; {@code intentSlots} the
+     * committed count of keys holding intents.
      */
-    PendingWrites(KvEngine engine, SessionCache sessions, IndexFloors floors) {
+    PendingWrites(KvEngine engine, SessionCache sessions, IndexFloors floors, long intentSlots) {
+        Invariants.check(intentSlots >= 0, "negative intent count %s", intentSlots);
         this.engine = engine;
         this.sessions = sessions;
         this.floors = floors;
+        this.intentSlots = intentSlots;
+    }
+
+    /** How many keys hold intents as the batch so far leaves them: 0 means no intent anywhere. */
+    long intentSlots() {
+        return intentSlots;
     }
 
     IndexFloors floors() {
@@ -56,11 +67,18 @@ final class PendingWrites {
     }
 
     void put(byte[] key, byte[] value) {
+        if (Keyspace.isIntentKey(key) && get(key) == null) {
+            intentSlots++;
+        }
         pending.put(key.clone(), value.clone());
         floors.written(key);
     }
 
     void delete(byte[] key) {
+        if (Keyspace.isIntentKey(key) && get(key) != null) {
+            intentSlots--;
+            Invariants.check(intentSlots >= 0, "more intent slots deleted than there were");
+        }
         pending.put(key.clone(), null);
     }
 

@@ -63,6 +63,26 @@ class TwoPhaseTest {
     }
 
     @Test
+    void intentsFoundOnDiskStillStopWritesAfterARestart() {
+        var disk = new io.cairn.kv.engine.MemoryKvEngine();
+        TestLog entries = new TestLog();
+        new KvStateMachine(disk).apply(List.of(entries.entry(1_000, prepare(T1, List.of(), List.of(put("w", "new"))))));
+
+        // A state machine opened over the same engine counts the intents it finds there: a write
+        // skips looking for intents only while none is held.
+        KvStateMachine restarted = new KvStateMachine(disk);
+        restarted.checkConsistency();
+        assertThat(restarted.apply(List.of(entries.entry(1_000, put("w", "other")))).get(0))
+                .isInstanceOf(Result.Locked.class);
+        assertThat(restarted.apply(List.of(entries.entry(1_000, new Command.Resolve(T1, false, List.of(b("w")))))).get(0))
+                .isEqualTo(new Result.Resolved(1));
+        assertThat(restarted.apply(List.of(entries.entry(1_000, put("w", "other")))).get(0))
+                .isInstanceOf(Result.Written.class);
+        restarted.checkConsistency();
+        new KvStateMachine(disk).checkConsistency();
+    }
+
+    @Test
     void anAbortedTransactionLeavesNothingBehind() {
         apply(prepare(T1, List.of(), List.of(put("w", "new"))));
 
