@@ -224,8 +224,9 @@ class LockCheckTest {
 
     /**
      * c1's write released t5; its next wait in the same session is new, so it is judged for FIFO
-     * against c2, who was in line before it asked again. A refused releasing write released
-     * nothing: the wait after it is not new and not judged.
+     * against c2, who was in line before it asked again. A releasing write refused under its own
+     * token breaks the token rule, as any fenced write's refusal would; one whose outcome is
+     * unknown is not counted as a release, so the grant after it is the old one, not a new wait.
      */
     @Test
     void aWaitAfterAWriteThatReleasedTheLockIsNew() {
@@ -240,7 +241,7 @@ class LockCheckTest {
         java.util.Arrays.fill(seqs, 0);
         ask(1, 1, 0, 5_000, granted(5));
         ask(2, 1, 6_000, 10_000, queued(1, 5));
-        writeAndRelease(1, 1, 5, 1, 20_000, 25_000, new Result.FencedOut(5)); // cannot be: only for the table
+        writeAndRelease(1, 1, 5, 1, 20_000, 25_000, new Result.FencedOut(5)); // names the token it refused
         ask(1, 1, 30_000, 35_000, granted(5));
         assertThat(rule()).isEqualTo(LockCheck.TOKENS); // refused naming its own token
 
